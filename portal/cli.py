@@ -1,0 +1,81 @@
+"""`python -m portal ...`: migrate, seed, create-user (more commands arrive with their issues)."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from portal.config import get_settings
+from portal.db import init_engine, migrate
+
+
+def _progress_bar(label: str):  # noqa: ANN202
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f'\r{label} [{"#" * filled}{"." * (width - filled)}] {done:,}/{total:,}')
+        if done >= total:
+            sys.stderr.write('\n')
+        sys.stderr.flush()
+    return show
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    migrate()
+    print('Database is at the newest schema.')
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from portal.services.seed import seed_database
+    settings = get_settings()
+    if settings.production:
+        print('Refusing to seed demo data in production (PORTAL_ENV=production).', file=sys.stderr)
+        return 2
+    migrate()
+    summary = seed_database(patients=args.patients, seed=args.seed, password=settings.demo_password,
+                            progress=_progress_bar('Seeding'))
+    print(summary.describe())
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from portal.services.errors import DomainError
+    from portal.services.identity import create_user
+    migrate()
+    password = args.password or getpass.getpass('Password (12+ characters): ')
+    try:
+        user_id = create_user(email=args.email, password=password, role=args.role,
+                              first_name=args.first_name, last_name=args.last_name)
+    except DomainError as error:
+        print(error.message, file=sys.stderr)
+        for field, message in error.field_errors.items():
+            print(f'  {field}: {message}', file=sys.stderr)
+        return 2
+    print(f'Created {args.role} user #{user_id} ({args.email}).')
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog='python -m portal', description='Settle portal administration')
+    commands = parser.add_subparsers(dest='command', required=True)
+    commands.add_parser('migrate', help='upgrade the database to the newest schema').set_defaults(run=cmd_migrate)
+    seed = commands.add_parser('seed', help='fill the database with deterministic demo data')
+    seed.add_argument('--patients', type=int, default=200)
+    seed.add_argument('--seed', type=int, default=2026)
+    seed.set_defaults(run=cmd_seed)
+    create = commands.add_parser('create-user', help='create a staff, admin or patient user')
+    create.add_argument('--email', required=True)
+    create.add_argument('--role', choices=['patient', 'staff', 'admin'], default='staff')
+    create.add_argument('--first-name', default='')
+    create.add_argument('--last-name', default='')
+    create.add_argument('--password', help='prompted for when left out')
+    create.set_defaults(run=cmd_create_user)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    init_engine(settings.database_url)
+    return args.run(args)

@@ -1,0 +1,119 @@
+"""Settings: one pydantic-settings class, env prefix PORTAL_, .env supported."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_STORAGE_SECRET = 'dev-only-storage-secret-change-me'
+DEFAULT_DEMO_PASSWORD = 'settle-demo-2026'
+
+
+class ConfigError(RuntimeError):
+    """Start-up refused: the message names the settings to fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix='PORTAL_', env_file='.env', extra='ignore')
+
+    env: Literal['development', 'test', 'production'] = 'development'
+    host: str = '127.0.0.1'
+    port: int = 8080
+    reload: bool = False
+    base_url: str = ''
+
+    database_url: str = 'sqlite:///data/portal.db'
+    storage_secret: str = DEFAULT_STORAGE_SECRET
+    redis_url: str = ''
+
+    payments: Literal['demo', 'stripe'] | None = None
+    stripe_secret_key: str = ''
+    stripe_webhook_secret: str = ''
+    stripe_api_base: str = ''
+
+    smtp_url: str = ''
+    mail_from: str = 'billing@example.com'
+
+    oidc_issuer: str = ''
+    oidc_client_id: str = ''
+    oidc_client_secret: str = ''
+
+    scheduler: Literal['on', 'off'] = 'on'
+    demo_seed: bool = True
+    demo_password: str = DEFAULT_DEMO_PASSWORD
+
+    practice_name: str = 'Riverside Family Medicine'
+    practice_timezone: str = 'America/Chicago'
+    practice_phone: str = '(555) 010-4400'
+
+    idle_timeout_minutes: int = Field(default=15, ge=2, le=240)
+    idle_warning_minutes: int = Field(default=2, ge=1, le=10)
+    absolute_timeout_hours: int = Field(default=8, ge=1, le=24)
+
+    @field_validator('scheduler', mode='before')
+    @classmethod
+    def _scheduler_flag(cls, value: object) -> object:
+        lowered = str(value).strip().lower()
+        if lowered in {'1', 'true', 'yes', 'on'}:
+            return 'on'
+        if lowered in {'0', 'false', 'no', 'off'}:
+            return 'off'
+        return value
+
+    @property
+    def production(self) -> bool:
+        return self.env == 'production'
+
+    @property
+    def payments_mode(self) -> Literal['demo', 'stripe']:
+        if self.payments:
+            return self.payments
+        return 'stripe' if self.production or self.stripe_secret_key else 'demo'
+
+    @property
+    def demo_mode(self) -> bool:
+        """Demo data and demo conveniences (staff MFA exemption) exist only outside production."""
+        return not self.production
+
+    @property
+    def public_base_url(self) -> str:
+        return (self.base_url or f'http://{self.host}:{self.port}').rstrip('/')
+
+    def production_problems(self) -> list[str]:
+        """What stops a production start, one line per setting to fix."""
+        problems: list[str] = []
+        if not self.storage_secret or self.storage_secret == DEFAULT_STORAGE_SECRET or len(self.storage_secret) < 32:
+            problems.append('PORTAL_STORAGE_SECRET: set a random secret of at least 32 characters')
+        if self.payments == 'demo':
+            problems.append('PORTAL_PAYMENTS: demo payments are not allowed in production; use stripe')
+        if self.payments_mode == 'stripe':
+            if not self.stripe_secret_key:
+                problems.append('PORTAL_STRIPE_SECRET_KEY: required for Stripe payments')
+            if not self.stripe_webhook_secret:
+                problems.append('PORTAL_STRIPE_WEBHOOK_SECRET: required to verify Stripe webhooks')
+        if self.demo_seed:
+            problems.append('PORTAL_DEMO_SEED: set it to false; production never seeds demo data')
+        if not self.base_url.startswith('https://'):
+            problems.append('PORTAL_BASE_URL: set the public https:// address of the portal')
+        return problems
+
+    def check_startup(self) -> None:
+        if self.production:
+            problems = self.production_problems()
+            if problems:
+                raise ConfigError('Refusing to start in production. Fix these settings:\n  - '
+                                  + '\n  - '.join(problems))
+        elif self.payments_mode == 'stripe' and not self.stripe_secret_key:
+            raise ConfigError('PORTAL_STRIPE_SECRET_KEY: required when PORTAL_PAYMENTS=stripe')
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reload_settings() -> Settings:
+    get_settings.cache_clear()
+    return get_settings()

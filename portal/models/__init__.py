@@ -1,0 +1,49 @@
+"""SQLModel tables, one module per area. Importing this package registers every table."""
+from sqlmodel import SQLModel
+
+# stable constraint names, so migrations read the same on SQLite and PostgreSQL
+SQLModel.metadata.naming_convention = {
+    'ix': 'ix_%(column_0_label)s',
+    'uq': 'uq_%(table_name)s_%(column_0_name)s',
+    'ck': 'ck_%(table_name)s_%(constraint_name)s',
+    'fk': 'fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s',
+    'pk': 'pk_%(table_name)s',
+}
+
+from portal.models.accounts import AccountFlag, GuarantorAccount, Patient
+from portal.models.audit import AuditEvent
+from portal.models.care import (
+    Appointment,
+    Charge,
+    Encounter,
+    Estimate,
+    Location,
+    Provider,
+    ProviderAvailability,
+)
+from portal.models.insurance import Claim, ClaimAdjustment, ClaimStatusEvent, Coverage, Payer
+from portal.models.ledger import LedgerEntry, LedgerKind
+from portal.models.messaging import Attachment, Message, MessageThread
+from portal.models.notify import Notification, NotificationPreference
+from portal.models.payments import (
+    Payment,
+    PaymentAllocation,
+    PaymentAttempt,
+    Refund,
+    SavedPaymentMethod,
+    WebhookEvent,
+)
+from portal.models.plans import PaymentPlan, PlanInstallment, PlanPolicy
+from portal.models.statements import Statement, StatementRun
+from portal.models.system import JobRun, PracticeSettings
+from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit, Role, User
+
+__all__ = [
+    'AccountAccess', 'AccountFlag', 'Appointment', 'Attachment', 'AuditEvent', 'Charge', 'Claim',
+    'ClaimAdjustment', 'ClaimStatusEvent', 'Coverage', 'Encounter', 'Estimate', 'GuarantorAccount',
+    'JobRun', 'LedgerEntry', 'LedgerKind', 'Location', 'Message', 'MessageThread', 'Notification',
+    'NotificationPreference', 'PasswordResetToken', 'Patient', 'Payer', 'Payment', 'PaymentAllocation',
+    'PaymentAttempt', 'PaymentPlan', 'PlanInstallment', 'PlanPolicy', 'PracticeSettings', 'Provider',
+    'ProviderAvailability', 'RateLimitHit', 'Refund', 'Role', 'SavedPaymentMethod', 'Statement',
+    'StatementRun', 'User', 'WebhookEvent', 'JobRun',
+]

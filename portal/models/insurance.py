@@ -1,0 +1,71 @@
+"""Insurance: payers, coverage, claims with status history, claim adjustments (CARC/RARC)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from portal.clock import utcnow
+
+
+class Payer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    payer_code: str = Field(max_length=20, unique=True)
+    phone: str = Field(default='', max_length=32)
+
+
+class Coverage(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key='patient.id', index=True)
+    payer_id: int = Field(foreign_key='payer.id')
+    plan_name: str = Field(default='', max_length=120)
+    member_id: str = Field(max_length=40)
+    group_number: str = Field(default='', max_length=40)
+    subscriber_name: str = Field(max_length=160)
+    subscriber_relationship: str = Field(default='self', max_length=16)
+    priority: int = 1  # 1 primary, 2 secondary
+    effective_from: date | None = None
+    effective_to: date | None = None
+    card_front_attachment_id: int | None = Field(default=None, foreign_key='attachment.id')
+    card_back_attachment_id: int | None = Field(default=None, foreign_key='attachment.id')
+    status: str = Field(default='active', max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Claim(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key='guarantor_account.id', index=True)
+    patient_id: int = Field(foreign_key='patient.id')
+    encounter_id: int = Field(foreign_key='encounter.id', index=True)
+    coverage_id: int | None = Field(default=None, foreign_key='coverage.id')
+    claim_number: str = Field(max_length=40, unique=True)
+    status: str = Field(default='submitted', max_length=16)  # submitted, in_process, paid, partially_paid, denied, appealed
+    billed_amount: int = 0
+    allowed_amount: int = 0
+    paid_amount: int = 0
+    patient_responsibility: int = 0
+    submitted_at: datetime = Field(default_factory=utcnow)
+    adjudicated_at: datetime | None = None
+
+
+class ClaimStatusEvent(SQLModel, table=True):
+    __tablename__ = 'claim_status_event'
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key='claim.id', index=True)
+    status: str = Field(max_length=16)
+    at: datetime = Field(default_factory=utcnow)
+    code: str = Field(default='', max_length=16)
+
+
+class ClaimAdjustment(SQLModel, table=True):
+    __tablename__ = 'claim_adjustment'
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key='claim.id', index=True)
+    charge_id: int | None = Field(default=None, foreign_key='charge.id', index=True)
+    group_code: str = Field(max_length=2)  # CO, PR, OA, PI, CR
+    carc_code: str = Field(max_length=8)
+    rarc_code: str = Field(default='', max_length=8)
+    amount: int

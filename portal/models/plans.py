@@ -1,0 +1,63 @@
+"""Payment-plan policy, plans (signed agreements) and their installments."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from portal.clock import utcnow
+
+
+class PlanPolicy(SQLModel, table=True):
+    __tablename__ = 'plan_policy'
+
+    id: int | None = Field(default=None, primary_key=True)
+    min_balance: int = 5000
+    min_installment: int = 2500
+    max_months: int = 12
+    down_payment_percent: int = 0  # whole percent of the balance
+    new_charges_rule: str = Field(default='separate', max_length=16)  # respread or separate
+    terms_version: str = Field(default='2026-01', max_length=20)
+    terms_text: str = Field(default='', max_length=20000)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by_user_id: int | None = Field(default=None, foreign_key='user.id')
+
+
+class PaymentPlan(SQLModel, table=True):
+    __tablename__ = 'payment_plan'
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key='guarantor_account.id', index=True)
+    policy_id: int | None = Field(default=None, foreign_key='plan_policy.id')
+    total_amount: int
+    down_payment: int = 0
+    installment_amount: int
+    months: int
+    day_of_month: int = 1
+    currency: str = Field(default='USD', max_length=3)
+    status: str = Field(default='active', max_length=16)  # active, completed, delinquent, cancelled
+    autopay_method_id: int | None = Field(default=None, foreign_key='saved_payment_method.id')
+    signed_name: str = Field(max_length=160)
+    signed_at: datetime
+    signed_ip: str = Field(default='', max_length=45)
+    terms_version: str = Field(max_length=20)
+    created_by_user_id: int | None = Field(default=None, foreign_key='user.id')
+    created_at: datetime = Field(default_factory=utcnow)
+    cancelled_at: datetime | None = None
+
+
+class PlanInstallment(SQLModel, table=True):
+    __tablename__ = 'plan_installment'
+    __table_args__ = (UniqueConstraint('plan_id', 'seq'),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key='payment_plan.id', index=True)
+    seq: int
+    due_date: date = Field(index=True)
+    amount: int
+    status: str = Field(default='scheduled', max_length=16)  # scheduled, paid, failed, skipped
+    attempts: int = 0  # the idempotency key of attempt n is plan-<plan>-inst-<seq>-try-<n>
+    last_attempt_at: datetime | None = None
+    next_retry_on: date | None = None
+    payment_id: int | None = Field(default=None, foreign_key='payment.id')

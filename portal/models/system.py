@@ -1,0 +1,43 @@
+"""Practice-wide settings (one row) and job runs."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from portal.clock import utcnow
+
+
+class PracticeSettings(SQLModel, table=True):
+    __tablename__ = 'practice_settings'
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    logo_path: str = Field(default='', max_length=200)
+    timezone: str = Field(default='America/Chicago', max_length=64)
+    phone: str = Field(default='', max_length=32)
+    from_address: str = Field(default='', max_length=254)
+    address_line1: str = Field(default='', max_length=120)
+    city: str = Field(default='', max_length=80)
+    state: str = Field(default='', max_length=2)
+    postal_code: str = Field(default='', max_length=10)
+    statement_cadence_days: int = 28
+    statement_due_days: int = 21
+    reminder_ladder: str = Field(default='30,60,90', max_length=40)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by_user_id: int | None = Field(default=None, foreign_key='user.id')
+
+
+class JobRun(SQLModel, table=True):
+    __tablename__ = 'job_run'
+    __table_args__ = (UniqueConstraint('job', 'key'),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=48)
+    key: str = Field(max_length=80)
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    outcome: str = Field(default='running', max_length=16)  # running, ok, failed
+    items: int = 0
+    error: str = Field(default='', max_length=300)

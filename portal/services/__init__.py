@@ -1,0 +1,1 @@
+"""Use-cases, one module per area: the only writers of the database."""
