@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     oidc_client_secret: str = ''
 
     scheduler: Literal['on', 'off'] = 'on'
-    demo_seed: bool = True
+    demo_seed: bool | None = None  # default: seed an empty database outside production
     demo_password: str = DEFAULT_DEMO_PASSWORD
 
     practice_name: str = 'Riverside Family Medicine'
@@ -78,6 +78,10 @@ class Settings(BaseSettings):
         return not self.production
 
     @property
+    def seeds_demo_data(self) -> bool:
+        return not self.production and self.demo_seed is not False
+
+    @property
     def public_base_url(self) -> str:
         return (self.base_url or f'http://{self.host}:{self.port}').rstrip('/')
 
@@ -94,7 +98,7 @@ class Settings(BaseSettings):
             if not self.stripe_webhook_secret:
                 problems.append('PORTAL_STRIPE_WEBHOOK_SECRET: required to verify Stripe webhooks')
         if self.demo_seed:
-            problems.append('PORTAL_DEMO_SEED: set it to false; production never seeds demo data')
+            problems.append('PORTAL_DEMO_SEED: remove it or set it to false; production never seeds demo data')
         if not self.base_url.startswith('https://'):
             problems.append('PORTAL_BASE_URL: set the public https:// address of the portal')
         return problems

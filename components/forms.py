@@ -1,0 +1,77 @@
+"""Form helpers: inputs with length limits and inline errors, and a page-level error message."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from nicegui import ui
+
+from portal.config import get_settings
+from portal.money import format_money
+
+
+def field(label: str, *, max_length: int, kind: str = 'text', autocomplete: str = '',
+          required: str | None = None) -> ui.input:
+    """An outlined input that refuses more than max_length characters, with an inline message."""
+    checks = {f'Use at most {max_length} characters.': lambda value: len(value or '') <= max_length}
+    if required:
+        checks = {required: lambda value: bool((value or '').strip()), **checks}
+    element = ui.input(label, validation=checks).props(
+        f'outlined maxlength={max_length} type={kind} lazy-rules=ondemand'
+        + (f' autocomplete={autocomplete}' if autocomplete else '')).classes('w-full')
+    if kind == 'password':
+        element.props('type=password')
+    return element
+
+
+def clear_errors(fields: dict[str, ui.input]) -> None:
+    for element in fields.values():
+        element.error = None
+
+
+def show_errors(fields: dict[str, ui.input], errors: dict[str, str]) -> None:
+    for name, message in errors.items():
+        if name in fields:
+            fields[name].error = message
+
+
+def all_valid(fields: dict[str, ui.input]) -> bool:
+    return all([element.validate() for element in fields.values()])
+
+
+def error_message() -> ui.label:
+    """A page-level error, read out by screen readers when it appears."""
+    return ui.label().classes('w-full text-red-800 bg-red-50 border border-red-200 rounded-lg px-3 py-2 hidden') \
+        .props('role=alert')
+
+
+def set_error(label: ui.label, message: str) -> None:
+    label.text = message
+    if message:
+        label.classes(remove='hidden')
+    else:
+        label.classes(add='hidden')
+
+
+def money(minor: int, currency: str = 'USD') -> str:
+    return format_money(minor, currency)
+
+
+def long_date(value: date) -> str:
+    return f'{value:%B} {value.day}, {value.year}'
+
+
+def short_date(value: date) -> str:
+    return f'{value:%b} {value.day}, {value.year}'
+
+
+def local(value: datetime) -> datetime:
+    """A stored UTC time in the practice's time zone."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(ZoneInfo(get_settings().practice_timezone))
+
+
+def appointment_time(value: datetime) -> str:
+    when = local(value)
+    return f'{when:%a} {short_date(when.date())}, {when.strftime("%I:%M %p").lstrip("0")}'

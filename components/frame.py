@@ -1,0 +1,109 @@
+"""The page frame: header with the practice's name and logo, navigation (drawer on phones,
+side navigation on laptops), a visible sign-out, the demo-payments banner, and the session guard
+that signs out an idle page even when it sends no HTTP request."""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from nicegui import ui
+
+from components import session, theme
+from components.calls import call
+from portal.config import get_settings
+from portal.services import identity
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    icon: str
+    path: str
+
+
+PATIENT_NAV = [NavItem('Home', 'home', '/'), NavItem('Profile', 'person', '/profile')]
+STAFF_NAV = [NavItem('Dashboard', 'insights', '/staff'), NavItem('Profile', 'person', '/profile')]
+
+
+def demo_banner() -> None:
+    if get_settings().payments_mode == 'demo':
+        with ui.row().classes('w-full justify-center bg-amber-100 text-amber-900 text-sm py-1 px-3') \
+                .props('role=status'):
+            ui.label('Demo payments — no money moves')
+
+
+def brand(name: str, *, size: str = 'h-9 w-9') -> None:
+    with ui.row().classes('items-center gap-2 no-wrap'):
+        ui.image('/assets/logo.svg').classes(f'{size} shrink-0').props('alt="" no-spinner')
+        ui.label(name).classes('text-lg font-semibold leading-tight')
+
+
+@contextmanager
+def frame(title: str, *, auth: dict, path: str) -> Iterator[ui.column]:
+    settings = get_settings()
+    theme.apply()
+    ui.page_title(f'{title} · {settings.practice_name}')
+    nav = STAFF_NAV if session.is_staff(auth) else PATIENT_NAV
+    with ui.header(elevated=False).classes('bg-white text-slate-900 border-b border-slate-200 px-2 sm:px-4 py-2'):
+        with ui.row().classes('w-full items-center no-wrap gap-1'):
+            ui.button(icon='menu', on_click=lambda: drawer.toggle()).props(
+                'flat round aria-label="Open navigation"').classes('lg:hidden')
+            brand(settings.practice_name)
+            ui.space()
+            ui.button('Sign out', icon='logout', on_click=sign_out).props(
+                'flat no-caps aria-label="Sign out"').classes('text-slate-700')
+    with ui.left_drawer(value=None, bordered=True).props('breakpoint=1023 :width=240') \
+            .classes('bg-white') as drawer:
+        with ui.column().classes('w-full gap-1 pt-2').props('role=navigation aria-label="Main"'):
+            for item in nav:
+                current = item.path == path
+                link = ui.link(target=item.path).classes(
+                    'w-full no-underline rounded-lg px-3 py-3 flex items-center gap-3 text-base '
+                    + ('bg-teal-50 text-teal-900 font-semibold' if current else 'text-slate-800 hover:bg-slate-100'))
+                if current:
+                    link.props('aria-current=page')
+                with link:
+                    ui.icon(item.icon).classes('text-xl')
+                    ui.label(item.label)
+    demo_banner()
+    _session_guard()
+    with ui.column().classes(theme.PAGE) as content:
+        yield content
+
+
+async def sign_out(*, reason: str = '') -> None:
+    auth = session.current_auth()
+    session.clear()
+    if auth is not None:
+        await call(identity.sign_out, user_id=int(auth['user_id']), ip=session.client_ip())
+    ui.navigate.to(f'/?reason={reason}' if reason else '/')
+
+
+def _session_guard() -> None:
+    with ui.dialog().props('persistent') as dialog, ui.card().classes('max-w-sm'):
+        ui.label('Are you still there?').classes(theme.H2)
+        message = ui.label().classes('text-slate-700')
+        with ui.row().classes('w-full justify-end gap-2'):
+            ui.button('Sign out', on_click=lambda: sign_out()).props('flat no-caps')
+            ui.button('Stay signed in', on_click=lambda: (session.touch(), dialog.close())).props('no-caps')
+
+    async def check() -> None:
+        auth = session.current_auth()
+        if auth is None:
+            ui.navigate.to('/')
+            return
+        state = session.status(auth)
+        if state == 'expired':
+            await sign_out(reason='timeout')
+        elif state == 'warn':
+            left = session.policy().seconds_left(now=time.time(), signed_in_at=float(auth['signed_in_at']),
+                                                 last_active_at=float(auth['last_active_at']))
+            minutes = max(1, round(left / 60))
+            message.text = (f'For your security you will be signed out in about {minutes} '
+                            f'minute{"s" if minutes != 1 else ""}.')
+            dialog.open()
+
+    ui.timer(20, check)
+    ui.on('settle-activity', lambda: session.touch())

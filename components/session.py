@@ -1,0 +1,75 @@
+"""Who is signed in, kept per browser in app.storage.user['auth'] (identity and role only).
+
+The auth dict: user_id, role, first_name, signed_in_at and last_active_at (epoch seconds), mfa_ok.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from nicegui import app, context
+
+from portal.auth.permissions import STAFF_ROLES, Actor
+from portal.auth.sessions import SessionPolicy, SessionStatus
+from portal.config import get_settings
+
+AUTH_KEY = 'auth'
+
+
+def policy() -> SessionPolicy:
+    return SessionPolicy.from_settings(get_settings())
+
+
+def current_auth() -> dict[str, Any] | None:
+    auth = app.storage.user.get(AUTH_KEY)
+    return auth if isinstance(auth, dict) and auth.get('user_id') else None
+
+
+def status(auth: dict[str, Any], now: float | None = None) -> SessionStatus:
+    return policy().status(now=time.time() if now is None else now,
+                           signed_in_at=float(auth.get('signed_in_at', 0)),
+                           last_active_at=float(auth.get('last_active_at', 0)))
+
+
+def establish(identity: Any) -> dict[str, Any]:  # noqa: ANN401  (portal.services.identity.Identity)
+    now = time.time()
+    auth = {'user_id': identity.user_id, 'role': identity.role, 'first_name': identity.first_name,
+            'signed_in_at': now, 'last_active_at': now, 'mfa_ok': not identity.needs_mfa,
+            'mfa_enrolled': identity.mfa_enrolled}
+    app.storage.user[AUTH_KEY] = auth
+    return auth
+
+
+def mark_mfa_passed() -> None:
+    auth = current_auth()
+    if auth is not None:
+        app.storage.user[AUTH_KEY] = {**auth, 'mfa_ok': True, 'mfa_enrolled': True}
+
+
+def touch() -> None:
+    auth = current_auth()
+    if auth is not None and status(auth) != SessionStatus.expired:
+        app.storage.user[AUTH_KEY] = {**auth, 'last_active_at': time.time()}
+
+
+def clear() -> None:
+    app.storage.user.pop(AUTH_KEY, None)
+
+
+def is_staff(auth: dict[str, Any] | None) -> bool:
+    return bool(auth) and auth.get('role') in STAFF_ROLES  # type: ignore[union-attr]
+
+
+def client_ip() -> str:
+    try:
+        request = context.client.request
+    except Exception:  # noqa: BLE001  (no page context, e.g. in a background task)
+        return ''
+    return request.client.host if request is not None and request.client else ''
+
+
+def actor() -> Actor:
+    auth = current_auth()
+    if auth is None:
+        raise PermissionError('not signed in')
+    return Actor(user_id=int(auth['user_id']), role=str(auth['role']), ip=client_ip())

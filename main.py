@@ -1,0 +1,56 @@
+"""Composition root: settings -> database -> pages and routes -> scheduler on start-up -> ui.run."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from portal.config import ConfigError, reload_settings
+
+settings = reload_settings()
+if settings.redis_url:  # NiceGUI reads this when it is imported: shared storage for several processes
+    os.environ.setdefault('NICEGUI_REDIS_URL', settings.redis_url)
+
+from nicegui import app, run, ui  # noqa: E402
+
+import pages  # noqa: E402
+from portal import db  # noqa: E402
+from portal.jobs.scheduler import SchedulerService  # noqa: E402
+from portal.startup import prepare_database  # noqa: E402
+
+logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
+try:
+    settings.check_startup()
+except ConfigError as error:
+    print(error, file=sys.stderr)
+    raise SystemExit(2) from None
+
+db.init_engine(settings.database_url)
+scheduler = SchedulerService(enabled=settings.scheduler == 'on', timezone=settings.practice_timezone)
+pages.register(scheduler)
+
+
+async def start() -> None:
+    try:
+        await run.io_bound(prepare_database, settings)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        app.shutdown()
+        return
+    await run.io_bound(scheduler.start)
+
+
+async def stop() -> None:
+    await run.io_bound(scheduler.stop)
+    db.dispose_engine()
+
+
+app.on_startup(start)
+app.on_shutdown(stop)
+
+if __name__ in {'__main__', '__mp_main__'}:
+    ui.run(host=settings.host, port=settings.port, reload=settings.reload, show=False,
+           title=settings.practice_name, favicon=Path(__file__).parent / 'assets' / 'logo.svg',
+           storage_secret=settings.storage_secret, language='en-US', reconnect_timeout=10,
+           show_welcome_message=False)

@@ -1,0 +1,18 @@
+"""Thin NiceGUI pages: they call services only. `register()` adds every page and route to the app
+(main.py calls it on every start; NiceGUI's test user re-runs main.py for each test)."""
+from __future__ import annotations
+
+from portal.jobs.scheduler import SchedulerService
+
+
+def register(scheduler: SchedulerService) -> None:
+    from pages import auth, mfa, middleware, profile, system
+    from pages.patient import home as patient_home
+    from pages.staff import home as staff_home
+
+    middleware.register()
+    system.register(scheduler)
+    auth.register(patient_home=patient_home.content)
+    mfa.register()
+    profile.register()
+    staff_home.register()

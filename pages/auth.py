@@ -1,0 +1,211 @@
+"""Signed-out pages: sign-in (at /, which is the patient home once signed in), registration,
+forgotten password and password reset."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+from nicegui import ui
+from starlette.responses import RedirectResponse
+
+from components import forms, session, theme
+from components.calls import call
+from components.frame import brand, demo_banner
+from portal.auth.passwords import MAX_LENGTH as PASSWORD_MAX
+from portal.config import get_settings
+from portal.models.users import Relationship
+from portal.services import identity
+from portal.services.errors import DomainError
+
+REASONS = {
+    'timeout': 'You were signed out because the page was idle. Please sign in again.',
+    'signed-out': 'You are signed out.',
+    'reset': 'Your password was changed. Sign in with the new password.',
+}
+
+
+def safe_next(path: str) -> str:
+    """Only our own paths: '/statements', never '//evil.example' or 'https://...'."""
+    return path if path.startswith('/') and not path.startswith('//') and '\\' not in path else ''
+
+
+def register(*, patient_home: Callable[[dict], Awaitable[None]]) -> None:
+    @ui.page('/')
+    async def index(reason: str = '', next: str = ''):  # noqa: A002  (the query parameter's name)
+        auth = session.current_auth()
+        if auth is not None and auth.get('mfa_ok'):
+            if session.is_staff(auth):
+                return RedirectResponse('/staff')
+            await patient_home(auth)
+            return None
+        if auth is not None:  # signed in, second factor pending
+            return RedirectResponse('/mfa')
+        sign_in_page(reason=reason, next_path=safe_next(next))
+        return None
+
+    @ui.page('/register')
+    def register_page() -> None:
+        registration_page()
+
+    @ui.page('/forgot')
+    def forgot_page() -> None:
+        forgot_password_page()
+
+    @ui.page('/reset')
+    def reset_page(token: str = '') -> None:
+        reset_password_page(token[:200])
+
+
+def _auth_card(title: str, subtitle: str = '') -> ui.column:
+    settings = get_settings()
+    theme.apply()
+    ui.page_title(f'{title} · {settings.practice_name}')
+    demo_banner()
+    with ui.column().classes(theme.NARROW_PAGE).props('role=main'):
+        with ui.row().classes('w-full justify-center pt-2'):
+            brand(settings.practice_name, size='h-11 w-11')
+        card = ui.column().classes(theme.CARD + ' gap-3')
+        with card:
+            ui.label(title).classes(theme.H1).props('role=heading aria-level=1')
+            if subtitle:
+                ui.label(subtitle).classes('text-slate-700')
+    return card
+
+
+def sign_in_page(*, reason: str, next_path: str) -> None:
+    with _auth_card('Sign in', 'See what you owe, pay bills and message the billing office.'):
+        if reason in REASONS:
+            ui.label(REASONS[reason]).classes('w-full bg-sky-50 text-sky-900 rounded-lg px-3 py-2').props('role=status')
+        error = forms.error_message()
+        email = forms.field('Email', max_length=254, kind='email', autocomplete='username',
+                            required='Enter your email address.')
+        password = forms.field('Password', max_length=PASSWORD_MAX, kind='password',
+                               autocomplete='current-password', required='Enter your password.')
+        fields = {'email': email, 'password': password}
+
+        async def submit() -> None:
+            forms.set_error(error, '')
+            if not forms.all_valid(fields):
+                return
+            button.disable()
+            try:
+                who = await call(identity.sign_in, email=email.value, password=password.value,
+                                 ip=session.client_ip())
+            except DomainError as failure:
+                forms.set_error(error, failure.message)
+                password.value = ''
+                return
+            finally:
+                button.enable()
+            auth = session.establish(who)
+            if not auth['mfa_ok']:
+                ui.navigate.to('/mfa')
+            elif session.is_staff(auth):
+                ui.navigate.to(next_path if next_path.startswith('/staff') else '/staff')
+            else:
+                ui.navigate.to(next_path or '/')
+
+        password.on('keydown.enter', submit)
+        button = ui.button('Sign in', on_click=submit).props('unelevated no-caps size=lg').classes(theme.BIG_BUTTON)
+        with ui.row().classes('w-full justify-between text-base'):
+            ui.link('Forgot password?', '/forgot').classes('text-teal-800 py-2')
+            ui.link('Create an account', '/register').classes('text-teal-800 py-2')
+
+
+def registration_page() -> None:
+    with _auth_card('Create your account',
+                    'Use the account number from your statement and the details of any patient on it.'):
+        error = forms.error_message()
+        account_number = forms.field('Account number', max_length=20, required='Enter the account number.')
+        last_name = forms.field("Patient's last name", max_length=80, autocomplete='family-name',
+                                required="Enter the patient's last name.")
+        birth = forms.field("Patient's date of birth", max_length=10, kind='date',
+                            required="Enter the patient's date of birth.")
+        birth.props('stack-label')
+        relationship = ui.select({item.value: item.value.capitalize() for item in Relationship},
+                                 value=Relationship.self_.value, label='Your relationship to the account') \
+            .props('outlined').classes('w-full')
+        email = forms.field('Email', max_length=254, kind='email', autocomplete='email',
+                            required='Enter your email address.')
+        password = forms.field('Password', max_length=PASSWORD_MAX, kind='password',
+                               autocomplete='new-password', required='Choose a password.')
+        ui.label('At least 12 characters. A few unrelated words make a strong, memorable password.') \
+            .classes(theme.MUTED)
+        confirm = forms.field('Confirm password', max_length=PASSWORD_MAX, kind='password',
+                              autocomplete='new-password', required='Type the password again.')
+        fields = {'account_number': account_number, 'last_name': last_name, 'date_of_birth': birth,
+                  'email': email, 'password': password, 'password_confirm': confirm}
+
+        async def submit() -> None:
+            forms.set_error(error, '')
+            forms.clear_errors(fields)
+            if not forms.all_valid(fields):
+                return
+            button.disable()
+            try:
+                who = await call(identity.register, account_number=account_number.value,
+                                 last_name=last_name.value, date_of_birth=birth.value, email=email.value,
+                                 password=password.value, password_confirm=confirm.value,
+                                 relationship=relationship.value, ip=session.client_ip())
+            except DomainError as failure:
+                forms.show_errors(fields, failure.field_errors)
+                forms.set_error(error, failure.message)
+                return
+            finally:
+                button.enable()
+            session.establish(who)
+            ui.navigate.to('/')
+
+        button = ui.button('Create account', on_click=submit).props('unelevated no-caps size=lg') \
+            .classes(theme.BIG_BUTTON)
+        ui.link('I already have an account', '/').classes('text-teal-800 py-2')
+
+
+def forgot_password_page() -> None:
+    with _auth_card('Reset your password', "Enter your email and we'll send you a link to choose a new one."):
+        done = ui.label('').classes('w-full bg-sky-50 text-sky-900 rounded-lg px-3 py-2 hidden').props('role=status')
+        email = forms.field('Email', max_length=254, kind='email', autocomplete='email',
+                            required='Enter your email address.')
+
+        async def submit() -> None:
+            if not forms.all_valid({'email': email}):
+                return
+            button.disable()
+            try:
+                await call(identity.request_password_reset, email=email.value, ip=session.client_ip())
+            finally:
+                button.enable()
+            done.text = ('If an account uses that address, we sent it a link to reset the password. '
+                         'The link works for 30 minutes.')
+            done.classes(remove='hidden')
+
+        button = ui.button('Send reset link', on_click=submit).props('unelevated no-caps size=lg') \
+            .classes(theme.BIG_BUTTON)
+        ui.link('Back to sign in', '/').classes('text-teal-800 py-2')
+
+
+def reset_password_page(token: str) -> None:
+    with _auth_card('Choose a new password'):
+        error = forms.error_message()
+        password = forms.field('New password', max_length=PASSWORD_MAX, kind='password',
+                               autocomplete='new-password', required='Choose a password.')
+        confirm = forms.field('Confirm new password', max_length=PASSWORD_MAX, kind='password',
+                              autocomplete='new-password', required='Type the password again.')
+        fields = {'password': password, 'password_confirm': confirm}
+
+        async def submit() -> None:
+            forms.set_error(error, '')
+            forms.clear_errors(fields)
+            if not forms.all_valid(fields):
+                return
+            try:
+                await call(identity.reset_password, token=token, new_password=password.value,
+                           password_confirm=confirm.value, ip=session.client_ip())
+            except DomainError as failure:
+                forms.show_errors(fields, failure.field_errors)
+                forms.set_error(error, failure.message)
+                return
+            session.clear()
+            ui.navigate.to(f'/?reason={quote("reset")}')
+
+        ui.button('Save new password', on_click=submit).props('unelevated no-caps size=lg').classes(theme.BIG_BUTTON)

@@ -1,0 +1,105 @@
+"""Second factor for staff: enrol an authenticator app (QR code), then a code at each sign-in."""
+from __future__ import annotations
+
+from nicegui import ui
+from starlette.responses import RedirectResponse
+
+from components import forms, session, theme
+from components.calls import call
+from components.frame import brand, demo_banner, sign_out
+from portal.auth import mfa
+from portal.config import get_settings
+from portal.services import identity
+from portal.services.errors import DomainError
+
+
+def register() -> None:
+    @ui.page('/mfa')
+    async def mfa_page():
+        auth = session.current_auth()
+        if auth is None:
+            return RedirectResponse('/')
+        if auth.get('mfa_ok'):
+            return RedirectResponse('/staff' if session.is_staff(auth) else '/')
+        if not auth.get('mfa_enrolled'):
+            await enrolment(auth)
+        else:
+            verification(auth)
+        return None
+
+
+def _card(title: str, subtitle: str) -> ui.column:
+    settings = get_settings()
+    theme.apply()
+    ui.page_title(f'{title} · {settings.practice_name}')
+    demo_banner()
+    with ui.column().classes(theme.NARROW_PAGE).props('role=main'):
+        with ui.row().classes('w-full justify-center pt-2'):
+            brand(settings.practice_name, size='h-11 w-11')
+        card = ui.column().classes(theme.CARD + ' gap-3')
+        with card:
+            ui.label(title).classes(theme.H1).props('role=heading aria-level=1')
+            ui.label(subtitle).classes('text-slate-700')
+    return card
+
+
+def _code_input() -> ui.input:
+    return forms.field('6-digit code', max_length=8, autocomplete='one-time-code',
+                       required='Enter the code from your authenticator app.').props('inputmode=numeric')
+
+
+def _done() -> None:
+    session.mark_mfa_passed()
+    ui.navigate.to('/staff')
+
+
+async def enrolment(auth: dict) -> None:
+    secret, uri = await call(identity.begin_totp_enrollment, user_id=int(auth['user_id']))
+    with _card('Set up two-step sign-in',
+               'Staff accounts need an authenticator app. Scan the code, then type the 6 digits it shows.'):
+        with ui.row().classes('w-full justify-center'):
+            ui.html(mfa.qr_svg(uri), sanitize=False).classes('w-48 h-48').props(
+                'role=img aria-label="QR code for your authenticator app"')
+        ui.label('Or type this key into the app:').classes(theme.MUTED)
+        ui.label(' '.join(secret[i:i + 4] for i in range(0, len(secret), 4))).classes('font-mono text-base break-all')
+        error = forms.error_message()
+        code = _code_input()
+
+        async def submit() -> None:
+            forms.set_error(error, '')
+            if not code.validate():
+                return
+            try:
+                await call(identity.confirm_totp_enrollment, user_id=int(auth['user_id']), secret=secret,
+                           code=code.value, ip=session.client_ip())
+            except DomainError as failure:
+                forms.set_error(error, failure.message)
+                return
+            _done()
+
+        code.on('keydown.enter', submit)
+        ui.button('Turn on two-step sign-in', on_click=submit).props('unelevated no-caps size=lg') \
+            .classes(theme.BIG_BUTTON)
+        ui.button('Sign out', on_click=lambda: sign_out()).props('flat no-caps').classes('w-full')
+
+
+def verification(auth: dict) -> None:
+    with _card('Two-step sign-in', 'Enter the 6-digit code from your authenticator app.'):
+        error = forms.error_message()
+        code = _code_input()
+
+        async def submit() -> None:
+            forms.set_error(error, '')
+            if not code.validate():
+                return
+            try:
+                await call(identity.verify_totp, user_id=int(auth['user_id']), code=code.value, ip=session.client_ip())
+            except DomainError as failure:
+                forms.set_error(error, failure.message)
+                code.value = ''
+                return
+            _done()
+
+        code.on('keydown.enter', submit)
+        ui.button('Continue', on_click=submit).props('unelevated no-caps size=lg').classes(theme.BIG_BUTTON)
+        ui.button('Sign out', on_click=lambda: sign_out()).props('flat no-caps').classes('w-full')

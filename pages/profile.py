@@ -1,0 +1,69 @@
+"""Profile: who is signed in, the accounts they can act on, and changing the password."""
+from __future__ import annotations
+
+from nicegui import ui
+
+from components import forms, session, theme
+from components.calls import call
+from components.frame import frame
+from portal.auth.passwords import MAX_LENGTH as PASSWORD_MAX
+from portal.services import identity, profile
+from portal.services.errors import DomainError
+
+
+def register() -> None:
+    @ui.page('/profile')
+    async def profile_page() -> None:
+        auth = session.current_auth()
+        assert auth is not None  # the middleware lets only signed-in people here
+        details = await call(profile.profile_details, actor=session.actor())
+        with frame('Profile', auth=auth, path='/profile'):
+            ui.label('Profile').classes(theme.H1).props('role=heading aria-level=1')
+            with ui.column().classes(theme.CARD + ' gap-1'):
+                ui.label(details.name or details.email).classes(theme.H2)
+                ui.label(details.email).classes('text-slate-700')
+                ui.label(f'Role: {details.role}').classes(theme.MUTED)
+                if details.mfa_enrolled:
+                    ui.label('Two-step sign-in is on.').classes(theme.MUTED)
+            if details.accounts:
+                with ui.column().classes(theme.CARD + ' gap-1'):
+                    ui.label('Billing accounts').classes(theme.H2)
+                    for account in details.accounts:
+                        ui.label(f'{account.account_number} · {account.guarantor_name} · '
+                                 f'{account.relationship}').classes('text-slate-800')
+            _change_password(auth)
+
+
+def _change_password(auth: dict) -> None:
+    with ui.column().classes(theme.CARD + ' gap-3 max-w-lg'):
+        ui.label('Change password').classes(theme.H2)
+        error = forms.error_message()
+        done = ui.label('').classes('hidden text-green-800').props('role=status')
+        current = forms.field('Current password', max_length=PASSWORD_MAX, kind='password',
+                              autocomplete='current-password', required='Enter your current password.')
+        new = forms.field('New password', max_length=PASSWORD_MAX, kind='password', autocomplete='new-password',
+                          required='Choose a new password.')
+        confirm = forms.field('Confirm new password', max_length=PASSWORD_MAX, kind='password',
+                              autocomplete='new-password', required='Type the new password again.')
+        fields = {'current_password': current, 'password': new, 'password_confirm': confirm}
+
+        async def submit() -> None:
+            forms.set_error(error, '')
+            forms.clear_errors(fields)
+            done.classes(add='hidden')
+            if not forms.all_valid(fields):
+                return
+            try:
+                await call(identity.change_password, user_id=int(auth['user_id']), current_password=current.value,
+                           new_password=new.value, password_confirm=confirm.value, ip=session.client_ip())
+            except DomainError as failure:
+                forms.show_errors(fields, failure.field_errors)
+                forms.set_error(error, failure.message)
+                return
+            for element in fields.values():
+                element.value = ''
+            forms.clear_errors(fields)
+            done.text = 'Your password was changed.'
+            done.classes(remove='hidden')
+
+        ui.button('Change password', on_click=submit).props('unelevated no-caps')

@@ -1,0 +1,1 @@
+"""Pages for billing staff and practice admins."""

@@ -1,0 +1,42 @@
+"""Health check, static assets and the friendly error page (never a traceback)."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from nicegui import app, run, ui
+from starlette.responses import JSONResponse
+
+from components import theme
+from portal import db
+from portal.jobs.scheduler import SchedulerService
+
+log = logging.getLogger(__name__)
+ASSETS = Path(__file__).resolve().parent.parent / 'assets'
+
+
+def register(scheduler: SchedulerService) -> None:
+    app.add_static_files('/assets', ASSETS)
+    ui.add_head_html('<script src="/assets/activity.js" defer></script>', shared=True)
+
+    @app.get('/healthz')
+    async def healthz() -> JSONResponse:
+        try:
+            await run.io_bound(db.ping)
+            database = 'ok'
+        except Exception:  # noqa: BLE001  (reported, not raised: this is the health check)
+            log.warning('health check: database unreachable')
+            database = 'error'
+        body = {'status': 'ok' if database == 'ok' else 'error', 'database': database,
+                'scheduler': scheduler.state}
+        return JSONResponse(body, status_code=200 if database == 'ok' else 503)
+
+    @app.on_page_exception
+    def error_page(exception: Exception) -> None:
+        log.error('page failed: %s', type(exception).__name__)
+        theme.apply()
+        with ui.column().classes(theme.NARROW_PAGE).props('role=main'):
+            ui.label('Something went wrong').classes(theme.H1)
+            ui.label('We could not show this page. Nothing was changed. Please try again in a moment.') \
+                .classes('text-slate-700')
+            ui.link('Go to your home page', '/').classes('text-teal-800')

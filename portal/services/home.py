@@ -1,0 +1,213 @@
+"""What the two home pages show: the patient's amount due and next steps; staff's headline figures."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from portal.auth.permissions import Actor, account_relationships, require_account
+from portal.clock import today, utcnow
+from portal.models import (
+    Appointment,
+    GuarantorAccount,
+    LedgerEntry,
+    LedgerKind,
+    Location,
+    Message,
+    MessageThread,
+    Patient,
+    PaymentPlan,
+    PlanInstallment,
+    Provider,
+    Statement,
+)
+from portal.services import ledger
+
+
+@dataclass(frozen=True)
+class StatementSummary:
+    id: int
+    statement_date: date
+    due_date: date
+    amount_due: int
+    new_balance: int
+    status: str  # paid, due, overdue
+
+
+@dataclass(frozen=True)
+class AppointmentSummary:
+    starts_at: datetime
+    patient_first_name: str
+    provider_name: str
+    location_name: str
+    visit_type: str
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    installment_amount: int
+    next_due_date: date | None
+    next_amount: int
+    remaining: int
+
+
+@dataclass(frozen=True)
+class AccountHome:
+    account_id: int
+    account_number: str
+    guarantor_name: str
+    currency: str
+    balance: int
+    processing: int
+    amount_due: int
+    due_date: date | None
+    latest_statement: StatementSummary | None
+    next_appointment: AppointmentSummary | None
+    unread_messages: int
+    plan: PlanSummary | None
+    patients: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PatientHome:
+    accounts: list[AccountHome]
+
+    @property
+    def total_due(self) -> int:
+        return sum(account.amount_due for account in self.accounts)
+
+
+def statement_status(statement: Statement, *, balance: int, on: date) -> str:
+    if statement.paid_at is not None or balance <= 0:
+        return 'paid'
+    return 'overdue' if on > statement.due_date else 'due'
+
+
+def _plan_summary(session: Session, account_id: int) -> PlanSummary | None:
+    plan = session.exec(select(PaymentPlan).where(PaymentPlan.account_id == account_id,
+                                                  col(PaymentPlan.status).in_(['active', 'delinquent']))
+                        .order_by(col(PaymentPlan.id).desc())).first()
+    if plan is None:
+        return None
+    open_installments = session.exec(select(PlanInstallment).where(PlanInstallment.plan_id == plan.id,
+                                                                   PlanInstallment.status != 'paid')
+                                     .order_by(col(PlanInstallment.seq))).all()
+    upcoming = open_installments[0] if open_installments else None
+    return PlanSummary(installment_amount=plan.installment_amount,
+                       next_due_date=upcoming.due_date if upcoming else None,
+                       next_amount=upcoming.amount if upcoming else 0,
+                       remaining=sum(item.amount for item in open_installments))
+
+
+def account_home(session: Session, actor: Actor, account_id: int) -> AccountHome:
+    require_account(session, actor, account_id, purpose='view_home')
+    account = session.get(GuarantorAccount, account_id)
+    assert account is not None
+    balance = ledger.balance(session, account_id)
+    processing = ledger.processing_payments(session, account_id)
+    statement = session.exec(select(Statement).where(Statement.account_id == account_id)
+                             .order_by(col(Statement.statement_date).desc())).first()
+    statement_summary = None
+    if statement is not None:
+        statement_summary = StatementSummary(id=statement.id, statement_date=statement.statement_date,
+                                             due_date=statement.due_date, amount_due=statement.amount_due,
+                                             new_balance=statement.new_balance,
+                                             status=statement_status(statement, balance=balance, on=today()))
+    plan = _plan_summary(session, account_id)
+    payable = max(0, balance - processing)
+    amount_due = min(plan.next_amount, payable) if plan and plan.next_amount else payable
+    due_date = plan.next_due_date if plan else (statement.due_date if statement and payable else None)
+    patients = session.exec(select(Patient.first_name).where(Patient.account_id == account_id)
+                            .order_by(col(Patient.id))).all()
+    return AccountHome(
+        account_id=account_id, account_number=account.account_number,
+        guarantor_name=f'{account.guarantor_first_name} {account.guarantor_last_name}',
+        currency=account.currency, balance=balance, processing=processing, amount_due=amount_due,
+        due_date=due_date, latest_statement=statement_summary,
+        next_appointment=_next_appointment(session, account_id), unread_messages=_unread(session, account_id),
+        plan=plan, patients=list(patients))
+
+
+def _next_appointment(session: Session, account_id: int) -> AppointmentSummary | None:
+    row = session.exec(
+        select(Appointment, Patient.first_name, Provider, Location)
+        .join(Patient, Patient.id == Appointment.patient_id)
+        .join(Provider, Provider.id == Appointment.provider_id)
+        .join(Location, Location.id == Appointment.location_id)
+        .where(Appointment.account_id == account_id, Appointment.status == 'booked',
+               Appointment.starts_at >= utcnow())
+        .order_by(col(Appointment.starts_at))).first()
+    if row is None:
+        return None
+    appointment, first_name, provider, location = row
+    provider_name = f'{provider.first_name} {provider.last_name}, {provider.credentials}'
+    return AppointmentSummary(starts_at=appointment.starts_at, patient_first_name=first_name,
+                              provider_name=provider_name,
+                              location_name=location.name, visit_type=appointment.visit_type)
+
+
+def _unread(session: Session, account_id: int) -> int:
+    return int(session.exec(
+        select(func.count()).select_from(Message).join(MessageThread, MessageThread.id == Message.thread_id)
+        .where(MessageThread.account_id == account_id, Message.author_role == 'staff',
+               col(Message.read_by_patient_at).is_(None))).one())
+
+
+def patient_home(session: Session, actor: Actor) -> PatientHome:
+    return PatientHome(accounts=[account_home(session, actor, account_id)
+                                 for account_id in account_relationships(session, actor.user_id)])
+
+
+@dataclass(frozen=True)
+class MonthCollections:
+    month: str  # YYYY-MM
+    patient: int
+    insurance: int
+
+
+@dataclass(frozen=True)
+class StaffHome:
+    total_ar: int
+    collected_this_month: int
+    insurance_this_month: int
+    accounts_with_balance: int
+    collections_by_month: list[MonthCollections]
+
+
+def staff_home(session: Session, *, months: int = 12, on: date | None = None) -> StaffHome:
+    on = on or today()
+    first_month = _months_back(on.replace(day=1), months - 1)
+    total_ar = int(session.exec(select(func.coalesce(func.sum(LedgerEntry.amount), 0))).one())
+    balances = (select(LedgerEntry.account_id).group_by(LedgerEntry.account_id)
+                .having(func.sum(LedgerEntry.amount) > 0).subquery())
+    with_balance = int(session.exec(select(func.count()).select_from(balances)).one())
+    rows = session.exec(
+        select(LedgerEntry.kind, LedgerEntry.effective_date, func.sum(LedgerEntry.amount))
+        .where(col(LedgerEntry.kind).in_([LedgerKind.patient_payment, LedgerKind.insurance_payment]),
+               LedgerEntry.effective_date >= first_month, LedgerEntry.effective_date <= on)
+        .group_by(LedgerEntry.kind, LedgerEntry.effective_date)).all()
+    by_month: dict[str, dict[str, int]] = defaultdict(lambda: {'patient': 0, 'insurance': 0})
+    for kind, day, amount in rows:
+        key = 'patient' if kind == LedgerKind.patient_payment else 'insurance'
+        by_month[f'{day:%Y-%m}'][key] += -int(amount)
+    series = []
+    month = first_month
+    for _ in range(months):
+        label = f'{month:%Y-%m}'
+        series.append(MonthCollections(month=label, **by_month.get(label, {'patient': 0, 'insurance': 0})))
+        month = (month + timedelta(days=32)).replace(day=1)
+    current = series[-1]
+    return StaffHome(total_ar=total_ar, collected_this_month=current.patient,
+                     insurance_this_month=current.insurance, accounts_with_balance=with_balance,
+                     collections_by_month=series)
+
+
+def _months_back(first_of_month: date, count: int) -> date:
+    year, month = first_of_month.year, first_of_month.month - count
+    while month <= 0:
+        month += 12
+        year -= 1
+    return date(year, month, 1)
