@@ -11,7 +11,7 @@ from portal.money import format_money
 
 
 def field(label: str, *, max_length: int, kind: str = 'text', autocomplete: str = '',
-          required: str | None = None) -> ui.input:
+          required: str | None = None, mark: str = '') -> ui.input:
     """An outlined input that refuses more than max_length characters, with an inline message."""
     checks = {f'Use at most {max_length} characters.': lambda value: len(value or '') <= max_length}
     if required:
@@ -19,8 +19,8 @@ def field(label: str, *, max_length: int, kind: str = 'text', autocomplete: str 
     element = ui.input(label, validation=checks).props(
         f'outlined maxlength={max_length} type={kind} lazy-rules=ondemand'
         + (f' autocomplete={autocomplete}' if autocomplete else '')).classes('w-full')
-    if kind == 'password':
-        element.props('type=password')
+    if mark:
+        element.mark(mark)
     return element
 
 

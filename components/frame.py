@@ -52,8 +52,8 @@ def frame(title: str, *, auth: dict, path: str) -> Iterator[ui.column]:
                 'flat round aria-label="Open navigation"').classes('lg:hidden')
             brand(settings.practice_name)
             ui.space()
-            ui.button('Sign out', icon='logout', on_click=sign_out).props(
-                'flat no-caps aria-label="Sign out"').classes('text-slate-700')
+            ui.button('Sign out', icon='logout', on_click=lambda: sign_out()).props(
+                'flat no-caps aria-label="Sign out"').classes('text-slate-700').mark('sign-out')
     with ui.left_drawer(value=None, bordered=True).props('breakpoint=1023 :width=240') \
             .classes('bg-white') as drawer:
         with ui.column().classes('w-full gap-1 pt-2').props('role=navigation aria-label="Main"'):

@@ -78,9 +78,9 @@ def sign_in_page(*, reason: str, next_path: str) -> None:
             ui.label(REASONS[reason]).classes('w-full bg-sky-50 text-sky-900 rounded-lg px-3 py-2').props('role=status')
         error = forms.error_message()
         email = forms.field('Email', max_length=254, kind='email', autocomplete='username',
-                            required='Enter your email address.')
+                            required='Enter your email address.', mark='email')
         password = forms.field('Password', max_length=PASSWORD_MAX, kind='password',
-                               autocomplete='current-password', required='Enter your password.')
+                               autocomplete='current-password', required='Enter your password.', mark='password')
         fields = {'email': email, 'password': password}
 
         async def submit() -> None:
@@ -106,7 +106,7 @@ def sign_in_page(*, reason: str, next_path: str) -> None:
                 ui.navigate.to(next_path or '/')
 
         password.on('keydown.enter', submit)
-        button = ui.button('Sign in', on_click=submit).props('unelevated no-caps size=lg').classes(theme.BIG_BUTTON)
+        button = ui.button('Sign in', on_click=submit).mark('submit').props('unelevated no-caps size=lg').classes(theme.BIG_BUTTON)
         with ui.row().classes('w-full justify-between text-base'):
             ui.link('Forgot password?', '/forgot').classes('text-teal-800 py-2')
             ui.link('Create an account', '/register').classes('text-teal-800 py-2')
@@ -116,23 +116,23 @@ def registration_page() -> None:
     with _auth_card('Create your account',
                     'Use the account number from your statement and the details of any patient on it.'):
         error = forms.error_message()
-        account_number = forms.field('Account number', max_length=20, required='Enter the account number.')
+        account_number = forms.field('Account number', max_length=20, required='Enter the account number.', mark='account_number')
         last_name = forms.field("Patient's last name", max_length=80, autocomplete='family-name',
-                                required="Enter the patient's last name.")
+                                required="Enter the patient's last name.", mark='last_name')
         birth = forms.field("Patient's date of birth", max_length=10, kind='date',
-                            required="Enter the patient's date of birth.")
+                            required="Enter the patient's date of birth.", mark='birth')
         birth.props('stack-label')
         relationship = ui.select({item.value: item.value.capitalize() for item in Relationship},
                                  value=Relationship.self_.value, label='Your relationship to the account') \
-            .props('outlined').classes('w-full')
+            .props('outlined').classes('w-full').mark('relationship')
         email = forms.field('Email', max_length=254, kind='email', autocomplete='email',
-                            required='Enter your email address.')
+                            required='Enter your email address.', mark='email')
         password = forms.field('Password', max_length=PASSWORD_MAX, kind='password',
-                               autocomplete='new-password', required='Choose a password.')
+                               autocomplete='new-password', required='Choose a password.', mark='password')
         ui.label('At least 12 characters. A few unrelated words make a strong, memorable password.') \
             .classes(theme.MUTED)
         confirm = forms.field('Confirm password', max_length=PASSWORD_MAX, kind='password',
-                              autocomplete='new-password', required='Type the password again.')
+                              autocomplete='new-password', required='Type the password again.', mark='confirm')
         fields = {'account_number': account_number, 'last_name': last_name, 'date_of_birth': birth,
                   'email': email, 'password': password, 'password_confirm': confirm}
 
@@ -156,7 +156,7 @@ def registration_page() -> None:
             session.establish(who)
             ui.navigate.to('/')
 
-        button = ui.button('Create account', on_click=submit).props('unelevated no-caps size=lg') \
+        button = ui.button('Create account', on_click=submit).mark('submit').props('unelevated no-caps size=lg') \
             .classes(theme.BIG_BUTTON)
         ui.link('I already have an account', '/').classes('text-teal-800 py-2')
 
@@ -165,7 +165,7 @@ def forgot_password_page() -> None:
     with _auth_card('Reset your password', "Enter your email and we'll send you a link to choose a new one."):
         done = ui.label('').classes('w-full bg-sky-50 text-sky-900 rounded-lg px-3 py-2 hidden').props('role=status')
         email = forms.field('Email', max_length=254, kind='email', autocomplete='email',
-                            required='Enter your email address.')
+                            required='Enter your email address.', mark='email')
 
         async def submit() -> None:
             if not forms.all_valid({'email': email}):
@@ -179,7 +179,7 @@ def forgot_password_page() -> None:
                          'The link works for 30 minutes.')
             done.classes(remove='hidden')
 
-        button = ui.button('Send reset link', on_click=submit).props('unelevated no-caps size=lg') \
+        button = ui.button('Send reset link', on_click=submit).mark('submit').props('unelevated no-caps size=lg') \
             .classes(theme.BIG_BUTTON)
         ui.link('Back to sign in', '/').classes('text-teal-800 py-2')
 
@@ -188,9 +188,9 @@ def reset_password_page(token: str) -> None:
     with _auth_card('Choose a new password'):
         error = forms.error_message()
         password = forms.field('New password', max_length=PASSWORD_MAX, kind='password',
-                               autocomplete='new-password', required='Choose a password.')
+                               autocomplete='new-password', required='Choose a password.', mark='password')
         confirm = forms.field('Confirm new password', max_length=PASSWORD_MAX, kind='password',
-                              autocomplete='new-password', required='Type the password again.')
+                              autocomplete='new-password', required='Type the password again.', mark='confirm')
         fields = {'password': password, 'password_confirm': confirm}
 
         async def submit() -> None:
@@ -208,4 +208,4 @@ def reset_password_page(token: str) -> None:
             session.clear()
             ui.navigate.to(f'/?reason={quote("reset")}')
 
-        ui.button('Save new password', on_click=submit).props('unelevated no-caps size=lg').classes(theme.BIG_BUTTON)
+        ui.button('Save new password', on_click=submit).mark('submit').props('unelevated no-caps size=lg').classes(theme.BIG_BUTTON)

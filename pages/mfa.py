@@ -45,7 +45,7 @@ def _card(title: str, subtitle: str) -> ui.column:
 
 def _code_input() -> ui.input:
     return forms.field('6-digit code', max_length=8, autocomplete='one-time-code',
-                       required='Enter the code from your authenticator app.').props('inputmode=numeric')
+                       required='Enter the code from your authenticator app.', mark='code').props('inputmode=numeric')
 
 
 def _done() -> None:
@@ -78,7 +78,7 @@ async def enrolment(auth: dict) -> None:
             _done()
 
         code.on('keydown.enter', submit)
-        ui.button('Turn on two-step sign-in', on_click=submit).props('unelevated no-caps size=lg') \
+        ui.button('Turn on two-step sign-in', on_click=submit).mark('submit').props('unelevated no-caps size=lg') \
             .classes(theme.BIG_BUTTON)
         ui.button('Sign out', on_click=lambda: sign_out()).props('flat no-caps').classes('w-full')
 
@@ -101,5 +101,5 @@ def verification(auth: dict) -> None:
             _done()
 
         code.on('keydown.enter', submit)
-        ui.button('Continue', on_click=submit).props('unelevated no-caps size=lg').classes(theme.BIG_BUTTON)
+        ui.button('Continue', on_click=submit).mark('submit').props('unelevated no-caps size=lg').classes(theme.BIG_BUTTON)
         ui.button('Sign out', on_click=lambda: sign_out()).props('flat no-caps').classes('w-full')

@@ -40,11 +40,11 @@ def _change_password(auth: dict) -> None:
         error = forms.error_message()
         done = ui.label('').classes('hidden text-green-800').props('role=status')
         current = forms.field('Current password', max_length=PASSWORD_MAX, kind='password',
-                              autocomplete='current-password', required='Enter your current password.')
+                              autocomplete='current-password', required='Enter your current password.', mark='current')
         new = forms.field('New password', max_length=PASSWORD_MAX, kind='password', autocomplete='new-password',
-                          required='Choose a new password.')
+                          required='Choose a new password.', mark='new')
         confirm = forms.field('Confirm new password', max_length=PASSWORD_MAX, kind='password',
-                              autocomplete='new-password', required='Type the new password again.')
+                              autocomplete='new-password', required='Type the new password again.', mark='confirm')
         fields = {'current_password': current, 'password': new, 'password_confirm': confirm}
 
         async def submit() -> None:
@@ -66,4 +66,4 @@ def _change_password(auth: dict) -> None:
             done.text = 'Your password was changed.'
             done.classes(remove='hidden')
 
-        ui.button('Change password', on_click=submit).props('unelevated no-caps')
+        ui.button('Change password', on_click=submit).mark('submit').props('unelevated no-caps')

@@ -1,0 +1,55 @@
+"""Page tests: NiceGUI's `user` fixture re-runs main.py for each test on a copy of one seeded
+SQLite template (migrated and seeded once per session)."""
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from nicegui.testing import User
+
+from portal.config import DEFAULT_DEMO_PASSWORD, reload_settings
+from portal.db import dispose_engine, init_engine, migrate
+
+DEMO_PATIENT = 'patient@example.com'
+DEMO_STAFF = 'staff@example.com'
+PASSWORD = DEFAULT_DEMO_PASSWORD
+
+
+@pytest.fixture(scope='session')
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from portal.services.seed import seed_database
+    path = tmp_path_factory.mktemp('seeded') / 'seeded.db'
+    url = f'sqlite:///{path}'
+    init_engine(url)
+    try:
+        migrate()
+        seed_database(patients=60, seed=7, password=PASSWORD)
+    finally:
+        dispose_engine()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def page_database(seeded_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Runs before the `user` fixture starts main.py: point it at a fresh copy of the template."""
+    target = tmp_path / f'{uuid.uuid4().hex}.db'
+    shutil.copyfile(seeded_template, target)
+    url = f'sqlite:///{target}'
+    monkeypatch.setenv('PORTAL_DATABASE_URL', url)
+    monkeypatch.setenv('PORTAL_SCHEDULER', 'off')
+    monkeypatch.setenv('PORTAL_DEMO_SEED', 'false')
+    monkeypatch.setenv('PORTAL_ENV', 'test')
+    reload_settings()
+    yield url
+    dispose_engine()
+    reload_settings()
+
+
+async def sign_in(user: User, email: str, password: str = PASSWORD) -> None:
+    await user.open('/')
+    user.find('email').type(email)
+    user.find('password').type(password)
+    user.find('submit').click()

@@ -1,0 +1,108 @@
+"""The middleware's allow-list: signed-out visitors go to sign-in, patients never reach staff pages,
+staff need their second factor, idle sessions end."""
+from __future__ import annotations
+
+import time
+
+import pyotp
+from nicegui import app
+from nicegui.testing import User
+from sqlmodel import select
+
+from portal.db import read_session
+from portal.models import User as UserRow
+from tests.pages.conftest import DEMO_PATIENT, sign_in
+
+
+async def test_signed_out_visitor_is_sent_to_sign_in(user: User) -> None:
+    for path in ('/staff', '/profile', '/statements'):
+        response = await user.http_client.get(path, follow_redirects=False)
+        assert response.status_code in (302, 303, 307)
+        assert response.headers['location'].startswith('/?next=')
+    await user.open('/staff')
+    await user.should_see('Forgot password?')
+    await user.should_not_see('Total A/R')
+
+
+async def test_patient_cannot_open_staff_pages(user: User) -> None:
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    for path in ('/staff', '/staff/anything'):
+        response = await user.http_client.get(path, follow_redirects=False)
+        assert response.status_code == 404
+        assert 'Total A/R' not in response.text
+
+
+async def test_unknown_paths_are_refused_even_when_signed_in(user: User) -> None:
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    response = await user.http_client.get('/not-a-page', follow_redirects=False)
+    assert response.status_code == 404
+
+
+async def test_staff_without_exemption_must_enrol_totp_first(user: User) -> None:
+    from portal.services.identity import create_user
+    create_user(email='clerk@example.com', password='orbit-lantern-meadow-42', role='staff',
+                first_name='Casey', last_name='Clerk')
+    await sign_in(user, 'clerk@example.com', 'orbit-lantern-meadow-42')
+    await user.should_see('Set up two-step sign-in')
+    response = await user.http_client.get('/staff', follow_redirects=False)
+    assert response.status_code in (302, 303, 307) and response.headers['location'] == '/mfa'
+
+    with read_session() as session:
+        clerk = session.exec(select(UserRow).where(UserRow.email == 'clerk@example.com')).one()
+        assert clerk.totp_secret is None  # nothing stored until a code proves the app is set up
+    secret = _secret_on_page(user)
+    user.find('code').type('000000')
+    user.find('submit').click()
+    await user.should_see('That code is not right.')
+    user.find('code').clear().type(pyotp.TOTP(secret).now())
+    user.find('submit').click()
+    await user.should_see('Collections dashboard')
+
+
+def _secret_on_page(user: User) -> str:
+    from nicegui import ui
+    for label in user.find(ui.label).elements:
+        text = label.text.replace(' ', '')
+        if len(text) in (16, 32) and text.isalnum() and text.isupper():
+            return text
+    raise AssertionError('no TOTP key shown')
+
+
+async def test_idle_session_is_ended_on_the_next_request(user: User) -> None:
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    auth = _auth()
+    stale = time.time() - 16 * 60
+    auth.update(last_active_at=stale)
+    _store(user, auth)
+    response = await user.http_client.get('/profile', follow_redirects=False)
+    assert response.headers['location'] == '/?reason=timeout'
+    await user.open('/')
+    await user.should_see('You were signed out because the page was idle.')
+
+
+async def test_absolute_timeout_after_eight_hours(user: User) -> None:
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    auth = _auth()
+    auth.update(signed_in_at=time.time() - 8 * 3600 - 5)
+    _store(user, auth)
+    response = await user.http_client.get('/', follow_redirects=False)
+    assert response.headers['location'] == '/?reason=timeout'
+
+
+def _signed_in_storages() -> list:
+    """The server-side user storages holding a sign-in (this test's browser is the only one)."""
+    return [storage for storage in app.storage._users.values() if 'auth' in storage]  # noqa: SLF001
+
+
+def _auth() -> dict:
+    (storage,) = _signed_in_storages()
+    return dict(storage['auth'])
+
+
+def _store(_user: User, auth: dict) -> None:
+    for storage in _signed_in_storages():
+        storage['auth'] = auth

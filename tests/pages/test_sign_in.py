@@ -1,0 +1,61 @@
+"""Sign-in at /, sign-out, and where each role lands."""
+from __future__ import annotations
+
+from nicegui import ui
+from nicegui.testing import User
+
+from tests.pages.conftest import DEMO_PATIENT, DEMO_STAFF, sign_in
+
+
+async def test_signed_out_visitor_sees_the_sign_in_form(user: User) -> None:
+    await user.open('/')
+    await user.should_see('Sign in')
+    await user.should_see('Forgot password?')
+    await user.should_see('Create an account')
+    await user.should_see('Demo payments — no money moves')
+
+
+async def test_demo_patient_signs_in_and_sees_the_amount_due_and_pay(user: User) -> None:
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    await user.should_see(marker='pay')
+    amount = user.find(ui.label).elements
+    assert any(label.text.startswith('$') for label in amount)
+    await user.should_see('Latest statement')
+    await user.should_see('Next appointment')
+    await user.should_see('Messages')
+
+
+async def test_wrong_password_shows_one_generic_message(user: User) -> None:
+    await sign_in(user, DEMO_PATIENT, 'not-the-right-password')
+    await user.should_see('The email or password is not right.')
+    await user.should_not_see('Amount due')
+
+
+async def test_unknown_email_gets_the_same_message(user: User) -> None:
+    await sign_in(user, 'nobody@example.com', 'whatever-password-123')
+    await user.should_see('The email or password is not right.')
+
+
+async def test_empty_fields_get_inline_messages_and_nothing_happens(user: User) -> None:
+    await user.open('/')
+    user.find('submit').click()
+    await user.should_see('Enter your email address.')
+    await user.should_see('Enter your password.')
+
+
+async def test_demo_staff_lands_on_the_dashboard(user: User) -> None:
+    await sign_in(user, DEMO_STAFF)
+    await user.should_see('Collections dashboard')
+    await user.should_see('Total A/R')
+    await user.should_see('Collected this month')
+    assert user.find(ui.plotly).elements
+
+
+async def test_sign_out_returns_to_sign_in(user: User) -> None:
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    user.find('sign-out').click()
+    await user.should_see('Forgot password?')
+    await user.open('/')
+    await user.should_see('Forgot password?')
