@@ -1,0 +1,83 @@
+"""Real-browser fixtures: one portal server per session (real main.py, SQLite, demo data) and Debian's
+Chromium driven by Playwright. Playwright cannot download its own browsers here, so it launches
+/usr/bin/chromium (scripts/setup installs it)."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.servers import ROOT, ServerHandle, start_portal
+
+CHROMIUM = os.environ.get('PORTAL_TEST_CHROMIUM', '/usr/bin/chromium')
+CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+                 '--disable-component-update', '--disable-sync', '--no-first-run']
+SCREENSHOTS = ROOT / 'test-artifacts' / 'screenshots'
+
+
+@pytest.fixture(scope='session')
+def portal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHandle]:
+    server = start_portal(tmp_path_factory.mktemp('browser-portal'), PORTAL_PAYMENTS='demo')
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope='session')
+def chromium() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        message = f'{CHROMIUM} is missing: run scripts/setup (apt-get install chromium)'
+        if os.environ.get('CI'):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope='session')
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa: ANN201
+    report = yield
+    setattr(item, f'report_{report.when}', report)
+    return report
+
+
+@pytest.fixture
+def new_page(request: pytest.FixtureRequest, chromium, portal_server: ServerHandle,  # noqa: ANN001, ANN201
+             screenshots: Path):
+    """Factory: a page in a fresh browser context (no cookies) with the given viewport. A failed test leaves
+    a screenshot of each of its pages in test-artifacts/screenshots/failed-<test>-<n>.png."""
+    contexts = []
+
+    def make(width: int, height: int):  # noqa: ANN202
+        context = chromium.new_context(viewport={'width': width, 'height': height}, base_url=portal_server.base_url)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.console_errors = []  # type: ignore[attr-defined]
+        page.on('pageerror', lambda error: page.console_errors.append(str(error)))
+        return page
+
+    yield make
+    report = getattr(request.node, 'report_call', None)
+    for number, context in enumerate(contexts):
+        if report is not None and report.failed:
+            for page in context.pages:
+                try:
+                    page.screenshot(path=screenshots / f'failed-{request.node.name}-{number}.png', full_page=True)
+                except Exception:  # noqa: BLE001, S110  (a screenshot is a courtesy, not the test)
+                    pass
+        context.close()
