@@ -1,0 +1,1 @@
+"""Sign-in building blocks: password hashing and rules, rate limits, TOTP, sessions and permissions."""

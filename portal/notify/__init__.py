@@ -1,0 +1,1 @@
+"""Outgoing messages: the outbox (one row per message, deduplicated), templates, SMTP delivery."""

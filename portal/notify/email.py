@@ -1,0 +1,166 @@
+"""Email delivery over SMTP: one send function and the outbox sweep that uses it.
+
+`PORTAL_SMTP_URL` forms: smtp://host:port, smtp://user:pass@host:587?starttls=1, smtps://host:465.
+Without it, email notifications stay pending in the outbox. Logs name notification ids and error
+types only: never a body, a link or an address.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from sqlmodel import select
+
+from portal.clock import utcnow
+from portal.config import get_settings
+from portal.db import read_session, write_session
+from portal.models import Notification, PracticeSettings
+from portal.notify import templates
+from portal.notify.outbox import context_of
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=10)  # a claimed message is retried after this if the sender died mid-send
+TIMEOUT_SECONDS = 20
+
+
+def send_email(*, smtp_url: str, sender: str, to: str, subject: str, body: str,
+               sender_name: str = '') -> None:
+    """Send one plain-text message; raises smtplib/OSError exceptions on failure."""
+    parts = urlsplit(smtp_url)
+    if parts.scheme not in {'smtp', 'smtps'}:
+        raise ValueError('PORTAL_SMTP_URL must start with smtp:// or smtps://')
+    host = parts.hostname or 'localhost'
+    options = {key: values[-1].strip().lower() for key, values in parse_qs(parts.query).items()}
+    starttls = options.get('starttls', '') in {'1', 'true', 'yes', 'on'}
+
+    message = EmailMessage()
+    message['From'] = formataddr((sender_name, sender)) if sender_name else sender
+    message['To'] = to
+    message['Subject'] = subject
+    message['Date'] = formatdate(localtime=False)
+    message['Message-ID'] = make_msgid(domain=sender.rpartition('@')[2] or None)
+    message['Auto-Submitted'] = 'auto-generated'
+    message.set_content(body)
+
+    context = ssl.create_default_context()
+    if parts.scheme == 'smtps':
+        client: smtplib.SMTP = smtplib.SMTP_SSL(host, parts.port or 465, timeout=TIMEOUT_SECONDS,
+                                                context=context)
+    else:
+        client = smtplib.SMTP(host, parts.port or (587 if starttls else 25), timeout=TIMEOUT_SECONDS)
+    with client:
+        client.ehlo()
+        if starttls:
+            client.starttls(context=context)
+            client.ehlo()
+        if parts.username:
+            client.login(unquote(parts.username), unquote(parts.password or ''))
+        client.send_message(message)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    recipient: str
+    template: str
+    context: dict[str, object]
+    attempts: int
+
+
+def deliver_pending(limit: int = 100) -> int:
+    """Send due email notifications (when PORTAL_SMTP_URL is set); returns how many were sent.
+
+    Rows are claimed first (attempts + 1, send_after pushed out by a lease) in a short transaction,
+    so two processes never send the same row at once; each row's outcome is then committed on its
+    own, so one bad address does not stop the batch.
+    """
+    settings = get_settings()
+    if not settings.smtp_url:
+        return 0
+    claimed = _claim(limit)
+    if not claimed:
+        return 0
+    practice_name, practice_phone, sender = _practice(settings)
+    sent = 0
+    for item in claimed:
+        try:
+            context = {'practice': practice_name, 'practice_phone': practice_phone, **item.context}
+            subject, body = templates.render(item.template, context)
+            send_email(smtp_url=settings.smtp_url, sender=sender, sender_name=practice_name,
+                       to=item.recipient, subject=subject, body=body)
+        except Exception as error:  # noqa: BLE001 - recorded on the row; the batch goes on
+            _record_failure(item, error)
+        else:
+            _record_sent(item)
+            sent += 1
+    return sent
+
+
+def _claim(limit: int) -> list[_Claimed]:
+    now = utcnow()
+    with write_session() as session:
+        rows = session.exec(
+            select(Notification)
+            .where(Notification.status == 'pending', Notification.channel == 'email',
+                   Notification.send_after <= now)
+            .order_by(Notification.send_after, Notification.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        claimed = []
+        for row in rows:
+            row.attempts += 1
+            row.send_after = now + LEASE
+            session.add(row)
+            claimed.append(_Claimed(id=row.id, recipient=row.recipient, template=row.template,
+                                    context=context_of(row), attempts=row.attempts))
+    return claimed
+
+
+def _practice(settings) -> tuple[str, str, str]:  # noqa: ANN001
+    with read_session() as session:
+        practice = session.exec(select(PracticeSettings).order_by(PracticeSettings.id)).first()
+    if practice is None:
+        return settings.practice_name, settings.practice_phone, settings.mail_from
+    return (practice.name or settings.practice_name, practice.phone or settings.practice_phone,
+            practice.from_address or settings.mail_from)
+
+
+def _permanent(error: Exception) -> bool:
+    if isinstance(error, smtplib.SMTPRecipientsRefused | templates.UnknownTemplate | KeyError | ValueError):
+        return True
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+
+
+def _record_sent(item: _Claimed) -> None:
+    with write_session() as session:
+        row = session.get(Notification, item.id)
+        if row is not None:
+            row.status = 'sent'
+            row.sent_at = utcnow()
+            row.last_error = ''
+            session.add(row)
+
+
+def _record_failure(item: _Claimed, error: Exception) -> None:
+    give_up = _permanent(error) or item.attempts >= MAX_ATTEMPTS
+    logger.warning('Email notification %s not sent (attempt %s%s): %s', item.id, item.attempts,
+                   ', giving up' if give_up else '', type(error).__name__)
+    with write_session() as session:
+        row = session.get(Notification, item.id)
+        if row is None:
+            return
+        row.last_error = f'{type(error).__name__}: {error}'[:300]
+        if give_up:
+            row.status = 'failed'
+        else:
+            row.send_after = utcnow() + timedelta(minutes=2 ** item.attempts)
+        session.add(row)

@@ -1,0 +1,89 @@
+"""Small builders for tests: guarantor accounts with patients, users with passwords.
+
+Each helper opens its own write session (or uses the one given) and returns detached rows whose
+attributes stay readable. Argon2 hashes are cached per password for speed.
+"""
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime
+from functools import lru_cache
+
+from sqlmodel import Session
+
+from portal.clock import utcnow
+from portal.db import write_session
+from portal.models import AccountAccess, GuarantorAccount, Patient, User
+
+STRONG_PASSWORD = 'quiet-lantern-meadow-47'
+_numbers = itertools.count(1)
+
+
+@lru_cache(maxsize=64)
+def password_hash(password: str = STRONG_PASSWORD) -> str:
+    from portal.auth.passwords import hash_password
+    return hash_password(password)
+
+
+def _next() -> int:
+    return next(_numbers)
+
+
+def _in_session(session: Session | None, build):  # noqa: ANN001, ANN202
+    if session is not None:
+        result = build(session)
+        session.flush()
+        return result
+    with write_session() as own:
+        result = build(own)
+        own.flush()
+    return result
+
+
+def make_account(*, session: Session | None = None, account_number: str | None = None,
+                 guarantor_first_name: str = 'Maria', guarantor_last_name: str = 'Lopez',
+                 email: str | None = None, patients: list[dict] | None = None,
+                 **fields) -> tuple[GuarantorAccount, list[Patient]]:
+    """An account and its patients. Each patient dict may set first_name, last_name, date_of_birth, ...;
+    by default one patient: the guarantor, born 1984-03-15."""
+    number = account_number or f'A{100000 + _next()}'
+    specs = patients if patients is not None else [
+        {'first_name': guarantor_first_name, 'last_name': guarantor_last_name,
+         'date_of_birth': date(1984, 3, 15), 'relationship_to_guarantor': 'self'}]
+
+    def build(session: Session) -> tuple[GuarantorAccount, list[Patient]]:
+        account = GuarantorAccount(account_number=number, guarantor_first_name=guarantor_first_name,
+                                   guarantor_last_name=guarantor_last_name, email=email, **fields)
+        session.add(account)
+        session.flush()
+        rows = []
+        for spec in specs:
+            values = {'first_name': 'Sam', 'last_name': guarantor_last_name, 'date_of_birth': date(2010, 6, 1),
+                      'mrn': f'M{200000 + _next()}', **spec}
+            patient = Patient(account_id=account.id, **values)
+            session.add(patient)
+            rows.append(patient)
+        return account, rows
+
+    return _in_session(session, build)
+
+
+def make_user(*, session: Session | None = None, email: str | None = None, password: str = STRONG_PASSWORD,
+              role: str = 'patient', first_name: str = 'Pat', last_name: str = 'Lee',
+              account: GuarantorAccount | int | None = None, relationship: str = 'self',
+              totp_secret: str | None = None, **fields) -> User:
+    """A user with a password (hash cached); linked to `account` when given; TOTP enrolled if a secret."""
+    address = (email or f'user{_next()}@example.com').strip().lower()
+    enrolled: datetime | None = utcnow() if totp_secret else None
+
+    def build(session: Session) -> User:
+        user = User(email=address, password_hash=password_hash(password), role=role, first_name=first_name,
+                    last_name=last_name, totp_secret=totp_secret, totp_enabled_at=enrolled, **fields)
+        session.add(user)
+        session.flush()
+        if account is not None:
+            account_id = account if isinstance(account, int) else account.id
+            session.add(AccountAccess(user_id=user.id, account_id=account_id, relationship=relationship))
+        return user
+
+    return _in_session(session, build)
