@@ -12,6 +12,7 @@ import hashlib
 import logging
 import re
 import secrets
+import threading
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -348,11 +349,17 @@ def request_password_reset(*, email: str, ip: str) -> None:
                          actor_role=user.role, entity_type='password_reset_token', entity_id=row.id,
                          source_ip=ip)
     if settings.smtp_url:
-        from portal.notify.email import deliver_pending
-        try:
-            deliver_pending()
-        except Exception:  # noqa: BLE001 - the message stays in the outbox for the delivery job
-            logger.warning('Could not deliver pending email now; the outbox keeps it', exc_info=True)
+        # Send from another thread whether or not the address is known, so the time this request
+        # takes says nothing about which emails have accounts.
+        threading.Thread(target=_deliver_now, name='reset-mail', daemon=True).start()
+
+
+def _deliver_now() -> None:
+    from portal.notify.email import deliver_pending
+    try:
+        deliver_pending()
+    except Exception:  # noqa: BLE001 - the message stays in the outbox for the delivery job
+        logger.warning('Could not deliver pending email now; the outbox keeps it', exc_info=True)
 
 
 def _store_new_password(session, user: User, password_hash: str, *, ip: str, detail: str) -> None:  # noqa: ANN001
