@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.support.servers import ServerHandle, start_bare_app, start_portal  # noqa: E402
+from tests.support.servers import ServerHandle, start_bare_app, start_portal, wait_for_demo_data  # noqa: E402
 
 QUERY = re.compile(r'query:\s*(\{[^\n]*?\}),\s*\n')
 PATIENT_EMAIL = 'patient@example.com'
@@ -73,7 +74,7 @@ def session_cookie(secret: str, browser_id: str) -> str:
 
 
 def patient_auth(database: Path) -> dict:
-    with sqlite3.connect(database) as connection:
+    with sqlite3.connect(f'file:{database}?mode=ro', uri=True) as connection:
         row = connection.execute('SELECT id, role, first_name FROM user WHERE email = ?', (PATIENT_EMAIL,)).fetchone()
     if row is None:
         raise SystemExit(f'{PATIENT_EMAIL} is not in {database}: did main.py seed the demo set?')
@@ -165,6 +166,8 @@ class Result:
     rss_before_kib: int
     rss_after_kib: int
     errors: list[str]
+    statuses: Counter
+    server_errors: list[str]
 
     @property
     def kib_per_client(self) -> float:
@@ -206,10 +209,13 @@ async def load_server(name: str, server: ServerHandle, count: int, cookies: list
                 except Exception:  # noqa: BLE001
                     pass
     errors = sorted({client.error for client in clients if client.error})
+    log_lines = server.log_path.read_text(errors='replace').splitlines() if server.log_path.exists() else []
+    server_errors = [line for line in log_lines if ' ERROR ' in line or line.startswith('ERROR')]
     return Result(name=name, clients=count, burst=[c.get_seconds for c in clients if c.status == 200],
                   steady=steady, ok=sum(c.status == 200 for c in clients),
                   connected=sum(c.connected for c in clients), signed_in=sum(c.signed_in for c in clients),
-                  rss_before_kib=rss_before, rss_after_kib=rss_after, errors=errors)
+                  rss_before_kib=rss_before, rss_after_kib=rss_after, errors=errors,
+                  statuses=Counter(client.status for client in clients), server_errors=server_errors)
 
 
 async def bench(count: int, steady_samples: int) -> list[Result]:
@@ -217,6 +223,7 @@ async def bench(count: int, steady_samples: int) -> list[Result]:
     with tempfile.TemporaryDirectory(prefix='settle-bench-load-') as scratch:
         portal = start_portal(Path(scratch) / 'portal', timeout=120, PORTAL_PAYMENTS='demo')
         try:
+            wait_for_demo_data(portal)
             async with aiohttp.ClientSession() as http:
                 cookie_name = await session_cookie_name(http, portal.base_url)
             cookies: list[str | None] = list(signed_in_cookies(portal, cookie_name, count + 3))
@@ -254,8 +261,14 @@ def print_table(results: list[Result]) -> None:
     print('times in ms. burst: the page GETs of all clients at once; conn.: sequential GETs with all clients '
           'connected.\nws: websockets connected; auth: pages served signed in (patient home).')
     for r in results:
+        if set(r.statuses) != {200}:
+            print(f'  {r.name}: HTTP statuses {dict(r.statuses)} (0: no response)')
         for error in r.errors[:5]:
-            print(f'  {r.name}: {error}')
+            print(f'  {r.name}: client error: {error}')
+        if r.server_errors:
+            print(f'  {r.name}: {len(r.server_errors)} ERROR lines in the server log, e.g.:')
+            for line in r.server_errors[:3]:
+                print(f'    {line[:300]}')
         if r.name.startswith('portal') and r.signed_in < r.ok:
             print(f'  warning: only {r.signed_in} of {r.ok} portal pages were the signed-in home '
                   '(no data-testid "amount-due" in the page)')

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import ROOT, ServerHandle, start_portal
+from tests.support.servers import ROOT, ServerHandle, start_portal, wait_for_demo_data
 
 CHROMIUM = os.environ.get('PORTAL_TEST_CHROMIUM', '/usr/bin/chromium')
 CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
@@ -17,16 +17,20 @@ CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-b
 SCREENSHOTS = ROOT / 'test-artifacts' / 'screenshots'
 
 
-@pytest.fixture(scope='session')
+# Package scope, not session: sync Playwright keeps an asyncio loop running in the main thread while it is
+# open, and pytest-asyncio tests collected after this package ("Runner.run() cannot be called from a running
+# event loop") need it closed. So no async tests in this package either.
+@pytest.fixture(scope='package')
 def portal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHandle]:
     server = start_portal(tmp_path_factory.mktemp('browser-portal'), PORTAL_PAYMENTS='demo')
     try:
+        wait_for_demo_data(server)
         yield server
     finally:
         server.stop()
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='package')
 def chromium() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         message = f'{CHROMIUM} is missing: run scripts/setup (apt-get install chromium)'
@@ -45,6 +49,8 @@ def chromium() -> Iterator[object]:
 @pytest.fixture(scope='session')
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for stale in SCREENSHOTS.glob('failed-*.png'):  # left by an earlier run
+        stale.unlink(missing_ok=True)
     return SCREENSHOTS
 
 

@@ -11,6 +11,7 @@ import os
 import secrets
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -167,6 +168,38 @@ def start_portal(directory: Path, *, wait: bool = True, timeout: float = 60.0, p
             handle.stop()
             raise
     return handle
+
+
+def demo_user_id(database: Path, email: str = 'patient@example.com') -> int | None:
+    """The id of a seeded user in a portal's SQLite database, or None (no file, no table or no row yet)."""
+    if not database.exists():
+        return None
+    try:
+        connection = sqlite3.connect(f'file:{database}?mode=ro', uri=True, timeout=1)
+        try:
+            row = connection.execute('SELECT id FROM user WHERE email = ?', (email,)).fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None
+    return int(row[0]) if row else None
+
+
+def wait_for_demo_data(handle: ServerHandle, timeout: float = 60.0, poll: float = 0.05) -> float:
+    """Wait until the portal's database holds the demo patient; returns the seconds since start.
+
+    /healthz can answer 200 while start-up is still migrating and seeding (start-up runs as a background
+    task), so tests that sign in with the demo users wait for the data itself.
+    """
+    database = Path(handle.env['PORTAL_DATABASE_URL'].removeprefix('sqlite:///'))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if demo_user_id(database) is not None:
+            return time.monotonic() - handle.started_at
+        if not handle.alive():
+            raise ServerError(f'server exited with {handle.process.returncode} before seeding:\n' + handle.log_tail())
+        time.sleep(poll)
+    raise ServerError(f'no demo patient in {database} within {timeout:.0f} s:\n' + handle.log_tail())
 
 
 def start_bare_app(directory: Path, *, wait: bool = True, timeout: float = 60.0,
