@@ -38,9 +38,9 @@ def _account(account: AccountHome, *, several: bool) -> None:
 
 
 def _amount_due(account: AccountHome, *, several: bool) -> None:
-    with ui.column().classes(theme.CARD + ' gap-2').props('aria-labelledby=amount-due-title'):
-        title = 'Amount due' + (f' · account {account.account_number}' if several else '')
-        ui.label(title).classes('text-base font-medium text-slate-700').props('id=amount-due-title')
+    title = 'Amount due' + (f' · account {account.account_number}' if several else '')
+    with ui.column().classes(theme.CARD + ' gap-2').props(f'role=region aria-label="{title}"'):
+        ui.label(title).classes('text-base font-medium text-slate-700')
         ui.label(forms.money(account.amount_due, account.currency)).classes(
             'text-4xl font-bold text-slate-900 tracking-tight').props('data-testid=amount-due')
         if account.plan is not None and account.plan.next_due_date is not None:

@@ -50,6 +50,6 @@ def page_database(seeded_template: Path, tmp_path: Path, monkeypatch: pytest.Mon
 
 async def sign_in(user: User, email: str, password: str = PASSWORD) -> None:
     await user.open('/')
-    user.find('email').type(email)
-    user.find('password').type(password)
-    user.find('submit').click()
+    user.find(marker='email').type(email)
+    user.find(marker='password').type(password)
+    user.find(marker='submit').click()

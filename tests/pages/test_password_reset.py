@@ -23,32 +23,32 @@ def reset_link() -> str:
 
 async def test_reset_by_emailed_link_then_sign_in_with_the_new_password(user: User) -> None:
     await user.open('/forgot')
-    user.find('email').type(DEMO_PATIENT)
-    user.find('submit').click()
+    user.find(marker='email').type(DEMO_PATIENT)
+    user.find(marker='submit').click()
     await user.should_see(SENT)
     link = urlparse(reset_link())
     token = parse_qs(link.query)['token'][0]
 
     await user.open(f'/reset?token={token}')
-    user.find('password').type(NEW_PASSWORD)
-    user.find('confirm').type(NEW_PASSWORD)
-    user.find('submit').click()
+    user.find(marker='password').type(NEW_PASSWORD)
+    user.find(marker='confirm').type(NEW_PASSWORD)
+    user.find(marker='submit').click()
     await user.should_see('Your password was changed.')
 
     await sign_in(user, DEMO_PATIENT, NEW_PASSWORD)
     await user.should_see('Amount due')
 
     await user.open(f'/reset?token={token}')  # single use
-    user.find('password').type('another-fine-passphrase-9')
-    user.find('confirm').type('another-fine-passphrase-9')
-    user.find('submit').click()
+    user.find(marker='password').type('another-fine-passphrase-9')
+    user.find(marker='confirm').type('another-fine-passphrase-9')
+    user.find(marker='submit').click()
     await user.should_see('This reset link has expired or was already used.')
 
 
 async def test_unknown_email_gets_the_same_answer_and_no_mail(user: User) -> None:
     await user.open('/forgot')
-    user.find('email').type('nobody@example.com')
-    user.find('submit').click()
+    user.find(marker='email').type('nobody@example.com')
+    user.find(marker='submit').click()
     await user.should_see(SENT)
     with read_session() as session:
         assert session.exec(select(Notification).where(Notification.template == 'password_reset')).first() is None
@@ -56,7 +56,7 @@ async def test_unknown_email_gets_the_same_answer_and_no_mail(user: User) -> Non
 
 async def test_a_made_up_token_is_refused(user: User) -> None:
     await user.open('/reset?token=made-up')
-    user.find('password').type(NEW_PASSWORD)
-    user.find('confirm').type(NEW_PASSWORD)
-    user.find('submit').click()
+    user.find(marker='password').type(NEW_PASSWORD)
+    user.find(marker='confirm').type(NEW_PASSWORD)
+    user.find(marker='submit').click()
     await user.should_see('This reset link has expired or was already used.')

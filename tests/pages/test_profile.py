@@ -15,12 +15,12 @@ async def test_profile_lists_the_linked_account_and_changes_the_password(user: U
     await user.should_see('Billing accounts')
     await user.should_see(DEMO_PATIENT)
 
-    user.find('current').type('wrong-current-password')
-    user.find('new').type(NEW)
-    user.find('confirm').type(NEW)
-    user.find('submit').click()
+    user.find(marker='current').type('wrong-current-password')
+    user.find(marker='new').type(NEW)
+    user.find(marker='confirm').type(NEW)
+    user.find(marker='submit').click()
     await user.should_not_see('Your password was changed.')
 
-    user.find('current').clear().type(PASSWORD)
-    user.find('submit').click()
+    user.find(marker='current').clear().type(PASSWORD)
+    user.find(marker='submit').click()
     await user.should_see('Your password was changed.')

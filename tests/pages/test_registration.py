@@ -33,13 +33,13 @@ def counts() -> tuple[int, int]:
 async def fill(user: User, *, account: str, last: str, birth: str, email: str, password: str = STRONG,
                confirm: str | None = None) -> None:
     await user.open('/register')
-    user.find('account_number').type(account)
-    user.find('last_name').type(last)
-    user.find('birth').type(birth)
-    user.find('email').type(email)
-    user.find('password').type(password)
-    user.find('confirm').type(password if confirm is None else confirm)
-    user.find('submit').click()
+    user.find(marker='account_number').type(account)
+    user.find(marker='last_name').type(last)
+    user.find(marker='birth').type(birth)
+    user.find(marker='email').type(email)
+    user.find(marker='password').type(password)
+    user.find(marker='confirm').type(password if confirm is None else confirm)
+    user.find(marker='submit').click()
 
 
 async def test_good_details_create_an_account_and_sign_in(user: User) -> None:
@@ -116,7 +116,7 @@ async def test_too_long_input_gets_a_length_message(user: User) -> None:
 
 async def test_empty_form_names_each_missing_field(user: User) -> None:
     await user.open('/register')
-    user.find('submit').click()
+    user.find(marker='submit').click()
     await user.should_see('Enter the account number.')
     await user.should_see("Enter the patient's last name.")
     await user.should_see("Enter the patient's date of birth.")

@@ -53,11 +53,11 @@ async def test_staff_without_exemption_must_enrol_totp_first(user: User) -> None
         clerk = session.exec(select(UserRow).where(UserRow.email == 'clerk@example.com')).one()
         assert clerk.totp_secret is None  # nothing stored until a code proves the app is set up
     secret = _secret_on_page(user)
-    user.find('code').type('000000')
-    user.find('submit').click()
+    user.find(marker='code').type('000000')
+    user.find(marker='submit').click()
     await user.should_see('That code is not right.')
-    user.find('code').clear().type(pyotp.TOTP(secret).now())
-    user.find('submit').click()
+    user.find(marker='code').clear().type(pyotp.TOTP(secret).now())
+    user.find(marker='submit').click()
     await user.should_see('Collections dashboard')
 
 

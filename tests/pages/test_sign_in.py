@@ -39,7 +39,7 @@ async def test_unknown_email_gets_the_same_message(user: User) -> None:
 
 async def test_empty_fields_get_inline_messages_and_nothing_happens(user: User) -> None:
     await user.open('/')
-    user.find('submit').click()
+    user.find(marker='submit').click()
     await user.should_see('Enter your email address.')
     await user.should_see('Enter your password.')
 
@@ -55,7 +55,7 @@ async def test_demo_staff_lands_on_the_dashboard(user: User) -> None:
 async def test_sign_out_returns_to_sign_in(user: User) -> None:
     await sign_in(user, DEMO_PATIENT)
     await user.should_see('Amount due')
-    user.find('sign-out').click()
+    user.find(marker='sign-out').click()
     await user.should_see('Forgot password?')
     await user.open('/')
     await user.should_see('Forgot password?')
