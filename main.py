@@ -15,6 +15,7 @@ if settings.redis_url:  # NiceGUI reads this when it is imported: shared storage
 from nicegui import app, run, ui  # noqa: E402
 
 import pages  # noqa: E402
+from pages.system import Readiness  # noqa: E402
 from portal import db  # noqa: E402
 from portal.jobs.scheduler import SchedulerService  # noqa: E402
 from portal.startup import prepare_database  # noqa: E402
@@ -32,13 +33,21 @@ pages.register(scheduler)
 
 
 async def start() -> None:
+    Readiness.ready = Readiness.failed = False
     try:
         await run.io_bound(prepare_database, settings)
     except ConfigError as error:
+        Readiness.failed = True
         print(error, file=sys.stderr)
         app.shutdown()
         return
+    except Exception:
+        Readiness.failed = True
+        logging.getLogger('settle').exception('start-up failed')
+        app.shutdown()
+        return
     await run.io_bound(scheduler.start)
+    Readiness.ready = True
 
 
 async def stop() -> None:

@@ -75,3 +75,9 @@ def local(value: datetime) -> datetime:
 def appointment_time(value: datetime) -> str:
     when = local(value)
     return f'{when:%a} {short_date(when.date())}, {when.strftime("%I:%M %p").lstrip("0")}'
+
+
+def submit_button(text: str, on_click) -> ui.button:  # noqa: ANN001
+    """The form's one primary action: full width, large, marked 'submit' for tests."""
+    return ui.button(text, on_click=on_click).mark('submit').props('unelevated no-caps size=lg') \
+        .classes('w-full text-base')

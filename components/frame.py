@@ -36,7 +36,7 @@ def demo_banner() -> None:
 
 def brand(name: str, *, size: str = 'h-9 w-9') -> None:
     with ui.row().classes('items-center gap-2 no-wrap'):
-        ui.image('/assets/logo.svg').classes(f'{size} shrink-0').props('alt="" no-spinner')
+        ui.image('/assets/logo.svg').classes(f'{size} shrink-0').props(f'alt="{name} logo" no-spinner')
         ui.label(name).classes('text-lg font-semibold leading-tight')
 
 
@@ -82,12 +82,24 @@ async def sign_out(*, reason: str = '') -> None:
 
 
 def _session_guard() -> None:
-    with ui.dialog().props('persistent') as dialog, ui.card().classes('max-w-sm'):
-        ui.label('Are you still there?').classes(theme.H2)
-        message = ui.label().classes('text-slate-700')
-        with ui.row().classes('w-full justify-end gap-2'):
-            ui.button('Sign out', on_click=lambda: sign_out()).props('flat no-caps')
-            ui.button('Stay signed in', on_click=lambda: (session.touch(), dialog.close())).props('no-caps')
+    """Checks the session every 20 s; the warning dialog is built only when it is needed."""
+    dialog: ui.dialog | None = None
+    message: ui.label | None = None
+
+    def warn(minutes: int) -> None:
+        nonlocal dialog, message
+        if dialog is None:
+            with ui.dialog().props('persistent') as dialog, ui.card().classes('max-w-sm'):
+                ui.label('Are you still there?').classes(theme.H2)
+                message = ui.label().classes('text-slate-700')
+                with ui.row().classes('w-full justify-end gap-2'):
+                    ui.button('Sign out', on_click=lambda: sign_out()).props('flat no-caps')
+                    ui.button('Stay signed in', on_click=lambda: (session.touch(), dialog.close())) \
+                        .props('no-caps').mark('stay-signed-in')
+        assert message is not None
+        message.text = (f'For your security you will be signed out in about {minutes} '
+                        f'minute{"s" if minutes != 1 else ""}.')
+        dialog.open()
 
     async def check() -> None:
         auth = session.current_auth()
@@ -100,10 +112,7 @@ def _session_guard() -> None:
         elif state == 'warn':
             left = session.policy().seconds_left(now=time.time(), signed_in_at=float(auth['signed_in_at']),
                                                  last_active_at=float(auth['last_active_at']))
-            minutes = max(1, round(left / 60))
-            message.text = (f'For your security you will be signed out in about {minutes} '
-                            f'minute{"s" if minutes != 1 else ""}.')
-            dialog.open()
+            warn(max(1, round(left / 60)))
 
     ui.timer(20, check)
     ui.on('settle-activity', lambda: session.touch())

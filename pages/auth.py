@@ -30,7 +30,7 @@ def safe_next(path: str) -> str:
 
 
 def register(*, patient_home: Callable[[dict], Awaitable[None]]) -> None:
-    @ui.page('/')
+    @ui.page('/', response_timeout=20)
     async def index(reason: str = '', next: str = ''):  # noqa: A002  (the query parameter's name)
         auth = session.current_auth()
         if auth is not None and auth.get('mfa_ok'):
@@ -106,7 +106,7 @@ def sign_in_page(*, reason: str, next_path: str) -> None:
                 ui.navigate.to(next_path or '/')
 
         password.on('keydown.enter', submit)
-        button = ui.button('Sign in', on_click=submit).mark('submit').props('unelevated no-caps size=lg').classes(theme.BIG_BUTTON)
+        button = forms.submit_button('Sign in', submit)
         with ui.row().classes('w-full justify-between text-base'):
             ui.link('Forgot password?', '/forgot').classes('text-teal-800 py-2')
             ui.link('Create an account', '/register').classes('text-teal-800 py-2')
@@ -116,7 +116,8 @@ def registration_page() -> None:
     with _auth_card('Create your account',
                     'Use the account number from your statement and the details of any patient on it.'):
         error = forms.error_message()
-        account_number = forms.field('Account number', max_length=20, required='Enter the account number.', mark='account_number')
+        account_number = forms.field('Account number', max_length=20, required='Enter the account number.',
+                                     mark='account_number')
         last_name = forms.field("Patient's last name", max_length=80, autocomplete='family-name',
                                 required="Enter the patient's last name.", mark='last_name')
         birth = forms.field("Patient's date of birth", max_length=10, kind='date',
@@ -156,8 +157,7 @@ def registration_page() -> None:
             session.establish(who)
             ui.navigate.to('/')
 
-        button = ui.button('Create account', on_click=submit).mark('submit').props('unelevated no-caps size=lg') \
-            .classes(theme.BIG_BUTTON)
+        button = forms.submit_button('Create account', submit)
         ui.link('I already have an account', '/').classes('text-teal-800 py-2')
 
 
@@ -179,8 +179,7 @@ def forgot_password_page() -> None:
                          'The link works for 30 minutes.')
             done.classes(remove='hidden')
 
-        button = ui.button('Send reset link', on_click=submit).mark('submit').props('unelevated no-caps size=lg') \
-            .classes(theme.BIG_BUTTON)
+        button = forms.submit_button('Send reset link', submit)
         ui.link('Back to sign in', '/').classes('text-teal-800 py-2')
 
 
@@ -208,4 +207,4 @@ def reset_password_page(token: str) -> None:
             session.clear()
             ui.navigate.to(f'/?reason={quote("reset")}')
 
-        ui.button('Save new password', on_click=submit).mark('submit').props('unelevated no-caps size=lg').classes(theme.BIG_BUTTON)
+        forms.submit_button('Save new password', submit)

@@ -78,8 +78,7 @@ async def enrolment(auth: dict) -> None:
             _done()
 
         code.on('keydown.enter', submit)
-        ui.button('Turn on two-step sign-in', on_click=submit).mark('submit').props('unelevated no-caps size=lg') \
-            .classes(theme.BIG_BUTTON)
+        forms.submit_button('Turn on two-step sign-in', submit)
         ui.button('Sign out', on_click=lambda: sign_out()).props('flat no-caps').classes('w-full')
 
 
@@ -101,5 +100,5 @@ def verification(auth: dict) -> None:
             _done()
 
         code.on('keydown.enter', submit)
-        ui.button('Continue', on_click=submit).mark('submit').props('unelevated no-caps size=lg').classes(theme.BIG_BUTTON)
+        forms.submit_button('Continue', submit)
         ui.button('Sign out', on_click=lambda: sign_out()).props('flat no-caps').classes('w-full')

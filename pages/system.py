@@ -15,12 +15,23 @@ log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent.parent / 'assets'
 
 
+class Readiness:
+    """Start-up (migrations, demo seeding) runs after the server accepts connections: until it is
+    done /healthz answers 503 "starting", so a load balancer sends no traffic to a half-ready process."""
+    ready = False
+    failed = False
+
+
 def register(scheduler: SchedulerService) -> None:
     app.add_static_files('/assets', ASSETS)
     ui.add_head_html('<script src="/assets/activity.js" defer></script>', shared=True)
 
     @app.get('/healthz')
     async def healthz() -> JSONResponse:
+        if not Readiness.ready:
+            status = 'failed' if Readiness.failed else 'starting'
+            return JSONResponse({'status': status, 'database': 'unknown', 'scheduler': scheduler.state},
+                                status_code=503)
         try:
             await run.io_bound(db.ping)
             database = 'ok'

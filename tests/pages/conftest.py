@@ -53,3 +53,15 @@ async def sign_in(user: User, email: str, password: str = PASSWORD) -> None:
     user.find(marker='email').type(email)
     user.find(marker='password').type(password)
     user.find(marker='submit').click()
+
+
+@pytest.fixture(autouse=True)
+def patient_should_see(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages load their data in a worker thread and sign-in hashes a password: give `should_see`
+    up to 3 s (instead of 0.3 s) before it decides an element is not there."""
+    original = User.should_see
+
+    async def should_see(self: User, *args, retries: int = 30, **kwargs) -> None:  # noqa: ANN002, ANN003
+        await original(self, *args, retries=retries, **kwargs)
+
+    monkeypatch.setattr(User, 'should_see', should_see)
