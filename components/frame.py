@@ -36,8 +36,8 @@ def demo_banner() -> None:
 
 def brand(name: str, *, size: str = 'h-9 w-9') -> None:
     with ui.row().classes('items-center gap-2 no-wrap'):
-        ui.image('/assets/logo.svg').classes(f'{size} shrink-0').props(f'alt="{name} logo" no-spinner')
-        ui.label(name).classes('text-lg font-semibold leading-tight')
+        ui.image('/assets/logo.svg').classes(f'{size} shrink-0').props(f'alt="{name} logo" no-spinner no-transition')
+        ui.label(name).classes('text-base sm:text-lg font-semibold leading-tight')
 
 
 @contextmanager
@@ -53,7 +53,7 @@ def frame(title: str, *, auth: dict, path: str) -> Iterator[ui.column]:
             brand(settings.practice_name)
             ui.space()
             ui.button('Sign out', icon='logout', on_click=lambda: sign_out()).props(
-                'flat no-caps aria-label="Sign out"').classes('text-slate-700').mark('sign-out')
+                'flat no-caps dense aria-label="Sign out"').classes('text-slate-700 shrink-0 px-2').mark('sign-out')
     with ui.left_drawer(value=None, bordered=True).props('breakpoint=1023 :width=240') \
             .classes('bg-white') as drawer:
         with ui.column().classes('w-full gap-1 pt-2').props('role=navigation aria-label="Main"'):

@@ -55,7 +55,7 @@ def _amount_due(account: AccountHome, *, several: bool) -> None:
                 .classes(theme.MUTED)
         if account.amount_due > 0:
             ui.button('Pay now', icon='payments', on_click=lambda: _ways_to_pay(account)) \
-                .props('unelevated no-caps size=lg').classes(theme.BIG_BUTTON + ' mt-1').mark('pay')
+                .props('unelevated no-caps size=lg').classes(theme.BIG_BUTTON + ' mt-1 md:w-80').mark('pay')
         ui.label(f'Account {account.account_number} · {", ".join(account.patients)}').classes(theme.MUTED)
 
 
