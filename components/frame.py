@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from html import escape
 
 from nicegui import ui
 
@@ -29,44 +30,47 @@ STAFF_NAV = [NavItem('Dashboard', 'insights', '/staff'), NavItem('Profile', 'per
 
 def demo_banner() -> None:
     if get_settings().payments_mode == 'demo':
-        with ui.row().classes('w-full justify-center bg-amber-100 text-amber-900 text-sm py-1 px-3') \
-                .props('role=status'):
-            ui.label('Demo payments — no money moves')
+        ui.html('<div role="status" class="w-full text-center bg-amber-100 text-amber-900 text-sm py-1 px-3">'
+                 'Demo payments — no money moves</div>', sanitize=False).classes('w-full')
+
+
+def brand_html(name: str, *, size: str = 'h-9 w-9') -> str:
+    return (f'<span class="flex no-wrap items-center gap-2"><img src="/assets/logo.svg" alt="{escape(name)} logo" '
+            f'class="{size} shrink-0"><span class="text-base sm:text-lg font-semibold leading-tight">'
+            f'{escape(name)}</span></span>')
 
 
 def brand(name: str, *, size: str = 'h-9 w-9') -> None:
-    with ui.row().classes('items-center gap-2 no-wrap'):
-        ui.image('/assets/logo.svg').classes(f'{size} shrink-0').props(f'alt="{name} logo" no-spinner no-transition')
-        ui.label(name).classes('text-base sm:text-lg font-semibold leading-tight')
+    ui.html(brand_html(name, size=size), sanitize=False)
+
+
+def nav_html(items: list[NavItem], current_path: str) -> str:
+    links = []
+    for item in items:
+        current = item.path == current_path
+        style = 'bg-teal-50 text-teal-900 font-semibold' if current else 'text-slate-800 hover:bg-slate-100'
+        links.append(f'<a href="{item.path}"{" aria-current=page" if current else ""} class="no-underline rounded-lg '
+                     f'px-3 py-3 flex no-wrap items-center gap-3 text-base {style}"><i class="q-icon material-icons text-xl" '
+                     f'aria-hidden="true">{item.icon}</i>{escape(item.label)}</a>')
+    return f'<nav aria-label="Main" class="settle-nav flex flex-col gap-1 pt-2">{"".join(links)}</nav>'
 
 
 @contextmanager
 def frame(title: str, *, auth: dict, path: str) -> Iterator[ui.column]:
+    """Header, navigation and session guard around a page's content, in as few elements as possible:
+    each element costs every connected client memory and render time."""
     settings = get_settings()
-    theme.apply()
     ui.page_title(f'{title} · {settings.practice_name}')
     nav = STAFF_NAV if session.is_staff(auth) else PATIENT_NAV
-    with ui.header(elevated=False).classes('bg-white text-slate-900 border-b border-slate-200 px-2 sm:px-4 py-2'):
-        with ui.row().classes('w-full items-center no-wrap gap-1'):
-            ui.button(icon='menu', on_click=lambda: drawer.toggle()).props(
-                'flat round aria-label="Open navigation"').classes('lg:hidden')
-            brand(settings.practice_name)
-            ui.space()
-            ui.button('Sign out', icon='logout', on_click=lambda: sign_out()).props(
-                'flat no-caps dense aria-label="Sign out"').classes('text-slate-700 shrink-0 px-2').mark('sign-out')
-    with ui.left_drawer(value=None, bordered=True).props('breakpoint=1023 :width=240') \
-            .classes('bg-white') as drawer:
-        with ui.column().classes('w-full gap-1 pt-2').props('role=navigation aria-label="Main"'):
-            for item in nav:
-                current = item.path == path
-                link = ui.link(target=item.path).classes(
-                    'w-full no-underline rounded-lg px-3 py-3 flex items-center gap-3 text-base '
-                    + ('bg-teal-50 text-teal-900 font-semibold' if current else 'text-slate-800 hover:bg-slate-100'))
-                if current:
-                    link.props('aria-current=page')
-                with link:
-                    ui.icon(item.icon).classes('text-xl')
-                    ui.label(item.label)
+    with ui.header(elevated=False).classes('bg-white text-slate-900 border-b border-slate-200 px-2 sm:px-4 py-2 '
+                                           'items-center no-wrap gap-1'):
+        ui.button(icon='menu', on_click=lambda: drawer.toggle()).props(
+            'flat round aria-label="Open navigation"').classes('lg:hidden')
+        brand(settings.practice_name)
+        ui.button('Sign out', icon='logout', on_click=lambda: sign_out()).props(
+            'flat no-caps dense aria-label="Sign out"').classes('text-slate-700 shrink-0 px-2 ml-auto').mark('sign-out')
+    with ui.left_drawer(value=None, bordered=True).props('breakpoint=1023 :width=240').classes('bg-white') as drawer:
+        ui.html(nav_html(nav, path), sanitize=False).classes('w-full')
     demo_banner()
     _session_guard()
     with ui.column().classes(theme.PAGE) as content:

@@ -1,7 +1,7 @@
 """Design constants in one place: colours, widths and the shared look of cards and buttons."""
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import app, ui
 
 PRIMARY = '#0f5c6e'  # deep teal: contrast 7.6:1 on white
 SECONDARY = '#1d7a8c'
@@ -19,7 +19,9 @@ H2 = 'text-lg font-semibold text-slate-900'
 BIG_BUTTON = 'w-full text-base'
 
 
-def apply() -> None:
-    ui.colors(primary=PRIMARY, secondary=SECONDARY, accent=ACCENT, positive=POSITIVE, negative=NEGATIVE,
-              warning=WARNING)
-    ui.query('body').classes('bg-slate-50 text-slate-900')
+def install() -> None:
+    """App-wide look, set once at start-up (not per page: every element costs each connected client)."""
+    app.colors(primary=PRIMARY, secondary=SECONDARY, accent=ACCENT, positive=POSITIVE, negative=NEGATIVE,
+               warning=WARNING)
+    ui.add_head_html('<style>body{background:#f8fafc;color:#0f172a}'
+                     '.settle-nav a:focus-visible{outline:2px solid #0f5c6e;outline-offset:2px}</style>', shared=True)

@@ -30,7 +30,6 @@ def register() -> None:
 
 def _card(title: str, subtitle: str) -> ui.column:
     settings = get_settings()
-    theme.apply()
     ui.page_title(f'{title} · {settings.practice_name}')
     demo_banner()
     with ui.column().classes(theme.NARROW_PAGE).props('role=main'):

@@ -24,6 +24,7 @@ class Readiness:
 
 def register(scheduler: SchedulerService) -> None:
     app.add_static_files('/assets', ASSETS)
+    theme.install()
     ui.add_head_html('<script src="/assets/activity.js" defer></script>', shared=True)
 
     @app.get('/healthz')
@@ -45,7 +46,6 @@ def register(scheduler: SchedulerService) -> None:
     @app.on_page_exception
     def error_page(exception: Exception) -> None:
         log.error('page failed: %s', type(exception).__name__)
-        theme.apply()
         with ui.column().classes(theme.NARROW_PAGE).props('role=main'):
             ui.label('Something went wrong').classes(theme.H1)
             ui.label('We could not show this page. Nothing was changed. Please try again in a moment.') \

@@ -1,6 +1,8 @@
 """Sign-in at /, sign-out, and where each role lands."""
 from __future__ import annotations
 
+import re
+
 from nicegui import ui
 from nicegui.testing import User
 
@@ -19,8 +21,9 @@ async def test_demo_patient_signs_in_and_sees_the_amount_due_and_pay(user: User)
     await sign_in(user, DEMO_PATIENT)
     await user.should_see('Amount due')
     await user.should_see(marker='pay')
-    amount = user.find(ui.label).elements
-    assert any(label.text.startswith('$') for label in amount)
+    blocks = [element.content for element in user.find(ui.html).elements]
+    amounts = [block for block in blocks if 'data-testid="amount-due"' in block]
+    assert amounts and re.search(r'amount-due"[^>]*>\$\d[\d,]*\.\d\d<', amounts[0])
     await user.should_see('Latest statement')
     await user.should_see('Next appointment')
     await user.should_see('Messages')
