@@ -49,7 +49,8 @@ def nav_html(items: list[NavItem], current_path: str) -> str:
     for item in items:
         current = item.path == current_path
         style = 'bg-teal-50 text-teal-900 font-semibold' if current else 'text-slate-800 hover:bg-slate-100'
-        links.append(f'<a href="{item.path}"{" aria-current=page" if current else ""} class="no-underline rounded-lg '
+        marker = ' aria-current="page"' if current else ''
+        links.append(f'<a href="{item.path}"{marker} class="no-underline rounded-lg '
                      f'px-3 py-3 flex no-wrap items-center gap-3 text-base {style}"><i class="q-icon material-icons text-xl" '
                      f'aria-hidden="true">{item.icon}</i>{escape(item.label)}</a>')
     return f'<nav aria-label="Main" class="settle-nav flex flex-col gap-1 pt-2">{"".join(links)}</nav>'
@@ -69,7 +70,9 @@ def frame(title: str, *, auth: dict, path: str) -> Iterator[ui.column]:
         brand(settings.practice_name)
         ui.button('Sign out', icon='logout', on_click=lambda: sign_out()).props(
             'flat no-caps dense aria-label="Sign out"').classes('text-slate-700 shrink-0 px-2 ml-auto').mark('sign-out')
-    with ui.left_drawer(value=None, bordered=True).props('breakpoint=1023 :width=240').classes('bg-white') as drawer:
+    # value=False + show-if-above: Quasar opens it on laptops by itself, with no JavaScript round trip per client
+    with ui.left_drawer(value=False, bordered=True).props('show-if-above breakpoint=1023 :width=240') \
+            .classes('bg-white') as drawer:
         ui.html(nav_html(nav, path), sanitize=False).classes('w-full')
     demo_banner()
     _session_guard()

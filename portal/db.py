@@ -123,7 +123,8 @@ def alembic_config(url: str | None = None):  # noqa: ANN201
     from alembic.config import Config
     config = Config()
     config.set_main_option('script_location', str(ROOT / 'portal' / 'migrations'))
-    config.set_main_option('sqlalchemy.url', normalize_url(url or str(get_engine().url.render_as_string(hide_password=False))))
+    url = url or get_engine().url.render_as_string(hide_password=False)
+    config.set_main_option('sqlalchemy.url', normalize_url(url).replace('%', '%%'))
     return config
 
 

@@ -11,7 +11,7 @@ from html import escape
 from nicegui import ui
 
 from components import forms, session, theme
-from components.calls import read
+from components.calls import call
 from components.frame import frame
 from portal.config import get_settings
 from portal.services import home
@@ -26,7 +26,7 @@ def _block(html: str) -> ui.html:
 
 
 async def content(auth: dict) -> None:
-    summary = await read(home.patient_home, session.actor())
+    summary = await call(home.load_patient_home, actor=session.actor())
     with frame('Home', auth=auth, path='/'):
         _block(f'<h1 class="{theme.H1}">Hi {escape(auth.get("first_name") or "there")}</h1>')
         if not summary.accounts:
@@ -96,8 +96,8 @@ def _statement_card(account: AccountHome) -> str:
     chip = (f'<span class="text-xs font-semibold rounded-full px-2 py-0.5 {STATUS_STYLE[statement.status]}">'
             f'{statement.status.capitalize()}</span>')
     return _card('Latest statement',
-                 f'<p class="text-slate-800 flex no-wrap items-center gap-2">{forms.long_date(statement.statement_date)} '
-                 f'{chip}</p><p class="text-slate-800">Amount due '
+                 f'<p class="text-slate-800 flex no-wrap items-center gap-2">'
+                 f'{forms.long_date(statement.statement_date)} {chip}</p><p class="text-slate-800">Amount due '
                  f'{forms.money(statement.amount_due, account.currency)}</p>'
                  f'<p class="{theme.MUTED}">Due by {forms.long_date(statement.due_date)}</p>')
 

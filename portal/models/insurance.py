@@ -40,7 +40,8 @@ class Claim(SQLModel, table=True):
     encounter_id: int = Field(foreign_key='encounter.id', index=True)
     coverage_id: int | None = Field(default=None, foreign_key='coverage.id')
     claim_number: str = Field(max_length=40, unique=True)
-    status: str = Field(default='submitted', max_length=16)  # submitted, in_process, paid, partially_paid, denied, appealed
+    # submitted, in_process, paid, partially_paid, denied, appealed
+    status: str = Field(default='submitted', max_length=16)
     billed_amount: int = 0
     allowed_amount: int = 0
     paid_amount: int = 0

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from portal.auth.permissions import Actor, account_relationships, require_account
 from portal.clock import today, utcnow
+from portal.db import read_session, write_session
 from portal.models import (
     Appointment,
     GuarantorAccount,
@@ -19,12 +20,13 @@ from portal.models import (
     Message,
     MessageThread,
     Patient,
+    Payment,
     PaymentPlan,
     PlanInstallment,
     Provider,
     Statement,
 )
-from portal.services import ledger
+from portal.services.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -102,12 +104,22 @@ def _plan_summary(session: Session, account_id: int) -> PlanSummary | None:
                        remaining=sum(item.amount for item in open_installments))
 
 
-def account_home(session: Session, actor: Actor, account_id: int) -> AccountHome:
-    require_account(session, actor, account_id, purpose='view_home')
-    account = session.get(GuarantorAccount, account_id)
-    assert account is not None
-    balance = ledger.balance(session, account_id)
-    processing = ledger.processing_payments(session, account_id)
+def account_home(session: Session, actor: Actor, account_id: int, *, relationship: str | None = None) -> AccountHome:
+    """One account's home figures; `relationship` is passed when the caller already checked access."""
+    if relationship is None:
+        require_account(session, actor, account_id, purpose='view_home')
+    balance_q = (select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+                 .where(LedgerEntry.account_id == account_id).scalar_subquery())
+    processing_q = (select(func.coalesce(func.sum(Payment.amount), 0))
+                    .where(Payment.account_id == account_id, Payment.status == 'processing').scalar_subquery())
+    unread_q = (select(func.count()).select_from(Message).join(MessageThread, MessageThread.id == Message.thread_id)
+                .where(MessageThread.account_id == account_id, Message.author_role == 'staff',
+                       col(Message.read_by_patient_at).is_(None)).scalar_subquery())
+    row = session.exec(select(GuarantorAccount, balance_q, processing_q, unread_q)
+                       .where(GuarantorAccount.id == account_id)).first()
+    if row is None:
+        raise NotFound()
+    account, balance, processing, unread = row[0], int(row[1]), int(row[2]), int(row[3])
     statement = session.exec(select(Statement).where(Statement.account_id == account_id)
                              .order_by(col(Statement.statement_date).desc())).first()
     statement_summary = None
@@ -127,7 +139,7 @@ def account_home(session: Session, actor: Actor, account_id: int) -> AccountHome
         guarantor_name=f'{account.guarantor_first_name} {account.guarantor_last_name}',
         currency=account.currency, balance=balance, processing=processing, amount_due=amount_due,
         due_date=due_date, latest_statement=statement_summary,
-        next_appointment=_next_appointment(session, account_id), unread_messages=_unread(session, account_id),
+        next_appointment=_next_appointment(session, account_id), unread_messages=unread,
         plan=plan, patients=list(patients))
 
 
@@ -149,16 +161,15 @@ def _next_appointment(session: Session, account_id: int) -> AppointmentSummary |
                               location_name=location.name, visit_type=appointment.visit_type)
 
 
-def _unread(session: Session, account_id: int) -> int:
-    return int(session.exec(
-        select(func.count()).select_from(Message).join(MessageThread, MessageThread.id == Message.thread_id)
-        .where(MessageThread.account_id == account_id, Message.author_role == 'staff',
-               col(Message.read_by_patient_at).is_(None))).one())
-
-
 def patient_home(session: Session, actor: Actor) -> PatientHome:
-    return PatientHome(accounts=[account_home(session, actor, account_id)
-                                 for account_id in account_relationships(session, actor.user_id)])
+    """Every account this patient may act on. Views of an account that is not their own (a parent's
+    view of a child's, a proxy's) are audited; those need a write session."""
+    accounts = []
+    for account_id, relationship in account_relationships(session, actor.user_id).items():
+        if relationship != 'self':
+            require_account(session, actor, account_id, purpose='view_home')
+        accounts.append(account_home(session, actor, account_id, relationship=relationship))
+    return PatientHome(accounts=accounts)
 
 
 @dataclass(frozen=True)
@@ -211,3 +222,12 @@ def _months_back(first_of_month: date, count: int) -> date:
         month += 12
         year -= 1
     return date(year, month, 1)
+
+
+def load_patient_home(*, actor: Actor) -> PatientHome:
+    """The patient home in its own session: read-only unless a view must be audited (not 'self')."""
+    with read_session() as session:
+        if all(relationship == 'self' for relationship in account_relationships(session, actor.user_id).values()):
+            return patient_home(session, actor)
+    with write_session() as session:
+        return patient_home(session, actor)

@@ -1,14 +1,13 @@
 """Password-reset email through a real SMTP server (aiosmtpd on loopback), on both databases."""
 from __future__ import annotations
 
-import threading
-import time
-
 import email
 import email.policy
 import json
 import smtplib
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 

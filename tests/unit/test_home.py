@@ -85,3 +85,13 @@ def test_staff_home_totals_and_collections_by_month(db: str) -> None:
     assert figures.collections_by_month[-2].insurance == 30000
     assert figures.collections_by_month[-1].month == f'{today():%Y-%m}'
     assert utcnow().tzinfo is not None
+
+
+def test_a_parent_viewing_a_childs_account_is_audited(db: str) -> None:
+    account, _ = make_account()
+    parent = make_user(account=account, relationship='parent')
+    summary = home.load_patient_home(actor=Actor(parent.id, 'patient'))
+    assert [item.account_id for item in summary.accounts] == [account.id]
+    with read_session() as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.actor_user_id == parent.id)).one()
+    assert (event.action, event.account_id, event.detail) == ('view_home', account.id, 'relationship=parent')
