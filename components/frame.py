@@ -51,8 +51,9 @@ def nav_html(items: list[NavItem], current_path: str) -> str:
         style = 'bg-teal-50 text-teal-900 font-semibold' if current else 'text-slate-800 hover:bg-slate-100'
         marker = ' aria-current="page"' if current else ''
         links.append(f'<a href="{item.path}"{marker} class="no-underline rounded-lg '
-                     f'px-3 py-3 flex no-wrap items-center gap-3 text-base {style}"><i class="q-icon material-icons text-xl" '
-                     f'aria-hidden="true">{item.icon}</i>{escape(item.label)}</a>')
+                     f'px-3 py-3 flex no-wrap items-center gap-3 text-base {style}">'
+                     f'<i class="q-icon material-icons text-xl" aria-hidden="true">{item.icon}</i>'
+                     f'{escape(item.label)}</a>')
     return f'<nav aria-label="Main" class="settle-nav flex flex-col gap-1 pt-2">{"".join(links)}</nav>'
 
 
