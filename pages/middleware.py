@@ -10,9 +10,8 @@ import time
 from urllib.parse import quote
 
 from nicegui import app
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from components import session
 from portal.auth.permissions import STAFF_ROLES
@@ -42,27 +41,42 @@ def allowed_roles(path: str) -> frozenset[str] | None:
     return None
 
 
-class AuthMiddleware(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next) -> Response:  # noqa: ANN001
-        path = request.url.path
-        if path.startswith(PUBLIC_PREFIXES):
-            return await call_next(request)
-        auth = session.current_auth()
-        if auth is not None and session.status(auth) == 'expired':
-            session.clear()
-            return RedirectResponse('/?reason=timeout')
-        if auth is not None:
-            app.storage.user[session.AUTH_KEY] = {**auth, 'last_active_at': time.time()}
-        if path in PUBLIC_PAGES:
-            return await call_next(request)
-        if auth is None:
-            return RedirectResponse(f'/?next={quote(path)}')
-        roles = allowed_roles(path)
-        if roles is None or auth.get('role') not in roles:
-            return NOT_FOUND
-        if not auth.get('mfa_ok') and not path.startswith('/mfa'):
-            return RedirectResponse('/mfa')
-        return await call_next(request)
+ACTIVITY_WRITE_SECONDS = 30  # record activity at most this often: each write persists the user's storage
+
+
+def decide(path: str) -> Response | None:
+    """None lets the request through; otherwise the response to send instead."""
+    auth = session.current_auth()
+    if auth is not None and session.status(auth) == 'expired':
+        session.clear()
+        return RedirectResponse('/?reason=timeout')
+    if auth is not None and time.time() - float(auth.get('last_active_at', 0)) > ACTIVITY_WRITE_SECONDS:
+        app.storage.user[session.AUTH_KEY] = {**auth, 'last_active_at': time.time()}
+    if path in PUBLIC_PAGES:
+        return None
+    if auth is None:
+        return RedirectResponse(f'/?next={quote(path)}')
+    roles = allowed_roles(path)
+    if roles is None or auth.get('role') not in roles:
+        return NOT_FOUND
+    if not auth.get('mfa_ok') and not path.startswith('/mfa'):
+        return RedirectResponse('/mfa')
+    return None
+
+
+class AuthMiddleware:
+    """Plain ASGI middleware (cheaper per request than BaseHTTPMiddleware)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope['type'] == 'http' and not scope['path'].startswith(PUBLIC_PREFIXES):
+            response = decide(scope['path'])
+            if response is not None:
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def register() -> None:
