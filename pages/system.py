@@ -43,6 +43,15 @@ def register(scheduler: SchedulerService) -> None:
                 'scheduler': scheduler.state}
         return JSONResponse(body, status_code=200 if database == 'ok' else 503)
 
+    @app.on_exception
+    def on_error(exception: Exception) -> None:
+        # NiceGUI has logged it; tell the person, without a traceback. Money and records change only in
+        # service transactions, which rolled back.
+        try:
+            ui.notify('Something went wrong and nothing was changed. Please try again.', type='negative')
+        except Exception:  # noqa: BLE001  (no page to tell: a background task)
+            log.warning('unhandled %s outside a page', type(exception).__name__)
+
     @app.on_page_exception
     def error_page(exception: Exception) -> None:
         log.error('page failed: %s', type(exception).__name__)

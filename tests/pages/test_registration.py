@@ -80,6 +80,7 @@ async def test_weak_password_shows_feedback(user: User) -> None:
     account, last, birth = unregistered_patient()
     before = counts()
     await fill(user, account=account, last=last, birth=birth, email='weak@example.com', password='password1234')
+    await user.should_see('This is a very common password.')  # zxcvbn's feedback, shown by the field
     await user.should_not_see('Amount due')
     assert counts() == before
 
@@ -102,6 +103,7 @@ async def test_bad_email(user: User) -> None:
     account, last, birth = unregistered_patient()
     before = counts()
     await fill(user, account=account, last=last, birth=birth, email='not-an-email')
+    await user.should_see('The email address is not valid. It must have exactly one @-sign.')
     await user.should_not_see('Amount due')
     assert counts() == before
 
