@@ -51,11 +51,13 @@ def build_household(ctx: Context, household: Household, rng: random.Random, *, p
                                       'active', created_at))
         st.coverages.append(covered)
     if household.has_user and email:
-        recent = ctx.yesterday - between(rng, 0, 60) if rng.random() < 0.7 else None
+        registered = min(ctx.yesterday, created + between(rng, 0, 30))
+        recent = max(registered, ctx.yesterday - between(rng, 0, 60)) if rng.random() < 0.7 else None
         add_user(ctx, st, email=email, password_hash=password_hash, first=household.first, last=household.last,
-                 created=created + between(rng, 0, 30), last_sign_in=recent)
-    if household.saved_card:
-        add_card(ctx, st, rng, created=min(ctx.yesterday, created + between(rng, 1, 90)), card=household.card)
+                 created=registered, last_sign_in=recent)
+    if household.saved_card:  # an autopay card exists before any plan is signed
+        saved = created + 1 if household.behavior == 'plan' else created + between(rng, 1, 90)
+        add_card(ctx, st, rng, created=min(ctx.yesterday, saved), card=household.card)
     for person, dos, visit_type, provider, location, lines, outcome, copay, lags in visits:
         bill_visit(ctx, st, rng, person=person, dos=dos, visit_type=visit_type, provider=provider,
                    location=location, lines=lines, outcome=outcome, copay_at_visit=copay, lags=lags)

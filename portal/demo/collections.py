@@ -186,12 +186,13 @@ def post_ledger(ctx: Context, st: AccountState) -> list[tuple[int, int, int, str
     st.entries.sort(key=itemgetter(0, 1, 2))
     next_entry = ctx.ids('ledger_entry').__next__
     rows = ctx.batch['ledger_entry']
-    account_id, refs, iso, stamp = st.account_id, LEDGER_REFS, ctx.iso, ctx.stamp
+    account_id, refs, iso, times = st.account_id, LEDGER_REFS, ctx.iso, ctx.times
     posted = []
     for day, _rank, minute, kind, amount, patient_id, charge_id, payment_id, claim_id, carc, memo in st.entries:
         entry_id = next_entry()
-        rows.append((entry_id, account_id, patient_id, charge_id, kind, amount, 'USD', iso[day], stamp(day, minute),
-                     f'seed:{refs[kind]}:{entry_id}', payment_id, claim_id, carc, memo))
+        day_text = iso[day]
+        rows.append((entry_id, account_id, patient_id, charge_id, kind, amount, 'USD', day_text,
+                     day_text + times[minute], f'seed:{refs[kind]}:{entry_id}', payment_id, claim_id, carc, memo))
         posted.append((entry_id, day, minute, kind, amount))
     return posted
 

@@ -83,7 +83,7 @@ class Context:
         self.counters = {table: count(start) for table, start in self.next_ids.items()}
         self.prices: dict[str, Procedure] = procedures()
         self.iso = DayStrings()  # ctx.iso[ordinal]
-        self._times = [f' {m // 60:02d}:{m % 60:02d}:00.000000' for m in range(24 * 60)]
+        self.times = [f' {m // 60:02d}:{m % 60:02d}:00.000000' for m in range(24 * 60)]  # ' HH:MM:00.000000'
         self.account_offset = self.rng.randrange(ACCOUNT_RANGE)
         self.mrn_offset = self.rng.randrange(ACCOUNT_RANGE)
         # each payer's fee schedule: a share of the billed amount per code, the same whatever the seed
@@ -102,7 +102,7 @@ class Context:
 
     def stamp(self, ordinal: int, minute: int) -> str:
         """'YYYY-MM-DD HH:MM:00.000000' (naive UTC), minute of the day 0..1439."""
-        return self.iso[ordinal] + self._times[minute]
+        return self.iso[ordinal] + self.times[minute]
 
     def local_stamp(self, day: date, hour: int, minute: int) -> str:
         """A wall-clock time at the practice, stored as naive UTC like every datetime."""
@@ -125,6 +125,7 @@ class Context:
                 return code
 
     def add_months(self, day: date, months: int, day_of_month: int | None = None) -> date:
+        """The same (or the given) day of the month `months` later, capped at the 28th."""
         month_index = day.year * 12 + day.month - 1 + months
         year, month = divmod(month_index, 12)
         return date(year, month + 1, min(day_of_month or day.day, 28))

@@ -117,7 +117,7 @@ def _thread(ctx: Context, st: AccountState, rng: random.Random, template: int, d
     null = ctx.null
     subject, kind, bodies = THREADS[template]
     thread_id = ctx.next_id('message_thread')
-    staff = ctx.staff_ids[1 + thread_id % (len(ctx.staff_ids) - 1)] if len(ctx.staff_ids) > 1 else ctx.staff_ids[0]
+    staff = ctx.staff_ids[thread_id % len(ctx.staff_ids)]
     day, minute, stamps = ctx.today_ord - days_ago, 15 * 60 + between(rng, 0, 360), []
     for index, gap in enumerate(gaps):
         day += gap if index else 0

@@ -47,6 +47,6 @@ def demo_household(today: date) -> Household:
         payments=[(150, 5000, 'card'), (45, 4000, 'us_bank_account')],
         statement_days_ago=STATEMENT_DAYS_AGO,
         appointments=[(0, 9, 10, 30, 0, 'Follow-up visit'), (2, 30, 15, 0, 5, 'Well-child visit')],
-        threads=[(4, 140, (0, 1), True), (0, 10, (0, 8), False)],  # an old closed one; a reply not yet read
+        threads=[(4, 140, (0, 1), True), (0, 5, (0, 3), False)],  # an old closed one; a reply not yet read
         card=('visa', '4242', 12, today.year + 2),
     )
