@@ -45,5 +45,5 @@ __all__ = [
     'NotificationPreference', 'PasswordResetToken', 'Patient', 'Payer', 'Payment', 'PaymentAllocation',
     'PaymentAttempt', 'PaymentPlan', 'PlanInstallment', 'PlanPolicy', 'PracticeSettings', 'Provider',
     'ProviderAvailability', 'RateLimitHit', 'Refund', 'Role', 'SavedPaymentMethod', 'Statement',
-    'StatementRun', 'User', 'WebhookEvent', 'JobRun',
+    'StatementRun', 'User', 'WebhookEvent',
 ]
