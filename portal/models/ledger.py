@@ -28,8 +28,9 @@ class LedgerKind(StrEnum):
 class LedgerEntry(SQLModel, table=True):
     __tablename__ = 'ledger_entry'
     __table_args__ = (
-        Index('ix_ledger_entry_account_id_id', 'account_id', 'id'),
-        Index('ix_ledger_entry_kind_date', 'kind', 'effective_date'),
+        # covering indexes (amount included): balances, statements and dashboards read only the index
+        Index('ix_ledger_entry_account_id_id', 'account_id', 'id', 'amount'),
+        Index('ix_ledger_entry_kind_date', 'kind', 'effective_date', 'amount'),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from portal.auth.permissions import Actor, account_relationships, require_account
@@ -191,10 +191,12 @@ class StaffHome:
 def staff_home(session: Session, *, months: int = 12, on: date | None = None) -> StaffHome:
     on = on or today()
     first_month = _months_back(on.replace(day=1), months - 1)
-    total_ar = int(session.exec(select(func.coalesce(func.sum(LedgerEntry.amount), 0))).one())
-    balances = (select(LedgerEntry.account_id).group_by(LedgerEntry.account_id)
-                .having(func.sum(LedgerEntry.amount) > 0).subquery())
-    with_balance = int(session.exec(select(func.count()).select_from(balances)).one())
+    balances = (select(func.sum(LedgerEntry.amount).label('balance'))
+                .group_by(LedgerEntry.account_id).subquery())
+    total, positive = session.exec(select(  # one pass over the covering (account_id, id, amount) index
+        func.coalesce(func.sum(balances.c.balance), 0),
+        func.coalesce(func.sum(case((balances.c.balance > 0, 1), else_=0)), 0))).one()
+    total_ar, with_balance = int(total), int(positive)
     rows = session.exec(
         select(LedgerEntry.kind, LedgerEntry.effective_date, func.sum(LedgerEntry.amount))
         .where(col(LedgerEntry.kind).in_([LedgerKind.patient_payment, LedgerKind.insurance_payment]),

@@ -773,9 +773,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('external_ref', name=op.f('uq_ledger_entry_external_ref'))
     )
     with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
-        batch_op.create_index('ix_ledger_entry_account_id_id', ['account_id', 'id'], unique=False)
+        batch_op.create_index('ix_ledger_entry_account_id_id', ['account_id', 'id', 'amount'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_entry_charge_id'), ['charge_id'], unique=False)
-        batch_op.create_index('ix_ledger_entry_kind_date', ['kind', 'effective_date'], unique=False)
+        batch_op.create_index('ix_ledger_entry_kind_date', ['kind', 'effective_date', 'amount'], unique=False)
 
     # ### end Alembic commands ###
     _append_only(APPEND_ONLY)
