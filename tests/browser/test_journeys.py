@@ -129,3 +129,37 @@ def test_sign_out_returns_to_sign_in(new_page) -> None:  # noqa: ANN001
     page.get_by_label('Email').wait_for(state='visible')
     assert page.get_by_test_id('amount-due').count() == 0
     assert_accessible(page, 'sign-in page after signing out')
+
+
+@pytest.mark.parametrize('size', [PHONE, LAPTOP], ids=['390', '1280'])
+def test_registration_forgot_password_and_profile_pages(new_page, screenshots, size) -> None:  # noqa: ANN001
+    """The other pages of the foundation, at both sizes: accessible, and no sideways scrolling on a phone."""
+    page = new_page(*size)
+    width = size[0]
+    for path, heading, name in (('/register', 'Create your account', 'register'),
+                                ('/forgot', 'Reset your password', 'forgot-password')):
+        page.goto(path)
+        wait_connected(page)
+        page.get_by_text(heading).first.wait_for(state='visible')
+        assert page.evaluate('() => document.documentElement.scrollWidth') <= width
+        page.screenshot(path=screenshots / f'{name}-{width}.png', full_page=True)
+        assert_accessible(page, f'{path} at {width}')
+
+    page.goto('/register')
+    wait_connected(page)
+    page.get_by_role('button', name='Create account').click()
+    page.get_by_text('Enter the account number.').wait_for(state='visible')
+    page.wait_for_timeout(400)  # let Quasar's fade-in of the messages finish before the picture
+    page.screenshot(path=screenshots / f'register-errors-{width}.png', full_page=True)
+
+    page.goto('/')
+    wait_connected(page)
+    sign_in(page, PATIENT)
+    page.get_by_test_id('amount-due').wait_for(state='visible')
+    page.goto('/profile')
+    wait_connected(page)
+    page.get_by_text('Billing accounts').wait_for(state='visible')
+    assert page.evaluate('() => document.documentElement.scrollWidth') <= width
+    page.screenshot(path=screenshots / f'profile-{width}.png', full_page=True)
+    assert_accessible(page, f'/profile at {width}')
+    assert_no_page_errors(page)
