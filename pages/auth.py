@@ -30,7 +30,7 @@ def safe_next(path: str) -> str:
 
 
 def register(*, patient_home: Callable[[dict], Awaitable[None]]) -> None:
-    @ui.page('/', response_timeout=20)
+    @ui.page('/', response_timeout=60)
     async def index(reason: str = '', next: str = ''):  # noqa: A002  (the query parameter's name)
         auth = session.current_auth()
         if auth is not None and auth.get('mfa_ok'):

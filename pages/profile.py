@@ -12,7 +12,7 @@ from portal.services.errors import DomainError
 
 
 def register() -> None:
-    @ui.page('/profile', response_timeout=20)
+    @ui.page('/profile', response_timeout=60)
     async def profile_page() -> None:
         auth = session.current_auth()
         assert auth is not None  # the middleware lets only signed-in people here

@@ -10,7 +10,7 @@ from portal.services import home
 
 
 def register() -> None:
-    @ui.page('/staff', response_timeout=20)
+    @ui.page('/staff', response_timeout=60)
     async def staff_home() -> None:
         auth = session.current_auth()
         assert auth is not None
