@@ -27,14 +27,18 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    from portal.services.seed import seed_database
+    from portal.services.seed import SeedError, seed_database
     settings = get_settings()
     if settings.production:
         print('Refusing to seed demo data in production (PORTAL_ENV=production).', file=sys.stderr)
         return 2
     migrate()
-    summary = seed_database(patients=args.patients, seed=args.seed, password=settings.demo_password,
-                            progress=_progress_bar('Seeding'))
+    try:
+        summary = seed_database(patients=args.patients, seed=args.seed, password=settings.demo_password,
+                                progress=_progress_bar('Seeding'))
+    except SeedError as error:
+        print(error, file=sys.stderr)
+        return 2
     print(summary.describe())
     return 0
 
