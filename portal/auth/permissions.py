@@ -30,9 +30,10 @@ class Actor:
 
 def account_relationships(session: Session, user_id: int) -> dict[int, str]:
     """account id -> relationship, for the accounts this user may act on."""
-    rows = session.exec(select(AccountAccess.account_id, AccountAccess.relationship)
-                        .where(AccountAccess.user_id == user_id, AccountAccess.revoked_at.is_(None))  # type: ignore[union-attr]
-                        .order_by(AccountAccess.account_id)).all()
+    rows = session.connection().execute(
+        select(AccountAccess.account_id, AccountAccess.relationship)
+        .where(AccountAccess.user_id == user_id, AccountAccess.revoked_at.is_(None))  # type: ignore[union-attr]
+        .order_by(AccountAccess.account_id)).all()
     return {account_id: relationship for account_id, relationship in rows}
 
 

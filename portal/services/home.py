@@ -82,21 +82,23 @@ class PatientHome:
         return sum(account.amount_due for account in self.accounts)
 
 
-def statement_status(statement: Statement, *, balance: int, on: date) -> str:
+def statement_status(statement, *, balance: int, on: date) -> str:  # noqa: ANN001  (a Statement or a row of it)
     if statement.paid_at is not None or balance <= 0:
         return 'paid'
     return 'overdue' if on > statement.due_date else 'due'
 
 
 def _plan_summary(session: Session, account_id: int) -> PlanSummary | None:
-    plan = session.exec(select(PaymentPlan).where(PaymentPlan.account_id == account_id,
-                                                  col(PaymentPlan.status).in_(['active', 'delinquent']))
-                        .order_by(col(PaymentPlan.id).desc())).first()
+    plan = session.connection().execute(
+        select(PaymentPlan.id, PaymentPlan.installment_amount)
+        .where(PaymentPlan.account_id == account_id, col(PaymentPlan.status).in_(['active', 'delinquent']))
+        .order_by(col(PaymentPlan.id).desc()).limit(1)).first()
     if plan is None:
         return None
-    open_installments = session.exec(select(PlanInstallment).where(PlanInstallment.plan_id == plan.id,
-                                                                   PlanInstallment.status != 'paid')
-                                     .order_by(col(PlanInstallment.seq))).all()
+    open_installments = session.connection().execute(
+        select(PlanInstallment.due_date, PlanInstallment.amount)
+        .where(PlanInstallment.plan_id == plan.id, PlanInstallment.status != 'paid')
+        .order_by(col(PlanInstallment.seq))).all()
     upcoming = open_installments[0] if open_installments else None
     return PlanSummary(installment_amount=plan.installment_amount,
                        next_due_date=upcoming.due_date if upcoming else None,
@@ -105,9 +107,14 @@ def _plan_summary(session: Session, account_id: int) -> PlanSummary | None:
 
 
 def account_home(session: Session, actor: Actor, account_id: int, *, relationship: str | None = None) -> AccountHome:
-    """One account's home figures; `relationship` is passed when the caller already checked access."""
+    """One account's home figures; `relationship` is passed when the caller already checked access.
+
+    Column-only Core queries on the session's connection: this runs on every patient home load,
+    and building ORM objects would cost more than the queries themselves.
+    """
     if relationship is None:
         require_account(session, actor, account_id, purpose='view_home')
+    connection = session.connection()
     balance_q = (select(func.coalesce(func.sum(LedgerEntry.amount), 0))
                  .where(LedgerEntry.account_id == account_id).scalar_subquery())
     processing_q = (select(func.coalesce(func.sum(Payment.amount), 0))
@@ -115,13 +122,19 @@ def account_home(session: Session, actor: Actor, account_id: int, *, relationshi
     unread_q = (select(func.count()).select_from(Message).join(MessageThread, MessageThread.id == Message.thread_id)
                 .where(MessageThread.account_id == account_id, Message.author_role == 'staff',
                        col(Message.read_by_patient_at).is_(None)).scalar_subquery())
-    row = session.exec(select(GuarantorAccount, balance_q, processing_q, unread_q)
-                       .where(GuarantorAccount.id == account_id)).first()
-    if row is None:
+    account = connection.execute(
+        select(GuarantorAccount.account_number, GuarantorAccount.guarantor_first_name,
+               GuarantorAccount.guarantor_last_name, GuarantorAccount.currency,
+               balance_q.label('balance'), processing_q.label('processing'), unread_q.label('unread'))
+        .where(GuarantorAccount.id == account_id)).first()
+    if account is None:
         raise NotFound()
-    account, balance, processing, unread = row[0], int(row[1]), int(row[2]), int(row[3])
-    statement = session.exec(select(Statement).where(Statement.account_id == account_id)
-                             .order_by(col(Statement.statement_date).desc())).first()
+    balance, processing = int(account.balance), int(account.processing)
+    statement = connection.execute(
+        select(Statement.id, Statement.statement_date, Statement.due_date, Statement.amount_due,
+               Statement.new_balance, Statement.paid_at)
+        .where(Statement.account_id == account_id)
+        .order_by(col(Statement.statement_date).desc()).limit(1)).first()
     statement_summary = None
     if statement is not None:
         statement_summary = StatementSummary(id=statement.id, statement_date=statement.statement_date,
@@ -132,33 +145,32 @@ def account_home(session: Session, actor: Actor, account_id: int, *, relationshi
     payable = max(0, balance - processing)
     amount_due = min(plan.next_amount, payable) if plan and plan.next_amount else payable
     due_date = plan.next_due_date if plan else (statement.due_date if statement and payable else None)
-    patients = session.exec(select(Patient.first_name).where(Patient.account_id == account_id)
-                            .order_by(col(Patient.id))).all()
+    patients = connection.execute(select(Patient.first_name).where(Patient.account_id == account_id)
+                                  .order_by(col(Patient.id))).scalars().all()
     return AccountHome(
         account_id=account_id, account_number=account.account_number,
         guarantor_name=f'{account.guarantor_first_name} {account.guarantor_last_name}',
         currency=account.currency, balance=balance, processing=processing, amount_due=amount_due,
         due_date=due_date, latest_statement=statement_summary,
-        next_appointment=_next_appointment(session, account_id), unread_messages=unread,
+        next_appointment=_next_appointment(session, account_id), unread_messages=int(account.unread),
         plan=plan, patients=list(patients))
 
 
 def _next_appointment(session: Session, account_id: int) -> AppointmentSummary | None:
-    row = session.exec(
-        select(Appointment, Patient.first_name, Provider, Location)
+    row = session.connection().execute(
+        select(Appointment.starts_at, Appointment.visit_type, Patient.first_name.label('patient_first_name'),
+               Provider.first_name, Provider.last_name, Provider.credentials, Location.name.label('location'))
         .join(Patient, Patient.id == Appointment.patient_id)
         .join(Provider, Provider.id == Appointment.provider_id)
         .join(Location, Location.id == Appointment.location_id)
         .where(Appointment.account_id == account_id, Appointment.status == 'booked',
                Appointment.starts_at >= utcnow())
-        .order_by(col(Appointment.starts_at))).first()
+        .order_by(col(Appointment.starts_at)).limit(1)).first()
     if row is None:
         return None
-    appointment, first_name, provider, location = row
-    provider_name = f'{provider.first_name} {provider.last_name}, {provider.credentials}'
-    return AppointmentSummary(starts_at=appointment.starts_at, patient_first_name=first_name,
-                              provider_name=provider_name,
-                              location_name=location.name, visit_type=appointment.visit_type)
+    return AppointmentSummary(starts_at=row.starts_at, patient_first_name=row.patient_first_name,
+                              provider_name=f'{row.first_name} {row.last_name}, {row.credentials}',
+                              location_name=row.location, visit_type=row.visit_type)
 
 
 def patient_home(session: Session, actor: Actor) -> PatientHome:
