@@ -28,8 +28,8 @@ class Policy:
     limit: int
     window: timedelta
 
-    def hit(self, session: Session, key: str) -> None:
-        hit(session, self.bucket, key, limit=self.limit, window=self.window)
+    def hit(self, session: Session, key: str) -> int:
+        return hit(session, self.bucket, key, limit=self.limit, window=self.window)
 
     def check(self, session: Session, key: str) -> None:
         check(session, self.bucket, key, limit=self.limit, window=self.window)
@@ -119,16 +119,24 @@ def check(session: Session, bucket: str, key: str, *, limit: int, window: timede
         raise RateLimited(f'Too many attempts. Please wait {wait_message(wait)} and try again.')
 
 
-def hit(session: Session, bucket: str, key: str, *, limit: int, window: timedelta) -> None:
-    """Count one attempt, or raise RateLimited (counting nothing) when the key is over its limit.
+def hit(session: Session, bucket: str, key: str, *, limit: int, window: timedelta) -> int:
+    """Count one attempt and return its id, or raise RateLimited (counting nothing) when the key is
+    over its limit. Serialised per key, so parallel attempts cannot all pass one check.
 
     The hit is part of the session's transaction: commit it even when the attempt fails.
     """
     digest = key_hash(key)
     _serialise(session, bucket, digest)
     check(session, bucket, key, limit=limit, window=window)
-    session.add(RateLimitHit(bucket=bucket, key_hash=digest, created_at=utcnow()))
+    row = RateLimitHit(bucket=bucket, key_hash=digest, created_at=utcnow())
+    session.add(row)
     session.flush()
+    return row.id
+
+
+def release(session: Session, hit_id: int) -> None:
+    """Give back a reserved attempt that turned out fine (a good password from a shared address)."""
+    session.execute(delete(RateLimitHit).where(RateLimitHit.id == hit_id))
 
 
 def clear(session: Session, bucket: str, key: str) -> None:

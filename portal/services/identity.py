@@ -37,6 +37,7 @@ from portal.auth.ratelimit import (
     purge_expired,
     wait_message,
 )
+from portal.auth.ratelimit import release as release_hit
 from portal.clock import today, utcnow
 from portal.config import get_settings
 from portal.db import read_session, write_session
@@ -117,18 +118,23 @@ def sign_in(*, email: str, password: str, ip: str) -> Identity:
     guesser nothing. The attempt that reaches the limit already gets the lockout message.
     """
     email, ip, password = normalize_email(email)[:320], (ip or '')[:45], password or ''
-    with read_session() as session:
-        ip_wait = SIGN_IN_IP.retry_after(session, ip) if ip else None
-        account_wait = SIGN_IN_ACCOUNT.retry_after(session, email)
+    # Reserve the attempt before the slow password check, so parallel requests cannot all slip
+    # through one limit check; a good password gives the reservation back.
+    limited: RateLimited | None = None
+    ip_hit: int | None = None
+    with write_session() as session:
         user = session.exec(select(User).where(User.email == email)).first()
-    if ip_wait or account_wait:
-        with write_session() as session:
+        try:
+            if ip:
+                ip_hit = SIGN_IN_IP.hit(session, ip)
+            SIGN_IN_ACCOUNT.hit(session, email)
+        except RateLimited as refused:
+            wait = SIGN_IN_ACCOUNT.retry_after(session, email)
+            limited = RateLimited(_locked_message(wait)) if wait else refused
             audit.record(session, action='sign_in_failed', actor_user_id=user.id if user else None,
-                         outcome='denied', source_ip=ip,
-                         detail='rate limited (address)' if ip_wait else 'locked')
-        if ip_wait:
-            raise RateLimited(f'Too many attempts. Please wait {wait_message(ip_wait)} and try again.')
-        raise RateLimited(_locked_message(account_wait))
+                         outcome='denied', source_ip=ip, detail='locked' if wait else 'rate limited (address)')
+    if limited is not None:
+        raise limited
 
     if len(password) > _LONGEST_PASSWORD_TRIED:
         matched = False
@@ -143,6 +149,8 @@ def sign_in(*, email: str, password: str, ip: str) -> Identity:
             ok = False  # changed while we were hashing
         if ok:
             SIGN_IN_ACCOUNT.clear(session, email)
+            if ip_hit is not None:
+                release_hit(session, ip_hit)
             fresh.failed_sign_ins, fresh.locked_until, fresh.last_sign_in_at = 0, None, utcnow()
             if new_hash:
                 fresh.password_hash = new_hash
@@ -150,10 +158,7 @@ def sign_in(*, email: str, password: str, ip: str) -> Identity:
             audit.record(session, action='sign_in', actor_user_id=fresh.id, actor_role=fresh.role,
                          source_ip=ip)
             identity = _identity(fresh)
-        else:
-            _hit_quietly(session, SIGN_IN_ACCOUNT, email)
-            if ip:
-                _hit_quietly(session, SIGN_IN_IP, ip)
+        else:  # the failure was counted when the attempt was reserved
             lock_wait = SIGN_IN_ACCOUNT.retry_after(session, email)
             if fresh is not None:
                 fresh.failed_sign_ins += 1
@@ -491,7 +496,16 @@ def verify_totp(*, user_id: int, code: str, ip: str) -> Identity:
     user = _active_user(user_id)
     if not (user.totp_secret and user.totp_enabled_at):
         raise DomainError('Two-step sign-in is not set up for this account.')
-    _totp_wait(user_id)
+    with write_session() as session:  # reserve the attempt first (see sign_in)
+        try:
+            TOTP_USER.hit(session, str(user_id))
+        except RateLimited:
+            wait = TOTP_USER.retry_after(session, str(user_id))
+            limited = RateLimited(f'Too many wrong codes. Please wait {wait_message(wait)} and try again.')
+        else:
+            limited = None
+    if limited is not None:
+        raise limited
     normalized = mfa.normalize_code(code)
     ok = mfa.verify(user.totp_secret, normalized)
     reused = False
@@ -506,7 +520,6 @@ def verify_totp(*, user_id: int, code: str, ip: str) -> Identity:
                 audit.record(session, action='mfa_verified', actor_user_id=user_id, actor_role=user.role,
                              source_ip=ip)
         if not ok or reused:
-            _hit_quietly(session, TOTP_USER, str(user_id))
             audit.record(session, action='mfa_failed', actor_user_id=user_id, actor_role=user.role,
                          outcome='failed', source_ip=ip, detail='code reused' if reused else 'wrong code')
     if reused:
