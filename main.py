@@ -1,6 +1,7 @@
 """Composition root: settings -> database -> pages and routes -> scheduler on start-up -> ui.run."""
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import sys
@@ -37,17 +38,22 @@ async def start() -> None:
     try:
         await run.io_bound(prepare_database, settings)
     except ConfigError as error:
-        Readiness.failed = True
         print(error, file=sys.stderr)
-        app.shutdown()
+        fail_start()
         return
     except Exception:
-        Readiness.failed = True
         logging.getLogger('settle').exception('start-up failed')
-        app.shutdown()
+        fail_start()
         return
     await run.io_bound(scheduler.start)
     Readiness.ready = True
+
+
+def fail_start() -> None:
+    """Stop serving and make the process exit non-zero, so a supervisor sees a failed start."""
+    Readiness.failed = True
+    atexit.register(os._exit, 3)
+    app.shutdown()
 
 
 async def stop() -> None:
@@ -62,4 +68,5 @@ if __name__ in {'__main__', '__mp_main__'}:
     ui.run(host=settings.host, port=settings.port, reload=settings.reload, show=False,
            title=settings.practice_name, favicon=Path(__file__).parent / 'assets' / 'logo.svg',
            storage_secret=settings.storage_secret, language='en-US', reconnect_timeout=10,
-           show_welcome_message=False)
+           show_welcome_message=False, forwarded_allow_ips=settings.forwarded_allow_ips,
+           session_middleware_kwargs={'https_only': settings.https, 'same_site': 'lax'})

@@ -76,7 +76,7 @@ def frame(title: str, *, auth: dict, path: str) -> Iterator[ui.column]:
             .classes('bg-white') as drawer:
         ui.html(nav_html(nav, path), sanitize=False).classes('w-full')
     demo_banner()
-    _session_guard()
+    _session_guard(int(auth['user_id']), str(auth.get('nonce', '')))
     with ui.column().classes(theme.PAGE) as content:
         yield content
 
@@ -89,8 +89,9 @@ async def sign_out(*, reason: str = '') -> None:
     ui.navigate.to(f'/?reason={reason}' if reason else '/')
 
 
-def _session_guard() -> None:
-    """Checks the session every 20 s; the warning dialog is built only when it is needed."""
+def _session_guard(user_id: int, nonce: str) -> None:
+    """Checks the session every 20 s; the warning dialog is built only when it is needed. A page drawn
+    for a sign-in that has since ended or changed (another tab signed in) leaves at once."""
     dialog: ui.dialog | None = None
     message: ui.label | None = None
 
@@ -111,7 +112,7 @@ def _session_guard() -> None:
 
     async def check() -> None:
         auth = session.current_auth()
-        if auth is None:
+        if not session.same_sign_in(auth, user_id, nonce):
             ui.navigate.to('/')
             return
         state = session.status(auth)

@@ -4,6 +4,7 @@ The auth dict: user_id, role, first_name, signed_in_at and last_active_at (epoch
 """
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
@@ -35,15 +36,24 @@ def establish(identity: Any) -> dict[str, Any]:  # noqa: ANN401  (portal.service
     now = time.time()
     auth = {'user_id': identity.user_id, 'role': identity.role, 'first_name': identity.first_name,
             'signed_in_at': now, 'last_active_at': now, 'mfa_ok': not identity.needs_mfa,
-            'mfa_enrolled': identity.mfa_enrolled}
+            'mfa_enrolled': identity.mfa_enrolled,
+            'nonce': secrets.token_urlsafe(16)}  # this sign-in: pages drawn for another one go stale
     app.storage.user[AUTH_KEY] = auth
     return auth
 
 
-def mark_mfa_passed() -> None:
+def same_sign_in(auth: dict[str, Any] | None, user_id: int, nonce: str) -> bool:
+    """Is `auth` still the sign-in a page was drawn for? (Tabs share one browser's storage.)"""
+    return auth is not None and auth.get('user_id') == user_id and auth.get('nonce') == nonce
+
+
+def mark_mfa_passed(user_id: int, nonce: str) -> bool:
+    """Record the second factor for exactly the sign-in whose code was checked; False if it changed."""
     auth = current_auth()
-    if auth is not None:
-        app.storage.user[AUTH_KEY] = {**auth, 'mfa_ok': True, 'mfa_enrolled': True}
+    if not same_sign_in(auth, user_id, nonce):
+        return False
+    app.storage.user[AUTH_KEY] = {**auth, 'mfa_ok': True, 'mfa_enrolled': True}
+    return True
 
 
 def touch() -> None:

@@ -2,6 +2,7 @@
 forgotten password and password reset."""
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
@@ -24,9 +25,13 @@ REASONS = {
 }
 
 
+SAFE_PATH = re.compile(r'/(?:[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*)?')
+
+
 def safe_next(path: str) -> str:
-    """Only our own paths: '/statements', never '//evil.example' or 'https://...'."""
-    return path if path.startswith('/') and not path.startswith('//') and '\\' not in path else ''
+    """Only plain paths of our own ('/statements/12'): never '//host', '/%09/host', 'https://...'.
+    Browsers drop tabs and newlines from URLs, so anything but letters, digits, - and _ is refused."""
+    return path if len(path) <= 200 and SAFE_PATH.fullmatch(path) else ''
 
 
 def register(*, patient_home: Callable[[dict], Awaitable[None]]) -> None:

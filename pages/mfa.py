@@ -47,17 +47,20 @@ def _code_input() -> ui.input:
                        required='Enter the code from your authenticator app.', mark='code').props('inputmode=numeric')
 
 
-def _done() -> None:
-    session.mark_mfa_passed()
-    ui.navigate.to('/staff')
+def _done(auth: dict) -> None:
+    if session.mark_mfa_passed(int(auth['user_id']), str(auth.get('nonce', ''))):
+        ui.navigate.to('/staff')
+    else:  # another sign-in happened in this browser meanwhile: this code proves nothing for it
+        ui.navigate.to('/')
 
 
 async def enrolment(auth: dict) -> None:
     secret, uri = await call(identity.begin_totp_enrollment, user_id=int(auth['user_id']))
+    qr = await call(mfa.qr_svg, uri)
     with _card('Set up two-step sign-in',
                'Staff accounts need an authenticator app. Scan the code, then type the 6 digits it shows.'):
         with ui.row().classes('w-full justify-center'):
-            ui.html(mfa.qr_svg(uri), sanitize=False).classes('w-48 h-48').props(
+            ui.html(qr, sanitize=False).classes('w-48 h-48').props(
                 'role=img aria-label="QR code for your authenticator app"')
         ui.label('Or type this key into the app:').classes(theme.MUTED)
         ui.label(' '.join(secret[i:i + 4] for i in range(0, len(secret), 4))).classes('font-mono text-base break-all')
@@ -74,7 +77,7 @@ async def enrolment(auth: dict) -> None:
             except DomainError as failure:
                 forms.set_error(error, failure.message)
                 return
-            _done()
+            _done(auth)
 
         code.on('keydown.enter', submit)
         forms.submit_button('Turn on two-step sign-in', submit)
@@ -96,7 +99,7 @@ def verification(auth: dict) -> None:
                 forms.set_error(error, failure.message)
                 code.value = ''
                 return
-            _done()
+            _done(auth)
 
         code.on('keydown.enter', submit)
         forms.submit_button('Continue', submit)

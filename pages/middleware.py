@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from components import session
+from pages.system import Readiness
 from portal.auth.permissions import STAFF_ROLES
 
 PUBLIC_PREFIXES = ('/_nicegui', '/assets/', '/healthz', '/webhooks/', '/favicon')
@@ -44,8 +45,18 @@ def allowed_roles(path: str) -> frozenset[str] | None:
 ACTIVITY_WRITE_SECONDS = 30  # record activity at most this often: each write persists the user's storage
 
 
+STARTING = HTMLResponse(
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Starting</title>'
+    '<meta http-equiv="refresh" content="3"><meta name="viewport" content="width=device-width, initial-scale=1">'
+    '</head><body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem">'
+    '<main><h1>Starting up</h1><p>The portal is getting ready. This page will reload in a moment.</p></main>'
+    '</body></html>', status_code=503, headers={'Retry-After': '3'})
+
+
 def decide(path: str) -> Response | None:
     """None lets the request through; otherwise the response to send instead."""
+    if not Readiness.ready:  # migrations and demo seeding still running
+        return STARTING
     auth = session.current_auth()
     if auth is not None and session.status(auth) == 'expired':
         session.clear()

@@ -11,3 +11,11 @@ def utcnow() -> datetime:
 
 def today() -> date:
     return utcnow().date()
+
+
+def practice_today() -> date:
+    """Today where the practice is: "this month" and "overdue" follow its calendar, not UTC's."""
+    from zoneinfo import ZoneInfo
+
+    from portal.config import get_settings
+    return datetime.now(ZoneInfo(get_settings().practice_timezone)).date()

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     port: int = 8080
     reload: bool = False
     base_url: str = ''
+    forwarded_allow_ips: str = '127.0.0.1'  # proxies whose X-Forwarded-For names the client
 
     database_url: str = 'sqlite:///data/portal.db'
     storage_secret: str = DEFAULT_STORAGE_SECRET
@@ -76,6 +77,10 @@ class Settings(BaseSettings):
     def demo_mode(self) -> bool:
         """Demo data and demo conveniences (staff MFA exemption) exist only outside production."""
         return not self.production
+
+    @property
+    def https(self) -> bool:
+        return self.public_base_url.startswith('https://')
 
     @property
     def seeds_demo_data(self) -> bool:

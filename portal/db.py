@@ -36,16 +36,17 @@ def is_sqlite(url_or_engine: str | Engine) -> bool:
 
 
 def build_engine(url: str) -> Engine:
+    """hide_parameters: SQL errors end up in logs, and their parameters can be personal data."""
     url = normalize_url(url)
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ':memory:':
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={'check_same_thread': False, 'timeout': 30},
-                               pool_size=10, max_overflow=20)
+                               pool_size=10, max_overflow=20, hide_parameters=True)
         _install_sqlite_pragmas(engine)
     else:
-        engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
     return engine
 
 

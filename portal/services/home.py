@@ -9,7 +9,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from portal.auth.permissions import Actor, account_relationships, require_account
-from portal.clock import today, utcnow
+from portal.clock import practice_today, utcnow
 from portal.db import read_session, write_session
 from portal.models import (
     Appointment,
@@ -140,7 +140,7 @@ def account_home(session: Session, actor: Actor, account_id: int, *, relationshi
         statement_summary = StatementSummary(id=statement.id, statement_date=statement.statement_date,
                                              due_date=statement.due_date, amount_due=statement.amount_due,
                                              new_balance=statement.new_balance,
-                                             status=statement_status(statement, balance=balance, on=today()))
+                                             status=statement_status(statement, balance=balance, on=practice_today()))
     plan = _plan_summary(session, account_id)
     payable = max(0, balance - processing)
     amount_due = min(plan.next_amount, payable) if plan and plan.next_amount else payable
@@ -201,12 +201,12 @@ class StaffHome:
 
 
 def staff_home(session: Session, *, months: int = 12, on: date | None = None) -> StaffHome:
-    on = on or today()
+    on = on or practice_today()
     first_month = _months_back(on.replace(day=1), months - 1)
     balances = (select(func.sum(LedgerEntry.amount).label('balance'))
                 .group_by(LedgerEntry.account_id).subquery())
     total, positive = session.exec(select(  # one pass over the covering (account_id, id, amount) index
-        func.coalesce(func.sum(balances.c.balance), 0),
+        func.coalesce(func.sum(case((balances.c.balance > 0, balances.c.balance), else_=0)), 0),
         func.coalesce(func.sum(case((balances.c.balance > 0, 1), else_=0)), 0))).one()
     total_ar, with_balance = int(total), int(positive)
     rows = session.exec(

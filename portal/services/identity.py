@@ -92,8 +92,15 @@ def _identity(user: User) -> Identity:
                     mfa_enrolled=bool(user.totp_secret and user.totp_enabled_at))
 
 
+def has_control_characters(text: str) -> bool:
+    """NUL, tabs, newlines and the like never belong in a name, account number or email."""
+    return any(unicodedata.category(character) in ('Cc', 'Cf') for character in text)
+
+
 def normalize_email(email: str) -> str:
-    return unicodedata.normalize('NFC', (email or '').strip()).lower()
+    """Trimmed, NFC, lower case; an address with control characters normalises to '' (no such user)."""
+    email = unicodedata.normalize('NFC', (email or '').strip()).lower()
+    return '' if has_control_characters(email) else email
 
 
 def _hit_quietly(session, policy: Policy, key: str) -> None:  # noqa: ANN001
@@ -251,11 +258,15 @@ def register(*, account_number: str, last_name: str, date_of_birth: date | str, 
         errors['account_number'] = 'Enter the account number from your statement.'
     elif len(number) > MAX_ACCOUNT_NUMBER:
         errors['account_number'] = f'An account number has at most {MAX_ACCOUNT_NUMBER} characters.'
+    elif has_control_characters(number):
+        errors['account_number'] = 'Use only letters and digits from your statement.'
     last = (last_name or '').strip()
     if not last:
         errors['last_name'] = "Enter the patient's last name."
     elif len(last) > MAX_NAME:
         errors['last_name'] = f'Use at most {MAX_NAME} characters.'
+    elif has_control_characters(last):
+        errors['last_name'] = 'Use only letters, spaces, hyphens and apostrophes.'
     dob = parse_date_of_birth(date_of_birth)
     if dob is None:
         errors['date_of_birth'] = 'Enter the date of birth like 1984-03-15 or 03/15/1984.'

@@ -80,7 +80,7 @@ def patient_auth(database: Path) -> dict:
         raise SystemExit(f'{PATIENT_EMAIL} is not in {database}: did main.py seed the demo set?')
     now = time.time()
     return {'user_id': row[0], 'role': row[1], 'first_name': row[2], 'signed_in_at': now,
-            'last_active_at': now, 'mfa_ok': True, 'mfa_enrolled': False}
+            'last_active_at': now, 'mfa_ok': True, 'mfa_enrolled': False, 'nonce': uuid.uuid4().hex}
 
 
 def signed_in_cookies(server: ServerHandle, cookie_name: str, count: int) -> list[str]:

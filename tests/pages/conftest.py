@@ -2,6 +2,7 @@
 SQLite template (migrated and seeded once per session)."""
 from __future__ import annotations
 
+import asyncio
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -65,3 +66,15 @@ def patient_should_see(monkeypatch: pytest.MonkeyPatch) -> None:
         await original(self, *args, retries=retries, **kwargs)
 
     monkeypatch.setattr(User, 'should_see', should_see)
+
+
+@pytest.fixture
+async def user(user: User) -> User:  # noqa: F811  (wraps NiceGUI's fixture of the same name)
+    """NiceGUI's user, once start-up (migrations, seeding) has finished: until then pages answer 503."""
+    from pages.system import Readiness
+    for _ in range(400):
+        if Readiness.ready:
+            break
+        await asyncio.sleep(0.025)
+    assert Readiness.ready, 'the app did not finish starting'
+    return user
