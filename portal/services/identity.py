@@ -375,7 +375,7 @@ def _deliver_now() -> None:
     try:
         deliver_pending()
     except Exception:  # noqa: BLE001 - the message stays in the outbox for the delivery job
-        logger.warning('Could not deliver pending email now; the outbox keeps it', exc_info=True)
+        logger.warning('Could not deliver pending email now; the outbox keeps it for the delivery job')
 
 
 def _store_new_password(session, user: User, password_hash: str, *, ip: str, detail: str) -> None:  # noqa: ANN001

@@ -2,6 +2,7 @@
 staff need their second factor, idle sessions end."""
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pyotp
@@ -106,3 +107,34 @@ def _auth() -> dict:
 def _store(_user: User, auth: dict) -> None:
     for storage in _signed_in_storages():
         storage['auth'] = auth
+
+
+async def test_a_code_entered_for_one_sign_in_never_passes_another(user: User) -> None:
+    """Two tabs share one browser's storage: tab 1's correct code must not mark tab 2's sign-in."""
+    from portal.services.identity import create_user
+    from tests.factories import make_user
+    secret = pyotp.random_base32()
+    make_user(email='first@example.com', password='orbit-lantern-meadow-42', role='staff', totp_secret=secret)
+    create_user(email='second@example.com', password='maple-rocket-sonnet-19', role='staff')
+    await sign_in(user, 'first@example.com', 'orbit-lantern-meadow-42')
+    await user.should_see('Two-step sign-in')
+    first = _auth()
+    with read_session() as session:
+        second_id = session.exec(select(UserRow.id).where(UserRow.email == 'second@example.com')).one()
+    # another tab signs in as someone else (password only, second factor pending)
+    _store(user, {**first, 'user_id': second_id, 'nonce': 'another-sign-in', 'mfa_ok': False})
+    user.find(marker='code').type(pyotp.TOTP(secret).now())
+    user.find(marker='submit').click()
+    await asyncio.sleep(0.5)  # the handler runs: it must notice the sign-in changed
+    assert _auth()['user_id'] == second_id and _auth()['mfa_ok'] is False
+    response = await user.http_client.get('/staff', follow_redirects=False)
+    assert response.headers['location'] == '/mfa'
+
+
+def test_next_paths_are_our_own_plain_paths() -> None:
+    from pages.auth import safe_next
+    assert safe_next('/statements/12') == '/statements/12'
+    assert safe_next('/') == '/'
+    for hostile in ('//evil.example', '/\t/evil.example', '/\n/evil.example', '/%09/evil.example', '\\/evil',
+                    'https://evil.example', '/%2F/evil', '/staff?x=//evil', '', 'statements'):
+        assert safe_next(hostile) == '', hostile

@@ -33,3 +33,10 @@ def test_scheduler_runs_on_the_leader_and_stands_by_elsewhere(db: str) -> None:
         leader.stop()
         other.stop()
     assert SchedulerService(enabled=False).state == 'off'
+
+
+def test_the_delivery_job_sends_nothing_without_smtp(db: str) -> None:
+    from portal.jobs import notifications
+    from portal.jobs.scheduler import JOBS
+    assert notifications.run() == 0
+    assert JOBS['deliver_notifications'][0] == 'portal.jobs.notifications:run'
