@@ -115,6 +115,10 @@ def _session_guard(user_id: int, nonce: str) -> None:
         if not session.same_sign_in(auth, user_id, nonce):
             ui.navigate.to('/')
             return
+        if not await session.still_valid(auth):
+            session.clear()
+            ui.navigate.to('/?reason=signed-out')
+            return
         state = session.status(auth)
         if state == 'expired':
             await sign_out(reason='timeout')

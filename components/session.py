@@ -8,7 +8,7 @@ import secrets
 import time
 from typing import Any
 
-from nicegui import app, context
+from nicegui import app, context, run
 
 from portal.auth.permissions import STAFF_ROLES, Actor
 from portal.auth.sessions import SessionPolicy, SessionStatus
@@ -37,7 +37,8 @@ def establish(identity: Any) -> dict[str, Any]:  # noqa: ANN401  (portal.service
     auth = {'user_id': identity.user_id, 'role': identity.role, 'first_name': identity.first_name,
             'signed_in_at': now, 'last_active_at': now, 'mfa_ok': not identity.needs_mfa,
             'mfa_enrolled': identity.mfa_enrolled,
-            'nonce': secrets.token_urlsafe(16)}  # this sign-in: pages drawn for another one go stale
+            'nonce': secrets.token_urlsafe(16),  # this sign-in: pages drawn for another one go stale
+            'verified_at': now}  # credentials last proven; a later password change ends the session
     app.storage.user[AUTH_KEY] = auth
     return auth
 
@@ -54,6 +55,33 @@ def mark_mfa_passed(user_id: int, nonce: str) -> bool:
         return False
     app.storage.user[AUTH_KEY] = {**auth, 'mfa_ok': True, 'mfa_enrolled': True}
     return True
+
+
+VALIDITY_SECONDS = 30
+_validity: dict[tuple[int, str, float], tuple[float, bool]] = {}
+
+
+async def still_valid(auth: dict[str, Any]) -> bool:
+    """Checked against the database at most every 30 s per sign-in (deactivation, role or password
+    change end it); the answer is cached in this process meanwhile."""
+    key = (int(auth['user_id']), str(auth.get('role')), float(auth.get('verified_at', auth.get('signed_in_at', 0))))
+    now = time.time()
+    cached = _validity.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    from portal.services.identity import sign_in_still_valid
+    valid = await run.io_bound(sign_in_still_valid, user_id=key[0], role=key[1], verified_at=key[2])
+    if len(_validity) > 10_000:
+        _validity.clear()
+    _validity[key] = (now + VALIDITY_SECONDS, valid)
+    return valid
+
+
+def credentials_confirmed() -> None:
+    """The person just proved their password again (changed it): keep this session, end the others."""
+    auth = current_auth()
+    if auth is not None:
+        app.storage.user[AUTH_KEY] = {**auth, 'verified_at': time.time() + 2}
 
 
 def touch() -> None:

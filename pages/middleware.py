@@ -53,7 +53,7 @@ STARTING = HTMLResponse(
     '</body></html>', status_code=503, headers={'Retry-After': '3'})
 
 
-def decide(path: str) -> Response | None:
+async def decide(path: str) -> Response | None:
     """None lets the request through; otherwise the response to send instead."""
     if not Readiness.ready:  # migrations and demo seeding still running
         return STARTING
@@ -61,6 +61,9 @@ def decide(path: str) -> Response | None:
     if auth is not None and session.status(auth) == 'expired':
         session.clear()
         return RedirectResponse('/?reason=timeout')
+    if auth is not None and not await session.still_valid(auth):
+        session.clear()
+        return RedirectResponse('/?reason=signed-out')
     if auth is not None and time.time() - float(auth.get('last_active_at', 0)) > ACTIVITY_WRITE_SECONDS:
         app.storage.user[session.AUTH_KEY] = {**auth, 'last_active_at': time.time()}
     if path in PUBLIC_PAGES:
@@ -83,7 +86,7 @@ class AuthMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope['type'] == 'http' and not scope['path'].startswith(PUBLIC_PREFIXES):
-            response = decide(scope['path'])
+            response = await decide(scope['path'])
             if response is not None:
                 await response(scope, receive, send)
                 return

@@ -60,6 +60,7 @@ def _change_password(auth: dict) -> None:
                 forms.show_errors(fields, failure.field_errors)
                 forms.set_error(error, failure.message)
                 return
+            session.credentials_confirmed()
             for element in fields.values():
                 element.value = ''
             forms.clear_errors(fields)

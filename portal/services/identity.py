@@ -196,6 +196,17 @@ def get_identity(user_id: int) -> Identity | None:
         return _identity(user) if user is not None and user.is_active else None
 
 
+def sign_in_still_valid(*, user_id: int, role: str, verified_at: float) -> bool:
+    """Does a sign-in made (or re-confirmed) at `verified_at` still stand? Not once the user is
+    deactivated, their role changed, or their password changed after it (a reset ends every session)."""
+    with read_session() as session:
+        row = session.connection().execute(
+            select(User.is_active, User.role, User.password_changed_at).where(User.id == user_id)).first()
+    if row is None or not row.is_active or row.role != role:
+        return False
+    return row.password_changed_at is None or row.password_changed_at.timestamp() <= verified_at + 1
+
+
 # --- registration ----------------------------------------------------------------------------------
 
 _DATE_FORMATS = ('%Y-%m-%d', '%m/%d/%Y')

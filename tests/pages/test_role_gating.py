@@ -138,3 +138,20 @@ def test_next_paths_are_our_own_plain_paths() -> None:
     for hostile in ('//evil.example', '/\t/evil.example', '/\n/evil.example', '/%09/evil.example', '\\/evil',
                     'https://evil.example', '/%2F/evil', '/staff?x=//evil', '', 'statements'):
         assert safe_next(hostile) == '', hostile
+
+
+async def test_a_password_reset_elsewhere_ends_this_session(user: User) -> None:
+    from components import session
+    from portal.services import identity
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    with read_session() as db_session:
+        patient_id = db_session.exec(select(UserRow.id).where(UserRow.email == DEMO_PATIENT)).one()
+    time.sleep(1.1)  # the change comes after the sign-in, not in the same second
+    identity.change_password(user_id=patient_id, current_password='settle-demo-2026',
+                             new_password='harbor-quartz-lantern-88', password_confirm='harbor-quartz-lantern-88',
+                             ip='')
+    session._validity.clear()  # noqa: SLF001  (skip the 30 s cache instead of waiting it out)
+    response = await user.http_client.get('/profile', follow_redirects=False)
+    assert response.headers['location'] == '/?reason=signed-out'
+    assert not _signed_in_storages()
