@@ -57,6 +57,22 @@ def nav_html(items: list[NavItem], current_path: str) -> str:
     return f'<nav aria-label="Main" class="settle-nav flex flex-col gap-1 pt-2">{"".join(links)}</nav>'
 
 
+def signed_out_card(title: str, subtitle: str = '') -> ui.column:
+    """The centred card of pages shown before or during sign-in (no navigation): fill it with `with`."""
+    settings = get_settings()
+    ui.page_title(f'{title} · {settings.practice_name}')
+    demo_banner()
+    with ui.column().classes(theme.NARROW_PAGE).props('role=main'):
+        with ui.row().classes('w-full justify-center pt-2'):
+            brand(settings.practice_name, size='h-11 w-11')
+        card = ui.column().classes(theme.CARD + ' gap-3')
+        with card:
+            ui.label(title).classes(theme.H1).props('role=heading aria-level=1')
+            if subtitle:
+                ui.label(subtitle).classes('text-slate-700')
+    return card
+
+
 @contextmanager
 def frame(title: str, *, auth: dict, path: str) -> Iterator[ui.column]:
     """Header, navigation and session guard around a page's content, in as few elements as possible:

@@ -11,9 +11,8 @@ from starlette.responses import RedirectResponse
 
 from components import forms, session, theme
 from components.calls import call
-from components.frame import brand, demo_banner
+from components.frame import signed_out_card
 from portal.auth.passwords import MAX_LENGTH as PASSWORD_MAX
-from portal.config import get_settings
 from portal.models.users import Relationship
 from portal.services import identity
 from portal.services.errors import DomainError
@@ -61,23 +60,8 @@ def register(*, patient_home: Callable[[dict], Awaitable[None]]) -> None:
         reset_password_page(token[:200])
 
 
-def _auth_card(title: str, subtitle: str = '') -> ui.column:
-    settings = get_settings()
-    ui.page_title(f'{title} · {settings.practice_name}')
-    demo_banner()
-    with ui.column().classes(theme.NARROW_PAGE).props('role=main'):
-        with ui.row().classes('w-full justify-center pt-2'):
-            brand(settings.practice_name, size='h-11 w-11')
-        card = ui.column().classes(theme.CARD + ' gap-3')
-        with card:
-            ui.label(title).classes(theme.H1).props('role=heading aria-level=1')
-            if subtitle:
-                ui.label(subtitle).classes('text-slate-700')
-    return card
-
-
 def sign_in_page(*, reason: str, next_path: str) -> None:
-    with _auth_card('Sign in', 'See what you owe, pay bills and message the billing office.'):
+    with signed_out_card('Sign in', 'See what you owe, pay bills and message the billing office.'):
         if reason in REASONS:
             ui.label(REASONS[reason]).classes('w-full bg-sky-50 text-sky-900 rounded-lg px-3 py-2').props('role=status')
         error = forms.error_message()
@@ -117,7 +101,7 @@ def sign_in_page(*, reason: str, next_path: str) -> None:
 
 
 def registration_page() -> None:
-    with _auth_card('Create your account',
+    with signed_out_card('Create your account',
                     'Use the account number from your statement and the details of any patient on it.'):
         error = forms.error_message()
         account_number = forms.field('Account number', max_length=20, required='Enter the account number.',
@@ -166,7 +150,7 @@ def registration_page() -> None:
 
 
 def forgot_password_page() -> None:
-    with _auth_card('Reset your password', "Enter your email and we'll send you a link to choose a new one."):
+    with signed_out_card('Reset your password', "Enter your email and we'll send you a link to choose a new one."):
         done = ui.label('').classes('w-full bg-sky-50 text-sky-900 rounded-lg px-3 py-2 hidden').props('role=status')
         email = forms.field('Email', max_length=254, kind='email', autocomplete='email',
                             required='Enter your email address.', mark='email')
@@ -188,7 +172,7 @@ def forgot_password_page() -> None:
 
 
 def reset_password_page(token: str) -> None:
-    with _auth_card('Choose a new password'):
+    with signed_out_card('Choose a new password'):
         error = forms.error_message()
         password = forms.field('New password', max_length=PASSWORD_MAX, kind='password',
                                autocomplete='new-password', required='Choose a password.', mark='password')

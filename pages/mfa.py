@@ -1,14 +1,15 @@
 """Second factor for staff: enrol an authenticator app (QR code), then a code at each sign-in."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from nicegui import ui
 from starlette.responses import RedirectResponse
 
 from components import forms, session, theme
 from components.calls import call
-from components.frame import brand, demo_banner, sign_out
+from components.frame import sign_out, signed_out_card
 from portal.auth import mfa
-from portal.config import get_settings
 from portal.services import identity
 from portal.services.errors import DomainError
 
@@ -28,20 +29,6 @@ def register() -> None:
         return None
 
 
-def _card(title: str, subtitle: str) -> ui.column:
-    settings = get_settings()
-    ui.page_title(f'{title} · {settings.practice_name}')
-    demo_banner()
-    with ui.column().classes(theme.NARROW_PAGE).props('role=main'):
-        with ui.row().classes('w-full justify-center pt-2'):
-            brand(settings.practice_name, size='h-11 w-11')
-        card = ui.column().classes(theme.CARD + ' gap-3')
-        with card:
-            ui.label(title).classes(theme.H1).props('role=heading aria-level=1')
-            ui.label(subtitle).classes('text-slate-700')
-    return card
-
-
 def _code_input() -> ui.input:
     return forms.field('6-digit code', max_length=8, autocomplete='one-time-code',
                        required='Enter the code from your authenticator app.', mark='code').props('inputmode=numeric')
@@ -57,50 +44,41 @@ def _done(auth: dict) -> None:
 async def enrolment(auth: dict) -> None:
     secret, uri = await call(identity.begin_totp_enrollment, user_id=int(auth['user_id']))
     qr = await call(mfa.qr_svg, uri)
-    with _card('Set up two-step sign-in',
-               'Staff accounts need an authenticator app. Scan the code, then type the 6 digits it shows.'):
+    with signed_out_card('Set up two-step sign-in',
+                         'Staff accounts need an authenticator app. Scan the code, then type the 6 digits it shows.'):
         with ui.row().classes('w-full justify-center'):
             ui.html(qr, sanitize=False).classes('w-48 h-48').props(
                 'role=img aria-label="QR code for your authenticator app"')
         ui.label('Or type this key into the app:').classes(theme.MUTED)
         ui.label(' '.join(secret[i:i + 4] for i in range(0, len(secret), 4))).classes('font-mono text-base break-all')
-        error = forms.error_message()
-        code = _code_input()
-
-        async def submit() -> None:
-            forms.set_error(error, '')
-            if not code.validate():
-                return
-            try:
-                await call(identity.confirm_totp_enrollment, user_id=int(auth['user_id']), secret=secret,
-                           code=code.value, ip=session.client_ip())
-            except DomainError as failure:
-                forms.set_error(error, failure.message)
-                return
-            _done(auth)
-
-        code.on('keydown.enter', submit)
-        forms.submit_button('Turn on two-step sign-in', submit)
-        ui.button('Sign out', on_click=lambda: sign_out()).props('flat no-caps').classes('w-full')
+        _code_form(auth, 'Turn on two-step sign-in',
+                   lambda code: call(identity.confirm_totp_enrollment, user_id=int(auth['user_id']), secret=secret,
+                                     code=code, ip=session.client_ip()))
 
 
 def verification(auth: dict) -> None:
-    with _card('Two-step sign-in', 'Enter the 6-digit code from your authenticator app.'):
-        error = forms.error_message()
-        code = _code_input()
+    with signed_out_card('Two-step sign-in', 'Enter the 6-digit code from your authenticator app.'):
+        _code_form(auth, 'Continue', lambda code: call(identity.verify_totp, user_id=int(auth['user_id']), code=code,
+                                                       ip=session.client_ip()))
 
-        async def submit() -> None:
-            forms.set_error(error, '')
-            if not code.validate():
-                return
-            try:
-                await call(identity.verify_totp, user_id=int(auth['user_id']), code=code.value, ip=session.client_ip())
-            except DomainError as failure:
-                forms.set_error(error, failure.message)
-                code.value = ''
-                return
-            _done(auth)
 
-        code.on('keydown.enter', submit)
-        forms.submit_button('Continue', submit)
-        ui.button('Sign out', on_click=lambda: sign_out()).props('flat no-caps').classes('w-full')
+def _code_form(auth: dict, action: str, check: Callable[[str], Awaitable[object]]) -> None:
+    """A code field, the action button and sign-out; `check` raises DomainError for a wrong code."""
+    error = forms.error_message()
+    code = _code_input()
+
+    async def submit() -> None:
+        forms.set_error(error, '')
+        if not code.validate():
+            return
+        try:
+            await check(code.value)
+        except DomainError as failure:
+            forms.set_error(error, failure.message)
+            code.value = ''
+            return
+        _done(auth)
+
+    code.on('keydown.enter', submit)
+    forms.submit_button(action, submit)
+    ui.button('Sign out', on_click=lambda: sign_out()).props('flat no-caps').classes('w-full')
