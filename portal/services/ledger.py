@@ -7,7 +7,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from portal.models import LedgerEntry, Payment
+from portal.models import LedgerEntry, LedgerKind, Payment
 
 
 def balance(session: Session, account_id: int) -> int:
@@ -24,17 +24,35 @@ def processing_payments(session: Session, account_id: int) -> int:
     return int(total)
 
 
+RAISES = frozenset({LedgerKind.charge, LedgerKind.refund})  # the patient owes more
+LOWERS = frozenset({LedgerKind.insurance_payment, LedgerKind.contractual_adjustment, LedgerKind.patient_payment,
+                    LedgerKind.write_off})  # the patient owes less
+
+
+class LedgerConflict(ValueError):
+    """A reference already posted with different figures: a replay that does not match is a bug."""
+
+
+def check_sign(kind: str, amount: int) -> None:
+    if kind in RAISES and amount <= 0 or kind in LOWERS and amount >= 0 or amount == 0:
+        raise ValueError(f'a {kind} entry cannot be {amount}: see the sign rule in portal/models/ledger.py')
+    if kind not in RAISES | LOWERS | {LedgerKind.correction}:
+        raise ValueError(f'unknown ledger kind {kind!r}')
+
+
 def post(session: Session, *, account_id: int, kind: str, amount: int, external_ref: str,
          effective_date: date, currency: str = 'USD', **links: object) -> tuple[LedgerEntry, bool]:
     """Append an entry once per external reference; return (entry, created).
 
-    A second call with the same reference returns the existing entry and changes nothing.
+    A second call with the same reference and figures returns the existing entry and changes
+    nothing; the same reference with other figures raises LedgerConflict.
     """
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise TypeError('ledger amounts are int minor units')
+    check_sign(kind, amount)
     existing = session.exec(select(LedgerEntry).where(LedgerEntry.external_ref == external_ref)).first()
     if existing is not None:
-        return existing, False
+        return _same(existing, account_id=account_id, kind=kind, amount=amount), False
     entry = LedgerEntry(account_id=account_id, kind=kind, amount=amount, external_ref=external_ref,
                         effective_date=effective_date, currency=currency, **links)
     try:
@@ -42,5 +60,11 @@ def post(session: Session, *, account_id: int, kind: str, amount: int, external_
             session.add(entry)
     except IntegrityError:
         existing = session.exec(select(LedgerEntry).where(LedgerEntry.external_ref == external_ref)).one()
-        return existing, False
+        return _same(existing, account_id=account_id, kind=kind, amount=amount), False
     return entry, True
+
+
+def _same(entry: LedgerEntry, *, account_id: int, kind: str, amount: int) -> LedgerEntry:
+    if (entry.account_id, entry.kind, entry.amount) != (account_id, kind, amount):
+        raise LedgerConflict(f'ledger reference {entry.external_ref!r} was posted with other figures')
+    return entry

@@ -64,3 +64,27 @@ def test_the_database_refuses_to_update_or_delete_ledger_rows(db: str) -> None:
         session.execute(delete(LedgerEntry))
     with read_session() as session:
         assert ledger.balance(session, account_id) == 100
+
+
+@pytest.mark.parametrize(('kind', 'amount'), [('charge', -100), ('refund', 0), ('patient_payment', 500),
+                                              ('insurance_payment', 1), ('write_off', 10), ('correction', 0),
+                                              ('gift', 100)])
+def test_each_kind_has_its_sign(db: str, kind: str, amount: int) -> None:
+    account_id = make_account()
+    with write_session() as session, pytest.raises(ValueError):
+        ledger.post(session, account_id=account_id, kind=kind, amount=amount, external_ref='bad',
+                    effective_date=date(2026, 1, 1))
+
+
+def test_a_replay_with_other_figures_is_refused(db: str) -> None:
+    account_id = make_account()
+    with write_session() as session:
+        ledger.post(session, account_id=account_id, kind='patient_payment', amount=-2500, external_ref='pi_9',
+                    effective_date=date(2026, 3, 1))
+    with write_session() as session, pytest.raises(ledger.LedgerConflict):
+        ledger.post(session, account_id=account_id, kind='patient_payment', amount=-2000, external_ref='pi_9',
+                    effective_date=date(2026, 3, 1))
+    with write_session() as session:  # an exact replay is fine
+        _entry, created = ledger.post(session, account_id=account_id, kind='patient_payment', amount=-2500,
+                                      external_ref='pi_9', effective_date=date(2026, 3, 1))
+    assert not created
