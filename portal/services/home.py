@@ -26,6 +26,7 @@ from portal.models import (
     Provider,
     Statement,
 )
+from portal.services import audit
 from portal.services.errors import NotFound
 
 
@@ -173,13 +174,18 @@ def _next_appointment(session: Session, account_id: int) -> AppointmentSummary |
                               location_name=row.location, visit_type=row.visit_type)
 
 
-def patient_home(session: Session, actor: Actor) -> PatientHome:
-    """Every account this patient may act on. Views of an account that is not their own (a parent's
-    view of a child's, a proxy's) are audited; those need a write session."""
+def patient_home(session: Session, actor: Actor, relationships: dict[int, str] | None = None) -> PatientHome:
+    """Every account this patient may act on (`relationships`, when the caller has read them). Views
+    of an account that is not their own (a parent's view of a child's, a proxy's) are audited; those
+    need a write session."""
+    if relationships is None:
+        relationships = account_relationships(session, actor.user_id)
     accounts = []
-    for account_id, relationship in account_relationships(session, actor.user_id).items():
+    for account_id, relationship in relationships.items():
         if relationship != 'self':
-            require_account(session, actor, account_id, purpose='view_home')
+            audit.record(session, action='view_home', actor_user_id=actor.user_id, actor_role=actor.role,
+                         entity_type='account', entity_id=account_id, account_id=account_id, source_ip=actor.ip,
+                         detail=f'relationship={relationship}')
         accounts.append(account_home(session, actor, account_id, relationship=relationship))
     return PatientHome(accounts=accounts)
 
@@ -241,7 +247,8 @@ def _months_back(first_of_month: date, count: int) -> date:
 def load_patient_home(*, actor: Actor) -> PatientHome:
     """The patient home in its own session: read-only unless a view must be audited (not 'self')."""
     with read_session() as session:
-        if all(relationship == 'self' for relationship in account_relationships(session, actor.user_id).values()):
-            return patient_home(session, actor)
+        relationships = account_relationships(session, actor.user_id)
+        if all(relationship == 'self' for relationship in relationships.values()):
+            return patient_home(session, actor, relationships)
     with write_session() as session:
-        return patient_home(session, actor)
+        return patient_home(session, actor, relationships)
