@@ -24,8 +24,23 @@ class NavItem:
     path: str
 
 
-PATIENT_NAV = [NavItem('Home', 'home', '/'), NavItem('Profile', 'person', '/profile')]
-STAFF_NAV = [NavItem('Dashboard', 'insights', '/staff'), NavItem('Profile', 'person', '/profile')]
+PATIENT_NAV = [
+    NavItem('Home', 'home', '/'),
+    NavItem('Statements', 'receipt_long', '/statements'),
+    NavItem('Pay', 'payments', '/pay'),
+    NavItem('Payment plans', 'event_repeat', '/plans'),
+    NavItem('Payment methods', 'credit_card', '/payment-methods'),
+    NavItem('Profile', 'person', '/profile'),
+]
+STAFF_NAV = [
+    NavItem('Dashboard', 'insights', '/staff'),
+    NavItem('Accounts', 'folder_shared', '/staff/accounts'),
+    NavItem('Statement runs', 'print', '/staff/statement-runs'),
+    NavItem('Payment plans', 'event_repeat', '/staff/plans'),
+    NavItem('Notifications', 'outbox', '/staff/notifications'),
+    NavItem('Jobs', 'schedule', '/staff/jobs'),
+    NavItem('Profile', 'person', '/profile'),
+]
 
 
 def demo_banner() -> None:

@@ -18,12 +18,20 @@ from pages.system import Readiness
 from portal.auth.permissions import STAFF_ROLES
 
 PUBLIC_PREFIXES = ('/_nicegui', '/assets/', '/healthz', '/webhooks/', '/favicon')
-PUBLIC_PAGES = frozenset({'/', '/register', '/forgot', '/reset'})
+PUBLIC_PAGES = frozenset({'/', '/register', '/forgot', '/reset', '/pay'})
+# guest pay (success, cancel, receipt by signed link) and the demo gateway's hosted checkout
+PUBLIC_PAGE_PREFIXES = ('/pay/', '/demo-checkout/')
 SIGNED_IN = frozenset({'patient', 'staff', 'admin'})
+PATIENTS = frozenset({'patient'})
 # prefix -> roles allowed; the first match wins; a path matching none is refused
 RULES: tuple[tuple[str, frozenset[str]], ...] = (
     ('/mfa', SIGNED_IN),
     ('/profile', SIGNED_IN),
+    ('/documents', SIGNED_IN),  # the services check access to the exact statement or receipt
+    ('/statements', PATIENTS),
+    ('/plans', PATIENTS),
+    ('/payment-methods', PATIENTS),
+    ('/messages', PATIENTS),
     ('/staff', STAFF_ROLES),
 )
 
@@ -66,7 +74,7 @@ async def decide(path: str) -> Response | None:
         return RedirectResponse('/?reason=signed-out')
     if auth is not None and time.time() - float(auth.get('last_active_at', 0)) > ACTIVITY_WRITE_SECONDS:
         app.storage.user[session.AUTH_KEY] = {**auth, 'last_active_at': time.time()}
-    if path in PUBLIC_PAGES:
+    if path in PUBLIC_PAGES or path.startswith(PUBLIC_PAGE_PREFIXES):
         return None
     if auth is None:
         return RedirectResponse(f'/?next={quote(path)}')

@@ -1,0 +1,1 @@
+"""Documents: statement and receipt PDFs (fpdf2 with an embedded Unicode font), calendar files."""

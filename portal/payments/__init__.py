@@ -1,0 +1,1 @@
+"""Payments: the gateway protocol, the Stripe and demo gateways, and webhook handling."""
