@@ -36,6 +36,8 @@ class Settings(BaseSettings):
 
     smtp_url: str = ''
     mail_from: str = 'billing@example.com'
+    sms_provider: str = 'off'  # off, test (records, outside production), or module:factory of a provider
+    sms_webhook_secret: str = ''  # shared secret of POST /webhooks/sms (inbound texts: STOP, START)
 
     oidc_issuer: str = ''
     oidc_client_id: str = ''
@@ -104,6 +106,8 @@ class Settings(BaseSettings):
                 problems.append('PORTAL_STRIPE_WEBHOOK_SECRET: required to verify Stripe webhooks')
         if self.demo_seed:
             problems.append('PORTAL_DEMO_SEED: remove it or set it to false; production never seeds demo data')
+        if self.sms_provider == 'test':
+            problems.append('PORTAL_SMS_PROVIDER: the test provider only records texts; use off or a real provider')
         if not self.base_url.startswith('https://'):
             problems.append('PORTAL_BASE_URL: set the public https:// address of the portal')
         return problems

@@ -1,11 +1,20 @@
-"""JobRun bookkeeping: a job claims (job, key) once; a rerun of the same key does nothing."""
+"""JobRun bookkeeping: what each job did, and when.
+
+`execute(job_id)` is what the scheduler (and a staff "run now") calls: it runs the job's function and
+records one JobRun per run (key 'run:<start time>'), with its outcome, timings, item count and error.
+`claimed_run(job, key)` is for work that must happen once per key (a day, a month): a rerun of the
+same key does nothing.
+"""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -59,3 +68,67 @@ def _finish(handle: RunHandle, outcome: str, error: str = '') -> None:
 def latest_runs(limit: int = 20) -> list[JobRun]:
     with read_session() as session:
         return list(session.exec(select(JobRun).order_by(col(JobRun.started_at).desc()).limit(limit)).all())
+
+
+RUN_PREFIX = 'run:'
+KEEP_RUNS = timedelta(days=14)
+_running: set[str] = set()
+_running_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class RunResult:
+    job: str
+    outcome: str  # ok, failed, busy (already running in this process)
+    items: int = 0
+    error: str = ''
+
+
+def execute(job_id: str) -> RunResult:
+    """Run a registered job once now and record the run; never raises (the outcome says it)."""
+    from apscheduler.util import ref_to_obj
+
+    from portal.jobs.scheduler import JOBS
+    reference = JOBS[job_id][0]
+    with _running_lock:
+        if job_id in _running:
+            return RunResult(job_id, 'busy')
+        _running.add(job_id)
+    try:
+        with write_session() as session:
+            run = JobRun(job=job_id, key=f'{RUN_PREFIX}{utcnow().isoformat(timespec="microseconds")}')
+            session.add(run)
+            session.flush()
+            handle = RunHandle(id=run.id)
+        try:
+            result = ref_to_obj(reference)()
+        except Exception as error:
+            log.exception('job %s failed', job_id)
+            message = f'{type(error).__name__}: {error}'
+            _finish(handle, 'failed', message)
+            return RunResult(job_id, 'failed', 0, message[:300])
+        handle.items = result if isinstance(result, int) and not isinstance(result, bool) else 0
+        _finish(handle, 'ok')
+        return RunResult(job_id, 'ok', handle.items)
+    finally:
+        with _running_lock:
+            _running.discard(job_id)
+
+
+def last_runs(job_ids: list[str]) -> dict[str, JobRun]:
+    """The latest recorded run of each job (by start time)."""
+    with read_session() as session:
+        latest = (select(JobRun.job, func.max(JobRun.started_at).label('started'))
+                  .where(col(JobRun.job).in_(job_ids)).group_by(JobRun.job).subquery())
+        rows = session.exec(select(JobRun).join(latest, (col(JobRun.job) == latest.c.job)
+                                                & (col(JobRun.started_at) == latest.c.started))).all()
+        return {row.job: row for row in rows}
+
+
+def prune_runs(now: datetime | None = None) -> int:
+    """Forget per-run records older than two weeks (claimed once-per-key runs are kept)."""
+    cutoff = (now or utcnow()) - KEEP_RUNS
+    with write_session() as session:
+        result = session.execute(delete(JobRun).where(col(JobRun.key).startswith(RUN_PREFIX),
+                                                      col(JobRun.started_at) < cutoff))
+        return int(result.rowcount or 0)

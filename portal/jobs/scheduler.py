@@ -2,7 +2,11 @@
 
 Jobs are registered with fixed ids and replace_existing=True, with explicit misfire grace and
 coalescing, so a restart neither drops nor doubles work (each job is also an idempotent sweep).
-A process that cannot take the leader lock stays on standby and retries.
+A JOBS entry may set misfire_grace_time and coalesce in its arguments; otherwise they are set here
+(a daily job may start up to 6 hours late; an interval job skips a run it missed by more than its
+interval). The scheduler calls portal.jobs.runs.execute(job id), which runs the job's function and
+records the run (JobRun) for the staff jobs page. A process that cannot take the leader lock stays
+on standby and retries.
 """
 from __future__ import annotations
 
@@ -22,7 +26,44 @@ STANDBY_RETRY_SECONDS = 30
 JOBS: dict[str, tuple[str, str, dict[str, object]]] = {
     'housekeeping': ('portal.jobs.housekeeping:run', 'cron', {'hour': 3, 'minute': 15}),
     'deliver_notifications': ('portal.jobs.notifications:run', 'interval', {'minutes': 1}),
+    'reminders': ('portal.jobs.reminders:run', 'cron', {'hour': 8, 'minute': 30, 'misfire_grace_time': 12 * 3600,
+                                                        'coalesce': True}),
 }
+DAILY_GRACE_SECONDS = 6 * 3600
+RUNNER = 'portal.jobs.runs:execute'
+
+
+def job_options(trigger: str, arguments: dict[str, object]) -> dict[str, object]:
+    """Trigger arguments plus explicit misfire_grace_time, coalesce and max_instances."""
+    options = dict(arguments)
+    if 'misfire_grace_time' not in options:
+        if trigger == 'interval':
+            seconds = (int(options.get('weeks', 0)) * 604800 + int(options.get('days', 0)) * 86400
+                       + int(options.get('hours', 0)) * 3600 + int(options.get('minutes', 0)) * 60
+                       + int(options.get('seconds', 0)))
+            options['misfire_grace_time'] = max(seconds, 30)
+        else:
+            options['misfire_grace_time'] = DAILY_GRACE_SECONDS
+    options.setdefault('coalesce', True)
+    options.setdefault('max_instances', 1)
+    return options
+
+
+def describe(trigger: str, arguments: dict[str, object]) -> str:
+    """A schedule in words, for the staff jobs page."""
+    if trigger == 'interval':
+        parts = [f'{value} {unit}' for unit, value in arguments.items()
+                 if unit in {'weeks', 'days', 'hours', 'minutes', 'seconds'}]
+        return 'Every ' + ', '.join(parts).replace('1 minutes', 'minute').replace('1 hours', 'hour')
+    if trigger == 'cron':
+        hour, minute = arguments.get('hour', '*'), arguments.get('minute', 0)
+        if str(hour).isdigit() and str(minute).isdigit() and set(arguments) <= {
+                'hour', 'minute', 'misfire_grace_time', 'coalesce', 'max_instances'}:
+            return f'Daily at {int(hour):02d}:{int(minute):02d}'
+        fields = {key: value for key, value in arguments.items()
+                  if key not in {'misfire_grace_time', 'coalesce', 'max_instances'}}
+        return 'Cron ' + ' '.join(f'{key}={value}' for key, value in fields.items())
+    return trigger
 
 
 class SchedulerService:
@@ -57,12 +98,15 @@ class SchedulerService:
             self._retry.start()
             return
         scheduler = BackgroundScheduler(
-            jobstores={'default': SQLAlchemyJobStore(engine=get_engine())},
-            job_defaults={'coalesce': True, 'misfire_grace_time': 6 * 3600, 'max_instances': 1},
-            timezone=self.timezone)
-        for job_id, (reference, trigger, arguments) in JOBS.items():
-            scheduler.add_job(reference, trigger, id=job_id, replace_existing=True, **arguments)
-        scheduler.start()
+            jobstores={'default': SQLAlchemyJobStore(engine=get_engine())}, timezone=self.timezone)
+        scheduler.start(paused=True)
+        for job_id, (_reference, trigger, arguments) in JOBS.items():
+            scheduler.add_job(RUNNER, trigger, args=[job_id], id=job_id, name=job_id, replace_existing=True,
+                              **job_options(trigger, arguments))
+        for job in scheduler.get_jobs():
+            if job.id not in JOBS:  # a job this version no longer has
+                job.remove()
+        scheduler.resume()
         self._scheduler = scheduler
         log.info('scheduler running (leader)')
 

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal.clock import utcnow
 
 
 class Notification(SQLModel, table=True):
+    # the per-person text limits count what was sent to a number recently
+    __table_args__ = (Index('ix_notification_channel_recipient_sent', 'channel', 'recipient', 'sent_at'),)
+
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=8)  # email, sms
     template: str = Field(max_length=40)
@@ -18,7 +21,7 @@ class Notification(SQLModel, table=True):
     account_id: int | None = Field(default=None, foreign_key='guarantor_account.id')
     dedupe_key: str = Field(max_length=160, unique=True)
     context_json: str = Field(default='{}', max_length=4000)  # template values; never PHI
-    status: str = Field(default='pending', max_length=16, index=True)  # pending, sent, failed, suppressed
+    status: str = Field(default='pending', max_length=16, index=True)  # pending, sending, sent, failed, suppressed
     created_at: datetime = Field(default_factory=utcnow)
     send_after: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None

@@ -40,6 +40,7 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_sign_in_at: datetime | None = None
     password_changed_at: datetime | None = None
+    mobile_phone: str | None = Field(default=None, max_length=16, index=True)  # E.164, for texts the user chose
 
 
 class AccountAccess(SQLModel, table=True):

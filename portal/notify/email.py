@@ -22,6 +22,7 @@ from portal.config import get_settings
 from portal.db import read_session, write_session
 from portal.models import Notification, PracticeSettings
 from portal.notify import templates
+from portal.notify.due import suppression_reason
 from portal.notify.outbox import context_of
 
 logger = logging.getLogger(__name__)
@@ -78,7 +79,8 @@ class _Claimed:
 def deliver_pending(limit: int = 100) -> int:
     """Send due email notifications (when PORTAL_SMTP_URL is set); returns how many were sent.
 
-    Rows are claimed first (attempts + 1, send_after pushed out by a lease) in a short transaction,
+    Rows no longer wanted (see portal.notify.due) turn 'suppressed' instead. Rows are claimed first
+    (attempts + 1, send_after pushed out by a lease) in a short transaction,
     so two processes never send the same row at once; each row's outcome is then committed on its
     own, so one bad address does not stop the batch.
     """
@@ -117,6 +119,11 @@ def _claim(limit: int) -> list[_Claimed]:
         ).all()
         claimed = []
         for row in rows:
+            reason = suppression_reason(session, row)
+            if reason is not None:  # paid, cancelled or turned off since it was queued
+                row.status, row.last_error = 'suppressed', reason
+                session.add(row)
+                continue
             row.attempts += 1
             row.send_after = now + LEASE
             session.add(row)

@@ -4,10 +4,16 @@ No template carries PHI. A message may name the practice, greet by first name, g
 a receipt or statement number, and link to the portal; dates of service, providers, codes and
 balance details stay behind sign-in. `fields` lists every value a template accepts, and the
 outbox refuses any other, so nothing else can slip into a message.
+
+`kind` is the preference a person sets for it (statement, reminder, payment, appointment, message);
+None marks a message they cannot turn off (a password reset). `sms` is the short text version, for
+the kinds a person may choose to get by text.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+KINDS = ('statement', 'reminder', 'payment', 'appointment', 'message')
 
 
 @dataclass(frozen=True)
@@ -15,9 +21,12 @@ class Template:
     subject: str
     body: str
     fields: frozenset[str]
+    kind: str | None = None
+    sms: str = ''
 
 
 _SIGN_OFF = '\n\n{practice}\n{practice_phone}\n'
+_STOP = ' Reply STOP to opt out.'
 
 TEMPLATES: dict[str, Template] = {
     'password_reset': Template(
@@ -36,6 +45,51 @@ TEMPLATES: dict[str, Template] = {
               'A new statement is ready in your {practice} billing portal. Sign in to see it and pay:\n\n'
               '{link}' + _SIGN_OFF),
         fields=frozenset({'first_name', 'link'}),
+        kind='statement',
+        sms='{practice}: you have a new statement. View and pay: {link}' + _STOP,
+    ),
+    'statement_due': Template(
+        subject='A payment to {practice} is due soon',
+        body=('Hi {first_name},\n\n'
+              'A payment of {amount} is due in a few days. '
+              'If you have already paid, thank you: there is nothing more to do. To pay, sign in:\n\n'
+              '{link}' + _SIGN_OFF),
+        fields=frozenset({'first_name', 'amount', 'link'}),
+        kind='reminder',
+        sms='{practice}: a payment of {amount} is due in a few days. Pay: {link}' + _STOP,
+    ),
+    'statement_overdue': Template(
+        subject='Your {practice} statement is past due',
+        body=('Hi {first_name},\n\n'
+              'We have not yet received payment of your balance of {amount}. '
+              'Please sign in to pay, set up a payment plan, or send us a message if something looks '
+              'wrong:\n\n'
+              '{link}' + _SIGN_OFF),
+        fields=frozenset({'first_name', 'amount', 'link'}),
+        kind='reminder',
+        sms='{practice}: a balance of {amount} is past due. Pay or set up a plan: {link}' + _STOP,
+    ),
+    'installment_due': Template(
+        subject='Your {practice} payment plan installment is coming up',
+        body=('Hi {first_name},\n\n'
+              'Your next payment plan installment of {amount} is due in a few days. If you use '
+              'autopay, we will charge your saved payment method; there is nothing to do. '
+              'To see your plan, sign in:\n\n'
+              '{link}' + _SIGN_OFF),
+        fields=frozenset({'first_name', 'amount', 'link'}),
+        kind='reminder',
+        sms='{practice}: your plan installment of {amount} is due in a few days. Details: {link}' + _STOP,
+    ),
+    'appointment_tomorrow': Template(
+        subject='Reminder: your appointment with {practice} is tomorrow',
+        body=('Hi {first_name},\n\n'
+              'This is a reminder that you have an appointment with {practice} tomorrow. '
+              'Sign in to see the time and place:\n\n'
+              '{link}\n\n'
+              'If you cannot come, please call us.' + _SIGN_OFF),
+        fields=frozenset({'first_name', 'link'}),
+        kind='appointment',
+        sms='{practice}: reminder of your appointment tomorrow. Details: {link}' + _STOP,
     ),
     'payment_received': Template(
         subject='We received your payment to {practice}',
@@ -44,6 +98,7 @@ TEMPLATES: dict[str, Template] = {
               'Your receipt is in the portal:\n\n'
               '{link}' + _SIGN_OFF),
         fields=frozenset({'first_name', 'amount', 'receipt_number', 'link'}),
+        kind='payment',
     ),
     'payment_failed': Template(
         subject='A payment to {practice} did not go through',
@@ -52,6 +107,8 @@ TEMPLATES: dict[str, Template] = {
               'payment method or pay another way:\n\n'
               '{link}' + _SIGN_OFF),
         fields=frozenset({'first_name', 'amount', 'link'}),
+        kind='payment',
+        sms='{practice}: a payment of {amount} did not go through. Update your payment method: {link}' + _STOP,
     ),
     'new_message': Template(
         subject='You have a new message from {practice}',
@@ -59,6 +116,8 @@ TEMPLATES: dict[str, Template] = {
               'The billing office sent you a message. Sign in to read it:\n\n'
               '{link}' + _SIGN_OFF),
         fields=frozenset({'first_name', 'link'}),
+        kind='message',
+        sms='{practice}: you have a new message from the billing office. Read it: {link}' + _STOP,
     ),
 }
 
@@ -74,12 +133,25 @@ def get(template: str) -> Template:
         raise UnknownTemplate(template) from None
 
 
-def render(template: str, context: dict[str, object]) -> tuple[str, str]:
-    """(subject, body) for a template; the practice name and phone come from settings if absent."""
+def _values(context: dict[str, object]) -> dict[str, object]:
     from portal.config import get_settings
     settings = get_settings()
     values: dict[str, object] = {'practice': settings.practice_name,
                                  'practice_phone': settings.practice_phone, 'first_name': 'there'}
     values.update({key: value for key, value in context.items() if value not in (None, '')})
+    return values
+
+
+def render(template: str, context: dict[str, object]) -> tuple[str, str]:
+    """(subject, body) for a template; the practice name and phone come from settings if absent."""
     chosen = get(template)
+    values = _values(context)
     return chosen.subject.format_map(values), chosen.body.format_map(values)
+
+
+def render_sms(template: str, context: dict[str, object]) -> str:
+    """The text-message version; ValueError for a template that has none."""
+    chosen = get(template)
+    if not chosen.sms:
+        raise ValueError(f'template {template!r} has no text-message version')
+    return chosen.sms.format_map(_values(context))

@@ -1,0 +1,102 @@
+"""Is a queued message still wanted? Checked by the senders at send time, not when it was queued.
+
+A reminder queued in the morning and paid off by lunch is never sent: its row turns 'suppressed'
+with the reason. The subject of a reminder is the id in its dedupe key ('<prefix>:<id>[:...]'),
+the contract the reminder job and the statements and payments flows share.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlmodel import Session, col, select
+
+from portal.clock import utcnow
+from portal.models import AccountFlag, Appointment, Notification, PaymentPlan, PlanInstallment, Statement
+from portal.notify import templates
+from portal.services.ledger import balance, processing_payments
+from portal.services.preferences import channel_allowed
+
+HOLD_FLAGS = ('dispute', 'collections_hold', 'financial_assistance_pending')
+
+
+def _owes(session: Session, account_id: int) -> bool:
+    return balance(session, account_id) - processing_payments(session, account_id) > 0
+
+
+def _on_hold(session: Session, account_id: int) -> bool:
+    return session.exec(select(AccountFlag.id).where(
+        AccountFlag.account_id == account_id, col(AccountFlag.kind).in_(HOLD_FLAGS),
+        col(AccountFlag.cleared_at).is_(None))).first() is not None
+
+
+def _statement(session: Session, statement_id: int, *, reminder: bool, current: bool = True) -> str | None:
+    statement = session.get(Statement, statement_id)
+    if statement is None:
+        return 'statement not found'
+    if statement.paid_at is not None:
+        return 'statement paid'
+    if current and statement.superseded_at is not None:
+        return 'a newer statement replaced it'
+    if not _owes(session, statement.account_id):
+        return 'nothing owed'
+    if reminder and _on_hold(session, statement.account_id):
+        return 'account on hold'
+    if reminder and on_plan(session, statement.account_id):
+        return 'on a payment plan'  # the installment reminders cover it
+    return None
+
+
+def on_plan(session: Session, account_id: int) -> bool:
+    return session.exec(select(PaymentPlan.id).where(PaymentPlan.account_id == account_id,
+                                                     PaymentPlan.status == 'active')).first() is not None
+
+
+def _installment(session: Session, installment_id: int) -> str | None:
+    installment = session.get(PlanInstallment, installment_id)
+    if installment is None or installment.status != 'scheduled':
+        return 'installment no longer due'
+    plan = session.get(PaymentPlan, installment.plan_id)
+    if plan is None or plan.status != 'active':
+        return 'plan not active'
+    return None
+
+
+def _payment_failed(session: Session, notification: Notification) -> str | None:
+    if notification.account_id is not None and not _owes(session, notification.account_id):
+        return 'nothing owed'
+    return None
+
+
+def _appointment(session: Session, appointment_id: int) -> str | None:
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None or appointment.status != 'booked':
+        return 'appointment not booked'
+    if appointment.starts_at <= utcnow():
+        return 'appointment passed'
+    return None
+
+
+Check = Callable[[Session, int, Notification], str | None]
+CHECKS: dict[str, Check] = {
+    'statement-ready': lambda session, id_, _row: _statement(session, id_, reminder=False),
+    'statement-due': lambda session, id_, _row: _statement(session, id_, reminder=True),
+    # keyed by the oldest unpaid statement, which newer ones have usually superseded
+    'statement-overdue': lambda session, id_, _row: _statement(session, id_, reminder=True, current=False),
+    'installment-due': lambda session, id_, _row: _installment(session, id_),
+    'payment-failed': lambda session, _id, row: _payment_failed(session, row),
+    'appointment-tomorrow': lambda session, id_, _row: _appointment(session, id_),
+}
+
+
+def suppression_reason(session: Session, notification: Notification) -> str | None:
+    """Why this message should not go out now (None: send it)."""
+    kind = templates.get(notification.template).kind
+    if kind is not None and notification.user_id is not None and not channel_allowed(
+            session, user_id=notification.user_id, kind=kind, channel=notification.channel):
+        return 'turned off in preferences'
+    prefix, _, rest = notification.dedupe_key.partition(':')
+    check = CHECKS.get(prefix)
+    subject = rest.split(':', 1)[0]
+    if check is None or not subject.isdigit():
+        return None
+    return check(session, int(subject), notification)

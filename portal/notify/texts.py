@@ -1,0 +1,190 @@
+"""Sending queued texts: quiet hours, per-person limits, and the outbox sweep for the sms channel.
+
+Rules, in the practice's time zone: no text between 21:00 and 08:00 (it waits until 08:00); at most
+one text a calendar day and three in any seven days to one number (it waits for the first day it
+fits). A message that is no longer wanted is suppressed instead (portal.notify.due). Rows are claimed
+('sending', with a lease) in one transaction, serialized between processes, so two senders never
+pass a limit or send one row twice. Logs name row ids and error types, never a number or a body.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+from sqlmodel import Session, col, or_, select
+
+from portal.clock import utcnow
+from portal.config import get_settings
+from portal.db import read_session, write_session
+from portal.models import Notification, PracticeSettings
+from portal.notify import templates
+from portal.notify.due import suppression_reason
+from portal.notify.outbox import context_of
+from portal.notify.sms import SmsError, get_provider
+
+log = logging.getLogger(__name__)
+
+QUIET_FROM = time(21, 0)
+QUIET_UNTIL = time(8, 0)
+PER_DAY = 1
+PER_WEEK = 3
+MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=10)
+CLAIM_LOCK_KEY = 0x5E7715  # PostgreSQL advisory lock serializing the text claim
+
+
+def practice_zone(session: Session) -> ZoneInfo:
+    stored = session.exec(select(PracticeSettings.timezone).order_by(PracticeSettings.id)).first()
+    return ZoneInfo(stored or get_settings().practice_timezone)
+
+
+def _at_opening(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, QUIET_UNTIL, tzinfo=zone).astimezone(UTC)
+
+
+def outside_quiet_hours(moment: datetime, zone: ZoneInfo) -> datetime:
+    """`moment` if a text may go then, else the next 08:00 in the practice's time zone."""
+    local = moment.astimezone(zone)
+    if QUIET_UNTIL <= local.time() < QUIET_FROM:
+        return moment
+    day = local.date() if local.time() < QUIET_UNTIL else local.date() + timedelta(days=1)
+    return _at_opening(day, zone)
+
+
+def first_day_within_limits(sent: list[datetime], now: datetime, zone: ZoneInfo) -> date:
+    """The first practice day from today on which one more text keeps to 1 a day and 3 a week."""
+    days = [moment.astimezone(zone).date() for moment in sent]
+    candidate = now.astimezone(zone).date()
+    for _ in range(PER_WEEK + 8):
+        same_day = sum(1 for day in days if day == candidate)
+        week = sum(1 for day in days if candidate - timedelta(days=6) <= day <= candidate)
+        if same_day < PER_DAY and week < PER_WEEK:
+            break
+        candidate += timedelta(days=1)
+    return candidate
+
+
+def earliest_send(sent: list[datetime], now: datetime, zone: ZoneInfo) -> datetime:
+    """When a text to a number that was sent texts at `sent` may go, at `now` or later."""
+    day = first_day_within_limits(sent, now, zone)
+    start = now if day == now.astimezone(zone).date() else _at_opening(day, zone)
+    return outside_quiet_hours(start, zone)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    recipient: str
+    template: str
+    context: dict[str, object]
+    attempts: int
+
+
+def deliver_pending_sms(limit: int = 100) -> int:
+    """Send due texts through the configured provider; returns how many were sent."""
+    provider = get_provider()
+    if not provider.enabled:
+        return 0
+    claimed = _claim(limit)
+    practice, phone = _practice()
+    sent = 0
+    for item in claimed:
+        try:
+            body = templates.render_sms(item.template, {'practice': practice, 'practice_phone': phone,
+                                                        **item.context})
+            provider.send(to=item.recipient, body=body, reference=f'notification-{item.id}')
+        except Exception as error:  # noqa: BLE001 - recorded on the row; the batch goes on
+            _record_failure(item, error)
+        else:
+            _record(item.id, status='sent', error='')
+            sent += 1
+    return sent
+
+
+def _recent_sends(session: Session, recipients: set[str], since: datetime) -> dict[str, list[datetime]]:
+    if not recipients:
+        return {}
+    rows = session.exec(select(Notification.recipient, Notification.sent_at).where(
+        Notification.channel == 'sms', col(Notification.recipient).in_(recipients),
+        col(Notification.status).in_(('sent', 'sending')), col(Notification.sent_at) >= since)).all()
+    found: dict[str, list[datetime]] = {}
+    for recipient, sent_at in rows:
+        found.setdefault(recipient, []).append(sent_at)
+    return found
+
+
+def _claim(limit: int) -> list[_Claimed]:
+    now = utcnow()
+    with write_session() as session:
+        if session.get_bind().dialect.name == 'postgresql':
+            session.connection().execute(text('SELECT pg_advisory_xact_lock(:key)'), {'key': CLAIM_LOCK_KEY})
+        rows = session.exec(
+            select(Notification)
+            .where(Notification.channel == 'sms', or_(Notification.status == 'pending',
+                                                      Notification.status == 'sending'),
+                   Notification.send_after <= now)
+            .order_by(Notification.send_after, Notification.id)
+            .limit(limit)).all()
+        if not rows:
+            return []
+        zone = practice_zone(session)
+        history = _recent_sends(session, {row.recipient for row in rows}, now - timedelta(days=8))
+        claimed = []
+        for row in rows:
+            reason = suppression_reason(session, row)
+            if reason is not None:
+                row.status, row.last_error, row.sent_at = 'suppressed', reason, None
+                session.add(row)
+                continue
+            sends = [moment for moment in history.get(row.recipient, []) if row.status != 'sending'
+                     or moment != row.sent_at]
+            when = earliest_send(sends, now, zone)
+            if when > now:  # quiet hours or the person's limit: wait, then check again
+                row.status, row.send_after, row.sent_at = 'pending', when, None
+                session.add(row)
+                continue
+            row.status, row.attempts, row.send_after, row.sent_at = 'sending', row.attempts + 1, now + LEASE, now
+            session.add(row)
+            history.setdefault(row.recipient, []).append(now)
+            claimed.append(_Claimed(id=row.id, recipient=row.recipient, template=row.template,
+                                    context=context_of(row), attempts=row.attempts))
+    return claimed
+
+
+def _practice() -> tuple[str, str]:
+    settings = get_settings()
+    with read_session() as session:
+        practice = session.exec(select(PracticeSettings).order_by(PracticeSettings.id)).first()
+    if practice is None:
+        return settings.practice_name, settings.practice_phone
+    return practice.name or settings.practice_name, practice.phone or settings.practice_phone
+
+
+def _record(notification_id: int, *, status: str, error: str, retry_at: datetime | None = None) -> None:
+    with write_session() as session:
+        row = session.get(Notification, notification_id)
+        if row is None:
+            return
+        row.status, row.last_error = status, error[:300]
+        if status == 'sent':
+            row.sent_at = utcnow()
+        else:
+            row.sent_at = None
+        if retry_at is not None:
+            row.send_after = retry_at
+        session.add(row)
+
+
+def _record_failure(item: _Claimed, error: Exception) -> None:
+    permanent = (isinstance(error, SmsError) and error.permanent) or isinstance(error, KeyError | ValueError)
+    give_up = permanent or item.attempts >= MAX_ATTEMPTS
+    log.warning('Text notification %s not sent (attempt %s%s): %s', item.id, item.attempts,
+                ', giving up' if give_up else '', type(error).__name__)
+    if give_up:
+        _record(item.id, status='failed', error=f'{type(error).__name__}: {error}')
+    else:
+        _record(item.id, status='pending', error=f'{type(error).__name__}: {error}',
+                retry_at=utcnow() + timedelta(minutes=2 ** item.attempts))
