@@ -16,3 +16,14 @@ def register(scheduler: SchedulerService) -> None:
     mfa.register()
     profile.register()
     staff_home.register()
+    register_notifications(scheduler)
+
+
+def register_notifications(scheduler: SchedulerService) -> None:
+    """The scheduler's and the outbox's staff pages, and inbound texts."""
+    from pages import sms_webhook
+    from pages.staff import jobs as staff_jobs
+    from pages.staff import notifications as staff_notifications
+    staff_jobs.register(scheduler)
+    staff_notifications.register()
+    sms_webhook.register()

@@ -6,6 +6,7 @@ from nicegui import ui
 from components import forms, session, theme
 from components.calls import call
 from components.frame import frame
+from pages import notification_preferences
 from portal.auth.passwords import MAX_LENGTH as PASSWORD_MAX
 from portal.services import identity, profile
 from portal.services.errors import DomainError
@@ -31,6 +32,7 @@ def register() -> None:
                     for account in details.accounts:
                         ui.label(f'{account.account_number} · {account.guarantor_name} · '
                                  f'{account.relationship}').classes('text-slate-800')
+            notification_preferences.card(auth)
             _change_password(auth)
 
 
