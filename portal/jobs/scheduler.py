@@ -49,6 +49,29 @@ def job_options(trigger: str, arguments: dict[str, object]) -> dict[str, object]
     return options
 
 
+def register_jobs(scheduler: BackgroundScheduler) -> None:
+    """Add every job under its fixed id (replace_existing). A stored job whose schedule is unchanged keeps
+    its stored next run time, so a run missed while no process led is caught up now (within the misfire
+    grace, once: coalesce) instead of being skipped, and one already done is not repeated."""
+    stored = {job.id: job for job in scheduler.get_jobs()}
+    for job_id, (_reference, trigger, arguments) in JOBS.items():
+        options = job_options(trigger, arguments)
+        job_settings = {key: options.pop(key) for key in JOB_SETTINGS}
+        new_trigger = scheduler._create_trigger(trigger, dict(options))  # noqa: SLF001 - same parsing as add_job
+        existing = stored.get(job_id)
+        if existing is not None and str(existing.trigger) == str(new_trigger):
+            scheduler.modify_job(job_id, func=RUNNER, args=(job_id,), name=job_id, **job_settings)
+        else:
+            scheduler.add_job(RUNNER, new_trigger, args=(job_id,), id=job_id, name=job_id, replace_existing=True,
+                              **job_settings)
+    for job_id, job in stored.items():
+        if job_id not in JOBS:  # a job this version no longer has
+            job.remove()
+
+
+JOB_SETTINGS = ('misfire_grace_time', 'coalesce', 'max_instances')
+
+
 def describe(trigger: str, arguments: dict[str, object]) -> str:
     """A schedule in words, for the staff jobs page."""
     if trigger == 'interval':
@@ -100,12 +123,7 @@ class SchedulerService:
         scheduler = BackgroundScheduler(
             jobstores={'default': SQLAlchemyJobStore(engine=get_engine())}, timezone=self.timezone)
         scheduler.start(paused=True)
-        for job_id, (_reference, trigger, arguments) in JOBS.items():
-            scheduler.add_job(RUNNER, trigger, args=[job_id], id=job_id, name=job_id, replace_existing=True,
-                              **job_options(trigger, arguments))
-        for job in scheduler.get_jobs():
-            if job.id not in JOBS:  # a job this version no longer has
-                job.remove()
+        register_jobs(scheduler)
         scheduler.resume()
         self._scheduler = scheduler
         log.info('scheduler running (leader)')

@@ -1,0 +1,68 @@
+"""Two scheduler processes against one database (SQLite file lock, PostgreSQL advisory lock): one leads,
+the other stands by, each job runs once, and the standby takes over when the leader is killed."""
+from __future__ import annotations
+
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlmodel import select
+
+from portal.db import get_engine, read_session
+from portal.jobs.scheduler import JOBS
+from portal.models import JobRun
+from tests.support.servers import ROOT, ServerHandle, clean_env, start_process
+
+
+def _start(url: str, run_at: datetime, log: Path) -> ServerHandle:
+    env = {**clean_env(), 'PYTHONPATH': str(ROOT), 'PORTAL_ENV': 'test', 'PYTHONUNBUFFERED': '1'}
+    return start_process([sys.executable, '-m', 'tests.support.scheduler_process', url, run_at.isoformat()],
+                         cwd=ROOT, log_path=log, env=env, base_url='http://127.0.0.1:1')
+
+
+def _state(handle: ServerHandle) -> str:
+    lines = [line for line in handle.log_path.read_text().splitlines() if line.startswith('state ')]
+    return lines[-1].split()[1] if lines else ''
+
+
+def _wait(condition, seconds: float = 30) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, 'timed out'
+        time.sleep(0.1)
+
+
+def _probe_runs() -> list[JobRun]:
+    with read_session() as session:
+        return list(session.exec(select(JobRun).where(JobRun.job == 'probe')).all())
+
+
+def test_two_processes_one_leader_each_job_runs_once(db: str, tmp_path: Path) -> None:
+    run_at = datetime.now(UTC) + timedelta(seconds=6)
+    first = _start(db, run_at, tmp_path / 'first.log')
+    second = _start(db, run_at, tmp_path / 'second.log')
+    processes = [first, second]
+    try:
+        _wait(lambda: _state(first) and _state(second))
+        _wait(lambda: sorted([_state(first), _state(second)]) == ['running', 'standby'])
+        leader, standby = (first, second) if _state(first) == 'running' else (second, first)
+
+        _wait(lambda: any(run.finished_at for run in _probe_runs()))
+        time.sleep(1.5)  # time enough for a second run, were there one
+        [probe] = _probe_runs()
+        assert (probe.outcome, probe.items) == ('ok', leader.pid)
+        with get_engine().connect() as connection:
+            stored = connection.execute(text('SELECT id FROM apscheduler_jobs ORDER BY id')).scalars().all()
+        assert stored == sorted([*JOBS, 'probe'])  # each job stored once, under its fixed id
+
+        leader.process.kill()  # the lock goes with the process (file lock, or the session's advisory lock)
+        leader.process.wait(10)
+        _wait(lambda: _state(standby) == 'running', seconds=20)
+        time.sleep(1.5)
+        assert len(_probe_runs()) == 1  # the new leader kept the stored next run (in an hour): no second run
+    finally:
+        for handle in processes:
+            handle.stop()
+    assert 'Traceback' not in first.log_path.read_text() + second.log_path.read_text()
