@@ -119,3 +119,34 @@ def test_send_email_logs_in_with_url_credentials(smtp_server: tuple[Collector, i
     with pytest.raises(smtplib.SMTPAuthenticationError):
         send_email(smtp_url=f'smtp://mailer:wrong@127.0.0.1:{port}', sender='billing@example.com',
                    to='maria@example.com', subject='Hello', body='Plain text.')
+
+
+def test_reminders_arrive_over_smtp_and_a_paid_bill_is_not_reminded(db: str, smtp_server: tuple[Collector, int]
+                                                                      ) -> None:
+    from portal.jobs import notifications, reminders
+    from tests.support.notify_data import billed_household, outbox, pay_off
+
+    collector, port = smtp_server
+    owing = billed_household(last_name='Okafor')
+    paid = billed_household(last_name='Whitfield')
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv('PORTAL_SMTP_URL', f'smtp://127.0.0.1:{port}')
+        patch.setenv('PORTAL_BASE_URL', 'https://billing.example.com')
+        reload_settings()
+        try:
+            assert reminders.run() == 2
+            pay_off(paid)
+            assert notifications.run() == 1
+            assert notifications.run() == 0  # nothing twice
+        finally:
+            patch.undo()
+            reload_settings()
+
+    [message] = collector.messages
+    assert collector.recipients == [[owing.email]]
+    assert message['Subject'] == 'You have a new statement from Riverside Family Medicine'
+    body = message.get_content()
+    assert f'https://billing.example.com/statements/{owing.statement_id}' in body and 'Hi Maria,' in body
+    assert 'Okafor' not in body and '1979' not in body
+    statuses = {row.recipient: (row.status, row.last_error) for row in outbox()}
+    assert statuses == {owing.email: ('sent', ''), paid.email: ('suppressed', 'nothing owed')}
