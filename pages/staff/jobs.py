@@ -13,6 +13,7 @@ from portal.jobs.scheduler import SchedulerService
 from portal.services import operations
 from portal.services.errors import DomainError
 
+TITLES = {'housekeeping': 'Housekeeping', 'deliver_notifications': 'Send notifications', 'reminders': 'Reminders'}
 OUTCOME_STYLE = {'ok': 'bg-green-100 text-green-900', 'failed': 'bg-red-100 text-red-900',
                  'running': 'bg-sky-100 text-sky-900'}
 
@@ -21,7 +22,7 @@ def when(value: datetime | None) -> str:
     if value is None:
         return '—'
     local = forms.local(value)
-    return f'{forms.short_date(local.date())}, {local:%H:%M}'
+    return f'{forms.short_date(local.date())}, {local:%H:%M %Z}'
 
 
 def register(scheduler: SchedulerService) -> None:
@@ -68,7 +69,9 @@ def register(scheduler: SchedulerService) -> None:
 def _job_card(status: operations.JobStatus, state: str, is_admin: bool, run_now) -> None:  # noqa: ANN001
     with ui.column().classes(theme.CARD + ' gap-2').mark(f'job-{status.id}'):
         with ui.row().classes('w-full items-center justify-between no-wrap gap-2'):
-            ui.label(status.id).classes(theme.H2 + ' break-all')
+            with ui.column().classes('gap-0 min-w-0'):
+                ui.label(TITLES.get(status.id, status.id.replace('_', ' ').capitalize())).classes(theme.H2)
+                ui.label(status.id).classes('text-xs text-slate-600 break-all font-mono')
             ui.label(status.outcome).classes('rounded-full px-3 py-1 text-sm font-medium shrink-0 '
                                              + OUTCOME_STYLE.get(status.outcome, 'bg-slate-100 text-slate-800'))
         ui.label(status.schedule).classes(theme.MUTED)
@@ -81,7 +84,8 @@ def _job_card(status: operations.JobStatus, state: str, is_admin: bool, run_now)
                 _pair('Error', status.error, extra='text-red-800 break-all')
         if is_admin:
             button = ui.button('Run now', icon='play_arrow').props('outline no-caps') \
-                .mark(f'run-{status.id}').classes('self-start')
+                .mark(f'run-{status.id}').classes('self-start') \
+                .props(f'data-testid=run-{status.id} aria-label="Run now: {status.id}"')
             button.on_click(lambda _event, job_id=status.id, element=button: run_now(job_id, element))
 
 

@@ -11,18 +11,20 @@ from components.frame import frame
 from pages.staff.jobs import when
 from portal.services import operations
 
+WIDE = 'max-md:hidden'  # columns a phone leaves out, so the table fits without scrolling sideways
 COLUMNS = [
     {'name': 'created', 'label': 'Queued', 'field': 'created', 'align': 'left'},
     {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
-    {'name': 'channel', 'label': 'Channel', 'field': 'channel', 'align': 'left'},
     {'name': 'template', 'label': 'Message', 'field': 'template', 'align': 'left'},
+    {'name': 'channel', 'label': 'Channel', 'field': 'channel', 'align': 'left'},
     {'name': 'recipient', 'label': 'To', 'field': 'recipient', 'align': 'left'},
     {'name': 'send_after', 'label': 'Send after', 'field': 'send_after', 'align': 'left'},
     {'name': 'sent_at', 'label': 'Sent', 'field': 'sent_at', 'align': 'left'},
     {'name': 'attempts', 'label': 'Tries', 'field': 'attempts', 'align': 'right'},
-    {'name': 'last_error', 'label': 'Note', 'field': 'last_error', 'align': 'left',
-     'classes': 'whitespace-normal break-all', 'style': 'max-width: 18rem'},
+    {'name': 'last_error', 'label': 'Note', 'field': 'last_error', 'align': 'left', 'style': 'max-width: 18rem'},
 ]
+for column in COLUMNS[3:]:
+    column['classes'] = column['headerClasses'] = WIDE + (' break-all' if column['name'] == 'last_error' else '')
 
 
 def register() -> None:
@@ -52,7 +54,7 @@ def register() -> None:
                 if not rows:
                     ui.label('No messages here.').classes('p-4 text-slate-700').mark('outbox-empty')
                 ui.table(columns=COLUMNS, rows=rows, row_key='id', pagination=25) \
-                    .props('flat dense wrap-cells :grid="$q.screen.lt.md"').classes('w-full') \
+                    .props('flat dense wrap-cells').classes('w-full') \
                     .mark('outbox-table').set_visibility(bool(rows))
             if len(view.rows) == operations.OUTBOX_LIMIT:
                 ui.label(f'Showing the newest {operations.OUTBOX_LIMIT}.').classes(theme.MUTED)
