@@ -68,7 +68,8 @@ def send_email(*, smtp_url: str, sender: str, to: str, subject: str, body: str,
 
 
 @dataclass(frozen=True)
-class _Claimed:
+class Claimed:
+    """An outbox row claimed for sending (shared with portal.notify.texts)."""
     id: int
     recipient: str
     template: str
@@ -90,7 +91,7 @@ def deliver_pending(limit: int = 100) -> int:
     claimed = _claim(limit)
     if not claimed:
         return 0
-    practice_name, practice_phone, sender = _practice(settings)
+    practice_name, practice_phone, sender = practice_identity(settings)
     sent = 0
     for item in claimed:
         try:
@@ -106,7 +107,7 @@ def deliver_pending(limit: int = 100) -> int:
     return sent
 
 
-def _claim(limit: int) -> list[_Claimed]:
+def _claim(limit: int) -> list[Claimed]:
     now = utcnow()
     with write_session() as session:
         rows = session.exec(
@@ -127,12 +128,12 @@ def _claim(limit: int) -> list[_Claimed]:
             row.attempts += 1
             row.send_after = now + LEASE
             session.add(row)
-            claimed.append(_Claimed(id=row.id, recipient=row.recipient, template=row.template,
+            claimed.append(Claimed(id=row.id, recipient=row.recipient, template=row.template,
                                     context=context_of(row), attempts=row.attempts))
     return claimed
 
 
-def _practice(settings) -> tuple[str, str, str]:  # noqa: ANN001
+def practice_identity(settings) -> tuple[str, str, str]:  # noqa: ANN001
     with read_session() as session:
         practice = session.exec(select(PracticeSettings).order_by(PracticeSettings.id)).first()
     if practice is None:
@@ -147,7 +148,7 @@ def _permanent(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
 
 
-def _record_sent(item: _Claimed) -> None:
+def _record_sent(item: Claimed) -> None:
     with write_session() as session:
         row = session.get(Notification, item.id)
         if row is not None:
@@ -157,7 +158,7 @@ def _record_sent(item: _Claimed) -> None:
             session.add(row)
 
 
-def _record_failure(item: _Claimed, error: Exception) -> None:
+def _record_failure(item: Claimed, error: Exception) -> None:
     give_up = _permanent(error) or item.attempts >= MAX_ATTEMPTS
     logger.warning('Email notification %s not sent (attempt %s%s): %s', item.id, item.attempts,
                    ', giving up' if give_up else '', type(error).__name__)

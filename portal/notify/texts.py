@@ -9,7 +9,6 @@ pass a limit or send one row twice. Logs name row ids and error types, never a n
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,10 +17,11 @@ from sqlmodel import Session, col, or_, select
 
 from portal.clock import utcnow
 from portal.config import get_settings
-from portal.db import read_session, write_session
+from portal.db import write_session
 from portal.models import Notification, PracticeSettings
 from portal.notify import templates
 from portal.notify.due import suppression_reason
+from portal.notify.email import Claimed, practice_identity
 from portal.notify.outbox import context_of
 from portal.notify.sms import SmsError, get_provider
 
@@ -74,22 +74,13 @@ def earliest_send(sent: list[datetime], now: datetime, zone: ZoneInfo) -> dateti
     return outside_quiet_hours(start, zone)
 
 
-@dataclass(frozen=True)
-class _Claimed:
-    id: int
-    recipient: str
-    template: str
-    context: dict[str, object]
-    attempts: int
-
-
 def deliver_pending_sms(limit: int = 100) -> int:
     """Send due texts through the configured provider; returns how many were sent."""
     provider = get_provider()
     if not provider.enabled:
         return 0
     claimed = _claim(limit)
-    practice, phone = _practice()
+    practice, phone, _sender = practice_identity(get_settings())
     sent = 0
     for item in claimed:
         try:
@@ -116,7 +107,7 @@ def _recent_sends(session: Session, recipients: set[str], since: datetime) -> di
     return found
 
 
-def _claim(limit: int) -> list[_Claimed]:
+def _claim(limit: int) -> list[Claimed]:
     now = utcnow()
     with write_session() as session:
         if session.get_bind().dialect.name == 'postgresql':
@@ -149,18 +140,9 @@ def _claim(limit: int) -> list[_Claimed]:
             row.status, row.attempts, row.send_after, row.sent_at = 'sending', row.attempts + 1, now + LEASE, now
             session.add(row)
             history.setdefault(row.recipient, []).append(now)
-            claimed.append(_Claimed(id=row.id, recipient=row.recipient, template=row.template,
+            claimed.append(Claimed(id=row.id, recipient=row.recipient, template=row.template,
                                     context=context_of(row), attempts=row.attempts))
     return claimed
-
-
-def _practice() -> tuple[str, str]:
-    settings = get_settings()
-    with read_session() as session:
-        practice = session.exec(select(PracticeSettings).order_by(PracticeSettings.id)).first()
-    if practice is None:
-        return settings.practice_name, settings.practice_phone
-    return practice.name or settings.practice_name, practice.phone or settings.practice_phone
 
 
 def _record(notification_id: int, *, status: str, error: str, retry_at: datetime | None = None) -> None:
@@ -178,7 +160,7 @@ def _record(notification_id: int, *, status: str, error: str, retry_at: datetime
         session.add(row)
 
 
-def _record_failure(item: _Claimed, error: Exception) -> None:
+def _record_failure(item: Claimed, error: Exception) -> None:
     permanent = (isinstance(error, SmsError) and error.permanent) or isinstance(error, KeyError | ValueError)
     give_up = permanent or item.attempts >= MAX_ATTEMPTS
     log.warning('Text notification %s not sent (attempt %s%s): %s', item.id, item.attempts,

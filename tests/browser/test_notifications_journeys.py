@@ -31,6 +31,15 @@ def portal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHa
         server.stop()
 
 
+def _signed_in_at(page, email: str, ready: str, path: str) -> None:  # noqa: ANN001
+    page.goto('/')
+    wait_connected(page)
+    sign_in(page, email)
+    page.get_by_text(ready).first.wait_for(state='visible')
+    page.goto(path)
+    wait_connected(page)
+
+
 def _no_sideways_scroll(page, width: int) -> None:  # noqa: ANN001
     assert page.evaluate('() => document.documentElement.scrollWidth') <= width
 
@@ -38,12 +47,7 @@ def _no_sideways_scroll(page, width: int) -> None:  # noqa: ANN001
 @pytest.mark.parametrize('size', [PHONE, LAPTOP], ids=['390', '1280'])
 def test_notification_choices_on_the_profile(new_page, screenshots, size) -> None:  # noqa: ANN001
     page, width = new_page(*size), size[0]
-    page.goto('/')
-    wait_connected(page)
-    sign_in(page, PATIENT)
-    page.get_by_test_id('amount-due').wait_for(state='visible')
-    page.goto('/profile')
-    wait_connected(page)
+    _signed_in_at(page, PATIENT, 'Amount due', '/profile')
     page.get_by_label('Payment reminders by text message').wait_for(state='visible')
     page.get_by_label('Payment reminders by text message').check()
     page.get_by_label('Mobile number for texts').fill('')  # the other size's run may have saved one
@@ -62,12 +66,7 @@ def test_notification_choices_on_the_profile(new_page, screenshots, size) -> Non
 @pytest.mark.parametrize('size', [PHONE, LAPTOP], ids=['390', '1280'])
 def test_staff_jobs_and_outbox(new_page, screenshots, size) -> None:  # noqa: ANN001
     page, width = new_page(*size), size[0]
-    page.goto('/')
-    wait_connected(page)
-    sign_in(page, STAFF)
-    page.get_by_text('Collections dashboard').wait_for(state='visible')
-    page.goto('/staff/jobs')
-    wait_connected(page)
+    _signed_in_at(page, STAFF, 'Collections dashboard', '/staff/jobs')
     page.get_by_text('Scheduler: running.').wait_for(state='visible')
     page.get_by_test_id('run-reminders').click()
     page.get_by_text('reminders ran').wait_for(state='visible')
