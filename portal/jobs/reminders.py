@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -62,6 +63,7 @@ class Sweep:
     today: date
     now: datetime
     base_url: str
+    zone: ZoneInfo
     queued: int = 0
 
     def recipients(self, account_id: int) -> list[Recipient]:
@@ -77,7 +79,6 @@ class Sweep:
         kind = templates.get(template).kind
         people = self.recipients(account_id)
         channels = allowed_channels(self.session, user_ids=[person.user_id for person in people], kind=kind)
-        zone = practice_zone(self.session)
         bare_used = False
         for person in people:
             for channel in ('email', 'sms'):
@@ -86,7 +87,7 @@ class Sweep:
                 dedupe = key if not bare_used else f'{key}:{channel}:{person.user_id}'
                 bare_used = True
                 recipient = person.email if channel == 'email' else person.phone
-                send_after = outside_quiet_hours(self.now, zone) if channel == 'sms' else None
+                send_after = outside_quiet_hours(self.now, self.zone) if channel == 'sms' else None
                 queued = enqueue(self.session, channel=channel, template=template, recipient=recipient or '',
                                  dedupe_key=dedupe, user_id=person.user_id, account_id=account_id,
                                  send_after=send_after,
@@ -184,9 +185,8 @@ def failed_payments(sweep: Sweep) -> None:
 
 
 def appointments_tomorrow(sweep: Sweep) -> None:
-    zone = practice_zone(sweep.session)
-    tomorrow = sweep.now.astimezone(zone).date() + timedelta(days=1)
-    start = datetime.combine(tomorrow, time(0), tzinfo=zone)
+    tomorrow = sweep.today + timedelta(days=1)
+    start = datetime.combine(tomorrow, time(0), tzinfo=sweep.zone)
     for appointment in sweep.session.exec(select(Appointment).where(
             Appointment.status == 'booked', col(Appointment.starts_at) >= start,
             col(Appointment.starts_at) < start + timedelta(days=1))).all():
@@ -211,7 +211,8 @@ def run() -> int:
             with write_session() as session:
                 zone = practice_zone(session)
                 now = utcnow()
-                sweep = Sweep(session=session, today=now.astimezone(zone).date(), now=now, base_url=base_url)
+                sweep = Sweep(session=session, today=now.astimezone(zone).date(), now=now, base_url=base_url,
+                              zone=zone)
                 sweep_function(sweep)
             queued += sweep.queued
         except Exception:

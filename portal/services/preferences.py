@@ -89,7 +89,7 @@ def save_preferences(session: Session, *, actor: Actor, choices: dict[str, dict[
             if row is None:
                 row = NotificationPreference(user_id=user.id, kind=kind, channel=channel)
             row.enabled = wanted
-            if channel == 'sms' and wanted:
+            if channel == 'sms' and wants_texts:
                 row.stopped_at = None  # turning texts on here is fresh consent after a STOP
             session.add(row)
     audit.record(session, action='notification_preferences', actor_user_id=actor.user_id, actor_role=actor.role,

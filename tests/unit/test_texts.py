@@ -142,3 +142,24 @@ def test_a_failing_provider_is_retried_then_given_up(texting: list[sms.RecordedT
             traveller.shift(timedelta(days=1))
     [row] = outbox()
     assert (row.status, row.attempts, row.sent_at) == ('failed', texts.MAX_ATTEMPTS, None)
+
+
+def test_turning_texts_on_again_clears_a_stop(texting: list[sms.RecordedText]) -> None:
+    from portal.auth.permissions import Actor
+    from portal.db import read_session
+    from portal.services import preferences
+    household = billed_household()
+    choose(household, phone='5552013344', reminder={'sms': True})
+    sms.handle_inbound(PHONE, 'Stop please')
+    actor = Actor(user_id=household.user_id, role='patient')
+    with read_session() as session:
+        view = preferences.preferences_for(session, actor=actor)
+    assert view.texts_stopped and view.choices['reminder']['sms'] is False and view.mobile_phone == PHONE
+    choose(household, phone=PHONE, reminder={'sms': True})
+    with read_session() as session:
+        view = preferences.preferences_for(session, actor=actor)
+        assert not view.texts_stopped and view.choices['reminder']['sms'] is True
+        assert preferences.channel_allowed(session, user_id=household.user_id, kind='reminder', channel='sms')
+        assert not preferences.channel_allowed(session, user_id=household.user_id, kind='statement', channel='sms')
+        assert preferences.allowed_channels(session, user_ids=[household.user_id], kind=None) == {
+            household.user_id: {'email'}}  # security messages: email only, whatever the choices
