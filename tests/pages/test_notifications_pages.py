@@ -90,6 +90,10 @@ async def test_stop_by_text_shows_on_the_card(texting_on: None, user: User) -> N
     assert _prefs(patient.id)[('reminder', 'sms')].stopped_at is not None
     await _open_card(user)
     await user.should_see('You replied STOP')
+    started = await user.http_client.post('/webhooks/sms?secret=shared-secret-for-tests',
+                                          json={'from': '+15552013344', 'body': 'START'})
+    assert started.status_code == 200 and 'texts are back on' in started.text
+    assert _prefs(patient.id)[('reminder', 'sms')].stopped_at is None
 
 
 async def test_staff_see_jobs_without_a_run_button(user: User) -> None:
