@@ -70,6 +70,7 @@ class ChargeLine:
     adjustments: list[Adjustment]
     patient_owes: int
     your_share: list[Adjustment]  # why the patient owes it (deductible, coinsurance, copay)
+    billed_earlier: bool = False  # on an earlier statement; here for what insurance did since
     question_thread_id: int | None = None
 
 
@@ -219,6 +220,7 @@ def _visits(session: Session, statement: Statement, entries: list[LedgerEntry]) 
     charge_ids = sorted({entry.charge_id for entry in entries if entry.charge_id is not None})
     if not charge_ids:
         return []
+    new_charges = {entry.charge_id for entry in entries if entry.kind == LedgerKind.charge}
     history: dict[int, list[LedgerEntry]] = defaultdict(list)  # each line's whole story up to this statement
     for entry in session.exec(select(LedgerEntry).where(col(LedgerEntry.charge_id).in_(charge_ids),
                                                         LedgerEntry.id <= statement.last_entry_id)):
@@ -249,11 +251,14 @@ def _visits(session: Session, statement: Statement, entries: list[LedgerEntry]) 
             visit = visits[charge.encounter_id] = Visit(
                 date_of_service=dos, patient_name=f'{first} {last}',
                 provider_name=f'{provider_first} {provider_last}, {credentials}', location_name=location, lines=[])
-        visit.lines.append(_line(charge, history[charge.id], shares[charge.id], questions.get(charge.id)))
+        line = _line(charge, history[charge.id], shares[charge.id], questions.get(charge.id),
+                     billed_earlier=charge.id not in new_charges)
+        visit.lines.append(line)
     return list(visits.values())
 
 
-def _line(charge: Charge, history: list[LedgerEntry], shares: list[Adjustment], thread_id: int | None) -> ChargeLine:
+def _line(charge: Charge, history: list[LedgerEntry], shares: list[Adjustment], thread_id: int | None, *,
+          billed_earlier: bool) -> ChargeLine:
     billed = sum(entry.amount for entry in history if _kind(entry) == LedgerKind.charge) or charge.amount
     insurance = -sum(entry.amount for entry in history if _kind(entry) == LedgerKind.insurance_payment)
     by_code: dict[str, int] = defaultdict(int)
@@ -265,7 +270,7 @@ def _line(charge: Charge, history: list[LedgerEntry], shares: list[Adjustment], 
     owes = billed - insurance - sum(item.amount for item in adjustments)
     return ChargeLine(charge_id=charge.id, code=charge.code, description=charge.description, units=charge.units,
                       billed=billed, insurance_paid=insurance, adjustments=adjustments, patient_owes=owes,
-                      your_share=shares, question_thread_id=thread_id)
+                      your_share=shares, question_thread_id=thread_id, billed_earlier=billed_earlier)
 
 
 def _kind(entry: LedgerEntry) -> str:
