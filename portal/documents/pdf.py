@@ -93,3 +93,9 @@ def _font_for(pdf: FPDF, style: str) -> TTFFont:
     font.missing_glyphs = []
     font.biggest_size_pt = 0
     return font
+
+
+def prepare_fonts() -> None:
+    """Parse every style now (about a second), so the first document of the process is fast too."""
+    for style in _FILES:
+        _prepared(style)
