@@ -12,13 +12,14 @@ from portal.db import write_session
 from portal.documents.pdf import prepare_fonts
 from portal.documents.statement_pdf import render_statement
 from portal.services import statements
-from portal.services.errors import NotFound
 
 
-def _statement_pdf(actor, statement_id: int) -> bytes:  # noqa: ANN001
-    with write_session() as db:  # the access check's audit events are kept
-        detail = statements.statement_detail(db, actor=actor, statement_id=statement_id,
-                                             purpose='download_statement')
+def _statement_pdf(actor, statement_id: int) -> bytes | None:  # noqa: ANN001
+    with write_session() as db:  # the access check's audit events are kept, refusals too
+        detail = statements.find_statement_detail(db, actor=actor, statement_id=statement_id,
+                                                  purpose='download_statement')
+    if detail is None:
+        return None
     return render_statement(detail, pay_url=f'{get_settings().public_base_url}/pay?code={detail.quick_pay_code}')
 
 
@@ -27,9 +28,8 @@ def register() -> None:
     async def statement_pdf(statement_id: str) -> Response:
         if session.current_auth() is None or not statement_id.isdigit():
             return not_found_response()
-        try:
-            pdf = await run.io_bound(_statement_pdf, session.actor(), int(statement_id))
-        except NotFound:
+        pdf = await run.io_bound(_statement_pdf, session.actor(), int(statement_id))
+        if pdf is None:
             return not_found_response()
         return Response(pdf, media_type='application/pdf', headers={
             'Content-Disposition': f'inline; filename="statement-{statement_id}.pdf"',

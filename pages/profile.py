@@ -31,6 +31,8 @@ def register() -> None:
                     for account in details.accounts:
                         ui.label(f'{account.account_number} · {account.guarantor_name} · '
                                  f'{account.relationship}').classes('text-slate-800')
+                from pages.patient import paperless
+                await paperless.card()
             _change_password(auth)
 
 

@@ -11,7 +11,7 @@ from components.frame import frame
 from pages.patient.statements import LINK, not_found_response
 from portal.services import charge_questions
 from portal.services.charge_questions import ThreadView
-from portal.services.errors import DomainError, NotFound
+from portal.services.errors import DomainError
 
 
 def register() -> None:
@@ -21,9 +21,8 @@ def register() -> None:
         assert auth is not None
         if not thread_id.isdigit():
             return not_found_response()
-        try:
-            thread = await write(charge_questions.read_thread, actor=session.actor(), thread_id=int(thread_id))
-        except NotFound:
+        thread = await write(charge_questions.find_thread, actor=session.actor(), thread_id=int(thread_id))
+        if thread is None:
             return not_found_response()
         with frame('Message', auth=auth, path='/messages'):
             _thread(thread)

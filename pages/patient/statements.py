@@ -16,7 +16,7 @@ from components.calls import write
 from components.frame import frame
 from pages.patient.home import STATUS_STYLE
 from portal.services import charge_questions, statements
-from portal.services.errors import DomainError, NotFound
+from portal.services.errors import DomainError
 from portal.services.statements import ChargeLine, StatementDetail, StatementSummary, Visit
 
 STATUS_TEXT = {'paid': 'Paid', 'due': 'Due', 'overdue': 'Overdue'}
@@ -49,9 +49,8 @@ def register() -> None:
         assert auth is not None
         if not statement_id.isdigit():
             return not_found_response()
-        try:
-            detail = await write(statements.statement_detail, actor=session.actor(), statement_id=int(statement_id))
-        except NotFound:
+        detail = await write(statements.find_statement_detail, actor=session.actor(), statement_id=int(statement_id))
+        if detail is None:
             return not_found_response()
         with frame('Statement', auth=auth, path='/statements'):
             _detail(detail)

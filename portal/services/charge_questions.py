@@ -111,6 +111,14 @@ def read_thread(session: Session, *, actor: Actor, thread_id: int) -> ThreadView
                                               message.body, message.created_at) for message in messages])
 
 
+def find_thread(session: Session, *, actor: Actor, thread_id: int) -> ThreadView | None:
+    """read_thread, but None instead of NotFound, so the refusal's audit event is kept."""
+    try:
+        return read_thread(session, actor=actor, thread_id=thread_id)
+    except NotFound:
+        return None
+
+
 def reply(session: Session, *, actor: Actor, thread_id: int, body: str) -> None:
     text = _clean_body(body)
     thread = _thread(session, actor, thread_id, 'reply_thread')

@@ -207,6 +207,16 @@ def statement_detail(session: Session, *, actor: Actor, statement_id: int,
         credits=_credits(entries), practice=practice(session))
 
 
+def find_statement_detail(session: Session, *, actor: Actor, statement_id: int,
+                          purpose: str = 'view_statement') -> StatementDetail | None:
+    """Like statement_detail, but None instead of NotFound, so a write session keeps the audit
+    event of the refusal (raising would roll it back)."""
+    try:
+        return statement_detail(session, actor=actor, statement_id=statement_id, purpose=purpose)
+    except NotFound:
+        return None
+
+
 def _credits(entries: list[LedgerEntry]) -> list[Credit]:
     """Payments, refunds and credits not tied to a charge line."""
     names = {LedgerKind.patient_payment: 'Payment — thank you', LedgerKind.refund: 'Refund to you',
