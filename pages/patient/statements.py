@@ -52,7 +52,8 @@ def register() -> None:
         detail = await write(statements.find_statement_detail, actor=session.actor(), statement_id=int(statement_id))
         if detail is None:
             return not_found_response()
-        with frame('Statement', auth=auth, path='/statements'):
+        with frame('Statement', auth=auth, path='/statements'), \
+                ui.column().classes('w-full max-w-3xl gap-4'):  # label and amount stay within reach on laptops
             _detail(detail)
         return None
 
@@ -84,8 +85,8 @@ def _list_item(item: StatementSummary, *, several: bool) -> None:
 def _row(label: str, amount: str, *, strong: bool = False, note: str = '') -> str:
     weight = 'font-semibold text-slate-900' if strong else 'text-slate-800'
     extra = f'<span class="block {theme.MUTED}">{escape(note)}</span>' if note else ''
-    return (f'<div class="flex justify-between gap-3 py-1 {weight}"><span>{escape(label)}{extra}</span>'
-            f'<span class="whitespace-nowrap">{amount}</span></div>')
+    return (f'<div class="flex flex-nowrap justify-between gap-3 py-1 {weight}"><span class="min-w-0">'
+            f'{escape(label)}{extra}</span><span class="whitespace-nowrap shrink-0">{amount}</span></div>')
 
 
 def _detail(detail: StatementDetail) -> None:
@@ -133,20 +134,25 @@ def _summary(detail: StatementDetail, money) -> None:  # noqa: ANN001
 def _visit(detail: StatementDetail, visit: Visit, money) -> None:  # noqa: ANN001
     with ui.element('section').classes(theme.CARD + ' flex flex-col gap-3') \
             .props(f'aria-label="Visit on {forms.long_date(visit.date_of_service)}"'):
+        every_line_earlier = all(line.billed_earlier for line in visit.lines)
+        earlier = (f'<p class="text-sm text-slate-700 bg-slate-50 rounded px-2 py-1 mt-1">{EARLIER}</p>'
+                   if every_line_earlier else '')
         _html(f'<h2 class="{theme.H2}">Visit on {forms.long_date(visit.date_of_service)}</h2>'
               f'<p class="text-slate-800">{escape(visit.patient_name)}</p>'
-              f'<p class="{theme.MUTED}">{escape(visit.provider_name)} · {escape(visit.location_name)}</p>')
+              f'<p class="{theme.MUTED}">{escape(visit.provider_name)} · {escape(visit.location_name)}</p>{earlier}')
         for line in visit.lines:
-            _charge(detail, line, money)
+            _charge(detail, line, money, note_earlier=not every_line_earlier)
 
 
-def _charge(detail: StatementDetail, line: ChargeLine, money) -> None:  # noqa: ANN001
+EARLIER = 'Billed on an earlier statement; shown again for what insurance has done since.'
+
+
+def _charge(detail: StatementDetail, line: ChargeLine, money, *, note_earlier: bool) -> None:  # noqa: ANN001
     notes = ''.join(f'<li class="py-0.5"><span class="font-medium">{escape(item.code)} · {money(item.amount)}</span>'
                     f' — {escape(item.meaning)}</li>' for item in line.adjustments)
     shares = ''.join(f'<li class="py-0.5"><span class="font-medium">{money(item.amount)}</span> — '
                      f'{escape(item.meaning)}</li>' for item in line.your_share)
-    earlier = f'<p class="{theme.MUTED}">Billed on an earlier statement; shown for what insurance did since.</p>' \
-        if line.billed_earlier else ''
+    earlier = f'<p class="{theme.MUTED}">{EARLIER}</p>' if line.billed_earlier and note_earlier else ''
     units = f' (×{line.units})' if line.units > 1 else ''
     why = (f'<p class="text-sm text-slate-700 mt-1">Why you owe this:</p>'
            f'<ul class="text-sm text-slate-700 pl-3 border-l-2 border-slate-200">{shares}</ul>' if shares else '')
