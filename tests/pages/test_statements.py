@@ -121,3 +121,26 @@ async def test_paperless_switch_is_saved(user: User) -> None:
     with read_session() as session:
         after = session.exec(select(GuarantorAccount).where(GuarantorAccount.account_number == DEMO_ACCOUNT)).one()
     assert after.paperless is (not before.paperless)
+
+
+async def test_staff_start_a_statement_run_and_see_it_listed(user: User) -> None:
+    from tests.pages.conftest import DEMO_STAFF
+    await sign_in(user, DEMO_STAFF)
+    await user.should_see('Collections dashboard')
+    await user.open('/staff/statement-runs')
+    await user.should_see('Start a statement run')
+    user.find(marker='start-run').click()
+    await user.should_see('Done:', retries=200)
+    table = next(iter(user.find(marker='runs').elements))
+    assert table.rows[0]['state'] == 'finished'
+
+
+async def test_someone_elses_thread_is_not_found(user: User) -> None:
+    with read_session() as session:
+        own = session.exec(select(GuarantorAccount.id).where(GuarantorAccount.account_number == DEMO_ACCOUNT)).one()
+        other = session.exec(select(MessageThread.id).where(MessageThread.account_id != own)).first()
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    for path in (f'/messages/{other}', '/messages/99999999', '/messages/abc'):
+        response = await user.http_client.get(path, follow_redirects=False)
+        assert response.status_code == 404, path
