@@ -39,6 +39,7 @@ from portal.notify import templates
 QUICK_PAY_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ'  # no 0/O, 1/I/L look-alikes: 31^12, about 60 bits
 QUICK_PAY_LENGTH = 12
 BATCH = 2000
+STALE_AFTER = timedelta(hours=6)
 DEFAULT_CADENCE_DAYS, DEFAULT_DUE_DAYS = 28, 21
 
 # The statement line each ledger kind falls into; a correction falls into the line of the kind it corrects.
@@ -188,6 +189,10 @@ def start_run(*, started_by_user_id: int | None = None, on: date | None = None) 
     """Record a new run (state running) and return its id; `run_statements` does the work."""
     on = on or practice_today()
     with write_session() as session:
+        # a run still "running" after hours was cut short (the process died); say so in the list
+        session.connection().execute(update(StatementRun).where(
+            StatementRun.state == 'running', StatementRun.started_at < utcnow() - STALE_AFTER).values(
+            state='interrupted'))
         run = StatementRun(period=f'{on:%Y-%m}', started_by_user_id=started_by_user_id)
         session.add(run)
         session.flush()

@@ -10,6 +10,7 @@ from tests.browser.test_journeys import (
     LAPTOP,
     PATIENT,
     PHONE,
+    STAFF,
     assert_in_viewport,
     assert_no_page_errors,
     open_sign_in,
@@ -78,12 +79,35 @@ def test_statement_pages_on_a_laptop(new_page, screenshots) -> None:  # noqa: AN
     assert_no_sideways_scroll(page, 'the statement at 1280 px')
     page.screenshot(path=screenshots / 'statement-detail-1280.png', full_page=True)
     page.get_by_role('button', name='Ask about this charge').first.click()
-    page.get_by_label('Your question').wait_for(state='visible')
+    question = page.get_by_label('Your question')
+    question.wait_for(state='visible')
+    question.fill('What is this charge for?')
     page.screenshot(path=screenshots / 'statement-ask-1280.png')
-    page.keyboard.press('Escape')
+    page.get_by_role('button', name='Send').click()
+    page.wait_for_url('**/messages/*')
+    wait_connected(page)
+    page.get_by_text('What is this charge for?').wait_for(state='visible')
+    page.screenshot(path=screenshots / 'charge-question-thread-1280.png', full_page=True)
+    assert_accessible(page, 'charge question thread at 1280x800')
+    page.get_by_role('link', name='Back to the statement').click()
+    wait_connected(page)
+    page.get_by_role('link', name='Question open — see the conversation').wait_for(state='visible')
     page.goto('/statements')
     wait_connected(page)
     page.locator('[href^="/statements/"]').first.wait_for(state='visible')
     page.screenshot(path=screenshots / 'statement-list-1280.png', full_page=True)
     assert_accessible(page, 'statement list at 1280x800')
+    assert_no_page_errors(page)
+
+
+def test_staff_statement_runs_page(new_page, screenshots) -> None:  # noqa: ANN001
+    page = new_page(*LAPTOP)
+    open_sign_in(page)
+    sign_in(page, STAFF)
+    page.wait_for_url('**/staff')
+    page.goto('/staff/statement-runs')
+    wait_connected(page)
+    page.get_by_role('button', name='Start a statement run').wait_for(state='visible')
+    page.screenshot(path=screenshots / 'staff-statement-runs-1280.png', full_page=True)
+    assert_accessible(page, 'staff statement runs at 1280x800')
     assert_no_page_errors(page)

@@ -99,3 +99,12 @@ def test_the_scheduled_job_runs_once_a_day(db: str, monkeypatch) -> None:  # noq
     with read_session() as session:
         runs = session.exec(select(JobRun).where(JobRun.job == 'statement_run')).all()
     assert [(run.key, run.outcome, run.items) for run in runs] == [(DAY.isoformat(), 'ok', 1)]
+
+
+def test_a_run_cut_short_long_ago_is_marked_interrupted(db: str) -> None:
+    with write_session() as session:
+        session.add(StatementRun(period='2026-02', started_at=utcnow() - timedelta(hours=7)))
+    run_statements(on=DAY)
+    with read_session() as session:
+        states = session.exec(select(StatementRun.state).order_by(col(StatementRun.id))).all()
+    assert states == ['interrupted', 'finished']
