@@ -17,9 +17,9 @@ from sqlmodel import Session, select
 
 from portal.clock import practice_today
 from portal.db import read_session, write_session
-from portal.demo.codes import procedures
 from portal.models import Charge, Encounter, GuarantorAccount, LedgerKind, Location, Patient, Provider
 from portal.money import AmountError, parse_amount
+from portal.reference.codes import procedures
 from portal.services import ledger
 
 COLUMNS_HELP = """\

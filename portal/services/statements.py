@@ -17,7 +17,6 @@ from sqlmodel import Session, col, select
 from portal.auth.permissions import Actor, account_relationships, require_account
 from portal.clock import practice_today
 from portal.config import get_settings
-from portal.demo.codes import GROUP_CODES, explain_adjustment, explain_remark
 from portal.models import (
     Charge,
     ClaimAdjustment,
@@ -32,6 +31,7 @@ from portal.models import (
     Provider,
     Statement,
 )
+from portal.reference.codes import GROUP_CODES, explain_adjustment, explain_remark
 from portal.services import audit
 from portal.services.errors import NotFound
 from portal.services.statement_run import Totals
@@ -290,7 +290,7 @@ def _kind(entry: LedgerEntry) -> str:
 
 
 def _meaning(code: str) -> str:
-    """'CO-45' -> its plain meaning from the CARC list (portal/demo/carc.csv)."""
+    """'CO-45' -> its plain meaning from the CARC list (portal/reference/carc.csv)."""
     group, _, carc = code.partition('-')
     if not carc:
         return 'An adjustment by the billing office. You do not owe this part.'
