@@ -137,6 +137,9 @@ def _visit(detail: StatementDetail, visit: Visit, money) -> None:  # noqa: ANN00
         every_line_earlier = all(line.billed_earlier for line in visit.lines)
         earlier = (f'<p class="text-sm text-slate-700 bg-slate-50 rounded px-2 py-1 mt-1">{EARLIER}</p>'
                    if every_line_earlier else '')
+        if visit.insurance_pending:
+            earlier += (f'<p class="text-sm text-sky-900 bg-sky-50 rounded px-2 py-1 mt-1" '
+                        f'data-testid="insurance-pending">{PENDING}</p>')
         _html(f'<h2 class="{theme.H2}">Visit on {forms.long_date(visit.date_of_service)}</h2>'
               f'<p class="text-slate-800">{escape(visit.patient_name)}</p>'
               f'<p class="{theme.MUTED}">{escape(visit.provider_name)} · {escape(visit.location_name)}</p>{earlier}')
@@ -144,6 +147,7 @@ def _visit(detail: StatementDetail, visit: Visit, money) -> None:  # noqa: ANN00
             _charge(detail, line, money, note_earlier=not every_line_earlier)
 
 
+PENDING = 'Your insurance is still processing this visit. What you owe may go down once it pays.'
 EARLIER = 'Billed on an earlier statement; shown again for what insurance has done since.'
 
 

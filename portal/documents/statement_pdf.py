@@ -152,6 +152,11 @@ def _visits(pdf: StatementPDF, detail: StatementDetail) -> None:
         pdf.set_text_color(*TEAL)
         pdf.multi_cell(0, 5, f'{_date(visit.date_of_service)} · {visit.patient_name} · {visit.provider_name} · '
                        f'{visit.location_name}', new_x='LMARGIN', new_y='NEXT')
+        if visit.insurance_pending:
+            pdf.set_font(FONT, size=8)
+            pdf.set_text_color(*MUTED)
+            pdf.cell(0, 4.5, 'Insurance is still processing this visit: what you owe may go down.',
+                     new_x='LMARGIN', new_y='NEXT')
         pdf.set_text_color(*INK)
         for line in visit.lines:
             _charge_row(pdf, detail, line)

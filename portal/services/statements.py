@@ -19,6 +19,7 @@ from portal.clock import practice_today
 from portal.config import get_settings
 from portal.models import (
     Charge,
+    Claim,
     ClaimAdjustment,
     Encounter,
     GuarantorAccount,
@@ -37,6 +38,7 @@ from portal.services.errors import NotFound
 from portal.services.statement_run import Totals
 
 QUESTION_KINDS = ('charge_question', 'dispute')
+PENDING_CLAIMS = ('submitted', 'in_process', 'appealed')
 ADJUSTING = (LedgerKind.contractual_adjustment, LedgerKind.write_off)
 
 
@@ -81,6 +83,7 @@ class Visit:
     provider_name: str
     location_name: str
     lines: list[ChargeLine]
+    insurance_pending: bool = False  # a claim for this visit is still with the insurer
 
 
 @dataclass(frozen=True)
@@ -254,13 +257,18 @@ def _visits(session: Session, statement: Statement, entries: list[LedgerEntry]) 
         .join(Provider, Provider.id == Encounter.provider_id).join(Location, Location.id == Encounter.location_id)
         .where(col(Charge.id).in_(charge_ids))
         .order_by(Encounter.date_of_service, Charge.encounter_id, Charge.id)).all()
+    encounter_ids = {row[0].encounter_id for row in rows}
+    pending = set(session.connection().execute(
+        select(Claim.encounter_id).where(col(Claim.encounter_id).in_(encounter_ids),
+                                         col(Claim.status).in_(PENDING_CLAIMS))).scalars())
     visits: dict[int, Visit] = {}
     for charge, dos, first, last, provider_first, provider_last, credentials, location in rows:
         visit = visits.get(charge.encounter_id)
         if visit is None:
             visit = visits[charge.encounter_id] = Visit(
                 date_of_service=dos, patient_name=f'{first} {last}',
-                provider_name=f'{provider_first} {provider_last}, {credentials}', location_name=location, lines=[])
+                provider_name=f'{provider_first} {provider_last}, {credentials}', location_name=location, lines=[],
+                insurance_pending=charge.encounter_id in pending)
         line = _line(charge, history[charge.id], shares[charge.id], questions.get(charge.id),
                      billed_earlier=charge.id not in new_charges)
         visit.lines.append(line)

@@ -51,6 +51,7 @@ async def test_detail_itemizes_by_visit_with_insurance_and_meanings(user: User) 
     await user.should_see('Insurance paid')
     await user.should_see('you do not owe this')
     await user.should_see('Next steps')
+    await user.should_see('still processing this visit')  # the demo household has a claim with insurance
     pay = next(iter(user.find(marker='pay').elements))
     assert pay.props['href'] == f'/pay?statement={own.id}'
     pdf = next(iter(user.find(marker='pdf').elements))
