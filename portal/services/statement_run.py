@@ -9,6 +9,7 @@ Runs create records only; PDFs render on demand.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from portal.models import (
 from portal.models.accounts import FlagKind
 from portal.notify import templates
 
+log = logging.getLogger(__name__)
 QUICK_PAY_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ'  # no 0/O, 1/I/L look-alikes: 31^12, about 60 bits
 QUICK_PAY_LENGTH = 12
 BATCH = 2000
@@ -102,6 +104,7 @@ class RunResult:
     skipped_on_hold: int = 0
     skipped_not_due: int = 0
     emails_queued: int = 0
+    errors: int = 0  # accounts in batches that failed (a rerun issues them)
 
 
 @dataclass
@@ -240,13 +243,18 @@ def _issue(result: RunResult, *, on: date, progress: Callable[[int, int], None] 
         progress(0, len(due))
     for start in range(0, len(due), BATCH):
         batch = due[start:start + BATCH]
-        with write_session() as session:
-            created, emails = _write_batch(session, batch, result=result, on=on, due_days=due_days,
-                                           max_entry_id=max_entry_id, installments=installments,
-                                           base_url=settings.public_base_url)
+        try:
+            with write_session() as session:
+                created, emails = _write_batch(session, batch, result=result, on=on, due_days=due_days,
+                                               max_entry_id=max_entry_id, installments=installments,
+                                               base_url=settings.public_base_url)
+                _save_counts(session, result, statements_created=result.statements_created + created)
+        except Exception:  # noqa: BLE001  (one batch failing must not stop the others; a rerun retries it)
+            log.exception('statement run %s: a batch of %d accounts failed', result.run_id, len(batch))
+            result.errors += len(batch)
+        else:
             result.statements_created += created
             result.emails_queued += emails
-            _save_counts(session, result)
         if progress:
             progress(start + len(batch), len(due))
 
@@ -297,16 +305,16 @@ def _email_row(candidate: _Candidate, statement_id: int, *, base_url: str, now) 
             'send_after': now, 'attempts': 0, 'last_error': ''}
 
 
-def _save_counts(session: Session, result: RunResult, **extra: object) -> None:
-    session.connection().execute(update(StatementRun).where(StatementRun.id == result.run_id).values(
-        accounts_considered=result.accounts_considered, statements_created=result.statements_created,
-        skipped_on_hold=result.skipped_on_hold, skipped_not_due=result.skipped_not_due, **extra))
+def _save_counts(session: Session, result: RunResult, **overrides: object) -> None:
+    counts = {'accounts_considered': result.accounts_considered, 'statements_created': result.statements_created,
+              'skipped_on_hold': result.skipped_on_hold, 'skipped_not_due': result.skipped_not_due,
+              'errors': result.errors, **overrides}
+    session.connection().execute(update(StatementRun).where(StatementRun.id == result.run_id).values(**counts))
 
 
 def _finish(result: RunResult, *, state: str) -> None:
     with write_session() as session:
-        _save_counts(session, result, state=state, finished_at=utcnow(),
-                     errors=1 if state == 'failed' else 0)
+        _save_counts(session, result, state=state, finished_at=utcnow(), errors=result.errors + (state == 'failed'))
 
 
 def recent_runs(session: Session, *, limit: int = 20) -> list[StatementRun]:

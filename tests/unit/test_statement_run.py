@@ -108,3 +108,22 @@ def test_a_run_cut_short_long_ago_is_marked_interrupted(db: str) -> None:
     with read_session() as session:
         states = session.exec(select(StatementRun.state).order_by(col(StatementRun.id))).all()
     assert states == ['interrupted', 'finished']
+
+
+def test_a_failed_batch_is_counted_and_a_rerun_issues_it(db: str, monkeypatch) -> None:  # noqa: ANN001
+    from portal.services import statement_run
+    account = _owing()
+    original = statement_run._write_batch
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError('disk full')
+
+    monkeypatch.setattr(statement_run, '_write_batch', broken)
+    failed = run_statements(on=DAY)
+    assert (failed.statements_created, failed.errors) == (0, 1)
+    monkeypatch.setattr(statement_run, '_write_batch', original)
+    assert run_statements(on=DAY).statements_created == 1
+    assert len(_statements(account.id)) == 1
+    with read_session() as session:
+        errors = session.exec(select(StatementRun.errors).order_by(col(StatementRun.id))).all()
+    assert errors == [1, 0]
