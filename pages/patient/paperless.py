@@ -7,11 +7,16 @@ from components import forms, session, theme
 from components.calls import read, write
 from portal.services import paperless
 from portal.services.errors import DomainError
+from portal.services.paperless import PaperlessChoice
 
 
-async def card() -> None:
+async def load() -> list[PaperlessChoice]:
+    """Read before drawing: a page that awaits mid-way is sent to the browser half built."""
+    return await read(paperless.paperless_choices, actor=session.actor())
+
+
+def card(choices: list[PaperlessChoice]) -> None:
     """Draw the card (nothing for users without billing accounts)."""
-    choices = await read(paperless.paperless_choices, actor=session.actor())
     if not choices:
         return
     with ui.column().classes(theme.CARD + ' gap-2'):
