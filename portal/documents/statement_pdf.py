@@ -34,6 +34,34 @@ class StatementPDF(DocumentPDF):
                   align='C')
 
 
+def _wrap(pdf: StatementPDF, text: str, width: float) -> list[str]:
+    """Greedy word wrap by measured widths: fpdf2's multi_cell re-measures every prefix of a line,
+    which made it most of a statement's render time."""
+    if pdf.get_string_width(text) <= width:
+        return [text]
+    space = pdf.get_string_width(' ')
+    lines: list[str] = []
+    current, current_width = '', 0.0
+    for word in text.split(' '):
+        word_width = pdf.get_string_width(word)
+        if current and current_width + space + word_width > width:
+            lines.append(current)
+            current, current_width = word, word_width
+        else:
+            current, current_width = (f'{current} {word}', current_width + space + word_width) if current \
+                else (word, word_width)
+    lines.append(current)
+    return lines
+
+
+def _text(pdf: StatementPDF, width: float, height: float, text: str) -> int:
+    """Wrapped lines from the current x, leaving the cursor at the same x below them; returns the count."""
+    lines = _wrap(pdf, text, width)
+    for line in lines:
+        pdf.cell(width, height, line, new_x='LEFT', new_y='NEXT')
+    return len(lines)
+
+
 def render_statement(detail: StatementDetail, *, pay_url: str) -> bytes:
     """The PDF for one statement; `pay_url` is {base_url}/pay?code=<quick-pay code>."""
     pdf = StatementPDF(detail)
@@ -108,8 +136,8 @@ def _summary(pdf: StatementPDF, detail: StatementDetail) -> None:
     pdf.cell(0, 6.5, _money(totals.new_balance, detail), align='R', border='T', new_x='LMARGIN', new_y='NEXT')
     if detail.summary.amount_due != totals.new_balance:
         pdf.set_font(FONT, size=9)
-        pdf.multi_cell(0, 5, f'You are on a payment plan: pay {_money(detail.summary.amount_due, detail)} by '
-                       f'{_date(detail.summary.due_date)}; the rest follows your plan.', new_x='LMARGIN', new_y='NEXT')
+        _text(pdf, pdf.epw, 5, f'You are on a payment plan: pay {_money(detail.summary.amount_due, detail)} by '
+              f'{_date(detail.summary.due_date)}; the rest follows your plan.')
     pdf.ln(4)
 
 
@@ -150,8 +178,8 @@ def _visits(pdf: StatementPDF, detail: StatementDetail) -> None:
         _room(pdf, 7 + LINE * 2)
         pdf.set_font(FONT, 'B', 9)
         pdf.set_text_color(*TEAL)
-        pdf.multi_cell(0, 5, f'{_date(visit.date_of_service)} · {visit.patient_name} · {visit.provider_name} · '
-                       f'{visit.location_name}', new_x='LMARGIN', new_y='NEXT')
+        _text(pdf, pdf.epw, 5, f'{_date(visit.date_of_service)} · {visit.patient_name} · {visit.provider_name} · '
+              f'{visit.location_name}')
         if visit.insurance_pending:
             pdf.set_font(FONT, size=8)
             pdf.set_text_color(*MUTED)
@@ -168,13 +196,15 @@ def _charge_row(pdf: StatementPDF, detail: StatementDetail, line) -> None:  # no
     pdf.set_font(FONT, size=8.5)
     description = line.description + (f' (x{line.units})' if line.units > 1 else '') \
         + (' (billed earlier)' if line.billed_earlier else '')
-    wrapped = pdf.multi_cell(COLUMNS[1], LINE, description, dry_run=True, output='LINES')
+    wrapped = _wrap(pdf, description, COLUMNS[1] - 2)
     notes = [f'{item.code} {_money(item.amount, detail)}: {item.meaning}'
              for item in line.adjustments + line.your_share]
     _room(pdf, LINE * len(wrapped) + 4 * len(notes))
     top = pdf.get_y()
     pdf.cell(COLUMNS[0], LINE, line.code)
-    pdf.multi_cell(COLUMNS[1], LINE, '\n'.join(wrapped), new_x='RIGHT', new_y='TOP')
+    for line_text in wrapped:
+        pdf.cell(COLUMNS[1], LINE, line_text, new_x='LEFT', new_y='NEXT')
+    pdf.set_xy(pdf.l_margin + COLUMNS[0] + COLUMNS[1], top)
     adjusted = sum(item.amount for item in line.adjustments)
     for width, amount in zip(COLUMNS[2:], (line.billed, line.insurance_paid, adjusted, line.patient_owes),
                              strict=True):
@@ -183,7 +213,7 @@ def _charge_row(pdf: StatementPDF, detail: StatementDetail, line) -> None:  # no
     pdf.set_font(FONT, size=7.5)
     pdf.set_text_color(*MUTED)
     for note in notes:
-        pdf.multi_cell(sum(COLUMNS[1:]), 3.8, note, new_x='LEFT', new_y='NEXT')
+        _text(pdf, sum(COLUMNS[1:]), 3.8, note)
     pdf.set_text_color(*INK)
     pdf.set_draw_color(226, 232, 240)
     pdf.line(pdf.l_margin, pdf.get_y() + 0.8, pdf.w - pdf.r_margin, pdf.get_y() + 0.8)
@@ -227,8 +257,7 @@ def _stub(pdf: StatementPDF, detail: StatementDetail, pay_url: str) -> None:
     practice = detail.practice
     if practice:
         pdf.set_font(FONT, size=8.5)
-        pdf.multi_cell(98, 4.2, f'Make checks payable to {practice.name}. {practice.address}',
-                       new_x='LMARGIN', new_y='NEXT')
+        _text(pdf, 98, 4.2, f'Make checks payable to {practice.name}. {practice.address}')
     qr_size = 34
     qr_x = pdf.w - pdf.r_margin - qr_size
     pdf.image(qr_png(pay_url), x=qr_x, y=top + 6, w=qr_size, h=qr_size)
@@ -236,8 +265,7 @@ def _stub(pdf: StatementPDF, detail: StatementDetail, pay_url: str) -> None:
     pdf.set_font(FONT, 'B', 10)
     pdf.cell(44, 5, 'Pay online', new_x='LEFT', new_y='NEXT')
     pdf.set_font(FONT, size=8.5)
-    pdf.multi_cell(44, 4.2, 'Scan the code, or go to the address below and enter your quick-pay code.',
-                   new_x='LEFT', new_y='NEXT')
+    _text(pdf, 44, 4.2, 'Scan the code, or go to the address below and enter your quick-pay code.')
     pdf.ln(1)
     pdf.set_font(FONT, size=8)
     pdf.cell(44, 4.5, 'Quick-pay code', new_x='LEFT', new_y='NEXT')
@@ -245,5 +273,5 @@ def _stub(pdf: StatementPDF, detail: StatementDetail, pay_url: str) -> None:
     pdf.cell(44, 6, detail.quick_pay_code, new_x='LEFT', new_y='NEXT')
     pdf.set_xy(118, top + 6 + qr_size + 3)
     pdf.set_font(FONT, size=7.5)
-    pdf.multi_cell(pdf.w - pdf.r_margin - 118, 4, pay_url.split('?')[0])
+    _text(pdf, pdf.w - pdf.r_margin - 118, 4, pay_url.split('?')[0])
 
