@@ -39,7 +39,7 @@ def register() -> None:
             if not items:
                 _html(f'<section class="{theme.CARD}"><p class="text-slate-700">You have no statements yet. '
                       'We send one when there is something to pay.</p></section>')
-            with ui.column().classes('w-full gap-3'):
+            with ui.column().classes('w-full max-w-3xl gap-3'):
                 for item in items:
                     _list_item(item, several=len({i.account_number for i in items}) > 1)
 
@@ -78,7 +78,8 @@ def _list_item(item: StatementSummary, *, several: bool) -> None:
             f'<div class="flex flex-wrap items-baseline justify-between gap-2 mt-1">'
             f'<span class="text-slate-700">{due}</span>'
             f'<span class="text-xl font-bold text-slate-900">{forms.money(item.amount_due, item.currency)}</span>'
-            f'</div><span class="sr-only">Open the statement</span></a>')
+            f'</div><span class="flex items-center gap-1 text-teal-800 text-sm font-medium mt-2">View statement'
+            f'<i class="q-icon material-icons text-base" aria-hidden="true">chevron_right</i></span></a>')
     ui.html(html, sanitize=False).classes('w-full').mark('statement-row')
 
 
