@@ -16,6 +16,13 @@ def register(scheduler: SchedulerService) -> None:
     mfa.register()
     profile.register()
     staff_home.register()
+    from pages import documents
+    from pages.patient import messages, statements
+    from pages.staff import statement_runs
+    statements.register()
+    messages.register()
+    documents.register()
+    statement_runs.register()
     register_notifications(scheduler)
 
 

@@ -18,6 +18,8 @@ def register() -> None:
         auth = session.current_auth()
         assert auth is not None  # the middleware lets only signed-in people here
         details = await call(profile.profile_details, actor=session.actor())
+        from pages.patient import paperless
+        delivery = await paperless.load()
         with frame('Profile', auth=auth, path='/profile'):
             ui.label('Profile').classes(theme.H1).props('role=heading aria-level=1')
             with ui.column().classes(theme.CARD + ' gap-1'):
@@ -32,6 +34,7 @@ def register() -> None:
                     for account in details.accounts:
                         ui.label(f'{account.account_number} · {account.guarantor_name} · '
                                  f'{account.relationship}').classes('text-slate-800')
+                paperless.card(delivery)
             notification_preferences.card(auth)
             _change_password(auth)
 

@@ -60,6 +60,30 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_statement_run(_args: argparse.Namespace) -> int:
+    from portal.services.statement_run import run_statements
+    migrate()
+    result = run_statements(progress=_progress_bar('Statements'))
+    print(f'Statement run #{result.run_id} for {result.period}: {result.statements_created:,} statements issued, '
+          f'{result.skipped_on_hold:,} accounts on hold, {result.skipped_not_due:,} not due, '
+          f'{result.emails_queued:,} paperless emails queued.')
+    return 0
+
+
+def cmd_import_charges(args: argparse.Namespace) -> int:
+    from portal.interop.charges_csv import ImportRejected, import_charges
+    migrate()
+    try:
+        summary = import_charges(args.file)
+    except ImportRejected as rejected:
+        print(f'Nothing was imported: {len(rejected.problems)} problem(s) in {args.file}.', file=sys.stderr)
+        for problem in rejected.problems:
+            print(f'  {problem}', file=sys.stderr)
+        return 2
+    print(summary.describe())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='python -m portal', description='Settle portal administration')
     commands = parser.add_subparsers(dest='command', required=True)
@@ -75,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument('--last-name', default='')
     create.add_argument('--password', help='prompted for when left out')
     create.set_defaults(run=cmd_create_user)
+    commands.add_parser('statement-run', help="issue this month's statements to accounts that are due one") \
+        .set_defaults(run=cmd_statement_run)
+    from portal.interop.charges_csv import COLUMNS_HELP
+    charges = commands.add_parser('import-charges', help='import charges from a CSV file (all or nothing)',
+                                  description=COLUMNS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    charges.add_argument('file', help='the CSV file (UTF-8, header row)')
+    charges.set_defaults(run=cmd_import_charges)
     return parser
 
 

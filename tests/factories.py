@@ -87,3 +87,35 @@ def make_user(*, session: Session | None = None, email: str | None = None, passw
         return user
 
     return _in_session(session, build)
+
+
+def make_visit(*, account: GuarantorAccount, patient: Patient, date_of_service: date,
+               lines: list[tuple[str, str, int]], session: Session | None = None) -> list[int]:
+    """An encounter (with a provider and a location made for it) and its charges, each posted to the
+    ledger as a charge entry; returns the charge ids. Lines are (code, description, amount)."""
+    from portal.models import Charge, Encounter, Location, Provider
+    from portal.services import ledger
+
+    def build(session: Session) -> list[int]:
+        number = _next()
+        provider = Provider(npi=f'{1000000000 + number}', first_name='Alicia', last_name='Moreno')
+        location = Location(name=f'Clinic {number}')
+        session.add_all([provider, location])
+        session.flush()
+        encounter = Encounter(account_id=account.id, patient_id=patient.id, provider_id=provider.id,
+                              location_id=location.id, date_of_service=date_of_service)
+        session.add(encounter)
+        session.flush()
+        ids = []
+        for code, description, amount in lines:
+            charge = Charge(encounter_id=encounter.id, account_id=account.id, patient_id=patient.id, code=code,
+                            description=description, amount=amount, date_of_service=date_of_service)
+            session.add(charge)
+            session.flush()
+            ledger.post(session, account_id=account.id, kind='charge', amount=amount,
+                        external_ref=f'test-charge-{charge.id}', effective_date=date_of_service,
+                        patient_id=patient.id, charge_id=charge.id)
+            ids.append(charge.id)
+        return ids
+
+    return _in_session(session, build)

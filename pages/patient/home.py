@@ -99,7 +99,9 @@ def _statement_card(account: AccountHome) -> str:
                  f'<p class="text-slate-800 flex no-wrap items-center gap-2">'
                  f'{forms.long_date(statement.statement_date)} {chip}</p><p class="text-slate-800">Amount due '
                  f'{forms.money(statement.amount_due, account.currency)}</p>'
-                 f'<p class="{theme.MUTED}">Due by {forms.long_date(statement.due_date)}</p>')
+                 f'<p class="{theme.MUTED}">Due by {forms.long_date(statement.due_date)}</p>'
+                 f'<a href="/statements/{statement.id}" data-testid="latest-statement" class="text-teal-800 underline '
+                 f'underline-offset-2 py-2">View this statement</a>')
 
 
 def _appointment_card(account: AccountHome) -> str:

@@ -28,6 +28,7 @@ JOBS: dict[str, tuple[str, str, dict[str, object]]] = {
     'deliver_notifications': ('portal.jobs.notifications:run', 'interval', {'minutes': 1}),
     'reminders': ('portal.jobs.reminders:run', 'cron', {'hour': 8, 'minute': 30, 'misfire_grace_time': 12 * 3600,
                                                         'coalesce': True}),
+    'statement_run': ('portal.jobs.statements:run', 'cron', {'hour': 6, 'minute': 0}),
 }
 DAILY_GRACE_SECONDS = 6 * 3600
 RUNNER = 'portal.jobs.runs:execute'

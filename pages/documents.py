@@ -1,0 +1,39 @@
+"""Documents served only to users with access: /documents/statements/{id}.pdf. Anyone else gets
+404, and the attempt is audited (by the service's access check)."""
+from __future__ import annotations
+
+from nicegui import app, background_tasks, run
+from starlette.responses import Response
+
+from components import session
+from pages.patient.statements import not_found_response
+from portal.config import get_settings
+from portal.db import write_session
+from portal.documents.pdf import prepare_fonts
+from portal.documents.statement_pdf import render_statement
+from portal.services import statements
+
+
+def _statement_pdf(actor, statement_id: int) -> bytes | None:  # noqa: ANN001
+    with write_session() as db:  # the access check's audit events are kept, refusals too
+        detail = statements.find_statement_detail(db, actor=actor, statement_id=statement_id,
+                                                  purpose='download_statement')
+    if detail is None:
+        return None
+    return render_statement(detail, pay_url=f'{get_settings().public_base_url}/pay?code={detail.quick_pay_code}')
+
+
+def register() -> None:
+    @app.get('/documents/statements/{statement_id}.pdf')
+    async def statement_pdf(statement_id: str) -> Response:
+        if session.current_auth() is None or not statement_id.isdigit():
+            return not_found_response()
+        pdf = await run.io_bound(_statement_pdf, session.actor(), int(statement_id))
+        if pdf is None:
+            return not_found_response()
+        return Response(pdf, media_type='application/pdf', headers={
+            'Content-Disposition': f'inline; filename="statement-{statement_id}.pdf"',
+            'Cache-Control': 'private, no-store'})
+
+    # parse the fonts before the first statement asks for them
+    app.on_startup(lambda: background_tasks.create(run.io_bound(prepare_fonts), name='prepare-fonts'))

@@ -1,0 +1,227 @@
+"""Statements: the list (newest first, paid / due / overdue) and one statement itemized by visit.
+
+Phone first: stacked cards and label/amount rows instead of wide tables, so nothing scrolls
+sideways at 390 px; the amount due and the Pay button come first. Static text is drawn as a few
+escaped HTML blocks; only the buttons are elements of their own.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from nicegui import ui
+from starlette.responses import HTMLResponse
+
+from components import forms, session, theme
+from components.calls import write
+from components.frame import frame
+from pages.patient.home import STATUS_STYLE
+from portal.services import charge_questions, statements
+from portal.services.errors import DomainError
+from portal.services.statements import ChargeLine, StatementDetail, StatementSummary, Visit
+
+STATUS_TEXT = {'paid': 'Paid', 'due': 'Due', 'overdue': 'Overdue'}
+LINK = 'text-teal-800 underline underline-offset-2'
+
+
+def not_found_response() -> HTMLResponse:
+    from pages.middleware import NOT_FOUND
+    return HTMLResponse(NOT_FOUND.body, status_code=404)
+
+
+def register() -> None:
+    @ui.page('/statements', response_timeout=60)
+    async def statement_list() -> None:
+        auth = session.current_auth()
+        assert auth is not None
+        items = await write(statements.list_statements, actor=session.actor())
+        with frame('Statements', auth=auth, path='/statements'):
+            _html(f'<h1 class="{theme.H1}">Statements</h1>')
+            if not items:
+                _html(f'<section class="{theme.CARD}"><p class="text-slate-700">You have no statements yet. '
+                      'We send one when there is something to pay.</p></section>')
+            with ui.column().classes('w-full max-w-3xl gap-3'):
+                for item in items:
+                    _list_item(item, several=len({i.account_number for i in items}) > 1)
+
+    @ui.page('/statements/{statement_id}', response_timeout=60)
+    async def statement_page(statement_id: str):  # noqa: ANN202  (a page, or a 404 response)
+        auth = session.current_auth()
+        assert auth is not None
+        if not statement_id.isdigit():
+            return not_found_response()
+        detail = await write(statements.find_statement_detail, actor=session.actor(), statement_id=int(statement_id))
+        if detail is None:
+            return not_found_response()
+        with frame('Statement', auth=auth, path='/statements'), \
+                ui.column().classes('w-full max-w-3xl gap-4'):  # label and amount stay within reach on laptops
+            _detail(detail)
+        return None
+
+
+def _html(html: str) -> ui.html:
+    return ui.html(html, sanitize=False).classes('w-full')
+
+
+def _chip(status: str) -> str:
+    return (f'<span class="text-xs font-semibold rounded-full px-2 py-0.5 {STATUS_STYLE[status]}">'
+            f'{STATUS_TEXT[status]}</span>')
+
+
+def _list_item(item: StatementSummary, *, several: bool) -> None:
+    account = f' · account {escape(item.account_number)}' if several else ''
+    due = 'Paid' if item.status == 'paid' else f'Due {forms.long_date(item.due_date)}'
+    html = (f'<a href="/statements/{item.id}" class="no-underline text-inherit block {theme.CARD} '
+            f'hover:border-teal-700 focus-visible:outline focus-visible:outline-2 focus-visible:outline-teal-800">'
+            f'<div class="flex flex-wrap items-center justify-between gap-2">'
+            f'<span class="text-base font-semibold text-slate-900">{forms.long_date(item.statement_date)}'
+            f'{account}</span>{_chip(item.status)}</div>'
+            f'<div class="flex flex-wrap items-baseline justify-between gap-2 mt-1">'
+            f'<span class="text-slate-700">{due}</span>'
+            f'<span class="text-xl font-bold text-slate-900">{forms.money(item.amount_due, item.currency)}</span>'
+            f'</div><span class="flex items-center gap-1 text-teal-800 text-sm font-medium mt-2">View statement'
+            f'<i class="q-icon material-icons text-base" aria-hidden="true">chevron_right</i></span></a>')
+    ui.html(html, sanitize=False).classes('w-full').mark('statement-row')
+
+
+def _row(label: str, amount: str, *, strong: bool = False, note: str = '') -> str:
+    weight = 'font-semibold text-slate-900' if strong else 'text-slate-800'
+    extra = f'<span class="block {theme.MUTED}">{escape(note)}</span>' if note else ''
+    return (f'<div class="flex flex-nowrap justify-between gap-3 py-1 {weight}"><span class="min-w-0">'
+            f'{escape(label)}{extra}</span><span class="whitespace-nowrap shrink-0">{amount}</span></div>')
+
+
+def _detail(detail: StatementDetail) -> None:
+    summary, money = detail.summary, lambda amount: forms.money(amount, detail.summary.currency)
+    _html(f'<h1 class="{theme.H1}">Statement of {forms.long_date(summary.statement_date)}</h1>'
+          f'<p class="{theme.MUTED}">Account {escape(summary.account_number)} · {escape(detail.guarantor_name)}</p>')
+    with ui.element('section').classes(theme.CARD + ' flex flex-col gap-2').props('aria-label="Amount due"'):
+        status = 'Paid — thank you' if summary.status == 'paid' else f'Due by {forms.long_date(summary.due_date)}'
+        _html(f'<div class="flex items-center gap-2"><h2 class="text-base font-medium text-slate-700">Amount due</h2>'
+              f'{_chip(summary.status)}</div><p data-testid="amount-due" class="text-4xl font-bold text-slate-900 '
+              f'tracking-tight">{money(summary.amount_due)}</p><p class="text-slate-700">{status}</p>')
+        if summary.amount_due != detail.totals.new_balance:
+            _html(f'<p class="{theme.MUTED}">You are on a payment plan: this is your next payment. '
+                  f'Your whole balance is {money(detail.totals.new_balance)}.</p>')
+        with ui.element('div').classes('w-full flex flex-col sm:flex-row gap-2'):
+            if summary.status != 'paid':
+                ui.button('Pay now', icon='payments') \
+                    .props(f'unelevated no-caps size=lg href="/pay?statement={summary.id}"') \
+                    .classes('w-full sm:w-auto text-base').mark('pay')
+            ui.button('Download PDF', icon='picture_as_pdf') \
+                .props(f'outline no-caps size=lg href="/documents/statements/{summary.id}.pdf" target=_blank') \
+                .classes('w-full sm:w-auto text-base').mark('pdf')
+    _summary(detail, money)
+    for visit in detail.visits:
+        _visit(detail, visit, money)
+    _credits(detail, money)
+    _next_steps(detail)
+
+
+def _summary(detail: StatementDetail, money) -> None:  # noqa: ANN001
+    totals = detail.totals
+    since = (f' since {forms.long_date(detail.previous_statement_date)}' if detail.previous_statement_date else '')
+    rows = [_row('Previous balance', money(totals.previous_balance)),
+            _row('New charges', money(totals.new_charges))]
+    if totals.refunds:
+        rows.append(_row('Refunds to you', money(totals.refunds)))
+    rows += [_row('Paid by insurance', money(-totals.insurance_payments)),
+             _row('Adjustments', money(-totals.adjustments), note='Discounts and write-offs: you do not owe these.'),
+             _row(f'Your payments{since}', money(-totals.patient_payments)),
+             '<hr class="my-1 border-slate-200">', _row('New balance', money(totals.new_balance), strong=True)]
+    _html(f'<section class="{theme.CARD}" aria-label="Summary"><h2 class="{theme.H2} mb-1">Summary</h2>'
+          + ''.join(rows) + '</section>')
+
+
+def _visit(detail: StatementDetail, visit: Visit, money) -> None:  # noqa: ANN001
+    with ui.element('section').classes(theme.CARD + ' flex flex-col gap-3') \
+            .props(f'aria-label="Visit on {forms.long_date(visit.date_of_service)}"'):
+        every_line_earlier = all(line.billed_earlier for line in visit.lines)
+        earlier = (f'<p class="text-sm text-slate-700 bg-slate-50 rounded px-2 py-1 mt-1">{EARLIER}</p>'
+                   if every_line_earlier else '')
+        if visit.insurance_pending:
+            earlier += (f'<p class="text-sm text-sky-900 bg-sky-50 rounded px-2 py-1 mt-1" '
+                        f'data-testid="insurance-pending">{PENDING}</p>')
+        _html(f'<h2 class="{theme.H2}">Visit on {forms.long_date(visit.date_of_service)}</h2>'
+              f'<p class="text-slate-800">{escape(visit.patient_name)}</p>'
+              f'<p class="{theme.MUTED}">{escape(visit.provider_name)} · {escape(visit.location_name)}</p>{earlier}')
+        for line in visit.lines:
+            _charge(detail, line, money, note_earlier=not every_line_earlier)
+
+
+PENDING = 'Your insurance is still processing this visit. What you owe may go down once it pays.'
+EARLIER = 'Billed on an earlier statement; shown again for what insurance has done since.'
+
+
+def _charge(detail: StatementDetail, line: ChargeLine, money, *, note_earlier: bool) -> None:  # noqa: ANN001
+    notes = ''.join(f'<li class="py-0.5"><span class="font-medium">{escape(item.code)} · {money(item.amount)}</span>'
+                    f' — {escape(item.meaning)}</li>' for item in line.adjustments)
+    shares = ''.join(f'<li class="py-0.5"><span class="font-medium">{money(item.amount)}</span> — '
+                     f'{escape(item.meaning)}</li>' for item in line.your_share)
+    earlier = f'<p class="{theme.MUTED}">{EARLIER}</p>' if line.billed_earlier and note_earlier else ''
+    units = f' (×{line.units})' if line.units > 1 else ''
+    why = (f'<p class="text-sm text-slate-700 mt-1">Why you owe this:</p>'
+           f'<ul class="text-sm text-slate-700 pl-3 border-l-2 border-slate-200">{shares}</ul>' if shares else '')
+    with ui.element('div').classes('w-full border-t border-slate-200 pt-3 flex flex-col gap-1') \
+            .mark(f'charge-{line.charge_id}'):
+        _html(f'<p class="font-medium text-slate-900">{escape(line.description)}{units}</p>'
+              f'<p class="{theme.MUTED}">Code {escape(line.code)}</p>{earlier}'
+              + _row('Amount billed', money(line.billed)) + _row('Insurance paid', money(line.insurance_paid))
+              + (f'<ul class="text-sm text-slate-700 pl-3 border-l-2 border-slate-200">{notes}</ul>' if notes else '')
+              + _row('You owe', money(line.patient_owes), strong=True) + why)
+        if line.question_thread_id:
+            ui.link('Question open — see the conversation', f'/messages/{line.question_thread_id}') \
+                .classes(LINK + ' py-2').mark(f'question-open-{line.charge_id}')
+        else:
+            ui.button('Ask about this charge', icon='help_outline', on_click=lambda: _ask(detail, line)) \
+                .props('flat no-caps dense').classes('self-start text-teal-800 py-1').mark(f'ask-{line.charge_id}')
+
+
+def _ask(detail: StatementDetail, line: ChargeLine) -> None:
+    with ui.dialog() as dialog, ui.card().classes('w-full max-w-md gap-3'):
+        ui.label('Ask about this charge').classes(theme.H2)
+        ui.label(f'{line.description} · Code {line.code}').classes('text-slate-700')
+        kind = ui.radio({'charge_question': 'I have a question', 'dispute': 'I think this charge is wrong'},
+                        value='charge_question').mark('question-kind')
+        required = {'Write your question first.': lambda value: bool((value or '').strip())}
+        body = ui.textarea('Your question', validation=required) \
+            .props(f'outlined maxlength={charge_questions.MAX_BODY} lazy-rules=ondemand').classes('w-full') \
+            .mark('question-body')
+        error = forms.error_message()
+
+        async def send() -> None:
+            forms.set_error(error, '')
+            if not body.validate():
+                return
+            try:
+                thread_id = await write(charge_questions.ask_about_charge, actor=session.actor(),
+                                        statement_id=detail.summary.id, charge_id=line.charge_id,
+                                        body=body.value, kind=kind.value)
+            except DomainError as failure:
+                forms.set_error(error, failure.message)
+                return
+            dialog.close()
+            ui.navigate.to(f'/messages/{thread_id}')
+
+        with ui.row().classes('w-full justify-end gap-2'):
+            ui.button('Cancel', on_click=dialog.close).props('flat no-caps')
+            ui.button('Send', on_click=send).props('unelevated no-caps').mark('question-submit')
+    dialog.open()
+
+
+def _credits(detail: StatementDetail, money) -> None:  # noqa: ANN001
+    if not detail.credits:
+        return
+    rows = ''.join(_row(f'{credit.description}', money(credit.amount), note=forms.long_date(credit.on))
+                   for credit in detail.credits)
+    _html(f'<section class="{theme.CARD}" aria-label="Payments and credits"><h2 class="{theme.H2} mb-1">'
+          f'Payments and credits</h2>{rows}</section>')
+
+
+def _next_steps(detail: StatementDetail) -> None:
+    phone = escape(detail.practice.phone) if detail.practice else ''
+    pay = (f'<li><a class="{LINK}" href="/pay?statement={detail.summary.id}">Pay this statement</a></li>'
+           if detail.summary.status != 'paid' else '')
+    _html(f'<section class="{theme.CARD}" aria-label="Next steps"><h2 class="{theme.H2} mb-1">Next steps</h2>'
+          f'<ul class="flex flex-col gap-2 text-base">{pay}'
+          f'<li><a class="{LINK}" href="/plans">Set up a payment plan</a> if paying all at once is hard.</li>'
+          f'<li>Not sure about a charge? Use “Ask about this charge” under it, or call {phone}.</li></ul></section>')

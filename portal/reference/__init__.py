@@ -1,0 +1,1 @@
+"""Reference data shipped with the portal: billing codes and their plain-language meanings (CSV)."""

@@ -1,0 +1,322 @@
+"""Statement runs: issue a statement to every account that owes something and is due one.
+
+A run reads each account's ledger since its last statement in one grouped query, decides in
+Python, and writes in batches (statements, the previous statement marked superseded, the
+paperless email), each batch one transaction. The unique (account, period) key and the
+"last statement this period" check make a rerun, or a rerun after a crash, issue nothing twice.
+Runs create records only; PDFs render on demand.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from portal.clock import practice_today, utcnow
+from portal.config import get_settings
+from portal.db import is_sqlite, read_session, write_session
+from portal.models import (
+    AccountFlag,
+    GuarantorAccount,
+    LedgerEntry,
+    LedgerKind,
+    Notification,
+    PaymentPlan,
+    PlanInstallment,
+    PracticeSettings,
+    Statement,
+    StatementRun,
+)
+from portal.models.accounts import FlagKind
+from portal.notify import templates
+
+log = logging.getLogger(__name__)
+QUICK_PAY_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ'  # no 0/O, 1/I/L look-alikes: 31^12, about 60 bits
+QUICK_PAY_LENGTH = 12
+BATCH = 2000
+STALE_AFTER = timedelta(hours=6)
+DEFAULT_CADENCE_DAYS, DEFAULT_DUE_DAYS = 28, 21
+
+# The statement line each ledger kind falls into; a correction falls into the line of the kind it corrects.
+LINE_OF_KIND = {
+    LedgerKind.charge: 'new_charges', LedgerKind.refund: 'refunds',
+    LedgerKind.insurance_payment: 'insurance_payments', LedgerKind.contractual_adjustment: 'adjustments',
+    LedgerKind.write_off: 'adjustments', LedgerKind.patient_payment: 'patient_payments',
+}
+REDUCING_LINES = frozenset({'insurance_payments', 'adjustments', 'patient_payments'})  # shown as positive amounts
+
+
+def line_of(kind: str, corrects_kind: str | None = None) -> str:
+    if kind == LedgerKind.correction:
+        return LINE_OF_KIND.get(corrects_kind or '', 'adjustments')  # type: ignore[call-overload]
+    return LINE_OF_KIND[kind]  # type: ignore[index]
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A statement's arithmetic: previous balance + new charges + refunds - insurance payments
+    - adjustments and write-offs - patient payments = new balance (DESIGN's statement identity)."""
+    previous_balance: int
+    new_charges: int = 0
+    refunds: int = 0
+    insurance_payments: int = 0
+    adjustments: int = 0
+    patient_payments: int = 0
+
+    @property
+    def new_balance(self) -> int:
+        return (self.previous_balance + self.new_charges + self.refunds - self.insurance_payments
+                - self.adjustments - self.patient_payments)
+
+    @classmethod
+    def from_lines(cls, previous_balance: int, signed_by_line: dict[str, int]) -> Totals:
+        """From signed ledger sums per statement line (reducing lines flip to positive amounts)."""
+        shown = {line: -amount if line in REDUCING_LINES else amount for line, amount in signed_by_line.items()}
+        return cls(previous_balance=previous_balance, **shown)
+
+
+def totals_of(previous_balance: int, entries: list[tuple[str, int, str | None]]) -> Totals:
+    """Totals for ledger entries given as (kind, signed amount, corrects_kind)."""
+    by_line: dict[str, int] = {}
+    for kind, amount, corrects_kind in entries:
+        line = line_of(kind, corrects_kind)
+        by_line[line] = by_line.get(line, 0) + amount
+    return Totals.from_lines(previous_balance, by_line)
+
+
+def quick_pay_code() -> str:
+    return ''.join(secrets.choice(QUICK_PAY_ALPHABET) for _ in range(QUICK_PAY_LENGTH))
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    period: str
+    accounts_considered: int = 0
+    statements_created: int = 0
+    skipped_on_hold: int = 0
+    skipped_not_due: int = 0
+    emails_queued: int = 0
+    errors: int = 0  # accounts in batches that failed (a rerun issues them)
+
+
+@dataclass
+class _Candidate:
+    account_id: int
+    previous_balance: int
+    first_entry_id: int
+    last_statement_date: date | None
+    last_period: str | None
+    paperless: bool
+    email: str | None
+    first_name: str
+    by_line: dict[str, int] = field(default_factory=dict)
+
+
+def _cadence(session: Session) -> tuple[int, int]:
+    row = session.connection().execute(
+        select(PracticeSettings.statement_cadence_days, PracticeSettings.statement_due_days)
+        .order_by(PracticeSettings.id).limit(1)).first()
+    return (row[0], row[1]) if row else (DEFAULT_CADENCE_DAYS, DEFAULT_DUE_DAYS)
+
+
+def _candidates(session: Session, max_entry_id: int) -> Iterator[_Candidate]:
+    """Every account with its last statement and its ledger sums per line since then, in one query."""
+    latest = (select(func.max(Statement.id)).where(Statement.account_id == GuarantorAccount.id)
+              .correlate(GuarantorAccount).scalar_subquery())  # an index lookup per account
+    kind = case((LedgerEntry.kind == LedgerKind.correction, func.coalesce(LedgerEntry.corrects_kind, '')),
+                else_=LedgerEntry.kind).label('kind')
+    correction = (LedgerEntry.kind == LedgerKind.correction).label('is_correction')
+    query = (select(GuarantorAccount.id, GuarantorAccount.paperless, GuarantorAccount.email,
+                    GuarantorAccount.guarantor_first_name, Statement.last_entry_id, Statement.new_balance,
+                    Statement.statement_date, Statement.period, kind, correction,
+                    func.sum(LedgerEntry.amount).label('amount'))
+             .select_from(GuarantorAccount)
+             .outerjoin(Statement, Statement.id == latest)
+             .outerjoin(LedgerEntry, and_(LedgerEntry.account_id == GuarantorAccount.id,
+                                          LedgerEntry.id > func.coalesce(Statement.last_entry_id, 0),
+                                          LedgerEntry.id <= max_entry_id))
+             .where(GuarantorAccount.status == 'active')
+             .group_by(GuarantorAccount.id, GuarantorAccount.paperless, GuarantorAccount.email,
+                       GuarantorAccount.guarantor_first_name, Statement.last_entry_id, Statement.new_balance,
+                       Statement.statement_date, Statement.period, kind, correction)
+             .order_by(GuarantorAccount.id))
+    current: _Candidate | None = None
+    for row in session.connection().execute(query):
+        if current is None or current.account_id != row.id:
+            if current is not None:
+                yield current
+            current = _Candidate(account_id=row.id, previous_balance=row.new_balance or 0,
+                                 first_entry_id=row.last_entry_id or 0, last_statement_date=row.statement_date,
+                                 last_period=row.period, paperless=bool(row.paperless), email=row.email,
+                                 first_name=row.guarantor_first_name)
+        if row.amount is not None:
+            line = line_of(LedgerKind.correction, row.kind) if row.is_correction else line_of(row.kind)
+            current.by_line[line] = current.by_line.get(line, 0) + int(row.amount)
+    if current is not None:
+        yield current
+
+
+def _held_accounts(session: Session) -> set[int]:
+    return set(session.connection().execute(
+        select(AccountFlag.account_id).where(AccountFlag.kind == FlagKind.statement_hold,
+                                             col(AccountFlag.cleared_at).is_(None))).scalars())
+
+
+def _next_installments(session: Session) -> dict[int, int]:
+    """account id -> the amount of the next unpaid installment of its current plan."""
+    rows = session.connection().execute(
+        select(PaymentPlan.account_id, PlanInstallment.amount)
+        .join(PlanInstallment, PlanInstallment.plan_id == PaymentPlan.id)
+        .where(col(PaymentPlan.status).in_(['active', 'delinquent']), PlanInstallment.status != 'paid')
+        .order_by(PaymentPlan.account_id, PlanInstallment.seq))
+    found: dict[int, int] = {}
+    for account_id, amount in rows:
+        found.setdefault(account_id, amount)
+    return found
+
+
+def _insert(session: Session, table, rows: list[dict], conflict: list[str]) -> None:  # noqa: ANN001
+    dialect = sqlite if is_sqlite(session.get_bind()) else postgresql
+    session.connection().execute(dialect.insert(table).on_conflict_do_nothing(index_elements=conflict), rows)
+
+
+def start_run(*, started_by_user_id: int | None = None, on: date | None = None) -> int:
+    """Record a new run (state running) and return its id; `run_statements` does the work."""
+    on = on or practice_today()
+    with write_session() as session:
+        # a run still "running" after hours was cut short (the process died); say so in the list
+        session.connection().execute(update(StatementRun).where(
+            StatementRun.state == 'running', StatementRun.started_at < utcnow() - STALE_AFTER).values(
+            state='interrupted'))
+        run = StatementRun(period=f'{on:%Y-%m}', started_by_user_id=started_by_user_id)
+        session.add(run)
+        session.flush()
+        return int(run.id)
+
+
+def run_statements(*, run_id: int | None = None, started_by_user_id: int | None = None, on: date | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> RunResult:
+    """Issue this period's statements; safe to rerun (also after a crash) and to run twice at once."""
+    on = on or practice_today()
+    period = f'{on:%Y-%m}'
+    if run_id is None:
+        run_id = start_run(started_by_user_id=started_by_user_id, on=on)
+    result = RunResult(run_id=run_id, period=period)
+    try:
+        _issue(result, on=on, progress=progress)
+    except Exception:
+        _finish(result, state='failed')
+        raise
+    _finish(result, state='finished')
+    return result
+
+
+def _issue(result: RunResult, *, on: date, progress: Callable[[int, int], None] | None) -> None:
+    settings = get_settings()
+    with read_session() as session:
+        cadence_days, due_days = _cadence(session)
+        max_entry_id = session.connection().execute(select(func.coalesce(func.max(LedgerEntry.id), 0))).scalar_one()
+        held = _held_accounts(session)
+        installments = _next_installments(session)
+        candidates = list(_candidates(session, max_entry_id))
+    result.accounts_considered = len(candidates)
+    latest_allowed = on - timedelta(days=cadence_days)
+    due: list[tuple[_Candidate, Totals]] = []
+    for candidate in candidates:
+        totals = Totals.from_lines(candidate.previous_balance, candidate.by_line)
+        if totals.new_balance <= 0 or candidate.last_period == result.period or (
+                candidate.last_statement_date is not None and candidate.last_statement_date > latest_allowed):
+            result.skipped_not_due += 1
+        elif candidate.account_id in held:
+            result.skipped_on_hold += 1
+        else:
+            due.append((candidate, totals))
+    if progress:
+        progress(0, len(due))
+    for start in range(0, len(due), BATCH):
+        batch = due[start:start + BATCH]
+        try:
+            with write_session() as session:
+                created, emails = _write_batch(session, batch, result=result, on=on, due_days=due_days,
+                                               max_entry_id=max_entry_id, installments=installments,
+                                               base_url=settings.public_base_url)
+                _save_counts(session, result, statements_created=result.statements_created + created)
+        except Exception:  # noqa: BLE001  (one batch failing must not stop the others; a rerun retries it)
+            log.exception('statement run %s: a batch of %d accounts failed', result.run_id, len(batch))
+            result.errors += len(batch)
+        else:
+            result.statements_created += created
+            result.emails_queued += emails
+        if progress:
+            progress(start + len(batch), len(due))
+
+
+def _write_batch(session: Session, batch: list[tuple[_Candidate, Totals]], *, result: RunResult, on: date,
+                 due_days: int, max_entry_id: int, installments: dict[int, int], base_url: str) -> tuple[int, int]:
+    now = utcnow()
+    rows = []
+    for candidate, totals in batch:
+        emailed = candidate.paperless and bool(candidate.email)
+        rows.append({
+            'account_id': candidate.account_id, 'run_id': result.run_id, 'period': result.period,
+            'statement_date': on, 'due_date': on + timedelta(days=due_days), 'issued_at': now,
+            'first_entry_id': candidate.first_entry_id, 'last_entry_id': max_entry_id,
+            'previous_balance': totals.previous_balance, 'new_charges': totals.new_charges,
+            'refunds': totals.refunds, 'insurance_payments': totals.insurance_payments,
+            'adjustments': totals.adjustments, 'patient_payments': totals.patient_payments,
+            'new_balance': totals.new_balance,
+            'amount_due': min(totals.new_balance, installments.get(candidate.account_id, totals.new_balance)),
+            'currency': 'USD', 'quick_pay_code': quick_pay_code(), 'delivery': 'email' if emailed else 'paper'})
+    _insert(session, Statement.__table__, rows, ['account_id', 'period'])
+    account_ids = [candidate.account_id for candidate, _ in batch]
+    created = dict(session.connection().execute(
+        select(Statement.account_id, Statement.id)
+        .where(Statement.run_id == result.run_id, col(Statement.account_id).in_(account_ids))).all())
+    if not created:
+        return 0, 0
+    session.connection().execute(
+        update(Statement).where(col(Statement.account_id).in_(list(created)), Statement.period != result.period,
+                                col(Statement.superseded_at).is_(None)).values(superseded_at=now))
+    emails = [_email_row(candidate, created[candidate.account_id], base_url=base_url, now=now)
+              for candidate, _ in batch if candidate.account_id in created and candidate.paperless and candidate.email]
+    if emails:
+        _insert(session, Notification.__table__, emails, ['dedupe_key'])
+    return len(created), len(emails)
+
+
+STATEMENT_READY = 'statement_ready'
+_EMAIL_FIELDS = frozenset({'first_name', 'link'})
+assert _EMAIL_FIELDS <= templates.get(STATEMENT_READY).fields  # no PHI: only what the template allows
+
+
+def _email_row(candidate: _Candidate, statement_id: int, *, base_url: str, now) -> dict:  # noqa: ANN001
+    context = {'first_name': candidate.first_name, 'link': f'{base_url}/statements/{statement_id}'}
+    return {'channel': 'email', 'template': STATEMENT_READY, 'recipient': candidate.email,
+            'account_id': candidate.account_id, 'dedupe_key': f'statement-ready:{statement_id}',
+            'context_json': json.dumps(context, sort_keys=True), 'status': 'pending', 'created_at': now,
+            'send_after': now, 'attempts': 0, 'last_error': ''}
+
+
+def _save_counts(session: Session, result: RunResult, **overrides: object) -> None:
+    counts = {'accounts_considered': result.accounts_considered, 'statements_created': result.statements_created,
+              'skipped_on_hold': result.skipped_on_hold, 'skipped_not_due': result.skipped_not_due,
+              'errors': result.errors, **overrides}
+    session.connection().execute(update(StatementRun).where(StatementRun.id == result.run_id).values(**counts))
+
+
+def _finish(result: RunResult, *, state: str) -> None:
+    with write_session() as session:
+        _save_counts(session, result, state=state, finished_at=utcnow(), errors=result.errors + (state == 'failed'))
+
+
+def recent_runs(session: Session, *, limit: int = 20) -> list[StatementRun]:
+    return list(session.scalars(select(StatementRun).order_by(col(StatementRun.id).desc()).limit(limit)))
+

@@ -1,0 +1,147 @@
+"""Statement pages: the list, one statement itemized, another account's statement is a 404, asking
+about a charge opens a conversation, and the paperless switch on the profile."""
+from __future__ import annotations
+
+from nicegui.testing import User
+from sqlmodel import select
+
+from portal.db import read_session
+from portal.models import AuditEvent, GuarantorAccount, Message, MessageThread, Statement
+from tests.pages.conftest import DEMO_PATIENT, sign_in
+
+DEMO_ACCOUNT = 'A10002026'
+
+
+def _statements() -> tuple[Statement, Statement]:
+    """The demo household's latest statement, and one of another account."""
+    with read_session() as session:
+        own = session.exec(select(Statement).join(GuarantorAccount, GuarantorAccount.id == Statement.account_id)
+                           .where(GuarantorAccount.account_number == DEMO_ACCOUNT)
+                           .order_by(Statement.id.desc())).first()
+        other = session.exec(select(Statement).where(Statement.account_id != own.account_id)).first()
+        return own, other
+
+
+async def test_list_shows_statements_newest_first_with_status(user: User) -> None:
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    await user.open('/statements')
+    await user.should_see('Statements')
+    rows = user.find(marker='statement-row').elements
+    assert rows, 'the demo household has a statement'
+    first = next(iter(rows)).content
+    assert '/statements/' in first and ('Due' in first or 'Overdue' in first or 'Paid' in first)
+
+
+async def test_home_links_the_latest_statement(user: User) -> None:
+    own, _ = _statements()
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Latest statement')
+    await user.should_see(f'/statements/{own.id}')
+
+
+async def test_detail_itemizes_by_visit_with_insurance_and_meanings(user: User) -> None:
+    own, _ = _statements()
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    await user.open(f'/statements/{own.id}')
+    await user.should_see('Summary')
+    await user.should_see('Previous balance')
+    await user.should_see('Visit on')
+    await user.should_see('Insurance paid')
+    await user.should_see('you do not owe this')
+    await user.should_see('Next steps')
+    await user.should_see('still processing this visit')  # the demo household has a claim with insurance
+    pay = next(iter(user.find(marker='pay').elements))
+    assert pay.props['href'] == f'/pay?statement={own.id}'
+    pdf = next(iter(user.find(marker='pdf').elements))
+    assert pdf.props['href'] == f'/documents/statements/{own.id}.pdf'
+
+
+async def test_another_accounts_statement_is_not_found_and_audited(user: User) -> None:
+    _, other = _statements()
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    for path in (f'/statements/{other.id}', f'/documents/statements/{other.id}.pdf', '/statements/999999'):
+        response = await user.http_client.get(path, follow_redirects=False)
+        assert response.status_code == 404, path
+        assert 'Page not found' in response.text
+    with read_session() as session:
+        denied = session.exec(select(AuditEvent).where(AuditEvent.outcome == 'denied',
+                                                       AuditEvent.entity_id == str(other.account_id))).all()
+    assert {event.action for event in denied} >= {'view_statement', 'download_statement'}
+
+
+async def test_own_statement_pdf_is_served(user: User) -> None:
+    own, _ = _statements()
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    response = await user.http_client.get(f'/documents/statements/{own.id}.pdf')
+    assert response.status_code == 200
+    assert response.headers['content-type'] == 'application/pdf'
+    assert response.content.startswith(b'%PDF')
+
+
+async def test_asking_about_a_charge_opens_a_thread_and_the_line_shows_it(user: User) -> None:
+    own, _ = _statements()
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    await user.open(f'/statements/{own.id}')
+    await user.should_see('Ask about this charge')
+    button = next(iter(user.find('Ask about this charge').elements))
+    charge_id = int(next(marker for marker in button._markers if marker.startswith('ask-'))[4:])
+    user.find(marker=f'ask-{charge_id}').click()
+    await user.should_see('Your question')
+    user.find(marker='question-submit').click()
+    await user.should_see('Write your question first.')
+    user.find(marker='question-body').type('What is this lab charge for?')
+    user.find(marker='question-submit').click()
+    await user.should_see('Back to the statement')
+    await user.should_see('What is this lab charge for?')
+    with read_session() as session:
+        thread = session.exec(select(MessageThread).where(MessageThread.charge_id == charge_id)).one()
+        assert (thread.kind, thread.statement_id, thread.status) == ('charge_question', own.id, 'open')
+        assert session.exec(select(Message).where(Message.thread_id == thread.id)).one().author_role == 'patient'
+    user.find(marker='reply-body').type('Also, is it covered?')
+    user.find(marker='reply-submit').click()
+    await user.should_see('Also, is it covered?')
+    await user.open(f'/statements/{own.id}')
+    await user.should_see(marker=f'question-open-{charge_id}')
+
+
+async def test_paperless_switch_is_saved(user: User) -> None:
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    await user.open('/profile')
+    await user.should_see('Paperless statements')
+    with read_session() as session:
+        before = session.exec(select(GuarantorAccount).where(GuarantorAccount.account_number == DEMO_ACCOUNT)).one()
+    switch = user.find(marker=f'paperless-{DEMO_ACCOUNT}')
+    switch.click()
+    await user.should_see('Saved')
+    with read_session() as session:
+        after = session.exec(select(GuarantorAccount).where(GuarantorAccount.account_number == DEMO_ACCOUNT)).one()
+    assert after.paperless is (not before.paperless)
+
+
+async def test_staff_start_a_statement_run_and_see_it_listed(user: User) -> None:
+    from tests.pages.conftest import DEMO_STAFF
+    await sign_in(user, DEMO_STAFF)
+    await user.should_see('Collections dashboard')
+    await user.open('/staff/statement-runs')
+    await user.should_see('Start a statement run')
+    user.find(marker='start-run').click()
+    await user.should_see('Done:', retries=200)
+    table = next(iter(user.find(marker='runs').elements))
+    assert table.rows[0]['state'] == 'finished'
+
+
+async def test_someone_elses_thread_is_not_found(user: User) -> None:
+    with read_session() as session:
+        own = session.exec(select(GuarantorAccount.id).where(GuarantorAccount.account_number == DEMO_ACCOUNT)).one()
+        other = session.exec(select(MessageThread.id).where(MessageThread.account_id != own)).first()
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    for path in (f'/messages/{other}', '/messages/99999999', '/messages/abc'):
+        response = await user.http_client.get(path, follow_redirects=False)
+        assert response.status_code == 404, path
