@@ -331,3 +331,11 @@ HANDLERS = {
     'refund_failed': on_refund_failed,
     'dispute_opened': on_dispute_opened,
 }
+
+
+def handle_webhook(payload: bytes, signature_header: str | None) -> list[str]:
+    """Verify (raises WebhookRejected: answer 400, nothing changed), then store and apply each event once."""
+    from portal.payments.registry import gateway
+    chosen = gateway()
+    events = chosen.parse_webhook(payload, signature_header)
+    return process_events(events, gateway_name=chosen.name)
