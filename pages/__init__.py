@@ -16,3 +16,7 @@ def register(scheduler: SchedulerService) -> None:
     mfa.register()
     profile.register()
     staff_home.register()
+    from pages import payments
+    from pages.staff import accounts as staff_accounts
+    payments.register()
+    staff_accounts.register()
