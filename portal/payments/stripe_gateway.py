@@ -39,7 +39,7 @@ class StripeGateway:
     name = 'stripe'
 
     def __init__(self, *, secret_key: str, webhook_secret: str = '', api_base: str = '',
-                 http_client: Any = None, send_refund_reason: bool = True) -> None:  # noqa: ANN401
+                 http_client: Any = None) -> None:  # noqa: ANN401
         options: dict[str, Any] = {'stripe_version': API_VERSION, 'max_network_retries': 2}
         if api_base:
             options['base_addresses'] = {'api': api_base.rstrip('/')}
@@ -47,7 +47,9 @@ class StripeGateway:
             options['http_client'] = http_client
         self.client = stripe.StripeClient(secret_key, **options)
         self.webhook_secret = webhook_secret
-        self.send_refund_reason = send_refund_reason  # localstripe answers 400 to a refund's reason
+        # a local Stripe-compatible server (localstripe) answers 400 to optional parameters it does not
+        # know: a PaymentIntent's description and a refund's reason are left out there
+        self.local = bool(api_base)
 
     # -- calls -----------------------------------------------------------------------------------
     def ensure_customer(self, *, idempotency_key: str, account_number: str) -> str:
@@ -88,7 +90,9 @@ class StripeGateway:
     def charge_off_session(self, charge: OffSessionCharge) -> IntentState:
         params = {'amount': charge.amount, 'currency': charge.currency.lower(), 'customer': charge.customer_id,
                   'payment_method': charge.method_id, 'off_session': True, 'confirm': True,
-                  'description': charge.description, 'metadata': dict(charge.metadata)}
+                  'metadata': dict(charge.metadata)}
+        if not self.local:
+            params['description'] = charge.description
         try:
             intent = self.client.v1.payment_intents.create(params, {'idempotency_key': charge.idempotency_key})
         except stripe.CardError as error:
@@ -108,7 +112,7 @@ class StripeGateway:
 
     def refund(self, *, idempotency_key: str, intent_id: str, amount: int, reason: str) -> RefundResult:
         params: dict[str, Any] = {'payment_intent': intent_id, 'amount': amount}
-        if self.send_refund_reason:
+        if not self.local:
             # Stripe takes one of three reasons; the staff's own words stay in our database
             params['reason'] = reason if reason in STRIPE_REFUND_REASONS else 'requested_by_customer'
         refund = self._call(self.client.v1.refunds.create, params, idempotency_key)

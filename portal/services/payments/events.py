@@ -83,7 +83,9 @@ def _attempt(session: Session, event: GatewayEvent) -> PaymentAttempt | None:
     attempt_id = event.metadata.get('attempt_id', '')
     if attempt_id.isdigit():
         found = session.get(PaymentAttempt, int(attempt_id))
-        if found is not None:
+        # metadata is a hint: it must agree with what we stored (another database's attempt 7 is not ours)
+        if found is not None and (not event.intent_id or found.gateway_intent_id in (None, event.intent_id)) \
+                and event.metadata.get('account_id', str(found.account_id)) == str(found.account_id):
             return found
     if event.intent_id:
         found = session.exec(select(PaymentAttempt).where(PaymentAttempt.gateway_intent_id == event.intent_id)).first()
