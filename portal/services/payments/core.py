@@ -223,3 +223,19 @@ def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_
 def authentication_checkout(attempt_id: int) -> str:
     """The bank asked for authentication on an off-session charge: the patient finishes in Checkout."""
     return checkout_for_attempt(attempt_id, key_suffix='authenticate')
+
+
+def still_payable(attempt_id: int | None) -> str:
+    """'' when a hosted checkout may still take this attempt's payment; otherwise why not (another
+    window already paid it, or the balance no longer allows it)."""
+    if attempt_id is None:
+        return ''
+    with read_session() as session:
+        attempt = session.get(PaymentAttempt, attempt_id)
+        if attempt is None:
+            return ''
+        if attempt.status in ('succeeded', 'processing'):
+            return 'This payment was already made in another window. Nothing more was charged.'
+        if attempt.status in ('cancelled', 'expired') or attempt.amount > payable(session, attempt.account_id):
+            return 'This payment is no longer needed or the amount changed. Nothing was charged; start again.'
+    return ''
