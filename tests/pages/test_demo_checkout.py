@@ -2,8 +2,6 @@
 second tab reusing the open attempt, an attempt paid elsewhere, and no such page in Stripe mode."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from nicegui.testing import User
 from sqlmodel import func, select
@@ -14,13 +12,7 @@ from portal.models import GuarantorAccount, Notification, Payment, PaymentAttemp
 from portal.payments.registry import reset_gateway
 from portal.services import ledger
 from tests.pages.conftest import DEMO_PATIENT, sign_in
-
-
-@pytest.fixture(autouse=True)
-def fresh_gateway() -> Iterator[None]:
-    reset_gateway()
-    yield
-    reset_gateway()
+from tests.support.payments import fresh_gateway  # noqa: F401  (autouse)
 
 
 def _balance() -> tuple[int, int]:

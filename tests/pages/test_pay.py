@@ -1,26 +1,17 @@
 """/pay signed in and as a guest, the demo checkout, the result page and receipts."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from nicegui.testing import User
 from sqlmodel import func, select
 
 from portal.db import read_session, write_session
 from portal.models import GuarantorAccount, Patient, Payment, PaymentAttempt, Statement
-from portal.payments.registry import reset_gateway
 from portal.services import ledger
 from tests.pages.conftest import DEMO_PATIENT, sign_in
+from tests.support.payments import fresh_gateway  # noqa: F401  (autouse)
 
 DEMO_ACCOUNT = 'A10002026'
-
-
-@pytest.fixture(autouse=True)
-def fresh_gateway() -> Iterator[None]:
-    reset_gateway()
-    yield
-    reset_gateway()
 
 
 def _account() -> tuple[int, int]:
