@@ -28,6 +28,7 @@ from portal.models import (
     PaymentAttempt,
     Refund,
     SavedPaymentMethod,
+    Statement,
     User,
     WebhookEvent,
 )
@@ -178,8 +179,21 @@ def on_payment_succeeded(session: Session, event: GatewayEvent) -> str:
         _touch(attempt, event, 'succeeded')
         attempt.error_message = ''
     if created:
+        _mark_statements_paid(session, payment, attempt)
         receipt_email(session, payment)
     return 'posted' if created else 'already posted'
+
+
+def _mark_statements_paid(session: Session, payment: Payment, attempt: PaymentAttempt | None) -> None:
+    """A statement paid in full (or an account paid off) is paid: its quick-pay code stops working."""
+    paid_off = ledger.balance(session, payment.account_id) <= 0
+    chosen = None
+    if attempt is not None and attempt.target.startswith('statement:'):
+        chosen = _int(attempt.target.split(':', 1)[1])
+    for statement in session.exec(select(Statement).where(Statement.account_id == payment.account_id,
+                                                          col(Statement.paid_at).is_(None))).all():
+        if paid_off or statement.id == chosen and payment.amount >= statement.amount_due:
+            statement.paid_at = utcnow()
 
 
 def on_payment_processing(session: Session, event: GatewayEvent) -> str:
