@@ -16,7 +16,7 @@ from portal.services.errors import ValidationFailed
 from portal.services.payments import tokens
 from portal.services.payments.checkout import amount_for
 from portal.services.payments.core import checkout_for_attempt, open_attempt
-from portal.services.payments.events import receipt_email
+from portal.services.payments.receipts import receipt_email
 
 GENERIC = 'We could not find a bill with that code and date of birth. Check both and try again.'
 CODE_ALPHABET = frozenset('ABCDEFGHJKLMNPQRSTUVWXYZ23456789')
