@@ -146,3 +146,23 @@ def test_a_paid_statement_code_stops_working(demo: DemoGateway) -> None:
         assert session.get(Statement, statement_id).paid_at is not None
     with pytest.raises(ValidationFailed):
         guest.lookup(code='QRSTUVWXYZ23', date_of_birth=date(1990, 2, 3), ip='10.0.0.9')
+
+
+def test_an_unreachable_gateway_is_a_readable_error(demo: DemoGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    from portal.payments.gateway import GatewayError
+    from portal.services.errors import DomainError
+    from portal.services.payments import checkout
+    account, _ = make_account()
+    make_charges(account, [5000])
+    owner = make_user(account=account)
+
+    def down(request: object) -> None:
+        raise GatewayError('We could not reach the payment processor. Nothing was charged; please try again.',
+                           retryable=True)
+
+    monkeypatch.setattr(demo, 'start_checkout', down)
+    with pytest.raises(DomainError, match='could not reach'):
+        checkout.start_payment(actor=Actor(owner.id, 'patient'), account_id=account.id, choice='full',
+                               idempotency_key=new_key())
+    with read_session() as session:  # the attempt stays open: a retry reuses it
+        assert session.exec(select(PaymentAttempt.status)).one() == 'open'
