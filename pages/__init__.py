@@ -23,6 +23,10 @@ def register(scheduler: SchedulerService) -> None:
     messages.register()
     documents.register()
     statement_runs.register()
+    from pages import payments
+    from pages.staff import accounts as staff_accounts
+    payments.register()
+    staff_accounts.register()
     register_notifications(scheduler)
 
 

@@ -29,6 +29,7 @@ JOBS: dict[str, tuple[str, str, dict[str, object]]] = {
     'reminders': ('portal.jobs.reminders:run', 'cron', {'hour': 8, 'minute': 30, 'misfire_grace_time': 12 * 3600,
                                                         'coalesce': True}),
     'statement_run': ('portal.jobs.statements:run', 'cron', {'hour': 6, 'minute': 0}),
+    'reconcile_payments': ('portal.jobs.payments:run', 'interval', {'minutes': 10}),
 }
 DAILY_GRACE_SECONDS = 6 * 3600
 RUNNER = 'portal.jobs.runs:execute'
