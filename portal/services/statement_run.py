@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -219,11 +219,25 @@ def run_statements(*, run_id: int | None = None, started_by_user_id: int | None 
     return result
 
 
+def settled_max_entry_id() -> int:
+    """The newest ledger entry id such that every entry at or below it has committed (or never will).
+
+    On PostgreSQL ids come from a sequence before commit: a transaction holding id 100 may commit after
+    one holding 101, so a bare max(id) could put 100 on neither this statement nor the next. SHARE mode
+    waits for every transaction that is inserting entries and holds new inserts only for this instant.
+    SQLite has one writer at a time, so its max(id) is already settled.
+    """
+    with write_session() as session:
+        if not is_sqlite(session.get_bind()):
+            session.connection().execute(text('LOCK TABLE ledger_entry IN SHARE MODE'))
+        return int(session.connection().execute(select(func.coalesce(func.max(LedgerEntry.id), 0))).scalar_one())
+
+
 def _issue(result: RunResult, *, on: date, progress: Callable[[int, int], None] | None) -> None:
     settings = get_settings()
+    max_entry_id = settled_max_entry_id()
     with read_session() as session:
         cadence_days, due_days = _cadence(session)
-        max_entry_id = session.connection().execute(select(func.coalesce(func.max(LedgerEntry.id), 0))).scalar_one()
         held = _held_accounts(session)
         installments = _next_installments(session)
         candidates = list(_candidates(session, max_entry_id))

@@ -127,3 +127,31 @@ def test_a_failed_batch_is_counted_and_a_rerun_issues_it(db: str, monkeypatch) -
     with read_session() as session:
         errors = session.exec(select(StatementRun.errors).order_by(col(StatementRun.id))).all()
     assert errors == [1, 0]
+
+
+def test_an_entry_still_committing_when_a_run_starts_is_on_that_statement(db: str) -> None:
+    """PostgreSQL hands out ledger ids before commit: the run waits for an insert in flight rather than
+    leave its entry on neither this statement nor the next (the statement identity would break)."""
+    import threading
+
+    import pytest
+
+    from portal.db import get_engine, is_sqlite
+    from portal.services import ledger
+    if is_sqlite(get_engine()):
+        pytest.skip('SQLite has one writer at a time')
+    account = _owing()
+    result: dict[str, object] = {}
+    with write_session() as session:  # an insert in flight: its id is taken, its commit comes later
+        ledger.post(session, account_id=account.id, kind='charge', amount=4000, external_ref='late-charge',
+                    effective_date=DAY)
+        session.flush()
+        newer = _owing()  # commits meanwhile with a higher id
+        runner = threading.Thread(target=lambda: result.update(run=run_statements(on=DAY)))
+        runner.start()
+        runner.join(timeout=1.5)
+        assert runner.is_alive()  # waiting for the insert in flight
+    runner.join(timeout=30)
+    assert result['run'].statements_created == 2
+    assert _statements(account.id)[0].new_balance == 15500 + 4000
+    assert _statements(newer.id)[0].new_balance == 15500
