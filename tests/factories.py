@@ -87,3 +87,55 @@ def make_user(*, session: Session | None = None, email: str | None = None, passw
         return user
 
     return _in_session(session, build)
+
+
+def make_charges(account: GuarantorAccount | int, amounts: list[int], *, session: Session | None = None,
+                 start: date = date(2026, 1, 5)) -> list[int]:
+    """Charges the patient owes (one encounter each, a day apart, oldest first) posted to the ledger;
+    returns the charge ids. Builds a provider and location when none exist."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from portal.models import Charge, Encounter, Location, Provider
+    from portal.services import ledger
+    account_id = account if isinstance(account, int) else account.id
+
+    def build(session: Session) -> list[int]:
+        provider = session.exec(select(Provider)).first()
+        if provider is None:
+            provider = Provider(npi=f'{1000000000 + _next()}', first_name='Ana', last_name='Reyes')
+            session.add(provider)
+        location = session.exec(select(Location)).first()
+        if location is None:
+            location = Location(name='Riverside Main Clinic')
+            session.add(location)
+        patient = session.exec(select(Patient).where(Patient.account_id == account_id)).first()
+        session.flush()
+        ids = []
+        for index, amount in enumerate(amounts):
+            day = start + timedelta(days=index)
+            encounter = Encounter(account_id=account_id, patient_id=patient.id, provider_id=provider.id,
+                                  location_id=location.id, date_of_service=day)
+            session.add(encounter)
+            session.flush()
+            charge = Charge(encounter_id=encounter.id, account_id=account_id, patient_id=patient.id, code='99213',
+                            description='Office visit', amount=amount, date_of_service=day)
+            session.add(charge)
+            session.flush()
+            ledger.post(session, account_id=account_id, kind='charge', amount=amount,
+                        external_ref=f'test:chg:{charge.id}', effective_date=day, patient_id=patient.id,
+                        charge_id=charge.id)
+            ids.append(charge.id)
+        return ids
+
+    return _in_session(session, build)
+
+
+def make_saved_method(account: GuarantorAccount | int, *, behaviour: str = 'succeed', session: Session | None = None,
+                      user_id: int | None = None, is_default: bool = True):  # noqa: ANN201
+    """A DemoGateway saved method: 'succeed' (pm_card_visa-like), 'decline', 'authenticate' or 'bank'."""
+    from portal.services.payments import add_demo_method
+    account_id = account if isinstance(account, int) else account.id
+    return _in_session(session, lambda own: add_demo_method(own, account_id=account_id, behaviour=behaviour,
+                                                            user_id=user_id, is_default=is_default))

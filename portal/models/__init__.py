@@ -26,6 +26,7 @@ from portal.models.ledger import LedgerEntry, LedgerKind
 from portal.models.messaging import Attachment, Message, MessageThread
 from portal.models.notify import Notification, NotificationPreference
 from portal.models.payments import (
+    GatewayCustomer,
     Payment,
     PaymentAllocation,
     PaymentAttempt,
@@ -40,7 +41,7 @@ from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit,
 
 __all__ = [
     'AccountAccess', 'AccountFlag', 'Appointment', 'Attachment', 'AuditEvent', 'Charge', 'Claim',
-    'ClaimAdjustment', 'ClaimStatusEvent', 'Coverage', 'Encounter', 'Estimate', 'GuarantorAccount',
+    'ClaimAdjustment', 'ClaimStatusEvent', 'Coverage', 'Encounter', 'Estimate', 'GatewayCustomer', 'GuarantorAccount',
     'JobRun', 'LedgerEntry', 'LedgerKind', 'Location', 'Message', 'MessageThread', 'Notification',
     'NotificationPreference', 'PasswordResetToken', 'Patient', 'Payer', 'Payment', 'PaymentAllocation',
     'PaymentAttempt', 'PaymentPlan', 'PlanInstallment', 'PlanPolicy', 'PracticeSettings', 'Provider',

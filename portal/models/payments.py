@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, text
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from portal.clock import utcnow
@@ -34,6 +34,8 @@ class PaymentAttempt(SQLModel, table=True):
     gateway_intent_id: str | None = Field(default=None, max_length=255, index=True)
     status: str = Field(default='open', max_length=16)  # open, processing, succeeded, failed, cancelled, expired
     error_message: str = Field(default='', max_length=300)
+    # the gateway time (seconds) of the newest event applied: an older event arriving late changes nothing
+    last_event_at: int = Field(default=0, sa_column_kwargs={'server_default': '0'})
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -109,3 +111,15 @@ class WebhookEvent(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow)
     processed_at: datetime | None = None
     outcome: str = Field(default='', max_length=200)
+
+
+class GatewayCustomer(SQLModel, table=True):
+    """The gateway's customer for an account, created once (its idempotency key is the account's)."""
+    __tablename__ = 'gateway_customer'
+    __table_args__ = (UniqueConstraint('gateway', 'account_id'),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key='guarantor_account.id', index=True)
+    gateway: str = Field(max_length=16)
+    customer_id: str = Field(max_length=255, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)

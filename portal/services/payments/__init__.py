@@ -1,0 +1,21 @@
+"""Payments: attempts and charges (core), the one event handler (events), allocation, the pay page's
+use-cases (checkout), guest quick pay, saved methods, receipts, refunds and offline payments (staff).
+
+Import what you need from here; the submodules hold the code.
+"""
+from portal.services.payments.core import (
+    ChargeOutcome,
+    charge_saved_method,
+    checkout_for_attempt,
+    customer_for,
+    new_key,
+    open_attempt,
+    outcome_of,
+    payable,
+)
+from portal.services.payments.events import apply_event, apply_intent_state, process_events, record_and_apply
+from portal.services.payments.methods import add_demo_method
+
+__all__ = ['ChargeOutcome', 'add_demo_method', 'apply_event', 'apply_intent_state', 'charge_saved_method',
+           'checkout_for_attempt', 'customer_for', 'new_key', 'open_attempt', 'outcome_of', 'payable',
+           'process_events', 'record_and_apply']

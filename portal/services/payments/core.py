@@ -1,0 +1,225 @@
+"""Attempts and charging a saved method: the attempt and its idempotency key are stored before any
+gateway call, so a double click, a second tab, a retry or a restart charges once.
+
+One open attempt per account and target (the partial unique index): a second request for the same
+target reuses it, and the gateway sees the same key again, which returns the same result.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from portal.clock import utcnow
+from portal.config import get_settings
+from portal.db import read_session, write_session
+from portal.models import GatewayCustomer, GuarantorAccount, Payment, PaymentAttempt, SavedPaymentMethod
+from portal.money import format_money
+from portal.payments.gateway import CheckoutRequest, GatewayError, OffSessionCharge
+from portal.payments.registry import gateway
+from portal.services import ledger
+from portal.services.errors import NotFound, ValidationFailed
+from portal.services.payments import tokens
+from portal.services.payments.events import apply_intent_state
+
+Status = Literal['succeeded', 'processing', 'failed', 'requires_action']
+FINISHED = frozenset({'succeeded', 'failed', 'cancelled', 'expired'})
+
+
+@dataclass(frozen=True)
+class ChargeOutcome:
+    status: Status
+    attempt_id: int
+    payment_id: int | None
+    message: str
+    checkout_url: str | None = None
+
+
+def new_key(prefix: str = 'pay') -> str:
+    return f'{prefix}:{uuid.uuid4().hex}'
+
+
+def payable(session: Session, account_id: int) -> int:
+    """The most a patient may pay now: the balance less payments still processing."""
+    return max(0, ledger.balance(session, account_id) - ledger.processing_payments(session, account_id))
+
+
+def attempt_by_key(session: Session, idempotency_key: str) -> PaymentAttempt | None:
+    return session.exec(select(PaymentAttempt).where(PaymentAttempt.idempotency_key == idempotency_key)).first()
+
+
+def _open_for(session: Session, account_id: int, target: str) -> PaymentAttempt | None:
+    return session.exec(select(PaymentAttempt).where(PaymentAttempt.account_id == account_id,
+                                                     PaymentAttempt.target == target,
+                                                     PaymentAttempt.status == 'open')).first()
+
+
+def open_attempt(session: Session, *, account_id: int, target: str, amount: int, idempotency_key: str,
+                 user_id: int | None = None, currency: str = 'USD') -> PaymentAttempt:
+    """The attempt for this key, or the open one for this account and target, or a new one.
+
+    An open attempt for another amount (the balance changed) is cancelled and replaced; a payment
+    still made on it is recorded all the same when its event arrives.
+    """
+    found = attempt_by_key(session, idempotency_key)
+    if found is not None:
+        return found
+    current = _open_for(session, account_id, target)
+    if current is not None and current.amount == amount:
+        return current
+    if current is not None:
+        current.status, current.updated_at = 'cancelled', utcnow()
+        session.flush()
+    attempt = PaymentAttempt(account_id=account_id, user_id=user_id, target=target[:40], amount=amount,
+                             currency=currency, idempotency_key=idempotency_key, gateway=gateway().name)
+    try:
+        with session.begin_nested():
+            session.add(attempt)
+    except IntegrityError:  # a concurrent request stored it first: use that one
+        found = attempt_by_key(session, idempotency_key) or _open_for(session, account_id, target)
+        if found is None:
+            raise
+        return found
+    session.flush()
+    return attempt
+
+
+def customer_for(account_id: int) -> str:
+    """The gateway customer of an account, created once (no transaction is open during the call)."""
+    chosen = gateway()
+    with read_session() as session:
+        existing = session.exec(select(GatewayCustomer.customer_id).where(
+            GatewayCustomer.account_id == account_id, GatewayCustomer.gateway == chosen.name)).first()
+        if existing:
+            return existing
+        account = session.get(GuarantorAccount, account_id)
+        if account is None:
+            raise NotFound()
+        number = account.account_number
+    customer_id = chosen.ensure_customer(idempotency_key=f'customer:{account_id}', account_number=number)
+    with write_session() as session:
+        try:
+            with session.begin_nested():
+                session.add(GatewayCustomer(account_id=account_id, gateway=chosen.name, customer_id=customer_id))
+        except IntegrityError:
+            pass
+    return customer_id
+
+
+def outcome_of(session: Session, attempt: PaymentAttempt, *, checkout_url: str | None = None) -> ChargeOutcome:
+    payment = session.exec(select(Payment).where(Payment.attempt_id == attempt.id)
+                           .order_by(col(Payment.id).desc())).first()
+    if payment is None and attempt.gateway_intent_id:
+        payment = session.exec(select(Payment).where(Payment.gateway_intent_id == attempt.gateway_intent_id)).first()
+    amount = format_money(attempt.amount, attempt.currency)
+    if attempt.status == 'succeeded':
+        status, message = 'succeeded', f'Payment of {amount} received. Thank you!'
+    elif attempt.status == 'processing':
+        status, message = 'processing', (f'Your payment of {amount} is processing. Bank payments take a few '
+                                         'business days; your balance shows it as processing until then.')
+    elif attempt.status == 'open' and checkout_url:
+        status, message = 'requires_action', 'Your bank needs you to confirm this payment.'
+    elif attempt.status == 'open':
+        status, message = 'processing', 'We are still waiting to hear back about this payment.'
+    else:
+        status, message = 'failed', attempt.error_message or 'The payment did not go through. Nothing was charged.'
+    return ChargeOutcome(status=status, attempt_id=attempt.id, payment_id=payment.id if payment else None,  # type: ignore[arg-type]
+                         message=message, checkout_url=checkout_url)
+
+
+def charge_saved_method(*, account_id: int, method_id: int, amount: int, target: str, idempotency_key: str,
+                        description: str = '', user_id: int | None = None) -> ChargeOutcome:
+    """Charge a saved method (autopay, or a patient's "pay with my saved card") exactly once per key.
+
+    Opens its own sessions and holds no transaction during the gateway call.
+    """
+    chosen = gateway()
+    with write_session() as session:
+        attempt = attempt_by_key(session, idempotency_key)
+        if attempt is not None and attempt.status in FINISHED | {'processing'}:
+            return outcome_of(session, attempt)
+        method = session.get(SavedPaymentMethod, method_id)
+        if method is None or method.account_id != account_id or method.removed_at is not None:
+            raise ValidationFailed('That payment method is not available. Choose another one.')
+        if method.gateway != chosen.name:
+            raise ValidationFailed('That payment method can no longer be used. Please add it again.')
+        if attempt is None:
+            if not isinstance(amount, int) or amount <= 0:
+                raise ValidationFailed('The amount must be more than zero.')
+            most = payable(session, account_id)
+            if amount > most:
+                raise ValidationFailed(f'The most you can pay now is {format_money(most)}.')
+            attempt = open_attempt(session, account_id=account_id, target=target, amount=amount,
+                                   idempotency_key=idempotency_key, user_id=user_id)
+        if attempt.status != 'open':
+            return outcome_of(session, attempt)
+        charge = OffSessionCharge(idempotency_key=attempt.idempotency_key, customer_id=method.gateway_customer_id,
+                                  method_id=method.gateway_method_id, amount=attempt.amount,
+                                  currency=attempt.currency,
+                                  description=description or f'{get_settings().practice_name} payment',
+                                  metadata={'attempt_id': str(attempt.id), 'account_id': str(account_id)})
+        attempt_id = attempt.id
+    assert attempt_id is not None
+    try:
+        state = chosen.charge_off_session(charge)
+    except GatewayError as error:
+        with write_session() as session:
+            attempt = session.get(PaymentAttempt, attempt_id)
+            assert attempt is not None
+            if not error.retryable and attempt.status == 'open':
+                attempt.status, attempt.error_message, attempt.updated_at = 'failed', error.message[:300], utcnow()
+            return ChargeOutcome(status='failed', attempt_id=attempt_id, payment_id=None, message=error.message)
+    with write_session() as session:
+        attempt = session.get(PaymentAttempt, attempt_id)
+        assert attempt is not None
+        if state.intent_id and not attempt.gateway_intent_id:
+            attempt.gateway_intent_id = state.intent_id
+        if state.status != 'requires_action':
+            apply_intent_state(session, state, attempt_id=attempt_id)
+            return outcome_of(session, attempt)
+    url = authentication_checkout(attempt_id)
+    with read_session() as session:
+        attempt = session.get(PaymentAttempt, attempt_id)
+        assert attempt is not None
+        return outcome_of(session, attempt, checkout_url=url)
+
+
+def done_url(attempt_id: int) -> str:
+    return f'{get_settings().public_base_url}/pay/done?t={tokens.make("done", attempt_id)}'
+
+
+def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_method: bool = False,
+                         user_id: int | None = None) -> str:
+    """Start (or, with the same key, find again) the hosted checkout of an attempt; return its URL."""
+    with read_session() as session:
+        attempt = session.get(PaymentAttempt, attempt_id)
+        if attempt is None:
+            raise NotFound()
+        account_id, amount, currency, key = attempt.account_id, attempt.amount, attempt.currency, \
+            attempt.idempotency_key
+    customer = customer_for(account_id)
+    settings = get_settings()
+    metadata = {'attempt_id': str(attempt_id), 'account_id': str(account_id)}
+    if user_id is not None:
+        metadata['user_id'] = str(user_id)
+    request = CheckoutRequest(
+        idempotency_key=f'{key}:{key_suffix}:{"save" if save_method else "pay"}'[:120], customer_id=customer,
+        success_url=done_url(attempt_id), cancel_url=f'{settings.public_base_url}/pay?cancelled=1',
+        description=f'{settings.practice_name} payment', metadata=metadata, amount=amount, currency=currency,
+        save_method=save_method)
+    checkout = gateway().start_checkout(request)
+    with write_session() as session:
+        attempt = session.get(PaymentAttempt, attempt_id)
+        assert attempt is not None
+        attempt.gateway_session_id = checkout.session_id
+        if checkout.intent_id and not attempt.gateway_intent_id:
+            attempt.gateway_intent_id = checkout.intent_id
+    return checkout.url
+
+
+def authentication_checkout(attempt_id: int) -> str:
+    """The bank asked for authentication on an off-session charge: the patient finishes in Checkout."""
+    return checkout_for_attempt(attempt_id, key_suffix='authenticate')

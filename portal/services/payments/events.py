@@ -1,0 +1,333 @@
+"""The one handler for what gateways report: webhooks, the demo checkout and re-fetched intents.
+
+Every movement is keyed: a payment posts to the ledger once by its intent id, a refund once by its
+refund id, and each event id is stored once. Events may arrive twice or out of order: a succeeded
+payment stays succeeded, and an older event never undoes a newer one (attempt.last_event_at).
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from portal.clock import practice_today, utcnow
+from portal.config import get_settings
+from portal.db import write_session
+from portal.models import (
+    AccountFlag,
+    GatewayCustomer,
+    GuarantorAccount,
+    LedgerEntry,
+    LedgerKind,
+    Payment,
+    PaymentAttempt,
+    Refund,
+    SavedPaymentMethod,
+    User,
+    WebhookEvent,
+)
+from portal.models.accounts import FlagKind
+from portal.money import format_money
+from portal.notify import outbox
+from portal.payments.gateway import GatewayEvent, IntentState
+from portal.services import audit, ledger
+from portal.services.payments.allocation import allocate
+
+log = logging.getLogger(__name__)
+
+
+def process_events(events: list[GatewayEvent], *, gateway_name: str) -> list[str]:
+    """Store each event id once and apply it, each in its own transaction; return the outcomes."""
+    outcomes = []
+    for event in events:
+        with write_session() as session:
+            outcomes.append(record_and_apply(session, event, gateway_name=gateway_name))
+    return outcomes
+
+
+def record_and_apply(session: Session, event: GatewayEvent, *, gateway_name: str) -> str:
+    row = WebhookEvent(gateway=gateway_name, event_id=event.event_id[:255], type=event.kind)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return 'duplicate'
+    outcome = apply_event(session, event)
+    row.processed_at, row.outcome = utcnow(), outcome[:200]
+    return outcome
+
+
+def apply_event(session: Session, event: GatewayEvent) -> str:
+    handler = HANDLERS.get(event.kind)
+    return handler(session, event) if handler else 'ignored'
+
+
+def apply_intent_state(session: Session, state: IntentState, *, attempt_id: int | None = None) -> str:
+    """A re-fetched (or just returned) intent, applied like the event it amounts to; it is the newest news."""
+    kind = {'succeeded': 'payment_succeeded', 'processing': 'payment_processing', 'failed': 'payment_failed',
+            'requires_payment_method': 'payment_failed', 'canceled': 'payment_failed'}.get(state.status)
+    if kind is None:
+        return 'pending'
+    metadata = dict(state.metadata)
+    if attempt_id is not None:
+        metadata['attempt_id'] = str(attempt_id)
+    return apply_event(session, GatewayEvent(
+        event_id='', kind=kind, intent_id=state.intent_id, amount=state.amount, currency=state.currency,  # type: ignore[arg-type]
+        method=state.method, failure_message=state.failure_message, metadata=metadata, created=int(time.time())))
+
+
+def _attempt(session: Session, event: GatewayEvent) -> PaymentAttempt | None:
+    attempt_id = event.metadata.get('attempt_id', '')
+    if attempt_id.isdigit():
+        found = session.get(PaymentAttempt, int(attempt_id))
+        if found is not None:
+            return found
+    if event.intent_id:
+        found = session.exec(select(PaymentAttempt).where(PaymentAttempt.gateway_intent_id == event.intent_id)).first()
+        if found is not None:
+            return found
+    if event.session_id:
+        return session.exec(select(PaymentAttempt)
+                            .where(PaymentAttempt.gateway_session_id == event.session_id)).first()
+    return None
+
+
+def _payment(session: Session, intent_id: str | None) -> Payment | None:
+    if not intent_id:
+        return None
+    return session.exec(select(Payment).where(Payment.gateway_intent_id == intent_id)).first()
+
+
+def _touch(attempt: PaymentAttempt, event: GatewayEvent, status: str | None = None) -> None:
+    if status is not None:
+        attempt.status = status
+    if event.intent_id and not attempt.gateway_intent_id:
+        attempt.gateway_intent_id = event.intent_id
+    attempt.last_event_at = max(attempt.last_event_at or 0, event.created)
+    attempt.updated_at = utcnow()
+
+
+def _stale(attempt: PaymentAttempt | None, event: GatewayEvent) -> bool:
+    return attempt is not None and event.created < (attempt.last_event_at or 0)
+
+
+def new_receipt_number() -> str:
+    return f'R{practice_today():%y%m%d}-{secrets.token_hex(3).upper()}'
+
+
+def _new_payment(session: Session, event: GatewayEvent, attempt: PaymentAttempt | None, status: str) -> Payment | None:
+    account_id = attempt.account_id if attempt else _int(event.metadata.get('account_id'))
+    amount = event.amount if event.amount else (attempt.amount if attempt else 0)
+    if account_id is None or not amount:
+        return None
+    saved = None
+    if event.method is not None:
+        saved = session.exec(select(SavedPaymentMethod.id)
+                             .where(SavedPaymentMethod.gateway_method_id == event.method.gateway_method_id)).first()
+    payment = Payment(account_id=account_id, attempt_id=attempt.id if attempt else None,
+                      gateway_intent_id=event.intent_id, amount=int(amount), currency=event.currency,
+                      method=event.method.kind if event.method else 'card', status=status,
+                      receipt_number=new_receipt_number(), payer_user_id=attempt.user_id if attempt else None,
+                      saved_method_id=saved)
+    try:
+        with session.begin_nested():
+            session.add(payment)
+            session.flush()
+            allocate(session, payment=payment)
+            session.flush()
+    except IntegrityError:  # another delivery made it meanwhile
+        return _payment(session, event.intent_id)
+    return payment
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def on_payment_succeeded(session: Session, event: GatewayEvent) -> str:
+    attempt = _attempt(session, event)
+    payment = _payment(session, event.intent_id) or _new_payment(session, event, attempt, 'succeeded')
+    if payment is None:
+        return 'ignored: unknown payment'
+    payment.status = 'succeeded'
+    payment.settled_at = payment.settled_at or utcnow()
+    _, created = ledger.post(session, account_id=payment.account_id, kind=LedgerKind.patient_payment,
+                             amount=-payment.amount, external_ref=event.intent_id or f'payment:{payment.id}',
+                             effective_date=practice_today(), currency=payment.currency, payment_id=payment.id)
+    if attempt is not None:
+        _touch(attempt, event, 'succeeded')
+        attempt.error_message = ''
+    if created:
+        receipt_email(session, payment)
+    return 'posted' if created else 'already posted'
+
+
+def on_payment_processing(session: Session, event: GatewayEvent) -> str:
+    attempt = _attempt(session, event)
+    if attempt is not None and (attempt.status == 'succeeded' or _stale(attempt, event)):
+        return 'stale'
+    payment = _payment(session, event.intent_id)
+    if payment is not None and payment.status == 'succeeded':
+        return 'stale'
+    if payment is None:
+        payment = _new_payment(session, event, attempt, 'processing')
+    elif payment.status == 'failed':
+        payment.status = 'processing'
+    if attempt is not None:
+        _touch(attempt, event, 'processing')
+    return 'processing' if payment else 'ignored: unknown payment'
+
+
+def on_payment_failed(session: Session, event: GatewayEvent) -> str:
+    attempt = _attempt(session, event)
+    payment = _payment(session, event.intent_id)
+    if payment is not None and payment.status == 'succeeded' or attempt is not None and attempt.status == 'succeeded':
+        return 'stale'
+    if _stale(attempt, event):
+        return 'stale'
+    if payment is not None:
+        payment.status = 'failed'
+    if attempt is not None:
+        _touch(attempt, event, 'failed')
+        attempt.error_message = (event.failure_message or 'The payment did not go through.')[:300]
+    return 'failed'
+
+
+def on_checkout_completed(session: Session, event: GatewayEvent) -> str:
+    attempt = _attempt(session, event)
+    if attempt is None:
+        return 'ignored: unknown checkout'
+    if event.session_id and not attempt.gateway_session_id:
+        attempt.gateway_session_id = event.session_id
+    if event.intent_id and not attempt.gateway_intent_id:
+        attempt.gateway_intent_id = event.intent_id
+    if attempt.target == 'setup' and attempt.status == 'setup':
+        attempt.status = 'succeeded'
+    return 'linked'
+
+
+def on_method_saved(session: Session, event: GatewayEvent) -> str:
+    method = event.method
+    if method is None:
+        return 'ignored: no method'
+    account_id = _int(event.metadata.get('account_id'))
+    if account_id is None and event.customer_id:
+        account_id = session.exec(select(GatewayCustomer.account_id)
+                                  .where(GatewayCustomer.customer_id == event.customer_id)).first()
+    if account_id is None:
+        return 'ignored: unknown customer'
+    existing = session.exec(select(SavedPaymentMethod)
+                            .where(SavedPaymentMethod.gateway_method_id == method.gateway_method_id)).first()
+    if existing is not None:
+        return 'already saved'
+    has_default = session.exec(select(SavedPaymentMethod.id).where(
+        SavedPaymentMethod.account_id == account_id, col(SavedPaymentMethod.is_default),
+        col(SavedPaymentMethod.removed_at).is_(None))).first() is not None
+    from portal.payments.registry import gateway
+    session.add(SavedPaymentMethod(
+        account_id=account_id, user_id=_int(event.metadata.get('user_id')), gateway=gateway().name,
+        gateway_customer_id=event.customer_id or '', gateway_method_id=method.gateway_method_id, kind=method.kind,
+        brand=method.brand, last4=(method.last4 or '')[:4], exp_month=method.exp_month, exp_year=method.exp_year,
+        bank_name=method.bank_name, is_default=not has_default))
+    return 'saved'
+
+
+def _refund_row(session: Session, event: GatewayEvent) -> Refund | None:
+    if not event.refund_id:
+        return None
+    row = session.exec(select(Refund).where(Refund.gateway_refund_id == event.refund_id)).first()
+    if row is not None:
+        return row
+    payment = _payment(session, event.intent_id)
+    if payment is None:
+        return None
+    # our own refund whose gateway id we have not written yet, else one made at the gateway directly
+    row = session.exec(select(Refund).where(Refund.payment_id == payment.id, col(Refund.gateway_refund_id).is_(None),
+                                            Refund.amount == event.amount, Refund.status == 'pending')
+                       .order_by(col(Refund.id))).first()
+    if row is None:
+        row = Refund(payment_id=payment.id, idempotency_key=f'gateway:{event.refund_id}'[:80],
+                     amount=int(event.amount or 0), currency=event.currency, reason='Refunded at the gateway')
+        session.add(row)
+    row.gateway_refund_id = event.refund_id
+    session.flush()
+    return row
+
+
+def on_refund_succeeded(session: Session, event: GatewayEvent) -> str:
+    row = _refund_row(session, event)
+    if row is None:
+        return 'ignored: unknown refund'
+    return post_refund(session, row)
+
+
+def post_refund(session: Session, row: Refund) -> str:
+    payment = session.get(Payment, row.payment_id)
+    assert payment is not None
+    row.status = 'succeeded'
+    _, created = ledger.post(session, account_id=payment.account_id, kind=LedgerKind.refund, amount=row.amount,
+                             external_ref=row.gateway_refund_id or f'refund:{row.id}', effective_date=practice_today(),
+                             currency=row.currency, payment_id=payment.id, refund_id=row.id)
+    return 'posted' if created else 'already posted'
+
+
+def on_refund_failed(session: Session, event: GatewayEvent) -> str:
+    row = _refund_row(session, event)
+    if row is None:
+        return 'ignored: unknown refund'
+    row.status = 'failed'
+    posted = session.exec(select(LedgerEntry).where(LedgerEntry.external_ref == event.refund_id)).first()
+    if posted is not None:  # it had succeeded: a correction takes it back off
+        ledger.post(session, account_id=posted.account_id, kind=LedgerKind.correction, amount=-posted.amount,
+                    external_ref=f'{event.refund_id}:failed', effective_date=practice_today(),
+                    corrects_entry_id=posted.id, corrects_kind=LedgerKind.refund, refund_id=row.id)
+    return 'failed'
+
+
+def on_dispute_opened(session: Session, event: GatewayEvent) -> str:
+    payment = _payment(session, event.intent_id)
+    if payment is None:
+        return 'ignored: unknown payment'
+    reason = f'Card dispute {event.metadata.get("dispute_id", "")} on receipt {payment.receipt_number}'[:200]
+    exists = session.exec(select(AccountFlag.id).where(AccountFlag.account_id == payment.account_id,
+                                                       AccountFlag.kind == FlagKind.dispute,
+                                                       AccountFlag.reason == reason)).first()
+    if exists is None:
+        session.add(AccountFlag(account_id=payment.account_id, kind=FlagKind.dispute, reason=reason))
+        audit.record(session, action='dispute_opened', entity_type='payment', entity_id=payment.id,
+                     account_id=payment.account_id, actor_role='gateway')
+    return 'flagged'
+
+
+def receipt_email(session: Session, payment: Payment, *, recipient: str | None = None, link: str | None = None) -> None:
+    """The receipt email (no PHI: first name, amount, receipt number and a link)."""
+    first_name = ''
+    if recipient is None:
+        user = session.get(User, payment.payer_user_id) if payment.payer_user_id else None
+        account = session.get(GuarantorAccount, payment.account_id)
+        recipient = user.email if user else (account.email if account else None)
+        first_name = user.first_name if user else (account.guarantor_first_name if account else '')
+    if not recipient:
+        return
+    base = get_settings().public_base_url
+    outbox.enqueue(session, channel='email', template='payment_received', recipient=recipient,
+                   dedupe_key=f'receipt:{payment.id}:{recipient}'[:160], account_id=payment.account_id,
+                   user_id=payment.payer_user_id,
+                   context={'first_name': first_name, 'amount': format_money(payment.amount, payment.currency),
+                            'receipt_number': payment.receipt_number,
+                            'link': link or f'{base}/documents/receipts/{payment.id}.pdf'})
+
+
+HANDLERS = {
+    'payment_succeeded': on_payment_succeeded,
+    'payment_processing': on_payment_processing,
+    'payment_failed': on_payment_failed,
+    'checkout_completed': on_checkout_completed,
+    'method_saved': on_method_saved,
+    'refund_succeeded': on_refund_succeeded,
+    'refund_failed': on_refund_failed,
+    'dispute_opened': on_dispute_opened,
+}
