@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from portal.auth.permissions import Actor
 from portal.db import write_session
-from portal.models import LedgerKind, PlanPolicy, SavedPaymentMethod
-from portal.services import ledger, plans
-from tests.factories import make_account, make_user
+from portal.models import PlanPolicy
+from portal.services import plans
+from tests.factories import make_account, make_charges, make_saved_method, make_user
 
 
 @dataclass(frozen=True)
@@ -18,27 +17,19 @@ class Household:
     method_id: int
 
 
-def post_charge(account_id: int, amount: int, ref: str) -> None:
-    with write_session() as session:
-        ledger.post(session, account_id=account_id, kind=LedgerKind.charge, amount=amount, external_ref=ref,
-                    effective_date=date(2026, 10, 1))
+def post_charge(account_id: int, amount: int, ref: str = '') -> None:
+    make_charges(account_id, [amount])
 
 
-def household(balance: int = 100_000, *, policy: dict | None = None) -> Household:
+def household(balance: int = 100_000, *, policy: dict | None = None, behaviour: str = 'succeed') -> Household:
     with write_session() as session:
         if session.get(PlanPolicy, 1) is None:
             session.add(PlanPolicy(id=1, **(policy or {})))
     account, _ = make_account(guarantor_first_name='Maria', guarantor_last_name='Álvarez', email='maria@example.com')
     user = make_user(account=account, first_name='Maria', last_name='Álvarez')
-    post_charge(account.id, balance, f'charge-{account.id}')
-    with write_session() as session:
-        method = SavedPaymentMethod(account_id=account.id, user_id=user.id, gateway='demo', gateway_customer_id='cus_1',
-                                    gateway_method_id=f'pm_{account.id}', kind='card', brand='visa', last4='4242',
-                                    exp_month=12, exp_year=2030, is_default=True)
-        session.add(method)
-        session.flush()
-        method_id = method.id
-    return Household(account.id, Actor(user_id=user.id, role='patient', ip='203.0.113.9'), method_id)
+    make_charges(account, [balance])
+    method = make_saved_method(account, behaviour=behaviour, user_id=user.id)
+    return Household(account.id, Actor(user_id=user.id, role='patient', ip='203.0.113.9'), method.id)
 
 
 def sign(home: Household, *, months: int = 4, autopay: bool = True, day: int = 1, **kwargs) -> int:
