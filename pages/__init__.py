@@ -16,3 +16,7 @@ def register(scheduler: SchedulerService) -> None:
     mfa.register()
     profile.register()
     staff_home.register()
+    from pages.patient import plans as patient_plans
+    from pages.staff import plans as staff_plans
+    patient_plans.register()
+    staff_plans.register()

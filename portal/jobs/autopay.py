@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, true
 from sqlmodel import Session, col, select
 
 from portal.clock import practice_today, utcnow
@@ -87,21 +87,27 @@ def run() -> None:
                  result.charged, result.failed, result.processing, result.covered, result.delinquent)
 
 
-def due_installment_ids(today: date) -> list[int]:
+def due_installment_ids(today: date, plan_id: int | None = None) -> list[int]:
     with read_session() as session:
         return list(session.exec(
             select(PlanInstallment.id).join(PaymentPlan, col(PaymentPlan.id) == PlanInstallment.plan_id)
             .where(PaymentPlan.status == 'active', col(PaymentPlan.autopay_method_id).is_not(None),
+                   PaymentPlan.id == plan_id if plan_id is not None else true(),
                    or_(and_(PlanInstallment.status == 'scheduled', col(PlanInstallment.due_date) <= today),
                        and_(PlanInstallment.status == 'failed', col(PlanInstallment.next_retry_on) <= today),
                        PlanInstallment.status == 'processing'))
             .order_by(col(PlanInstallment.plan_id), col(PlanInstallment.seq))).all())
 
 
-def sweep(*, today: date | None = None) -> SweepResult:
+def process_plan(plan_id: int) -> SweepResult:
+    """Charge what one plan has due now (the down payment right after signing); the same claims as the sweep."""
+    return sweep(plan_id=plan_id)
+
+
+def sweep(*, today: date | None = None, plan_id: int | None = None) -> SweepResult:
     today = today or practice_today()
     result = SweepResult()
-    for installment_id in due_installment_ids(today):
+    for installment_id in due_installment_ids(today, plan_id):
         try:
             outcome = process(installment_id, today)
         except Exception:  # one bad row must not stop the batch; it is swept again next run
@@ -118,7 +124,8 @@ def sweep(*, today: date | None = None) -> SweepResult:
             result.processing += 1
         elif outcome == 'covered':
             result.covered += 1
-    result.delinquent += past_due_manual_plans(today)
+    if plan_id is None:
+        result.delinquent += past_due_manual_plans(today)
     return result
 
 

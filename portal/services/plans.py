@@ -80,8 +80,11 @@ def method_label(method: SavedPaymentMethod) -> str:
 
 
 def _methods(session: Session, account_id: int) -> list[SavedPaymentMethod]:
+    """The account's saved methods that the gateway in use can charge."""
+    from portal.payments.registry import gateway
     return list(session.exec(select(SavedPaymentMethod).where(
-        SavedPaymentMethod.account_id == account_id, col(SavedPaymentMethod.removed_at).is_(None))
+        SavedPaymentMethod.account_id == account_id, col(SavedPaymentMethod.removed_at).is_(None),
+        SavedPaymentMethod.gateway == gateway().name)
         .order_by(col(SavedPaymentMethod.is_default).desc(), col(SavedPaymentMethod.id))).all())
 
 
