@@ -16,6 +16,10 @@ def register(scheduler: SchedulerService) -> None:
     mfa.register()
     profile.register()
     staff_home.register()
+    from pages import payments
+    from pages.staff import accounts as staff_accounts
+    payments.register()
+    staff_accounts.register()
     from pages.patient import plans as patient_plans
     from pages.staff import plans as staff_plans
     patient_plans.register()

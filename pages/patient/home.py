@@ -62,26 +62,10 @@ def _amount_due(account: AccountHome, *, several: bool) -> None:
                f'{forms.money(account.amount_due, account.currency)}</p>'
                + ''.join(f'<p class="text-slate-700">{escape(line)}</p>' for line in lines))
         if account.amount_due > 0:
-            ui.button('Pay now', icon='payments', on_click=lambda: _ways_to_pay(account)) \
-                .props('unelevated no-caps size=lg').classes(theme.BIG_BUTTON + ' mt-1 md:w-80').mark('pay')
+            ui.button('Pay now', icon='payments').props('unelevated no-caps size=lg href=/pay') \
+                .classes(theme.BIG_BUTTON + ' mt-1 md:w-80').mark('pay')
         _block(f'<p class="{theme.MUTED}">Account {escape(account.account_number)} · '
                f'{escape(", ".join(account.patients))}</p>')
-
-
-def _ways_to_pay(account: AccountHome) -> None:
-    settings = get_settings()
-    with ui.dialog() as dialog, ui.card().classes('w-full max-w-md gap-3'):
-        ui.label('Ways to pay').classes(theme.H2)
-        ui.label(f'Amount due: {forms.money(account.amount_due, account.currency)}').classes('text-base')
-        with ui.column().classes('gap-1'):
-            ui.label('By phone').classes('font-semibold')
-            ui.link(settings.practice_phone, f'tel:{settings.practice_phone}').classes('text-teal-800 text-base')
-        with ui.column().classes('gap-1'):
-            ui.label('By mail').classes('font-semibold')
-            ui.label(f'Send a check payable to {settings.practice_name}. '
-                     f'Write your account number, {account.account_number}, on the check.').classes('text-slate-700')
-        ui.button('Close', on_click=dialog.close).props('flat no-caps').classes('self-end')
-    dialog.open()
 
 
 def _card(title: str, body: str) -> str:

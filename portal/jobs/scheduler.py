@@ -22,6 +22,7 @@ STANDBY_RETRY_SECONDS = 30
 JOBS: dict[str, tuple[str, str, dict[str, object]]] = {
     'housekeeping': ('portal.jobs.housekeeping:run', 'cron', {'hour': 3, 'minute': 15}),
     'deliver_notifications': ('portal.jobs.notifications:run', 'interval', {'minutes': 1}),
+    'reconcile_payments': ('portal.jobs.payments:run', 'interval', {'minutes': 10}),
     'autopay_installments': ('portal.jobs.autopay:run', 'cron', {'hour': 9, 'minute': 0}),
 }
 

@@ -83,7 +83,9 @@ def _attempt(session: Session, event: GatewayEvent) -> PaymentAttempt | None:
     attempt_id = event.metadata.get('attempt_id', '')
     if attempt_id.isdigit():
         found = session.get(PaymentAttempt, int(attempt_id))
-        if found is not None:
+        # metadata is a hint: it must agree with what we stored (another database's attempt 7 is not ours)
+        if found is not None and (not event.intent_id or found.gateway_intent_id in (None, event.intent_id)) \
+                and event.metadata.get('account_id', str(found.account_id)) == str(found.account_id):
             return found
     if event.intent_id:
         found = session.exec(select(PaymentAttempt).where(PaymentAttempt.gateway_intent_id == event.intent_id)).first()
@@ -331,3 +333,11 @@ HANDLERS = {
     'refund_failed': on_refund_failed,
     'dispute_opened': on_dispute_opened,
 }
+
+
+def handle_webhook(payload: bytes, signature_header: str | None) -> list[str]:
+    """Verify (raises WebhookRejected: answer 400, nothing changed), then store and apply each event once."""
+    from portal.payments.registry import gateway
+    chosen = gateway()
+    events = chosen.parse_webhook(payload, signature_header)
+    return process_events(events, gateway_name=chosen.name)

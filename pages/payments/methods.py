@@ -1,0 +1,99 @@
+"""/payment-methods: saved cards and bank accounts (brand, last 4, expiry, bank name); make one the
+default, remove one, or add one on the gateway's secure page. Never a card number here."""
+from __future__ import annotations
+
+from nicegui import ui
+
+from components import session, theme
+from components.calls import call, write
+from components.frame import frame
+from pages.payments.common import go
+from portal.auth.permissions import account_relationships
+from portal.services.errors import DomainError
+from portal.services.payments import methods
+
+
+def register() -> None:
+    @ui.page('/payment-methods', response_timeout=60)
+    async def payment_methods_page(added: str = '') -> None:
+        auth = session.current_auth()
+        assert auth is not None
+        actor = session.actor()
+        from components.calls import read
+        linked = await read(account_relationships, actor.user_id)
+        account_id = next(iter(linked), None)
+        with frame('Payment methods', auth=auth, path='/payment-methods'):
+            ui.label('Payment methods').classes(theme.H1).props('role=heading aria-level=1')
+            if added:
+                ui.label('Thanks. Your new payment method is saved (it may take a moment to appear).') \
+                    .classes('text-green-800').props('role=status')
+            if account_id is None:
+                ui.label('No billing account is linked to your sign-in yet.').classes('text-slate-700')
+                return
+
+            @ui.refreshable
+            async def listing() -> None:
+                rows = await write(methods.list_methods, actor, account_id)
+                with ui.column().classes(theme.CARD + ' gap-0 max-w-xl').mark('methods'):
+                    if not rows:
+                        ui.label('You have no saved payment methods.').classes('text-slate-700')
+                    for row in rows:
+                        _method_row(row)
+
+            def _method_row(row: methods.MethodView) -> None:
+                with ui.row().classes('w-full items-center justify-between gap-2 py-3 border-b '
+                                      'border-slate-100 last:border-0').mark(f'method-{row.id}'):
+                    with ui.column().classes('gap-0'):
+                        with ui.row().classes('items-center gap-2'):
+                            ui.icon('account_balance' if row.kind == 'us_bank_account' else 'credit_card') \
+                                .classes('text-xl text-slate-700')
+                            ui.label(row.label).classes('font-medium text-slate-900')
+                            if row.is_default:
+                                ui.label('Default').classes('text-xs font-semibold rounded-full px-2 '
+                                                            'bg-teal-50 text-teal-900')
+                        if row.expiry:
+                            ui.label(f'Expires {row.expiry}').classes(theme.MUTED)
+                    with ui.row().classes('gap-1'):
+                        if not row.is_default:
+                            ui.button('Make default', on_click=lambda r=row: make_default(r.id)) \
+                                .props('flat no-caps dense').mark(f'default-{row.id}')
+                        ui.button('Remove', on_click=lambda r=row: confirm_remove(r)) \
+                            .props('flat no-caps dense color=negative').mark(f'remove-{row.id}')
+
+            async def make_default(method_id: int) -> None:
+                await write(methods.set_default, actor, method_id)
+                ui.notify('Default payment method changed.')
+                listing.refresh()
+
+            def confirm_remove(row: methods.MethodView) -> None:
+                with ui.dialog() as dialog, ui.card().classes('max-w-sm'):
+                    ui.label(f'Remove {row.label}?').classes(theme.H2)
+                    ui.label('Payments already made stay as they are. A payment plan using it will need '
+                             'another method.').classes('text-slate-700')
+                    with ui.row().classes('w-full justify-end gap-2'):
+                        ui.button('Keep it', on_click=dialog.close).props('flat no-caps')
+
+                        async def remove() -> None:
+                            dialog.close()
+                            try:
+                                await call(methods.remove_method, actor=actor, method_id=row.id)
+                            except DomainError as failure:
+                                ui.notify(failure.message, type='negative')
+                                return
+                            ui.notify('Payment method removed.')
+                            listing.refresh()
+
+                        ui.button('Remove', on_click=remove).props('unelevated no-caps color=negative') \
+                            .mark('confirm-remove')
+                dialog.open()
+
+            await listing()
+
+            async def add() -> None:
+                url = await call(methods.start_setup, actor=actor, account_id=account_id)
+                go(url)
+
+            ui.button('Add a card or bank account', icon='add', on_click=add) \
+                .props('unelevated no-caps').mark('add-method')
+            ui.label('You enter card and bank details on the secure payment page, never on ours.') \
+                .classes(theme.MUTED)

@@ -1,0 +1,182 @@
+"""/pay: signed-in patients pay the amount due, one statement or another amount (with a saved method
+or on the gateway's checkout page); signed-out visitors pay a statement with its quick-pay code."""
+from __future__ import annotations
+
+from html import escape
+
+from nicegui import ui
+
+from components import forms, session, theme
+from components.calls import call
+from components.frame import frame, signed_out_card
+from pages.payments.common import go
+from portal.services.errors import DomainError, NotFound, RateLimited
+from portal.services.identity import parse_date_of_birth
+from portal.services.payments import checkout, core, guest
+from portal.services.payments.checkout import PayContext
+
+NEW_METHOD = 0
+
+
+def register() -> None:
+    @ui.page('/pay', response_timeout=60)
+    async def pay_page(statement: str = '', code: str = '', cancelled: str = '') -> None:
+        auth = session.current_auth()
+        if auth is not None and auth.get('mfa_ok') and not session.is_staff(auth):
+            await signed_in_page(auth, statement_id=int(statement) if statement.isdigit() else None,
+                                 cancelled=bool(cancelled))
+        else:
+            guest_page(code=code[:20], cancelled=bool(cancelled))
+
+
+async def signed_in_page(auth: dict, *, statement_id: int | None, cancelled: bool) -> None:
+    try:
+        context = await call(checkout.load_pay_context, actor=session.actor(), statement_id=statement_id)
+    except NotFound:
+        context = None
+    with frame('Pay', auth=auth, path='/pay'):
+        ui.label('Pay your bill').classes(theme.H1).props('role=heading aria-level=1')
+        if cancelled:
+            ui.label('Payment cancelled. Nothing was charged.').classes('text-slate-700').props('role=status')
+        if context is None:
+            ui.label('We could not find a bill to pay. Call the billing office and we will help.') \
+                .classes('text-slate-700')
+            return
+        _pay_form(context)
+
+
+def _pay_form(context: PayContext) -> None:
+    money = lambda minor: forms.money(minor, context.currency)  # noqa: E731
+    with ui.column().classes(theme.CARD + ' gap-3 max-w-xl'):
+        ui.html(f'<h2 class="text-base font-medium text-slate-700">Amount due</h2>'
+                f'<p data-testid="amount-due" class="text-4xl font-bold text-slate-900 my-1">'
+                f'{money(context.payable)}</p>', sanitize=False)
+        if context.processing:
+            ui.label(f'{money(context.processing)} in payments still processing is already counted.') \
+                .classes(theme.MUTED)
+        if context.payable <= 0:
+            ui.label('Nothing is due right now. Thank you!').classes('text-slate-800')
+            return
+        options = {'full': f'Full amount due · {money(context.payable)}'}
+        for item in context.statements:
+            options[f'statement:{item.id}'] = (f'Statement of {forms.short_date(item.statement_date)} · '
+                                               f'{money(item.amount_due)}')
+        options['other'] = 'Another amount'
+        initial = f'statement:{context.selected_statement}' if f'statement:{context.selected_statement}' in options \
+            else 'full'
+        ui.label('How much?').classes('font-medium text-slate-800')
+        choice = ui.radio(options, value=initial).props('aria-label="How much to pay"').mark('choice')
+        amount = forms.field(f'Amount (from $1.00 up to {money(context.payable)})', max_length=20,
+                             mark='amount').props('inputmode=decimal prefix=$')
+        amount.bind_visibility_from(choice, 'value', value='other')
+        ui.label('Pay with').classes('font-medium text-slate-800')
+        methods = {method.id: method.label + (f' · expires {method.expiry}' if method.expiry else '')
+                   for method in context.methods}
+        methods[NEW_METHOD] = 'A new card or bank account'
+        default = next((method.id for method in context.methods if method.is_default), NEW_METHOD)
+        method = ui.radio(methods, value=default).props('aria-label="Pay with"').mark('method')
+        save = ui.checkbox('Save this card or bank account for future payments. I agree that '
+                           'the practice may charge it when I ask it to (for example, for a payment plan).') \
+            .mark('save-method')
+        save.bind_visibility_from(method, 'value', value=NEW_METHOD)
+        error = forms.error_message()
+        state = {'key': core.new_key(), 'busy': False}
+
+        async def submit() -> None:
+            if state['busy']:  # a double click sends one request
+                return
+            forms.set_error(error, '')
+            amount.error = None
+            selected = str(choice.value)
+            kind, statement_id = ('statement', int(selected.split(':')[1])) if selected.startswith('statement:') \
+                else (selected, None)
+            state['busy'] = True
+            button.disable()
+            try:
+                result = await call(checkout.start_payment, actor=session.actor(), account_id=context.account_id,
+                                    choice=kind, idempotency_key=state['key'], amount_text=amount.value or '',
+                                    statement_id=statement_id, method_id=method.value or None,
+                                    save_method=bool(save.value))
+            except DomainError as failure:
+                if 'amount' in failure.field_errors:
+                    amount.error = failure.field_errors['amount']
+                forms.set_error(error, failure.message)
+                return
+            finally:
+                state['busy'] = False
+                button.enable()
+            if result.redirect_url:
+                go(result.redirect_url)
+            elif result.outcome is not None:
+                if result.outcome.status == 'failed':
+                    state['key'] = core.new_key()  # that attempt is over: a retry is a new one
+                    forms.set_error(error, result.outcome.message)
+                    return
+                go(core.done_url(result.outcome.attempt_id))
+
+        button = forms.submit_button('Continue to payment', submit)
+        ui.label('Card and bank details are entered on the secure payment page, never on ours.') \
+            .classes(theme.MUTED)
+
+
+def guest_page(*, code: str, cancelled: bool) -> None:
+    card = signed_out_card('Pay a bill', 'Use the quick-pay code printed on your statement. No sign-in needed.')
+    with card:
+        if cancelled:
+            ui.label('Payment cancelled. Nothing was charged.').classes('text-slate-700').props('role=status')
+        error = forms.error_message()
+        code_input = forms.field('Quick-pay code', max_length=20, required='Enter the quick-pay code.',
+                                 mark='code').props('autocapitalize=characters autocomplete=off')
+        code_input.value = code
+        birth = forms.field("Patient's date of birth", max_length=10, kind='date',
+                            required="Enter the patient's date of birth.", mark='birth').props('stack-label')
+        found_box = ui.column().classes('w-full gap-2')
+
+        async def find() -> None:
+            forms.set_error(error, '')
+            if not forms.all_valid({'code': code_input, 'birth': birth}):
+                return
+            try:
+                found = await call(guest.lookup, code=code_input.value, ip=session.client_ip(),
+                                   date_of_birth=parse_date_of_birth(birth.value))
+            except (RateLimited, DomainError) as failure:
+                forms.set_error(error, failure.message)
+                return
+            lookup.classes(add='hidden')
+            code_input.disable()
+            birth.disable()
+            _guest_found(found_box, found)
+
+        lookup = forms.submit_button('Find my bill', find)
+        ui.html('<p class="text-sm text-slate-600">Have an account? <a class="text-teal-800 underline" '
+                'href="/?next=/pay">Sign in</a> to see your statements and saved cards.</p>', sanitize=False)
+
+
+def _guest_found(box: ui.column, found: guest.GuestStatement) -> None:
+    box.clear()
+    with box:
+        ui.html(f'<div class="rounded-lg bg-slate-50 border border-slate-200 p-3" data-testid="guest-bill">'
+                f'<p class="text-slate-800">Hi {escape(found.first_name)}.</p>'
+                f'<p class="text-slate-700">Statement of {forms.long_date(found.statement_date)}</p>'
+                f'<p class="text-sm text-slate-600 mt-2">Amount due</p>'
+                f'<p data-testid="amount-due" class="text-3xl font-bold text-slate-900">'
+                f'{forms.money(found.amount_due, found.currency)}</p></div>', sanitize=False).classes('w-full')
+        if found.amount_due <= 0:
+            ui.label('Nothing is due on this statement. Thank you!').classes('text-slate-800')
+            return
+        error = forms.error_message()
+        state = {'key': core.new_key(), 'busy': False}
+
+        async def pay() -> None:
+            if state['busy']:
+                return
+            state['busy'] = True
+            try:
+                url = await call(guest.start_guest_payment, grant=found.grant, idempotency_key=state['key'])
+            except DomainError as failure:
+                forms.set_error(error, failure.message)
+                state['busy'] = False
+                return
+            go(url)
+
+        forms.submit_button(f'Pay {forms.money(found.amount_due, found.currency)}', pay).mark('pay')

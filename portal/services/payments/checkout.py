@@ -1,0 +1,141 @@
+"""What the pay page offers and starting a payment: full amount due, one statement, or another amount
+from $1 up to the balance less payments still processing; with a saved method or hosted checkout."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from portal.auth.permissions import Actor, account_relationships, require_account
+from portal.db import write_session
+from portal.models import GuarantorAccount, Statement
+from portal.money import AmountError, format_money, parse_amount
+from portal.services import ledger
+from portal.services.errors import NotFound, ValidationFailed
+from portal.services.payments.core import (
+    ChargeOutcome,
+    charge_saved_method,
+    checkout_for_attempt,
+    open_attempt,
+    payable,
+)
+from portal.services.payments.methods import MethodView, list_methods
+
+MINIMUM = 100  # $1.00
+
+
+@dataclass(frozen=True)
+class StatementChoice:
+    id: int
+    statement_date: date
+    amount_due: int
+
+
+@dataclass(frozen=True)
+class PayContext:
+    account_id: int
+    account_number: str
+    currency: str
+    balance: int
+    processing: int
+    payable: int
+    statements: list[StatementChoice] = field(default_factory=list)
+    methods: list[MethodView] = field(default_factory=list)
+    selected_statement: int | None = None
+
+
+@dataclass(frozen=True)
+class StartResult:
+    redirect_url: str | None = None
+    outcome: ChargeOutcome | None = None
+
+
+def _statements(session: Session, account_id: int, most: int) -> list[StatementChoice]:
+    rows = session.exec(select(Statement).where(Statement.account_id == account_id, col(Statement.paid_at).is_(None))
+                        .order_by(col(Statement.statement_date).desc()).limit(3)).all()
+    return [StatementChoice(row.id, row.statement_date, min(row.amount_due, most)) for row in rows
+            if min(row.amount_due, most) > 0]
+
+
+def pay_context(session: Session, actor: Actor, *, statement_id: int | None = None) -> PayContext | None:
+    """The account to pay (the statement's, when one is named), or None when none is linked."""
+    account_id = None
+    if statement_id is not None:
+        statement = session.get(Statement, statement_id)
+        if statement is None:
+            raise NotFound()
+        account_id = statement.account_id
+    else:
+        linked = account_relationships(session, actor.user_id)
+        if not linked:
+            return None
+        account_id = next(iter(linked))
+    require_account(session, actor, account_id, purpose='view_pay')
+    account = session.get(GuarantorAccount, account_id)
+    assert account is not None
+    most = payable(session, account_id)
+    return PayContext(account_id=account_id, account_number=account.account_number, currency=account.currency,
+                      balance=ledger.balance(session, account_id),
+                      processing=ledger.processing_payments(session, account_id), payable=most,
+                      statements=_statements(session, account_id, most),
+                      methods=list_methods(session, actor, account_id), selected_statement=statement_id)
+
+
+def amount_for(session: Session, *, account_id: int, choice: str, amount_text: str = '',
+               statement_id: int | None = None) -> tuple[int, str]:
+    """(amount, target) for what the patient chose; ValidationFailed with a readable message otherwise."""
+    most = payable(session, account_id)
+    if most <= 0:
+        raise ValidationFailed('Nothing is due right now. Thank you!')
+    if choice == 'full':
+        return most, 'balance'
+    if choice == 'statement':
+        statement = session.get(Statement, statement_id) if statement_id else None
+        if statement is None or statement.account_id != account_id:
+            raise ValidationFailed('Choose a statement to pay.')
+        amount = min(statement.amount_due, most)
+        if amount <= 0:
+            raise ValidationFailed('Nothing is due on that statement.')
+        return amount, f'statement:{statement.id}'
+    if choice == 'other':
+        try:
+            amount = parse_amount(amount_text, maximum=most)
+        except AmountError as error:
+            raise ValidationFailed(str(error), field_errors={'amount': str(error)}) from None
+        if amount < min(MINIMUM, most):
+            message = f'The least you can pay here is {format_money(min(MINIMUM, most))}.'
+            raise ValidationFailed(message, field_errors={'amount': message})
+        return amount, f'amount:{amount}'
+    raise ValidationFailed('Choose how much to pay.')
+
+
+def start_payment(*, actor: Actor, account_id: int, choice: str, idempotency_key: str, amount_text: str = '',
+                  statement_id: int | None = None, method_id: int | None = None,
+                  save_method: bool = False) -> StartResult:
+    """Store the attempt (before any gateway call), then charge the saved method or open checkout."""
+    with write_session() as session:
+        require_account(session, actor, account_id, purpose='pay')
+        amount, target = amount_for(session, account_id=account_id, choice=choice, amount_text=amount_text,
+                                    statement_id=statement_id)
+        if method_id is None:
+            attempt = open_attempt(session, account_id=account_id, target=target, amount=amount,
+                                   idempotency_key=idempotency_key, user_id=actor.user_id)
+            attempt_id = attempt.id
+    if method_id is not None:
+        outcome = charge_saved_method(account_id=account_id, method_id=method_id, amount=amount, target=target,
+                                      idempotency_key=idempotency_key, user_id=actor.user_id)
+        return StartResult(redirect_url=outcome.checkout_url, outcome=outcome)
+    assert attempt_id is not None
+    return StartResult(redirect_url=checkout_for_attempt(attempt_id, save_method=save_method,
+                                                         user_id=actor.user_id))
+
+
+def load_pay_context(*, actor: Actor, statement_id: int | None = None) -> PayContext | None:
+    """pay_context in its own session (write: views of another's account are audited)."""
+    with write_session() as session:
+        try:
+            return pay_context(session, actor, statement_id=statement_id)
+        except NotFound:
+            pass  # commit the audited refusal, then answer 404
+    raise NotFound()

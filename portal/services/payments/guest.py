@@ -1,0 +1,119 @@
+"""Guest quick pay: the statement's quick-pay code and the date of birth of any patient on it unlock
+only a first name, the statement date and the amount due. Lookups are rate limited per address and
+every mismatch gets the same message."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, select
+
+from portal.auth import ratelimit
+from portal.clock import utcnow
+from portal.db import read_session, write_session
+from portal.models import Patient, Payment, PaymentAttempt, Statement
+from portal.services.errors import ValidationFailed
+from portal.services.payments import tokens
+from portal.services.payments.checkout import amount_for
+from portal.services.payments.core import checkout_for_attempt, open_attempt
+from portal.services.payments.events import receipt_email
+
+GENERIC = 'We could not find a bill with that code and date of birth. Check both and try again.'
+CODE_ALPHABET = frozenset('ABCDEFGHJKLMNPQRSTUVWXYZ23456789')
+SUPERSEDED_GRACE = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class GuestStatement:
+    grant: str  # signed, 1 hour: what this lookup unlocked
+    first_name: str
+    statement_date: date
+    amount_due: int
+    currency: str
+
+
+def normalize_code(code: str) -> str:
+    return ''.join(ch for ch in (code or '').upper() if ch.isalnum())
+
+
+def _match(session: Session, code: str, date_of_birth: date) -> tuple[Statement, str] | None:
+    statement = session.exec(select(Statement).where(Statement.quick_pay_code == code)).first()
+    if statement is None or statement.paid_at is not None:
+        return None
+    if statement.superseded_at is not None and utcnow() - statement.superseded_at > SUPERSEDED_GRACE:
+        return None
+    first_name = session.exec(select(Patient.first_name).where(Patient.account_id == statement.account_id,
+                                                               Patient.date_of_birth == date_of_birth)
+                              .order_by(col(Patient.id))).first()
+    return (statement, first_name) if first_name else None
+
+
+def lookup(*, code: str, date_of_birth: date | None, ip: str) -> GuestStatement:
+    """Raises RateLimited when the address used up its attempts, ValidationFailed(GENERIC) on any mismatch."""
+    cleaned = normalize_code(code)
+    with write_session() as session:
+        hit_id = ratelimit.GUEST_LOOKUP_IP.hit(session, ip or 'unknown')
+        found = None
+        if len(cleaned) == 12 and set(cleaned) <= CODE_ALPHABET and date_of_birth is not None:
+            found = _match(session, cleaned, date_of_birth)
+        if found is None:
+            result = None
+        else:
+            ratelimit.release(session, hit_id)
+            statement, first_name = found
+            amount, _ = _amount(session, statement)
+            result = GuestStatement(grant=tokens.make('guest', statement.id), first_name=first_name,
+                                    statement_date=statement.statement_date, amount_due=amount,
+                                    currency=statement.currency)
+    if result is None:
+        raise ValidationFailed(GENERIC)
+    return result
+
+
+def _amount(session: Session, statement: Statement) -> tuple[int, str]:
+    try:
+        return amount_for(session, account_id=statement.account_id, choice='statement', statement_id=statement.id)
+    except ValidationFailed:
+        return 0, ''
+
+
+def start_guest_payment(*, grant: str, idempotency_key: str) -> str:
+    """The hosted checkout URL for the unlocked statement."""
+    statement_id = tokens.read('guest', grant)
+    if statement_id is None:
+        raise ValidationFailed('This page has expired. Please enter your code again.')
+    with write_session() as session:
+        statement = session.get(Statement, statement_id)
+        assert statement is not None
+        amount, target = amount_for(session, account_id=statement.account_id, choice='statement',
+                                    statement_id=statement_id)
+        attempt = open_attempt(session, account_id=statement.account_id, target=target, amount=amount,
+                               idempotency_key=idempotency_key)
+        attempt_id = attempt.id
+    assert attempt_id is not None
+    return checkout_for_attempt(attempt_id)
+
+
+def email_receipt(*, done_token: str, email: str) -> None:
+    """Email a guest a link to the receipt (signed, 7 days); no PHI in the message."""
+    from portal.config import get_settings
+    from portal.services.identity import _email_error
+    attempt_id = tokens.read('done', done_token)
+    error, address = _email_error(email)
+    if error:
+        raise ValidationFailed(error, field_errors={'email': error})
+    if attempt_id is None:
+        raise ValidationFailed('This page has expired.')
+    with write_session() as session:
+        attempt = session.get(PaymentAttempt, attempt_id)
+        payment = session.exec(select(Payment).where(Payment.attempt_id == attempt_id)).first() if attempt else None
+        if payment is None or payment.status == 'failed':
+            raise ValidationFailed('There is no receipt for this payment yet.')
+        link = f'{get_settings().public_base_url}/pay/receipt/{tokens.make("receipt", payment.id)}'
+        receipt_email(session, payment, recipient=address, link=link)
+
+
+def has_receipt(attempt_id: int) -> bool:
+    with read_session() as session:
+        return session.exec(select(Payment.id).where(Payment.attempt_id == attempt_id,
+                                                     Payment.status != 'failed')).first() is not None

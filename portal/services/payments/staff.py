@@ -1,0 +1,200 @@
+"""Staff: find an account, see its ledger and payments, refund (full or partial, reason required,
+never more than paid minus refunded) and record an offline payment (cash or check). All audited."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from portal.auth.permissions import Actor, require_account
+from portal.clock import practice_today, utcnow
+from portal.db import write_session
+from portal.models import AccountFlag, GuarantorAccount, LedgerEntry, LedgerKind, Payment, Refund
+from portal.money import AmountError, format_money, parse_amount
+from portal.payments.gateway import GatewayError
+from portal.payments.registry import gateway
+from portal.services import audit, ledger
+from portal.services.errors import NotFound, PermissionDenied, ValidationFailed
+from portal.services.payments.allocation import allocate
+from portal.services.payments.core import new_key
+from portal.services.payments.events import new_receipt_number, post_refund
+
+
+@dataclass(frozen=True)
+class AccountHit:
+    id: int
+    account_number: str
+    name: str
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    id: int
+    receipt_number: str
+    received_at: datetime
+    amount: int
+    method: str
+    status: str
+    refunded: int
+    reference: str
+
+    @property
+    def refundable(self) -> int:
+        return self.amount - self.refunded if self.status == 'succeeded' else 0
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    id: int
+    effective_date: date
+    kind: str
+    amount: int
+    memo: str
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    id: int
+    account_number: str
+    name: str
+    currency: str
+    balance: int
+    processing: int
+    flags: list[str] = field(default_factory=list)
+    entries: list[EntryRow] = field(default_factory=list)
+    payments: list[PaymentRow] = field(default_factory=list)
+
+
+def _staff(actor: Actor) -> None:
+    if not actor.is_staff:
+        raise PermissionDenied('Only billing staff can do that.')
+
+
+def search_accounts(session: Session, actor: Actor, query: str, *, limit: int = 25) -> list[AccountHit]:
+    _staff(actor)
+    text = (query or '').strip()[:80]
+    if len(text) < 2:
+        return []
+    pattern = f'%{text.lower()}%'
+    full_name = func.lower(GuarantorAccount.guarantor_first_name + ' ' + GuarantorAccount.guarantor_last_name)
+    rows = session.exec(select(GuarantorAccount).where(or_(
+        func.upper(GuarantorAccount.account_number) == text.upper(), full_name.like(pattern),
+        func.lower(GuarantorAccount.guarantor_last_name).like(pattern)))
+        .order_by(col(GuarantorAccount.guarantor_last_name), col(GuarantorAccount.id)).limit(limit)).all()
+    audit.record(session, action='search_accounts', actor_user_id=actor.user_id, actor_role=actor.role,
+                 entity_type='account', detail=f'{len(rows)} found', source_ip=actor.ip)
+    return [AccountHit(row.id, row.account_number, f'{row.guarantor_first_name} {row.guarantor_last_name}')
+            for row in rows]
+
+
+def _refunded(session: Session, payment_id: int) -> int:
+    return int(session.exec(select(func.coalesce(func.sum(Refund.amount), 0)).where(
+        Refund.payment_id == payment_id, col(Refund.status).in_(['pending', 'succeeded']))).one())
+
+
+def staff_account(session: Session, actor: Actor, account_id: int) -> StaffAccount:
+    _staff(actor)
+    require_account(session, actor, account_id, purpose='staff_view_account')
+    account = session.get(GuarantorAccount, account_id)
+    if account is None:
+        raise NotFound()
+    entries = session.exec(select(LedgerEntry).where(LedgerEntry.account_id == account_id)
+                           .order_by(col(LedgerEntry.effective_date).desc(), col(LedgerEntry.id).desc())
+                           .limit(100)).all()
+    payments = session.exec(select(Payment).where(Payment.account_id == account_id)
+                            .order_by(col(Payment.received_at).desc()).limit(50)).all()
+    flags = session.exec(select(AccountFlag).where(AccountFlag.account_id == account_id,
+                                                   col(AccountFlag.cleared_at).is_(None))).all()
+    return StaffAccount(
+        id=account_id, account_number=account.account_number,
+        name=f'{account.guarantor_first_name} {account.guarantor_last_name}', currency=account.currency,
+        balance=ledger.balance(session, account_id), processing=ledger.processing_payments(session, account_id),
+        flags=[f'{flag.kind.replace("_", " ")}: {flag.reason}' for flag in flags],
+        entries=[EntryRow(e.id, e.effective_date, e.kind, e.amount, e.memo) for e in entries],
+        payments=[PaymentRow(p.id, p.receipt_number, p.received_at, p.amount, p.method, p.status,
+                             _refunded(session, p.id), p.reference) for p in payments])
+
+
+def _amount(text: str, *, maximum: int) -> int:
+    try:
+        return parse_amount(text, maximum=maximum)
+    except AmountError as error:
+        raise ValidationFailed(str(error), field_errors={'amount': str(error)}) from None
+
+
+def refund_payment(*, actor: Actor, payment_id: int, amount_text: str, reason: str) -> str:
+    """Refund a payment; the Refund row and its key are stored before the gateway is called."""
+    _staff(actor)
+    reason = (reason or '').strip()
+    if not reason:
+        message = 'Give a reason for the refund.'
+        raise ValidationFailed(message, field_errors={'reason': message})
+    with write_session() as session:
+        payment = session.get(Payment, payment_id)
+        if payment is None:
+            raise NotFound()
+        require_account(session, actor, payment.account_id, purpose='refund')
+        if payment.status != 'succeeded':
+            raise ValidationFailed('Only a completed payment can be refunded.')
+        left = payment.amount - _refunded(session, payment_id)
+        if left <= 0:
+            raise ValidationFailed('This payment has already been refunded in full.')
+        amount = _amount(amount_text, maximum=left)
+        row = Refund(payment_id=payment_id, idempotency_key=new_key('refund'), amount=amount,
+                     currency=payment.currency, reason=reason[:200], requested_by_user_id=actor.user_id)
+        session.add(row)
+        session.flush()
+        audit.record(session, action='refund_requested', actor_user_id=actor.user_id, actor_role=actor.role,
+                     entity_type='payment', entity_id=payment_id, account_id=payment.account_id,
+                     source_ip=actor.ip, detail=f'amount={amount}')
+        refund_id, key, intent_id = row.id, row.idempotency_key, payment.gateway_intent_id
+        offline = payment.method in ('cash', 'check') or not intent_id
+        if offline:  # paid back by the office: nothing to call
+            post_refund(session, row)
+            return f'Refunded {format_money(amount, payment.currency)}.'
+    try:
+        result = gateway().refund(idempotency_key=key, intent_id=intent_id, amount=amount, reason=reason)
+    except GatewayError as error:
+        with write_session() as session:
+            row = session.get(Refund, refund_id)
+            if row is not None and not error.retryable:
+                row.status = 'failed'
+        raise ValidationFailed(error.message) from None
+    with write_session() as session:
+        row = session.get(Refund, refund_id)
+        assert row is not None
+        row.gateway_refund_id = row.gateway_refund_id or result.refund_id
+        if result.status == 'succeeded':
+            post_refund(session, row)
+        elif result.status == 'failed':
+            row.status = 'failed'
+    word = 'Refunded' if result.status == 'succeeded' else 'Refund requested for'
+    return f'{word} {format_money(amount)}.'
+
+
+def record_offline_payment(session: Session, actor: Actor, *, account_id: int, amount_text: str, method: str,
+                           reference: str = '') -> Payment:
+    """Cash or check taken by the office: a succeeded payment, allocated oldest first, posted once."""
+    _staff(actor)
+    require_account(session, actor, account_id, purpose='record_payment')
+    if method not in ('cash', 'check'):
+        raise ValidationFailed('Choose cash or check.')
+    reference = (reference or '').strip()
+    if method == 'check' and not reference:
+        raise ValidationFailed('Enter the check number.', field_errors={'reference': 'Enter the check number.'})
+    amount = _amount(amount_text, maximum=10_000_000)
+    payment = Payment(account_id=account_id, amount=amount, method=method, status='succeeded',
+                      receipt_number=new_receipt_number(), reference=reference[:60],
+                      recorded_by_user_id=actor.user_id, settled_at=utcnow())
+    session.add(payment)
+    session.flush()
+    allocate(session, payment=payment)
+    ledger.post(session, account_id=account_id, kind=LedgerKind.patient_payment, amount=-amount,
+                external_ref=f'offline:{payment.id}', effective_date=practice_today(), payment_id=payment.id,
+                created_by_user_id=actor.user_id, memo=f'{method.title()} {reference}'.strip()[:200])
+    audit.record(session, action='offline_payment', actor_user_id=actor.user_id, actor_role=actor.role,
+                 entity_type='payment', entity_id=payment.id, account_id=account_id, source_ip=actor.ip,
+                 detail=f'{method} amount={amount}')
+    return payment

@@ -1,0 +1,144 @@
+"""/pay signed in and as a guest, the demo checkout, the result page and receipts."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from nicegui.testing import User
+from sqlmodel import func, select
+
+from portal.db import read_session, write_session
+from portal.models import GuarantorAccount, Patient, Payment, PaymentAttempt, Statement
+from portal.payments.registry import reset_gateway
+from portal.services import ledger
+from tests.pages.conftest import DEMO_PATIENT, sign_in
+
+DEMO_ACCOUNT = 'A10002026'
+
+
+@pytest.fixture(autouse=True)
+def fresh_gateway() -> Iterator[None]:
+    reset_gateway()
+    yield
+    reset_gateway()
+
+
+def _account() -> tuple[int, int]:
+    with read_session() as session:
+        account = session.exec(select(GuarantorAccount).where(GuarantorAccount.account_number == DEMO_ACCOUNT)).one()
+        return account.id, ledger.balance(session, account.id)
+
+
+def _payments() -> int:
+    with read_session() as session:
+        return session.exec(select(func.count(Payment.id))).one()
+
+
+async def _checkout_with(user: User, number: str) -> None:
+    await user.should_see(marker='card-number')
+    user.find(marker='card-number').type(number)
+    user.find(marker='card-expiry').type('12/30')
+    user.find(marker='card-cvc').type('123')
+    user.find(marker='pay-card').click()
+
+
+async def test_signed_in_pays_other_amount_with_4242(user: User) -> None:
+    account_id, before = _account()
+    assert before > 2000
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see(marker='pay')
+    await user.open('/pay')
+    await user.should_see('Pay your bill')
+    user.find(marker='choice').elements.pop().value = 'other'
+    user.find(marker='amount').type('20.00')
+    user.find(marker='method').elements.pop().value = 0
+    user.find(marker='submit').click()
+    await _checkout_with(user, '4242 4242 4242 4242')
+    await user.should_see('Payment received')
+    await user.should_see(marker='receipt')
+    assert _account()[1] == before - 2000
+    assert _payments_for(account_id) == 1
+
+
+def _payments_for(account_id: int) -> int:
+    with read_session() as session:
+        return session.exec(select(func.count(Payment.id)).where(Payment.account_id == account_id,
+                                                                 Payment.attempt_id.is_not(None))).one()
+
+
+async def test_declined_card_changes_nothing(user: User) -> None:
+    account_id, before = _account()
+    count = _payments()
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see(marker='pay')
+    await user.open('/pay')
+    user.find(marker='method').elements.pop().value = 0
+    user.find(marker='submit').click()
+    await _checkout_with(user, '4000 0000 0000 0002')
+    await user.should_see('Your card was declined')
+    assert _account()[1] == before and _payments() == count
+
+
+@pytest.mark.parametrize('typed, message', [
+    ('0', 'more than zero'), ('-5', 'more than zero'), ('1.234', 'two decimal'), ('abc', 'as a number'),
+    ('99999999999', 'too large'), ('0.50', 'least you can pay'),
+])
+async def test_bad_amounts_store_nothing(user: User, typed: str, message: str) -> None:
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see(marker='pay')
+    await user.open('/pay')
+    user.find(marker='choice').elements.pop().value = 'other'
+    user.find(marker='amount').type(typed)
+    user.find(marker='submit').click()
+    await user.should_see(message)
+    with read_session() as session:
+        assert session.exec(select(func.count(PaymentAttempt.id))).one() == 0
+
+
+async def test_over_balance_is_refused(user: User) -> None:
+    _, before = _account()
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see(marker='pay')
+    await user.open('/pay')
+    user.find(marker='choice').elements.pop().value = 'other'
+    user.find(marker='amount').type(f'{(before + 100) / 100:.2f}')
+    user.find(marker='submit').click()
+    await user.should_see('The most you can pay here is')
+
+
+def _statement_with_code() -> tuple[str, str, str]:
+    """(quick-pay code, a patient's date of birth, first name) of an unpaid statement with something due."""
+    with write_session() as session:
+        rows = session.exec(select(Statement).where(Statement.paid_at.is_(None), Statement.amount_due > 0)
+                            .order_by(Statement.id.desc())).all()
+        for statement in rows:
+            if ledger.balance(session, statement.account_id) > 0:
+                patient = session.exec(select(Patient).where(Patient.account_id == statement.account_id)).first()
+                return statement.quick_pay_code, patient.date_of_birth.isoformat(), patient.first_name
+    raise AssertionError('the demo set has no unpaid statement')
+
+
+async def test_guest_pays_with_quick_pay_code(user: User) -> None:
+    code, birth, first_name = _statement_with_code()
+    count = _payments()
+    await user.open(f'/pay?code={code}')
+    await user.should_see('Pay a bill')
+    user.find(marker='birth').type(birth)
+    user.find(marker='submit').click()
+    await user.should_see(f'Hi {first_name}.')
+    user.find(marker='pay').click()
+    await _checkout_with(user, '4242424242424242')
+    await user.should_see('Payment received')
+    await user.should_see('Email me a receipt')
+    user.find(marker='receipt-email').type('guest@example.com')
+    user.find(marker='send-receipt').click()
+    await user.should_see('Sent.')
+    assert _payments() == count + 1
+
+
+async def test_guest_wrong_birth_date_gets_the_generic_error(user: User) -> None:
+    code, _, _ = _statement_with_code()
+    await user.open(f'/pay?code={code}')
+    user.find(marker='birth').type('1900-01-01')
+    user.find(marker='submit').click()
+    await user.should_see('We could not find a bill with that code and date of birth')
