@@ -185,7 +185,11 @@ def _record(session: Session, claim: Claim, *, status: str, payment_id: int | No
         return 'processing'
     if status == 'succeeded':
         row.status, row.payment_id, row.next_retry_on = 'paid', payment_id, None
-        plan_ledger.reconcile(session, plan)
+        session.flush()
+        if not session.exec(select(PlanInstallment.id).where(  # the next claim reconciles the rest
+                PlanInstallment.plan_id == plan.id,
+                col(PlanInstallment.status).in_([*plan_ledger.OPEN, 'processing']))).first():
+            plan.status = 'completed'
         return 'succeeded'
     row.status = 'failed'
     failures = row.attempts

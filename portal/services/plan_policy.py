@@ -49,20 +49,19 @@ def bounds(policy: PlanPolicy) -> Bounds:
 
 
 def terms(policy: PlanPolicy) -> str:
-    """The agreement a patient signs, in plain words, with this policy's figures."""
+    """The agreement a patient signs, in plain words, with this policy's figures (generated, so it always says
+    what the portal does; the stored terms_text of older data is not shown)."""
     new_charges = ('New charges on your account are added to this plan and spread over the payments that '
                    'remain.' if policy.new_charges_rule == 'respread'
                    else 'New charges are billed separately and are not added to this plan.')
     down = (f'A down payment of {policy.down_payment_percent}% of the balance is due today. '
             if policy.down_payment_percent else '')
-    extra = f'\n\n{policy.terms_text.strip()}' if policy.terms_text.strip() else ''
     return (f'{down}You agree to pay the rest in monthly payments on the day of the month you chose, for at most '
             f'{policy.max_months} months. There is no interest and no fee. With autopay, each payment is charged '
             'to the payment method you chose; without it, you pay each one in the portal by its date. If a '
             'payment fails we will try again after 3 and 7 days and let you know; after that the plan is marked '
             'past due and the billing office will contact you. You can pay ahead or pay off the plan at any time, '
-            f'change the payment day, or cancel the plan; the remaining balance is then due. {new_charges}'
-            + extra)
+            f'change the payment day, or cancel the plan; the remaining balance is then due. {new_charges}')
 
 
 def _whole_number(text: str, *, low: int, high: int, label: str) -> int:
