@@ -7,11 +7,12 @@ from html import escape
 from nicegui import ui
 
 from components import forms, session, theme
-from components.calls import read, write
+from components.calls import call, read, write
 from components.frame import frame
 from pages.patient.plan_setup import BY_HAND, setup_form
+from pages.payments.common import go
 from portal.auth.permissions import account_relationships
-from portal.services import plan_schedule, plans
+from portal.services import plan_payments, plan_schedule, plans
 from portal.services.errors import DomainError
 from portal.services.plans import PlanStart, PlanView
 
@@ -49,10 +50,6 @@ def register() -> None:
                         ui.link('Pay your balance', '/pay').classes('text-teal-800 text-base')
 
 
-def pay_link(amount: int) -> str:
-    return f'/pay?amount={amount // 100}.{amount % 100:02d}'
-
-
 def progress(view: PlanView, start: PlanStart) -> None:
     label, style = STATUS.get(view.status, (view.status.title(), 'bg-slate-100 text-slate-900'))
     with ui.column().classes(theme.CARD + ' gap-3').props('aria-label="Your payment plan"'):
@@ -72,9 +69,21 @@ def progress(view: PlanView, start: PlanStart) -> None:
                else 'You pay each installment yourself by its date.')
         ui.label(how).classes('text-slate-800').mark('how-paid')
         if view.remaining:
-            ui.button(f'Pay {forms.money(view.next_amount)} now' if not view.autopay_label else 'Pay ahead',
-                      on_click=lambda: ui.navigate.to(pay_link(view.next_amount))) \
-                .props('unelevated no-caps size=lg').classes(theme.BIG_BUTTON + ' md:w-80').mark('pay-installment')
+            error = forms.error_message()
+
+            async def pay_now() -> None:
+                try:
+                    url = await call(plan_payments.pay_next_now, actor=session.actor(), plan_id=view.id)
+                except DomainError as problem:
+                    forms.set_error(error, problem.message)
+                    return
+                go(url)
+
+            ahead = view.autopay_label and view.status == 'active'
+            label = f'Pay ahead ({forms.money(view.next_amount)})' if ahead \
+                else f'Pay {forms.money(view.next_amount)} now'
+            ui.button(label, on_click=pay_now).props('unelevated no-caps size=lg') \
+                .classes(theme.BIG_BUTTON + ' md:w-80').mark('pay-installment')
     _history(view)
     if view.status in ('active', 'delinquent'):
         _changes(view, start)

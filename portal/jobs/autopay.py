@@ -165,9 +165,10 @@ def _charge_once(claim: Claim) -> tuple[str, int | None, str]:
         if attempt is not None and attempt.status in TERMINAL:
             payment_id = session.exec(select(Payment.id).where(Payment.attempt_id == attempt.id)).first()
             return TERMINAL[attempt.status], payment_id, attempt.error_message
-    try:
+    try:  # a target per attempt: the payments core reuses an open attempt of the same target, and a retry
+        # must never ride on an earlier key (say a try the bank held for confirmation that is still open)
         outcome = charge(account_id=claim.account_id, method_id=claim.method_id, amount=claim.amount,
-                         target=f'installment:{claim.installment_id}', idempotency_key=claim.key,
+                         target=f'installment:{claim.installment_id}:try-{claim.attempt}', idempotency_key=claim.key,
                          description=f'Plan payment {claim.seq}')
     except DomainError as refused:  # the method was removed, or the amount is no longer payable
         return 'failed', None, refused.message

@@ -74,7 +74,7 @@ def test_a_killed_sweep_restarted_charges_each_installment_once(db: str, tmp_pat
         assert {row.attempts for row in rows} == {1}
         payments = session.exec(select(Payment.id, PaymentAttempt.target)
                                 .join(PaymentAttempt, PaymentAttempt.id == Payment.attempt_id)).all()
-        assert sorted(target for _, target in payments) == sorted(f'installment:{row.id}' for row in rows)
+        assert sorted(target for _, target in payments) == sorted(f'installment:{row.id}:try-1' for row in rows)
         assert {row.payment_id for row in rows} == {payment_id for payment_id, _ in payments}
         posted = session.exec(select(func.count()).select_from(LedgerEntry)
                               .where(LedgerEntry.kind == LedgerKind.patient_payment)).one()

@@ -8,8 +8,10 @@ import pytest
 from nicegui.testing import User
 from sqlmodel import func, select
 
+from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
-from portal.models import PaymentPlan, PlanPolicy
+from portal.models import AccountAccess, GuarantorAccount, PaymentPlan, PlanInstallment, PlanPolicy
+from portal.services import plans
 from tests.pages.conftest import DEMO_PATIENT, DEMO_STAFF, sign_in
 
 DEMO_ACCOUNT = 'A10002026'
@@ -21,7 +23,6 @@ def _plans() -> int:
 
 
 def _demo_plans(session) -> int:  # noqa: ANN001
-    from portal.models import GuarantorAccount
     return session.exec(select(func.count()).select_from(PaymentPlan).join(
         GuarantorAccount, GuarantorAccount.id == PaymentPlan.account_id)
         .where(GuarantorAccount.account_number == DEMO_ACCOUNT)).one()
@@ -108,7 +109,6 @@ async def test_signing_with_autopay_shows_progress_and_allows_changes(user: User
 
 
 async def _eventually(check) -> PaymentPlan:  # noqa: ANN001
-    from portal.models import GuarantorAccount
     query = (select(PaymentPlan).join(GuarantorAccount, GuarantorAccount.id == PaymentPlan.account_id)
              .where(GuarantorAccount.account_number == DEMO_ACCOUNT))
     for _ in range(100):
@@ -146,3 +146,30 @@ async def test_a_patient_cannot_open_the_staff_page(user: User) -> None:
     await user.should_see('Hi Maria')
     with pytest.raises(AssertionError, match='404'):
         await user.open('/staff/plans')
+
+
+async def test_paying_an_installment_by_hand_covers_it(user: User) -> None:
+    with write_session() as session:
+        account = session.exec(select(GuarantorAccount).where(GuarantorAccount.account_number == DEMO_ACCOUNT)).one()
+        user_id = session.exec(select(AccountAccess.user_id).where(AccountAccess.account_id == account.id)).first()
+        plan = plans.create(session, Actor(user_id, 'patient'), account_id=account.id, day_of_month=1, months=4,
+                            signed_name='Maria Alvarez', consent=True, autopay_method_id=None)
+        plan_id = plan.id
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Hi Maria')
+    await user.open('/plans')
+    await user.should_see('You pay each installment yourself by its date.')
+    user.find(marker='pay-installment').click()
+    await user.should_see(marker='card-number')
+    user.find(marker='card-number').type('4242 4242 4242 4242')
+    user.find(marker='card-expiry').type('12/30')
+    user.find(marker='card-cvc').type('123')
+    user.find(marker='pay-card').click()
+    await user.should_see('Payment received')
+    await user.open('/plans')
+    await user.should_see('Your plan')
+    with read_session() as session:
+        rows = session.exec(select(PlanInstallment).where(PlanInstallment.plan_id == plan_id)
+                            .order_by(PlanInstallment.seq)).all()
+        statuses = [row.status for row in rows]
+    assert statuses == ['paid', 'scheduled', 'scheduled', 'scheduled']
