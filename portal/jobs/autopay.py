@@ -69,6 +69,7 @@ class Claim:
     attempt: int
     amount: int
     key: str
+    resumed: bool  # claimed by an earlier run that did not record its outcome
 
 
 def charge(**kwargs: Any) -> Any:  # noqa: ANN401  (a ChargeOutcome)
@@ -144,7 +145,8 @@ def _claim(session: Session, installment_id: int, today: date) -> Claim | str:
     plan = session.get(PaymentPlan, row.plan_id) if row else None
     if row is None or plan is None or plan.status != 'active' or plan.autopay_method_id is None:
         return 'skipped'
-    if row.status != 'processing':
+    resumed = row.status == 'processing'
+    if not resumed:
         standing = plan_ledger.reconcile(session, plan)
         due = standing.due_now.get(row.id, 0)
         if row.status not in plan_ledger.OPEN or due <= 0:
@@ -155,16 +157,17 @@ def _claim(session: Session, installment_id: int, today: date) -> Claim | str:
     amount = row.claimed_amount or row.amount
     return Claim(installment_id=row.id, plan_id=plan.id, account_id=plan.account_id,
                  method_id=plan.autopay_method_id, seq=row.seq, attempt=row.attempts, amount=amount,
-                 key=idempotency_key(plan.id, row.seq, row.attempts))
+                 key=idempotency_key(plan.id, row.seq, row.attempts), resumed=resumed)
 
 
 def _charge_once(claim: Claim) -> tuple[str, int | None, str]:
     """(status, payment id, message): from the stored attempt when it already finished, else by charging."""
-    with read_session() as session:
-        attempt = session.exec(select(PaymentAttempt).where(PaymentAttempt.idempotency_key == claim.key)).first()
-        if attempt is not None and attempt.status in TERMINAL:
-            payment_id = session.exec(select(Payment.id).where(Payment.attempt_id == attempt.id)).first()
-            return TERMINAL[attempt.status], payment_id, attempt.error_message
+    if claim.resumed:
+        with read_session() as session:
+            attempt = session.exec(select(PaymentAttempt).where(PaymentAttempt.idempotency_key == claim.key)).first()
+            if attempt is not None and attempt.status in TERMINAL:
+                payment_id = session.exec(select(Payment.id).where(Payment.attempt_id == attempt.id)).first()
+                return TERMINAL[attempt.status], payment_id, attempt.error_message
     try:  # a target per attempt: the payments core reuses an open attempt of the same target, and a retry
         # must never ride on an earlier key (say a try the bank held for confirmation that is still open)
         outcome = charge(account_id=claim.account_id, method_id=claim.method_id, amount=claim.amount,

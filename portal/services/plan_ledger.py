@@ -15,8 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal.clock import utcnow
-from portal.models import LedgerEntry, LedgerKind, PaymentPlan, PlanInstallment, PlanPolicy
-from portal.services import ledger
+from portal.models import LedgerEntry, LedgerKind, Payment, PaymentPlan, PlanInstallment, PlanPolicy
 from portal.services.plan_schedule import respread
 
 OPEN = ('scheduled', 'failed')  # not yet paid; 'processing' ones have money in flight
@@ -35,19 +34,21 @@ def installments(session: Session, plan_id: int) -> list[PlanInstallment]:
                              .order_by(col(PlanInstallment.seq))).all())
 
 
-def new_charges_since(session: Session, plan: PaymentPlan) -> int:
-    total = session.exec(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
-        LedgerEntry.account_id == plan.account_id, LedgerEntry.kind == LedgerKind.charge,
-        col(LedgerEntry.posted_at) > plan.signed_at)).one()
-    return int(total)
-
-
 def plan_balance(session: Session, plan: PaymentPlan) -> int:
-    payable = ledger.balance(session, plan.account_id) - ledger.processing_payments(session, plan.account_id)
-    rule = session.exec(select(PlanPolicy.new_charges_rule).where(PlanPolicy.id == plan.policy_id)).first() \
-        if plan.policy_id else None
-    if rule != 'respread':
-        payable -= new_charges_since(session, plan)
+    """One query: the balance, payments still processing, the policy's rule and charges since signing."""
+    account = plan.account_id
+    balance = (select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+               .where(LedgerEntry.account_id == account).scalar_subquery())
+    processing = (select(func.coalesce(func.sum(Payment.amount), 0))
+                  .where(Payment.account_id == account, Payment.status == 'processing').scalar_subquery())
+    since = (select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+             .where(LedgerEntry.account_id == account, LedgerEntry.kind == LedgerKind.charge,
+                    col(LedgerEntry.posted_at) > plan.signed_at).scalar_subquery())
+    rule = select(PlanPolicy.new_charges_rule).where(PlanPolicy.id == plan.policy_id).scalar_subquery()
+    row = session.connection().execute(select(balance, processing, since, rule)).one()
+    payable = int(row[0]) - int(row[1])
+    if row[3] != 'respread':
+        payable -= int(row[2])
     return max(0, payable)
 
 
