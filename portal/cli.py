@@ -60,6 +60,14 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_autopay(_args: argparse.Namespace) -> int:
+    """Run the autopay sweep now (the scheduler runs it daily); safe to repeat."""
+    from portal.jobs import autopay
+    result = autopay.run()
+    print(f'Autopay: {result.describe()}.' if result else 'Autopay: another run holds this key; nothing done.')
+    return 0 if result is None or not result.errors else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='python -m portal', description='Settle portal administration')
     commands = parser.add_subparsers(dest='command', required=True)
@@ -75,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument('--last-name', default='')
     create.add_argument('--password', help='prompted for when left out')
     create.set_defaults(run=cmd_create_user)
+    commands.add_parser('autopay', help='charge the plan installments due now (the daily job)') \
+        .set_defaults(run=cmd_autopay)
     return parser
 
 

@@ -58,6 +58,10 @@ class SweepResult:
     def items(self) -> int:
         return self.charged + self.failed + self.processing + self.covered
 
+    def describe(self) -> str:
+        return (f'{self.charged} charged, {self.failed} failed, {self.processing} processing, {self.covered} '
+                f'already paid, {self.delinquent} now past due, {self.errors} errors')
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -77,15 +81,16 @@ def charge(**kwargs: Any) -> Any:  # noqa: ANN401  (a ChargeOutcome)
     return charge_saved_method(**kwargs)
 
 
-def run() -> None:
+def run() -> SweepResult | None:
     """The scheduled entry point: one recorded run per call (the sweep itself is what makes reruns safe)."""
+    result = None
     with claimed_run(JOB, key=utcnow().isoformat(timespec='seconds')) as job_run:
         if job_run is None:
-            return
+            return None
         result = sweep()
         job_run.items = result.items
-        log.info('autopay: %d charged, %d failed, %d processing, %d covered, %d now past due',
-                 result.charged, result.failed, result.processing, result.covered, result.delinquent)
+        log.info('autopay: %s', result.describe())
+    return result
 
 
 def due_installment_ids(today: date, plan_id: int | None = None) -> list[int]:

@@ -140,3 +140,16 @@ def test_payments_by_hand_count_and_a_plan_paid_by_hand_goes_past_due_when_misse
     assert demo.calls.get('charge', 0) == 0
     with read_session() as session:
         assert session.get(PaymentPlan, plan_id).status == 'delinquent'
+
+
+def test_the_command_runs_the_sweep_and_records_the_run(demo: DemoGateway, capsys: pytest.CaptureFixture) -> None:
+    from portal import cli
+    from portal.models import JobRun
+    with time_machine.travel(SIGNED, tick=False):
+        sign(household(100_000), months=4)
+    with _at('2026-12-01'):
+        assert cli.main(['autopay']) == 0
+    assert 'Autopay: 1 charged, 0 failed' in capsys.readouterr().out
+    with read_session() as session:
+        run = session.exec(select(JobRun).where(JobRun.job == 'autopay_installments')).one()
+    assert (run.outcome, run.items) == ('ok', 1)
