@@ -95,8 +95,10 @@ def _queue(title: str, rows: list[QueueRow], mark: str, empty: str) -> None:
         if not rows:
             ui.label(empty).classes('text-slate-700').mark(f'{mark}-empty')
             return
-        ui.table(columns=COLUMNS, rows=[
-            {'id': row.plan_id, 'account': row.account_number, 'name': row.guarantor_name,
+        table = ui.table(columns=COLUMNS, rows=[
+            {'id': row.plan_id, 'account_id': row.account_id, 'account': row.account_number, 'name': row.guarantor_name,
              'remaining': forms.money(row.remaining), 'next_due': row.next_due.isoformat() if row.next_due else '',
              'autopay': 'Yes' if row.autopay else 'No', 'attempts': row.failed_attempts} for row in rows],
             row_key='id', pagination={'rowsPerPage': 10}).props('flat dense wrap-cells').classes('w-full').mark(mark)
+        table.add_slot('body-cell-account', '<q-td :props="props"><a class="text-teal-800 underline" '
+                       ':href="\'/staff/accounts/\' + props.row.account_id">{{ props.value }}</a></q-td>')

@@ -120,13 +120,26 @@ async def _eventually(check) -> PaymentPlan:  # noqa: ANN001
     raise AssertionError(f'the plan never got there: {plan}')
 
 
+def _demo_plan(*, status: str = 'active') -> int:
+    with write_session() as session:
+        account = session.exec(select(GuarantorAccount).where(GuarantorAccount.account_number == DEMO_ACCOUNT)).one()
+        user_id = session.exec(select(AccountAccess.user_id).where(AccountAccess.account_id == account.id)).first()
+        plan = plans.create(session, Actor(user_id, 'patient'), account_id=account.id, day_of_month=1, months=4,
+                            signed_name='Maria Alvarez', consent=True, autopay_method_id=None)
+        plan.status = status
+        return plan.id
+
+
 async def test_staff_set_the_policy_and_see_the_queues(user: User) -> None:
+    _demo_plan(status='delinquent')
     await sign_in(user, DEMO_STAFF)
     await user.should_see('Collections dashboard')
     await user.open('/staff/plans')
     await user.should_see('Plan policy')
     await user.should_see('Past due: needs attention')
-    await user.should_see(marker='active-queue')
+    await user.should_see(marker='delinquent-queue')
+    past_due = user.find(marker='delinquent-queue').elements.pop().rows
+    assert [row['account'] for row in past_due] == [DEMO_ACCOUNT]
     _value(user, 'max_months', '99')
     _value(user, 'min_installment', 'abc')
     user.find(marker='save-policy').click()
@@ -149,12 +162,7 @@ async def test_a_patient_cannot_open_the_staff_page(user: User) -> None:
 
 
 async def test_paying_an_installment_by_hand_covers_it(user: User) -> None:
-    with write_session() as session:
-        account = session.exec(select(GuarantorAccount).where(GuarantorAccount.account_number == DEMO_ACCOUNT)).one()
-        user_id = session.exec(select(AccountAccess.user_id).where(AccountAccess.account_id == account.id)).first()
-        plan = plans.create(session, Actor(user_id, 'patient'), account_id=account.id, day_of_month=1, months=4,
-                            signed_name='Maria Alvarez', consent=True, autopay_method_id=None)
-        plan_id = plan.id
+    plan_id = _demo_plan()
     await sign_in(user, DEMO_PATIENT)
     await user.should_see('Hi Maria')
     await user.open('/plans')
