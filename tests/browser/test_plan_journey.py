@@ -26,13 +26,27 @@ def _no_sideways_scroll(page, width: int) -> None:  # noqa: ANN001
     assert page.evaluate('() => document.documentElement.scrollWidth') <= width, 'the page scrolls sideways'
 
 
+def _open_as(page, email: str, path: str) -> None:  # noqa: ANN001
+    """Sign in, wait for the landing page, then open `path`."""
+    open_sign_in(page)
+    sign_in(page, email)
+    if email == PATIENT:
+        page.get_by_test_id('amount-due').wait_for(state='visible')
+    else:
+        page.wait_for_url(re.compile(r'/staff(\?.*)?$'), timeout=15_000)
+    page.goto(path)
+    wait_connected(page)
+
+
+def _finish(page, screenshots, name: str, label: str) -> None:  # noqa: ANN001
+    page.screenshot(path=screenshots / f'{name}.png', full_page=True)
+    assert_accessible(page, label)
+    assert_no_page_errors(page)
+
+
 def test_patient_sets_up_a_plan_with_autopay_and_sees_the_schedule(new_page, screenshots) -> None:  # noqa: ANN001
     page = new_page(*PHONE)
-    open_sign_in(page)
-    sign_in(page, PATIENT)
-    page.get_by_test_id('amount-due').wait_for(state='visible')
-    page.goto('/plans')
-    wait_connected(page)
+    _open_as(page, PATIENT, '/plans')
     page.get_by_text('Set up a payment plan').wait_for(state='visible')
 
     page.get_by_label('Number of months').click()
@@ -65,31 +79,17 @@ def test_patient_sets_up_a_plan_with_autopay_and_sees_the_schedule(new_page, scr
     assert page.get_by_test_id('plan-schedule').locator('li').count() == 4
     assert re.search(r'\$[\d,]+\.\d{2}', page.get_by_test_id('next-payment').inner_text())
     _no_sideways_scroll(page, PHONE[0])
-    page.screenshot(path=screenshots / 'plan-progress-390.png', full_page=True)
-    assert_accessible(page, '/plans progress at 390x844')
-    assert_no_page_errors(page)
+    _finish(page, screenshots, 'plan-progress-390', '/plans progress at 390x844')
 
     laptop = new_page(*LAPTOP)
-    open_sign_in(laptop)
-    sign_in(laptop, PATIENT)
-    laptop.get_by_test_id('amount-due').wait_for(state='visible')
-    laptop.goto('/plans')
-    wait_connected(laptop)
+    _open_as(laptop, PATIENT, '/plans')
     laptop.get_by_role('heading', name='Your plan', exact=True).wait_for(state='visible')
-    laptop.screenshot(path=screenshots / 'plan-progress-1280.png', full_page=True)
-    assert_accessible(laptop, '/plans progress at 1280x800')
-    assert_no_page_errors(laptop)
+    _finish(laptop, screenshots, 'plan-progress-1280', '/plans progress at 1280x800')
 
 
 def test_staff_plan_page(new_page, screenshots) -> None:  # noqa: ANN001
     page = new_page(*LAPTOP)
-    open_sign_in(page)
-    sign_in(page, STAFF)
-    page.wait_for_url(re.compile(r'/staff(\?.*)?$'), timeout=15_000)
-    page.goto('/staff/plans')
-    wait_connected(page)
+    _open_as(page, STAFF, '/staff/plans')
     page.get_by_text('Plan policy').wait_for(state='visible')
     page.get_by_text('Past due: needs attention').wait_for(state='visible')
-    page.screenshot(path=screenshots / 'staff-plans-1280.png', full_page=True)
-    assert_accessible(page, '/staff/plans at 1280x800')
-    assert_no_page_errors(page)
+    _finish(page, screenshots, 'staff-plans-1280', '/staff/plans at 1280x800')
