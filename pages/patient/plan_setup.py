@@ -119,7 +119,7 @@ def setup_form(start: PlanStart) -> None:
                 plan = await write(plans.create, session.actor(), account_id=start.account_id,
                                    day_of_month=int(day.value), monthly=chosen_monthly, months=chosen_months,
                                    signed_name=signature.value or '', consent=bool(consent.value),
-                                   autopay_method_id=how.value or None)
+                                   autopay_method_id=how.value or None, expected_balance=start.payable)
             except DomainError as problem:
                 forms.set_error(error, problem.message)
                 signature.error = problem.field_errors.get('signed_name')

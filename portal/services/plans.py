@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from portal.auth.permissions import Actor, account_relationships, require_account
+from portal.auth.permissions import Actor, require_account
 from portal.clock import practice_today, utcnow
 from portal.models import GuarantorAccount, PaymentPlan, PlanInstallment, SavedPaymentMethod
 from portal.money import format_money
@@ -68,7 +68,7 @@ class PlanView:
     autopay_label: str  # '' when paid by hand
     autopay_method_id: int | None
     signed_name: str
-    signed_at: object
+    signed_at: datetime
     terms_version: str
     lines: list[InstallmentLine]
 
@@ -90,10 +90,6 @@ def _methods(session: Session, account_id: int) -> list[SavedPaymentMethod]:
 
 def _payable(session: Session, account_id: int) -> int:
     return max(0, ledger.balance(session, account_id) - ledger.processing_payments(session, account_id))
-
-
-def accounts_for(session: Session, actor: Actor) -> list[int]:
-    return list(account_relationships(session, actor.user_id))
 
 
 def start(session: Session, actor: Actor, account_id: int) -> PlanStart:
@@ -129,8 +125,12 @@ def name_matches(typed: str, first: str, last: str) -> bool:
 
 
 def create(session: Session, actor: Actor, *, account_id: int, day_of_month: int, monthly: int | None = None,
-           months: int | None = None, signed_name: str, consent: bool, autopay_method_id: int | None) -> PaymentPlan:
-    """Check everything (nothing is stored on any error), then store the plan and its installments."""
+           months: int | None = None, signed_name: str, consent: bool, autopay_method_id: int | None,
+           expected_balance: int | None = None) -> PaymentPlan:
+    """Check everything (nothing is stored on any error), then store the plan and its installments.
+
+    `expected_balance` is the balance the patient's schedule was drawn from: if it changed meanwhile (a payment
+    or a new charge), they are shown the new schedule rather than signing one they did not see."""
     require_account(session, actor, account_id, purpose='create_plan')
     account = session.get(GuarantorAccount, account_id)
     if account is None:
@@ -139,7 +139,11 @@ def create(session: Session, actor: Actor, *, account_id: int, day_of_month: int
         raise DomainError('This account already has a payment plan.')
     policy = plan_policy.current(session)
     today = practice_today()
-    schedule = plan_schedule.build(balance=_payable(session, account_id), bounds=plan_policy.bounds(policy),
+    balance = _payable(session, account_id)
+    if expected_balance is not None and balance != expected_balance:
+        raise DomainError(f'Your balance changed to {format_money(balance)} since this page opened. Reload the '
+                          'page to see the new schedule before you sign.')
+    schedule = plan_schedule.build(balance=balance, bounds=plan_policy.bounds(policy),
                                    today=today, day_of_month=day_of_month, monthly=monthly, months=months)
     errors: dict[str, str] = {}
     if not name_matches(signed_name or '', account.guarantor_first_name, account.guarantor_last_name):

@@ -44,6 +44,14 @@ def test_bad_input_is_refused_and_nothing_is_stored(kwargs: dict, field: str) ->
     assert _count(PaymentPlan) == 0 and _count(PlanInstallment) == 0
 
 
+def test_a_balance_that_changed_since_the_page_opened_is_not_signed() -> None:
+    home = household(balance=100_000)
+    with pytest.raises(DomainError, match='balance changed to \\$1,000.00'), write_session() as session:
+        plans.create(session, home.actor, account_id=home.account_id, day_of_month=1, months=4,
+                     signed_name='Maria Alvarez', consent=True, autopay_method_id=None, expected_balance=90_000)
+    assert _count(PaymentPlan) == 0
+
+
 def test_a_balance_under_the_minimum_does_not_qualify() -> None:
     home = household(balance=4000)
     with read_session() as session:
