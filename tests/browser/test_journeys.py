@@ -62,7 +62,7 @@ def test_patient_on_a_phone_sees_amount_due_and_pay_now(new_page, screenshots) -
     amount = page.get_by_test_id('amount-due')
     amount.wait_for(state='visible')
     wait_connected(page)
-    pay_now = page.get_by_role('button', name='Pay now')
+    pay_now = page.get_by_role('link', name='Pay now')
     pay_now.wait_for(state='visible')
 
     assert DOLLARS.search(amount.inner_text()), f'amount due shows {amount.inner_text()!r}, not a dollar amount'
@@ -82,7 +82,7 @@ def test_patient_home_on_a_laptop(new_page, screenshots) -> None:  # noqa: ANN00
     sign_in(page, PATIENT)
     page.get_by_test_id('amount-due').wait_for(state='visible')
     wait_connected(page)
-    assert_in_viewport(page, page.get_by_role('button', name='Pay now'), 'the Pay now button')
+    assert_in_viewport(page, page.get_by_role('link', name='Pay now'), 'the Pay now button')
     page.screenshot(path=screenshots / 'patient-home-1280.png', full_page=True)
     assert_accessible(page, 'patient home at 1280x800')
     assert_no_page_errors(page)

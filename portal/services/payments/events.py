@@ -6,8 +6,10 @@ payment stays succeeded, and an older event never undoes a newer one (attempt.la
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
+import threading
 import time
 
 from sqlalchemy.exc import IntegrityError
@@ -39,24 +41,37 @@ from portal.services.payments.allocation import allocate
 log = logging.getLogger(__name__)
 
 
+_sqlite_writer = threading.Lock()
+
+
+def _serialised():  # noqa: ANN202
+    """On SQLite, one writer at a time in this process: waiting on a lock beats SQLite's busy handler,
+    which sleeps and retries (a burst of webhooks would otherwise spend most of its time asleep)."""
+    from portal.db import get_engine, is_sqlite
+    return _sqlite_writer if is_sqlite(get_engine()) else contextlib.nullcontext()
+
+
 def process_events(events: list[GatewayEvent], *, gateway_name: str) -> list[str]:
     """Store each event id once and apply it, each in its own transaction; return the outcomes."""
     outcomes = []
     for event in events:
-        with write_session() as session:
-            outcomes.append(record_and_apply(session, event, gateway_name=gateway_name))
+        try:
+            with _serialised(), write_session() as session:
+                outcomes.append(record_and_apply(session, event, gateway_name=gateway_name))
+        except IntegrityError:  # a concurrent delivery of the same event committed first: nothing to do
+            outcomes.append('duplicate')
     return outcomes
 
 
 def record_and_apply(session: Session, event: GatewayEvent, *, gateway_name: str) -> str:
-    row = WebhookEvent(gateway=gateway_name, event_id=event.event_id[:255], type=event.kind)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
+    """Apply an event not seen before and store its id (unique) in the same transaction, so a second
+    delivery racing this one fails at commit and changes nothing."""
+    event_id = event.event_id[:255]
+    if session.exec(select(WebhookEvent.id).where(WebhookEvent.event_id == event_id)).first() is not None:
         return 'duplicate'
     outcome = apply_event(session, event)
-    row.processed_at, row.outcome = utcnow(), outcome[:200]
+    session.add(WebhookEvent(gateway=gateway_name, event_id=event_id, type=event.kind, processed_at=utcnow(),
+                             outcome=outcome[:200]))
     return outcome
 
 
@@ -133,7 +148,7 @@ def _new_payment(session: Session, event: GatewayEvent, attempt: PaymentAttempt 
                       gateway_intent_id=event.intent_id, amount=int(amount), currency=event.currency,
                       method=event.method.kind if event.method else 'card', status=status,
                       receipt_number=new_receipt_number(), payer_user_id=attempt.user_id if attempt else None,
-                      saved_method_id=saved)
+                      saved_method_id=saved, settled_at=utcnow() if status == 'succeeded' else None)
     try:
         with session.begin_nested():
             session.add(payment)
@@ -154,8 +169,8 @@ def on_payment_succeeded(session: Session, event: GatewayEvent) -> str:
     payment = _payment(session, event.intent_id) or _new_payment(session, event, attempt, 'succeeded')
     if payment is None:
         return 'ignored: unknown payment'
-    payment.status = 'succeeded'
-    payment.settled_at = payment.settled_at or utcnow()
+    if payment.status != 'succeeded':
+        payment.status, payment.settled_at = 'succeeded', utcnow()
     _, created = ledger.post(session, account_id=payment.account_id, kind=LedgerKind.patient_payment,
                              amount=-payment.amount, external_ref=event.intent_id or f'payment:{payment.id}',
                              effective_date=practice_today(), currency=payment.currency, payment_id=payment.id)

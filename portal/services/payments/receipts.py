@@ -3,7 +3,7 @@ claim; shown on the result page, as a PDF behind sign-in, and to guests through 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -62,6 +62,15 @@ class ReceiptView:
         return self.amount - sum(line.amount for line in self.lines)
 
 
+def _practice_date(moment) -> date:  # noqa: ANN001
+    from zoneinfo import ZoneInfo
+    if moment is None:
+        return practice_today()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(get_settings().practice_timezone)).date()
+
+
 def receipt_view(session: Session, payment: Payment) -> ReceiptView:
     account = session.get(GuarantorAccount, payment.account_id)
     assert account is not None
@@ -79,7 +88,7 @@ def receipt_view(session: Session, payment: Payment) -> ReceiptView:
     settings = get_settings()
     return ReceiptView(
         payment_id=payment.id, receipt_number=payment.receipt_number,
-        paid_on=payment.received_at.date() if payment.received_at else practice_today(), amount=payment.amount,
+        paid_on=_practice_date(payment.received_at), amount=payment.amount,
         currency=payment.currency, method=METHOD_LABELS.get(payment.method, payment.method.title()),
         status=payment.status, account_number=account.account_number,
         payer=f'{account.guarantor_first_name} {account.guarantor_last_name}', practice=settings.practice_name,
