@@ -153,3 +153,12 @@ def test_the_command_runs_the_sweep_and_records_the_run(demo: DemoGateway, capsy
     with read_session() as session:
         run = session.exec(select(JobRun).where(JobRun.job == 'autopay_installments')).one()
     assert (run.outcome, run.items) == ('ok', 1)
+
+
+def test_a_down_payment_is_charged_right_after_signing(demo: DemoGateway) -> None:
+    home = household(100_000, policy={'down_payment_percent': 10})
+    plan_id = sign(home, months=3)
+    assert autopay.process_plan(plan_id).charged == 1
+    rows = _installments(plan_id)
+    assert [(row.seq, row.amount, row.status) for row in rows] == [
+        (0, 10_000, 'paid'), (1, 30_000, 'scheduled'), (2, 30_000, 'scheduled'), (3, 30_000, 'scheduled')]
