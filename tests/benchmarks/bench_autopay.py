@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
 
 os.environ.setdefault('PORTAL_ENV', 'test')
 
-from sqlalchemy import func, insert  # noqa: E402
+from sqlalchemy import func, insert, text  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
 from portal.clock import practice_today, utcnow  # noqa: E402
@@ -87,6 +87,11 @@ def build(count: int, methods: list[tuple[str, str]]) -> None:
         for model, values in rows.items():
             for start in range(0, len(values), 2000):
                 session.execute(insert(model), values[start:start + 2000])
+        if session.get_bind().dialect.name == 'postgresql':  # explicit ids: move the sequences past them
+            for model in (PlanPolicy, Provider, Location, *rows):
+                table = model.__tablename__
+                session.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                                     f'(SELECT MAX(id) FROM "{table}"))'))
 
 
 def sweep_and_check(count: int) -> tuple[float, float, str]:
