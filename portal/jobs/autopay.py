@@ -180,7 +180,19 @@ def _charge_once(claim: Claim) -> tuple[str, int | None, str]:
                          description=f'Plan payment {claim.seq}')
     except DomainError as refused:  # the method was removed, or the amount is no longer payable
         return 'failed', None, refused.message
+    if outcome.status == 'failed' and _still_open(outcome.attempt_id):
+        # the gateway could not be reached: it may have charged. Resume this key next run, never a new one.
+        log.warning('autopay: %s not answered (%s); resumed next run', claim.key, (outcome.message or '')[:80])
+        return 'processing', None, outcome.message or ''
     return outcome.status, outcome.payment_id, outcome.message or ''
+
+
+def _still_open(attempt_id: int | None) -> bool:
+    if attempt_id is None:
+        return False
+    with read_session() as session:
+        attempt = session.get(PaymentAttempt, attempt_id)
+        return attempt is not None and attempt.status == 'open'
 
 
 def _record(session: Session, claim: Claim, *, status: str, payment_id: int | None, message: str,

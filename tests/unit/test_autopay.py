@@ -162,3 +162,28 @@ def test_a_down_payment_is_charged_right_after_signing(demo: DemoGateway) -> Non
     rows = _installments(plan_id)
     assert [(row.seq, row.amount, row.status) for row in rows] == [
         (0, 10_000, 'paid'), (1, 30_000, 'scheduled'), (2, 30_000, 'scheduled'), (3, 30_000, 'scheduled')]
+
+
+def test_an_unanswered_charge_is_resumed_with_the_same_key(demo: DemoGateway,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from portal.payments.gateway import GatewayError
+    with time_machine.travel(SIGNED, tick=False):
+        plan_id = sign(household(100_000), months=4)
+    original = demo.charge_off_session
+    calls: list[str] = []
+
+    def flaky(charge):  # noqa: ANN001, ANN202  (the network fails after the gateway charged)
+        calls.append(charge.idempotency_key)
+        state = original(charge)
+        if len(calls) == 1:
+            raise GatewayError('The payment service did not answer.', retryable=True)
+        return state
+
+    monkeypatch.setattr(demo, 'charge_off_session', flaky)
+    with _at('2026-12-01'):
+        assert autopay.sweep().outcomes == {'processing': 1}
+    with _at('2026-12-02'):
+        assert autopay.sweep().charged == 1
+    assert calls == [f'plan-{plan_id}-inst-1-try-1'] * 2 and demo.calls['charge'] == 1
+    first = _installments(plan_id)[0]
+    assert (first.status, first.attempts) == ('paid', 1)
