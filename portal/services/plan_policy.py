@@ -56,7 +56,8 @@ def terms(policy: PlanPolicy) -> str:
                    else 'New charges are billed separately and are not added to this plan.')
     down = (f'A down payment of {policy.down_payment_percent}% of the balance is due today. '
             if policy.down_payment_percent else '')
-    return (f'{down}You agree to pay the rest in monthly payments on the day of the month you chose, for at most '
+    what = 'the rest' if down else 'the balance'
+    return (f'{down}You agree to pay {what} in monthly payments on the day of the month you chose, for at most '
             f'{policy.max_months} months. There is no interest and no fee. With autopay, each payment is charged '
             'to the payment method you chose; without it, you pay each one in the portal by its date. If a '
             'payment fails we will try again after 3 and 7 days and let you know; after that the plan is marked '
