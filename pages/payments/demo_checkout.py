@@ -13,6 +13,7 @@ from pages.payments.common import go
 from portal.payments.demo_gateway import DemoResult
 from portal.payments.gateway import GatewayError
 from portal.payments.registry import demo_gateway
+from portal.services.payments.core import still_payable
 from portal.services.payments.events import process_events
 
 HELP = ('Demo checkout: use 4242 4242 4242 4242 (paid), 4000 0000 0000 0002 (declined) or '
@@ -42,7 +43,7 @@ def _content(demo, session_id: str, request) -> None:  # noqa: ANN001
         ui.link('Continue', request.success_url).classes('text-teal-800')
         return
     error = forms.error_message()
-    auth_box = ui.column().classes('w-full gap-2 hidden').mark('authenticate')
+    auth_box = ui.column().classes('w-full gap-2').mark('authenticate')
     busy = {'on': False}
 
     async def finish(result: DemoResult) -> None:
@@ -50,10 +51,20 @@ def _content(demo, session_id: str, request) -> None:  # noqa: ANN001
             await call(process_events, list(result.events), gateway_name='demo')
             go(request.success_url)
         elif result.state == 'authenticate':
-            auth_box.classes(remove='hidden')
             tabs_box.classes(add='hidden')
+            with auth_box:
+                ui.label('Confirm this payment').classes(theme.H2)
+                ui.label('Demo: your bank would now ask you to confirm it is you.').classes('text-slate-700')
+                ui.button('Confirm', on_click=lambda: guarded(lambda: demo.authenticate(session_id, approve=True))) \
+                    .props('unelevated no-caps size=lg').classes(theme.BIG_BUTTON).mark('approve')
+                ui.button('Do not confirm', on_click=lambda: guarded(refuse)).props('flat no-caps').mark('refuse')
         else:
             forms.set_error(error, result.message)
+
+    def refuse() -> DemoResult:
+        auth_box.clear()
+        tabs_box.classes(remove='hidden')
+        return demo.authenticate(session_id, approve=False)
 
     async def guarded(action) -> None:  # noqa: ANN001
         if busy['on']:
@@ -61,6 +72,12 @@ def _content(demo, session_id: str, request) -> None:  # noqa: ANN001
         busy['on'] = True
         forms.set_error(error, '')
         try:
+            if request.mode == 'payment':
+                attempt = request.metadata.get('attempt_id', '')
+                refused = await call(still_payable, int(attempt) if attempt.isdigit() else None)
+                if refused:
+                    forms.set_error(error, refused)
+                    return
             await finish(action())
         except GatewayError as failure:
             forms.set_error(error, failure.message)
@@ -103,19 +120,6 @@ def _content(demo, session_id: str, request) -> None:  # noqa: ANN001
                 forms.submit_button('Pay by bank' if request.mode == 'payment' else 'Save bank account',
                                     lambda: guarded(pay_bank)).mark('pay-bank')
         ui.link('Cancel and go back', request.cancel_url).classes('text-teal-800').mark('cancel')
-    with auth_box:
-        ui.label('Confirm this payment').classes(theme.H2)
-        ui.label('Demo: your bank would now ask you to confirm it is you.').classes('text-slate-700')
-        ui.button('Confirm', on_click=lambda: guarded(lambda: demo.authenticate(session_id, approve=True))) \
-            .props('unelevated no-caps size=lg').classes(theme.BIG_BUTTON).mark('approve')
-        ui.button('Do not confirm', on_click=lambda: guarded(lambda: _refuse(demo, session_id, auth_box, tabs_box))) \
-            .props('flat no-caps').mark('refuse')
-
-
-def _refuse(demo, session_id: str, auth_box: ui.column, tabs_box: ui.column) -> DemoResult:  # noqa: ANN001
-    auth_box.classes(add='hidden')
-    tabs_box.classes(remove='hidden')
-    return demo.authenticate(session_id, approve=False)
 
 
 def _expiry(text: str) -> tuple[int | None, int | None]:

@@ -90,7 +90,11 @@ def register() -> None:
             await listing()
 
             async def add() -> None:
-                url = await call(methods.start_setup, actor=actor, account_id=account_id)
+                try:
+                    url = await call(methods.start_setup, actor=actor, account_id=account_id)
+                except DomainError as failure:
+                    ui.notify(failure.message, type='negative')
+                    return
                 go(url)
 
             ui.button('Add a card or bank account', icon='add', on_click=add) \

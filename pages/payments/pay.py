@@ -20,18 +20,19 @@ NEW_METHOD = 0
 
 def register() -> None:
     @ui.page('/pay', response_timeout=60)
-    async def pay_page(statement: str = '', code: str = '', cancelled: str = '') -> None:
+    async def pay_page(statement: str = '', code: str = '', cancelled: str = '', account: str = '') -> None:
         auth = session.current_auth()
         if auth is not None and auth.get('mfa_ok') and not session.is_staff(auth):
             await signed_in_page(auth, statement_id=int(statement) if statement.isdigit() else None,
-                                 cancelled=bool(cancelled))
+                                 account_id=int(account) if account.isdigit() else None, cancelled=bool(cancelled))
         else:
             guest_page(code=code[:20], cancelled=bool(cancelled))
 
 
-async def signed_in_page(auth: dict, *, statement_id: int | None, cancelled: bool) -> None:
+async def signed_in_page(auth: dict, *, statement_id: int | None, account_id: int | None, cancelled: bool) -> None:
     try:
-        context = await call(checkout.load_pay_context, actor=session.actor(), statement_id=statement_id)
+        context = await call(checkout.load_pay_context, actor=session.actor(), statement_id=statement_id,
+                             account_id=account_id)
     except NotFound:
         context = None
     with frame('Pay', auth=auth, path='/pay'):
@@ -47,6 +48,11 @@ async def signed_in_page(auth: dict, *, statement_id: int | None, cancelled: boo
 
 def _pay_form(context: PayContext) -> None:
     money = lambda minor: forms.money(minor, context.currency)  # noqa: E731
+    if context.accounts:  # a parent, guardian or proxy with several accounts
+        ui.select({account_id: f'Account {number}' for account_id, number in context.accounts.items()},
+                  value=context.account_id, label='Account to pay',
+                  on_change=lambda event: ui.navigate.to(f'/pay?account={event.value}')) \
+            .props('outlined').classes('w-full max-w-xl').mark('account')
     with ui.column().classes(theme.CARD + ' gap-3 max-w-xl'):
         ui.html(f'<h2 class="text-base font-medium text-slate-700">Amount due</h2>'
                 f'<p data-testid="amount-due" class="text-4xl font-bold text-slate-900 my-1">'

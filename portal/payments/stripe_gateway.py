@@ -133,7 +133,29 @@ class StripeGateway:
             raise WebhookRejected('bad signature or body') from None
         if not isinstance(event, dict):
             raise WebhookRejected('not an event')
-        return stripe_events.translate(event)
+        return stripe_events.translate(event) + self._saved_methods(event)
+
+    def _saved_methods(self, event: dict[str, Any]) -> list[GatewayEvent]:
+        """Stripe's events name a payment method by id: when one was saved (setup mode, or a payment
+        with setup_future_usage), fetch its brand, last 4, expiry or bank name for a method_saved event."""
+        obj = (event.get('data') or {}).get('object') or {}
+        kind, method_id = event.get('type'), None
+        if kind == 'setup_intent.succeeded' or (kind == 'payment_intent.succeeded' and obj.get('setup_future_usage')):
+            method_id = obj.get('payment_method')
+        elif kind == 'checkout.session.completed' and obj.get('mode') == 'setup' and obj.get('setup_intent'):
+            setup = self._call(self.client.v1.setup_intents.retrieve, None, None, str(obj['setup_intent']))
+            method_id = getattr(setup, 'payment_method', None)
+        if not isinstance(method_id, str) or not method_id:
+            return []  # none saved, or already expanded (translated above)
+        method = stripe_events.method_details(_plain(self._call(self.client.v1.payment_methods.retrieve,
+                                                                None, None, method_id)))
+        if method is None:
+            return []
+        customer = obj.get('customer')
+        return [GatewayEvent(event_id=f'{event.get("id")}:method', kind='method_saved', method=method,
+                             customer_id=customer if isinstance(customer, str) else None,
+                             metadata={str(k): str(v) for k, v in (obj.get('metadata') or {}).items()},
+                             created=int(event.get('created') or 0))]
 
     # -- helpers ---------------------------------------------------------------------------------
     @staticmethod

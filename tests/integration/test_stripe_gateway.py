@@ -105,9 +105,7 @@ def test_signed_webhooks_twice_and_shuffled_post_once(stripe_gateway: StripeGate
         assert outcome.status == 'succeeded'
         with read_session() as session:
             intents.append(session.get(Payment, outcome.payment_id).gateway_intent_id.encode())
-    catcher.wait_for('payment_intent.succeeded', count=2)
-    deliveries = [item for item in catcher.deliveries
-                  if b'payment_intent.succeeded' in item[0] and any(intent in item[0] for intent in intents)]
+    deliveries = [catcher.wait_matching('payment_intent.succeeded', intent)[0] for intent in intents]
     assert len(deliveries) == 2
     # the ledger already moved on the returned intents; the webhooks (twice, shuffled) change nothing
     replay = deliveries * 2
@@ -143,10 +141,8 @@ def test_crash_after_charge_then_webhook_posts_once(stripe_gateway: StripeGatewa
     with read_session() as session:
         attempt = session.exec(select(PaymentAttempt)).one()
     assert attempt.status == 'open'
-    catcher.wait_for('payment_intent.succeeded')
-    ours = [item for item in catcher.deliveries
-            if b'payment_intent.succeeded' in item[0] and b'"attempt_id": "%d"' % attempt.id in item[0]
-            and b'"amount": 4321' in item[0]]
+    ours = catcher.wait_matching('payment_intent.succeeded', b'"attempt_id": "%d"' % attempt.id,
+                                 b'"amount": 4321')
     for body, signature in ours * 2:
         handle_webhook(body, signature)
     assert _balance(account.id) == 0
@@ -160,8 +156,9 @@ def test_forged_and_unsigned_webhooks_are_refused(stripe_gateway: StripeGateway,
     method_id = _saved_card(stripe_gateway, account.id, '4242424242424242')
     charge_saved_method(account_id=account.id, method_id=method_id, amount=1000, target='balance',
                         idempotency_key=new_key())
-    catcher.wait_for('payment_intent.succeeded')
-    body, signature = next(item for item in catcher.deliveries if b'payment_intent.succeeded' in item[0])
+    with read_session() as session:
+        intent = session.exec(select(Payment.gateway_intent_id)).one().encode()
+    body, signature = catcher.wait_matching('payment_intent.succeeded', intent)[0]
     for forged_body, forged_signature in ((body.replace(b'1000', b'9999'), signature), (body, ''), (body, None),
                                           (body, signature.replace('v1=', 'v1=0'))):
         with pytest.raises(WebhookRejected):

@@ -1,26 +1,17 @@
 """/pay signed in and as a guest, the demo checkout, the result page and receipts."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from nicegui.testing import User
 from sqlmodel import func, select
 
 from portal.db import read_session, write_session
 from portal.models import GuarantorAccount, Patient, Payment, PaymentAttempt, Statement
-from portal.payments.registry import reset_gateway
 from portal.services import ledger
 from tests.pages.conftest import DEMO_PATIENT, sign_in
+from tests.support.payments import fresh_gateway  # noqa: F401  (autouse)
 
 DEMO_ACCOUNT = 'A10002026'
-
-
-@pytest.fixture(autouse=True)
-def fresh_gateway() -> Iterator[None]:
-    reset_gateway()
-    yield
-    reset_gateway()
 
 
 def _account() -> tuple[int, int]:
@@ -142,3 +133,23 @@ async def test_guest_wrong_birth_date_gets_the_generic_error(user: User) -> None
     user.find(marker='birth').type('1900-01-01')
     user.find(marker='submit').click()
     await user.should_see('We could not find a bill with that code and date of birth')
+
+
+async def test_someone_with_two_accounts_chooses_which_to_pay(user: User) -> None:
+    from tests.factories import make_account, make_charges, make_user
+    first, _ = make_account()
+    second, _ = make_account(guarantor_first_name='Ana')
+    make_charges(first, [1000])
+    make_charges(second, [2500])
+    person = make_user(email='two.accounts@example.com', account=first)
+    with write_session() as session:
+        from portal.models import AccountAccess
+        session.add(AccountAccess(user_id=person.id, account_id=second.id, relationship='parent'))
+    from tests.factories import STRONG_PASSWORD
+    await sign_in(user, 'two.accounts@example.com', STRONG_PASSWORD)
+    await user.should_see(marker='sign-out')
+    await user.open(f'/pay?account={second.id}')
+    await user.should_see('$25.00')
+    await user.should_see(marker='account')
+    await user.open(f'/pay?account={first.id + second.id + 999}')  # not theirs
+    await user.should_see('We could not find a bill to pay')

@@ -2,25 +2,15 @@
 (search, ledger, refund, cash or check), and the receipt PDF's access check."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from nicegui.testing import User
 from sqlmodel import func, select
 
 from portal.db import read_session, write_session
 from portal.models import AuditEvent, GuarantorAccount, Payment, SavedPaymentMethod
-from portal.payments.registry import reset_gateway
 from portal.services import ledger
 from tests.factories import make_saved_method
 from tests.pages.conftest import DEMO_PATIENT, DEMO_STAFF, sign_in
-
-
-@pytest.fixture(autouse=True)
-def fresh_gateway() -> Iterator[None]:
-    reset_gateway()
-    yield
-    reset_gateway()
+from tests.support.payments import fresh_gateway  # noqa: F401  (autouse)
 
 
 def _demo_account() -> GuarantorAccount:

@@ -69,13 +69,20 @@ class WebhookCatcher:
     def types(self) -> list[str]:
         return [json.loads(body)['type'] for body, _ in self.deliveries]
 
-    def wait_for(self, event_type: str, count: int = 1, timeout: float = 10) -> None:
+    def matching(self, event_type: str, *needles: bytes) -> list[tuple[bytes, str]]:
+        """Deliveries of `event_type` whose body holds every needle (an intent id, an amount)."""
+        return [(body, signature) for body, signature in self.deliveries
+                if json.loads(body)['type'] == event_type and all(needle in body for needle in needles)]
+
+    def wait_matching(self, event_type: str, *needles: bytes, count: int = 1,
+                      timeout: float = 20) -> list[tuple[bytes, str]]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.types().count(event_type) >= count:
-                return
+            found = self.matching(event_type, *needles)
+            if len(found) >= count:
+                return found
             time.sleep(0.05)
-        raise AssertionError(f'no {event_type} delivered; got {self.types()}')
+        raise AssertionError(f'no {event_type} with {needles} delivered; got {self.types()}')
 
     def close(self) -> None:
         self.server.shutdown()

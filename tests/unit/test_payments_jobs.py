@@ -126,3 +126,43 @@ def test_guest_lookup_is_rate_limited_with_one_message(demo: DemoGateway) -> Non
     assert url == again and '/demo-checkout/' in url
     with read_session() as session:
         assert session.exec(select(func.count(PaymentAttempt.id))).one() == 1
+
+
+def test_a_paid_statement_code_stops_working(demo: DemoGateway) -> None:
+    account, _ = make_account(patients=[{'first_name': 'Lena', 'date_of_birth': date(1990, 2, 3)}])
+    make_charges(account, [5000, 1000])
+    with write_session() as session:
+        statement = Statement(account_id=account.id, period='2026-02', statement_date=date(2026, 2, 1),
+                              due_date=date(2026, 2, 22), amount_due=5000, new_balance=5000,
+                              quick_pay_code='QRSTUVWXYZ23')
+        session.add(statement)
+        session.flush()
+        statement_id = statement.id
+    method = make_saved_method(account)
+    paid = charge_saved_method(account_id=account.id, method_id=method.id, amount=5000,
+                               target=f'statement:{statement_id}', idempotency_key=new_key())
+    assert paid.status == 'succeeded'
+    with read_session() as session:
+        assert session.get(Statement, statement_id).paid_at is not None
+    with pytest.raises(ValidationFailed):
+        guest.lookup(code='QRSTUVWXYZ23', date_of_birth=date(1990, 2, 3), ip='10.0.0.9')
+
+
+def test_an_unreachable_gateway_is_a_readable_error(demo: DemoGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    from portal.payments.gateway import GatewayError
+    from portal.services.errors import DomainError
+    from portal.services.payments import checkout
+    account, _ = make_account()
+    make_charges(account, [5000])
+    owner = make_user(account=account)
+
+    def down(request: object) -> None:
+        raise GatewayError('We could not reach the payment processor. Nothing was charged; please try again.',
+                           retryable=True)
+
+    monkeypatch.setattr(demo, 'start_checkout', down)
+    with pytest.raises(DomainError, match='could not reach'):
+        checkout.start_payment(actor=Actor(owner.id, 'patient'), account_id=account.id, choice='full',
+                               idempotency_key=new_key())
+    with read_session() as session:  # the attempt stays open: a retry reuses it
+        assert session.exec(select(PaymentAttempt.status)).one() == 'open'

@@ -127,3 +127,20 @@ def test_off_session_parameters(recorded: tuple[StripeGateway, Recorder]) -> Non
     assert path == '/v1/payment_intents'
     assert (form['off_session'], form['confirm'], form['payment_method']) == ('true', 'true', 'pm_1')
     assert headers['Idempotency-Key'] == 'installment:9:1'
+
+
+def test_a_saved_method_is_fetched_for_its_details(recorded: tuple[StripeGateway, Recorder]) -> None:
+    from portal.payments.signatures import sign
+    gateway, recorder = recorded
+    REPLIES['/v1/setup_intents/seti_1'] = {'id': 'seti_1', 'object': 'setup_intent', 'payment_method': 'pm_9'}
+    REPLIES['/v1/payment_methods/pm_9'] = {'id': 'pm_9', 'object': 'payment_method', 'type': 'card',
+                                           'card': {'brand': 'visa', 'last4': '4242', 'exp_month': 4,
+                                                    'exp_year': 2031}}
+    body = json.dumps({'id': 'evt_setup', 'type': 'checkout.session.completed', 'created': 1, 'data': {'object': {
+        'id': 'cs_1', 'mode': 'setup', 'setup_intent': 'seti_1', 'customer': 'cus_1',
+        'metadata': {'account_id': '3'}}}}).encode()
+    events = gateway.parse_webhook(body, sign(body, 'whsec_x'))
+    saved = [event for event in events if event.kind == 'method_saved']
+    assert len(saved) == 1
+    assert (saved[0].method.last4, saved[0].method.exp_year, saved[0].metadata['account_id']) == ('4242', 2031, '3')
+    assert [call[1] for call in recorder.calls] == ['/v1/setup_intents/seti_1', '/v1/payment_methods/pm_9']

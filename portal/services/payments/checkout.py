@@ -43,6 +43,7 @@ class PayContext:
     statements: list[StatementChoice] = field(default_factory=list)
     methods: list[MethodView] = field(default_factory=list)
     selected_statement: int | None = None
+    accounts: dict[int, str] = field(default_factory=dict)  # every account this person may pay: id -> number
 
 
 @dataclass(frozen=True)
@@ -58,28 +59,32 @@ def _statements(session: Session, account_id: int, most: int) -> list[StatementC
             if min(row.amount_due, most) > 0]
 
 
-def pay_context(session: Session, actor: Actor, *, statement_id: int | None = None) -> PayContext | None:
-    """The account to pay (the statement's, when one is named), or None when none is linked."""
-    account_id = None
+def pay_context(session: Session, actor: Actor, *, statement_id: int | None = None,
+                account_id: int | None = None) -> PayContext | None:
+    """The account to pay (the statement's, or the one chosen, or the first linked), or None."""
+    linked = account_relationships(session, actor.user_id)
     if statement_id is not None:
         statement = session.get(Statement, statement_id)
         if statement is None:
             raise NotFound()
         account_id = statement.account_id
-    else:
-        linked = account_relationships(session, actor.user_id)
+    elif account_id is None:
         if not linked:
             return None
         account_id = next(iter(linked))
     require_account(session, actor, account_id, purpose='view_pay')
     account = session.get(GuarantorAccount, account_id)
-    assert account is not None
+    if account is None:
+        raise NotFound()
+    numbers = dict(session.exec(select(GuarantorAccount.id, GuarantorAccount.account_number)
+                                .where(col(GuarantorAccount.id).in_(list(linked)))).all()) if len(linked) > 1 else {}
     most = payable(session, account_id)
     return PayContext(account_id=account_id, account_number=account.account_number, currency=account.currency,
                       balance=ledger.balance(session, account_id),
                       processing=ledger.processing_payments(session, account_id), payable=most,
                       statements=_statements(session, account_id, most),
-                      methods=list_methods(session, actor, account_id), selected_statement=statement_id)
+                      methods=list_methods(session, actor, account_id), selected_statement=statement_id,
+                      accounts=numbers)
 
 
 def amount_for(session: Session, *, account_id: int, choice: str, amount_text: str = '',
@@ -131,11 +136,12 @@ def start_payment(*, actor: Actor, account_id: int, choice: str, idempotency_key
                                                          user_id=actor.user_id))
 
 
-def load_pay_context(*, actor: Actor, statement_id: int | None = None) -> PayContext | None:
+def load_pay_context(*, actor: Actor, statement_id: int | None = None,
+                     account_id: int | None = None) -> PayContext | None:
     """pay_context in its own session (write: views of another's account are audited)."""
     with write_session() as session:
         try:
-            return pay_context(session, actor, statement_id=statement_id)
+            return pay_context(session, actor, statement_id=statement_id, account_id=account_id)
         except NotFound:
             pass  # commit the audited refusal, then answer 404
     raise NotFound()

@@ -21,7 +21,7 @@ from portal.money import format_money
 from portal.payments.gateway import CheckoutRequest, GatewayError, OffSessionCharge
 from portal.payments.registry import gateway
 from portal.services import ledger
-from portal.services.errors import NotFound, ValidationFailed
+from portal.services.errors import DomainError, NotFound, ValidationFailed
 from portal.services.payments import tokens
 from portal.services.payments.events import apply_intent_state
 
@@ -200,7 +200,10 @@ def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_
             raise NotFound()
         account_id, amount, currency, key = attempt.account_id, attempt.amount, attempt.currency, \
             attempt.idempotency_key
-    customer = customer_for(account_id)
+    try:
+        customer = customer_for(account_id)
+    except GatewayError as error:
+        raise DomainError(error.message) from None
     settings = get_settings()
     metadata = {'attempt_id': str(attempt_id), 'account_id': str(account_id)}
     if user_id is not None:
@@ -210,7 +213,10 @@ def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_
         success_url=done_url(attempt_id), cancel_url=f'{settings.public_base_url}/pay?cancelled=1',
         description=f'{settings.practice_name} payment', metadata=metadata, amount=amount, currency=currency,
         save_method=save_method)
-    checkout = gateway().start_checkout(request)
+    try:
+        checkout = gateway().start_checkout(request)
+    except GatewayError as error:  # nothing was charged; the attempt stays open for a retry
+        raise DomainError(error.message) from None
     with write_session() as session:
         attempt = session.get(PaymentAttempt, attempt_id)
         assert attempt is not None
@@ -223,3 +229,19 @@ def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_
 def authentication_checkout(attempt_id: int) -> str:
     """The bank asked for authentication on an off-session charge: the patient finishes in Checkout."""
     return checkout_for_attempt(attempt_id, key_suffix='authenticate')
+
+
+def still_payable(attempt_id: int | None) -> str:
+    """'' when a hosted checkout may still take this attempt's payment; otherwise why not (another
+    window already paid it, or the balance no longer allows it)."""
+    if attempt_id is None:
+        return ''
+    with read_session() as session:
+        attempt = session.get(PaymentAttempt, attempt_id)
+        if attempt is None:
+            return ''
+        if attempt.status in ('succeeded', 'processing'):
+            return 'This payment was already made in another window. Nothing more was charged.'
+        if attempt.status in ('cancelled', 'expired') or attempt.amount > payable(session, attempt.account_id):
+            return 'This payment is no longer needed or the amount changed. Nothing was charged; start again.'
+    return ''

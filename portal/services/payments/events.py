@@ -16,27 +16,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from portal.clock import practice_today, utcnow
-from portal.config import get_settings
 from portal.db import write_session
 from portal.models import (
-    AccountFlag,
     GatewayCustomer,
-    GuarantorAccount,
-    LedgerEntry,
     LedgerKind,
     Payment,
     PaymentAttempt,
-    Refund,
     SavedPaymentMethod,
-    User,
+    Statement,
     WebhookEvent,
 )
-from portal.models.accounts import FlagKind
-from portal.money import format_money
-from portal.notify import outbox
 from portal.payments.gateway import GatewayEvent, IntentState
-from portal.services import audit, ledger
+from portal.services import ledger
 from portal.services.payments.allocation import allocate
+from portal.services.payments.receipts import receipt_email
+from portal.services.payments.refund_events import on_dispute_opened, on_refund_failed, on_refund_succeeded
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +172,21 @@ def on_payment_succeeded(session: Session, event: GatewayEvent) -> str:
         _touch(attempt, event, 'succeeded')
         attempt.error_message = ''
     if created:
+        _mark_statements_paid(session, payment, attempt)
         receipt_email(session, payment)
     return 'posted' if created else 'already posted'
+
+
+def _mark_statements_paid(session: Session, payment: Payment, attempt: PaymentAttempt | None) -> None:
+    """A statement paid in full (or an account paid off) is paid: its quick-pay code stops working."""
+    paid_off = ledger.balance(session, payment.account_id) <= 0
+    chosen = None
+    if attempt is not None and attempt.target.startswith('statement:'):
+        chosen = _int(attempt.target.split(':', 1)[1])
+    for statement in session.exec(select(Statement).where(Statement.account_id == payment.account_id,
+                                                          col(Statement.paid_at).is_(None))).all():
+        if paid_off or statement.id == chosen and payment.amount >= statement.amount_due:
+            statement.paid_at = utcnow()
 
 
 def on_payment_processing(session: Session, event: GatewayEvent) -> str:
@@ -250,92 +257,6 @@ def on_method_saved(session: Session, event: GatewayEvent) -> str:
         brand=method.brand, last4=(method.last4 or '')[:4], exp_month=method.exp_month, exp_year=method.exp_year,
         bank_name=method.bank_name, is_default=not has_default))
     return 'saved'
-
-
-def _refund_row(session: Session, event: GatewayEvent) -> Refund | None:
-    if not event.refund_id:
-        return None
-    row = session.exec(select(Refund).where(Refund.gateway_refund_id == event.refund_id)).first()
-    if row is not None:
-        return row
-    payment = _payment(session, event.intent_id)
-    if payment is None:
-        return None
-    # our own refund whose gateway id we have not written yet, else one made at the gateway directly
-    row = session.exec(select(Refund).where(Refund.payment_id == payment.id, col(Refund.gateway_refund_id).is_(None),
-                                            Refund.amount == event.amount, Refund.status == 'pending')
-                       .order_by(col(Refund.id))).first()
-    if row is None:
-        row = Refund(payment_id=payment.id, idempotency_key=f'gateway:{event.refund_id}'[:80],
-                     amount=int(event.amount or 0), currency=event.currency, reason='Refunded at the gateway')
-        session.add(row)
-    row.gateway_refund_id = event.refund_id
-    session.flush()
-    return row
-
-
-def on_refund_succeeded(session: Session, event: GatewayEvent) -> str:
-    row = _refund_row(session, event)
-    if row is None:
-        return 'ignored: unknown refund'
-    return post_refund(session, row)
-
-
-def post_refund(session: Session, row: Refund) -> str:
-    payment = session.get(Payment, row.payment_id)
-    assert payment is not None
-    row.status = 'succeeded'
-    _, created = ledger.post(session, account_id=payment.account_id, kind=LedgerKind.refund, amount=row.amount,
-                             external_ref=row.gateway_refund_id or f'refund:{row.id}', effective_date=practice_today(),
-                             currency=row.currency, payment_id=payment.id, refund_id=row.id)
-    return 'posted' if created else 'already posted'
-
-
-def on_refund_failed(session: Session, event: GatewayEvent) -> str:
-    row = _refund_row(session, event)
-    if row is None:
-        return 'ignored: unknown refund'
-    row.status = 'failed'
-    posted = session.exec(select(LedgerEntry).where(LedgerEntry.external_ref == event.refund_id)).first()
-    if posted is not None:  # it had succeeded: a correction takes it back off
-        ledger.post(session, account_id=posted.account_id, kind=LedgerKind.correction, amount=-posted.amount,
-                    external_ref=f'{event.refund_id}:failed', effective_date=practice_today(),
-                    corrects_entry_id=posted.id, corrects_kind=LedgerKind.refund, refund_id=row.id)
-    return 'failed'
-
-
-def on_dispute_opened(session: Session, event: GatewayEvent) -> str:
-    payment = _payment(session, event.intent_id)
-    if payment is None:
-        return 'ignored: unknown payment'
-    reason = f'Card dispute {event.metadata.get("dispute_id", "")} on receipt {payment.receipt_number}'[:200]
-    exists = session.exec(select(AccountFlag.id).where(AccountFlag.account_id == payment.account_id,
-                                                       AccountFlag.kind == FlagKind.dispute,
-                                                       AccountFlag.reason == reason)).first()
-    if exists is None:
-        session.add(AccountFlag(account_id=payment.account_id, kind=FlagKind.dispute, reason=reason))
-        audit.record(session, action='dispute_opened', entity_type='payment', entity_id=payment.id,
-                     account_id=payment.account_id, actor_role='gateway')
-    return 'flagged'
-
-
-def receipt_email(session: Session, payment: Payment, *, recipient: str | None = None, link: str | None = None) -> None:
-    """The receipt email (no PHI: first name, amount, receipt number and a link)."""
-    first_name = ''
-    if recipient is None:
-        user = session.get(User, payment.payer_user_id) if payment.payer_user_id else None
-        account = session.get(GuarantorAccount, payment.account_id)
-        recipient = user.email if user else (account.email if account else None)
-        first_name = user.first_name if user else (account.guarantor_first_name if account else '')
-    if not recipient:
-        return
-    base = get_settings().public_base_url
-    outbox.enqueue(session, channel='email', template='payment_received', recipient=recipient,
-                   dedupe_key=f'receipt:{payment.id}:{recipient}'[:160], account_id=payment.account_id,
-                   user_id=payment.payer_user_id,
-                   context={'first_name': first_name, 'amount': format_money(payment.amount, payment.currency),
-                            'receipt_number': payment.receipt_number,
-                            'link': link or f'{base}/documents/receipts/{payment.id}.pdf'})
 
 
 HANDLERS = {

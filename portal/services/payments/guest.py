@@ -16,11 +16,13 @@ from portal.services.errors import ValidationFailed
 from portal.services.payments import tokens
 from portal.services.payments.checkout import amount_for
 from portal.services.payments.core import checkout_for_attempt, open_attempt
-from portal.services.payments.events import receipt_email
+from portal.services.payments.receipts import receipt_email
 
 GENERIC = 'We could not find a bill with that code and date of birth. Check both and try again.'
 CODE_ALPHABET = frozenset('ABCDEFGHJKLMNPQRSTUVWXYZ23456789')
 SUPERSEDED_GRACE = timedelta(days=90)
+# besides the per-address limit: guesses at one code's date of birth from many addresses
+GUEST_CODE = ratelimit.Policy('guest_lookup_code', 10, timedelta(hours=1))
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ def lookup(*, code: str, date_of_birth: date | None, ip: str) -> GuestStatement:
     cleaned = normalize_code(code)
     with write_session() as session:
         hit_id = ratelimit.GUEST_LOOKUP_IP.hit(session, ip or 'unknown')
+        code_hit = GUEST_CODE.hit(session, cleaned) if cleaned else None
         found = None
         if len(cleaned) == 12 and set(cleaned) <= CODE_ALPHABET and date_of_birth is not None:
             found = _match(session, cleaned, date_of_birth)
@@ -60,6 +63,8 @@ def lookup(*, code: str, date_of_birth: date | None, ip: str) -> GuestStatement:
             result = None
         else:
             ratelimit.release(session, hit_id)
+            if code_hit is not None:
+                ratelimit.release(session, code_hit)
             statement, first_name = found
             amount, _ = _amount(session, statement)
             result = GuestStatement(grant=tokens.make('guest', statement.id), first_name=first_name,

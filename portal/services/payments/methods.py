@@ -12,9 +12,10 @@ from sqlmodel import Session, col, select
 from portal.auth.permissions import Actor, require_account
 from portal.clock import utcnow
 from portal.models import PaymentAttempt, SavedPaymentMethod
+from portal.payments.gateway import GatewayError
 from portal.payments.registry import gateway
 from portal.services import audit
-from portal.services.errors import NotFound
+from portal.services.errors import DomainError, NotFound
 
 DEMO_LAST4 = {'succeed': '4242', 'decline': '0002', 'authenticate': '3184', 'bank': '6789'}
 
@@ -113,7 +114,10 @@ def remove_method(*, actor: Actor, method_id: int) -> None:
     from portal.db import read_session, write_session
     with read_session() as session:
         gateway_id = removable(session, actor, method_id)
-    gateway().detach_method(gateway_id)
+    try:
+        gateway().detach_method(gateway_id)
+    except GatewayError as error:
+        raise DomainError(error.message) from None
     with write_session() as session:
         mark_removed(session, actor, method_id)
 
@@ -132,11 +136,14 @@ def start_setup(*, actor: Actor, account_id: int) -> str:
         session.flush()
         attempt_id, key = attempt.id, attempt.idempotency_key
     base = get_settings().public_base_url
-    checkout = gateway().start_checkout(CheckoutRequest(
-        idempotency_key=key, customer_id=customer_for(account_id), mode='setup',
-        success_url=f'{base}/payment-methods?added=1', cancel_url=f'{base}/payment-methods',
-        description=f'{get_settings().practice_name}: save a payment method',
-        metadata={'attempt_id': str(attempt_id), 'account_id': str(account_id), 'user_id': str(actor.user_id)}))
+    try:
+        checkout = gateway().start_checkout(CheckoutRequest(
+            idempotency_key=key, customer_id=customer_for(account_id), mode='setup',
+            success_url=f'{base}/payment-methods?added=1', cancel_url=f'{base}/payment-methods',
+            description=f'{get_settings().practice_name}: save a payment method',
+            metadata={'attempt_id': str(attempt_id), 'account_id': str(account_id), 'user_id': str(actor.user_id)}))
+    except GatewayError as error:
+        raise DomainError(error.message) from None
     with write_session() as session:
         attempt = session.get(PaymentAttempt, attempt_id)
         assert attempt is not None

@@ -22,7 +22,10 @@ from portal.models import (
     PaymentAttempt,
     Provider,
     Refund,
+    User,
 )
+from portal.money import format_money
+from portal.notify import outbox
 from portal.services.errors import NotFound
 from portal.services.payments import tokens
 
@@ -177,3 +180,22 @@ def done_view(*, token: str, actor: Actor | None) -> DoneView | None:
         return DoneView(status=status, message=message, amount=attempt.amount, currency=attempt.currency,
                         attempt_id=attempt_id, guest=not own, intent_id=attempt.gateway_intent_id,
                         receipt=receipt, balance=balance)
+
+
+def receipt_email(session: Session, payment: Payment, *, recipient: str | None = None, link: str | None = None) -> None:
+    """The receipt email (no PHI: first name, amount, receipt number and a link)."""
+    first_name = ''
+    if recipient is None:
+        user = session.get(User, payment.payer_user_id) if payment.payer_user_id else None
+        account = session.get(GuarantorAccount, payment.account_id)
+        recipient = user.email if user else (account.email if account else None)
+        first_name = user.first_name if user else (account.guarantor_first_name if account else '')
+    if not recipient:
+        return
+    base = get_settings().public_base_url
+    outbox.enqueue(session, channel='email', template='payment_received', recipient=recipient,
+                   dedupe_key=f'receipt:{payment.id}:{recipient}'[:160], account_id=payment.account_id,
+                   user_id=payment.payer_user_id,
+                   context={'first_name': first_name, 'amount': format_money(payment.amount, payment.currency),
+                            'receipt_number': payment.receipt_number,
+                            'link': link or f'{base}/documents/receipts/{payment.id}.pdf'})

@@ -19,7 +19,8 @@ from portal.services import audit, ledger
 from portal.services.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.services.payments.allocation import allocate
 from portal.services.payments.core import new_key
-from portal.services.payments.events import new_receipt_number, post_refund
+from portal.services.payments.events import new_receipt_number
+from portal.services.payments.refund_events import post_refund
 
 
 @dataclass(frozen=True)
