@@ -106,9 +106,10 @@ def sweep_and_check(count: int) -> tuple[float, float, str]:
         paid = session.exec(select(func.count()).select_from(PlanInstallment)
                             .where(PlanInstallment.status == 'paid')).one()
         payments = session.exec(select(func.count()).select_from(Payment)).one()
-    if paid != count or payments != count:
-        raise SystemExit(f'expected {count} paid: {paid} paid, {payments} payments after {result} and {again}')
     note = f'first sweep {result.describe()}; second {again.describe()}'
+    if paid != count or payments != count:
+        print(f'swept {count:,} in {seconds:.1f} s wall, {cpu:.1f} s CPU; {note}', flush=True)
+        raise SystemExit(f'expected {count} paid: {paid} paid, {payments} payments')
     return seconds, cpu, note
 
 
