@@ -27,6 +27,10 @@ def register(scheduler: SchedulerService) -> None:
     from pages.staff import accounts as staff_accounts
     payments.register()
     staff_accounts.register()
+    from pages.patient import plans as patient_plans
+    from pages.staff import plans as staff_plans
+    patient_plans.register()
+    staff_plans.register()
     register_notifications(scheduler)
 
 

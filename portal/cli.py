@@ -84,6 +84,14 @@ def cmd_import_charges(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_autopay(_args: argparse.Namespace) -> int:
+    """Run the autopay sweep now (the scheduler runs it daily); safe to repeat."""
+    from portal.jobs import autopay
+    result = autopay.run()
+    print(f'Autopay: {result.describe()}.' if result else 'Autopay: another run holds this key; nothing done.')
+    return 0 if result is None or not result.errors else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='python -m portal', description='Settle portal administration')
     commands = parser.add_subparsers(dest='command', required=True)
@@ -106,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
                                   description=COLUMNS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     charges.add_argument('file', help='the CSV file (UTF-8, header row)')
     charges.set_defaults(run=cmd_import_charges)
+    commands.add_parser('autopay', help='charge the plan installments due now (the daily job)') \
+        .set_defaults(run=cmd_autopay)
     return parser
 
 

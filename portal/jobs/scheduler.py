@@ -30,6 +30,7 @@ JOBS: dict[str, tuple[str, str, dict[str, object]]] = {
                                                         'coalesce': True}),
     'statement_run': ('portal.jobs.statements:run', 'cron', {'hour': 6, 'minute': 0}),
     'reconcile_payments': ('portal.jobs.payments:run', 'interval', {'minutes': 10}),
+    'autopay_installments': ('portal.jobs.autopay:scheduled', 'cron', {'hour': 9, 'minute': 0}),
 }
 DAILY_GRACE_SECONDS = 6 * 3600
 RUNNER = 'portal.jobs.runs:execute'

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from portal.clock import utcnow
+
+OPEN_PLAN = "status IN ('active', 'delinquent')"
 
 
 class PlanPolicy(SQLModel, table=True):
@@ -26,6 +28,11 @@ class PlanPolicy(SQLModel, table=True):
 
 class PaymentPlan(SQLModel, table=True):
     __tablename__ = 'payment_plan'
+    __table_args__ = (
+        # one open plan per account: a second tab or a double click cannot sign two
+        Index('ux_payment_plan_open', 'account_id', unique=True,
+              sqlite_where=text(OPEN_PLAN), postgresql_where=text(OPEN_PLAN)),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key='guarantor_account.id', index=True)
@@ -60,4 +67,5 @@ class PlanInstallment(SQLModel, table=True):
     attempts: int = 0  # the idempotency key of attempt n is plan-<plan>-inst-<seq>-try-<n>
     last_attempt_at: datetime | None = None
     next_retry_on: date | None = None
+    claimed_amount: int | None = None  # what the current attempt charges, fixed when it is claimed
     payment_id: int | None = Field(default=None, foreign_key='payment.id')

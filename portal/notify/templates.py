@@ -119,6 +119,23 @@ TEMPLATES: dict[str, Template] = {
         kind='message',
         sms='{practice}: you have a new message from the billing office. Read it: {link}' + _STOP,
     ),
+    'payment_method_update': Template(
+        subject='Please update your payment method for {practice}',
+        body=('Hi {first_name},\n\n'
+              'We tried a scheduled plan payment of {amount} three times and it did not go through. '
+              'Please sign in to update your payment method:\n\n'
+              '{link}\n\n'
+              'Questions? Call us; we are glad to help.' + _SIGN_OFF),
+        fields=frozenset({'first_name', 'amount', 'link'}),
+    ),
+    'payment_action_needed': Template(
+        subject='Your bank needs you to confirm a payment to {practice}',
+        body=('Hi {first_name},\n\n'
+              'Your bank asked for a confirmation before it would let a scheduled plan payment of {amount} '
+              'go through. Please sign in to pay it:\n\n'
+              '{link}' + _SIGN_OFF),
+        fields=frozenset({'first_name', 'amount', 'link'}),
+    ),
 }
 
 

@@ -98,7 +98,8 @@ def _plan_summary(session: Session, account_id: int) -> PlanSummary | None:
         return None
     open_installments = session.connection().execute(
         select(PlanInstallment.due_date, PlanInstallment.amount)
-        .where(PlanInstallment.plan_id == plan.id, PlanInstallment.status != 'paid')
+        .where(PlanInstallment.plan_id == plan.id,  # not paid, nor skipped when a lower balance trimmed the plan
+               col(PlanInstallment.status).in_(['scheduled', 'failed', 'processing']))
         .order_by(col(PlanInstallment.seq))).all()
     upcoming = open_installments[0] if open_installments else None
     return PlanSummary(installment_amount=plan.installment_amount,

@@ -1,0 +1,162 @@
+"""/plans: the account's payment plan (progress, next payment, history, the changes the policy allows), or
+the form to set one up when there is none."""
+from __future__ import annotations
+
+from html import escape
+
+from nicegui import ui
+
+from components import forms, session, theme
+from components.calls import call, read, write
+from components.frame import frame
+from pages.patient.plan_setup import BY_HAND, setup_form
+from pages.payments.common import go
+from portal.auth.permissions import account_relationships
+from portal.services import plan_payments, plan_schedule, plans
+from portal.services.errors import DomainError
+from portal.services.plans import PlanStart, PlanView
+
+STATUS = {'active': ('On track', 'bg-green-100 text-green-900'),
+          'delinquent': ('Past due', 'bg-red-100 text-red-900'),
+          'completed': ('Paid off', 'bg-sky-100 text-sky-900')}
+LINE_STATUS = {'paid': 'Paid', 'due': 'Due', 'scheduled': 'Scheduled', 'failed': 'Did not go through',
+               'processing': 'Processing', 'skipped': 'Not needed'}
+
+
+def register() -> None:
+    @ui.page('/plans', response_timeout=60)
+    async def plans_page() -> None:
+        auth = session.current_auth()
+        assert auth is not None
+        actor = session.actor()
+        account_ids = list(await read(account_relationships, actor.user_id))
+        with frame('Payment plans', auth=auth, path='/plans'):
+            ui.label('Payment plan').classes(theme.H1).props('role=heading aria-level=1')
+            if not account_ids:
+                ui.label('No billing account is linked to your sign-in yet.').classes('text-slate-700')
+                return
+            for account_id in account_ids:
+                view = await write(plans.overview, actor, account_id)
+                if view is not None:
+                    start = await write(plans.start, actor, account_id)
+                    progress(view, start)
+                    continue
+                start = await write(plans.start, actor, account_id)
+                if start.eligible:
+                    setup_form(start)
+                else:
+                    with ui.column().classes(theme.CARD + ' gap-2'):
+                        ui.label(start.reason).classes('text-slate-800').mark('not-eligible')
+                        ui.link('Pay your balance', '/pay').classes('text-teal-800 text-base')
+
+
+def progress(view: PlanView, start: PlanStart) -> None:
+    label, style = STATUS.get(view.status, (view.status.title(), 'bg-slate-100 text-slate-900'))
+    with ui.column().classes(theme.CARD + ' gap-3').props('aria-label="Your payment plan"'):
+        ui.html(f'<div class="flex items-center gap-2"><h2 class="{theme.H2}">Your plan</h2>'
+                f'<span data-testid="plan-status" class="text-xs font-semibold rounded-full px-2 py-0.5 {style}">'
+                f'{escape(label)}</span></div>', sanitize=False)
+        if view.next_date is not None:
+            ui.html(f'<p class="text-slate-700">Next payment</p><p data-testid="next-payment" class="text-3xl '
+                    f'font-bold text-slate-900">{forms.money(view.next_amount)}</p><p class="text-slate-800">on '
+                    f'{forms.long_date(view.next_date)}</p>', sanitize=False).mark('next-payment')
+        ui.html(_figures(view), sanitize=False).classes('w-full').mark('progress')
+        if view.status == 'delinquent':
+            ui.html('<p role="alert" class="text-red-900 bg-red-50 border border-red-200 rounded-lg px-3 py-2">A '
+                    'payment did not go through. <a class="underline" href="/payment-methods">Update your payment '
+                    'method</a>, then choose it below, or pay the amount due now.</p>', sanitize=False)
+        how = (f'Autopay with {view.autopay_label}: each payment is charged on its date.' if view.autopay_label
+               else 'You pay each installment yourself by its date.')
+        ui.label(how).classes('text-slate-800').mark('how-paid')
+        if view.remaining:
+            error = forms.error_message()
+
+            async def pay_now() -> None:
+                try:
+                    url = await call(plan_payments.pay_next_now, actor=session.actor(), plan_id=view.id)
+                except DomainError as problem:
+                    forms.set_error(error, problem.message)
+                    return
+                go(url)
+
+            ahead = view.autopay_label and view.status == 'active'
+            label = f'Pay ahead ({forms.money(view.next_amount)})' if ahead \
+                else f'Pay {forms.money(view.next_amount)} now'
+            ui.button(label, on_click=pay_now).props('unelevated no-caps size=lg') \
+                .classes(theme.BIG_BUTTON + ' md:w-80').mark('pay-installment')
+    _history(view)
+    if view.status in ('active', 'delinquent'):
+        _changes(view, start)
+
+
+def _figures(view: PlanView) -> str:
+    percent = 0 if not view.total else round(100 * view.paid / view.total)
+    return (f'<div class="w-full h-2 rounded-full bg-slate-200" role="progressbar" aria-label="Paid so far" '
+            f'aria-valuenow="{percent}" aria-valuemin="0" aria-valuemax="100"><div class="h-2 rounded-full '
+            f'bg-teal-700" style="width:{percent}%"></div></div>'
+            f'<dl class="grid grid-cols-2 gap-2 mt-2"><div><dt class="{theme.MUTED}">Paid</dt>'
+            f'<dd data-testid="plan-paid" class="text-lg font-semibold">{forms.money(view.paid)}</dd></div>'
+            f'<div><dt class="{theme.MUTED}">Remaining</dt><dd data-testid="plan-remaining" class="text-lg '
+            f'font-semibold">{forms.money(view.remaining)}</dd></div></dl>'
+            f'<p class="{theme.MUTED}">Plan total {forms.money(view.total)} · signed by {escape(view.signed_name)} '
+            f'(terms {escape(view.terms_version)})</p>')
+
+
+def _history(view: PlanView) -> None:
+    rows = ''.join(
+        f'<li class="flex flex-wrap justify-between gap-x-3 py-2 border-b border-slate-100">'
+        f'<span>{"Down payment" if line.seq == 0 else forms.short_date(line.due_date)}</span>'
+        f'<span class="flex gap-3"><span class="{theme.MUTED}">{LINE_STATUS.get(line.status, line.status)}</span>'
+        f'<span class="font-medium tabular-nums">{forms.money(line.amount)}</span></span></li>'
+        for line in view.lines)
+    ui.html(f'<section class="{theme.CARD}" aria-label="Schedule"><h2 class="{theme.H2}">Schedule</h2>'
+            f'<ul class="list-none p-0 m-0" data-testid="plan-schedule">{rows}</ul></section>',
+            sanitize=False).classes('w-full').mark('plan-history')
+
+
+def _changes(view: PlanView, start: PlanStart) -> None:
+    with ui.column().classes(theme.CARD + ' gap-3').props('aria-label="Change your plan"'):
+        ui.label('Change your plan').classes(theme.H2).props('role=heading aria-level=2')
+        error = forms.error_message().mark('change-error')
+
+        async def apply(function, **kwargs) -> None:  # noqa: ANN001, ANN003
+            forms.set_error(error, '')
+            try:
+                await write(function, session.actor(), plan_id=view.id, **kwargs)
+            except DomainError as problem:
+                forms.set_error(error, problem.message)
+                return
+            ui.navigate.to('/plans')
+
+        if view.status == 'active':
+            with ui.row().classes('w-full items-center gap-2 no-wrap'):
+                day = ui.select({n: f'Day {n}' for n in range(1, plan_schedule.MAX_DAY_OF_MONTH + 1)},
+                                value=view.day_of_month, label='Payment day').props('outlined') \
+                    .classes('grow').mark('new-day')
+                ui.button('Change day', on_click=lambda: apply(plans.change_day, day_of_month=int(day.value))) \
+                    .props('outline no-caps').mark('change-day')
+        methods = {method.id: f'Autopay with {method.label}' for method in start.methods}
+        methods[BY_HAND] = 'Pay each installment myself'
+        with ui.row().classes('w-full items-center gap-2 no-wrap'):
+            method = ui.select(methods, value=view.autopay_method_id or BY_HAND, label='How you pay') \
+                .props('outlined').classes('grow').mark('new-method')
+            ui.button('Save', on_click=lambda: apply(plans.change_autopay, method_id=method.value or None)) \
+                .props('outline no-caps').mark('change-method')
+
+        def confirm_cancel() -> None:
+            async def cancel() -> None:
+                dialog.close()
+                await apply(plans.cancel)
+
+            with ui.dialog() as dialog, ui.card().classes('max-w-sm gap-3'):
+                ui.label('Cancel your payment plan?').classes(theme.H2)
+                ui.label(f'The remaining {forms.money(view.remaining)} will be due as billed on your statements.') \
+                    .classes('text-slate-700')
+                with ui.row().classes('w-full justify-end gap-2'):
+                    ui.button('Keep the plan', on_click=dialog.close).props('flat no-caps')
+                    ui.button('Cancel the plan', on_click=cancel) \
+                        .props('unelevated no-caps color=negative').mark('confirm-cancel')
+            dialog.open()
+
+        ui.button('Cancel the plan', on_click=confirm_cancel).props('flat no-caps color=negative') \
+            .classes('self-start').mark('cancel-plan')

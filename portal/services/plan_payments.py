@@ -1,0 +1,32 @@
+"""Paying a plan's next installment now (ahead of its date, or one paid by hand): an attempt for exactly
+what it still needs, paid on the gateway's hosted checkout page; the ledger then covers the installment."""
+from __future__ import annotations
+
+from portal.auth.permissions import Actor, require_account
+from portal.db import write_session
+from portal.models import PaymentPlan
+from portal.services import plan_ledger
+from portal.services.errors import DomainError, NotFound
+from portal.services.payments import core
+
+
+def pay_next_now(*, actor: Actor, plan_id: int) -> str:
+    """Where to send the browser to pay the plan's next open installment (opens its own sessions)."""
+    with write_session() as session:
+        plan = session.get(PaymentPlan, plan_id)
+        if plan is None:
+            raise NotFound()
+        require_account(session, actor, plan.account_id, purpose='pay_plan')
+        if plan.status not in plan_ledger.ACTIVE:
+            raise DomainError('This plan has ended.')
+        standing = plan_ledger.reconcile(session, plan)
+        row = next((row for row in plan_ledger.installments(session, plan.id) if standing.due_now.get(row.id)), None)
+        if row is None:
+            raise DomainError('Nothing is left to pay on this plan.')
+        # its own target: autopay's attempts ('installment:<id>:try-<n>') never reuse this one, nor it theirs
+        attempt = core.open_attempt(session, account_id=plan.account_id, target=f'plan-pay:{row.id}',
+                                    amount=standing.due_now[row.id], idempotency_key=core.new_key('plan'),
+                                    user_id=actor.user_id)
+        attempt_id = attempt.id
+    assert attempt_id is not None
+    return core.checkout_for_attempt(attempt_id, user_id=actor.user_id)
