@@ -127,6 +127,9 @@ TEMPLATES: dict[str, Template] = {
               '{link}\n\n'
               'Questions? Call us; we are glad to help.' + _SIGN_OFF),
         fields=frozenset({'first_name', 'amount', 'link'}),
+        kind='payment',
+        sms='{practice}: a scheduled plan payment of {amount} did not go through. Update your payment method: '
+            '{link}' + _STOP,
     ),
     'payment_action_needed': Template(
         subject='Your bank needs you to confirm a payment to {practice}',
@@ -135,6 +138,8 @@ TEMPLATES: dict[str, Template] = {
               'go through. Please sign in to pay it:\n\n'
               '{link}' + _SIGN_OFF),
         fields=frozenset({'first_name', 'amount', 'link'}),
+        kind='payment',
+        sms='{practice}: your bank wants you to confirm a plan payment of {amount}. Pay: {link}' + _STOP,
     ),
 }
 
