@@ -128,7 +128,7 @@ def _email_receipt(token: str) -> None:
             if not email.validate():
                 return
             try:
-                await call(guest.email_receipt, done_token=token, email=email.value)
+                await call(guest.email_receipt, done_token=token, email=email.value, ip=session.client_ip())
             except DomainError as failure:
                 forms.set_error(error, failure.message)
                 return
