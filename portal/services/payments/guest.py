@@ -119,29 +119,28 @@ def email_receipt(*, done_token: str, email: str, ip: str) -> None:
     with write_session() as session:  # the hits stay counted when the request is refused
         RECEIPT_IP.hit(session, ip or 'unknown')
         RECEIPT_PAYMENT.hit(session, str(attempt_id))
-        refusal = _receipt_refusal(session, attempt_id, address)
-        if not refusal:
-            payment = session.exec(select(Payment).where(Payment.attempt_id == attempt_id)).one()
+        payment, refusal = _receipt_payment(session, attempt_id, address)
+        if payment is not None:
             link = f'{get_settings().public_base_url}/pay/receipt/{tokens.make("receipt", payment.id)}'
             receipt_email(session, payment, recipient=address, link=link, dedupe_key=f'guest-receipt:{payment.id}')
     if refusal:
         raise ValidationFailed(refusal)
 
 
-def _receipt_refusal(session: Session, attempt_id: int, address: str) -> str:
-    """Why this receipt may not go to `address`, or ''."""
+def _receipt_payment(session: Session, attempt_id: int, address: str) -> tuple[Payment | None, str]:
+    """(the guest payment whose receipt may go to `address`, '') or (None, why not)."""
     attempt = session.get(PaymentAttempt, attempt_id)
     if attempt is not None and attempt.user_id is not None:
-        return 'This payment was made while signed in. Sign in to see and download its receipt.'
+        return None, 'This payment was made while signed in. Sign in to see and download its receipt.'
     payment = session.exec(select(Payment).where(Payment.attempt_id == attempt_id)).first() if attempt else None
     if payment is None or payment.status == 'failed':
-        return 'There is no receipt for this payment yet.'
+        return None, 'There is no receipt for this payment yet.'
     sent_to = session.exec(select(Notification.recipient)
                            .where(Notification.dedupe_key == f'guest-receipt:{payment.id}')).first()
     if sent_to is not None and sent_to != address:
-        return ('The receipt for this payment was already sent to another address. '
-                'Call the billing office if you need a copy.')
-    return ''
+        return None, ('The receipt for this payment was already sent to another address. '
+                      'Call the billing office if you need a copy.')
+    return payment, ''
 
 
 def has_receipt(attempt_id: int) -> bool:
