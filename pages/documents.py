@@ -6,7 +6,7 @@ from nicegui import app, background_tasks, run
 from starlette.responses import Response
 
 from components import session
-from pages.patient.statements import not_found_response
+from pages.urls import not_found_response, parse_id
 from portal.config import get_settings
 from portal.db import write_session
 from portal.documents.pdf import prepare_fonts
@@ -26,13 +26,14 @@ def _statement_pdf(actor, statement_id: int) -> bytes | None:  # noqa: ANN001
 def register() -> None:
     @app.get('/documents/statements/{statement_id}.pdf')
     async def statement_pdf(statement_id: str) -> Response:
-        if session.current_auth() is None or not statement_id.isdigit():
+        wanted = parse_id(statement_id)
+        if session.current_auth() is None or wanted is None:
             return not_found_response()
-        pdf = await run.io_bound(_statement_pdf, session.actor(), int(statement_id))
+        pdf = await run.io_bound(_statement_pdf, session.actor(), wanted)
         if pdf is None:
             return not_found_response()
         return Response(pdf, media_type='application/pdf', headers={
-            'Content-Disposition': f'inline; filename="statement-{statement_id}.pdf"',
+            'Content-Disposition': f'inline; filename="statement-{wanted}.pdf"',
             'Cache-Control': 'private, no-store'})
 
     # parse the fonts before the first statement asks for them

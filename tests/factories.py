@@ -171,3 +171,17 @@ def make_saved_method(account: GuarantorAccount | int, *, behaviour: str = 'succ
     account_id = account if isinstance(account, int) else account.id
     return _in_session(session, lambda own: add_demo_method(own, account_id=account_id, behaviour=behaviour,
                                                             user_id=user_id, is_default=is_default))
+
+
+def make_paid_attempt(*, signed_in: bool = False, amount: int = 5000) -> int:
+    """A new account's balance paid with a saved card, by a guest (no user) or by its signed-in user;
+    returns the attempt id (needs the gateway to be the demo one)."""
+    from portal.services.payments import charge_saved_method, new_key
+    account, _ = make_account()
+    make_charges(account, [amount])
+    method = make_saved_method(account)
+    payer = make_user(account=account).id if signed_in else None
+    out = charge_saved_method(account_id=account.id, method_id=method.id, amount=amount, target='balance',
+                              idempotency_key=new_key(), user_id=payer)
+    assert out.status == 'succeeded', out
+    return out.attempt_id

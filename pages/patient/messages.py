@@ -8,7 +8,8 @@ from nicegui import ui
 from components import forms, session, theme
 from components.calls import write
 from components.frame import frame
-from pages.patient.statements import LINK, not_found_response
+from pages.patient.statements import LINK
+from pages.urls import not_found_response, parse_id
 from portal.services import charge_questions
 from portal.services.charge_questions import ThreadView
 from portal.services.errors import DomainError
@@ -19,9 +20,10 @@ def register() -> None:
     async def thread_page(thread_id: str):  # noqa: ANN202  (a page, or a 404 response)
         auth = session.current_auth()
         assert auth is not None
-        if not thread_id.isdigit():
+        wanted = parse_id(thread_id)
+        if wanted is None:
             return not_found_response()
-        thread = await write(charge_questions.find_thread, actor=session.actor(), thread_id=int(thread_id))
+        thread = await write(charge_questions.find_thread, actor=session.actor(), thread_id=wanted)
         if thread is None:
             return not_found_response()
         with frame('Message', auth=auth, path='/messages'):

@@ -9,23 +9,18 @@ from __future__ import annotations
 from html import escape
 
 from nicegui import ui
-from starlette.responses import HTMLResponse
 
 from components import forms, session, theme
 from components.calls import write
 from components.frame import frame
 from pages.patient.home import STATUS_STYLE
+from pages.urls import not_found_response, parse_id
 from portal.services import charge_questions, statements
 from portal.services.errors import DomainError
 from portal.services.statements import ChargeLine, StatementDetail, StatementSummary, Visit
 
 STATUS_TEXT = {'paid': 'Paid', 'due': 'Due', 'overdue': 'Overdue'}
 LINK = 'text-teal-800 underline underline-offset-2'
-
-
-def not_found_response() -> HTMLResponse:
-    from pages.middleware import NOT_FOUND
-    return HTMLResponse(NOT_FOUND.body, status_code=404)
 
 
 def register() -> None:
@@ -47,9 +42,10 @@ def register() -> None:
     async def statement_page(statement_id: str):  # noqa: ANN202  (a page, or a 404 response)
         auth = session.current_auth()
         assert auth is not None
-        if not statement_id.isdigit():
+        wanted = parse_id(statement_id)
+        if wanted is None:
             return not_found_response()
-        detail = await write(statements.find_statement_detail, actor=session.actor(), statement_id=int(statement_id))
+        detail = await write(statements.find_statement_detail, actor=session.actor(), statement_id=wanted)
         if detail is None:
             return not_found_response()
         with frame('Statement', auth=auth, path='/statements'), \

@@ -8,8 +8,8 @@ from nicegui import ui
 from components import forms, theme
 from components.calls import call
 from components.frame import signed_out_card
-from pages.middleware import NOT_FOUND
 from pages.payments.common import go
+from pages.urls import not_found_response, parse_id
 from portal.payments.demo_gateway import DemoResult
 from portal.payments.gateway import GatewayError
 from portal.payments.registry import demo_gateway
@@ -26,7 +26,7 @@ def register() -> None:
         demo = demo_gateway()
         request = demo.checkout_request(session_id[:80]) if demo is not None else None
         if request is None:
-            return NOT_FOUND
+            return not_found_response()
         title = 'Save a payment method' if request.mode == 'setup' else 'Pay'
         with signed_out_card(title, request.description):
             _content(demo, session_id, request)
@@ -74,7 +74,7 @@ def _content(demo, session_id: str, request) -> None:  # noqa: ANN001
         try:
             if request.mode == 'payment':
                 attempt = request.metadata.get('attempt_id', '')
-                refused = await call(still_payable, int(attempt) if attempt.isdigit() else None)
+                refused = await call(still_payable, parse_id(attempt))
                 if refused:
                     forms.set_error(error, refused)
                     return

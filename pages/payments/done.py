@@ -5,12 +5,12 @@ from __future__ import annotations
 from html import escape
 
 from nicegui import app, ui
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from components import forms, session, theme
 from components.calls import call
 from components.frame import frame, signed_out_card
-from pages.middleware import NOT_FOUND
+from pages.urls import not_found_response, parse_id
 from portal.documents.receipt_pdf import render_receipt
 from portal.services.errors import DomainError
 from portal.services.payments import guest, receipts
@@ -50,17 +50,18 @@ def register() -> None:
     async def guest_receipt_pdf(token: str) -> Response:
         view = await call(receipts.receipt_by_token, token[:300])
         if view is None:
-            return NOT_FOUND
+            return not_found_response()
         return _pdf(await call(render_receipt, view), view)
 
     @app.get('/documents/receipts/{payment_id}.pdf')
     async def receipt_pdf(payment_id: str) -> Response:
         auth = session.current_auth()
-        if auth is None or not payment_id.isdigit():
-            return NOT_FOUND
-        view = await call(receipts.load_receipt, actor=session.actor(), payment_id=int(payment_id))
+        wanted = parse_id(payment_id)
+        if auth is None or wanted is None:
+            return not_found_response()
+        view = await call(receipts.load_receipt, actor=session.actor(), payment_id=wanted)
         if view is None:
-            return HTMLResponse(NOT_FOUND.body, status_code=404)
+            return not_found_response()
         return _pdf(await call(render_receipt, view), view)
 
 
@@ -127,7 +128,7 @@ def _email_receipt(token: str) -> None:
             if not email.validate():
                 return
             try:
-                await call(guest.email_receipt, done_token=token, email=email.value)
+                await call(guest.email_receipt, done_token=token, email=email.value, ip=session.client_ip())
             except DomainError as failure:
                 forms.set_error(error, failure.message)
                 return

@@ -8,32 +8,41 @@ from components import session, theme
 from components.calls import call, write
 from components.frame import frame
 from pages.payments.common import go
-from portal.auth.permissions import account_relationships
-from portal.services.errors import DomainError
+from pages.urls import not_found_response, parse_id
+from portal.services.errors import DomainError, NotFound
 from portal.services.payments import methods
 
 
 def register() -> None:
     @ui.page('/payment-methods', response_timeout=60)
-    async def payment_methods_page(added: str = '') -> None:
+    async def payment_methods_page(added: str = '', account: str = ''):  # noqa: ANN202  (a page, or a 404)
         auth = session.current_auth()
         assert auth is not None
         actor = session.actor()
-        from components.calls import read
-        linked = await read(account_relationships, actor.user_id)
-        account_id = next(iter(linked), None)
+        wanted = parse_id(account)
+        if account and wanted is None:
+            return not_found_response()
+        try:
+            context = await call(methods.load_methods_context, actor=actor, account_id=wanted)
+        except NotFound:
+            return not_found_response()
         with frame('Payment methods', auth=auth, path='/payment-methods'):
             ui.label('Payment methods').classes(theme.H1).props('role=heading aria-level=1')
             if added:
                 ui.label('Thanks. Your new payment method is saved (it may take a moment to appear).') \
                     .classes('text-green-800').props('role=status')
-            if account_id is None:
+            if context is None:
                 ui.label('No billing account is linked to your sign-in yet.').classes('text-slate-700')
-                return
+                return None
+            account_id = context.account_id
+            if context.accounts:  # a parent, guardian or proxy: each account has its own saved methods
+                ui.select({key: f'Account {number}' for key, number in context.accounts.items()},
+                          value=account_id, label='Account',
+                          on_change=lambda event: ui.navigate.to(f'/payment-methods?account={event.value}')) \
+                    .props('outlined').classes('w-full max-w-xl').mark('account')
 
             @ui.refreshable
-            async def listing() -> None:
-                rows = await write(methods.list_methods, actor, account_id)
+            def listing(rows: list[methods.MethodView]) -> None:
                 with ui.column().classes(theme.CARD + ' gap-0 max-w-xl').mark('methods'):
                     if not rows:
                         ui.label('You have no saved payment methods.').classes('text-slate-700')
@@ -60,10 +69,17 @@ def register() -> None:
                         ui.button('Remove', on_click=lambda r=row: confirm_remove(r)) \
                             .props('flat no-caps dense color=negative').mark(f'remove-{row.id}')
 
+            async def reload() -> None:
+                listing.refresh(await write(methods.list_methods, actor, account_id))
+
             async def make_default(method_id: int) -> None:
-                await write(methods.set_default, actor, method_id)
-                ui.notify('Default payment method changed.')
-                listing.refresh()
+                try:
+                    await write(methods.set_default, actor, method_id)
+                except NotFound:  # removed in another window meanwhile
+                    ui.notify('That payment method is no longer saved. Here is your current list.', type='warning')
+                else:
+                    ui.notify('Default payment method changed.')
+                await reload()
 
             def confirm_remove(row: methods.MethodView) -> None:
                 with ui.dialog() as dialog, ui.card().classes('max-w-sm'):
@@ -77,17 +93,22 @@ def register() -> None:
                             dialog.close()
                             try:
                                 await call(methods.remove_method, actor=actor, method_id=row.id)
+                            except NotFound:  # removed in another window meanwhile
+                                ui.notify('That payment method is no longer saved. Here is your current list.',
+                                          type='warning')
+                                await reload()
+                                return
                             except DomainError as failure:
                                 ui.notify(failure.message, type='negative')
                                 return
                             ui.notify('Payment method removed.')
-                            listing.refresh()
+                            await reload()
 
                         ui.button('Remove', on_click=remove).props('unelevated no-caps color=negative') \
                             .mark('confirm-remove')
                 dialog.open()
 
-            await listing()
+            listing(context.methods)
 
             async def add() -> None:
                 try:
@@ -101,3 +122,4 @@ def register() -> None:
                 .props('unelevated no-caps').mark('add-method')
             ui.label('You enter card and bank details on the secure payment page, never on ours.') \
                 .classes(theme.MUTED)
+        return None

@@ -5,11 +5,13 @@ from __future__ import annotations
 from html import escape
 
 from nicegui import ui
+from starlette.responses import HTMLResponse
 
 from components import forms, session, theme
 from components.calls import call
 from components.frame import frame, signed_out_card
 from pages.payments.common import go
+from pages.urls import not_found_response, parse_id
 from portal.services.errors import DomainError, NotFound, RateLimited
 from portal.services.identity import parse_date_of_birth
 from portal.services.payments import checkout, core, guest
@@ -20,30 +22,37 @@ NEW_METHOD = 0
 
 def register() -> None:
     @ui.page('/pay', response_timeout=60)
-    async def pay_page(statement: str = '', code: str = '', cancelled: str = '', account: str = '') -> None:
+    async def pay_page(statement: str = '', code: str = '', cancelled: str = '',
+                       account: str = ''):  # noqa: ANN202  (a page, or a 404 response)
         auth = session.current_auth()
         if auth is not None and auth.get('mfa_ok') and not session.is_staff(auth):
-            await signed_in_page(auth, statement_id=int(statement) if statement.isdigit() else None,
-                                 account_id=int(account) if account.isdigit() else None, cancelled=bool(cancelled))
-        else:
-            guest_page(code=code[:20], cancelled=bool(cancelled))
+            statement_id, account_id = parse_id(statement), parse_id(account)
+            if (statement and statement_id is None) or (account and account_id is None):
+                return not_found_response()
+            return await signed_in_page(auth, statement_id=statement_id, account_id=account_id,
+                                        cancelled=bool(cancelled))
+        guest_page(code=code[:20], cancelled=bool(cancelled))
+        return None
 
 
-async def signed_in_page(auth: dict, *, statement_id: int | None, account_id: int | None, cancelled: bool) -> None:
+async def signed_in_page(auth: dict, *, statement_id: int | None, account_id: int | None,
+                         cancelled: bool) -> HTMLResponse | None:
+    """The pay form; a 404 when the statement or account in the URL is missing or someone else's."""
     try:
         context = await call(checkout.load_pay_context, actor=session.actor(), statement_id=statement_id,
                              account_id=account_id)
     except NotFound:
-        context = None
+        return not_found_response()
     with frame('Pay', auth=auth, path='/pay'):
         ui.label('Pay your bill').classes(theme.H1).props('role=heading aria-level=1')
         if cancelled:
             ui.label('Payment cancelled. Nothing was charged.').classes('text-slate-700').props('role=status')
-        if context is None:
+        if context is None:  # no account linked to this sign-in
             ui.label('We could not find a bill to pay. Call the billing office and we will help.') \
                 .classes('text-slate-700')
-            return
+            return None
         _pay_form(context)
+    return None
 
 
 def _pay_form(context: PayContext) -> None:

@@ -7,6 +7,7 @@ from nicegui import ui
 from components import forms, session, theme
 from components.calls import call, write
 from components.frame import frame
+from pages.urls import not_found_response, parse_id
 from portal.services.errors import DomainError, NotFound
 from portal.services.payments import staff
 
@@ -36,19 +37,20 @@ def register() -> None:
                             .classes('py-2 text-teal-800 text-base')
 
     @ui.page('/staff/accounts/{account_id}', response_timeout=60)
-    async def account_page(account_id: str) -> None:
+    async def account_page(account_id: str):  # noqa: ANN202  (a page, or a 404 response)
         auth = session.current_auth()
         assert auth is not None
         actor = session.actor()
+        wanted = parse_id(account_id)
+        if wanted is None:
+            return not_found_response()
         try:
-            detail = await write(staff.staff_account, actor, int(account_id)) if account_id.isdigit() else None
+            detail = await write(staff.staff_account, actor, wanted)
         except NotFound:
-            detail = None
+            return not_found_response()
         with frame('Account', auth=auth, path='/staff/accounts'):
-            if detail is None:
-                ui.label('We could not find that account.').classes(theme.H1)
-                return
             _account(actor, detail)
+        return None
 
 
 def _account(actor, detail: staff.StaffAccount) -> None:  # noqa: ANN001

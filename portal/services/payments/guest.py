@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from portal.auth import ratelimit
 from portal.clock import utcnow
 from portal.db import read_session, write_session
-from portal.models import Patient, Payment, PaymentAttempt, Statement
+from portal.models import Notification, Patient, Payment, PaymentAttempt, Statement
 from portal.services.errors import ValidationFailed
 from portal.services.payments import tokens
 from portal.services.payments.checkout import amount_for
@@ -23,6 +23,9 @@ CODE_ALPHABET = frozenset('ABCDEFGHJKLMNPQRSTUVWXYZ23456789')
 SUPERSEDED_GRACE = timedelta(days=90)
 # besides the per-address limit: guesses at one code's date of birth from many addresses
 GUEST_CODE = ratelimit.Policy('guest_lookup_code', 10, timedelta(hours=1))
+# "email me a receipt" on the guest result page: per payment (any of its links) and per address
+RECEIPT_PAYMENT = ratelimit.Policy('guest_receipt_payment', 3, timedelta(hours=1))
+RECEIPT_IP = ratelimit.Policy('guest_receipt_ip', 10, timedelta(hours=1))
 
 
 @dataclass(frozen=True)
@@ -99,8 +102,12 @@ def start_guest_payment(*, grant: str, idempotency_key: str) -> str:
     return checkout_for_attempt(attempt_id)
 
 
-def email_receipt(*, done_token: str, email: str) -> None:
-    """Email a guest a link to the receipt (signed, 7 days); no PHI in the message."""
+def email_receipt(*, done_token: str, email: str, ip: str) -> None:
+    """Email a guest a link to the receipt (signed, 7 days); no PHI in the message.
+
+    Only for a guest's payment (a signed-in patient's receipt is behind sign-in), to one address per
+    payment (asking again for the same address sends nothing new), and rate limited per payment and
+    per address, so a result-page link cannot be used to mail strangers."""
     from portal.config import get_settings
     from portal.services.identity import _email_error
     attempt_id = tokens.read('done', done_token)
@@ -109,13 +116,31 @@ def email_receipt(*, done_token: str, email: str) -> None:
         raise ValidationFailed(error, field_errors={'email': error})
     if attempt_id is None:
         raise ValidationFailed('This page has expired.')
-    with write_session() as session:
-        attempt = session.get(PaymentAttempt, attempt_id)
-        payment = session.exec(select(Payment).where(Payment.attempt_id == attempt_id)).first() if attempt else None
-        if payment is None or payment.status == 'failed':
-            raise ValidationFailed('There is no receipt for this payment yet.')
-        link = f'{get_settings().public_base_url}/pay/receipt/{tokens.make("receipt", payment.id)}'
-        receipt_email(session, payment, recipient=address, link=link)
+    with write_session() as session:  # the hits stay counted when the request is refused
+        RECEIPT_IP.hit(session, ip or 'unknown')
+        RECEIPT_PAYMENT.hit(session, str(attempt_id))
+        payment, refusal = _receipt_payment(session, attempt_id, address)
+        if payment is not None:
+            link = f'{get_settings().public_base_url}/pay/receipt/{tokens.make("receipt", payment.id)}'
+            receipt_email(session, payment, recipient=address, link=link, dedupe_key=f'guest-receipt:{payment.id}')
+    if refusal:
+        raise ValidationFailed(refusal)
+
+
+def _receipt_payment(session: Session, attempt_id: int, address: str) -> tuple[Payment | None, str]:
+    """(the guest payment whose receipt may go to `address`, '') or (None, why not)."""
+    attempt = session.get(PaymentAttempt, attempt_id)
+    if attempt is not None and attempt.user_id is not None:
+        return None, 'This payment was made while signed in. Sign in to see and download its receipt.'
+    payment = session.exec(select(Payment).where(Payment.attempt_id == attempt_id)).first() if attempt else None
+    if payment is None or payment.status == 'failed':
+        return None, 'There is no receipt for this payment yet.'
+    sent_to = session.exec(select(Notification.recipient)
+                           .where(Notification.dedupe_key == f'guest-receipt:{payment.id}')).first()
+    if sent_to is not None and sent_to != address:
+        return None, ('The receipt for this payment was already sent to another address. '
+                      'Call the billing office if you need a copy.')
+    return payment, ''
 
 
 def has_receipt(attempt_id: int) -> bool:

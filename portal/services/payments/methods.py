@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from portal.auth.permissions import Actor, require_account
+from portal.auth.permissions import Actor, account_relationships, require_account
 from portal.clock import utcnow
-from portal.models import PaymentAttempt, SavedPaymentMethod
+from portal.models import GuarantorAccount, PaymentAttempt, SavedPaymentMethod
 from portal.payments.gateway import GatewayError
 from portal.payments.registry import gateway
 from portal.services import audit
@@ -71,6 +71,39 @@ def list_methods(session: Session, actor: Actor, account_id: int) -> list[Method
         SavedPaymentMethod.gateway == gateway().name)
         .order_by(col(SavedPaymentMethod.is_default).desc(), col(SavedPaymentMethod.id))).all()
     return [_view(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class MethodsContext:
+    account_id: int
+    accounts: dict[int, str]  # account id -> number, for someone with several linked accounts; else empty
+    methods: list[MethodView]
+
+
+def methods_context(session: Session, actor: Actor, *, account_id: int | None = None) -> MethodsContext | None:
+    """The saved methods of the chosen account (or the first linked one); None when no account is linked.
+    NotFound for an account the actor may not see."""
+    linked = account_relationships(session, actor.user_id)
+    if account_id is None:
+        if not linked:
+            return None
+        account_id = next(iter(linked))
+    rows = list_methods(session, actor, account_id)
+    numbers = dict(session.exec(select(GuarantorAccount.id, GuarantorAccount.account_number)
+                                .where(col(GuarantorAccount.id).in_(list(linked)))
+                                .order_by(col(GuarantorAccount.id))).all()) if len(linked) > 1 else {}
+    return MethodsContext(account_id=account_id, accounts=numbers, methods=rows)
+
+
+def load_methods_context(*, actor: Actor, account_id: int | None = None) -> MethodsContext | None:
+    """methods_context in its own session, keeping the audit of a refused account before the NotFound."""
+    from portal.db import write_session
+    with write_session() as session:
+        try:
+            return methods_context(session, actor, account_id=account_id)
+        except NotFound:
+            pass  # commit the audited refusal, then answer 404
+    raise NotFound()
 
 
 def _owned(session: Session, actor: Actor, method_id: int) -> SavedPaymentMethod:
@@ -139,7 +172,8 @@ def start_setup(*, actor: Actor, account_id: int) -> str:
     try:
         checkout = gateway().start_checkout(CheckoutRequest(
             idempotency_key=key, customer_id=customer_for(account_id), mode='setup',
-            success_url=f'{base}/payment-methods?added=1', cancel_url=f'{base}/payment-methods',
+            success_url=f'{base}/payment-methods?account={account_id}&added=1',
+            cancel_url=f'{base}/payment-methods?account={account_id}',
             description=f'{get_settings().practice_name}: save a payment method',
             metadata={'attempt_id': str(attempt_id), 'account_id': str(account_id), 'user_id': str(actor.user_id)}))
     except GatewayError as error:

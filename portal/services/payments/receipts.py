@@ -134,7 +134,7 @@ class DoneView:
     amount: int
     currency: str
     attempt_id: int
-    guest: bool
+    guest: bool  # a payment made without signing in: the page offers to email its receipt
     intent_id: str | None
     receipt: ReceiptView | None = None
     balance: int | None = None
@@ -178,12 +178,14 @@ def done_view(*, token: str, actor: Actor | None) -> DoneView | None:
         message = outcome.message if status != 'pending' else \
             'We are confirming your payment with the payment processor. This page updates by itself.'
         return DoneView(status=status, message=message, amount=attempt.amount, currency=attempt.currency,
-                        attempt_id=attempt_id, guest=not own, intent_id=attempt.gateway_intent_id,
+                        attempt_id=attempt_id, guest=attempt.user_id is None, intent_id=attempt.gateway_intent_id,
                         receipt=receipt, balance=balance)
 
 
-def receipt_email(session: Session, payment: Payment, *, recipient: str | None = None, link: str | None = None) -> None:
-    """The receipt email (no PHI: first name, amount, receipt number and a link)."""
+def receipt_email(session: Session, payment: Payment, *, recipient: str | None = None, link: str | None = None,
+                  dedupe_key: str | None = None) -> None:
+    """The receipt email (no PHI: first name, amount, receipt number and a link); once per payment and
+    recipient unless another dedupe key is given."""
     first_name = ''
     if recipient is None:
         user = session.get(User, payment.payer_user_id) if payment.payer_user_id else None
@@ -194,7 +196,7 @@ def receipt_email(session: Session, payment: Payment, *, recipient: str | None =
         return
     base = get_settings().public_base_url
     outbox.enqueue(session, channel='email', template='payment_received', recipient=recipient,
-                   dedupe_key=f'receipt:{payment.id}:{recipient}'[:160], account_id=payment.account_id,
+                   dedupe_key=dedupe_key or f'receipt:{payment.id}:{recipient}'[:160], account_id=payment.account_id,
                    user_id=payment.payer_user_id,
                    context={'first_name': first_name, 'amount': format_money(payment.amount, payment.currency),
                             'receipt_number': payment.receipt_number,

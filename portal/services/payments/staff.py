@@ -97,10 +97,10 @@ def _refunded(session: Session, payment_id: int) -> int:
 
 def staff_account(session: Session, actor: Actor, account_id: int) -> StaffAccount:
     _staff(actor)
-    require_account(session, actor, account_id, purpose='staff_view_account')
     account = session.get(GuarantorAccount, account_id)
-    if account is None:
+    if account is None:  # before the audit: its row would point at no account
         raise NotFound()
+    require_account(session, actor, account_id, purpose='staff_view_account')
     entries = session.exec(select(LedgerEntry).where(LedgerEntry.account_id == account_id)
                            .order_by(col(LedgerEntry.effective_date).desc(), col(LedgerEntry.id).desc())
                            .limit(100)).all()
