@@ -192,7 +192,8 @@ def _card_message(error: Any) -> str:  # noqa: ANN401
 
 
 def _gateway_error(error: Any) -> GatewayError:  # noqa: ANN401
-    retryable = isinstance(error, stripe.APIConnectionError | stripe.RateLimitError) or \
+    # IdempotencyError: the same key is still in flight (a double submit): the first call decides
+    retryable = isinstance(error, stripe.APIConnectionError | stripe.RateLimitError | stripe.IdempotencyError) or \
         (getattr(error, 'http_status', None) or 0) >= 500
     if retryable:
         return GatewayError('We could not reach the payment processor. Nothing was charged; please try again.',

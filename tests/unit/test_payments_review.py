@@ -3,11 +3,12 @@ reopening charges, staff double submits, one live checkout per attempt, the auth
 and Checkout payments found without webhooks."""
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
 import pytest
-from sqlmodel import select
+from sqlmodel import func, select
 
 from portal.auth.permissions import Actor
 from portal.db import read_session
@@ -16,6 +17,7 @@ from portal.payments.demo_gateway import DemoGateway
 from portal.payments.gateway import GatewayEvent
 from portal.payments.registry import reset_gateway, set_gateway
 from portal.services import ledger
+from portal.services.errors import ValidationFailed
 from portal.services.payments import charge_saved_method, new_key, process_events, staff
 from tests.factories import make_account, make_charges, make_saved_method, make_user
 
@@ -106,3 +108,79 @@ def test_a_refund_takes_the_unapplied_credit_first(demo: DemoGateway) -> None:
     assert still_open() == 0
     staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='15', reason='Goodwill')
     assert still_open() == 1500 == _balance(account.id)
+
+
+def test_a_refund_sent_twice_with_its_dialog_key_refunds_once(demo: DemoGateway) -> None:
+    account_id, _, _, payment_id = _paid(0, [5000], 5000)
+    clerk, key = _clerk(), new_key('refund')
+    for _ in range(2):
+        message = staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='20', reason='Goodwill',
+                                       idempotency_key=key)
+        assert message == 'Refunded $20.00.'
+    assert demo.calls['refund'] == 1
+    assert _balance(account_id) == 2000
+    with read_session() as session:
+        assert session.exec(select(func.count(Refund.id))).one() == 1
+
+
+def test_a_refund_retried_after_a_timeout_uses_the_same_refund(demo: DemoGateway,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from portal.payments.gateway import GatewayError
+    account_id, _, _, payment_id = _paid(0, [5000], 5000)
+    clerk, key = _clerk(), new_key('refund')
+
+    def timeout(**_: object) -> None:
+        raise GatewayError('We could not reach the payment processor.', retryable=True)
+
+    monkeypatch.setattr(demo, 'refund', timeout)
+    with pytest.raises(ValidationFailed):
+        staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='20', reason='Goodwill',
+                             idempotency_key=key)
+    monkeypatch.undo()
+    staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='20', reason='Goodwill', idempotency_key=key)
+    assert _balance(account_id) == 2000
+    with read_session() as session:
+        assert session.exec(select(func.count(Refund.id))).one() == 1
+
+
+def test_concurrent_refunds_never_exceed_the_payment(demo: DemoGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    account_id, _, _, payment_id = _paid(0, [5000], 5000)
+    clerk = _clerk()
+    slow_audit = staff.audit.record
+
+    def slow(*args: object, **kwargs: object) -> object:  # widen the window between the check and the commit
+        time.sleep(0.3)
+        return slow_audit(*args, **kwargs)
+
+    monkeypatch.setattr(staff.audit, 'record', slow)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def refund() -> None:
+        barrier.wait()
+        try:
+            outcomes.append(staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='50',
+                                                 reason='Twice', idempotency_key=new_key('refund')))
+        except ValidationFailed as error:
+            outcomes.append(error.message)
+
+    threads = [threading.Thread(target=refund) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ['Refunded $50.00.', 'This payment has already been refunded in full.']
+    assert _balance(account_id) == 5000
+
+
+def test_an_offline_payment_sent_twice_with_its_dialog_key_records_once(demo: DemoGateway) -> None:
+    from portal.db import write_session
+    account, _ = make_account()
+    make_charges(account, [5000])
+    clerk, key = _clerk(), new_key('offline')
+    ids = set()
+    for _ in range(2):
+        with write_session() as session:
+            ids.add(staff.record_offline_payment(session, clerk, account_id=account.id, amount_text='25',
+                                                 method='check', reference='Check 1042', idempotency_key=key).id)
+    assert len(ids) == 1
+    assert _balance(account.id) == 2500
