@@ -48,3 +48,36 @@ async def test_staff_double_clicks_make_one_refund_and_one_cash_payment(user: Us
     assert (_count(Payment), _count(Refund)) == (payments + 1, refunds + 1)
     with read_session() as session:
         assert ledger.balance(session, account.id) == before - 1150
+
+
+async def test_after_a_timeout_another_amount_is_charged_as_typed(user: User) -> None:
+    from portal.config import get_settings
+    from portal.payments.demo_gateway import DemoGateway
+    from portal.payments.gateway import GatewayError
+    from portal.payments.registry import set_gateway
+    from tests.pages.conftest import DEMO_PATIENT
+
+    class Flaky(DemoGateway):
+        failures = 1
+
+        def start_checkout(self, request):  # noqa: ANN001, ANN202
+            if self.failures:
+                self.failures -= 1
+                raise GatewayError('We could not reach the payment processor. Nothing was charged; please try '
+                                   'again.', retryable=True)
+            return super().start_checkout(request)
+
+    set_gateway(Flaky(base_url=get_settings().public_base_url))
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see(marker='pay')
+    await user.open('/pay')
+    await user.should_see('Pay your bill')
+    user.find(marker='choice').elements.pop().value = 'other'
+    user.find(marker='amount').type('20.00')
+    user.find(marker='method').elements.pop().value = 0
+    user.find(marker='submit').click()
+    await user.should_see('could not reach the payment processor')
+    user.find(marker='amount').clear().type('30.00')
+    user.find(marker='submit').click()
+    await user.should_see(marker='pay-card')
+    await user.should_see('Pay $30.00')

@@ -184,3 +184,28 @@ def test_an_offline_payment_sent_twice_with_its_dialog_key_records_once(demo: De
                                                  method='check', reference='Check 1042', idempotency_key=key).id)
     assert len(ids) == 1
     assert _balance(account.id) == 2500
+
+
+def test_a_kept_key_never_charges_the_old_amount(demo: DemoGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    from portal.payments.gateway import GatewayError
+    from portal.services.payments.core import AttemptChanged
+    account, _ = make_account()
+    make_charges(account, [5000])
+    method = make_saved_method(account)
+    key = new_key()
+
+    def timeout(_: object) -> None:
+        raise GatewayError('We could not reach the payment processor.', retryable=True)
+
+    monkeypatch.setattr(demo, 'charge_off_session', timeout)
+    first = charge_saved_method(account_id=account.id, method_id=method.id, amount=2000, target='amount:2000',
+                                idempotency_key=key)
+    assert first.status == 'failed'
+    monkeypatch.undo()
+    with pytest.raises(AttemptChanged):  # the patient changed the amount and pressed again with the same key
+        charge_saved_method(account_id=account.id, method_id=method.id, amount=3000, target='amount:3000',
+                            idempotency_key=key)
+    assert _balance(account.id) == 5000
+    again = charge_saved_method(account_id=account.id, method_id=method.id, amount=3000, target='amount:3000',
+                                idempotency_key=new_key())
+    assert again.status == 'succeeded' and _balance(account.id) == 2000

@@ -38,6 +38,20 @@ class ChargeOutcome:
     checkout_url: str | None = None
 
 
+class AttemptChanged(ValidationFailed):
+    """A key already stands for an open attempt of another amount or target: the caller needs a new key
+    (the pay form's retry after a timeout, with the amount changed meanwhile)."""
+
+
+CHANGED = 'The amount changed since you first pressed Continue. Check it and press Continue again.'
+
+
+def _same_request(attempt: PaymentAttempt, *, target: str, amount: int) -> None:
+    """A key reused for another payment must not charge the old one's amount."""
+    if attempt.status == 'open' and (attempt.target, attempt.amount) != (target[:40], amount):
+        raise AttemptChanged(CHANGED)
+
+
 def new_key(prefix: str = 'pay') -> str:
     return f'{prefix}:{uuid.uuid4().hex}'
 
@@ -66,6 +80,7 @@ def open_attempt(session: Session, *, account_id: int, target: str, amount: int,
     """
     found = attempt_by_key(session, idempotency_key)
     if found is not None:
+        _same_request(found, target=target, amount=amount)
         return found
     current = _open_for(session, account_id, target)
     if current is not None and current.amount == amount:
@@ -141,6 +156,8 @@ def charge_saved_method(*, account_id: int, method_id: int, amount: int, target:
         attempt = attempt_by_key(session, idempotency_key)
         if attempt is not None and attempt.status in FINISHED | {'processing'}:
             return outcome_of(session, attempt)
+        if attempt is not None:
+            _same_request(attempt, target=target, amount=amount)
         method = session.get(SavedPaymentMethod, method_id)
         if method is None or method.account_id != account_id or method.removed_at is not None:
             raise ValidationFailed('That payment method is not available. Choose another one.')
