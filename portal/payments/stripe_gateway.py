@@ -16,6 +16,7 @@ from portal.payments import stripe_events
 from portal.payments.gateway import (
     CheckoutRequest,
     CheckoutSession,
+    CheckoutState,
     GatewayError,
     GatewayEvent,
     IntentState,
@@ -109,6 +110,20 @@ class StripeGateway:
     def fetch_intent(self, intent_id: str) -> IntentState:
         intent = self._call(self.client.v1.payment_intents.retrieve, None, None, intent_id)
         return self._state(_plain(intent))
+
+    def fetch_checkout(self, session_id: str) -> CheckoutState:
+        session = _plain(self._call(self.client.v1.checkout.sessions.retrieve,
+                                    {'expand': ['payment_intent', 'payment_intent.payment_method']}, None,
+                                    session_id))
+        intent = session.get('payment_intent')
+        if isinstance(intent, str):  # not expanded (an older API or a proxy): fetch it
+            intent = _plain(self._call(self.client.v1.payment_intents.retrieve, None, None, intent))
+        status = session.get('status') if session.get('status') in ('open', 'complete', 'expired') else 'open'
+        return CheckoutState(session_id=session['id'], status=status,
+                             intent=self._state(intent) if isinstance(intent, dict) and intent.get('id') else None)
+
+    def expire_checkout(self, session_id: str) -> None:
+        self._call(self.client.v1.checkout.sessions.expire, None, None, session_id)
 
     def refund(self, *, idempotency_key: str, intent_id: str, amount: int, reason: str) -> RefundResult:
         params: dict[str, Any] = {'payment_intent': intent_id, 'amount': amount}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from sqlmodel import func, select
@@ -209,3 +210,83 @@ def test_a_kept_key_never_charges_the_old_amount(demo: DemoGateway, monkeypatch:
     again = charge_saved_method(account_id=account.id, method_id=method.id, amount=3000, target='amount:3000',
                                 idempotency_key=new_key())
     assert again.status == 'succeeded' and _balance(account.id) == 2000
+
+
+class CheckoutIntentLater(DemoGateway):
+    """Like Stripe since API 2022-08-01: a Checkout Session has no PaymentIntent until the payer submits."""
+
+    def start_checkout(self, request):  # noqa: ANN001, ANN201
+        return replace(super().start_checkout(request), intent_id=None)
+
+
+@pytest.fixture
+def later(db: str) -> Iterator[CheckoutIntentLater]:
+    gateway = CheckoutIntentLater(base_url='http://127.0.0.1:8080', webhook_secret='whsec_test')
+    set_gateway(gateway)
+    yield gateway
+    reset_gateway()
+
+
+def _paid_in_checkout_without_webhook(gateway: DemoGateway) -> tuple[int, int]:
+    """A hosted checkout paid with 4242 whose webhooks never arrived: (account id, attempt id)."""
+    from portal.db import write_session
+    from portal.models import PaymentAttempt
+    from portal.services.payments import checkout_for_attempt, open_attempt
+    account, _ = make_account()
+    make_charges(account, [5000])
+    with write_session() as session:
+        attempt_id = open_attempt(session, account_id=account.id, target='balance', amount=5000,
+                                  idempotency_key=new_key()).id
+    checkout_for_attempt(attempt_id)
+    with read_session() as session:
+        attempt = session.get(PaymentAttempt, attempt_id)
+        assert attempt.gateway_intent_id is None and attempt.gateway_session_id
+        session_id = attempt.gateway_session_id
+    assert gateway.submit_card(session_id, '4242424242424242').state == 'succeeded'  # events dropped
+    return account.id, attempt_id
+
+
+def test_the_done_page_finds_a_checkout_payment_without_webhooks(later: CheckoutIntentLater) -> None:
+    from portal.services.payments import tokens
+    from portal.services.payments.receipts import done_view
+    account_id, attempt_id = _paid_in_checkout_without_webhook(later)
+    view = done_view(token=tokens.make('done', attempt_id), actor=None)
+    assert view.status == 'succeeded' and view.intent_id
+    assert _balance(account_id) == 0
+
+
+def test_reconciliation_finds_a_checkout_payment_without_webhooks(later: CheckoutIntentLater) -> None:
+    from datetime import timedelta
+
+    import time_machine
+
+    from portal.clock import utcnow
+    from portal.jobs import payments as job
+    account_id, _ = _paid_in_checkout_without_webhook(later)
+    with time_machine.travel(utcnow() + timedelta(minutes=31), tick=False):
+        assert job.run() == 1
+    assert _balance(account_id) == 0
+
+
+def test_reconciliation_expires_an_attempt_whose_checkout_expired(later: CheckoutIntentLater) -> None:
+    from datetime import timedelta
+
+    import time_machine
+
+    from portal.clock import utcnow
+    from portal.db import write_session
+    from portal.jobs import payments as job
+    from portal.models import PaymentAttempt
+    from portal.services.payments import checkout_for_attempt, open_attempt
+    account, _ = make_account()
+    make_charges(account, [5000])
+    with write_session() as session:
+        attempt_id = open_attempt(session, account_id=account.id, target='balance', amount=5000,
+                                  idempotency_key=new_key()).id
+    checkout_for_attempt(attempt_id)
+    with read_session() as session:
+        later.expire_checkout(session.get(PaymentAttempt, attempt_id).gateway_session_id)
+    with time_machine.travel(utcnow() + timedelta(minutes=31), tick=False):
+        job.run()
+    with read_session() as session:
+        assert session.get(PaymentAttempt, attempt_id).status == 'expired'
