@@ -15,7 +15,7 @@ from portal.auth.permissions import Actor
 from portal.db import read_session
 from portal.models import Payment, PaymentAllocation, Refund
 from portal.payments.demo_gateway import DemoGateway
-from portal.payments.gateway import GatewayEvent
+from portal.payments.gateway import GatewayEvent, IntentState
 from portal.payments.registry import reset_gateway, set_gateway
 from portal.services import ledger
 from portal.services.errors import ValidationFailed
@@ -290,3 +290,47 @@ def test_reconciliation_expires_an_attempt_whose_checkout_expired(later: Checkou
         job.run()
     with read_session() as session:
         assert session.get(PaymentAttempt, attempt_id).status == 'expired'
+
+
+class StripeLike(CheckoutIntentLater):
+    """Also like Stripe: an off-session intent that needed authentication is left requires_payment_method
+    with an error (the portal reads it as failed), and its payment_failed event is sent."""
+
+    def fetch_intent(self, intent_id: str) -> IntentState:
+        state = super().fetch_intent(intent_id)
+        if state.status == 'requires_action':
+            return replace(state, status='failed', failure_message='authentication_required')
+        return state
+
+
+def test_a_saved_card_sent_to_authentication_is_not_failed_meanwhile(db: str) -> None:
+    from portal.models import PaymentAttempt
+    from portal.services.payments import tokens
+    from portal.services.payments.receipts import done_view
+    gateway = StripeLike(base_url='http://127.0.0.1:8080', webhook_secret='whsec_test')
+    set_gateway(gateway)
+    try:
+        account, _ = make_account()
+        make_charges(account, [5000])
+        method = make_saved_method(account, behaviour='authenticate')
+        out = charge_saved_method(account_id=account.id, method_id=method.id, amount=5000, target='balance',
+                                  idempotency_key=new_key())
+        assert out.status == 'requires_action' and out.checkout_url
+        off_session = next(iter(gateway._intents))
+        failed = GatewayEvent(event_id='evt_off', kind='payment_failed', intent_id=off_session,
+                              failure_message='authentication_required', created=int(time.time()),
+                              metadata={'attempt_id': str(out.attempt_id), 'account_id': str(account.id)})
+        assert process_events([failed], gateway_name='demo') == ['superseded']
+        view = done_view(token=tokens.make('done', out.attempt_id), actor=None)  # back before confirming
+        assert view.status == 'pending'
+        with read_session() as session:
+            attempt = session.get(PaymentAttempt, out.attempt_id)
+            assert attempt.status == 'open' and attempt.gateway_intent_id is None
+        session_id = out.checkout_url.rsplit('/', 1)[1]
+        assert gateway.submit_card(session_id, '4000002760003184').state == 'authenticate'
+        process_events(list(gateway.authenticate(session_id, approve=True).events), gateway_name='demo')
+        view = done_view(token=tokens.make('done', out.attempt_id), actor=None)
+        assert view.status == 'succeeded'
+        assert _balance(account.id) == 0
+    finally:
+        reset_gateway()

@@ -192,11 +192,15 @@ def charge_saved_method(*, account_id: int, method_id: int, amount: int, target:
     with write_session() as session:
         attempt = session.get(PaymentAttempt, attempt_id)
         assert attempt is not None
-        if state.intent_id and not attempt.gateway_intent_id:
-            attempt.gateway_intent_id = state.intent_id
         if state.status != 'requires_action':
+            if state.intent_id and not attempt.gateway_intent_id:
+                attempt.gateway_intent_id = state.intent_id
             apply_intent_state(session, state, attempt_id=attempt_id)
             return outcome_of(session, attempt)
+        # the off-session intent is over (Stripe leaves it requires_payment_method, and reports it failed):
+        # the payment is now the authentication checkout's, whose intent the attempt learns from it
+        if attempt.gateway_intent_id == state.intent_id:
+            attempt.gateway_intent_id = None
     url = authentication_checkout(attempt_id)
     with read_session() as session:
         attempt = session.get(PaymentAttempt, attempt_id)
