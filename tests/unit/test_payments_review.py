@@ -334,3 +334,95 @@ def test_a_saved_card_sent_to_authentication_is_not_failed_meanwhile(db: str) ->
         assert _balance(account.id) == 0
     finally:
         reset_gateway()
+
+
+class StrictKeys(DemoGateway):
+    """Like Stripe: the same idempotency key with other parameters is refused."""
+
+    def start_checkout(self, request):  # noqa: ANN001, ANN201
+        from portal.payments.gateway import GatewayError
+        earlier = self.checkout_request(self.start_checkout_id(request))
+        if earlier is not None and earlier != request:
+            raise GatewayError('The payment processor refused the request. Nothing was charged.')
+        return super().start_checkout(request)
+
+    @staticmethod
+    def start_checkout_id(request) -> str:  # noqa: ANN001
+        from portal.payments.demo_gateway import _derive
+        return _derive('cs', request.idempotency_key)
+
+
+def _open_with_checkout(amount: int = 5000, *, save: bool = False) -> tuple[int, int, str]:
+    """(account id, attempt id, checkout url) of a balance payment on the hosted checkout."""
+    from portal.db import write_session
+    from portal.services.payments import checkout_for_attempt, open_attempt
+    account, _ = make_account()
+    make_charges(account, [amount])
+    with write_session() as session:
+        attempt_id = open_attempt(session, account_id=account.id, target='balance', amount=amount,
+                                  idempotency_key=new_key()).id
+    return account.id, attempt_id, checkout_for_attempt(attempt_id, save_method=save)
+
+
+@pytest.mark.parametrize('second_save', [False, True])
+def test_one_attempt_has_one_hosted_checkout(db: str, second_save: bool) -> None:
+    from portal.db import write_session
+    from portal.services.payments import checkout_for_attempt, open_attempt
+    gateway = StrictKeys(base_url='http://127.0.0.1:8080')
+    set_gateway(gateway)
+    try:
+        account_id, attempt_id, first = _open_with_checkout()
+        with write_session() as session:  # tab B: its own key, the same target: the same attempt
+            assert open_attempt(session, account_id=account_id, target='balance', amount=5000,
+                                idempotency_key=new_key()).id == attempt_id
+        assert checkout_for_attempt(attempt_id, save_method=second_save) == first
+        assert gateway.calls['start_checkout'] == 1
+    finally:
+        reset_gateway()
+
+
+def test_no_saved_card_charge_while_the_attempt_is_on_a_hosted_checkout(demo: DemoGateway) -> None:
+    from portal.services.payments.core import IN_CHECKOUT
+    account_id, attempt_id, _ = _open_with_checkout()
+    method = make_saved_method(account_id)
+    with pytest.raises(ValidationFailed) as refused:  # tab B pays with the saved card
+        charge_saved_method(account_id=account_id, method_id=method.id, amount=5000, target='balance',
+                            idempotency_key=new_key())
+    assert refused.value.message == IN_CHECKOUT
+    assert 'charge' not in demo.calls
+    with read_session() as session:
+        assert session.exec(select(func.count(Payment.id))).one() == 0
+
+
+def test_the_authentication_hand_off_asked_again_gives_the_same_checkout(demo: DemoGateway) -> None:
+    account, _ = make_account()
+    make_charges(account, [5000])
+    method = make_saved_method(account, behaviour='authenticate')
+    key = new_key()
+    first = charge_saved_method(account_id=account.id, method_id=method.id, amount=5000, target='balance',
+                                idempotency_key=key)
+    again = charge_saved_method(account_id=account.id, method_id=method.id, amount=5000, target='balance',
+                                idempotency_key=key)
+    assert first.status == again.status == 'requires_action'
+    assert first.checkout_url == again.checkout_url
+    assert (demo.calls['charge'], demo.calls['start_checkout']) == (1, 1)
+
+
+def test_a_replaced_attempt_has_its_checkout_closed(demo: DemoGateway) -> None:
+    from portal.db import write_session
+    from portal.models import PaymentAttempt
+    from portal.services.payments import checkout_for_attempt, open_attempt
+    account_id, old_id, _ = _open_with_checkout()
+    with read_session() as session:
+        old_session = session.get(PaymentAttempt, old_id).gateway_session_id
+    make_charges(account_id, [1000])  # the balance changed: a new attempt replaces the open one
+    with write_session() as session:
+        new_id = open_attempt(session, account_id=account_id, target='balance', amount=6000,
+                              idempotency_key=new_key()).id
+    checkout_for_attempt(new_id)
+    assert demo.checkout_state(old_session) == 'expired'
+    with read_session() as session:
+        assert session.get(PaymentAttempt, old_id).status == 'expired'
+    from portal.payments.gateway import GatewayError
+    with pytest.raises(GatewayError):  # the old checkout can no longer take the payment
+        demo.submit_card(old_session, '4242424242424242')

@@ -7,7 +7,8 @@ target reuses it, and the gateway sees the same key again, which returns the sam
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +28,9 @@ from portal.services.payments.events import apply_intent_state
 
 Status = Literal['succeeded', 'processing', 'failed', 'requires_action']
 FINISHED = frozenset({'succeeded', 'failed', 'cancelled', 'expired'})
+CHECKOUT_LIFETIME = timedelta(hours=25)  # a hosted checkout lives at most a day
+IN_CHECKOUT = ('This payment is already open on the secure payment page in another window. Finish it there, '
+               'or choose "A new card or bank account" to continue it here.')
 
 
 @dataclass(frozen=True)
@@ -173,6 +177,12 @@ def charge_saved_method(*, account_id: int, method_id: int, amount: int, target:
                                    idempotency_key=idempotency_key, user_id=user_id)
         if attempt.status != 'open':
             return outcome_of(session, attempt)
+        if attempt.gateway_session_id:  # the attempt is on a hosted checkout: charging too would pay it twice
+            if attempt.idempotency_key != idempotency_key:
+                raise ValidationFailed(IN_CHECKOUT)
+            handed_over = attempt.id  # this same request again: its authentication checkout
+        else:
+            handed_over = None
         charge = OffSessionCharge(idempotency_key=attempt.idempotency_key, customer_id=method.gateway_customer_id,
                                   method_id=method.gateway_method_id, amount=attempt.amount,
                                   currency=attempt.currency,
@@ -180,6 +190,11 @@ def charge_saved_method(*, account_id: int, method_id: int, amount: int, target:
                                   metadata={'attempt_id': str(attempt.id), 'account_id': str(account_id)})
         attempt_id = attempt.id
     assert attempt_id is not None
+    if handed_over is not None:
+        url = authentication_checkout(attempt_id)
+        with read_session() as session:
+            return outcome_of(session, session.get(PaymentAttempt, attempt_id), checkout_url=url)  # type: ignore[arg-type]
+    close_replaced_checkouts(account_id)
     try:
         state = chosen.charge_off_session(charge)
     except GatewayError as error:
@@ -196,11 +211,17 @@ def charge_saved_method(*, account_id: int, method_id: int, amount: int, target:
             if state.intent_id and not attempt.gateway_intent_id:
                 attempt.gateway_intent_id = state.intent_id
             apply_intent_state(session, state, attempt_id=attempt_id)
-            return outcome_of(session, attempt)
-        # the off-session intent is over (Stripe leaves it requires_payment_method, and reports it failed):
-        # the payment is now the authentication checkout's, whose intent the attempt learns from it
-        if attempt.gateway_intent_id == state.intent_id:
-            attempt.gateway_intent_id = None
+            outcome, opened = outcome_of(session, attempt), attempt.gateway_session_id
+        else:
+            outcome = opened = None
+            # the off-session intent is over (Stripe leaves it requires_payment_method and reports it
+            # failed): the payment is now the authentication checkout's, whose intent the attempt learns
+            if attempt.gateway_intent_id == state.intent_id:
+                attempt.gateway_intent_id = None
+    if outcome is not None:
+        if opened and outcome.status in ('succeeded', 'processing'):  # another window opened a checkout meanwhile
+            _expire(opened)
+        return outcome
     url = authentication_checkout(attempt_id)
     with read_session() as session:
         attempt = session.get(PaymentAttempt, attempt_id)
@@ -214,13 +235,20 @@ def done_url(attempt_id: int) -> str:
 
 def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_method: bool = False,
                          user_id: int | None = None) -> str:
-    """Start (or, with the same key, find again) the hosted checkout of an attempt; return its URL."""
+    """Start (or find again) the one hosted checkout of an attempt; return its URL.
+
+    One key per attempt, whatever the choices: a second window, or the authentication hand-off of a
+    saved card, gets the same checkout, never a second one that could take the payment again."""
+    close_replaced_checkouts(None, attempt_id=attempt_id)
     with read_session() as session:
         attempt = session.get(PaymentAttempt, attempt_id)
         if attempt is None:
             raise NotFound()
+        if attempt.status != 'open':
+            raise DomainError('This payment was already made or is no longer needed. Nothing more was charged.')
         account_id, amount, currency, key = attempt.account_id, attempt.amount, attempt.currency, \
             attempt.idempotency_key
+        previous = attempt.gateway_session_id
     try:
         customer = customer_for(account_id)
     except GatewayError as error:
@@ -230,14 +258,21 @@ def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_
     if user_id is not None:
         metadata['user_id'] = str(user_id)
     request = CheckoutRequest(
-        idempotency_key=f'{key}:{key_suffix}:{"save" if save_method else "pay"}'[:120], customer_id=customer,
+        idempotency_key=f'{key}:{key_suffix}'[:120], customer_id=customer,
         success_url=done_url(attempt_id), cancel_url=f'{settings.public_base_url}/pay?cancelled=1',
         description=f'{settings.practice_name} payment', metadata=metadata, amount=amount, currency=currency,
         save_method=save_method)
     try:
         checkout = gateway().start_checkout(request)
     except GatewayError as error:  # nothing was charged; the attempt stays open for a retry
-        raise DomainError(error.message) from None
+        if not previous:
+            raise DomainError(error.message) from None
+        # the gateway refuses the same key with other choices (keep the method or not): the checkout
+        # already open, as it was first asked for
+        try:
+            checkout = gateway().start_checkout(replace(request, save_method=not save_method))
+        except GatewayError:
+            raise DomainError(error.message) from None
     with write_session() as session:
         attempt = session.get(PaymentAttempt, attempt_id)
         assert attempt is not None
@@ -249,7 +284,39 @@ def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_
 
 def authentication_checkout(attempt_id: int) -> str:
     """The bank asked for authentication on an off-session charge: the patient finishes in Checkout."""
-    return checkout_for_attempt(attempt_id, key_suffix='authenticate')
+    return checkout_for_attempt(attempt_id)
+
+
+def _expire(session_id: str) -> bool:
+    """Close a hosted checkout; True when it can no longer take a payment (closed now or before)."""
+    chosen = gateway()
+    try:
+        chosen.expire_checkout(session_id)
+        return True
+    except GatewayError:
+        try:
+            return chosen.fetch_checkout(session_id).status == 'expired'
+        except GatewayError:
+            return False
+
+
+def close_replaced_checkouts(account_id: int | None, *, attempt_id: int | None = None) -> None:
+    """Expire the hosted checkouts of attempts cancelled because a new one replaced them (the amount
+    changed), so only one checkout can take the payment; such an attempt is then expired."""
+    with read_session() as session:
+        if account_id is None:
+            account_id = session.exec(select(PaymentAttempt.account_id)
+                                      .where(PaymentAttempt.id == attempt_id)).first()
+        replaced = session.exec(select(PaymentAttempt.id, PaymentAttempt.gateway_session_id).where(
+            PaymentAttempt.account_id == account_id, PaymentAttempt.status == 'cancelled',
+            col(PaymentAttempt.gateway_session_id).is_not(None),
+            PaymentAttempt.updated_at > utcnow() - CHECKOUT_LIFETIME)).all() if account_id else []
+    for replaced_id, session_id in replaced:
+        if session_id and _expire(session_id):
+            with write_session() as session:
+                attempt = session.get(PaymentAttempt, replaced_id)
+                if attempt is not None and attempt.status == 'cancelled':
+                    attempt.status, attempt.updated_at = 'expired', utcnow()
 
 
 def still_payable(attempt_id: int | None) -> str:
