@@ -161,7 +161,9 @@ class DemoGateway:
     def expire_checkout(self, session_id: str) -> None:
         with self._lock:
             session = self._sessions.get(session_id)
-            if session is not None and session.state != 'complete':
+            if session is not None and session.state == 'complete':  # as Stripe: only an open one expires
+                raise GatewayError('This checkout is finished.')
+            if session is not None:
                 self._count('expire_checkout')
                 session.state, session.pending_card = 'expired', None
 

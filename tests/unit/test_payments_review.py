@@ -381,17 +381,40 @@ def test_one_attempt_has_one_hosted_checkout(db: str, second_save: bool) -> None
         reset_gateway()
 
 
-def test_no_saved_card_charge_while_the_attempt_is_on_a_hosted_checkout(demo: DemoGateway) -> None:
+def test_a_saved_card_charge_closes_the_attempts_hosted_checkout_first(demo: DemoGateway) -> None:
+    from portal.models import PaymentAttempt
+    from portal.payments.gateway import GatewayError
+    account_id, attempt_id, _ = _open_with_checkout()
+    with read_session() as session:
+        checkout_session = session.get(PaymentAttempt, attempt_id).gateway_session_id
+    method = make_saved_method(account_id)
+    out = charge_saved_method(account_id=account_id, method_id=method.id, amount=5000, target='balance',
+                              idempotency_key=new_key())  # tab B pays with the saved card
+    assert (out.status, out.attempt_id) == ('succeeded', attempt_id)
+    with pytest.raises(GatewayError):  # tab A's checkout can no longer take the payment again
+        demo.submit_card(checkout_session, '4242424242424242')
+    with read_session() as session:
+        assert session.exec(select(func.count(Payment.id))).one() == 1
+    assert _balance(account_id) == 0
+
+
+def test_no_saved_card_charge_when_the_hosted_checkout_was_just_paid(demo: DemoGateway) -> None:
+    from portal.models import PaymentAttempt
     from portal.services.payments.core import IN_CHECKOUT
     account_id, attempt_id, _ = _open_with_checkout()
+    with read_session() as session:
+        checkout_session = session.get(PaymentAttempt, attempt_id).gateway_session_id
+    paid = demo.submit_card(checkout_session, '4242424242424242')  # paid; its webhooks not here yet
     method = make_saved_method(account_id)
-    with pytest.raises(ValidationFailed) as refused:  # tab B pays with the saved card
+    with pytest.raises(ValidationFailed) as refused:
         charge_saved_method(account_id=account_id, method_id=method.id, amount=5000, target='balance',
                             idempotency_key=new_key())
     assert refused.value.message == IN_CHECKOUT
     assert 'charge' not in demo.calls
+    process_events(list(paid.events), gateway_name='demo')
     with read_session() as session:
-        assert session.exec(select(func.count(Payment.id))).one() == 0
+        assert session.exec(select(func.count(Payment.id))).one() == 1
+    assert _balance(account_id) == 0
 
 
 def test_the_authentication_hand_off_asked_again_gives_the_same_checkout(demo: DemoGateway) -> None:

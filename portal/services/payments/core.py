@@ -29,8 +29,8 @@ from portal.services.payments.events import apply_intent_state
 Status = Literal['succeeded', 'processing', 'failed', 'requires_action']
 FINISHED = frozenset({'succeeded', 'failed', 'cancelled', 'expired'})
 CHECKOUT_LIFETIME = timedelta(hours=25)  # a hosted checkout lives at most a day
-IN_CHECKOUT = ('This payment is already open on the secure payment page in another window. Finish it there, '
-               'or choose "A new card or bank account" to continue it here.')
+IN_CHECKOUT = ('This payment is already under way on the secure payment page, perhaps in another window. '
+               'Finish it there, or wait a few minutes and check your balance.')
 
 
 @dataclass(frozen=True)
@@ -177,12 +177,11 @@ def charge_saved_method(*, account_id: int, method_id: int, amount: int, target:
                                    idempotency_key=idempotency_key, user_id=user_id)
         if attempt.status != 'open':
             return outcome_of(session, attempt)
-        if attempt.gateway_session_id:  # the attempt is on a hosted checkout: charging too would pay it twice
-            if attempt.idempotency_key != idempotency_key:
-                raise ValidationFailed(IN_CHECKOUT)
-            handed_over = attempt.id  # this same request again: its authentication checkout
-        else:
-            handed_over = None
+        # the attempt is on a hosted checkout: the same request again gets its authentication checkout;
+        # another (a second window, or back from the checkout page) closes that checkout before charging
+        handed_over = attempt.id if attempt.gateway_session_id and attempt.idempotency_key == idempotency_key \
+            else None
+        on_checkout = attempt.gateway_session_id if handed_over is None else None
         charge = OffSessionCharge(idempotency_key=attempt.idempotency_key, customer_id=method.gateway_customer_id,
                                   method_id=method.gateway_method_id, amount=attempt.amount,
                                   currency=attempt.currency,
@@ -194,6 +193,14 @@ def charge_saved_method(*, account_id: int, method_id: int, amount: int, target:
         url = authentication_checkout(attempt_id)
         with read_session() as session:
             return outcome_of(session, session.get(PaymentAttempt, attempt_id), checkout_url=url)  # type: ignore[arg-type]
+    if on_checkout:
+        if not _expire(on_checkout):  # it may have been paid just now: never charge twice
+            raise ValidationFailed(IN_CHECKOUT)
+        with write_session() as session:  # that checkout is closed: the attempt stands on this charge now
+            attempt = session.get(PaymentAttempt, attempt_id)
+            assert attempt is not None
+            if attempt.gateway_session_id == on_checkout:
+                attempt.gateway_session_id = attempt.gateway_intent_id = None
     close_replaced_checkouts(account_id)
     try:
         state = chosen.charge_off_session(charge)
