@@ -449,3 +449,29 @@ def test_a_replaced_attempt_has_its_checkout_closed(demo: DemoGateway) -> None:
     from portal.payments.gateway import GatewayError
     with pytest.raises(GatewayError):  # the old checkout can no longer take the payment
         demo.submit_card(old_session, '4242424242424242')
+
+
+def test_a_checkout_closed_for_a_saved_card_is_not_reused_for_its_authentication(demo: DemoGateway) -> None:
+    from portal.models import PaymentAttempt
+    account_id, attempt_id, _ = _open_with_checkout()
+    with read_session() as session:
+        first = session.get(PaymentAttempt, attempt_id).gateway_session_id
+    method = make_saved_method(account_id, behaviour='authenticate')
+    out = charge_saved_method(account_id=account_id, method_id=method.id, amount=5000, target='balance',
+                              idempotency_key=new_key())
+    assert out.status == 'requires_action' and not out.checkout_url.endswith(first)
+    handed = out.checkout_url.rsplit('/', 1)[1]
+    assert (demo.checkout_state(first), demo.checkout_state(handed)) == ('expired', 'open')
+
+
+def test_opening_the_plain_checkout_closes_the_authentication_one(demo: DemoGateway) -> None:
+    from portal.services.payments import checkout_for_attempt
+    account, _ = make_account()
+    make_charges(account, [5000])
+    method = make_saved_method(account, behaviour='authenticate')
+    out = charge_saved_method(account_id=account.id, method_id=method.id, amount=5000, target='balance',
+                              idempotency_key=new_key())
+    handed = out.checkout_url.rsplit('/', 1)[1]
+    plain = checkout_for_attempt(out.attempt_id).rsplit('/', 1)[1]  # another window: "a new card"
+    assert plain != handed
+    assert (demo.checkout_state(handed), demo.checkout_state(plain)) == ('expired', 'open')

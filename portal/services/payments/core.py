@@ -244,8 +244,9 @@ def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_
                          user_id: int | None = None) -> str:
     """Start (or find again) the one hosted checkout of an attempt; return its URL.
 
-    One key per attempt, whatever the choices: a second window, or the authentication hand-off of a
-    saved card, gets the same checkout, never a second one that could take the payment again."""
+    One key per attempt whatever the choices (keep the method or not): a second window gets the same
+    checkout. The authentication hand-off of a saved card has its own key; whichever of the two came
+    first is closed when the other opens, so only one can take the payment."""
     close_replaced_checkouts(None, attempt_id=attempt_id)
     with read_session() as session:
         attempt = session.get(PaymentAttempt, attempt_id)
@@ -280,6 +281,11 @@ def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_
             checkout = gateway().start_checkout(replace(request, save_method=not save_method))
         except GatewayError:
             raise DomainError(error.message) from None
+    if previous and checkout.session_id != previous and not _expire(previous):
+        # the attempt's other checkout (the authentication hand-off, or the reverse) was just paid or
+        # cannot be closed: this one must not be offered as well
+        _expire(checkout.session_id)
+        raise DomainError(IN_CHECKOUT)
     with write_session() as session:
         attempt = session.get(PaymentAttempt, attempt_id)
         assert attempt is not None
@@ -290,8 +296,9 @@ def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_
 
 
 def authentication_checkout(attempt_id: int) -> str:
-    """The bank asked for authentication on an off-session charge: the patient finishes in Checkout."""
-    return checkout_for_attempt(attempt_id)
+    """The bank asked for authentication on an off-session charge: the patient finishes in Checkout
+    (its own key: a checkout this attempt had before was closed for the charge)."""
+    return checkout_for_attempt(attempt_id, key_suffix='authenticate')
 
 
 def _expire(session_id: str) -> bool:
