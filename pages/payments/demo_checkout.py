@@ -42,6 +42,10 @@ def _content(demo, session_id: str, request) -> None:  # noqa: ANN001
         ui.label('This checkout is finished.').classes('text-slate-800')
         ui.link('Continue', request.success_url).classes('text-teal-800')
         return
+    if demo.checkout_state(session_id) == 'expired':  # replaced by a newer one: it can take no payment
+        ui.label('This checkout has ended. Nothing was charged.').classes('text-slate-800')
+        ui.link('Back to paying', request.cancel_url).classes('text-teal-800')
+        return
     error = forms.error_message()
     auth_box = ui.column().classes('w-full gap-2').mark('authenticate')
     busy = {'on': False}

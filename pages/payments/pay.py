@@ -105,6 +105,9 @@ def _pay_form(context: PayContext) -> None:
             selected = str(choice.value)
             kind, statement_id = ('statement', int(selected.split(':')[1])) if selected.startswith('statement:') \
                 else (selected, None)
+            request = (selected, amount.value or '' if selected == 'other' else '')
+            if state.setdefault('request', request) != request:  # another amount: never the old key's charge
+                state['key'], state['request'] = core.new_key(), request
             state['busy'] = True
             button.disable()
             try:
@@ -113,6 +116,8 @@ def _pay_form(context: PayContext) -> None:
                                     statement_id=statement_id, method_id=method.value or None,
                                     save_method=bool(save.value))
             except DomainError as failure:
+                if isinstance(failure, core.AttemptChanged):
+                    state['key'] = core.new_key()
                 if 'amount' in failure.field_errors:
                     amount.error = failure.field_errors['amount']
                 forms.set_error(error, failure.message)
@@ -189,6 +194,8 @@ def _guest_found(box: ui.column, found: guest.GuestStatement) -> None:
             try:
                 url = await call(guest.start_guest_payment, grant=found.grant, idempotency_key=state['key'])
             except DomainError as failure:
+                if isinstance(failure, core.AttemptChanged):
+                    state['key'] = core.new_key()
                 forms.set_error(error, failure.message)
                 state['busy'] = False
                 return

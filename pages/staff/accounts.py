@@ -9,7 +9,7 @@ from components.calls import call, write
 from components.frame import frame
 from pages.urls import not_found_response, parse_id
 from portal.services.errors import DomainError, NotFound
-from portal.services.payments import staff
+from portal.services.payments import new_key, staff
 
 
 def register() -> None:
@@ -96,16 +96,23 @@ def _refund_dialog(actor, options: dict[int, str]) -> None:  # noqa: ANN001
             .classes('w-full').mark('refund-payment')
         amount = forms.field('Amount to refund', max_length=20, mark='refund-amount').props('prefix=$')
         reason = forms.field('Reason', max_length=200, required='Give a reason for the refund.', mark='refund-reason')
+        state = {'key': new_key('refund'), 'busy': False}  # one dialog, one refund: a double click sends it once
 
         async def submit() -> None:
+            if state['busy']:
+                return
             forms.set_error(error, '')
+            state['busy'] = True
             try:
                 message = await call(staff.refund_payment, actor=actor, payment_id=int(payment.value),
-                                     amount_text=amount.value or '', reason=reason.value or '')
+                                     amount_text=amount.value or '', reason=reason.value or '',
+                                     idempotency_key=f'{state["key"]}:{payment.value}')
             except DomainError as failure:
                 forms.show_errors({'amount': amount, 'reason': reason}, failure.field_errors)
                 forms.set_error(error, failure.message)
                 return
+            finally:
+                state['busy'] = False
             dialog.close()
             ui.notify(message)
             ui.navigate.reload()
@@ -121,16 +128,22 @@ def _offline_dialog(actor, account_id: int) -> None:  # noqa: ANN001
         method = ui.radio({'cash': 'Cash', 'check': 'Check'}, value='check').props('inline').mark('offline-method')
         amount = forms.field('Amount', max_length=20, mark='offline-amount').props('prefix=$')
         reference = forms.field('Check number or reference', max_length=60, mark='offline-reference')
+        state = {'key': new_key('offline'), 'busy': False}  # one dialog, one payment: a double click records it once
 
         async def submit() -> None:
+            if state['busy']:
+                return
             forms.set_error(error, '')
+            state['busy'] = True
             try:
-                await write(staff.record_offline_payment, actor, account_id=account_id,
+                await write(staff.record_offline_payment, actor, account_id=account_id, idempotency_key=state['key'],
                             amount_text=amount.value or '', method=method.value, reference=reference.value or '')
             except DomainError as failure:
                 forms.show_errors({'amount': amount, 'reference': reference}, failure.field_errors)
                 forms.set_error(error, failure.message)
                 return
+            finally:
+                state['busy'] = False
             dialog.close()
             ui.notify('Payment recorded.')
             ui.navigate.reload()

@@ -20,6 +20,7 @@ from portal.payments import signatures, stripe_events
 from portal.payments.gateway import (
     CheckoutRequest,
     CheckoutSession,
+    CheckoutState,
     GatewayError,
     GatewayEvent,
     IntentState,
@@ -73,7 +74,7 @@ class _Session:
     request: CheckoutRequest
     session_id: str
     intent_id: str | None
-    state: str = 'open'  # open, authenticating, complete
+    state: str = 'open'  # open, authenticating, complete, expired
     pending_card: tuple[str, str, int | None, int | None] | None = None  # behaviour, last4, month, year
     events: list[GatewayEvent] = field(default_factory=list)
 
@@ -146,6 +147,25 @@ class DemoGateway:
             if intent.status == 'processing' and intent.settle_at is not None and time.time() >= intent.settle_at:
                 intent.status = 'succeeded'
             return self._state(intent)
+
+    def fetch_checkout(self, session_id: str) -> CheckoutState:
+        with self._lock:
+            session = self._sessions.get(session_id)
+            if session is None:
+                raise GatewayError('No such checkout.')
+            status = {'complete': 'complete', 'expired': 'expired'}.get(session.state, 'open')
+            intent = self._intents.get(session.intent_id) if session.intent_id else None
+        return CheckoutState(session_id=session_id, status=status,  # type: ignore[arg-type]
+                             intent=self.fetch_intent(intent.intent_id) if intent else None)
+
+    def expire_checkout(self, session_id: str) -> None:
+        with self._lock:
+            session = self._sessions.get(session_id)
+            if session is not None and session.state == 'complete':  # as Stripe: only an open one expires
+                raise GatewayError('This checkout is finished.')
+            if session is not None:
+                self._count('expire_checkout')
+                session.state, session.pending_card = 'expired', None
 
     def refund(self, *, idempotency_key: str, intent_id: str, amount: int, reason: str) -> RefundResult:
         with self._lock:
@@ -244,7 +264,7 @@ class DemoGateway:
 
     def _open_session(self, session_id: str) -> _Session:
         session = self._sessions.get(session_id)
-        if session is None or session.state == 'complete':
+        if session is None or session.state in ('complete', 'expired'):
             raise GatewayError('This checkout has ended.')
         return session
 

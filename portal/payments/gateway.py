@@ -94,6 +94,15 @@ class IntentState:
 
 
 @dataclass(frozen=True)
+class CheckoutState:
+    """A hosted checkout as the gateway sees it now. Stripe creates a Checkout Session's PaymentIntent
+    only when the payer submits, so `intent` is None until then (and the attempt has no intent id)."""
+    session_id: str
+    status: Literal['open', 'complete', 'expired']
+    intent: IntentState | None = None
+
+
+@dataclass(frozen=True)
 class RefundResult:
     refund_id: str
     status: Literal['succeeded', 'pending', 'failed']
@@ -128,6 +137,12 @@ class PaymentGateway(Protocol):
         """Charge a saved method with nobody present. requires_action means: send the patient to checkout."""
 
     def fetch_intent(self, intent_id: str) -> IntentState: ...
+
+    def fetch_checkout(self, session_id: str) -> CheckoutState:
+        """A checkout and its payment's intent (if any yet): for attempts that have no intent id stored."""
+
+    def expire_checkout(self, session_id: str) -> None:
+        """Close a checkout still open so it can no longer take a payment (an open one only)."""
 
     def refund(self, *, idempotency_key: str, intent_id: str, amount: int, reason: str) -> RefundResult: ...
 

@@ -16,6 +16,7 @@ from portal.payments import stripe_events
 from portal.payments.gateway import (
     CheckoutRequest,
     CheckoutSession,
+    CheckoutState,
     GatewayError,
     GatewayEvent,
     IntentState,
@@ -110,6 +111,20 @@ class StripeGateway:
         intent = self._call(self.client.v1.payment_intents.retrieve, None, None, intent_id)
         return self._state(_plain(intent))
 
+    def fetch_checkout(self, session_id: str) -> CheckoutState:
+        session = _plain(self._call(self.client.v1.checkout.sessions.retrieve,
+                                    {'expand': ['payment_intent', 'payment_intent.payment_method']}, None,
+                                    session_id))
+        intent = session.get('payment_intent')
+        if isinstance(intent, str):  # not expanded (an older API or a proxy): fetch it
+            intent = _plain(self._call(self.client.v1.payment_intents.retrieve, None, None, intent))
+        status = session.get('status') if session.get('status') in ('open', 'complete', 'expired') else 'open'
+        return CheckoutState(session_id=session['id'], status=status,
+                             intent=self._state(intent) if isinstance(intent, dict) and intent.get('id') else None)
+
+    def expire_checkout(self, session_id: str) -> None:
+        self._call(self.client.v1.checkout.sessions.expire, None, None, session_id)
+
     def refund(self, *, idempotency_key: str, intent_id: str, amount: int, reason: str) -> RefundResult:
         params: dict[str, Any] = {'payment_intent': intent_id, 'amount': amount}
         if not self.local:
@@ -192,7 +207,8 @@ def _card_message(error: Any) -> str:  # noqa: ANN401
 
 
 def _gateway_error(error: Any) -> GatewayError:  # noqa: ANN401
-    retryable = isinstance(error, stripe.APIConnectionError | stripe.RateLimitError) or \
+    # IdempotencyError: the same key is still in flight (a double submit): the first call decides
+    retryable = isinstance(error, stripe.APIConnectionError | stripe.RateLimitError | stripe.IdempotencyError) or \
         (getattr(error, 'http_status', None) or 0) >= 500
     if retryable:
         return GatewayError('We could not reach the payment processor. Nothing was charged; please try again.',

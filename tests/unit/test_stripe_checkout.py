@@ -144,3 +144,57 @@ def test_a_saved_method_is_fetched_for_its_details(recorded: tuple[StripeGateway
     assert len(saved) == 1
     assert (saved[0].method.last4, saved[0].method.exp_year, saved[0].metadata['account_id']) == ('4242', 2031, '3')
     assert [call[1] for call in recorder.calls] == ['/v1/setup_intents/seti_1', '/v1/payment_methods/pm_9']
+
+
+class QueryRecorder(Recorder):
+    """Like Recorder, for GET calls too: the query string is recorded apart from the path."""
+
+    def request(self, method, url, headers, post_data=None, *, _usage=None):  # noqa: ANN001, ANN201
+        path, _, query = ('/' + url.split('://', 1)[1].split('/', 1)[1]).partition('?')
+        self.calls.append((method, path, dict(headers or {}), parse_qsl(query or post_data or '')))
+        return json.dumps(REPLIES[path]), 200, {}
+
+
+def test_a_checkout_is_fetched_with_its_intent() -> None:
+    """Since API 2022-08-01 a Checkout Session has no PaymentIntent until the payer submits: the done page
+    and reconciliation ask the session for it."""
+    recorder = QueryRecorder()
+    gateway = StripeGateway(secret_key='sk_test_x', http_client=recorder)
+    REPLIES['/v1/checkout/sessions/cs_open'] = {'id': 'cs_open', 'object': 'checkout.session', 'status': 'open',
+                                                'payment_intent': None}
+    REPLIES['/v1/checkout/sessions/cs_paid'] = {
+        'id': 'cs_paid', 'object': 'checkout.session', 'status': 'complete', 'payment_intent': {
+            'id': 'pi_7', 'object': 'payment_intent', 'status': 'succeeded', 'amount': 5000, 'currency': 'usd',
+            'metadata': {'attempt_id': '7'}, 'payment_method': {'id': 'pm_1', 'object': 'payment_method',
+                                                                'type': 'card', 'card': {'brand': 'visa',
+                                                                                         'last4': '4242'}}}}
+    assert gateway.fetch_checkout('cs_open').intent is None
+    method, path, _, fields = recorder.calls[-1]
+    assert (method, path) == ('get', '/v1/checkout/sessions/cs_open')
+    assert [value for name, value in fields if name.startswith('expand')] == \
+        ['payment_intent', 'payment_intent.payment_method']
+    paid = gateway.fetch_checkout('cs_paid')
+    assert paid.status == 'complete'
+    assert (paid.intent.intent_id, paid.intent.status, paid.intent.amount) == ('pi_7', 'succeeded', 5000)
+    assert paid.intent.method.last4 == '4242' and paid.intent.metadata == {'attempt_id': '7'}
+
+
+def test_a_checkout_with_an_unexpanded_intent_fetches_it() -> None:
+    recorder = QueryRecorder()
+    gateway = StripeGateway(secret_key='sk_test_x', http_client=recorder)
+    REPLIES['/v1/checkout/sessions/cs_ach'] = {'id': 'cs_ach', 'object': 'checkout.session', 'status': 'complete',
+                                               'payment_intent': 'pi_8'}
+    REPLIES['/v1/payment_intents/pi_8'] = {'id': 'pi_8', 'object': 'payment_intent', 'status': 'processing',
+                                           'amount': 900, 'currency': 'usd'}
+    state = gateway.fetch_checkout('cs_ach')
+    assert (state.intent.intent_id, state.intent.status) == ('pi_8', 'processing')
+    assert [call[1] for call in recorder.calls] == ['/v1/checkout/sessions/cs_ach', '/v1/payment_intents/pi_8']
+
+
+def test_expiring_a_checkout() -> None:
+    recorder = QueryRecorder()
+    gateway = StripeGateway(secret_key='sk_test_x', http_client=recorder)
+    REPLIES['/v1/checkout/sessions/cs_open/expire'] = {'id': 'cs_open', 'object': 'checkout.session',
+                                                       'status': 'expired'}
+    gateway.expire_checkout('cs_open')
+    assert recorder.calls[-1][:2] == ('post', '/v1/checkout/sessions/cs_open/expire')

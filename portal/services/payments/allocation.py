@@ -1,7 +1,8 @@
 """Where a payment goes: the account's open charges, oldest date of service first.
 
 A charge's open amount is what the ledger says the patient owes on it (the charge less insurance
-payments and adjustments posted against it) less what payments still standing have paid on it.
+payments and adjustments posted against it) less what payments still standing have paid on it, net
+of what was refunded on them.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal.models import Charge, LedgerEntry, Payment, PaymentAllocation
+from portal.models import Charge, LedgerEntry, Payment, PaymentAllocation, Refund
 
 
 @dataclass(frozen=True)
@@ -26,18 +27,42 @@ def open_charges(session: Session, account_id: int) -> list[OpenCharge]:
             .where(LedgerEntry.account_id == account_id, col(LedgerEntry.charge_id).is_not(None),
                    col(LedgerEntry.payment_id).is_(None))
             .group_by(LedgerEntry.charge_id).subquery())
-    paid = (select(PaymentAllocation.charge_id, func.sum(PaymentAllocation.amount).label('paid'))
-            .join(Payment, Payment.id == PaymentAllocation.payment_id)
-            .where(Payment.account_id == account_id, Payment.status != 'failed')
-            .group_by(PaymentAllocation.charge_id).subquery())
     rows = session.connection().execute(
-        select(Charge.id, Charge.date_of_service, owed.c.owed, func.coalesce(paid.c.paid, 0))
+        select(Charge.id, Charge.date_of_service, owed.c.owed)
         .join(owed, owed.c.charge_id == Charge.id)
-        .outerjoin(paid, paid.c.charge_id == Charge.id)
         .where(Charge.account_id == account_id)
         .order_by(col(Charge.date_of_service), col(Charge.id))).all()
-    return [OpenCharge(charge_id, dos, int(owed_amount) - int(paid_amount))
-            for charge_id, dos, owed_amount, paid_amount in rows if int(owed_amount) - int(paid_amount) > 0]
+    paid = paid_on_charges(session, account_id)
+    return [OpenCharge(charge_id, dos, int(owed_amount) - paid.get(charge_id, 0))
+            for charge_id, dos, owed_amount in rows if int(owed_amount) - paid.get(charge_id, 0) > 0]
+
+
+def paid_on_charges(session: Session, account_id: int) -> dict[int, int]:
+    """What payments still standing have paid on each charge: their allocations less what was refunded.
+
+    A refund comes first out of a payment's unapplied credit, then off its allocations newest first
+    (the charge paid last is the one that opens again)."""
+    refunded = dict(session.connection().execute(
+        select(Refund.payment_id, func.sum(Refund.amount))
+        .join(Payment, Payment.id == Refund.payment_id)
+        .where(Payment.account_id == account_id, Refund.status == 'succeeded')
+        .group_by(Refund.payment_id)).all())
+    parts = session.connection().execute(
+        select(PaymentAllocation.payment_id, PaymentAllocation.charge_id, PaymentAllocation.amount, Payment.amount)
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .where(Payment.account_id == account_id, Payment.status != 'failed')
+        .order_by(col(PaymentAllocation.payment_id), col(PaymentAllocation.id).desc())).all()
+    applied: dict[int, int] = {}
+    for payment_id, _, amount, _ in parts:
+        applied[payment_id] = applied.get(payment_id, 0) + int(amount)
+    to_take = {payment_id: max(0, int(refunded.get(payment_id, 0)) - (int(payment_amount) - applied[payment_id]))
+               for payment_id, _, _, payment_amount in parts}
+    paid: dict[int, int] = {}
+    for payment_id, charge_id, amount, _ in parts:  # newest allocation of each payment first
+        taken = min(int(amount), to_take[payment_id])
+        to_take[payment_id] -= taken
+        paid[charge_id] = paid.get(charge_id, 0) + int(amount) - taken
+    return paid
 
 
 def allocate(session: Session, *, payment: Payment) -> list[PaymentAllocation]:

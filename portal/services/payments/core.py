@@ -7,7 +7,8 @@ target reuses it, and the gateway sees the same key again, which returns the sam
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +28,9 @@ from portal.services.payments.events import apply_intent_state
 
 Status = Literal['succeeded', 'processing', 'failed', 'requires_action']
 FINISHED = frozenset({'succeeded', 'failed', 'cancelled', 'expired'})
+CHECKOUT_LIFETIME = timedelta(hours=25)  # a hosted checkout lives at most a day
+IN_CHECKOUT = ('This payment is already under way on the secure payment page, perhaps in another window. '
+               'Finish it there, or wait a few minutes and check your balance.')
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,20 @@ class ChargeOutcome:
     payment_id: int | None
     message: str
     checkout_url: str | None = None
+
+
+class AttemptChanged(ValidationFailed):
+    """A key already stands for an open attempt of another amount or target: the caller needs a new key
+    (the pay form's retry after a timeout, with the amount changed meanwhile)."""
+
+
+CHANGED = 'The amount changed since you first pressed Continue. Check it and press Continue again.'
+
+
+def _same_request(attempt: PaymentAttempt, *, target: str, amount: int) -> None:
+    """A key reused for another payment must not charge the old one's amount."""
+    if attempt.status == 'open' and (attempt.target, attempt.amount) != (target[:40], amount):
+        raise AttemptChanged(CHANGED)
 
 
 def new_key(prefix: str = 'pay') -> str:
@@ -66,6 +84,7 @@ def open_attempt(session: Session, *, account_id: int, target: str, amount: int,
     """
     found = attempt_by_key(session, idempotency_key)
     if found is not None:
+        _same_request(found, target=target, amount=amount)
         return found
     current = _open_for(session, account_id, target)
     if current is not None and current.amount == amount:
@@ -141,6 +160,8 @@ def charge_saved_method(*, account_id: int, method_id: int, amount: int, target:
         attempt = attempt_by_key(session, idempotency_key)
         if attempt is not None and attempt.status in FINISHED | {'processing'}:
             return outcome_of(session, attempt)
+        if attempt is not None:
+            _same_request(attempt, target=target, amount=amount)
         method = session.get(SavedPaymentMethod, method_id)
         if method is None or method.account_id != account_id or method.removed_at is not None:
             raise ValidationFailed('That payment method is not available. Choose another one.')
@@ -156,6 +177,11 @@ def charge_saved_method(*, account_id: int, method_id: int, amount: int, target:
                                    idempotency_key=idempotency_key, user_id=user_id)
         if attempt.status != 'open':
             return outcome_of(session, attempt)
+        # the attempt is on a hosted checkout: the same request again gets its authentication checkout;
+        # another (a second window, or back from the checkout page) closes that checkout before charging
+        handed_over = attempt.id if attempt.gateway_session_id and attempt.idempotency_key == idempotency_key \
+            else None
+        on_checkout = attempt.gateway_session_id if handed_over is None else None
         charge = OffSessionCharge(idempotency_key=attempt.idempotency_key, customer_id=method.gateway_customer_id,
                                   method_id=method.gateway_method_id, amount=attempt.amount,
                                   currency=attempt.currency,
@@ -163,6 +189,19 @@ def charge_saved_method(*, account_id: int, method_id: int, amount: int, target:
                                   metadata={'attempt_id': str(attempt.id), 'account_id': str(account_id)})
         attempt_id = attempt.id
     assert attempt_id is not None
+    if handed_over is not None:
+        url = authentication_checkout(attempt_id)
+        with read_session() as session:
+            return outcome_of(session, session.get(PaymentAttempt, attempt_id), checkout_url=url)  # type: ignore[arg-type]
+    if on_checkout:
+        if not _expire(on_checkout):  # it may have been paid just now: never charge twice
+            raise ValidationFailed(IN_CHECKOUT)
+        with write_session() as session:  # that checkout is closed: the attempt stands on this charge now
+            attempt = session.get(PaymentAttempt, attempt_id)
+            assert attempt is not None
+            if attempt.gateway_session_id == on_checkout:
+                attempt.gateway_session_id = attempt.gateway_intent_id = None
+    close_replaced_checkouts(account_id)
     try:
         state = chosen.charge_off_session(charge)
     except GatewayError as error:
@@ -175,11 +214,21 @@ def charge_saved_method(*, account_id: int, method_id: int, amount: int, target:
     with write_session() as session:
         attempt = session.get(PaymentAttempt, attempt_id)
         assert attempt is not None
-        if state.intent_id and not attempt.gateway_intent_id:
-            attempt.gateway_intent_id = state.intent_id
         if state.status != 'requires_action':
+            if state.intent_id and not attempt.gateway_intent_id:
+                attempt.gateway_intent_id = state.intent_id
             apply_intent_state(session, state, attempt_id=attempt_id)
-            return outcome_of(session, attempt)
+            outcome, opened = outcome_of(session, attempt), attempt.gateway_session_id
+        else:
+            outcome = opened = None
+            # the off-session intent is over (Stripe leaves it requires_payment_method and reports it
+            # failed): the payment is now the authentication checkout's, whose intent the attempt learns
+            if attempt.gateway_intent_id == state.intent_id:
+                attempt.gateway_intent_id = None
+    if outcome is not None:
+        if opened and outcome.status in ('succeeded', 'processing'):  # another window opened a checkout meanwhile
+            _expire(opened)
+        return outcome
     url = authentication_checkout(attempt_id)
     with read_session() as session:
         attempt = session.get(PaymentAttempt, attempt_id)
@@ -193,13 +242,21 @@ def done_url(attempt_id: int) -> str:
 
 def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_method: bool = False,
                          user_id: int | None = None) -> str:
-    """Start (or, with the same key, find again) the hosted checkout of an attempt; return its URL."""
+    """Start (or find again) the one hosted checkout of an attempt; return its URL.
+
+    One key per attempt whatever the choices (keep the method or not): a second window gets the same
+    checkout. The authentication hand-off of a saved card has its own key; whichever of the two came
+    first is closed when the other opens, so only one can take the payment."""
+    close_replaced_checkouts(None, attempt_id=attempt_id)
     with read_session() as session:
         attempt = session.get(PaymentAttempt, attempt_id)
         if attempt is None:
             raise NotFound()
+        if attempt.status != 'open':
+            raise DomainError('This payment was already made or is no longer needed. Nothing more was charged.')
         account_id, amount, currency, key = attempt.account_id, attempt.amount, attempt.currency, \
             attempt.idempotency_key
+        previous = attempt.gateway_session_id
     try:
         customer = customer_for(account_id)
     except GatewayError as error:
@@ -209,14 +266,26 @@ def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_
     if user_id is not None:
         metadata['user_id'] = str(user_id)
     request = CheckoutRequest(
-        idempotency_key=f'{key}:{key_suffix}:{"save" if save_method else "pay"}'[:120], customer_id=customer,
+        idempotency_key=f'{key}:{key_suffix}'[:120], customer_id=customer,
         success_url=done_url(attempt_id), cancel_url=f'{settings.public_base_url}/pay?cancelled=1',
         description=f'{settings.practice_name} payment', metadata=metadata, amount=amount, currency=currency,
         save_method=save_method)
     try:
         checkout = gateway().start_checkout(request)
     except GatewayError as error:  # nothing was charged; the attempt stays open for a retry
-        raise DomainError(error.message) from None
+        if not previous:
+            raise DomainError(error.message) from None
+        # the gateway refuses the same key with other choices (keep the method or not): the checkout
+        # already open, as it was first asked for
+        try:
+            checkout = gateway().start_checkout(replace(request, save_method=not save_method))
+        except GatewayError:
+            raise DomainError(error.message) from None
+    if previous and checkout.session_id != previous and not _expire(previous):
+        # the attempt's other checkout (the authentication hand-off, or the reverse) was just paid or
+        # cannot be closed: this one must not be offered as well
+        _expire(checkout.session_id)
+        raise DomainError(IN_CHECKOUT)
     with write_session() as session:
         attempt = session.get(PaymentAttempt, attempt_id)
         assert attempt is not None
@@ -227,8 +296,41 @@ def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_
 
 
 def authentication_checkout(attempt_id: int) -> str:
-    """The bank asked for authentication on an off-session charge: the patient finishes in Checkout."""
+    """The bank asked for authentication on an off-session charge: the patient finishes in Checkout
+    (its own key: a checkout this attempt had before was closed for the charge)."""
     return checkout_for_attempt(attempt_id, key_suffix='authenticate')
+
+
+def _expire(session_id: str) -> bool:
+    """Close a hosted checkout; True when it can no longer take a payment (closed now or before)."""
+    chosen = gateway()
+    try:
+        chosen.expire_checkout(session_id)
+        return True
+    except GatewayError:
+        try:
+            return chosen.fetch_checkout(session_id).status == 'expired'
+        except GatewayError:
+            return False
+
+
+def close_replaced_checkouts(account_id: int | None, *, attempt_id: int | None = None) -> None:
+    """Expire the hosted checkouts of attempts cancelled because a new one replaced them (the amount
+    changed), so only one checkout can take the payment; such an attempt is then expired."""
+    with read_session() as session:
+        if account_id is None:
+            account_id = session.exec(select(PaymentAttempt.account_id)
+                                      .where(PaymentAttempt.id == attempt_id)).first()
+        replaced = session.exec(select(PaymentAttempt.id, PaymentAttempt.gateway_session_id).where(
+            PaymentAttempt.account_id == account_id, PaymentAttempt.status == 'cancelled',
+            col(PaymentAttempt.gateway_session_id).is_not(None),
+            PaymentAttempt.updated_at > utcnow() - CHECKOUT_LIFETIME)).all() if account_id else []
+    for replaced_id, session_id in replaced:
+        if session_id and _expire(session_id):
+            with write_session() as session:
+                attempt = session.get(PaymentAttempt, replaced_id)
+                if attempt is not None and attempt.status == 'cancelled':
+                    attempt.status, attempt.updated_at = 'expired', utcnow()
 
 
 def still_payable(attempt_id: int | None) -> str:

@@ -212,6 +212,12 @@ def on_payment_failed(session: Session, event: GatewayEvent) -> str:
         return 'stale'
     if _stale(attempt, event):
         return 'stale'
+    if attempt is not None and event.intent_id and attempt.gateway_intent_id != event.intent_id:
+        # not the attempt's current intent: the off-session charge handed over to an authentication
+        # checkout, or one try inside a checkout still open (the patient may try again there)
+        attempt = None
+        if payment is None:
+            return 'superseded'
     if payment is not None:
         payment.status = 'failed'
     if attempt is not None:

@@ -142,7 +142,7 @@ class DoneView:
 
 def done_view(*, token: str, actor: Actor | None) -> DoneView | None:
     """The result page of one attempt, from the ledger and the attempt, never from the redirect alone.
-    An attempt still open with a known intent is re-fetched from the gateway first."""
+    An attempt still open is re-fetched from the gateway first: its intent, or else its checkout."""
     from portal.payments.gateway import GatewayError
     from portal.payments.registry import gateway
     from portal.services import ledger
@@ -155,15 +155,20 @@ def done_view(*, token: str, actor: Actor | None) -> DoneView | None:
         attempt = session.get(PaymentAttempt, attempt_id)
         if attempt is None:
             return None
-        pending_intent = attempt.gateway_intent_id if attempt.status in ('open', 'processing') else None
-    if pending_intent:
-        try:
+        pending = attempt.status in ('open', 'processing')
+        pending_intent = attempt.gateway_intent_id if pending else None
+        pending_checkout = attempt.gateway_session_id if pending else None
+    state = None
+    try:
+        if pending_intent:
             state = gateway().fetch_intent(pending_intent)
-        except GatewayError:
-            state = None
-        if state is not None:
-            with write_session() as session:
-                apply_intent_state(session, state, attempt_id=attempt_id)
+        elif pending_checkout:  # Stripe Checkout makes its intent only at payment: ask the session
+            state = gateway().fetch_checkout(pending_checkout).intent
+    except GatewayError:
+        state = None
+    if state is not None:
+        with write_session() as session:
+            apply_intent_state(session, state, attempt_id=attempt_id)
     with write_session() as session:
         attempt = session.get(PaymentAttempt, attempt_id)
         assert attempt is not None

@@ -47,6 +47,8 @@ def on_refund_succeeded(session: Session, event: GatewayEvent) -> str:
 
 
 def post_refund(session: Session, row: Refund) -> str:
+    if row.status == 'failed':  # a refund fails after it succeeded, never the other way: an older event
+        return 'stale'
     payment = session.get(Payment, row.payment_id)
     assert payment is not None
     row.status = 'succeeded'

@@ -125,32 +125,52 @@ def _amount(text: str, *, maximum: int) -> int:
         raise ValidationFailed(str(error), field_errors={'amount': str(error)}) from None
 
 
-def refund_payment(*, actor: Actor, payment_id: int, amount_text: str, reason: str) -> str:
-    """Refund a payment; the Refund row and its key are stored before the gateway is called."""
+def _new_refund(session: Session, actor: Actor, payment: Payment, *, amount_text: str, reason: str,
+                idempotency_key: str) -> Refund:
+    if payment.status != 'succeeded':
+        raise ValidationFailed('Only a completed payment can be refunded.')
+    left = payment.amount - _refunded(session, payment.id)
+    if left <= 0:
+        raise ValidationFailed('This payment has already been refunded in full.')
+    amount = _amount(amount_text, maximum=left)
+    row = Refund(payment_id=payment.id, idempotency_key=idempotency_key[:80], amount=amount,
+                 currency=payment.currency, reason=reason[:200], requested_by_user_id=actor.user_id)
+    session.add(row)
+    session.flush()
+    audit.record(session, action='refund_requested', actor_user_id=actor.user_id, actor_role=actor.role,
+                 entity_type='payment', entity_id=payment.id, account_id=payment.account_id,
+                 source_ip=actor.ip, detail=f'amount={amount}')
+    return row
+
+
+def refund_payment(*, actor: Actor, payment_id: int, amount_text: str, reason: str,
+                   idempotency_key: str | None = None) -> str:
+    """Refund a payment; the Refund row and its key are stored before the gateway is called.
+
+    The key comes from the refund dialog (made when it opened): a double click or a retry after a
+    timeout sends the same refund again, never a second one. The payment row is locked, so two
+    refunds at once cannot both pass the "left to refund" check."""
     _staff(actor)
     reason = (reason or '').strip()
     if not reason:
         message = 'Give a reason for the refund.'
         raise ValidationFailed(message, field_errors={'reason': message})
     with write_session() as session:
-        payment = session.get(Payment, payment_id)
+        payment = session.exec(select(Payment).where(Payment.id == payment_id).with_for_update()).first()
         if payment is None:
             raise NotFound()
         require_account(session, actor, payment.account_id, purpose='refund')
-        if payment.status != 'succeeded':
-            raise ValidationFailed('Only a completed payment can be refunded.')
-        left = payment.amount - _refunded(session, payment_id)
-        if left <= 0:
-            raise ValidationFailed('This payment has already been refunded in full.')
-        amount = _amount(amount_text, maximum=left)
-        row = Refund(payment_id=payment_id, idempotency_key=new_key('refund'), amount=amount,
-                     currency=payment.currency, reason=reason[:200], requested_by_user_id=actor.user_id)
-        session.add(row)
-        session.flush()
-        audit.record(session, action='refund_requested', actor_user_id=actor.user_id, actor_role=actor.role,
-                     entity_type='payment', entity_id=payment_id, account_id=payment.account_id,
-                     source_ip=actor.ip, detail=f'amount={amount}')
-        refund_id, key, intent_id = row.id, row.idempotency_key, payment.gateway_intent_id
+        row = session.exec(select(Refund).where(Refund.idempotency_key == idempotency_key)).first() \
+            if idempotency_key else None
+        if row is not None and row.payment_id != payment_id:
+            raise ValidationFailed('Close this window and start the refund again.')
+        if row is not None and (row.status != 'pending' or row.gateway_refund_id):
+            word = {'succeeded': 'Refunded', 'failed': 'The refund failed for'}.get(row.status, 'Refund requested for')
+            return f'{word} {format_money(row.amount, row.currency)}.'
+        if row is None:
+            row = _new_refund(session, actor, payment, amount_text=amount_text, reason=reason,
+                              idempotency_key=idempotency_key or new_key('refund'))
+        refund_id, key, intent_id, amount = row.id, row.idempotency_key, payment.gateway_intent_id, row.amount
         offline = payment.method in ('cash', 'check') or not intent_id
         if offline:  # paid back by the office: nothing to call
             post_refund(session, row)
@@ -176,10 +196,20 @@ def refund_payment(*, actor: Actor, payment_id: int, amount_text: str, reason: s
 
 
 def record_offline_payment(session: Session, actor: Actor, *, account_id: int, amount_text: str, method: str,
-                           reference: str = '') -> Payment:
-    """Cash or check taken by the office: a succeeded payment, allocated oldest first, posted once."""
+                           reference: str = '', idempotency_key: str | None = None) -> Payment:
+    """Cash or check taken by the office: a succeeded payment, allocated oldest first, posted once.
+
+    The key comes from the dialog (new_key('offline'), made when it opened) and is the ledger
+    reference: the same dialog submitted twice records one payment."""
     _staff(actor)
     require_account(session, actor, account_id, purpose='record_payment')
+    # one offline payment at a time per account (PostgreSQL; SQLite writers are serialised anyway)
+    session.exec(select(GuarantorAccount.id).where(GuarantorAccount.id == account_id).with_for_update()).first()
+    if idempotency_key:
+        posted = session.exec(select(LedgerEntry.payment_id).where(LedgerEntry.external_ref == idempotency_key)).first()
+        existing = session.get(Payment, posted) if posted else None
+        if existing is not None:
+            return existing
     if method not in ('cash', 'check'):
         raise ValidationFailed('Choose cash or check.')
     reference = (reference or '').strip()
@@ -193,7 +223,8 @@ def record_offline_payment(session: Session, actor: Actor, *, account_id: int, a
     session.flush()
     allocate(session, payment=payment)
     ledger.post(session, account_id=account_id, kind=LedgerKind.patient_payment, amount=-amount,
-                external_ref=f'offline:{payment.id}', effective_date=practice_today(), payment_id=payment.id,
+                external_ref=idempotency_key or f'offline:{payment.id}', effective_date=practice_today(),
+                payment_id=payment.id,
                 created_by_user_id=actor.user_id, memo=f'{method.title()} {reference}'.strip()[:200])
     audit.record(session, action='offline_payment', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='payment', entity_id=payment.id, account_id=account_id, source_ip=actor.ip,
