@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_journeys import (
     LAPTOP,
@@ -52,9 +53,9 @@ def test_patient_sets_up_a_plan_with_autopay_and_sees_the_schedule(new_page, scr
     page.get_by_label('Number of months').click()
     page.get_by_role('option', name='4 months', exact=True).click()
     summary = page.get_by_test_id('plan-summary')
-    summary.wait_for(state='visible')
-    assert re.search(r'^4 monthly payments of \$[\d,]+\.\d{2}', summary.inner_text()), summary.inner_text()
-    assert page.get_by_test_id('schedule').locator('li').count() == 4
+    # the choice round-trips through the server before the schedule redraws: wait for it, don't read at once
+    expect(summary).to_have_text(re.compile(r'^4 monthly payments of \$[\d,]+\.\d{2}'), timeout=15_000)
+    expect(page.get_by_test_id('schedule').locator('li')).to_have_count(4, timeout=15_000)
     page.get_by_role('button', name='Monthly amount').click()
     page.get_by_label('Monthly amount ($)').fill('150')
     page.get_by_text('monthly payments of $150.00').wait_for(state='visible')
