@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, insert
 from sqlmodel import Session, col, select
 
 from portal.models import Charge, LedgerEntry, Payment, PaymentAllocation
@@ -21,7 +21,8 @@ class OpenCharge:
     open_amount: int
 
 
-def open_charges(session: Session, account_id: int) -> list[OpenCharge]:
+def _open_charges_query():  # noqa: ANN202
+    account_id = bindparam('account_id')
     owed = (select(LedgerEntry.charge_id, func.sum(LedgerEntry.amount).label('owed'))
             .where(LedgerEntry.account_id == account_id, col(LedgerEntry.charge_id).is_not(None),
                    col(LedgerEntry.payment_id).is_(None))
@@ -30,25 +31,38 @@ def open_charges(session: Session, account_id: int) -> list[OpenCharge]:
             .join(Payment, Payment.id == PaymentAllocation.payment_id)
             .where(Payment.account_id == account_id, Payment.status != 'failed')
             .group_by(PaymentAllocation.charge_id).subquery())
-    rows = session.connection().execute(
-        select(Charge.id, Charge.date_of_service, owed.c.owed, func.coalesce(paid.c.paid, 0))
-        .join(owed, owed.c.charge_id == Charge.id)
-        .outerjoin(paid, paid.c.charge_id == Charge.id)
-        .where(Charge.account_id == account_id)
-        .order_by(col(Charge.date_of_service), col(Charge.id))).all()
+    return (select(Charge.id, Charge.date_of_service, owed.c.owed, func.coalesce(paid.c.paid, 0))
+            .join(owed, owed.c.charge_id == Charge.id)
+            .outerjoin(paid, paid.c.charge_id == Charge.id)
+            .where(Charge.account_id == account_id)
+            .order_by(col(Charge.date_of_service), col(Charge.id)))
+
+
+# built once: a webhook burst allocates hundreds of payments a second, and building the statement
+# costs more than running it
+_OPEN_CHARGES = _open_charges_query()
+_INSERT_ALLOCATION = insert(PaymentAllocation)
+
+
+def open_charges(session: Session, account_id: int) -> list[OpenCharge]:
+    rows = session.connection().execute(_OPEN_CHARGES, {'account_id': account_id}).all()
     return [OpenCharge(charge_id, dos, int(owed_amount) - int(paid_amount))
             for charge_id, dos, owed_amount, paid_amount in rows if int(owed_amount) - int(paid_amount) > 0]
 
 
-def allocate(session: Session, *, payment: Payment) -> list[PaymentAllocation]:
-    """Spread the payment over the open charges, oldest first; what is left stays as a credit."""
+def allocate(session: Session, *, payment: Payment) -> list[tuple[int, int]]:
+    """Spread the (stored) payment over the open charges, oldest first; what is left stays as a credit.
+    Returns the (charge id, amount) parts it inserted."""
+    session.flush()  # the reads below bypass the session
     left = payment.amount
-    rows = []
+    parts = []
     for charge in open_charges(session, payment.account_id):
         if left <= 0:
             break
         part = min(left, charge.open_amount)
-        rows.append(PaymentAllocation(payment_id=payment.id, charge_id=charge.charge_id, amount=part))
+        parts.append((charge.charge_id, part))
         left -= part
-    session.add_all(rows)
-    return rows
+    if parts:
+        session.connection().execute(_INSERT_ALLOCATION, [
+            {'payment_id': payment.id, 'charge_id': charge_id, 'amount': amount} for charge_id, amount in parts])
+    return parts
