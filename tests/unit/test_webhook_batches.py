@@ -69,15 +69,14 @@ def test_a_concurrent_burst_with_repeats_posts_each_intent_once() -> None:
 
 def test_one_bad_event_fails_alone_and_leaves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     account_id, _ = _account([5000])
-    original = handlers.HANDLERS['payment_succeeded']
+    original = handlers.receipt_email
 
-    def flaky(session, event):  # noqa: ANN001, ANN202
-        outcome = original(session, event)  # writes the payment, allocation, ledger entry and receipt...
-        if event.intent_id == 'pi_2':
-            raise RuntimeError('boom')  # ...and then fails: all of it must roll back
-        return outcome
+    def flaky(session, payment) -> None:  # noqa: ANN001
+        if payment.gateway_intent_id == 'pi_2':  # the payment, allocation and ledger entry are written...
+            raise RuntimeError('boom')  # ...and then it fails: all of it must roll back, and be forgotten
+        original(session, payment)
 
-    monkeypatch.setitem(handlers.HANDLERS, 'payment_succeeded', flaky)
+    monkeypatch.setattr(handlers, 'receipt_email', flaky)
     batch = [_Delivery([_succeeded(number, account_id)], 'demo') for number in range(1, 4)]
     batch.append(_Delivery([_succeeded(1, account_id)], 'demo'))  # a repeat inside the same batch
     _write_batch(batch)
@@ -90,7 +89,7 @@ def test_one_bad_event_fails_alone_and_leaves_nothing(monkeypatch: pytest.Monkey
             ['pi_1', 'pi_3']
     assert _count(LedgerEntry, LedgerEntry.external_ref == 'pi_2') == 0
     assert _count(Notification) == 2
-    monkeypatch.setitem(handlers.HANDLERS, 'payment_succeeded', original)
+    monkeypatch.setattr(handlers, 'receipt_email', original)
     assert process_events([_succeeded(2, account_id)], gateway_name='demo') == ['posted']  # Stripe's retry works
 
 

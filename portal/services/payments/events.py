@@ -98,8 +98,15 @@ def _write_batch(batch: list[_Delivery]) -> None:
 
 def _record_in_savepoint(session: Session, event: GatewayEvent, gateway_name: str) -> str:
     try:
-        with session.begin_nested():
-            return record_and_apply(session, event, gateway_name=gateway_name)
+        try:
+            with session.begin_nested():
+                return record_and_apply(session, event, gateway_name=gateway_name)
+        except BaseException:
+            # rows inserted past the unit of work (insert_row) are gone with the savepoint, but their objects
+            # would stay in the session under ids the next insert may reuse: forget every object (earlier
+            # events were flushed when their savepoints were released, so nothing pending is lost)
+            session.expunge_all()
+            raise
     except IntegrityError:  # a concurrent delivery of the same event committed first: nothing to do
         return 'duplicate'
 
