@@ -131,3 +131,16 @@ def test_out_of_order_and_repeated_events_leave_the_ledger_right() -> None:
 def _balance(account_id: int) -> int:
     with read_session() as session:
         return ledger.balance(session, account_id)
+
+
+def test_a_clashing_receipt_number_is_drawn_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    account_id, _ = _account([5000])
+    assert process_events([_succeeded(1, account_id)], gateway_name='demo') == ['posted']
+    with read_session() as session:
+        taken = session.exec(select(Payment.receipt_number)).one()
+    draws = iter([taken, taken, 'R-FRESH'])
+    monkeypatch.setattr(handlers, 'new_receipt_number', lambda: next(draws))
+    assert process_events([_succeeded(2, account_id)], gateway_name='demo') == ['posted']
+    with read_session() as session:
+        assert session.exec(select(Payment.receipt_number).where(Payment.gateway_intent_id == 'pi_2')).one() == \
+            'R-FRESH'

@@ -212,13 +212,22 @@ def _new_payment(session: Session, event: GatewayEvent, attempt: PaymentAttempt 
                       method=event.method.kind if event.method else 'card', status=status,
                       receipt_number=new_receipt_number(), payer_user_id=attempt.user_id if attempt else None,
                       saved_method_id=saved, settled_at=utcnow() if status == 'succeeded' else None)
-    try:
-        with savepoint_for_statement(session.connection()):
-            insert_row(session, payment)
-    except IntegrityError:  # another delivery made it meanwhile
-        return _payment(session, event.intent_id)
-    allocate(session, payment=payment)
-    return payment
+    for _ in range(RECEIPT_NUMBER_DRAWS):
+        try:
+            with savepoint_for_statement(session.connection()):
+                insert_row(session, payment)
+        except IntegrityError:  # another delivery made it meanwhile, or (rarely) the receipt number is taken
+            made = _payment(session, event.intent_id)
+            if made is not None:
+                return made
+            payment.receipt_number = new_receipt_number()
+        else:
+            allocate(session, payment=payment)
+            return payment
+    raise RuntimeError('could not store the payment')  # answered 500: the gateway delivers it again
+
+
+RECEIPT_NUMBER_DRAWS = 4  # receipt numbers are random (a day has 16.7M): thousands a day clash now and then
 
 
 def _int(value: str | None) -> int | None:
