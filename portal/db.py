@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
+from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session
+from sqlalchemy.orm import make_transient_to_detached
+from sqlmodel import Session, SQLModel
 
 ROOT = Path(__file__).resolve().parent.parent
 _engine: Engine | None = None
 _write_engine: Engine | None = None
 _lock = threading.Lock()
+ModelT = TypeVar('ModelT', bound=SQLModel)
 
 
 def normalize_url(url: str) -> str:
@@ -112,6 +115,29 @@ def write_session() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def savepoint_for_statement(connection: Connection) -> AbstractContextManager[object]:
+    """Wrap a statement that may fail on a unique key, so the transaction survives the error.
+
+    PostgreSQL aborts the whole transaction on an error, so it needs a savepoint; SQLite backs out
+    only the failing statement and keeps the transaction, so a savepoint there is a wasted round trip.
+    """
+    return nullcontext() if connection.dialect.name == 'sqlite' else connection.begin_nested()
+
+
+def insert_row(session: Session, row: ModelT) -> ModelT:
+    """INSERT one new model row with a Core statement and attach it to the session as if loaded.
+
+    The unit of work costs more than the INSERT on hot paths (webhooks); the row behaves as usual
+    afterwards (later changes to it are flushed). Other pending changes are not flushed first.
+    """
+    table = type(row).__table__  # type: ignore[attr-defined]
+    result = session.connection().execute(table.insert(), row.model_dump(exclude={'id'}))
+    row.id = result.inserted_primary_key[0]  # type: ignore[attr-defined]
+    make_transient_to_detached(row)
+    session.add(row)
+    return row
 
 
 def ping() -> bool:

@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from portal.clock import utcnow
+from portal.db import insert_row, savepoint_for_statement
 from portal.models import Notification
 from portal.notify import templates
 
@@ -36,17 +38,22 @@ def enqueue(session: Session, *, channel: str, template: str, recipient: str, de
     if len(context_json) > 4000 or len(dedupe_key) > 160 or len(recipient) > 254:
         raise ValueError('notification too large for the outbox')
 
-    if session.exec(select(Notification.id).where(Notification.dedupe_key == dedupe_key)).first() is not None:
+    session.flush()  # the check and the insert below bypass the session
+    connection = session.connection()
+    if connection.execute(_KEY_TAKEN, {'key': dedupe_key}).first() is not None:
         return None
     notification = Notification(channel=channel, template=template, recipient=recipient, user_id=user_id,
                                 account_id=account_id, dedupe_key=dedupe_key, context_json=context_json,
                                 send_after=send_after or utcnow())
     try:
-        with session.begin_nested():  # a concurrent writer may have added the same key meanwhile
-            session.add(notification)
+        with savepoint_for_statement(connection):  # a concurrent writer may have added the same key meanwhile
+            insert_row(session, notification)
     except IntegrityError:
         return None
     return notification
+
+
+_KEY_TAKEN = select(Notification.id).where(Notification.dedupe_key == bindparam('key'))
 
 
 def context_of(notification: Notification) -> dict[str, object]:

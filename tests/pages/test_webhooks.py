@@ -118,3 +118,15 @@ async def test_refund_events_post_once(user: User, with_secret: None) -> None:
         assert await _post(user, body, signatures.sign(body, SECRET)) == 200
     with read_session() as session:
         assert ledger.balance(session, account_id) == after_payment + 500
+
+
+async def test_deliveries_take_the_fast_path_past_the_page_middleware(user: User, with_secret: None) -> None:
+    from nicegui import app
+
+    from pages.payments.webhooks import WebhookFastPath
+    body = _event('evt_fast_path', 'payment_intent.created', {'id': 'pi_fast_path', 'object': 'payment_intent'})
+    assert await _post(user, body, 't=1,v1=forged') == 400
+    assert isinstance(app.middleware_stack, WebhookFastPath)
+    response = await user.http_client.post('/webhooks/stripe', content=body,
+                                           headers={'Stripe-Signature': signatures.sign(body, SECRET)})
+    assert response.status_code == 200 and 'set-cookie' not in response.headers  # no page session for Stripe

@@ -1,7 +1,7 @@
 """payments: gateway customers per account, and the newest event time applied to an attempt
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0001
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0003'
-down_revision = '0002'
+down_revision = '0001'
 branch_labels = None
 depends_on = None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, insert
 from sqlmodel import Session, col, select
 
 from portal.models import Charge, LedgerEntry, Payment, PaymentAllocation, Refund
@@ -22,16 +22,26 @@ class OpenCharge:
     open_amount: int
 
 
-def open_charges(session: Session, account_id: int) -> list[OpenCharge]:
+def _open_charges_query():  # noqa: ANN202
+    account_id = bindparam('account_id')
     owed = (select(LedgerEntry.charge_id, func.sum(LedgerEntry.amount).label('owed'))
             .where(LedgerEntry.account_id == account_id, col(LedgerEntry.charge_id).is_not(None),
                    col(LedgerEntry.payment_id).is_(None))
             .group_by(LedgerEntry.charge_id).subquery())
-    rows = session.connection().execute(
-        select(Charge.id, Charge.date_of_service, owed.c.owed)
-        .join(owed, owed.c.charge_id == Charge.id)
-        .where(Charge.account_id == account_id)
-        .order_by(col(Charge.date_of_service), col(Charge.id))).all()
+    return (select(Charge.id, Charge.date_of_service, owed.c.owed)
+            .join(owed, owed.c.charge_id == Charge.id)
+            .where(Charge.account_id == account_id)
+            .order_by(col(Charge.date_of_service), col(Charge.id)))
+
+
+# built once: a webhook burst allocates hundreds of payments a second, and building the statement
+# costs more than running it
+_OPEN_CHARGES = _open_charges_query()
+_INSERT_ALLOCATION = insert(PaymentAllocation)
+
+
+def open_charges(session: Session, account_id: int) -> list[OpenCharge]:
+    rows = session.connection().execute(_OPEN_CHARGES, {'account_id': account_id}).all()
     paid = paid_on_charges(session, account_id)
     return [OpenCharge(charge_id, dos, int(owed_amount) - paid.get(charge_id, 0))
             for charge_id, dos, owed_amount in rows if int(owed_amount) - paid.get(charge_id, 0) > 0]
@@ -65,15 +75,19 @@ def paid_on_charges(session: Session, account_id: int) -> dict[int, int]:
     return paid
 
 
-def allocate(session: Session, *, payment: Payment) -> list[PaymentAllocation]:
-    """Spread the payment over the open charges, oldest first; what is left stays as a credit."""
+def allocate(session: Session, *, payment: Payment) -> list[tuple[int, int]]:
+    """Spread the (stored) payment over the open charges, oldest first; what is left stays as a credit.
+    Returns the (charge id, amount) parts it inserted."""
+    session.flush()  # the reads below bypass the session
     left = payment.amount
-    rows = []
+    parts = []
     for charge in open_charges(session, payment.account_id):
         if left <= 0:
             break
         part = min(left, charge.open_amount)
-        rows.append(PaymentAllocation(payment_id=payment.id, charge_id=charge.charge_id, amount=part))
+        parts.append((charge.charge_id, part))
         left -= part
-    session.add_all(rows)
-    return rows
+    if parts:
+        session.connection().execute(_INSERT_ALLOCATION, [
+            {'payment_id': payment.id, 'charge_id': charge_id, 'amount': amount} for charge_id, amount in parts])
+    return parts

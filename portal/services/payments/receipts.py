@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from portal.auth.permissions import Actor, require_account
@@ -187,16 +187,23 @@ def done_view(*, token: str, actor: Actor | None) -> DoneView | None:
                         receipt=receipt, balance=balance)
 
 
+_USER_ADDRESS = select(User.email, User.first_name).where(User.id == bindparam('id'))
+_ACCOUNT_ADDRESS = select(GuarantorAccount.email, GuarantorAccount.guarantor_first_name) \
+    .where(GuarantorAccount.id == bindparam('id'))
+
+
 def receipt_email(session: Session, payment: Payment, *, recipient: str | None = None, link: str | None = None,
                   dedupe_key: str | None = None) -> None:
     """The receipt email (no PHI: first name, amount, receipt number and a link); once per payment and
     recipient unless another dedupe key is given."""
     first_name = ''
     if recipient is None:
-        user = session.get(User, payment.payer_user_id) if payment.payer_user_id else None
-        account = session.get(GuarantorAccount, payment.account_id)
-        recipient = user.email if user else (account.email if account else None)
-        first_name = user.first_name if user else (account.guarantor_first_name if account else '')
+        session.flush()  # the lookups below bypass the session
+        connection = session.connection()
+        found = connection.execute(_USER_ADDRESS, {'id': payment.payer_user_id}).first() \
+            if payment.payer_user_id else None
+        found = found or connection.execute(_ACCOUNT_ADDRESS, {'id': payment.account_id}).first()
+        recipient, first_name = found if found else (None, '')
     if not recipient:
         return
     base = get_settings().public_base_url
