@@ -37,8 +37,23 @@ def describe(violations: list[dict], max_nodes: int = 3) -> str:
     return '\n'.join(lines)
 
 
+SETTLE_JS = """async () => {
+    const running = document.getAnimations().filter((animation) => animation.playState === 'running');
+    await Promise.race([Promise.all(running.map((animation) => animation.finished.catch(() => null))),
+                        new Promise((resolve) => setTimeout(resolve, 2000))]);
+}"""
+
+
 def assert_accessible(page: Any, label: str = '') -> None:
-    """Fail when axe reports any serious or critical violation on the page as it is now."""
+    """Fail when axe reports any serious or critical violation on the page once it has settled.
+
+    Quasar animates labels and focus colours; a check in mid-transition can see a half-faded colour,
+    so transitions finish first, and a finding must still be there a moment later to count."""
+    page.evaluate(SETTLE_JS)
     found = blocking(run_axe(page))
+    if found:
+        page.wait_for_timeout(750)
+        page.evaluate(SETTLE_JS)
+        found = blocking(run_axe(page))
     where = label or page.url
     assert not found, f'axe-core: serious/critical accessibility violations on {where}:\n{describe(found)}'
