@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import io
+import logging
 import threading
 from functools import cache
 
@@ -21,6 +22,9 @@ from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
 FONT = 'Roboto'
+# fontTools logs every glyph it keeps at INFO when fpdf2 subsets a font: pages of noise per document
+logging.getLogger('fontTools').setLevel(logging.WARNING)
+
 _FILES = {'': 'Roboto', 'B': 'RobotoBold', 'I': 'RobotoItalic', 'BI': 'RobotoBoldItalic'}
 
 
