@@ -10,6 +10,8 @@ A sweep over due rows, safe to kill at any point and run again:
    update the payment method and the account shows in the staff queue.
 A rerun finds a 'processing' installment and resumes attempt n with the same key and amount, or
 reads its outcome from the stored attempt: no installment is charged twice and none is skipped.
+When a payment the patient started is still in flight on the account and the installment does not fit
+beside it under what is owed (PaymentUnderWay), the claim is given back and the next sweep looks again.
 Plans paid by hand are not charged: one still unpaid a week after its date turns the plan past due.
 """
 from __future__ import annotations
@@ -31,11 +33,13 @@ from portal.money import format_money
 from portal.notify import outbox
 from portal.services import plan_ledger
 from portal.services.errors import DomainError
+from portal.services.payments.attempts import PaymentUnderWay
 
 log = logging.getLogger(__name__)
 JOB = 'autopay_installments'
 RETRY_AFTER_DAYS = (3, 7)  # after the due date; a failure after the last retry makes the plan past due
 MANUAL_GRACE_DAYS = 7
+UNDER_WAY = 'under_way'
 TERMINAL = {'succeeded': 'succeeded', 'processing': 'processing', 'failed': 'failed', 'cancelled': 'failed',
             'expired': 'failed'}
 
@@ -50,6 +54,7 @@ class SweepResult:
     failed: int = 0
     processing: int = 0
     covered: int = 0
+    waiting: int = 0  # left for the next sweep: a payment of the account was under way
     delinquent: int = 0
     errors: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
@@ -60,7 +65,8 @@ class SweepResult:
 
     def describe(self) -> str:
         return (f'{self.charged} charged, {self.failed} failed, {self.processing} processing, {self.covered} '
-                f'already paid, {self.delinquent} now past due, {self.errors} errors')
+                f'already paid, {self.waiting} waiting for a payment under way, {self.delinquent} now past due, '
+                f'{self.errors} errors')
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ class Claim:
     amount: int
     key: str
     resumed: bool  # claimed by an earlier run that did not record its outcome
+    before: str = 'scheduled'  # the installment's status before this claim (given back to it on a skip)
 
 
 def charge(**kwargs: Any) -> Any:  # noqa: ANN401  (a ChargeOutcome)
@@ -137,6 +144,8 @@ def sweep(*, today: date | None = None, plan_id: int | None = None) -> SweepResu
             result.processing += 1
         elif outcome == 'covered':
             result.covered += 1
+        elif outcome == UNDER_WAY:
+            result.waiting += 1
     if plan_id is None:
         result.delinquent += past_due_manual_plans(today)
     return result
@@ -149,6 +158,8 @@ def process(installment_id: int, today: date) -> str:
         return claim
     status, payment_id, message = _charge_once(claim)
     with write_session() as session:
+        if status == UNDER_WAY:
+            return _give_back(session, claim)
         return _record(session, claim, status=status, payment_id=payment_id, message=message, today=today)
 
 
@@ -157,7 +168,7 @@ def _claim(session: Session, installment_id: int, today: date) -> Claim | str:
     plan = session.get(PaymentPlan, row.plan_id) if row else None
     if row is None or plan is None or plan.status != 'active' or plan.autopay_method_id is None:
         return 'skipped'
-    resumed = row.status == 'processing'
+    resumed, before = row.status == 'processing', row.status
     if not resumed:
         standing = plan_ledger.reconcile(session, plan)
         due = standing.due_now.get(row.id, 0)
@@ -169,7 +180,18 @@ def _claim(session: Session, installment_id: int, today: date) -> Claim | str:
     amount = row.claimed_amount or row.amount
     return Claim(installment_id=row.id, plan_id=plan.id, account_id=plan.account_id,
                  method_id=plan.autopay_method_id, seq=row.seq, attempt=row.attempts, amount=amount,
-                 key=idempotency_key(plan.id, row.seq, row.attempts), resumed=resumed)
+                 key=idempotency_key(plan.id, row.seq, row.attempts), resumed=resumed, before=before)
+
+
+def _give_back(session: Session, claim: Claim) -> str:
+    """Undo a claim whose charge was refused before anything reached the gateway: as if never claimed."""
+    row = session.get(PlanInstallment, claim.installment_id)
+    if claim.resumed:  # an earlier run's call may have reached the gateway: resume this key next run
+        return 'processing'
+    if row is not None and row.status == 'processing' and row.attempts == claim.attempt:
+        row.status, row.attempts, row.claimed_amount = claim.before, row.attempts - 1, None
+    log.info('autopay: installment %s waits: a payment of the account is under way', claim.installment_id)
+    return UNDER_WAY
 
 
 def _charge_once(claim: Claim) -> tuple[str, int | None, str]:
@@ -184,7 +206,9 @@ def _charge_once(claim: Claim) -> tuple[str, int | None, str]:
         # must never ride on an earlier key (say a try the bank held for confirmation that is still open)
         outcome = charge(account_id=claim.account_id, method_id=claim.method_id, amount=claim.amount,
                          target=f'installment:{claim.installment_id}:try-{claim.attempt}', idempotency_key=claim.key,
-                         description=f'Plan payment {claim.seq}')
+                         description=f'Plan payment {claim.seq}', close_checkouts=False)
+    except PaymentUnderWay as refused:  # a patient's payment is in flight: never close their checkout
+        return UNDER_WAY, None, refused.message
     except DomainError as refused:  # the method was removed, or the amount is no longer payable
         return 'failed', None, refused.message
     if outcome.status == 'failed' and _still_open(outcome.attempt_id):

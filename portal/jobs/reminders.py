@@ -38,7 +38,7 @@ from portal.notify import templates
 from portal.notify.due import CHECKS, on_plan
 from portal.notify.outbox import enqueue
 from portal.notify.texts import outside_quiet_hours, practice_zone
-from portal.services.ledger import balance, processing_payments
+from portal.services.payable import payable_now
 from portal.services.preferences import allowed_channels
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class Sweep:
                 self.queued += queued is not None
 
     def owed(self, account_id: int) -> int:
-        return balance(self.session, account_id) - processing_payments(self.session, account_id)
+        return payable_now(self.session, account_id)
 
 
 def _ladder(session: Session) -> list[int]:

@@ -13,14 +13,14 @@ from sqlmodel import Session, col, select
 from portal.clock import utcnow
 from portal.models import AccountFlag, Appointment, Notification, PaymentPlan, PlanInstallment, Statement
 from portal.notify import templates
-from portal.services.ledger import balance, processing_payments
+from portal.services.payable import payable_now
 from portal.services.preferences import channel_allowed
 
 HOLD_FLAGS = ('dispute', 'collections_hold', 'financial_assistance_pending')
 
 
 def _owes(session: Session, account_id: int) -> bool:
-    return balance(session, account_id) - processing_payments(session, account_id) > 0
+    return payable_now(session, account_id) > 0
 
 
 def _on_hold(session: Session, account_id: int) -> bool:

@@ -3,7 +3,7 @@ what it still needs, paid on the gateway's hosted checkout page; the ledger then
 from __future__ import annotations
 
 from portal.auth.permissions import Actor, require_account
-from portal.db import write_session
+from portal.db import read_session, write_session
 from portal.models import PaymentPlan
 from portal.services import plan_ledger
 from portal.services.errors import DomainError, NotFound
@@ -11,7 +11,19 @@ from portal.services.payments import core
 
 
 def pay_next_now(*, actor: Actor, plan_id: int) -> str:
-    """Where to send the browser to pay the plan's next open installment (opens its own sessions)."""
+    """Where to send the browser to pay the plan's next open installment (opens its own sessions; raises
+    PaymentUnderWay when another payment of the account is in flight, nothing charged)."""
+    with read_session() as session:
+        plan = session.get(PaymentPlan, plan_id)
+        if plan is None:
+            raise NotFound()
+        account_id = plan.account_id
+    attempt_id = core.reserve(lambda: _store(actor, plan_id), account_id=account_id)
+    assert attempt_id is not None
+    return core.checkout_for_attempt(attempt_id, user_id=actor.user_id)
+
+
+def _store(actor: Actor, plan_id: int) -> int | None:
     with write_session() as session:
         plan = session.get(PaymentPlan, plan_id)
         if plan is None:
@@ -24,9 +36,6 @@ def pay_next_now(*, actor: Actor, plan_id: int) -> str:
         if row is None:
             raise DomainError('Nothing is left to pay on this plan.')
         # its own target: autopay's attempts ('installment:<id>:try-<n>') never reuse this one, nor it theirs
-        attempt = core.open_attempt(session, account_id=plan.account_id, target=f'plan-pay:{row.id}',
-                                    amount=standing.due_now[row.id], idempotency_key=core.new_key('plan'),
-                                    user_id=actor.user_id)
-        attempt_id = attempt.id
-    assert attempt_id is not None
-    return core.checkout_for_attempt(attempt_id, user_id=actor.user_id)
+        return core.open_attempt(session, account_id=plan.account_id, target=f'plan-pay:{row.id}',
+                                 amount=standing.due_now[row.id], idempotency_key=core.new_key('plan'),
+                                 user_id=actor.user_id).id

@@ -17,8 +17,9 @@ from portal.auth.permissions import Actor, require_account
 from portal.clock import practice_today, utcnow
 from portal.models import GuarantorAccount, PaymentPlan, PlanInstallment, SavedPaymentMethod
 from portal.money import format_money
-from portal.services import audit, ledger, plan_ledger, plan_policy, plan_schedule
+from portal.services import audit, plan_ledger, plan_policy, plan_schedule
 from portal.services.errors import DomainError, NotFound, ValidationFailed
+from portal.services.payable import payable_now
 from portal.services.plan_schedule import Bounds, Schedule
 
 
@@ -89,7 +90,7 @@ def _methods(session: Session, account_id: int) -> list[SavedPaymentMethod]:
 
 
 def _payable(session: Session, account_id: int) -> int:
-    return max(0, ledger.balance(session, account_id) - ledger.processing_payments(session, account_id))
+    return payable_now(session, account_id)
 
 
 def start(session: Session, actor: Actor, account_id: int) -> PlanStart:

@@ -435,13 +435,20 @@ def test_a_replaced_attempt_has_its_checkout_closed(demo: DemoGateway) -> None:
     from portal.db import write_session
     from portal.models import PaymentAttempt
     from portal.services.payments import checkout_for_attempt, open_attempt
+    from portal.services.payments.attempts import PaymentUnderWay, reserve
     account_id, old_id, _ = _open_with_checkout()
     with read_session() as session:
         old_session = session.get(PaymentAttempt, old_id).gateway_session_id
     make_charges(account_id, [1000])  # the balance changed: a new attempt replaces the open one
-    with write_session() as session:
-        new_id = open_attempt(session, account_id=account_id, target='balance', amount=6000,
-                              idempotency_key=new_key()).id
+
+    def store() -> int:
+        with write_session() as session:
+            return open_attempt(session, account_id=account_id, target='balance', amount=6000,
+                                idempotency_key=new_key()).id
+
+    with pytest.raises(PaymentUnderWay):  # the old checkout could still take $50: not beside $60 on $60 owed
+        store()
+    new_id = reserve(store, account_id=account_id)  # closes the old checkout first, then stores
     checkout_for_attempt(new_id)
     assert demo.checkout_state(old_session) == 'expired'
     with read_session() as session:

@@ -11,11 +11,10 @@ from portal.services.payments.core import (
     new_key,
     open_attempt,
     outcome_of,
-    payable,
 )
 from portal.services.payments.events import apply_event, apply_intent_state, process_events, record_and_apply
 from portal.services.payments.methods import add_demo_method
 
 __all__ = ['ChargeOutcome', 'add_demo_method', 'apply_event', 'apply_intent_state', 'charge_saved_method',
-           'checkout_for_attempt', 'customer_for', 'new_key', 'open_attempt', 'outcome_of', 'payable',
+           'checkout_for_attempt', 'customer_for', 'new_key', 'open_attempt', 'outcome_of',
            'process_events', 'record_and_apply']

@@ -11,14 +11,14 @@ from portal.auth.permissions import Actor, account_relationships, require_accoun
 from portal.db import write_session
 from portal.models import GuarantorAccount, Statement
 from portal.money import AmountError, format_money, parse_amount
-from portal.services import ledger
 from portal.services.errors import NotFound, ValidationFailed
+from portal.services.payable import payable_now, standing
 from portal.services.payments.core import (
     ChargeOutcome,
     charge_saved_method,
     checkout_for_attempt,
     open_attempt,
-    payable,
+    reserve,
 )
 from portal.services.payments.methods import MethodView, list_methods
 
@@ -78,10 +78,10 @@ def pay_context(session: Session, actor: Actor, *, statement_id: int | None = No
         raise NotFound()
     numbers = dict(session.exec(select(GuarantorAccount.id, GuarantorAccount.account_number)
                                 .where(col(GuarantorAccount.id).in_(list(linked)))).all()) if len(linked) > 1 else {}
-    most = payable(session, account_id)
+    money = standing(session, account_id)
+    most = money.now
     return PayContext(account_id=account_id, account_number=account.account_number, currency=account.currency,
-                      balance=ledger.balance(session, account_id),
-                      processing=ledger.processing_payments(session, account_id), payable=most,
+                      balance=money.balance, processing=money.processing, payable=most,
                       statements=_statements(session, account_id, most),
                       methods=list_methods(session, actor, account_id), selected_statement=statement_id,
                       accounts=numbers)
@@ -89,8 +89,11 @@ def pay_context(session: Session, actor: Actor, *, statement_id: int | None = No
 
 def amount_for(session: Session, *, account_id: int, choice: str, amount_text: str = '',
                statement_id: int | None = None) -> tuple[int, str]:
-    """(amount, target) for what the patient chose; ValidationFailed with a readable message otherwise."""
-    most = payable(session, account_id)
+    """(amount, target) for what the patient chose; ValidationFailed with a readable message otherwise.
+
+    The most is what the account can pay now; attempts in flight elsewhere are the reservation's concern
+    (open_attempt), which answers "already under way" rather than "nothing is due"."""
+    most = payable_now(session, account_id)
     if most <= 0:
         raise ValidationFailed('Nothing is due right now. Thank you!')
     if choice == 'full':
@@ -118,15 +121,20 @@ def amount_for(session: Session, *, account_id: int, choice: str, amount_text: s
 def start_payment(*, actor: Actor, account_id: int, choice: str, idempotency_key: str, amount_text: str = '',
                   statement_id: int | None = None, method_id: int | None = None,
                   save_method: bool = False) -> StartResult:
-    """Store the attempt (before any gateway call), then charge the saved method or open checkout."""
-    with write_session() as session:
-        require_account(session, actor, account_id, purpose='pay')
-        amount, target = amount_for(session, account_id=account_id, choice=choice, amount_text=amount_text,
-                                    statement_id=statement_id)
-        if method_id is None:
-            attempt = open_attempt(session, account_id=account_id, target=target, amount=amount,
-                                   idempotency_key=idempotency_key, user_id=actor.user_id)
-            attempt_id = attempt.id
+    """Store the attempt (before any gateway call) under the account's cap, then charge the saved method or
+    open checkout. Raises ValidationFailed, PaymentUnderWay (another payment of the account is in flight;
+    nothing charged), AttemptChanged or DomainError (the gateway)."""
+    def store() -> tuple[int, str, int | None]:
+        with write_session() as session:
+            require_account(session, actor, account_id, purpose='pay')
+            amount, target = amount_for(session, account_id=account_id, choice=choice, amount_text=amount_text,
+                                        statement_id=statement_id)
+            attempt_id = None if method_id is not None else open_attempt(
+                session, account_id=account_id, target=target, amount=amount, idempotency_key=idempotency_key,
+                user_id=actor.user_id).id
+        return amount, target, attempt_id
+
+    amount, target, attempt_id = reserve(store, account_id=account_id)
     if method_id is not None:
         outcome = charge_saved_method(account_id=account_id, method_id=method_id, amount=amount, target=target,
                                       idempotency_key=idempotency_key, user_id=actor.user_id)

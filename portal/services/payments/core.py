@@ -1,14 +1,16 @@
-"""Attempts and charging a saved method: the attempt and its idempotency key are stored before any
-gateway call, so a double click, a second tab, a retry or a restart charges once.
+"""Charging a saved method and opening hosted checkouts: the attempt and its idempotency key are stored
+(portal.services.payments.attempts) before any gateway call, so a double click, a second tab, a retry or
+a restart charges once.
 
 One open attempt per account and target (the partial unique index): a second request for the same
-target reuses it, and the gateway sees the same key again, which returns the same result.
+target reuses it, and the gateway sees the same key again, which returns the same result. Attempts for
+different targets of one account share the account's cap (portal.services.payable): together with
+what is processing they never exceed what is owed.
 """
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
@@ -21,16 +23,25 @@ from portal.models import GatewayCustomer, GuarantorAccount, Payment, PaymentAtt
 from portal.money import format_money
 from portal.payments.gateway import CheckoutRequest, GatewayError, OffSessionCharge
 from portal.payments.registry import gateway
-from portal.services import ledger
 from portal.services.errors import DomainError, NotFound, ValidationFailed
+from portal.services.payable import payable_now
 from portal.services.payments import tokens
+from portal.services.payments.attempts import AttemptChanged as AttemptChanged
+from portal.services.payments.attempts import PaymentUnderWay as PaymentUnderWay
+from portal.services.payments.attempts import (
+    attempt_by_key,
+    close_replaced_checkouts,
+    expire_checkout,
+    open_attempt,
+    reserve,
+)
 from portal.services.payments.events import apply_intent_state
 
 Status = Literal['succeeded', 'processing', 'failed', 'requires_action']
 FINISHED = frozenset({'succeeded', 'failed', 'cancelled', 'expired'})
-CHECKOUT_LIFETIME = timedelta(hours=25)  # a hosted checkout lives at most a day
 IN_CHECKOUT = ('This payment is already under way on the secure payment page, perhaps in another window. '
                'Finish it there, or wait a few minutes and check your balance.')
+NO_LONGER_NEEDED = 'This payment was already made or is no longer needed. Nothing more was charged.'
 
 
 @dataclass(frozen=True)
@@ -42,68 +53,8 @@ class ChargeOutcome:
     checkout_url: str | None = None
 
 
-class AttemptChanged(ValidationFailed):
-    """A key already stands for an open attempt of another amount or target: the caller needs a new key
-    (the pay form's retry after a timeout, with the amount changed meanwhile)."""
-
-
-CHANGED = 'The amount changed since you first pressed Continue. Check it and press Continue again.'
-
-
-def _same_request(attempt: PaymentAttempt, *, target: str, amount: int) -> None:
-    """A key reused for another payment must not charge the old one's amount."""
-    if attempt.status == 'open' and (attempt.target, attempt.amount) != (target[:40], amount):
-        raise AttemptChanged(CHANGED)
-
-
 def new_key(prefix: str = 'pay') -> str:
     return f'{prefix}:{uuid.uuid4().hex}'
-
-
-def payable(session: Session, account_id: int) -> int:
-    """The most a patient may pay now: the balance less payments still processing."""
-    return max(0, ledger.balance(session, account_id) - ledger.processing_payments(session, account_id))
-
-
-def attempt_by_key(session: Session, idempotency_key: str) -> PaymentAttempt | None:
-    return session.exec(select(PaymentAttempt).where(PaymentAttempt.idempotency_key == idempotency_key)).first()
-
-
-def _open_for(session: Session, account_id: int, target: str) -> PaymentAttempt | None:
-    return session.exec(select(PaymentAttempt).where(PaymentAttempt.account_id == account_id,
-                                                     PaymentAttempt.target == target,
-                                                     PaymentAttempt.status == 'open')).first()
-
-
-def open_attempt(session: Session, *, account_id: int, target: str, amount: int, idempotency_key: str,
-                 user_id: int | None = None, currency: str = 'USD') -> PaymentAttempt:
-    """The attempt for this key, or the open one for this account and target, or a new one.
-
-    An open attempt for another amount (the balance changed) is cancelled and replaced; a payment
-    still made on it is recorded all the same when its event arrives.
-    """
-    found = attempt_by_key(session, idempotency_key)
-    if found is not None:
-        _same_request(found, target=target, amount=amount)
-        return found
-    current = _open_for(session, account_id, target)
-    if current is not None and current.amount == amount:
-        return current
-    if current is not None:
-        current.status, current.updated_at = 'cancelled', utcnow()
-        session.flush()
-    attempt = PaymentAttempt(account_id=account_id, user_id=user_id, target=target[:40], amount=amount,
-                             currency=currency, idempotency_key=idempotency_key, gateway=gateway().name)
-    try:
-        with session.begin_nested():
-            session.add(attempt)
-    except IntegrityError:  # a concurrent request stored it first: use that one
-        found = attempt_by_key(session, idempotency_key) or _open_for(session, account_id, target)
-        if found is None:
-            raise
-        return found
-    session.flush()
-    return attempt
 
 
 def customer_for(account_id: int) -> str:
@@ -149,58 +100,82 @@ def outcome_of(session: Session, attempt: PaymentAttempt, *, checkout_url: str |
                          message=message, checkout_url=checkout_url)
 
 
-def charge_saved_method(*, account_id: int, method_id: int, amount: int, target: str, idempotency_key: str,
-                        description: str = '', user_id: int | None = None) -> ChargeOutcome:
-    """Charge a saved method (autopay, or a patient's "pay with my saved card") exactly once per key.
+@dataclass(frozen=True)
+class _Ready:
+    """A stored attempt about to be charged off-session (see charge_saved_method)."""
+    attempt_id: int
+    charge: OffSessionCharge
+    handed_over: bool  # the same request again, on its authentication checkout: give that checkout back
+    on_checkout: str | None  # the hosted checkout another window opened for this attempt: close it first
 
-    Opens its own sessions and holds no transaction during the gateway call.
-    """
+
+def _ready_to_charge(*, account_id: int, method_id: int, amount: int, target: str, idempotency_key: str,
+                     description: str, user_id: int | None) -> _Ready | ChargeOutcome:
+    """In one write session: the attempt's outcome when it is over, else the attempt stored (or held again)
+    under the account's cap and the charge to send."""
     chosen = gateway()
     with write_session() as session:
         attempt = attempt_by_key(session, idempotency_key)
         if attempt is not None and attempt.status in FINISHED | {'processing'}:
             return outcome_of(session, attempt)
-        if attempt is not None:
-            _same_request(attempt, target=target, amount=amount)
         method = session.get(SavedPaymentMethod, method_id)
-        if method is None or method.account_id != account_id or method.removed_at is not None:
-            raise ValidationFailed('That payment method is not available. Choose another one.')
-        if method.gateway != chosen.name:
-            raise ValidationFailed('That payment method can no longer be used. Please add it again.')
-        if attempt is None:
-            if not isinstance(amount, int) or amount <= 0:
-                raise ValidationFailed('The amount must be more than zero.')
-            most = payable(session, account_id)
-            if amount > most:
-                raise ValidationFailed(f'The most you can pay now is {format_money(most)}.')
+        if attempt is None or attempt.status == 'open':
+            if method is None or method.account_id != account_id or method.removed_at is not None:
+                raise ValidationFailed('That payment method is not available. Choose another one.')
+            if method.gateway != chosen.name:
+                raise ValidationFailed('That payment method can no longer be used. Please add it again.')
             attempt = open_attempt(session, account_id=account_id, target=target, amount=amount,
                                    idempotency_key=idempotency_key, user_id=user_id)
-        if attempt.status != 'open':
+        if attempt.status != 'open' or method is None:
             return outcome_of(session, attempt)
         # the attempt is on a hosted checkout: the same request again gets its authentication checkout;
         # another (a second window, or back from the checkout page) closes that checkout before charging
-        handed_over = attempt.id if attempt.gateway_session_id and attempt.idempotency_key == idempotency_key \
-            else None
-        on_checkout = attempt.gateway_session_id if handed_over is None else None
-        charge = OffSessionCharge(idempotency_key=attempt.idempotency_key, customer_id=method.gateway_customer_id,
-                                  method_id=method.gateway_method_id, amount=attempt.amount,
-                                  currency=attempt.currency,
-                                  description=description or f'{get_settings().practice_name} payment',
-                                  metadata={'attempt_id': str(attempt.id), 'account_id': str(account_id)})
-        attempt_id = attempt.id
-    assert attempt_id is not None
-    if handed_over is not None:
+        handed_over = bool(attempt.gateway_session_id) and attempt.idempotency_key == idempotency_key
+        assert attempt.id is not None
+        return _Ready(attempt_id=attempt.id, handed_over=handed_over,
+                      on_checkout=attempt.gateway_session_id if not handed_over else None,
+                      charge=OffSessionCharge(
+                          idempotency_key=attempt.idempotency_key, customer_id=method.gateway_customer_id,
+                          method_id=method.gateway_method_id, amount=attempt.amount, currency=attempt.currency,
+                          description=description or f'{get_settings().practice_name} payment',
+                          metadata={'attempt_id': str(attempt.id), 'account_id': str(account_id)}))
+
+
+def charge_saved_method(*, account_id: int, method_id: int, amount: int, target: str, idempotency_key: str,
+                        description: str = '', user_id: int | None = None,
+                        close_checkouts: bool = True) -> ChargeOutcome:
+    """Charge a saved method (autopay, or a patient's "pay with my saved card") exactly once per key.
+
+    The attempt is stored under the account's cap first; when another attempt in flight leaves no room,
+    the account's unpaid hosted checkouts are closed and it is tried again (`close_checkouts=False`:
+    autopay leaves a patient's checkout alone). Raises ValidationFailed, PaymentUnderWay (nothing charged)
+    or AttemptChanged. Opens its own sessions and holds no transaction during the gateway call.
+    """
+    chosen = gateway()
+
+    def ready() -> _Ready | ChargeOutcome:
+        return _ready_to_charge(account_id=account_id, method_id=method_id, amount=amount, target=target,
+                                idempotency_key=idempotency_key, description=description, user_id=user_id)
+
+    prepared = reserve(ready, account_id=account_id) if close_checkouts else ready()
+    if isinstance(prepared, ChargeOutcome):
+        return prepared
+    attempt_id, charge, on_checkout = prepared.attempt_id, prepared.charge, prepared.on_checkout
+    if prepared.handed_over:
         url = authentication_checkout(attempt_id)
         with read_session() as session:
             return outcome_of(session, session.get(PaymentAttempt, attempt_id), checkout_url=url)  # type: ignore[arg-type]
     if on_checkout:
-        if not _expire(on_checkout):  # it may have been paid just now: never charge twice
+        if not expire_checkout(on_checkout):  # it may have been paid just now: never charge twice
             raise ValidationFailed(IN_CHECKOUT)
         with write_session() as session:  # that checkout is closed: the attempt stands on this charge now
             attempt = session.get(PaymentAttempt, attempt_id)
             assert attempt is not None
+            if attempt.status != 'open':  # another payment closed it and took its place meanwhile
+                raise PaymentUnderWay()
             if attempt.gateway_session_id == on_checkout:
                 attempt.gateway_session_id = attempt.gateway_intent_id = None
+            attempt.updated_at = utcnow()  # in flight now, without a checkout
     close_replaced_checkouts(account_id)
     try:
         state = chosen.charge_off_session(charge)
@@ -227,7 +202,7 @@ def charge_saved_method(*, account_id: int, method_id: int, amount: int, target:
                 attempt.gateway_intent_id = None
     if outcome is not None:
         if opened and outcome.status in ('succeeded', 'processing'):  # another window opened a checkout meanwhile
-            _expire(opened)
+            expire_checkout(opened)
         return outcome
     url = authentication_checkout(attempt_id)
     with read_session() as session:
@@ -253,7 +228,7 @@ def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_
         if attempt is None:
             raise NotFound()
         if attempt.status != 'open':
-            raise DomainError('This payment was already made or is no longer needed. Nothing more was charged.')
+            raise DomainError(NO_LONGER_NEEDED)
         account_id, amount, currency, key = attempt.account_id, attempt.amount, attempt.currency, \
             attempt.idempotency_key
         previous = attempt.gateway_session_id
@@ -281,17 +256,22 @@ def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_
             checkout = gateway().start_checkout(replace(request, save_method=not save_method))
         except GatewayError:
             raise DomainError(error.message) from None
-    if previous and checkout.session_id != previous and not _expire(previous):
+    if previous and checkout.session_id != previous and not expire_checkout(previous):
         # the attempt's other checkout (the authentication hand-off, or the reverse) was just paid or
         # cannot be closed: this one must not be offered as well
-        _expire(checkout.session_id)
+        expire_checkout(checkout.session_id)
         raise DomainError(IN_CHECKOUT)
     with write_session() as session:
         attempt = session.get(PaymentAttempt, attempt_id)
         assert attempt is not None
-        attempt.gateway_session_id = checkout.session_id
-        if checkout.intent_id and not attempt.gateway_intent_id:
-            attempt.gateway_intent_id = checkout.intent_id
+        over = attempt.status not in ('open', 'cancelled')  # closed by another payment meanwhile, say
+        if not over:  # a cancelled one keeps counting until close_replaced_checkouts closes this checkout
+            attempt.gateway_session_id = checkout.session_id
+            if checkout.intent_id and not attempt.gateway_intent_id:
+                attempt.gateway_intent_id = checkout.intent_id
+    if over:
+        expire_checkout(checkout.session_id)
+        raise DomainError(NO_LONGER_NEEDED)
     return checkout.url
 
 
@@ -299,38 +279,6 @@ def authentication_checkout(attempt_id: int) -> str:
     """The bank asked for authentication on an off-session charge: the patient finishes in Checkout
     (its own key: a checkout this attempt had before was closed for the charge)."""
     return checkout_for_attempt(attempt_id, key_suffix='authenticate')
-
-
-def _expire(session_id: str) -> bool:
-    """Close a hosted checkout; True when it can no longer take a payment (closed now or before)."""
-    chosen = gateway()
-    try:
-        chosen.expire_checkout(session_id)
-        return True
-    except GatewayError:
-        try:
-            return chosen.fetch_checkout(session_id).status == 'expired'
-        except GatewayError:
-            return False
-
-
-def close_replaced_checkouts(account_id: int | None, *, attempt_id: int | None = None) -> None:
-    """Expire the hosted checkouts of attempts cancelled because a new one replaced them (the amount
-    changed), so only one checkout can take the payment; such an attempt is then expired."""
-    with read_session() as session:
-        if account_id is None:
-            account_id = session.exec(select(PaymentAttempt.account_id)
-                                      .where(PaymentAttempt.id == attempt_id)).first()
-        replaced = session.exec(select(PaymentAttempt.id, PaymentAttempt.gateway_session_id).where(
-            PaymentAttempt.account_id == account_id, PaymentAttempt.status == 'cancelled',
-            col(PaymentAttempt.gateway_session_id).is_not(None),
-            PaymentAttempt.updated_at > utcnow() - CHECKOUT_LIFETIME)).all() if account_id else []
-    for replaced_id, session_id in replaced:
-        if session_id and _expire(session_id):
-            with write_session() as session:
-                attempt = session.get(PaymentAttempt, replaced_id)
-                if attempt is not None and attempt.status == 'cancelled':
-                    attempt.status, attempt.updated_at = 'expired', utcnow()
 
 
 def still_payable(attempt_id: int | None) -> str:
@@ -344,6 +292,7 @@ def still_payable(attempt_id: int | None) -> str:
             return ''
         if attempt.status in ('succeeded', 'processing'):
             return 'This payment was already made in another window. Nothing more was charged.'
-        if attempt.status in ('cancelled', 'expired') or attempt.amount > payable(session, attempt.account_id):
+        if attempt.status in ('cancelled', 'expired') or attempt.amount > payable_now(
+                session, attempt.account_id, target=attempt.target, excluding=attempt.id):
             return 'This payment is no longer needed or the amount changed. Nothing was charged; start again.'
     return ''

@@ -15,7 +15,7 @@ from portal.models import Notification, Patient, Payment, PaymentAttempt, Statem
 from portal.services.errors import ValidationFailed
 from portal.services.payments import tokens
 from portal.services.payments.checkout import amount_for
-from portal.services.payments.core import checkout_for_attempt, open_attempt
+from portal.services.payments.core import checkout_for_attempt, open_attempt, reserve
 from portal.services.payments.receipts import receipt_email
 
 GENERIC = 'We could not find a bill with that code and date of birth. Check both and try again.'
@@ -86,18 +86,21 @@ def _amount(session: Session, statement: Statement) -> tuple[int, str]:
 
 
 def start_guest_payment(*, grant: str, idempotency_key: str) -> str:
-    """The hosted checkout URL for the unlocked statement."""
+    """The hosted checkout URL for the unlocked statement (ValidationFailed, PaymentUnderWay: nothing charged)."""
     statement_id = tokens.read('guest', grant)
     if statement_id is None:
         raise ValidationFailed('This page has expired. Please enter your code again.')
-    with write_session() as session:
-        statement = session.get(Statement, statement_id)
-        assert statement is not None
-        amount, target = amount_for(session, account_id=statement.account_id, choice='statement',
-                                    statement_id=statement_id)
-        attempt = open_attempt(session, account_id=statement.account_id, target=target, amount=amount,
-                               idempotency_key=idempotency_key)
-        attempt_id = attempt.id
+    with read_session() as session:
+        account_id = session.exec(select(Statement.account_id).where(Statement.id == statement_id)).one()
+
+    def store() -> int | None:
+        with write_session() as session:
+            amount, target = amount_for(session, account_id=account_id, choice='statement',
+                                        statement_id=statement_id)
+            return open_attempt(session, account_id=account_id, target=target, amount=amount,
+                                idempotency_key=idempotency_key).id
+
+    attempt_id = reserve(store, account_id=account_id)
     assert attempt_id is not None
     return checkout_for_attempt(attempt_id)
 
