@@ -202,7 +202,7 @@ def test_a_second_target_while_the_first_is_at_the_gateway(slow: SlowGateway) ->
 
 def test_two_targets_at_the_same_moment(slow: SlowGateway) -> None:
     """Every pair of targets sent at the same instant (no ordering): never more than is owed, and what was
-    not paid was refused cleanly (or found nothing left to pay)."""
+    not paid was refused cleanly (or, coming after the other was paid, found less or nothing left to pay)."""
     pairs = list(itertools.combinations(TARGETS, 2))
     payers = {pair: _payer() for pair in pairs}
     seen: dict[tuple[str, str], list[object]] = {pair: [] for pair in pairs}
@@ -217,8 +217,10 @@ def test_two_targets_at_the_same_moment(slow: SlowGateway) -> None:
     for pair, results in seen.items():
         for result in results:
             _settle(slow, result)
-            assert not isinstance(result, DomainError) or _refused(result) or 'Nothing' in result.message, \
-                (pair, result)
+            # came after the other one was paid: less or nothing left to pay, said so
+            late = isinstance(result, DomainError) and any(
+                words in result.message for words in ('Nothing is due', 'most you can pay'))
+            assert not isinstance(result, DomainError) or _refused(result) or late, (pair, result)
         total, balance = _paid(payers[pair].home.account_id)
         assert 0 < total <= OWED and balance == OWED - total, (pair, results)
 
