@@ -112,9 +112,11 @@ def _notices(view: PlanView) -> None:
 
 def _figures(view: PlanView) -> str:
     percent = 0 if not view.total else round(100 * view.paid / view.total)
-    return (f'<div class="w-full h-2 rounded-full bg-slate-200" role="progressbar" aria-label="Paid so far" '
-            f'aria-valuenow="{percent}" aria-valuemin="0" aria-valuemax="100"><div class="h-2 rounded-full '
-            f'bg-teal-700" style="width:{percent}%"></div></div>'
+    in_flight = 0 if not view.total else min(100 - percent, round(100 * view.processing / view.total))
+    return (f'<div class="w-full h-2 rounded-full bg-slate-200 flex overflow-hidden" role="progressbar" '
+            f'aria-label="Paid so far" aria-valuenow="{percent}" aria-valuemin="0" aria-valuemax="100">'
+            f'<div class="h-2 bg-teal-700" style="width:{percent}%"></div>'
+            f'<div class="h-2 bg-amber-500" style="width:{in_flight}%"></div></div>'
             f'<dl class="grid {"grid-cols-3" if view.processing else "grid-cols-2"} gap-2 mt-2"><div>'
             f'<dt class="{theme.MUTED}">Paid</dt>'
             f'<dd data-testid="plan-paid" class="text-lg font-semibold">{forms.money(view.paid)}</dd></div>'
