@@ -176,3 +176,26 @@ def test_a_refund_reopens_what_it_took_back(demo: DemoGateway) -> None:
         refund_payment(actor=Actor(staff.id, 'staff'), payment_id=paid.outcome.payment_id, amount_text='100.00',
                        reason='Billed twice')
     assert _plan(plan_id) == ('active', ['paid', 'scheduled', 'scheduled', 'scheduled'])
+
+
+def test_the_migration_reopens_plans_completed_by_money_still_in_flight(demo: DemoGateway, db: str) -> None:
+    from alembic import command
+
+    from portal.db import alembic_config
+    home, plan_id, payment = _plan_paid_off_by_bank()
+    with time_machine.travel(SIGNED, tick=False):
+        settled = household(60_000)
+        settled_plan = sign(settled, months=4, autopay=False)
+        start_payment(actor=settled.actor, account_id=settled.account_id, choice='full', idempotency_key=new_key(),
+                      method_id=settled.method_id)
+    with write_session() as session:  # what main did: money in flight counted as paid
+        session.get(PaymentPlan, plan_id).status = 'completed'
+        for row in session.exec(select(PlanInstallment).where(PlanInstallment.plan_id == plan_id)).all():
+            row.status = 'paid'
+    command.downgrade(alembic_config(db), '0005')
+    command.upgrade(alembic_config(db), 'head')
+    assert _plan(plan_id) == ('active', ['paid'] * 4)
+    assert _plan(settled_plan) == ('completed', ['paid'] * 4)
+    with _at('2026-12-03'):
+        _bank_returns(payment)
+    assert _plan(plan_id) == ('delinquent', ['scheduled'] * 4)
