@@ -14,13 +14,17 @@ from pages.payments.common import go
 from portal.auth.permissions import account_relationships
 from portal.services import plan_payments, plan_schedule, plans
 from portal.services.errors import DomainError
-from portal.services.plans import PlanStart, PlanView
+from portal.services.plans import InstallmentLine, PlanStart, PlanView
 
 STATUS = {'active': ('On track', 'bg-green-100 text-green-900'),
           'delinquent': ('Past due', 'bg-red-100 text-red-900'),
           'completed': ('Paid off', 'bg-sky-100 text-sky-900')}
-LINE_STATUS = {'paid': 'Paid', 'due': 'Due', 'scheduled': 'Scheduled', 'failed': 'Did not go through',
-               'processing': 'Processing', 'skipped': 'Not needed'}
+IN_FLIGHT = ('Payment processing', 'bg-amber-100 text-amber-900')  # everything left is covered by bank money
+LINE_STATUS = {  # status -> (what the patient reads, how it looks)
+    'paid': ('Paid', 'text-slate-600'), 'scheduled': ('Scheduled', 'text-slate-600'),
+    'due': ('Due today', 'text-slate-900 font-semibold'), 'past_due': ('Past due', 'text-red-800 font-semibold'),
+    'failed': ('Did not go through', 'text-red-800 font-semibold'),
+    'processing': ('Processing', 'text-amber-900 font-semibold'), 'skipped': ('Not needed', 'text-slate-600')}
 
 
 def register() -> None:
@@ -52,6 +56,8 @@ def register() -> None:
 
 def progress(view: PlanView, start: PlanStart) -> None:
     label, style = STATUS.get(view.status, (view.status.title(), 'bg-slate-100 text-slate-900'))
+    if view.status == 'active' and view.processing and not view.remaining:
+        label, style = IN_FLIGHT
     with ui.column().classes(theme.CARD + ' gap-3').props('aria-label="Your payment plan"'):
         ui.html(f'<div class="flex items-center gap-2"><h2 class="{theme.H2}">Your plan</h2>'
                 f'<span data-testid="plan-status" class="text-xs font-semibold rounded-full px-2 py-0.5 {style}">'
@@ -61,10 +67,7 @@ def progress(view: PlanView, start: PlanStart) -> None:
                     f'font-bold text-slate-900">{forms.money(view.next_amount)}</p><p class="text-slate-800">on '
                     f'{forms.long_date(view.next_date)}</p>', sanitize=False).mark('next-payment')
         ui.html(_figures(view), sanitize=False).classes('w-full').mark('progress')
-        if view.status == 'delinquent':
-            ui.html('<p role="alert" class="text-red-900 bg-red-50 border border-red-200 rounded-lg px-3 py-2">A '
-                    'payment did not go through. <a class="underline" href="/payment-methods">Update your payment '
-                    'method</a>, then choose it below, or pay the amount due now.</p>', sanitize=False)
+        _notices(view)
         how = (f'Autopay with {view.autopay_label}: each payment is charged on its date.' if view.autopay_label
                else 'You pay each installment yourself by its date.')
         ui.label(how).classes('text-slate-800').mark('how-paid')
@@ -89,13 +92,36 @@ def progress(view: PlanView, start: PlanStart) -> None:
         _changes(view, start)
 
 
+def _notices(view: PlanView) -> None:
+    alert = 'text-red-900 bg-red-50 border border-red-200 rounded-lg px-3 py-2'
+    update = '<a class="underline" href="/payment-methods">Update your payment method</a>'
+    if view.returned:
+        ui.html(f'<p role="alert" class="{alert}">Your bank returned a payment of {forms.money(view.returned)}, so '
+                f'it was not paid. The installments it covered are due again. {update}, then pay what is due.</p>',
+                sanitize=False).mark('payment-returned')
+    elif view.status == 'delinquent':
+        ui.html(f'<p role="alert" class="{alert}">A payment did not go through. {update}, then choose it below, '
+                'or pay the amount due now.</p>', sanitize=False)
+    if view.processing:
+        settled = 'Your plan is paid off once it settles.' if not view.remaining else ''
+        ui.html(f'<p role="status" class="text-amber-950 bg-amber-50 border border-amber-200 rounded-lg px-3 py-2">'
+                f'{forms.money(view.processing)} is a bank payment still processing. Bank payments take a few '
+                f'business days; the installments it covers show as processing until then. {settled}</p>',
+                sanitize=False).mark('plan-processing')
+
+
 def _figures(view: PlanView) -> str:
     percent = 0 if not view.total else round(100 * view.paid / view.total)
-    return (f'<div class="w-full h-2 rounded-full bg-slate-200" role="progressbar" aria-label="Paid so far" '
-            f'aria-valuenow="{percent}" aria-valuemin="0" aria-valuemax="100"><div class="h-2 rounded-full '
-            f'bg-teal-700" style="width:{percent}%"></div></div>'
-            f'<dl class="grid grid-cols-2 gap-2 mt-2"><div><dt class="{theme.MUTED}">Paid</dt>'
+    in_flight = 0 if not view.total else min(100 - percent, round(100 * view.processing / view.total))
+    return (f'<div class="w-full h-2 rounded-full bg-slate-200 flex overflow-hidden" role="progressbar" '
+            f'aria-label="Paid so far" aria-valuenow="{percent}" aria-valuemin="0" aria-valuemax="100">'
+            f'<div class="h-2 bg-teal-700" style="width:{percent}%"></div>'
+            f'<div class="h-2 bg-amber-500" style="width:{in_flight}%"></div></div>'
+            f'<dl class="grid {"grid-cols-3" if view.processing else "grid-cols-2"} gap-2 mt-2"><div>'
+            f'<dt class="{theme.MUTED}">Paid</dt>'
             f'<dd data-testid="plan-paid" class="text-lg font-semibold">{forms.money(view.paid)}</dd></div>'
+            + (f'<div><dt class="{theme.MUTED}">Processing</dt><dd data-testid="plan-processing-amount" '
+               f'class="text-lg font-semibold">{forms.money(view.processing)}</dd></div>' if view.processing else '') +
             f'<div><dt class="{theme.MUTED}">Remaining</dt><dd data-testid="plan-remaining" class="text-lg '
             f'font-semibold">{forms.money(view.remaining)}</dd></div></dl>'
             f'<p class="{theme.MUTED}">Plan total {forms.money(view.total)} · signed by {escape(view.signed_name)} '
@@ -103,15 +129,21 @@ def _figures(view: PlanView) -> str:
 
 
 def _history(view: PlanView) -> None:
-    rows = ''.join(
-        f'<li class="flex flex-wrap justify-between gap-x-3 py-2 border-b border-slate-100">'
-        f'<span>{"Down payment" if line.seq == 0 else forms.short_date(line.due_date)}</span>'
-        f'<span class="flex gap-3"><span class="{theme.MUTED}">{LINE_STATUS.get(line.status, line.status)}</span>'
-        f'<span class="font-medium tabular-nums">{forms.money(line.amount)}</span></span></li>'
-        for line in view.lines)
+    rows = ''.join(_line(line) for line in view.lines)
     ui.html(f'<section class="{theme.CARD}" aria-label="Schedule"><h2 class="{theme.H2}">Schedule</h2>'
             f'<ul class="list-none p-0 m-0" data-testid="plan-schedule">{rows}</ul></section>',
             sanitize=False).classes('w-full').mark('plan-history')
+
+
+def _line(line: InstallmentLine) -> str:
+    label, style = LINE_STATUS.get(line.status, (line.status, 'text-slate-600'))
+    owed = line.still_due and line.still_due != line.amount
+    amount = f'{forms.money(line.still_due)} of {forms.money(line.amount)}' if owed else forms.money(line.amount)
+    return (f'<li class="flex flex-wrap justify-between gap-x-3 py-2 border-b border-slate-100" '
+            f'data-status="{escape(line.status)}">'
+            f'<span>{"Down payment" if line.seq == 0 else forms.short_date(line.due_date)}</span>'
+            f'<span class="flex gap-3"><span class="text-sm {style}">{escape(label)}</span>'
+            f'<span class="font-medium tabular-nums">{amount}</span></span></li>')
 
 
 def _changes(view: PlanView, start: PlanStart) -> None:

@@ -21,6 +21,7 @@ from portal.models import Charge, Encounter, GuarantorAccount, LedgerKind, Locat
 from portal.money import AmountError, parse_amount
 from portal.reference.codes import procedures
 from portal.services import ledger
+from portal.services.money_moved import account_money_moved
 
 COLUMNS_HELP = """\
 Columns (UTF-8 CSV with a header row; order does not matter; * = required):
@@ -206,6 +207,8 @@ def import_charges(path: str | Path) -> ImportSummary:
             _import_row(session, row, summary, problems)
         if problems:
             raise ImportRejected(problems)  # rolls the transaction back: nothing is imported
+        for account_id in sorted({row.account_id for row in rows}):
+            account_money_moved(session, account_id=account_id)
     return summary
 
 

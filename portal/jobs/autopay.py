@@ -28,10 +28,8 @@ from portal.clock import practice_today, utcnow
 from portal.config import get_settings
 from portal.db import read_session, write_session
 from portal.jobs.runs import claimed_run
-from portal.models import AccountAccess, GuarantorAccount, Payment, PaymentAttempt, PaymentPlan, PlanInstallment, User
-from portal.money import format_money
-from portal.notify import outbox
-from portal.services import plan_ledger
+from portal.models import Payment, PaymentAttempt, PaymentPlan, PlanInstallment
+from portal.services import plan_ledger, plan_notices
 from portal.services.errors import DomainError
 from portal.services.payments.attempts import PaymentUnderWay
 
@@ -237,11 +235,7 @@ def _record(session: Session, claim: Claim, *, status: str, payment_id: int | No
         return 'processing'
     if status == 'succeeded':
         row.status, row.payment_id, row.next_retry_on = 'paid', payment_id, None
-        session.flush()
-        if not session.exec(select(PlanInstallment.id).where(  # the next claim reconciles the rest
-                PlanInstallment.plan_id == plan.id,
-                col(PlanInstallment.status).in_([*plan_ledger.OPEN, 'processing']))).first():
-            plan.status = 'completed'
+        plan_ledger.reconcile(session, plan, today=today)  # completes the plan only on settled money
         return 'succeeded'
     row.status = 'failed'
     failures = row.attempts
@@ -262,18 +256,7 @@ def _record(session: Session, claim: Claim, *, status: str, payment_id: int | No
 
 
 def _notify(session: Session, plan: PaymentPlan, template: str, dedupe_key: str, *, amount: int, link: str) -> None:
-    account = session.get(GuarantorAccount, plan.account_id)
-    if account is None:
-        return
-    user = session.exec(select(User).join(AccountAccess, col(AccountAccess.user_id) == User.id).where(
-        AccountAccess.account_id == plan.account_id, AccountAccess.relationship == 'self',
-        col(AccountAccess.revoked_at).is_(None))).first()
-    recipient = account.email or (user.email if user else None)
-    if not recipient:
-        return
-    outbox.enqueue(session, channel='email', template=template, recipient=recipient, dedupe_key=dedupe_key,
-                   context={'first_name': account.guarantor_first_name, 'amount': format_money(amount, plan.currency),
-                            'link': link}, user_id=user.id if user else None, account_id=plan.account_id)
+    plan_notices.notify_guarantor(session, plan, template, dedupe_key, amount=amount, link=link)
 
 
 def past_due_manual_plans(today: date) -> int:

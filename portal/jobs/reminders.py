@@ -3,10 +3,11 @@
 new statement ('statement-ready:<statement>', shared with the statement run, which may have queued
 it already), due in 3 days ('statement-due:<statement>'), overdue at each step of the practice's
 reminder ladder ('statement-overdue:<oldest unpaid statement>:<step>'), installment in 3 days
-('installment-due:<installment>'), failed payment ('payment-failed:<payment>'), appointment tomorrow
-('appointment-tomorrow:<appointment>'). A rerun queues nothing twice; the senders check again at send
-time that each is still due (portal.notify.due). Each person gets each kind on the channels they
-chose; the first message of a reminder (the first person's email) carries the bare key, the others
+('installment-due:<installment>', for what it still needs after the payments made so far), failed
+payment ('payment-failed:<payment>'), appointment tomorrow ('appointment-tomorrow:<appointment>').
+A rerun queues nothing twice; the senders check again at send time that each is still due and what
+is owed now (portal.notify.due). Each person gets each kind on the channels they chose; the first
+message of a reminder (the first person's email) carries the bare key, the others
 '<key>:<channel>:<user>'.
 """
 from __future__ import annotations
@@ -38,6 +39,8 @@ from portal.notify import templates
 from portal.notify.due import CHECKS, on_plan
 from portal.notify.outbox import enqueue
 from portal.notify.texts import outside_quiet_hours, practice_zone
+from portal.services import plan_ledger
+from portal.services.money_moved import RETURN_TEMPLATE
 from portal.services.payable import payable_now
 from portal.services.preferences import allowed_channels
 
@@ -167,8 +170,11 @@ def installments_due_soon(sweep: Sweep) -> None:
                col(PlanInstallment.due_date) >= sweep.today,
                col(PlanInstallment.due_date) <= sweep.today + timedelta(days=SOON_DAYS))).all()
     for installment, plan in rows:
+        owed = min(plan_ledger.still_due(sweep.session, installment.id), sweep.owed(plan.account_id))
+        if owed <= 0:  # paid meanwhile (on /pay, by insurance...), or covered by a payment still processing
+            continue
         sweep.notify(account_id=plan.account_id, template='installment_due', key=f'installment-due:{installment.id}',
-                     path='/plans', amount=format_money(installment.amount, plan.currency))
+                     path='/plans', amount=format_money(owed, plan.currency))
 
 
 def failed_payments(sweep: Sweep) -> None:
@@ -176,7 +182,8 @@ def failed_payments(sweep: Sweep) -> None:
     for payment in sweep.session.exec(select(Payment).where(
             Payment.status == 'failed', col(Payment.received_at) >= since)).all():
         told = sweep.session.exec(select(Notification.id).where(  # by the payments flow, under its own key
-            Notification.template == 'payment_failed', Notification.account_id == payment.account_id,
+            col(Notification.template).in_(['payment_failed', RETURN_TEMPLATE]),
+            Notification.account_id == payment.account_id,
             col(Notification.created_at) >= payment.received_at - timedelta(hours=1))).first()
         if told is not None or sweep.owed(payment.account_id) <= 0:
             continue

@@ -34,7 +34,7 @@ from portal.models.payments import (
     SavedPaymentMethod,
     WebhookEvent,
 )
-from portal.models.plans import PaymentPlan, PlanInstallment, PlanPolicy
+from portal.models.plans import InstallmentStatus, PaymentPlan, PlanInstallment, PlanPolicy, PlanStatus
 from portal.models.statements import Statement, StatementRun
 from portal.models.system import JobRun, PracticeSettings
 from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit, Role, User
@@ -42,9 +42,9 @@ from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit,
 __all__ = [
     'AccountAccess', 'AccountFlag', 'Appointment', 'Attachment', 'AuditEvent', 'Charge', 'Claim',
     'ClaimAdjustment', 'ClaimStatusEvent', 'Coverage', 'Encounter', 'Estimate', 'GatewayCustomer', 'GuarantorAccount',
-    'JobRun', 'LedgerEntry', 'LedgerKind', 'Location', 'Message', 'MessageThread', 'Notification',
+    'InstallmentStatus', 'JobRun', 'LedgerEntry', 'LedgerKind', 'Location', 'Message', 'MessageThread', 'Notification',
     'NotificationPreference', 'PasswordResetToken', 'Patient', 'Payer', 'Payment', 'PaymentAllocation',
-    'PaymentAttempt', 'PaymentPlan', 'PlanInstallment', 'PlanPolicy', 'PracticeSettings', 'Provider',
+    'PaymentAttempt', 'PaymentPlan', 'PlanInstallment', 'PlanPolicy', 'PlanStatus', 'PracticeSettings', 'Provider',
     'ProviderAvailability', 'RateLimitHit', 'Refund', 'Role', 'SavedPaymentMethod', 'Statement',
     'StatementRun', 'User', 'WebhookEvent',
 ]

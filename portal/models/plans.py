@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -9,6 +10,23 @@ from sqlmodel import Field, SQLModel
 from portal.clock import utcnow
 
 OPEN_PLAN = "status IN ('active', 'delinquent')"
+
+
+class PlanStatus(StrEnum):
+    active = 'active'
+    delinquent = 'delinquent'  # past due: in the staff queue
+    completed = 'completed'  # paid off with settled money
+    cancelled = 'cancelled'
+
+
+class InstallmentStatus(StrEnum):
+    """What an installment's stored status means; the plan page shows both in-flight states as "Processing"."""
+    scheduled = 'scheduled'  # not yet paid (due on its date, past due after it)
+    failed = 'failed'  # not yet paid: autopay's last try failed (next_retry_on says when it tries again)
+    charging = 'processing'  # autopay claimed it: attempt n is being charged, or its bank money is in flight
+    settling = 'settling'  # covered only by payments still processing: paid once they settle
+    paid = 'paid'  # covered by settled money
+    skipped = 'skipped'  # not needed: a lower balance was re-spread over fewer installments
 
 
 class PlanPolicy(SQLModel, table=True):
@@ -43,7 +61,7 @@ class PaymentPlan(SQLModel, table=True):
     months: int
     day_of_month: int = 1
     currency: str = Field(default='USD', max_length=3)
-    status: str = Field(default='active', max_length=16)  # active, completed, delinquent, cancelled
+    status: str = Field(default='active', max_length=16)  # a PlanStatus
     autopay_method_id: int | None = Field(default=None, foreign_key='saved_payment_method.id')
     signed_name: str = Field(max_length=160)
     signed_at: datetime
@@ -63,7 +81,7 @@ class PlanInstallment(SQLModel, table=True):
     seq: int
     due_date: date = Field(index=True)
     amount: int
-    status: str = Field(default='scheduled', max_length=16)  # scheduled, paid, failed, skipped
+    status: str = Field(default='scheduled', max_length=16)  # an InstallmentStatus
     attempts: int = 0  # the idempotency key of attempt n is plan-<plan>-inst-<seq>-try-<n>
     last_attempt_at: datetime | None = None
     next_retry_on: date | None = None

@@ -13,10 +13,13 @@ from sqlmodel import Session, col, select
 from portal.clock import utcnow
 from portal.models import AccountFlag, Appointment, Notification, PaymentPlan, PlanInstallment, Statement
 from portal.notify import templates
+from portal.services import plan_ledger
 from portal.services.payable import payable_now
 from portal.services.preferences import channel_allowed
 
 HOLD_FLAGS = ('dispute', 'collections_hold', 'financial_assistance_pending')
+ASKS_FOR_MONEY = frozenset({'statement_due', 'statement_overdue', 'installment_due', 'payment_failed',
+                            'payment_method_update', 'payment_action_needed', 'plan_payment_returned'})
 
 
 def _owes(session: Session, account_id: int) -> bool:
@@ -52,16 +55,19 @@ def on_plan(session: Session, account_id: int) -> bool:
 
 
 def _installment(session: Session, installment_id: int) -> str | None:
+    """Asks the ledger, not the installment's stored status: a payment posted by any path counts."""
     installment = session.get(PlanInstallment, installment_id)
-    if installment is None or installment.status != 'scheduled':
-        return 'installment no longer due'
-    plan = session.get(PaymentPlan, installment.plan_id)
+    plan = session.get(PaymentPlan, installment.plan_id) if installment is not None else None
     if plan is None or plan.status != 'active':
         return 'plan not active'
+    if not _owes(session, plan.account_id):
+        return 'nothing owed'
+    if plan_ledger.still_due(session, installment_id) <= 0:
+        return 'installment paid'
     return None
 
 
-def _payment_failed(session: Session, notification: Notification) -> str | None:
+def _asks_for_money(session: Session, notification: Notification) -> str | None:
     if notification.account_id is not None and not _owes(session, notification.account_id):
         return 'nothing owed'
     return None
@@ -83,7 +89,8 @@ CHECKS: dict[str, Check] = {
     # keyed by the oldest unpaid statement, which newer ones have usually superseded
     'statement-overdue': lambda session, id_, _row: _statement(session, id_, reminder=True, current=False),
     'installment-due': lambda session, id_, _row: _installment(session, id_),
-    'payment-failed': lambda session, _id, row: _payment_failed(session, row),
+    'payment-failed': lambda session, _id, row: _asks_for_money(session, row),
+    'payment-returned': lambda session, _id, row: _asks_for_money(session, row),
     'appointment-tomorrow': lambda session, id_, _row: _appointment(session, id_),
 }
 
@@ -98,5 +105,7 @@ def suppression_reason(session: Session, notification: Notification) -> str | No
     check = CHECKS.get(prefix)
     subject = rest.split(':', 1)[0]
     if check is None or not subject.isdigit():
-        return None
+        # keyed otherwise (autopay's 'plan-<plan>-inst-<seq>-...'): a message asking for money still asks
+        # only while something is owed
+        return _asks_for_money(session, notification) if notification.template in ASKS_FOR_MONEY else None
     return check(session, int(subject), notification)

@@ -131,6 +131,17 @@ TEMPLATES: dict[str, Template] = {
         sms='{practice}: a scheduled plan payment of {amount} did not go through. Update your payment method: '
             '{link}' + _STOP,
     ),
+    'plan_payment_returned': Template(
+        subject='Please update your payment method for {practice}',
+        body=('Hi {first_name},\n\n'
+              'Your bank returned a payment of {amount}, so it was not paid and your payment plan has '
+              'payments due again. Please sign in to update your payment method and pay what is due:\n\n'
+              '{link}\n\n'
+              'Questions? Call us; we are glad to help.' + _SIGN_OFF),
+        fields=frozenset({'first_name', 'amount', 'link'}),
+        kind='payment',
+        sms='{practice}: your bank returned a payment of {amount}. Update your payment method: {link}' + _STOP,
+    ),
     'payment_action_needed': Template(
         subject='Your bank needs you to confirm a payment to {practice}',
         body=('Hi {first_name},\n\n'

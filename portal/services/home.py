@@ -26,7 +26,7 @@ from portal.models import (
     Provider,
     Statement,
 )
-from portal.services import audit
+from portal.services import audit, plan_ledger
 from portal.services.errors import NotFound
 
 
@@ -99,7 +99,7 @@ def _plan_summary(session: Session, account_id: int) -> PlanSummary | None:
     open_installments = session.connection().execute(
         select(PlanInstallment.due_date, PlanInstallment.amount)
         .where(PlanInstallment.plan_id == plan.id,  # not paid, nor skipped when a lower balance trimmed the plan
-               col(PlanInstallment.status).in_(['scheduled', 'failed', 'processing']))
+               col(PlanInstallment.status).in_(plan_ledger.OWING))
         .order_by(col(PlanInstallment.seq))).all()
     upcoming = open_installments[0] if open_installments else None
     return PlanSummary(installment_amount=plan.installment_amount,

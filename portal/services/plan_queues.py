@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from portal.auth.permissions import Actor
 from portal.models import GuarantorAccount, PaymentPlan, PlanInstallment
-from portal.services import audit
+from portal.services import audit, plan_ledger
 from portal.services.errors import PermissionDenied
 
 QUEUE_LIMIT = 200
@@ -23,7 +23,7 @@ class QueueRow:
     guarantor_name: str
     status: str
     autopay: bool
-    remaining: int  # what the open installments hold
+    remaining: int  # what the installments not yet paid with settled money hold
     next_due: date | None
     failed_attempts: int
     last_attempt: date | None
@@ -41,7 +41,7 @@ def _rows(session: Session, status: str) -> list[QueueRow]:
                         func.min(PlanInstallment.due_date).label('next_due'),
                         func.sum(PlanInstallment.attempts).label('attempts'),
                         func.max(PlanInstallment.last_attempt_at).label('last_attempt'))
-                 .where(col(PlanInstallment.status).in_(['scheduled', 'failed', 'processing']))
+                 .where(col(PlanInstallment.status).in_([*plan_ledger.OPEN, *plan_ledger.IN_FLIGHT]))
                  .group_by(col(PlanInstallment.plan_id)).subquery())
     rows = session.connection().execute(
         select(PaymentPlan.id, PaymentPlan.account_id, PaymentPlan.autopay_method_id, PaymentPlan.status,

@@ -15,7 +15,14 @@ from sqlmodel import Session, col, select
 
 from portal.auth.permissions import Actor, require_account
 from portal.clock import practice_today, utcnow
-from portal.models import GuarantorAccount, PaymentPlan, PlanInstallment, SavedPaymentMethod
+from portal.models import (
+    GuarantorAccount,
+    InstallmentStatus,
+    Payment,
+    PaymentPlan,
+    PlanInstallment,
+    SavedPaymentMethod,
+)
 from portal.money import format_money
 from portal.services import audit, plan_ledger, plan_policy, plan_schedule
 from portal.services.errors import DomainError, NotFound, ValidationFailed
@@ -50,7 +57,7 @@ class InstallmentLine:
     seq: int
     due_date: date
     amount: int
-    status: str  # paid, due, scheduled, failed, processing, skipped
+    status: str  # paid, processing, scheduled, due (today), past_due, failed, skipped
     still_due: int
 
 
@@ -60,8 +67,9 @@ class PlanView:
     account_id: int
     status: str
     total: int
-    paid: int
-    remaining: int
+    paid: int  # settled money
+    processing: int  # covered by payments still processing (bank money in flight)
+    remaining: int  # still to pay beyond what is processing
     next_date: date | None
     next_amount: int
     day_of_month: int
@@ -72,6 +80,7 @@ class PlanView:
     signed_at: datetime
     terms_version: str
     lines: list[InstallmentLine]
+    returned: int = 0  # the latest payment since signing, when the bank returned it (and something is due)
 
 
 def method_label(method: SavedPaymentMethod) -> str:
@@ -204,22 +213,37 @@ def view_of(session: Session, plan: PaymentPlan) -> PlanView:
     rows = plan_ledger.installments(session, plan.id)
     standing = plan_ledger.reconcile(session, plan, rows=rows)
     today = practice_today()
-    lines = []
-    for row in rows:
-        status = row.status
-        if status == 'scheduled' and row.due_date <= today:
-            status = 'due'
-        lines.append(InstallmentLine(seq=row.seq, due_date=row.due_date, amount=row.amount, status=status,
-                                     still_due=standing.due_now.get(row.id, 0)))
+    lines = [InstallmentLine(seq=row.seq, due_date=row.due_date, amount=row.amount,
+                             status=_line_status(row, today, standing.due_now.get(row.id, 0)),
+                             still_due=standing.due_now.get(row.id, 0)) for row in rows]
     upcoming = next((line for line in lines if line.still_due), None)
     method = session.get(SavedPaymentMethod, plan.autopay_method_id) if plan.autopay_method_id else None
     return PlanView(id=plan.id, account_id=plan.account_id, status=plan.status, total=plan.total_amount,
-                    paid=max(0, plan.total_amount - standing.remaining), remaining=standing.remaining,
-                    next_date=upcoming.due_date if upcoming else None,
+                    paid=max(0, plan.total_amount - standing.plan_balance), processing=standing.processing,
+                    remaining=standing.remaining, next_date=upcoming.due_date if upcoming else None,
                     next_amount=upcoming.still_due if upcoming else 0, day_of_month=plan.day_of_month,
                     months=plan.months, autopay_label=method_label(method) if method else '',
                     autopay_method_id=plan.autopay_method_id, signed_name=plan.signed_name,
-                    signed_at=plan.signed_at, terms_version=plan.terms_version, lines=lines)
+                    signed_at=plan.signed_at, terms_version=plan.terms_version, lines=lines,
+                    returned=_returned(session, plan) if standing.remaining else 0)
+
+
+def _line_status(row: PlanInstallment, today: date, still_due: int) -> str:
+    if row.status in plan_ledger.IN_FLIGHT:
+        return 'processing'
+    if row.status not in plan_ledger.OPEN or not still_due:
+        return row.status
+    if row.status == InstallmentStatus.failed:
+        return 'failed'
+    return 'past_due' if row.due_date < today else 'due' if row.due_date == today else 'scheduled'
+
+
+def _returned(session: Session, plan: PaymentPlan) -> int:
+    """A payment the bank returned stays news until another payment is made."""
+    latest = session.exec(select(Payment.status, Payment.amount).where(
+        Payment.account_id == plan.account_id, col(Payment.received_at) >= plan.signed_at)
+        .order_by(col(Payment.received_at).desc(), col(Payment.id).desc())).first()
+    return latest[1] if latest is not None and latest[0] == 'failed' else 0
 
 
 def change_day(session: Session, actor: Actor, *, plan_id: int, day_of_month: int) -> PaymentPlan:
@@ -269,7 +293,7 @@ def cancel(session: Session, actor: Actor, *, plan_id: int) -> PaymentPlan:
     plan = _own_plan(session, actor, plan_id, purpose='cancel_plan')
     if plan.status not in plan_ledger.ACTIVE:
         raise DomainError('This plan has already ended.')
-    if any(row.status == 'processing' for row in plan_ledger.installments(session, plan.id)):
+    if any(row.status in plan_ledger.IN_FLIGHT for row in plan_ledger.installments(session, plan.id)):
         raise DomainError('A payment for this plan is still processing. Try again once it has gone through.')
     plan.status, plan.cancelled_at = 'cancelled', utcnow()
     audit.record(session, action='plan_cancel', actor_user_id=actor.user_id, actor_role=actor.role,

@@ -36,6 +36,7 @@ from portal.models import (
 )
 from portal.models.accounts import FlagKind
 from portal.notify import templates
+from portal.services import plan_ledger
 
 log = logging.getLogger(__name__)
 QUICK_PAY_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ'  # no 0/O, 1/I/L look-alikes: 31^12, about 60 bits
@@ -175,7 +176,7 @@ def _next_installments(session: Session) -> dict[int, int]:
     rows = session.connection().execute(
         select(PaymentPlan.account_id, PlanInstallment.amount)
         .join(PlanInstallment, PlanInstallment.plan_id == PaymentPlan.id)
-        .where(col(PaymentPlan.status).in_(['active', 'delinquent']), PlanInstallment.status != 'paid')
+        .where(col(PaymentPlan.status).in_(plan_ledger.ACTIVE), col(PlanInstallment.status).in_(plan_ledger.OWING))
         .order_by(PaymentPlan.account_id, PlanInstallment.seq))
     found: dict[int, int] = {}
     for account_id, amount in rows:

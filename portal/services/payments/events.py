@@ -28,6 +28,7 @@ from portal.models import (
 )
 from portal.payments.gateway import GatewayEvent, IntentState
 from portal.services import ledger
+from portal.services.money_moved import account_money_moved
 from portal.services.payments.allocation import allocate
 from portal.services.payments.receipts import receipt_email
 from portal.services.payments.refund_events import on_dispute_opened, on_refund_failed, on_refund_succeeded
@@ -252,6 +253,7 @@ def on_payment_succeeded(session: Session, event: GatewayEvent) -> str:
     if created:
         _mark_statements_paid(session, payment, attempt)
         receipt_email(session, payment)
+    account_money_moved(session, account_id=payment.account_id)
     return 'posted' if created else 'already posted'
 
 
@@ -281,7 +283,10 @@ def on_payment_processing(session: Session, event: GatewayEvent) -> str:
         payment.status = 'processing'
     if attempt is not None:
         _touch(attempt, event, 'processing')
-    return 'processing' if payment else 'ignored: unknown payment'
+    if payment is None:
+        return 'ignored: unknown payment'
+    account_money_moved(session, account_id=payment.account_id)
+    return 'processing'
 
 
 def on_payment_failed(session: Session, event: GatewayEvent) -> str:
@@ -297,11 +302,12 @@ def on_payment_failed(session: Session, event: GatewayEvent) -> str:
         attempt = None
         if payment is None:
             return 'superseded'
-    if payment is not None:
-        payment.status = 'failed'
     if attempt is not None:
         _touch(attempt, event, 'failed')
         attempt.error_message = (event.failure_message or 'The payment did not go through.')[:300]
+    if payment is not None:  # it was processing: the bank returned it
+        payment.status = 'failed'
+        account_money_moved(session, account_id=payment.account_id, returned_payment_id=payment.id)
     return 'failed'
 
 

@@ -9,6 +9,7 @@ from portal.models import AccountFlag, LedgerEntry, LedgerKind, Payment, Refund
 from portal.models.accounts import FlagKind
 from portal.payments.gateway import GatewayEvent
 from portal.services import audit, ledger
+from portal.services.money_moved import account_money_moved
 
 
 def _payment(session: Session, intent_id: str | None) -> Payment | None:
@@ -55,6 +56,7 @@ def post_refund(session: Session, row: Refund) -> str:
     _, created = ledger.post(session, account_id=payment.account_id, kind=LedgerKind.refund, amount=row.amount,
                              external_ref=row.gateway_refund_id or f'refund:{row.id}', effective_date=practice_today(),
                              currency=row.currency, payment_id=payment.id, refund_id=row.id)
+    account_money_moved(session, account_id=payment.account_id)
     return 'posted' if created else 'already posted'
 
 
@@ -68,6 +70,7 @@ def on_refund_failed(session: Session, event: GatewayEvent) -> str:
         ledger.post(session, account_id=posted.account_id, kind=LedgerKind.correction, amount=-posted.amount,
                     external_ref=f'{event.refund_id}:failed', effective_date=practice_today(),
                     corrects_entry_id=posted.id, corrects_kind=LedgerKind.refund, refund_id=row.id)
+        account_money_moved(session, account_id=posted.account_id)
     return 'failed'
 
 

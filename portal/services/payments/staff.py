@@ -17,6 +17,7 @@ from portal.payments.gateway import GatewayError
 from portal.payments.registry import gateway
 from portal.services import audit, ledger
 from portal.services.errors import NotFound, PermissionDenied, ValidationFailed
+from portal.services.money_moved import account_money_moved
 from portal.services.payments.allocation import allocate
 from portal.services.payments.core import new_key
 from portal.services.payments.events import new_receipt_number
@@ -226,6 +227,7 @@ def record_offline_payment(session: Session, actor: Actor, *, account_id: int, a
                 external_ref=idempotency_key or f'offline:{payment.id}', effective_date=practice_today(),
                 payment_id=payment.id,
                 created_by_user_id=actor.user_id, memo=f'{method.title()} {reference}'.strip()[:200])
+    account_money_moved(session, account_id=account_id)
     audit.record(session, action='offline_payment', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='payment', entity_id=payment.id, account_id=account_id, source_ip=actor.ip,
                  detail=f'{method} amount={amount}')

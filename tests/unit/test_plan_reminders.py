@@ -1,0 +1,93 @@
+"""Installment reminders after the bill was paid (issue 9, item 4): a plan paid by hand, its first
+installment due in 2 days, the whole balance paid on /pay. The payment brings the plan up to date, the
+sweep queues no reminder, and one queued before the payment is suppressed when the sender runs."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import time_machine
+from sqlmodel import select
+
+from portal.config import reload_settings
+from portal.db import read_session
+from portal.jobs import reminders
+from portal.models import Notification, PaymentPlan
+from portal.notify import email as email_delivery
+from portal.notify.outbox import context_of
+from portal.payments.demo_gateway import DemoGateway
+from portal.payments.registry import reset_gateway, set_gateway
+from portal.services.payments import new_key
+from portal.services.payments.checkout import start_payment
+from tests.unit.plan_helpers import Household, household, sign
+
+SIGNED = '2026-11-20 18:00:00+00:00'  # 4 x $150 by hand, the first on December 1
+TWO_DAYS_BEFORE = '2026-11-29 15:00:00+00:00'  # 09:00 in the practice
+
+
+@pytest.fixture
+def demo(db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[DemoGateway, list[dict]]]:
+    monkeypatch.setenv('PORTAL_SMTP_URL', 'smtp://127.0.0.1:2525')
+    reload_settings()
+    sent: list[dict] = []
+    monkeypatch.setattr(email_delivery, 'send_email', lambda **kwargs: sent.append(kwargs))
+    gateway = DemoGateway(base_url='http://127.0.0.1:8080', webhook_secret='whsec_test')
+    set_gateway(gateway)
+    yield gateway, sent
+    reset_gateway()
+    monkeypatch.delenv('PORTAL_SMTP_URL')
+    reload_settings()
+
+
+def _plan_by_hand() -> tuple[Household, int]:
+    with time_machine.travel(SIGNED, tick=False):
+        home = household(60_000)
+        return home, sign(home, months=4, autopay=False)
+
+
+def _pay(home: Household, choice: str = 'full', amount_text: str = '') -> None:
+    result = start_payment(actor=home.actor, account_id=home.account_id, choice=choice, amount_text=amount_text,
+                           idempotency_key=new_key(), method_id=home.method_id)
+    assert result.outcome is not None and result.outcome.status == 'succeeded'
+
+
+def _installment_reminders() -> list[Notification]:
+    with read_session() as session:
+        return list(session.exec(select(Notification).where(Notification.template == 'installment_due')).all())
+
+
+def test_paying_the_whole_balance_on_pay_queues_no_installment_reminder(demo: tuple) -> None:
+    home, plan_id = _plan_by_hand()
+    with time_machine.travel(TWO_DAYS_BEFORE, tick=False):
+        _pay(home)
+        reminders.run()
+        email_delivery.deliver_pending()
+    assert _installment_reminders() == []
+    with read_session() as session:
+        assert session.get(PaymentPlan, plan_id).status == 'completed'
+
+
+def test_a_reminder_queued_before_the_payment_is_suppressed_when_sent(demo: tuple) -> None:
+    _, sent = demo
+    home, _ = _plan_by_hand()
+    with time_machine.travel(TWO_DAYS_BEFORE, tick=False):
+        assert reminders.run() == 1
+        _pay(home)
+        email_delivery.deliver_pending()
+    [reminder] = _installment_reminders()
+    assert (reminder.status, reminder.last_error) == ('suppressed', 'plan not active')  # paid off
+    assert [message['subject'] for message in sent] == ['We received your payment to Riverside Family Medicine']
+
+
+def test_a_reminder_asks_for_what_the_installment_still_needs(demo: tuple) -> None:
+    _, sent = demo
+    home, _ = _plan_by_hand()
+    with time_machine.travel(TWO_DAYS_BEFORE, tick=False):
+        _pay(home, 'other', '100.00')  # $500 left: the first installment needs $50
+        assert reminders.run() == 1
+        email_delivery.deliver_pending()
+    [reminder] = _installment_reminders()
+    assert reminder.status == 'sent' and context_of(reminder)['amount'] == '$50.00'
+    assert [message['subject'] for message in sent] == [
+        'We received your payment to Riverside Family Medicine',
+        'Your Riverside Family Medicine payment plan installment is coming up']
