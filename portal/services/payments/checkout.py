@@ -134,7 +134,8 @@ def start_payment(*, actor: Actor, account_id: int, choice: str, idempotency_key
                 user_id=actor.user_id).id
         return amount, target, attempt_id
 
-    amount, target, attempt_id = reserve(store, account_id=account_id)
+    # a saved-method charge stores its attempt in charge_saved_method, under the same cap
+    amount, target, attempt_id = store() if method_id is not None else reserve(store, account_id=account_id)
     if method_id is not None:
         outcome = charge_saved_method(account_id=account_id, method_id=method_id, amount=amount, target=target,
                                       idempotency_key=idempotency_key, user_id=actor.user_id)
