@@ -49,6 +49,6 @@ def demo_gateway():  # noqa: ANN201  (DemoGateway | None: the demo checkout page
     from portal.payments.demo_gateway import DemoGateway
     settings = get_settings()
     current = gateway()
-    if settings.production or not isinstance(current, DemoGateway):
+    if settings.production or settings.payments_mode != 'demo' or not isinstance(current, DemoGateway):
         return None
     return current

@@ -38,6 +38,8 @@ from portal.services import statements  # noqa: E402
 from portal.services.seed import seed_database  # noqa: E402
 from portal.services.statement_run import run_statements  # noqa: E402
 
+PDF_TARGET_MS = 50  # a render once fonts are parsed (timed here, not in the unit tests: shared cores vary)
+
 
 def _working_copy(url: str) -> tuple[str, Path | None]:
     if not is_sqlite(url):
@@ -105,8 +107,10 @@ def _pdf_timing() -> None:
         pdf = render_statement(detail, pay_url=pay_url)
         timings.append((time.perf_counter() - started) * 1000)
     lines = sum(len(visit.lines) for visit in detail.visits)
+    median = statistics.median(timings[1:])
     print(f'statement PDF ({lines} lines, {len(pdf):,} bytes): first {timings[0]:.0f} ms (parses the fonts), '
-          f'then median {statistics.median(timings[1:]):.0f} ms, best {min(timings[1:]):.0f} ms')
+          f'then median {median:.0f} ms, best {min(timings[1:]):.0f} ms '
+          f'(target < {PDF_TARGET_MS} ms: {"met" if median < PDF_TARGET_MS else "NOT MET"})')
 
 
 if __name__ == '__main__':

@@ -93,11 +93,7 @@ def test_staff_home_shows_receivables_collections_and_a_chart(new_page, screensh
     open_sign_in(page)
     sign_in(page, STAFF)
     page.wait_for_load_state('load')
-    # Staff land on /staff after signing in; go there explicitly if the app stays on /.
-    try:
-        page.wait_for_url(re.compile(r'/staff(\?.*)?$'), timeout=10_000)
-    except Exception:  # noqa: BLE001
-        page.goto('/staff')
+    page.wait_for_url(re.compile(r'/staff(\?.*)?$'), timeout=10_000)  # staff land on /staff after signing in
     wait_connected(page)
 
     total_ar = page.get_by_test_id('total-ar')

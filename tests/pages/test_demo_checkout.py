@@ -90,13 +90,20 @@ async def test_second_tab_reuses_the_open_attempt(user: User) -> None:
         assert session.exec(select(func.count(PaymentAttempt.id))).one() == 1
 
 
-async def test_no_demo_checkout_in_stripe_mode(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv('PORTAL_PAYMENTS', 'stripe')
-    monkeypatch.setenv('PORTAL_STRIPE_SECRET_KEY', 'sk_test_not_used')
+async def test_no_demo_checkout_in_stripe_mode(user: User) -> None:
+    await _to_checkout(user)
+    with read_session() as session:
+        path = f'/demo-checkout/{session.exec(select(PaymentAttempt)).one().gateway_session_id}'
+    assert (await user.http_client.get(path)).status_code == 200  # a live checkout, served in demo mode
+    with pytest.MonkeyPatch.context() as stripe_mode:
+        stripe_mode.setenv('PORTAL_PAYMENTS', 'stripe')
+        stripe_mode.setenv('PORTAL_STRIPE_SECRET_KEY', 'sk_test_not_used')
+        reload_settings()
+        # the demo gateway that knows this checkout is still in memory: the mode alone must close the page
+        assert (await user.http_client.get(path)).status_code == 404
+        reset_gateway()  # and once the process's gateway is Stripe's
+        assert (await user.http_client.get(path)).status_code == 404
     reload_settings()
-    reset_gateway()
-    response = await user.http_client.get('/demo-checkout/cs_demo_anything')
-    assert response.status_code == 404
 
 
 async def test_refusing_authentication_charges_nothing(user: User) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 import pyotp
 from nicegui import app
@@ -94,6 +95,15 @@ async def test_absolute_timeout_after_eight_hours(user: User) -> None:
     assert response.headers['location'] == '/?reason=timeout'
 
 
+async def _until(condition: Callable[[], bool], tries: int = 100) -> None:
+    """Wait for an event the page causes (checked every 50 ms, for at most 5 s)."""
+    for _ in range(tries):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError('the page did not get there')
+
+
 def _signed_in_storages() -> list:
     """The server-side user storages holding a sign-in (this test's browser is the only one)."""
     return [storage for storage in app.storage._users.values() if 'auth' in storage]  # noqa: SLF001
@@ -124,8 +134,10 @@ async def test_a_code_entered_for_one_sign_in_never_passes_another(user: User) -
     # another tab signs in as someone else (password only, second factor pending)
     _store(user, {**first, 'user_id': second_id, 'nonce': 'another-sign-in', 'mfa_ok': False})
     user.find(marker='code').type(pyotp.TOTP(secret).now())
+    opened = len(user.back_history)
     user.find(marker='submit').click()
-    await asyncio.sleep(0.5)  # the handler runs: it must notice the sign-in changed
+    await _until(lambda: len(user.back_history) > opened)  # the handler has run and sent this browser on:
+    assert user.back_history[-1] == '/'  # back to the start (a code credited to this sign-in opens /staff)
     assert _auth()['user_id'] == second_id and _auth()['mfa_ok'] is False
     response = await user.http_client.get('/staff', follow_redirects=False)
     assert response.headers['location'] == '/mfa'

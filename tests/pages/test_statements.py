@@ -2,11 +2,24 @@
 about a charge opens a conversation, and the paperless switch on the profile."""
 from __future__ import annotations
 
-from nicegui.testing import User
-from sqlmodel import select
+import re
+from datetime import timedelta
 
-from portal.db import read_session
-from portal.models import AuditEvent, GuarantorAccount, Message, MessageThread, Statement
+from nicegui.testing import User
+from sqlmodel import col, func, select
+
+from portal.clock import utcnow
+from portal.db import read_session, write_session
+from portal.models import (
+    AccountAccess,
+    AuditEvent,
+    GuarantorAccount,
+    LedgerEntry,
+    Message,
+    MessageThread,
+    Statement,
+)
+from portal.models import User as UserRow
 from tests.pages.conftest import DEMO_PATIENT, sign_in
 
 DEMO_ACCOUNT = 'A10002026'
@@ -22,15 +35,46 @@ def _statements() -> tuple[Statement, Statement]:
         return own, other
 
 
+def _add_older_statements(latest: Statement) -> tuple[int, int]:
+    """Two earlier statements of the demo account, inserted after the latest (so ids do not give the
+    order): one paid, one never paid and long past its due date."""
+    with write_session() as session:
+        last_entry = session.exec(select(func.max(LedgerEntry.id))
+                                  .where(LedgerEntry.account_id == latest.account_id)).one()
+        made = []
+        for months_back, paid_at in ((1, utcnow()), (2, None)):
+            day = latest.statement_date - timedelta(days=35 * months_back)
+            older = Statement(account_id=latest.account_id, period=f'{day:%Y-%m}', statement_date=day,
+                              due_date=day + timedelta(days=21), last_entry_id=last_entry, amount_due=1500,
+                              new_balance=1500, quick_pay_code=f'OLDER{months_back}ABCDEF'[:12], paid_at=paid_at)
+            session.add(older)
+            session.flush()
+            made.append(older.id)
+    return made[0], made[1]
+
+
 async def test_list_shows_statements_newest_first_with_status(user: User) -> None:
+    latest, _ = _statements()
+    paid_id, overdue_id = _add_older_statements(latest)
     await sign_in(user, DEMO_PATIENT)
     await user.should_see('Amount due')
     await user.open('/statements')
     await user.should_see('Statements')
-    rows = user.find(marker='statement-row').elements
-    assert rows, 'the demo household has a statement'
-    first = next(iter(rows)).content
-    assert '/statements/' in first and ('Due' in first or 'Overdue' in first or 'Paid' in first)
+    rows = {int(re.search(r'href="/statements/(\d+)"', row.content)[1]): row.content
+            for row in sorted(user.find(marker='statement-row').elements, key=lambda row: row.id)}  # page order
+    with read_session() as session:
+        patient = session.exec(select(UserRow.id).where(UserRow.email == DEMO_PATIENT)).one()
+        accounts = session.exec(select(AccountAccess.account_id).where(AccountAccess.user_id == patient)).all()
+        everything = session.exec(select(Statement).where(col(Statement.account_id).in_(accounts))).all()
+    dates = {statement.id: statement.statement_date for statement in everything}
+    assert set(rows) == set(dates)  # every statement of every linked account, once
+    shown = list(rows)
+    assert [dates[shown_id] for shown_id in shown] == sorted(dates.values(), reverse=True)
+    ours = [shown_id for shown_id in shown if shown_id in (latest.id, paid_id, overdue_id)]
+    assert ours == [latest.id, paid_id, overdue_id]
+    assert any(word in rows[latest.id] for word in ('>Due<', '>Overdue<', '>Paid<'))
+    assert '>Paid<' in rows[paid_id] and 'Overdue' not in rows[paid_id]
+    assert '>Overdue<' in rows[overdue_id] and 'Paid' not in rows[overdue_id]
 
 
 async def test_home_links_the_latest_statement(user: User) -> None:
@@ -88,8 +132,9 @@ async def test_asking_about_a_charge_opens_a_thread_and_the_line_shows_it(user: 
     await user.should_see('Amount due')
     await user.open(f'/statements/{own.id}')
     await user.should_see('Ask about this charge')
-    button = next(iter(user.find('Ask about this charge').elements))
-    charge_id = int(next(marker for marker in button._markers if marker.startswith('ask-'))[4:])
+    # the buttons carry an ask-<charge id> marker (the next-steps text names the button too: not that one)
+    charge_id = min(int(marker[4:]) for element in user.find('Ask about this charge').elements
+                    for marker in element._markers if marker.startswith('ask-'))
     user.find(marker=f'ask-{charge_id}').click()
     await user.should_see('Your question')
     user.find(marker='question-submit').click()

@@ -14,12 +14,12 @@ from portal.auth.permissions import Actor
 from portal.clock import utcnow
 from portal.db import read_session, write_session
 from portal.documents.receipt_pdf import render_receipt
-from portal.models import AuditEvent, Payment, PaymentAttempt, Statement
+from portal.models import AuditEvent, Payment, PaymentAttempt, Refund, Statement
 from portal.payments import demo_gateway as demo_module
 from portal.payments.demo_gateway import DemoGateway
 from portal.payments.registry import reset_gateway, set_gateway
 from portal.services import ledger
-from portal.services.errors import RateLimited, ValidationFailed
+from portal.services.errors import NotFound, PermissionDenied, RateLimited, ValidationFailed
 from portal.services.payments import charge_saved_method, guest, new_key, receipts, staff
 from tests.factories import make_account, make_charges, make_saved_method, make_user
 
@@ -67,6 +67,11 @@ def test_staff_refund_limits_and_offline_payment(demo: DemoGateway) -> None:
     with pytest.raises(ValidationFailed):
         staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='10', reason='')
     staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='30', reason='Overcharged')
+    patient = Actor(user_id=make_user(account=account).id, role='patient')  # $10 is left to refund: only staff may
+    with pytest.raises((PermissionDenied, NotFound)):
+        staff.refund_payment(actor=patient, payment_id=paid.payment_id, amount_text='1', reason='x')
+    with read_session() as session:
+        assert session.exec(select(func.count(Refund.id))).one() == 1
     with pytest.raises(ValidationFailed, match='most'):
         staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='10.01', reason='Again')
     staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='10', reason='The rest')
@@ -82,9 +87,6 @@ def test_staff_refund_limits_and_offline_payment(demo: DemoGateway) -> None:
     with read_session() as session:
         actions = session.exec(select(AuditEvent.action)).all()
     assert actions.count('refund_requested') == 2 and 'offline_payment' in actions
-    patient = Actor(user_id=make_user(account=account).id, role='patient')
-    with pytest.raises(Exception):  # noqa: B017, PT011
-        staff.refund_payment(actor=patient, payment_id=paid.payment_id, amount_text='1', reason='x')
 
 
 def test_receipts_are_access_checked(demo: DemoGateway) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import given, reject
 from hypothesis import strategies as st
 
 from portal.services.errors import ValidationFailed
-from portal.services.plan_schedule import Bounds, add_months, build, first_due_date, respread
+from portal.services.plan_schedule import Bounds, Schedule, add_months, build, first_due_date, respread
 
 TODAY = date(2026, 11, 29)
 bounds_strategy = st.builds(Bounds, min_balance=st.integers(0, 50_000), min_installment=st.integers(100, 20_000),
@@ -27,13 +27,24 @@ def _check(schedule, bounds: Bounds, balance: int) -> None:  # noqa: ANN001
     assert all(item.due_date.day == schedule.day_of_month for item in monthly)
 
 
+def _built_when(allowed: bool, **request: object) -> Schedule:
+    """The schedule when the policy allows the request; a refusal (with a message) when it does not,
+    and then the example is discarded so that hypothesis keeps looking for schedules to check."""
+    if allowed:
+        return build(today=TODAY, **request)
+    with pytest.raises(ValidationFailed) as refused:
+        build(today=TODAY, **request)
+    assert refused.value.message
+    reject()
+
+
 @given(balance=st.integers(1, 10_000_000), bounds=bounds_strategy, monthly=st.integers(1, 5_000_000),
        day=st.integers(1, 28))
 def test_by_amount_sums_to_the_balance_within_the_policy(balance: int, bounds: Bounds, monthly: int, day: int) -> None:
-    try:
-        schedule = build(balance=balance, bounds=bounds, today=TODAY, day_of_month=day, monthly=monthly)
-    except ValidationFailed:
-        return
+    financed = balance - balance * bounds.down_payment_percent // 100
+    allowed = (balance >= bounds.min_balance and monthly >= min(bounds.min_installment, financed)
+               and -(-financed // min(monthly, financed)) <= bounds.max_months)
+    schedule = _built_when(allowed, balance=balance, bounds=bounds, day_of_month=day, monthly=monthly)
     _check(schedule, bounds, balance)
     assert all(item.amount == min(monthly, schedule.financed)
                for item in schedule.installments[:-1] if item.seq > 0)
@@ -41,10 +52,10 @@ def test_by_amount_sums_to_the_balance_within_the_policy(balance: int, bounds: B
 
 @given(balance=st.integers(1, 10_000_000), bounds=bounds_strategy, months=st.integers(1, 60), day=st.integers(1, 28))
 def test_by_months_sums_to_the_balance_within_the_policy(balance: int, bounds: Bounds, months: int, day: int) -> None:
-    try:
-        schedule = build(balance=balance, bounds=bounds, today=TODAY, day_of_month=day, months=months)
-    except ValidationFailed:
-        return
+    financed = balance - balance * bounds.down_payment_percent // 100
+    allowed = (balance >= bounds.min_balance and months <= bounds.max_months
+               and (months == 1 or financed // months >= bounds.min_installment))
+    schedule = _built_when(allowed, balance=balance, bounds=bounds, day_of_month=day, months=months)
     _check(schedule, bounds, balance)
     assert schedule.months == months
 

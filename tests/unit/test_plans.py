@@ -10,8 +10,8 @@ from sqlmodel import func, select
 
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
-from portal.models import AuditEvent, PaymentPlan, PlanInstallment
-from portal.services import plan_policy, plans
+from portal.models import AuditEvent, LedgerKind, PaymentPlan, PlanInstallment
+from portal.services import ledger, plan_policy, plans
 from portal.services.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from tests.factories import make_user
 from tests.unit.plan_helpers import household, post_charge, sign
@@ -105,6 +105,16 @@ def test_progress_follows_the_ledger_and_new_charges_follow_the_rule() -> None:
         plan_id = sign(home, months=4)
         traveller.shift(60)
         _new_charges(home, plan_id)
+        _a_payment_moves_progress(home)
+
+
+def _a_payment_moves_progress(home) -> None:  # noqa: ANN001
+    with write_session() as session:  # the first of four 26,250 installments, paid at the desk
+        ledger.post(session, account_id=home.account_id, kind=LedgerKind.patient_payment, amount=-26_250,
+                    external_ref='desk-payment-1', effective_date=date(2026, 11, 20))
+    with write_session() as session:
+        view = plans.overview(session, home.actor, home.account_id)
+    assert (view.total, view.paid, view.remaining) == (105_000, 26_250, 78_750)
 
 
 def _new_charges(home, plan_id: int) -> None:  # noqa: ANN001
@@ -133,7 +143,7 @@ def test_change_day_and_cancel() -> None:
         plans.cancel(session, home.actor, plan_id=plan_id)
     with read_session() as session:
         assert session.get(PaymentPlan, plan_id).status == 'cancelled'
-    with pytest.raises(DomainError), write_session() as session:
+    with pytest.raises(DomainError, match='already ended'), write_session() as session:
         plans.cancel(session, home.actor, plan_id=plan_id)
 
 

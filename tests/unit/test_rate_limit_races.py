@@ -1,16 +1,23 @@
-"""Rate limits hold under parallel attempts: the attempt is reserved before the slow check."""
+"""Rate limits hold under parallel attempts: the attempt is reserved before the slow check, so
+exactly the limit's worth of guesses are checked and every other one is refused."""
 from __future__ import annotations
 
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pyotp
 from sqlmodel import func, select
 
+from portal.clock import utcnow
 from portal.db import read_session
 from portal.models import AuditEvent
 from portal.services import identity
-from portal.services.errors import DomainError
+from portal.services.errors import DomainError, RateLimited
 from tests.factories import make_user
+
+TRIES = 16
+LIMIT = 5  # SIGN_IN_ACCOUNT and TOTP_USER
 
 
 def attempts(action: str, detail: str) -> int:
@@ -19,7 +26,11 @@ def attempts(action: str, detail: str) -> int:
                             .where(AuditEvent.action == action, AuditEvent.detail == detail)).one()
 
 
-def test_parallel_wrong_passwords_check_at_most_the_limit(db: str) -> None:
+def outcome(error: DomainError) -> str:
+    return 'refused' if isinstance(error, RateLimited) else error.message
+
+
+def test_parallel_wrong_passwords_check_exactly_the_limit(db: str) -> None:
     make_user(email='target@example.com')
 
     def attempt(_: int) -> str:
@@ -30,21 +41,29 @@ def test_parallel_wrong_passwords_check_at_most_the_limit(db: str) -> None:
         return 'signed in'
 
     with ThreadPoolExecutor(8) as pool:
-        outcomes = list(pool.map(attempt, range(16)))
-    assert 'signed in' not in outcomes
-    assert attempts('sign_in_failed', 'wrong password') == 5  # the limit, however many ran at once
+        outcomes = Counter(pool.map(attempt, range(TRIES)))
+    # the attempt that reaches the limit may already say "locked": the split of the checked ones varies
+    assert set(outcomes) <= {'SignInFailed', 'RateLimited'} and outcomes['RateLimited'] >= TRIES - LIMIT
+    assert attempts('sign_in_failed', 'wrong password') == LIMIT  # checked: the limit, however many ran at once
+    assert attempts('sign_in_failed', 'locked') == TRIES - LIMIT  # refused before the check
 
 
-def test_parallel_wrong_codes_check_at_most_the_limit(db: str) -> None:
+def test_parallel_wrong_codes_check_exactly_the_limit(db: str) -> None:
     secret = pyotp.random_base32()
     clerk = make_user(role='staff', totp_secret=secret)
+    totp = pyotp.TOTP(secret)
+    now = utcnow()
+    current = {totp.at(now + timedelta(seconds=step)) for step in range(-90, 91, 30)}
+    wrong = next(code for code in ('000000', '111111', '222222') if code not in current)
 
-    def attempt(_: int) -> None:
+    def attempt(_: int) -> str:
         try:
-            identity.verify_totp(user_id=clerk.id, code='000000', ip='')
-        except DomainError:
-            pass
+            identity.verify_totp(user_id=clerk.id, code=wrong, ip='')
+        except DomainError as error:
+            return outcome(error)
+        return 'verified'
 
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(attempt, range(16)))
-    assert attempts('mfa_failed', 'wrong code') <= 5
+        outcomes = Counter(pool.map(attempt, range(TRIES)))
+    assert outcomes == {identity.CODE_WRONG: LIMIT, 'refused': TRIES - LIMIT}
+    assert attempts('mfa_failed', 'wrong code') == LIMIT

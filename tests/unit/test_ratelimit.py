@@ -34,8 +34,14 @@ def test_allows_the_limit_then_refuses_with_a_wait(db: str) -> None:
 def test_keys_and_buckets_are_separate(db: str) -> None:
     for _ in range(3):
         _hit('a@example.com')
-    _hit('b@example.com')
-    _hit('a@example.com', bucket='other')
+    with pytest.raises(RateLimited):  # a@example.com is at the limit in this bucket...
+        _hit('a@example.com')
+    _hit('b@example.com')  # ...which neither another key
+    _hit('a@example.com', bucket='other')  # nor another bucket shares
+    with read_session() as session:
+        assert ratelimit.count(session, 'test', 'a@example.com', window=WINDOW) == 3
+        assert ratelimit.count(session, 'test', 'b@example.com', window=WINDOW) == 1
+        assert ratelimit.count(session, 'other', 'a@example.com', window=WINDOW) == 1
 
 
 def test_window_slides(db: str) -> None:

@@ -141,7 +141,7 @@ def test_money_is_consistent(seeded: str) -> None:
     refs = [ref for (ref,) in rows('SELECT external_ref FROM ledger_entry')]
     assert all(ref.startswith('seed:') for ref in refs) and len(refs) == len(set(refs))
     installments = rows("SELECT i.payment_id FROM plan_installment i WHERE i.status = 'paid'")
-    assert all(payment_id is not None for (payment_id,) in installments)
+    assert installments and all(payment_id is not None for (payment_id,) in installments)
 
 
 def test_demo_sign_ins_and_household(seeded: str) -> None:

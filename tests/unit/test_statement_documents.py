@@ -4,7 +4,6 @@ code; another account's statement is NotFound and the refusal audited."""
 from __future__ import annotations
 
 import io
-import time
 from datetime import date
 
 import pytest
@@ -62,19 +61,6 @@ def test_pdf_text_has_the_names_amounts_and_quick_pay_code(db: str) -> None:
                      'Blood draw', 'Quick-pay code', detail.quick_pay_code, 'Amount enclosed', 'Page 2 of'):
         assert expected in text, expected
     assert any(page.images for page in reader.pages), 'the QR code'
-
-
-def test_pdf_renders_fast_once_fonts_are_parsed(db: str) -> None:
-    actor, statement_id = _statement_for()
-    with write_session() as session:
-        detail = statements.statement_detail(session, actor=actor, statement_id=statement_id)
-    render_statement(detail, pay_url='https://portal.example.com/pay?code=X')
-    timings = []
-    for _ in range(5):
-        started = time.perf_counter()
-        render_statement(detail, pay_url='https://portal.example.com/pay?code=X')
-        timings.append(time.perf_counter() - started)
-    assert min(timings) < 0.25  # about 40 ms on an idle machine; generous for shared CI cores
 
 
 def test_another_accounts_statement_is_not_found_and_audited(db: str) -> None:
