@@ -482,3 +482,21 @@ def test_opening_the_plain_checkout_closes_the_authentication_one(demo: DemoGate
     plain = checkout_for_attempt(out.attempt_id).rsplit('/', 1)[1]  # another window: "a new card"
     assert plain != handed
     assert (demo.checkout_state(handed), demo.checkout_state(plain)) == ('expired', 'open')
+
+
+def test_the_checkout_sent_again_later_carries_the_same_return_url() -> None:
+    """A retry under one idempotency key must send the same parameters (Stripe refuses a key reused with
+    others): the result page's token is timed from the attempt, not from the moment of the call."""
+    from datetime import timedelta
+
+    import time_machine
+
+    from portal.clock import utcnow
+    from portal.services.payments import tokens
+    from portal.services.payments.core import done_url
+    created = utcnow() - timedelta(minutes=5)
+    first = done_url(7, issued_at=created)
+    with time_machine.travel(utcnow() + timedelta(seconds=3)):
+        assert done_url(7, issued_at=created) == first
+    assert tokens.read('done', first.rsplit('t=', 1)[1]) == 7
+    assert done_url(7, issued_at=created.replace(tzinfo=None)) == first  # a naive UTC time reads the same

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
@@ -211,8 +212,10 @@ def charge_saved_method(*, account_id: int, method_id: int, amount: int, target:
         return outcome_of(session, attempt, checkout_url=url)
 
 
-def done_url(attempt_id: int) -> str:
-    return f'{get_settings().public_base_url}/pay/done?t={tokens.make("done", attempt_id)}'
+def done_url(attempt_id: int, *, issued_at: datetime | None = None) -> str:
+    """The pay result page of an attempt; pass the attempt's creation time for a URL sent to the gateway
+    under the attempt's idempotency key (a retry must send the same URL)."""
+    return f'{get_settings().public_base_url}/pay/done?t={tokens.make("done", attempt_id, issued_at=issued_at)}'
 
 
 def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_method: bool = False,
@@ -231,6 +234,7 @@ def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_
             raise DomainError(NO_LONGER_NEEDED)
         account_id, amount, currency, key = attempt.account_id, attempt.amount, attempt.currency, \
             attempt.idempotency_key
+        created_at = attempt.created_at
         previous = attempt.gateway_session_id
     try:
         customer = customer_for(account_id)
@@ -242,7 +246,8 @@ def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_
         metadata['user_id'] = str(user_id)
     request = CheckoutRequest(
         idempotency_key=f'{key}:{key_suffix}'[:120], customer_id=customer,
-        success_url=done_url(attempt_id), cancel_url=f'{settings.public_base_url}/pay?cancelled=1',
+        success_url=done_url(attempt_id, issued_at=created_at),
+        cancel_url=f'{settings.public_base_url}/pay?cancelled=1',
         description=f'{settings.practice_name} payment', metadata=metadata, amount=amount, currency=currency,
         save_method=save_method)
     try:

@@ -5,19 +5,28 @@ emailed receipt link (7 days); guest: what a quick-pay lookup unlocked (one stat
 """
 from __future__ import annotations
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from datetime import UTC, datetime
+
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from portal.config import get_settings
 
 MAX_AGE = {'done': 2 * 86400, 'receipt': 7 * 86400, 'guest': 3600}
 
 
-def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(get_settings().storage_secret, salt=f'settle-{purpose}')
+def _serializer(purpose: str, issued_at: datetime | None = None) -> URLSafeTimedSerializer:
+    signer = TimestampSigner
+    if issued_at is not None:  # the same value and instant sign to the same token
+        stamp = int((issued_at if issued_at.tzinfo else issued_at.replace(tzinfo=UTC)).timestamp())
+        signer = type('IssuedAt', (TimestampSigner,), {'get_timestamp': lambda self: stamp})
+    return URLSafeTimedSerializer(get_settings().storage_secret, salt=f'settle-{purpose}', signer=signer)
 
 
-def make(purpose: str, value: int) -> str:
-    return _serializer(purpose).dumps(value)
+def make(purpose: str, value: int, *, issued_at: datetime | None = None) -> str:
+    """A token for `value`, timed from `issued_at` (an aware datetime; default now). A fixed `issued_at`
+    makes the token repeatable: a request retried under one idempotency key must carry the same URL,
+    or Stripe refuses it as the same key with other parameters."""
+    return _serializer(purpose, issued_at).dumps(value)
 
 
 def read(purpose: str, token: str) -> int | None:
