@@ -37,14 +37,14 @@ from portal.models.payments import (
 from portal.models.plans import PaymentPlan, PlanInstallment, PlanPolicy
 from portal.models.statements import Statement, StatementRun
 from portal.models.system import JobRun, PracticeSettings
-from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit, Role, User
+from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit, Role, SessionHandoff, User
 
 __all__ = [
     'AccountAccess', 'AccountFlag', 'Appointment', 'Attachment', 'AuditEvent', 'Charge', 'Claim',
     'ClaimAdjustment', 'ClaimStatusEvent', 'Coverage', 'Encounter', 'Estimate', 'GatewayCustomer', 'GuarantorAccount',
     'JobRun', 'LedgerEntry', 'LedgerKind', 'Location', 'Message', 'MessageThread', 'Notification',
     'NotificationPreference', 'PasswordResetToken', 'Patient', 'Payer', 'Payment', 'PaymentAllocation',
-    'PaymentAttempt', 'PaymentPlan', 'PlanInstallment', 'PlanPolicy', 'PracticeSettings', 'Provider',
+    'PaymentAttempt', 'PaymentPlan', 'PlanInstallment', 'PlanPolicy', 'PracticeSettings', 'Provider', 'SessionHandoff',
     'ProviderAvailability', 'RateLimitHit', 'Refund', 'Role', 'SavedPaymentMethod', 'Statement',
     'StatementRun', 'User', 'WebhookEvent',
 ]

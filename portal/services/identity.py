@@ -41,7 +41,7 @@ from portal.auth.ratelimit import release as release_hit
 from portal.clock import today, utcnow
 from portal.config import get_settings
 from portal.db import read_session, write_session
-from portal.models import AccountAccess, GuarantorAccount, PasswordResetToken, Patient, Role, User
+from portal.models import AccountAccess, GuarantorAccount, PasswordResetToken, Patient, Role, SessionHandoff, User
 from portal.models.users import Relationship
 from portal.notify.outbox import enqueue
 from portal.services import audit
@@ -591,10 +591,12 @@ def create_user(*, email: str, password: str, role: str, first_name: str = '', l
 
 
 def purge_expired_security_rows() -> int:
-    """Housekeeping: delete rate-limit hits older than any window and dead reset tokens."""
+    """Housekeeping: delete rate-limit hits older than any window, dead reset tokens and session
+    hand-offs nobody redeemed."""
     now = utcnow()
     with write_session() as session:
         removed = purge_expired(session, now - LONGEST_WINDOW)
         result = session.execute(delete(PasswordResetToken).where(
             or_(PasswordResetToken.expires_at < now, PasswordResetToken.used_at.is_not(None))))
-        return removed + int(result.rowcount or 0)
+        handoffs = session.execute(delete(SessionHandoff).where(SessionHandoff.expires_at < now))
+        return removed + int(result.rowcount or 0) + int(handoffs.rowcount or 0)
