@@ -33,6 +33,9 @@ def register(scheduler: SchedulerService) -> None:
     patient_plans.register()
     staff_plans.register()
     register_notifications(scheduler)
+    from pages import wire
+    from portal.config import get_settings
+    wire.register(get_settings())
 
 
 def register_notifications(scheduler: SchedulerService) -> None:
