@@ -1,5 +1,5 @@
-"""The layers outside Starlette's middleware stack, outermost first: request body limits, then the
-Stripe webhook's fast path past the page middleware."""
+"""The layers outside Starlette's middleware stack, outermost first: security headers on every
+response, request body limits, then the Stripe webhook's fast path past the page middleware."""
 from __future__ import annotations
 
 from nicegui import app
@@ -7,6 +7,7 @@ from starlette.types import ASGIApp
 
 from pages.body_limits import BodyLimit
 from pages.payments.webhooks import WebhookFastPath
+from pages.security_headers import SecurityHeaders
 from portal.config import Settings
 
 
@@ -16,7 +17,7 @@ def register(settings: Settings) -> None:
     build = type(app).build_middleware_stack
 
     def outer_layers() -> ASGIApp:
-        return BodyLimit(WebhookFastPath(build(app)))
+        return SecurityHeaders(BodyLimit(WebhookFastPath(build(app))), settings)
 
     app.build_middleware_stack = outer_layers  # type: ignore[method-assign]
 
