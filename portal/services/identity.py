@@ -8,10 +8,8 @@ for a new password (whatever the argument is called), 'current_password', 'email
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-import secrets
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -46,6 +44,7 @@ from portal.models.users import Relationship
 from portal.notify.outbox import enqueue
 from portal.services import audit
 from portal.services.errors import DomainError, NotFound, RateLimited, ValidationFailed
+from portal.services.password_reset import placeholder_digest, token_digest
 
 logger = logging.getLogger(__name__)
 
@@ -340,7 +339,7 @@ def _token_digest(token: str) -> str | None:
     token = (token or '').strip()
     if not token or len(token) > 128:
         return None
-    return hashlib.sha256(token.encode()).hexdigest()
+    return token_digest(token)
 
 
 def request_password_reset(*, email: str, ip: str) -> None:
@@ -350,7 +349,6 @@ def request_password_reset(*, email: str, ip: str) -> None:
     email = normalize_email(email)
     if not email or len(email) > MAX_EMAIL or '@' not in email:
         return
-    token = secrets.token_urlsafe(32)
     with write_session() as session:
         try:
             if ip:
@@ -364,14 +362,15 @@ def request_password_reset(*, email: str, ip: str) -> None:
             audit.record(session, action='password_reset_requested', outcome='failed', source_ip=ip,
                          detail='no active user')
         else:
-            row = PasswordResetToken(user_id=user.id, token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            # the link is made when the email is sent (portal.services.password_reset): no usable token
+            # is ever stored, not in this row and not in the outbox
+            row = PasswordResetToken(user_id=user.id, token_hash=placeholder_digest(),
                                      expires_at=utcnow() + RESET_TOKEN_LIFETIME)
             session.add(row)
             session.flush()
             enqueue(session, channel='email', template='password_reset', recipient=user.email,
                     dedupe_key=f'password_reset:{row.id}', user_id=user.id,
-                    context={'first_name': user.first_name,
-                             'link': f'{settings.public_base_url}/reset?token={token}'})
+                    context={'first_name': user.first_name})
             audit.record(session, action='password_reset_requested', actor_user_id=user.id,
                          actor_role=user.role, entity_type='password_reset_token', entity_id=row.id,
                          source_ip=ip)
