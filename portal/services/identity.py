@@ -28,6 +28,7 @@ from portal.auth.ratelimit import (
     RESET_REQUEST_EMAIL,
     RESET_REQUEST_IP,
     SIGN_IN_ACCOUNT,
+    SIGN_IN_ACCOUNT_IP,
     SIGN_IN_IP,
     TOTP_USED,
     TOTP_USER,
@@ -111,34 +112,49 @@ def _hit_quietly(session, policy: Policy, key: str) -> None:  # noqa: ANN001
 
 
 def _locked_message(wait: timedelta) -> str:
-    return (f'Too many failed sign-ins for this account. Please wait {wait_message(wait)} and try again, '
-            'or reset your password.')
+    return (f'Too many failed sign-ins for this account from here. Please wait {wait_message(wait)} and try '
+            'again, or reset your password.')
+
+
+def _pair(email: str, ip: str) -> str:
+    """The key of one account tried from one address."""
+    return f'{email}|{ip}'
 
 
 # --- sign-in and sign-out --------------------------------------------------------------------------
 
 def sign_in(*, email: str, password: str, ip: str) -> Identity:
-    """Check an email and password; failures are rate-limited per email and per address (when known).
+    """Check an email and password. Raises SignInFailed, or RateLimited when this address used up its
+    tries (overall, or for this account) or the account is between its growing delays.
 
-    The email's failure bucket exists whether or not a user has that email, so a lockout tells a
-    guesser nothing. The attempt that reaches the limit already gets the lockout message.
+    Failures lock out the address they came from (5 per account in 15 minutes, 30 overall), never the
+    account: someone who knows an email cannot lock its owner out. Across addresses the account gets
+    growing delays (portal.auth.ratelimit.Spacing), so a guesser with many addresses stays slow. The
+    buckets exist whether or not a user has that email, so a refusal tells a guesser nothing, and the
+    attempt that reaches the limit already gets the lockout message.
     """
     email, ip, password = normalize_email(email)[:320], (ip or '')[:45], password or ''
     # Reserve the attempt before the slow password check, so parallel requests cannot all slip
     # through one limit check; a good password gives the reservation back.
     limited: RateLimited | None = None
     ip_hit: int | None = None
+    pair_hit: int | None = None
     with write_session() as session:
         user = session.exec(select(User).where(User.email == email)).first()
         try:
             if ip:
                 ip_hit = SIGN_IN_IP.hit(session, ip)
+            pair_hit = SIGN_IN_ACCOUNT_IP.hit(session, _pair(email, ip))
             SIGN_IN_ACCOUNT.hit(session, email)
         except RateLimited as refused:
-            wait = SIGN_IN_ACCOUNT.retry_after(session, email)
+            for reserved in (ip_hit, pair_hit):  # a refused attempt checks nothing: count nothing
+                if reserved is not None:
+                    release_hit(session, reserved)
+            wait = SIGN_IN_ACCOUNT_IP.retry_after(session, _pair(email, ip))
             limited = RateLimited(_locked_message(wait)) if wait else refused
             audit.record(session, action='sign_in_failed', actor_user_id=user.id if user else None,
-                         outcome='denied', source_ip=ip, detail='locked' if wait else 'rate limited (address)')
+                         outcome='denied', source_ip=ip,
+                         detail='locked (address)' if wait else 'rate limited')
     if limited is not None:
         raise limited
 
@@ -155,6 +171,7 @@ def sign_in(*, email: str, password: str, ip: str) -> Identity:
             ok = False  # changed while we were hashing
         if ok:
             SIGN_IN_ACCOUNT.clear(session, email)
+            SIGN_IN_ACCOUNT_IP.clear(session, _pair(email, ip))
             if ip_hit is not None:
                 release_hit(session, ip_hit)
             fresh.failed_sign_ins, fresh.locked_until, fresh.last_sign_in_at = 0, None, utcnow()
@@ -165,11 +182,9 @@ def sign_in(*, email: str, password: str, ip: str) -> Identity:
                          source_ip=ip)
             identity = _identity(fresh)
         else:  # the failure was counted when the attempt was reserved
-            lock_wait = SIGN_IN_ACCOUNT.retry_after(session, email)
+            lock_wait = SIGN_IN_ACCOUNT_IP.retry_after(session, _pair(email, ip))
             if fresh is not None:
                 fresh.failed_sign_ins += 1
-                if lock_wait:
-                    fresh.locked_until = utcnow() + lock_wait
                 session.add(fresh)
             reason = ('unknown email' if user is None
                       else 'inactive' if not user.is_active else 'wrong password')
@@ -397,6 +412,7 @@ def _store_new_password(session, user: User, password_hash: str, *, ip: str, det
     user.failed_sign_ins, user.locked_until = 0, None
     session.add(user)
     SIGN_IN_ACCOUNT.clear(session, user.email)
+    SIGN_IN_ACCOUNT_IP.clear(session, _pair(user.email, ip))  # a reset from a locked-out address frees it
     audit.record(session, action='password_changed', actor_user_id=user.id, actor_role=user.role,
                  entity_type='user', entity_id=user.id, source_ip=ip, detail=detail)
 
@@ -431,18 +447,18 @@ def reset_password(*, token: str, new_password: str, password_confirm: str, ip: 
 
 def change_password(*, user_id: int, current_password: str, new_password: str, password_confirm: str,
                     ip: str) -> None:
-    """A signed-in user's change; wrong current passwords count toward the sign-in lockout."""
+    """A signed-in user's change; wrong current passwords count toward this address's sign-in lockout."""
     ip = (ip or '')[:45]
     with read_session() as session:
         user = session.get(User, user_id)
         if user is None or not user.is_active:
             raise NotFound()
-        wait = SIGN_IN_ACCOUNT.retry_after(session, user.email)
+        wait = SIGN_IN_ACCOUNT_IP.retry_after(session, _pair(user.email, ip))
     if wait:
         raise RateLimited(_locked_message(wait))
     if not verify_password(user.password_hash, (current_password or '')[:_LONGEST_PASSWORD_TRIED]):
         with write_session() as session:
-            _hit_quietly(session, SIGN_IN_ACCOUNT, user.email)
+            _hit_quietly(session, SIGN_IN_ACCOUNT_IP, _pair(user.email, ip))
             audit.record(session, action='password_change_failed', actor_user_id=user.id,
                          actor_role=user.role, outcome='failed', source_ip=ip,
                          detail='wrong current password')

@@ -4,8 +4,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pyotp
+import time_machine
 from sqlmodel import func, select
 
+from portal.auth.ratelimit import SIGN_IN_ACCOUNT
+from portal.clock import utcnow
 from portal.db import read_session
 from portal.models import AuditEvent
 from portal.services import identity
@@ -33,6 +36,21 @@ def test_parallel_wrong_passwords_check_at_most_the_limit(db: str) -> None:
         outcomes = list(pool.map(attempt, range(16)))
     assert 'signed in' not in outcomes
     assert attempts('sign_in_failed', 'wrong password') == 5  # the limit, however many ran at once
+
+
+def test_parallel_wrong_passwords_from_many_addresses_check_at_most_the_account_allowance(db: str) -> None:
+    make_user(email='target@example.com')
+
+    def attempt(number: int) -> None:
+        try:
+            identity.sign_in(email='target@example.com', password='wrong-password-guess', ip=f'203.0.113.{number}')
+        except DomainError:
+            pass
+
+    with time_machine.travel(utcnow(), tick=False), ThreadPoolExecutor(8) as pool:  # no delay runs out meanwhile
+        list(pool.map(attempt, range(24)))
+    # no address reached its own lockout; the account's growing delays held the rest back
+    assert attempts('sign_in_failed', 'wrong password') == SIGN_IN_ACCOUNT.free
 
 
 def test_parallel_wrong_codes_check_at_most_the_limit(db: str) -> None:
