@@ -27,6 +27,8 @@ try:
 except ConfigError as error:
     print(error, file=sys.stderr)
     raise SystemExit(2) from None
+for warning in settings.startup_warnings():
+    print(warning, file=sys.stderr, flush=True)
 
 db.init_engine(settings.database_url)
 scheduler = SchedulerService(enabled=settings.scheduler == 'on', timezone=settings.practice_timezone)

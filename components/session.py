@@ -8,7 +8,7 @@ import secrets
 import time
 from typing import Any
 
-from nicegui import app, context, run
+from nicegui import app, context, run, ui
 
 from portal.auth.permissions import STAFF_ROLES, Actor
 from portal.auth.sessions import SessionPolicy, SessionStatus
@@ -32,15 +32,28 @@ def status(auth: dict[str, Any], now: float | None = None) -> SessionStatus:
                            last_active_at=float(auth.get('last_active_at', 0)))
 
 
-def establish(identity: Any) -> dict[str, Any]:  # noqa: ANN401  (portal.services.identity.Identity)
+def new_auth(identity: Any) -> dict[str, Any]:  # noqa: ANN401  (portal.services.identity.Identity)
+    """The auth dict of a fresh sign-in; `hand_off` puts it into a new browser session."""
     now = time.time()
-    auth = {'user_id': identity.user_id, 'role': identity.role, 'first_name': identity.first_name,
+    return {'user_id': identity.user_id, 'role': identity.role, 'first_name': identity.first_name,
             'signed_in_at': now, 'last_active_at': now, 'mfa_ok': not identity.needs_mfa,
             'mfa_enrolled': identity.mfa_enrolled,
             'nonce': secrets.token_urlsafe(16),  # this sign-in: pages drawn for another one go stale
             'verified_at': now}  # credentials last proven; a later password change ends the session
-    app.storage.user[AUTH_KEY] = auth
-    return auth
+
+
+async def hand_off(auth: dict[str, Any], next_path: str) -> None:
+    """Send this browser through GET /auth/session, which gives it a new browser id holding `auth`.
+
+    Sign-in, MFA and a password change run over the websocket, which cannot set a cookie; writing the
+    session into this browser id's storage would leave a cookie planted before the sign-in (a shared
+    kiosk) signed in too. The token works once, for a minute, and only for this browser id.
+    """
+    from portal.services import session_handoff
+    request = context.client.request
+    browser_id = str(request.session.get('id', '')) if request is not None else ''
+    token = await run.io_bound(session_handoff.issue, auth=auth, next_path=next_path, browser_id=browser_id)
+    ui.navigate.to(f'/auth/session?token={token}')
 
 
 def same_sign_in(auth: dict[str, Any] | None, user_id: int, nonce: str) -> bool:
@@ -48,12 +61,13 @@ def same_sign_in(auth: dict[str, Any] | None, user_id: int, nonce: str) -> bool:
     return auth is not None and auth.get('user_id') == user_id and auth.get('nonce') == nonce
 
 
-def mark_mfa_passed(user_id: int, nonce: str) -> bool:
-    """Record the second factor for exactly the sign-in whose code was checked; False if it changed."""
+async def mfa_passed(user_id: int, nonce: str) -> bool:
+    """Hand the sign-in whose code was checked over to a new browser id with its second factor
+    recorded; False (and nothing changes) if this browser's sign-in changed meanwhile."""
     auth = current_auth()
     if not same_sign_in(auth, user_id, nonce):
         return False
-    app.storage.user[AUTH_KEY] = {**auth, 'mfa_ok': True, 'mfa_enrolled': True}
+    await hand_off({**auth, 'mfa_ok': True, 'mfa_enrolled': True}, '/staff')
     return True
 
 
@@ -77,11 +91,12 @@ async def still_valid(auth: dict[str, Any]) -> bool:
     return valid
 
 
-def credentials_confirmed() -> None:
-    """The person just proved their password again (changed it): keep this session, end the others."""
+async def credentials_confirmed(next_path: str) -> None:
+    """The person just proved their password again (changed it): keep this sign-in on a new browser
+    id, end the other sessions (their `verified_at` is now older than the change)."""
     auth = current_auth()
     if auth is not None:
-        app.storage.user[AUTH_KEY] = {**auth, 'verified_at': time.time() + 2}
+        await hand_off({**auth, 'verified_at': time.time() + 2}, next_path)
 
 
 def touch() -> None:

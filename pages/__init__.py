@@ -6,13 +6,14 @@ from portal.jobs.scheduler import SchedulerService
 
 
 def register(scheduler: SchedulerService) -> None:
-    from pages import auth, mfa, middleware, profile, system
+    from pages import auth, mfa, middleware, profile, session_handoff, system
     from pages.patient import home as patient_home
     from pages.staff import home as staff_home
 
     middleware.register()
     system.register(scheduler)
     auth.register(patient_home=patient_home.content)
+    session_handoff.register()
     mfa.register()
     profile.register()
     staff_home.register()
@@ -32,6 +33,9 @@ def register(scheduler: SchedulerService) -> None:
     patient_plans.register()
     staff_plans.register()
     register_notifications(scheduler)
+    from pages import wire
+    from portal.config import get_settings
+    wire.register(get_settings())
 
 
 def register_notifications(scheduler: SchedulerService) -> None:

@@ -21,6 +21,7 @@ REASONS = {
     'timeout': 'You were signed out because the page was idle. Please sign in again.',
     'signed-out': 'You are signed out.',
     'reset': 'Your password was changed. Sign in with the new password.',
+    'sign-in-expired': 'Your sign-in did not finish. Please sign in again.',
 }
 
 
@@ -85,13 +86,13 @@ def sign_in_page(*, reason: str, next_path: str) -> None:
                 return
             finally:
                 button.enable()
-            auth = session.establish(who)
+            auth = session.new_auth(who)
             if not auth['mfa_ok']:
-                ui.navigate.to('/mfa')
+                await session.hand_off(auth, '/mfa')
             elif session.is_staff(auth):
-                ui.navigate.to(next_path if next_path.startswith('/staff') else '/staff')
+                await session.hand_off(auth, next_path if next_path.startswith('/staff') else '/staff')
             else:
-                ui.navigate.to(next_path or '/')
+                await session.hand_off(auth, next_path or '/')
 
         password.on('keydown.enter', submit)
         button = forms.submit_button('Sign in', submit)
@@ -142,8 +143,7 @@ def registration_page() -> None:
                 return
             finally:
                 button.enable()
-            session.establish(who)
-            ui.navigate.to('/')
+            await session.hand_off(session.new_auth(who), '/')
 
         button = forms.submit_button('Create account', submit)
         ui.link('I already have an account', '/').classes('text-teal-800 py-2')

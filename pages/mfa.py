@@ -34,11 +34,9 @@ def _code_input() -> ui.input:
                        required='Enter the code from your authenticator app.', mark='code').props('inputmode=numeric')
 
 
-def _done(auth: dict) -> None:
-    if session.mark_mfa_passed(int(auth['user_id']), str(auth.get('nonce', ''))):
-        ui.navigate.to('/staff')
-    else:  # another sign-in happened in this browser meanwhile: this code proves nothing for it
-        ui.navigate.to('/')
+async def _done(auth: dict) -> None:
+    if not await session.mfa_passed(int(auth['user_id']), str(auth.get('nonce', ''))):
+        ui.navigate.to('/')  # another sign-in happened in this browser meanwhile: this code proves nothing for it
 
 
 async def enrolment(auth: dict) -> None:
@@ -77,7 +75,7 @@ def _code_form(auth: dict, action: str, check: Callable[[str], Awaitable[object]
             forms.set_error(error, failure.message)
             code.value = ''
             return
-        _done(auth)
+        await _done(auth)
 
     code.on('keydown.enter', submit)
     forms.submit_button(action, submit)

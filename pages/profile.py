@@ -14,7 +14,7 @@ from portal.services.errors import DomainError
 
 def register() -> None:
     @ui.page('/profile', response_timeout=60)
-    async def profile_page() -> None:
+    async def profile_page(changed: str = '') -> None:
         auth = session.current_auth()
         assert auth is not None  # the middleware lets only signed-in people here
         details = await call(profile.profile_details, actor=session.actor())
@@ -36,14 +36,15 @@ def register() -> None:
                                  f'{account.relationship}').classes('text-slate-800')
                 paperless.card(delivery)
             notification_preferences.card(auth)
-            _change_password(auth)
+            _change_password(auth, changed=changed == '1')
 
 
-def _change_password(auth: dict) -> None:
+def _change_password(auth: dict, *, changed: bool) -> None:
     with ui.column().classes(theme.CARD + ' gap-3 max-w-lg'):
         ui.label('Change password').classes(theme.H2)
         error = forms.error_message()
-        done = ui.label('').classes('hidden text-green-800').props('role=status')
+        ui.label('Your password was changed.' if changed else '').classes(
+            'text-green-800' if changed else 'hidden').props('role=status')
         current = forms.field('Current password', max_length=PASSWORD_MAX, kind='password',
                               autocomplete='current-password', required='Enter your current password.', mark='current')
         new = forms.field('New password', max_length=PASSWORD_MAX, kind='password', autocomplete='new-password',
@@ -55,7 +56,6 @@ def _change_password(auth: dict) -> None:
         async def submit() -> None:
             forms.set_error(error, '')
             forms.clear_errors(fields)
-            done.classes(add='hidden')
             if not forms.all_valid(fields):
                 return
             try:
@@ -65,11 +65,6 @@ def _change_password(auth: dict) -> None:
                 forms.show_errors(fields, failure.field_errors)
                 forms.set_error(error, failure.message)
                 return
-            session.credentials_confirmed()
-            for element in fields.values():
-                element.value = ''
-            forms.clear_errors(fields)
-            done.text = 'Your password was changed.'
-            done.classes(remove='hidden')
+            await session.credentials_confirmed('/profile?changed=1')  # a new session, this page again
 
         ui.button('Change password', on_click=submit).mark('submit').props('unelevated no-caps')

@@ -1,6 +1,7 @@
 """Settings: one pydantic-settings class, env prefix PORTAL_, .env supported."""
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from typing import Literal
 
@@ -44,6 +45,7 @@ class Settings(BaseSettings):
     oidc_client_secret: str = ''
 
     scheduler: Literal['on', 'off'] = 'on'
+    demo: bool = False  # serve demo mode on a non-loopback host or an https address, deliberately
     demo_seed: bool | None = None  # default: seed an empty database outside production
     demo_password: str = DEFAULT_DEMO_PASSWORD
 
@@ -81,6 +83,26 @@ class Settings(BaseSettings):
         return not self.production
 
     @property
+    def loopback_only(self) -> bool:
+        """Does the portal listen on this machine only (127.0.0.0/8, ::1, localhost)?"""
+        if self.host.strip().lower() == 'localhost':
+            return True
+        try:
+            return ipaddress.ip_address(self.host.strip().strip('[]')).is_loopback
+        except ValueError:  # a host name other than localhost may resolve to anything
+            return False
+
+    def demo_exposure(self) -> str | None:
+        """Why this demo-mode start would be reachable by others (None when it is not, or is asked for)."""
+        if self.production or self.demo:
+            return None
+        if not self.loopback_only:
+            return f'PORTAL_HOST={self.host} is not a loopback address'
+        if self.base_url.startswith('https://'):
+            return f'PORTAL_BASE_URL={self.base_url} is a public https address'
+        return None
+
+    @property
     def https(self) -> bool:
         return self.public_base_url.startswith('https://')
 
@@ -106,6 +128,8 @@ class Settings(BaseSettings):
                 problems.append('PORTAL_STRIPE_WEBHOOK_SECRET: required to verify Stripe webhooks')
         if self.demo_seed:
             problems.append('PORTAL_DEMO_SEED: remove it or set it to false; production never seeds demo data')
+        if self.demo:
+            problems.append('PORTAL_DEMO: remove it; production is never a demo')
         if self.sms_provider == 'test':
             problems.append('PORTAL_SMS_PROVIDER: the test provider only records texts; use off or a real provider')
         if not self.base_url.startswith('https://'):
@@ -118,8 +142,20 @@ class Settings(BaseSettings):
             if problems:
                 raise ConfigError('Refusing to start in production. Fix these settings:\n  - '
                                   + '\n  - '.join(problems))
+        elif (exposure := self.demo_exposure()) is not None:
+            raise ConfigError(
+                f'Refusing to start in demo mode: {exposure}. Demo mode has published sign-ins, no second '
+                'factor for staff and pretend payments. Set PORTAL_ENV=production to serve real patients, '
+                'or PORTAL_DEMO=1 to serve this demo to others on purpose.')
         elif self.payments_mode == 'stripe' and not self.stripe_secret_key:
             raise ConfigError('PORTAL_STRIPE_SECRET_KEY: required when PORTAL_PAYMENTS=stripe')
+
+    def startup_warnings(self) -> list[str]:
+        """Lines to print at start (not refusals)."""
+        if self.demo and not self.production:
+            return ['WARNING: PORTAL_DEMO=1: demo mode is served to others. Anyone who reads the README can '
+                    'sign in with the demo accounts; never put real patient data here (use PORTAL_ENV=production).']
+        return []
 
 
 @lru_cache

@@ -13,18 +13,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from pages.body_limits import BodyTooLarge
 from portal.payments.gateway import WebhookRejected
 from portal.services.payments.events import handle_webhook
 
 log = logging.getLogger(__name__)
-MAX_BODY = 512 * 1024
 PATH = '/webhooks/stripe'
 
 
 async def stripe_webhook(request: Request) -> JSONResponse:
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        return JSONResponse({'error': 'too large'}, status_code=400)
+    body = await request.body()  # pages.body_limits has refused anything over 512 KiB before this reads it
     try:
         outcomes = await run.io_bound(handle_webhook, body, request.headers.get('stripe-signature'))
     except WebhookRejected:
@@ -43,6 +41,8 @@ class WebhookFastPath:
         if scope['type'] == 'http' and scope['path'] == PATH and scope['method'] == 'POST':
             try:
                 response = await stripe_webhook(Request(scope, receive))
+            except BodyTooLarge:
+                raise  # BodyLimit, outside this layer, answers 413
             except Exception:  # what ServerErrorMiddleware would do: log it, answer 500 (Stripe retries)
                 log.exception('webhook failed')
                 response = JSONResponse({'error': 'internal error'}, status_code=500)
@@ -53,5 +53,4 @@ class WebhookFastPath:
 
 def register() -> None:
     app.post(PATH)(stripe_webhook)  # the route stays (docs, tests that build their own stack)
-    build = app.build_middleware_stack  # Starlette builds the stack at the first request, after ui.run
-    app.build_middleware_stack = lambda: WebhookFastPath(build())  # type: ignore[method-assign]
+    # pages.wire puts WebhookFastPath outside Starlette's middleware stack

@@ -44,7 +44,8 @@ class Policy:
         clear(session, self.bucket, key)
 
 
-SIGN_IN_ACCOUNT = Policy('sign_in_account', 5, timedelta(minutes=15))  # failures per email
+# failures per email from one address: that address is locked out of that account, the owner elsewhere is not
+SIGN_IN_ACCOUNT_IP = Policy('sign_in_account_ip', 5, timedelta(minutes=15))
 SIGN_IN_IP = Policy('sign_in_ip', 30, timedelta(minutes=15))  # failures per address
 REGISTRATION_IP = Policy('register_ip', 10, timedelta(hours=1))
 RESET_REQUEST_IP = Policy('reset_ip', 5, timedelta(hours=1))
@@ -54,6 +55,56 @@ GUEST_LOOKUP_IP = Policy('guest_lookup_ip', 10, timedelta(minutes=15))
 TOTP_USED = Policy('totp_used', 1, timedelta(minutes=3))  # codes already accepted (replay guard)
 
 LONGEST_WINDOW = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Spacing:
+    """Growing delays instead of a lockout: once a key has `free` counted attempts within `window`,
+    the next one must wait 2**(attempts - free) seconds (at most `cap`) after the newest. A guesser
+    spread over many addresses is slowed to one try a minute; the owner waits seconds, never a lockout.
+    """
+    bucket: str
+    free: int
+    window: timedelta
+    cap: timedelta = timedelta(minutes=1)
+
+    def delay(self, attempts: int) -> timedelta:
+        if attempts < self.free:
+            return timedelta(0)
+        return min(timedelta(seconds=2 ** min(attempts - self.free, 16)), self.cap)
+
+    def wait(self, session: Session, key: str) -> timedelta | None:
+        """How long until the next attempt may be counted, or None when it may be now."""
+        row = session.exec(
+            select(func.count(RateLimitHit.id), func.max(RateLimitHit.created_at))
+            .where(RateLimitHit.bucket == self.bucket, RateLimitHit.key_hash == key_hash(key),
+                   RateLimitHit.created_at > utcnow() - self.window)).one()
+        attempts, newest = int(row[0] or 0), row[1]
+        if newest is None:
+            return None
+        left = newest + self.delay(attempts) - utcnow()
+        return left if left > timedelta(0) else None
+
+    def hit(self, session: Session, key: str) -> int:
+        """Count one attempt and return its id, or raise RateLimited (counting nothing) while the key
+        must wait. Serialised per key like `hit`."""
+        digest = key_hash(key)
+        _serialise(session, self.bucket, digest)
+        wait = self.wait(session, key)
+        if wait is not None:
+            seconds = max(1, math.ceil(wait.total_seconds()))
+            raise RateLimited(f'Too many attempts. Please wait {seconds} second{"" if seconds == 1 else "s"} '
+                              'and try again.')
+        row = RateLimitHit(bucket=self.bucket, key_hash=digest, created_at=utcnow())
+        session.add(row)
+        session.flush()
+        return row.id
+
+    def clear(self, session: Session, key: str) -> None:
+        clear(session, self.bucket, key)
+
+
+SIGN_IN_ACCOUNT = Spacing('sign_in_account', 10, timedelta(minutes=15))  # per email, any address
 
 
 def key_hash(key: str) -> str:

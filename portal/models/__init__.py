@@ -37,7 +37,7 @@ from portal.models.payments import (
 from portal.models.plans import InstallmentStatus, PaymentPlan, PlanInstallment, PlanPolicy, PlanStatus
 from portal.models.statements import Statement, StatementRun
 from portal.models.system import JobRun, PracticeSettings
-from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit, Role, User
+from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit, Role, SessionHandoff, User
 
 __all__ = [
     'AccountAccess', 'AccountFlag', 'Appointment', 'Attachment', 'AuditEvent', 'Charge', 'Claim',
@@ -45,6 +45,7 @@ __all__ = [
     'InstallmentStatus', 'JobRun', 'LedgerEntry', 'LedgerKind', 'Location', 'Message', 'MessageThread', 'Notification',
     'NotificationPreference', 'PasswordResetToken', 'Patient', 'Payer', 'Payment', 'PaymentAllocation',
     'PaymentAttempt', 'PaymentPlan', 'PlanInstallment', 'PlanPolicy', 'PlanStatus', 'PracticeSettings', 'Provider',
+    'SessionHandoff',
     'ProviderAvailability', 'RateLimitHit', 'Refund', 'Role', 'SavedPaymentMethod', 'Statement',
     'StatementRun', 'User', 'WebhookEvent',
 ]

@@ -1,4 +1,4 @@
-"""Users, their access to guarantor accounts, password-reset tokens and rate-limit hits."""
+"""Users, their access to guarantor accounts, password-reset tokens, session hand-offs and rate-limit hits."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -64,6 +64,22 @@ class PasswordResetToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None
+
+
+class SessionHandoff(SQLModel, table=True):
+    """A sign-in waiting to move onto a fresh browser id (GET /auth/session): one use, one minute.
+
+    Only digests of the token and of the browser id that asked are stored.
+    """
+    __tablename__ = 'session_handoff'
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    browser_hash: str = Field(max_length=64)
+    user_id: int = Field(foreign_key='user.id', index=True)
+    auth_json: str = Field(max_length=2000)  # what the session needs: identity, role, timestamps, MFA state
+    next_path: str = Field(max_length=200)
+    expires_at: datetime = Field(index=True)
 
 
 class RateLimitHit(SQLModel, table=True):

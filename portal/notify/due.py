@@ -11,7 +11,15 @@ from collections.abc import Callable
 from sqlmodel import Session, col, select
 
 from portal.clock import utcnow
-from portal.models import AccountFlag, Appointment, Notification, PaymentPlan, PlanInstallment, Statement
+from portal.models import (
+    AccountFlag,
+    Appointment,
+    Notification,
+    PasswordResetToken,
+    PaymentPlan,
+    PlanInstallment,
+    Statement,
+)
 from portal.notify import templates
 from portal.services import plan_ledger
 from portal.services.payable import payable_now
@@ -82,6 +90,13 @@ def _appointment(session: Session, appointment_id: int) -> str | None:
     return None
 
 
+def _password_reset(session: Session, reset_id: int) -> str | None:
+    reset = session.get(PasswordResetToken, reset_id)
+    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
+        return 'reset link expired or used'
+    return None
+
+
 Check = Callable[[Session, int, Notification], str | None]
 CHECKS: dict[str, Check] = {
     'statement-ready': lambda session, id_, _row: _statement(session, id_, reminder=False),
@@ -92,6 +107,7 @@ CHECKS: dict[str, Check] = {
     'payment-failed': lambda session, _id, row: _asks_for_money(session, row),
     'payment-returned': lambda session, _id, row: _asks_for_money(session, row),
     'appointment-tomorrow': lambda session, id_, _row: _appointment(session, id_),
+    'password_reset': lambda session, id_, _row: _password_reset(session, id_),
 }
 
 

@@ -21,7 +21,7 @@ from portal.clock import utcnow
 from portal.config import get_settings
 from portal.db import read_session, write_session
 from portal.models import Notification, PracticeSettings
-from portal.notify import templates
+from portal.notify import send_time, templates
 from portal.notify.due import suppression_reason
 from portal.notify.outbox import context_of
 
@@ -75,6 +75,7 @@ class Claimed:
     template: str
     context: dict[str, object]
     attempts: int
+    dedupe_key: str = ''
 
 
 def deliver_pending(limit: int = 100) -> int:
@@ -95,7 +96,8 @@ def deliver_pending(limit: int = 100) -> int:
     sent = 0
     for item in claimed:
         try:
-            context = {'practice': practice_name, 'practice_phone': practice_phone, **item.context}
+            context = {'practice': practice_name, 'practice_phone': practice_phone,
+                       **send_time.complete(item.template, item.dedupe_key, item.context)}
             subject, body = templates.render(item.template, context)
             send_email(smtp_url=settings.smtp_url, sender=sender, sender_name=practice_name,
                        to=item.recipient, subject=subject, body=body)
@@ -129,7 +131,7 @@ def _claim(limit: int) -> list[Claimed]:
             row.send_after = now + LEASE
             session.add(row)
             claimed.append(Claimed(id=row.id, recipient=row.recipient, template=row.template,
-                                    context=context_of(row), attempts=row.attempts))
+                                    context=context_of(row), attempts=row.attempts, dedupe_key=row.dedupe_key))
     return claimed
 
 

@@ -26,14 +26,18 @@ def enqueue(session: Session, *, channel: str, template: str, recipient: str, de
             send_after: datetime | None = None) -> Notification | None:
     """Add a message to the outbox; None (and no second row) when the dedupe key is already there.
 
-    The context may hold only the template's declared fields (no PHI can ride along); a mistake
-    there is a programming error and raises ValueError.
+    The context may hold only the template's declared fields (no PHI can ride along), and none of
+    its send-time fields (secrets such as a reset link are made by the sender); a mistake there is a
+    programming error and raises ValueError.
     """
     if channel not in CHANNELS:
         raise ValueError(f'unknown channel {channel!r}')
-    unexpected = set(context) - templates.get(template).fields - _ALWAYS_ALLOWED
+    chosen = templates.get(template)
+    unexpected = set(context) - chosen.fields - _ALWAYS_ALLOWED
     if unexpected:
         raise ValueError(f'template {template!r} does not take {sorted(unexpected)}')
+    if set(context) & chosen.send_time:
+        raise ValueError(f'template {template!r} gets {sorted(chosen.send_time)} only when it is sent')
     context_json = json.dumps(context, default=str, sort_keys=True)
     if len(context_json) > 4000 or len(dedupe_key) > 160 or len(recipient) > 254:
         raise ValueError('notification too large for the outbox')

@@ -23,6 +23,7 @@ class Template:
     fields: frozenset[str]
     kind: str | None = None
     sms: str = ''
+    send_time: frozenset[str] = frozenset()  # secrets filled in by the sender (portal.notify.send_time), never queued
 
 
 _SIGN_OFF = '\n\n{practice}\n{practice_phone}\n'
@@ -38,6 +39,7 @@ TEMPLATES: dict[str, Template] = {
               'The link expires in 30 minutes and works once.\n\n'
               "If you didn't ask, ignore this email: your password stays the same." + _SIGN_OFF),
         fields=frozenset({'first_name', 'link'}),
+        send_time=frozenset({'link'}),  # a usable reset link never sits in the outbox
     ),
     'statement_ready': Template(
         subject='You have a new statement from {practice}',

@@ -8,10 +8,8 @@ for a new password (whatever the argument is called), 'current_password', 'email
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-import secrets
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ from portal.auth.ratelimit import (
     RESET_REQUEST_EMAIL,
     RESET_REQUEST_IP,
     SIGN_IN_ACCOUNT,
+    SIGN_IN_ACCOUNT_IP,
     SIGN_IN_IP,
     TOTP_USED,
     TOTP_USER,
@@ -41,11 +40,12 @@ from portal.auth.ratelimit import release as release_hit
 from portal.clock import today, utcnow
 from portal.config import get_settings
 from portal.db import read_session, write_session
-from portal.models import AccountAccess, GuarantorAccount, PasswordResetToken, Patient, Role, User
+from portal.models import AccountAccess, GuarantorAccount, PasswordResetToken, Patient, Role, SessionHandoff, User
 from portal.models.users import Relationship
 from portal.notify.outbox import enqueue
 from portal.services import audit
 from portal.services.errors import DomainError, NotFound, RateLimited, ValidationFailed
+from portal.services.password_reset import placeholder_digest, token_digest
 
 logger = logging.getLogger(__name__)
 
@@ -112,34 +112,49 @@ def _hit_quietly(session, policy: Policy, key: str) -> None:  # noqa: ANN001
 
 
 def _locked_message(wait: timedelta) -> str:
-    return (f'Too many failed sign-ins for this account. Please wait {wait_message(wait)} and try again, '
-            'or reset your password.')
+    return (f'Too many failed sign-ins for this account from here. Please wait {wait_message(wait)} and try '
+            'again, or reset your password.')
+
+
+def _pair(email: str, ip: str) -> str:
+    """The key of one account tried from one address."""
+    return f'{email}|{ip}'
 
 
 # --- sign-in and sign-out --------------------------------------------------------------------------
 
 def sign_in(*, email: str, password: str, ip: str) -> Identity:
-    """Check an email and password; failures are rate-limited per email and per address (when known).
+    """Check an email and password. Raises SignInFailed, or RateLimited when this address used up its
+    tries (overall, or for this account) or the account is between its growing delays.
 
-    The email's failure bucket exists whether or not a user has that email, so a lockout tells a
-    guesser nothing. The attempt that reaches the limit already gets the lockout message.
+    Failures lock out the address they came from (5 per account in 15 minutes, 30 overall), never the
+    account: someone who knows an email cannot lock its owner out. Across addresses the account gets
+    growing delays (portal.auth.ratelimit.Spacing), so a guesser with many addresses stays slow. The
+    buckets exist whether or not a user has that email, so a refusal tells a guesser nothing, and the
+    attempt that reaches the limit already gets the lockout message.
     """
     email, ip, password = normalize_email(email)[:320], (ip or '')[:45], password or ''
     # Reserve the attempt before the slow password check, so parallel requests cannot all slip
     # through one limit check; a good password gives the reservation back.
     limited: RateLimited | None = None
     ip_hit: int | None = None
+    pair_hit: int | None = None
     with write_session() as session:
         user = session.exec(select(User).where(User.email == email)).first()
         try:
             if ip:
                 ip_hit = SIGN_IN_IP.hit(session, ip)
+            pair_hit = SIGN_IN_ACCOUNT_IP.hit(session, _pair(email, ip))
             SIGN_IN_ACCOUNT.hit(session, email)
         except RateLimited as refused:
-            wait = SIGN_IN_ACCOUNT.retry_after(session, email)
+            for reserved in (ip_hit, pair_hit):  # a refused attempt checks nothing: count nothing
+                if reserved is not None:
+                    release_hit(session, reserved)
+            wait = SIGN_IN_ACCOUNT_IP.retry_after(session, _pair(email, ip))
             limited = RateLimited(_locked_message(wait)) if wait else refused
             audit.record(session, action='sign_in_failed', actor_user_id=user.id if user else None,
-                         outcome='denied', source_ip=ip, detail='locked' if wait else 'rate limited (address)')
+                         outcome='denied', source_ip=ip,
+                         detail='locked (address)' if wait else 'rate limited')
     if limited is not None:
         raise limited
 
@@ -156,6 +171,7 @@ def sign_in(*, email: str, password: str, ip: str) -> Identity:
             ok = False  # changed while we were hashing
         if ok:
             SIGN_IN_ACCOUNT.clear(session, email)
+            SIGN_IN_ACCOUNT_IP.clear(session, _pair(email, ip))
             if ip_hit is not None:
                 release_hit(session, ip_hit)
             fresh.failed_sign_ins, fresh.locked_until, fresh.last_sign_in_at = 0, None, utcnow()
@@ -166,11 +182,9 @@ def sign_in(*, email: str, password: str, ip: str) -> Identity:
                          source_ip=ip)
             identity = _identity(fresh)
         else:  # the failure was counted when the attempt was reserved
-            lock_wait = SIGN_IN_ACCOUNT.retry_after(session, email)
+            lock_wait = SIGN_IN_ACCOUNT_IP.retry_after(session, _pair(email, ip))
             if fresh is not None:
                 fresh.failed_sign_ins += 1
-                if lock_wait:
-                    fresh.locked_until = utcnow() + lock_wait
                 session.add(fresh)
             reason = ('unknown email' if user is None
                       else 'inactive' if not user.is_active else 'wrong password')
@@ -340,7 +354,7 @@ def _token_digest(token: str) -> str | None:
     token = (token or '').strip()
     if not token or len(token) > 128:
         return None
-    return hashlib.sha256(token.encode()).hexdigest()
+    return token_digest(token)
 
 
 def request_password_reset(*, email: str, ip: str) -> None:
@@ -350,7 +364,6 @@ def request_password_reset(*, email: str, ip: str) -> None:
     email = normalize_email(email)
     if not email or len(email) > MAX_EMAIL or '@' not in email:
         return
-    token = secrets.token_urlsafe(32)
     with write_session() as session:
         try:
             if ip:
@@ -364,14 +377,15 @@ def request_password_reset(*, email: str, ip: str) -> None:
             audit.record(session, action='password_reset_requested', outcome='failed', source_ip=ip,
                          detail='no active user')
         else:
-            row = PasswordResetToken(user_id=user.id, token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            # the link is made when the email is sent (portal.services.password_reset): no usable token
+            # is ever stored, not in this row and not in the outbox
+            row = PasswordResetToken(user_id=user.id, token_hash=placeholder_digest(),
                                      expires_at=utcnow() + RESET_TOKEN_LIFETIME)
             session.add(row)
             session.flush()
             enqueue(session, channel='email', template='password_reset', recipient=user.email,
                     dedupe_key=f'password_reset:{row.id}', user_id=user.id,
-                    context={'first_name': user.first_name,
-                             'link': f'{settings.public_base_url}/reset?token={token}'})
+                    context={'first_name': user.first_name})
             audit.record(session, action='password_reset_requested', actor_user_id=user.id,
                          actor_role=user.role, entity_type='password_reset_token', entity_id=row.id,
                          source_ip=ip)
@@ -398,6 +412,7 @@ def _store_new_password(session, user: User, password_hash: str, *, ip: str, det
     user.failed_sign_ins, user.locked_until = 0, None
     session.add(user)
     SIGN_IN_ACCOUNT.clear(session, user.email)
+    SIGN_IN_ACCOUNT_IP.clear(session, _pair(user.email, ip))  # a reset from a locked-out address frees it
     audit.record(session, action='password_changed', actor_user_id=user.id, actor_role=user.role,
                  entity_type='user', entity_id=user.id, source_ip=ip, detail=detail)
 
@@ -432,18 +447,18 @@ def reset_password(*, token: str, new_password: str, password_confirm: str, ip: 
 
 def change_password(*, user_id: int, current_password: str, new_password: str, password_confirm: str,
                     ip: str) -> None:
-    """A signed-in user's change; wrong current passwords count toward the sign-in lockout."""
+    """A signed-in user's change; wrong current passwords count toward this address's sign-in lockout."""
     ip = (ip or '')[:45]
     with read_session() as session:
         user = session.get(User, user_id)
         if user is None or not user.is_active:
             raise NotFound()
-        wait = SIGN_IN_ACCOUNT.retry_after(session, user.email)
+        wait = SIGN_IN_ACCOUNT_IP.retry_after(session, _pair(user.email, ip))
     if wait:
         raise RateLimited(_locked_message(wait))
     if not verify_password(user.password_hash, (current_password or '')[:_LONGEST_PASSWORD_TRIED]):
         with write_session() as session:
-            _hit_quietly(session, SIGN_IN_ACCOUNT, user.email)
+            _hit_quietly(session, SIGN_IN_ACCOUNT_IP, _pair(user.email, ip))
             audit.record(session, action='password_change_failed', actor_user_id=user.id,
                          actor_role=user.role, outcome='failed', source_ip=ip,
                          detail='wrong current password')
@@ -591,10 +606,12 @@ def create_user(*, email: str, password: str, role: str, first_name: str = '', l
 
 
 def purge_expired_security_rows() -> int:
-    """Housekeeping: delete rate-limit hits older than any window and dead reset tokens."""
+    """Housekeeping: delete rate-limit hits older than any window, dead reset tokens and session
+    hand-offs nobody redeemed."""
     now = utcnow()
     with write_session() as session:
         removed = purge_expired(session, now - LONGEST_WINDOW)
         result = session.execute(delete(PasswordResetToken).where(
             or_(PasswordResetToken.expires_at < now, PasswordResetToken.used_at.is_not(None))))
-        return removed + int(result.rowcount or 0)
+        handoffs = session.execute(delete(SessionHandoff).where(SessionHandoff.expires_at < now))
+        return removed + int(result.rowcount or 0) + int(handoffs.rowcount or 0)

@@ -114,6 +114,10 @@ def _seed(*, patients: int, seed: int, password: str, progress: Progress | None,
                                    {'patient': DEMO_PATIENT_EMAIL, 'staff': DEMO_STAFF_EMAIL}).scalar()
         if taken:
             raise SeedError('This database already holds the demo data. Seed an empty database instead.')
+        if connection.execute(text('SELECT 1 FROM "user" LIMIT 1')).first() is not None:
+            # real sign-ins next to published demo passwords would be one README away from exposure
+            raise SeedError('This database holds real users: demo data is never added to it. '
+                            'Seed an empty database instead.')
         writer = BulkWriter(connection)
         context = Context(rng=random.Random(seed), today=clock.today(), null=writer.null,
                           next_ids=_next_ids(connection), timezone=ZoneInfo(settings.practice_timezone))

@@ -61,12 +61,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa
     return report
 
 
+def watch_csp(page, sink: list[str]) -> None:  # noqa: ANN001
+    """Collect the Content Security Policy violations Chromium reports in the page's console."""
+    page.on('console', lambda message: sink.append(f'{message.text} ({page.url})')
+            if message.type == 'error' and 'Content Security Policy' in message.text else None)
+
+
 @pytest.fixture
 def new_page(request: pytest.FixtureRequest, chromium, portal_server: ServerHandle,  # noqa: ANN001, ANN201
              screenshots: Path):
     """Factory: a page in a fresh browser context (no cookies) with the given viewport. A failed test leaves
-    a screenshot of each of its pages in test-artifacts/screenshots/failed-<test>-<n>.png."""
+    a screenshot of each of its pages in test-artifacts/screenshots/failed-<test>-<n>.png. Any Content
+    Security Policy violation the browser reports fails the test (every journey checks the policy)."""
     contexts = []
+    violations: list[str] = []
 
     def make(width: int, height: int):  # noqa: ANN202
         context = chromium.new_context(viewport={'width': width, 'height': height}, base_url=portal_server.base_url)
@@ -75,6 +83,7 @@ def new_page(request: pytest.FixtureRequest, chromium, portal_server: ServerHand
         page = context.new_page()
         page.console_errors = []  # type: ignore[attr-defined]
         page.on('pageerror', lambda error: page.console_errors.append(str(error)))
+        watch_csp(page, violations)
         return page
 
     yield make
@@ -87,3 +96,5 @@ def new_page(request: pytest.FixtureRequest, chromium, portal_server: ServerHand
                 except Exception:  # noqa: BLE001, S110  (a screenshot is a courtesy, not the test)
                     pass
         context.close()
+    if violations:
+        pytest.fail('Content Security Policy violations in the browser console:\n' + '\n'.join(violations))

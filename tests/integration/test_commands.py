@@ -47,3 +47,20 @@ def test_seed_command_is_deterministic_and_prints_the_demo_sign_ins(tmp_path: Pa
     again = run(['-m', 'portal', 'seed', '--patients', '30', '--seed', '5'], tmp_path, PYTHONPATH=str(ROOT))
     assert again.returncode == 2  # the demo sign-ins exist already: refused, nothing doubled
     assert 'already holds the demo data' in again.stderr and 'Traceback' not in again.stderr
+
+
+def test_a_demo_on_a_public_host_is_refused_unless_asked_for(tmp_path: Path) -> None:
+    result = run([str(ROOT / 'main.py')], tmp_path, PORTAL_HOST='0.0.0.0')  # noqa: S104
+    assert result.returncode == 2
+    assert 'PORTAL_ENV=production' in result.stderr and 'PORTAL_HOST=0.0.0.0' in result.stderr
+    assert 'Traceback' not in result.stderr
+    assert not (tmp_path / 'portal.db').exists()
+
+
+def test_seed_never_adds_demo_users_next_to_real_ones(tmp_path: Path) -> None:
+    made = run(['-m', 'portal', 'create-user', '--email', 'ann@example.com', '--role', 'admin',
+                '--password', 'granite-harbor-willow-73'], tmp_path, PYTHONPATH=str(ROOT))
+    assert made.returncode == 0, made.stderr
+    seeded = run(['-m', 'portal', 'seed', '--patients', '30', '--seed', '5'], tmp_path, PYTHONPATH=str(ROOT))
+    assert seeded.returncode == 2
+    assert 'holds real users' in seeded.stderr and 'Traceback' not in seeded.stderr

@@ -68,6 +68,25 @@ def patient_should_see(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(User, 'should_see', should_see)
 
 
+@pytest.fixture(autouse=True)
+def events_carry_their_page_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A browser's event runs with the request of the page that drew the element (NiceGUI's
+    `Element._handle_event`); the simulated click and trigger skip that and keep the request the test
+    task saw last. Sign-in hands the browser a new id, so the two differ: run them like the browser."""
+    from nicegui.storage import request_contextvar
+    from nicegui.testing.user_interaction import UserInteraction
+
+    def with_page_request(method):  # noqa: ANN001, ANN202
+        def run(self: UserInteraction, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            if self.user.client is not None and self.user.client.request is not None:
+                request_contextvar.set(self.user.client.request)
+            return method(self, *args, **kwargs)
+        return run
+
+    for name in ('click', 'trigger'):
+        monkeypatch.setattr(UserInteraction, name, with_page_request(getattr(UserInteraction, name)))
+
+
 @pytest.fixture
 async def user(user: User) -> User:  # noqa: F811  (wraps NiceGUI's fixture of the same name)
     """NiceGUI's user, once start-up (migrations, seeding) has finished: until then pages answer 503."""

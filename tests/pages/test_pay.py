@@ -153,3 +153,20 @@ async def test_someone_with_two_accounts_chooses_which_to_pay(user: User) -> Non
     await user.should_see(marker='account')
     response = await user.http_client.get(f'/pay?account={first.id + second.id + 999}')  # not theirs
     assert response.status_code == 404 and 'Page not found' in response.text
+
+
+async def test_an_attackers_wrong_guesses_elsewhere_leave_the_code_usable_here(user: User) -> None:
+    from datetime import date
+
+    from portal.services.errors import DomainError
+    from portal.services.payments import guest
+    code, birth, first_name = _statement_with_code()
+    for day in range(1, 13):  # the attacker's address runs out of tries; the code is not locked
+        try:
+            guest.lookup(code=code, date_of_birth=date(1901, 1, day), ip='203.0.113.66')
+        except DomainError:
+            pass
+    await user.open(f'/pay?code={code}')
+    user.find(marker='birth').type(birth)
+    user.find(marker='submit').click()
+    await user.should_see(f'Hi {first_name}.')

@@ -17,11 +17,11 @@ from portal.notify import email as email_delivery
 from portal.notify import templates
 from portal.notify.outbox import enqueue
 
-LINK = 'http://127.0.0.1:8080/reset?token=abc'
+LINK = 'http://127.0.0.1:8080/statements/1'
 
 
-def _enqueue(key: str = 'password_reset:1', **overrides) -> Notification | None:
-    values = {'channel': 'email', 'template': 'password_reset', 'recipient': 'maria@example.com',
+def _enqueue(key: str = 'note:1', **overrides) -> Notification | None:
+    values = {'channel': 'email', 'template': 'statement_ready', 'recipient': 'maria@example.com',
               'dedupe_key': key, 'context': {'first_name': 'Maria', 'link': LINK}, **overrides}
     with write_session() as session:
         return enqueue(session, **values)
@@ -53,12 +53,12 @@ def test_enqueue_is_idempotent_by_dedupe_key(db: str) -> None:
     assert first is not None and first.id is not None
     assert _enqueue() is None
     with write_session() as session:  # twice in one transaction, too
-        assert enqueue(session, channel='email', template='password_reset', recipient='a@example.com',
-                       dedupe_key='password_reset:2', context={'first_name': 'A', 'link': LINK}) is not None
-        assert enqueue(session, channel='email', template='password_reset', recipient='a@example.com',
-                       dedupe_key='password_reset:2', context={'first_name': 'A', 'link': LINK}) is None
+        assert enqueue(session, channel='email', template='statement_ready', recipient='a@example.com',
+                       dedupe_key='note:2', context={'first_name': 'A', 'link': LINK}) is not None
+        assert enqueue(session, channel='email', template='statement_ready', recipient='a@example.com',
+                       dedupe_key='note:2', context={'first_name': 'A', 'link': LINK}) is None
     rows = _rows()
-    assert [row.dedupe_key for row in rows] == ['password_reset:1', 'password_reset:2']
+    assert [row.dedupe_key for row in rows] == ['note:1', 'note:2']
     assert json.loads(rows[0].context_json) == {'first_name': 'Maria', 'link': LINK}
     assert rows[0].status == 'pending' and rows[0].attempts == 0
 
@@ -71,6 +71,13 @@ def test_enqueue_refuses_fields_a_template_does_not_take(db: str) -> None:
     with pytest.raises(ValueError, match='channel'):
         _enqueue(channel='fax')
     assert _rows() == []
+
+
+def test_a_reset_link_cannot_be_queued(db: str) -> None:
+    with pytest.raises(ValueError, match='only when it is sent'):
+        with write_session() as session:
+            enqueue(session, channel='email', template='password_reset', recipient='a@example.com',
+                    dedupe_key='password_reset:9', context={'first_name': 'A', 'link': LINK})
 
 
 def test_password_reset_template() -> None:
@@ -98,13 +105,13 @@ def test_nothing_is_sent_without_an_smtp_url(db: str, outbox: list[dict]) -> Non
 
 
 def test_due_email_is_sent_and_marked(smtp_on: None, outbox: list[dict]) -> None:
-    _enqueue('password_reset:1')
-    _enqueue('password_reset:2', send_after=utcnow() + timedelta(hours=1))
+    _enqueue('note:1')
+    _enqueue('note:2', send_after=utcnow() + timedelta(hours=1))
     _enqueue('sms:1', channel='sms', recipient='+15550100')
     assert email_delivery.deliver_pending() == 1
     [message] = outbox
     assert message['to'] == 'maria@example.com' and message['smtp_url'] == 'smtp://127.0.0.1:2525'
-    assert message['subject'] == 'Reset your Riverside Family Medicine portal password'
+    assert message['subject'] == 'You have a new statement from Riverside Family Medicine'
     assert LINK in message['body']
     sent, later, sms = _rows()
     assert (sent.status, sent.attempts, sent.last_error) == ('sent', 1, '') and sent.sent_at is not None

@@ -7,8 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pyotp
+import time_machine
 from sqlmodel import func, select
 
+from portal.auth.ratelimit import SIGN_IN_ACCOUNT
 from portal.clock import utcnow
 from portal.db import read_session
 from portal.models import AuditEvent
@@ -46,6 +48,21 @@ def test_parallel_wrong_passwords_check_exactly_the_limit(db: str) -> None:
     assert set(outcomes) <= {'SignInFailed', 'RateLimited'} and outcomes['RateLimited'] >= TRIES - LIMIT
     assert attempts('sign_in_failed', 'wrong password') == LIMIT  # checked: the limit, however many ran at once
     assert attempts('sign_in_failed', 'locked') == TRIES - LIMIT  # refused before the check
+
+
+def test_parallel_wrong_passwords_from_many_addresses_check_at_most_the_account_allowance(db: str) -> None:
+    make_user(email='target@example.com')
+
+    def attempt(number: int) -> None:
+        try:
+            identity.sign_in(email='target@example.com', password='wrong-password-guess', ip=f'203.0.113.{number}')
+        except DomainError:
+            pass
+
+    with time_machine.travel(utcnow(), tick=False), ThreadPoolExecutor(8) as pool:  # no delay runs out meanwhile
+        list(pool.map(attempt, range(24)))
+    # no address reached its own lockout; the account's growing delays held the rest back
+    assert attempts('sign_in_failed', 'wrong password') == SIGN_IN_ACCOUNT.free
 
 
 def test_parallel_wrong_codes_check_exactly_the_limit(db: str) -> None:

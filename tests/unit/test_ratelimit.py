@@ -91,12 +91,14 @@ def test_clear_and_purge(db: str) -> None:
 
 
 def test_policy_constants() -> None:
-    assert (ratelimit.SIGN_IN_ACCOUNT.limit, ratelimit.SIGN_IN_ACCOUNT.window) == (5, timedelta(minutes=15))
+    assert (ratelimit.SIGN_IN_ACCOUNT_IP.limit, ratelimit.SIGN_IN_ACCOUNT_IP.window) == (5, timedelta(minutes=15))
+    assert (ratelimit.SIGN_IN_ACCOUNT.free, ratelimit.SIGN_IN_ACCOUNT.cap) == (10, timedelta(minutes=1))
     assert (ratelimit.SIGN_IN_IP.limit, ratelimit.SIGN_IN_IP.window) == (30, timedelta(minutes=15))
     assert (ratelimit.REGISTRATION_IP.limit, ratelimit.REGISTRATION_IP.window) == (10, timedelta(hours=1))
     assert (ratelimit.RESET_REQUEST_IP.limit, ratelimit.RESET_REQUEST_EMAIL.limit) == (5, 3)
     assert (ratelimit.TOTP_USER.limit, ratelimit.TOTP_USER.window) == (5, timedelta(minutes=15))
     assert (ratelimit.GUEST_LOOKUP_IP.limit, ratelimit.GUEST_LOOKUP_IP.window) == (10, timedelta(minutes=15))
-    buckets = [value.bucket for value in vars(ratelimit).values() if isinstance(value, ratelimit.Policy)]
+    buckets = [value.bucket for value in vars(ratelimit).values()
+               if isinstance(value, ratelimit.Policy | ratelimit.Spacing)]
     assert len(buckets) == len(set(buckets))
     assert all(len(bucket) <= 32 for bucket in buckets)

@@ -201,12 +201,18 @@ def test_seed_demo_if_empty_seeds_once(db: str) -> None:
     assert 'patient@example.com' in first.describe() and 'staff@example.com' in first.describe()
 
 
-def test_a_database_with_users_is_left_alone_and_a_second_seed_refused(db: str) -> None:
+def test_a_database_with_real_users_never_gets_demo_users(db: str) -> None:
     with write_session() as session:
         session.add(User(email='admin@example.com', password_hash='x', role='admin'))
     assert seed_demo_if_empty(password=PASSWORD) is None
-    seed_database(patients=20, seed=1, password=PASSWORD)  # the CLI seeds next to existing rows
-    with pytest.raises(SeedError):
+    with pytest.raises(SeedError, match='holds real users'):
+        seed_database(patients=20, seed=1, password=PASSWORD)
+    assert scalar('SELECT COUNT(*) FROM "user"') == 1
+
+
+def test_a_second_seed_is_refused(db: str) -> None:
+    seed_database(patients=20, seed=1, password=PASSWORD)
+    with pytest.raises(SeedError, match='already holds the demo data'):
         seed_database(patients=20, seed=1, password=PASSWORD)
 
 

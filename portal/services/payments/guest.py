@@ -21,8 +21,9 @@ from portal.services.payments.receipts import receipt_email
 GENERIC = 'We could not find a bill with that code and date of birth. Check both and try again.'
 CODE_ALPHABET = frozenset('ABCDEFGHJKLMNPQRSTUVWXYZ23456789')
 SUPERSEDED_GRACE = timedelta(days=90)
-# besides the per-address limit: guesses at one code's date of birth from many addresses
-GUEST_CODE = ratelimit.Policy('guest_lookup_code', 10, timedelta(hours=1))
+# besides the per-address limit: guesses at one code's date of birth from many addresses get growing
+# delays, never a lockout, so the patient's own address can still use the code
+GUEST_CODE = ratelimit.Spacing('guest_lookup_code', 20, timedelta(hours=1))  # two addresses' worth
 # "email me a receipt" on the guest result page: per payment (any of its links) and per address
 RECEIPT_PAYMENT = ratelimit.Policy('guest_receipt_payment', 3, timedelta(hours=1))
 RECEIPT_IP = ratelimit.Policy('guest_receipt_ip', 10, timedelta(hours=1))
@@ -54,11 +55,12 @@ def _match(session: Session, code: str, date_of_birth: date) -> tuple[Statement,
 
 
 def lookup(*, code: str, date_of_birth: date | None, ip: str) -> GuestStatement:
-    """Raises RateLimited when the address used up its attempts, ValidationFailed(GENERIC) on any mismatch."""
+    """Raises RateLimited when the address used up its attempts (or the code is between its growing
+    delays, a matter of seconds), ValidationFailed(GENERIC) on any mismatch."""
     cleaned = normalize_code(code)
     with write_session() as session:
         hit_id = ratelimit.GUEST_LOOKUP_IP.hit(session, ip or 'unknown')
-        code_hit = GUEST_CODE.hit(session, cleaned) if cleaned else None
+        code_hit = GUEST_CODE.hit(session, cleaned) if cleaned else None  # a refusal rolls back both hits
         found = None
         if len(cleaned) == 12 and set(cleaned) <= CODE_ALPHABET and date_of_birth is not None:
             found = _match(session, cleaned, date_of_birth)
