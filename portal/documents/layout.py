@@ -12,8 +12,9 @@ Units are millimetres from the page's top-left corner; sizes are points.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from fpdf import FPDF
@@ -72,12 +73,26 @@ def use(pdf: FPDF, style: Style) -> None:
 
 
 _widths: dict[tuple[str, str], float] = {}
+RIGHT_TO_LEFT = re.compile('[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]')
+
+
+def _shaped(pdf: FPDF, draw: Callable[[], object]) -> object:
+    """Runs `draw` (a measure or a cell) with the right-to-left fonts and HarfBuzz shaping, which
+    puts the letters in reading order and joins Arabic ones."""
+    pdf.use_scripts()
+    pdf.set_text_shaping(True)
+    try:
+        return draw()
+    finally:
+        pdf.set_text_shaping(False)
 
 
 def width_of(pdf: FPDF, text: str) -> float:
     """`pdf.get_string_width(text)` for the current font, remembered per font and text: a
     statement measures the same words and amounts over and over, and fpdf2's measuring walks its
     whole text-fragment machinery each time."""
+    if RIGHT_TO_LEFT.search(text):
+        return _shaped(pdf, lambda: pdf.get_string_width(text))
     font = pdf.current_font
     key = (font.fontkey, text)
     units = _widths.get(key)
@@ -103,13 +118,21 @@ def _graphemes(word: str) -> list[str]:
 
 
 def _break_word(pdf: FPDF, word: str, width: float) -> list[str]:
+    """A word wider than the line: broken after its hyphens where it can be, else between characters."""
     pieces, current = [], ''
-    for cluster in _graphemes(word):
-        if current and width_of(pdf, current + cluster) > width:
+    for part in re.split(r'(?<=-)(?=.)', word):
+        if current and width_of(pdf, current + part) <= width:
+            current += part
+            continue
+        if current:
             pieces.append(current)
-            current = cluster
-        else:
-            current += cluster
+        current = ''
+        for cluster in _graphemes(part):
+            if current and width_of(pdf, current + cluster) > width:
+                pieces.append(current)
+                current = cluster
+            else:
+                current += cluster
     return [*pieces, current]
 
 
@@ -154,9 +177,12 @@ def draw_lines(pdf: FPDF, lines: Sequence[str], x: float, y: float, width: float
     use(pdf, style)
     for number, line in enumerate(lines):
         top = y + number * style.line
-        if pdf.str_alias_nb_pages in line:  # only cell() fills in the page count
-            pdf.set_xy(x, top)
-            pdf.cell(width, style.line, line, align=align)
+        if pdf.str_alias_nb_pages in line or RIGHT_TO_LEFT.search(line):  # only cell() fills in the page
+            pdf.set_xy(x, top)                                                 # count, or shapes text
+            if RIGHT_TO_LEFT.search(line):
+                _shaped(pdf, lambda line=line: pdf.cell(width, style.line, line, align=align))
+            else:
+                pdf.cell(width, style.line, line, align=align)
             continue
         offset = 0.0 if align == 'L' else width - width_of(pdf, line)
         pdf.text(x + (offset / 2 if align == 'C' else offset), top + 0.5 * style.line + 0.3 * pdf.font_size, line)

@@ -14,14 +14,18 @@ import io
 import logging
 import threading
 from functools import cache
+from pathlib import Path
 
 import font_roboto
+import fontpkg_heebo
+import fontpkg_noto_sans_arabic
 import fontpkg_roboto_mono
 import qrcode
+import uharfbuzz
 from fontTools import subset, ttLib
 from fontTools.varLib import instancer
 from fpdf import FPDF
-from fpdf.fonts import SubsetMap, TTFFont
+from fpdf.fonts import HarfBuzzFont, SubsetMap, TTFFont
 
 FONT = 'Roboto'
 MONO = 'RobotoMono'  # bold only: quick-pay codes and other things typed from paper
@@ -57,6 +61,18 @@ class DocumentPDF(FPDF):
                 self.fonts[f'{name}{key}'] = _font_for(self, name, key)
         super().set_font(family, style, size)
 
+    def use_scripts(self) -> None:
+        """Fonts for right-to-left names join the document (once): fpdf2 falls back to them for
+        the letters Roboto lacks; text using them is drawn with HarfBuzz shaping on."""
+        if getattr(self, 'shaping_fonts', False):
+            return
+        self.shaping_fonts = True
+        for font in self.fonts.values():
+            _give_harfbuzz(font)
+        for family in SCRIPT_FONTS:
+            self.fonts[family] = _font_for(self, family, '')
+        self.set_fallback_fonts(list(SCRIPT_FONTS), exact_match=False)
+
     def output_bytes(self) -> bytes:
         return bytes(self.output())
 
@@ -80,30 +96,60 @@ _UNICODE_RANGES = ((0x20, 0x7E), (0xA0, 0x24F), (0x300, 0x36F), (0x370, 0x3FF), 
                    (0x1E00, 0x1EFF), (0x2000, 0x206F), (0x20A0, 0x20CF), (0x2100, 0x214F))
 _DROPPED_TABLES = ['GDEF', 'GPOS', 'GSUB', 'kern', 'hdmx', 'DSIG', 'gasp', 'prep', 'fpgm', 'cvt ']
 _parse_lock = threading.Lock()
+_FAMILY_STYLE: dict[str, tuple[str, str]] = {}  # fpdf2's font key -> the family and style it was made from
+
+
+# fallback fonts for names in right-to-left scripts (Roboto has neither), shaped by HarfBuzz
+SCRIPT_FONTS = {'heebo': (fontpkg_heebo.ROOT / 'files' / 'Heebo[wght].ttf', {'wght': 400}, ((0x591, 0x5F4),
+                                                                                          (0xFB1D, 0xFB4F))),
+                'notoarabic': (fontpkg_noto_sans_arabic.ROOT / 'files' / 'NotoSansArabic[wdth,wght].ttf',
+                               {'wght': 400, 'wdth': 100}, ((0x600, 0x6FF), (0x750, 0x77F), (0xFB50, 0xFDFF),
+                                                            (0xFE70, 0xFEFF)))}
+
+
+def _source(family: str, style: str) -> tuple[Path, dict[str, float] | None, list[int], bool]:
+    """Where a face comes from: its file, the instance of a variable font, the characters kept and
+    whether its layout tables are kept (HarfBuzz needs them to join Arabic letters)."""
+    if family == MONO.lower():  # Roboto Mono ships as a variable font: fixed at bold
+        return fontpkg_roboto_mono.ROOT / 'files' / 'RobotoMono[wght].ttf', {'wght': 700}, list(range(0x20, 0x7F)), \
+            False
+    if family in SCRIPT_FONTS:
+        path, axes, ranges = SCRIPT_FONTS[family]
+        return path, axes, [*range(0x20, 0x7F), *(code for low, high in ranges for code in range(low, high + 1))], True
+    return Path(font_roboto.font_files[_FILES[style]]), None, \
+        [code for low, high in _UNICODE_RANGES for code in range(low, high + 1)], False
 
 
 @cache
 def _prepared(family: str, style: str) -> tuple[bytes, TTFFont, tuple[str, ...]]:
     """The cut-down font file and a parsed prototype, once per family, style and process."""
     with _parse_lock:
-        mono = family == MONO.lower()
-        path = fontpkg_roboto_mono.ROOT / 'files' / 'RobotoMono[wght].ttf' if mono \
-            else font_roboto.font_files[_FILES[style]]
+        path, axes, unicodes, layout = _source(family, style)
         font = ttLib.TTFont(path, recalcTimestamp=False)
-        options = subset.Options(notdef_outline=True, recommended_glyphs=True, layout_features=[],
-                                 name_IDs=['*'], hinting=False)
-        options.drop_tables += _DROPPED_TABLES
+        options = subset.Options(notdef_outline=True, recommended_glyphs=True,
+                                 layout_features=['*'] if layout else [], name_IDs=['*'], hinting=False)
+        options.drop_tables += [table for table in _DROPPED_TABLES if not layout or table not in ('GDEF', 'GPOS',
+                                                                                                   'GSUB')]
         subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=range(0x20, 0x7F) if mono else
-                           [code for low, high in _UNICODE_RANGES for code in range(low, high + 1)])
+        subsetter.populate(unicodes=unicodes)
         subsetter.subset(font)
-        if mono:  # Roboto Mono ships as a variable font: fix its weight at bold
-            font = instancer.instantiateVariableFont(font, {'wght': 700})
+        if axes:
+            font = instancer.instantiateVariableFont(font, axes)
+        if layout:  # a fallback sits on Roboto's line: its taller ascent and descent would claim
+            _roboto_line(font)  # the lines above and below (readers select and extract by them)
         buffer = io.BytesIO()
         font.save(buffer)
         data = buffer.getvalue()
         prototype = TTFFont(FPDF(), io.BytesIO(data), f'{family}{style}', style)
+        _FAMILY_STYLE[f'{family}{style}'] = (family, style)
         return data, prototype, tuple(prototype.ttfont.getGlyphOrder())
+
+
+def _roboto_line(font: ttLib.TTFont) -> None:
+    roboto = ttLib.TTFont(font_roboto.font_files['Roboto'], lazy=True)
+    scale = font['head'].unitsPerEm / roboto['head'].unitsPerEm
+    font['hhea'].ascent = round(roboto['hhea'].ascent * scale)
+    font['hhea'].descent = round(roboto['hhea'].descent * scale)
 
 
 def _font_for(pdf: FPDF, family: str, style: str) -> TTFFont:
@@ -116,9 +162,18 @@ def _font_for(pdf: FPDF, family: str, style: str) -> TTFFont:
     font.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
     font.ttfont.setGlyphOrder(list(glyph_order))  # known already: deriving it again costs 10 ms a font
     font.subset = SubsetMap(font)
+    if getattr(pdf, 'shaping_fonts', False):
+        _give_harfbuzz(font)
     font.missing_glyphs = []
     font.biggest_size_pt = 0
     return font
+
+
+def _give_harfbuzz(font: TTFFont) -> None:
+    """HarfBuzz's view of a document's font: fpdf2 would read it from the font's file, and these
+    fonts exist as bytes only."""
+    data, _, _ = _prepared(*_FAMILY_STYLE[font.fontkey])
+    font._hbfont = HarfBuzzFont(uharfbuzz.Face(uharfbuzz.Blob(data)))
 
 
 def prepare_fonts() -> None:
@@ -126,3 +181,5 @@ def prepare_fonts() -> None:
     for style in _FILES:
         _prepared(FONT.lower(), style)
     _prepared(MONO.lower(), 'B')
+    for family in SCRIPT_FONTS:
+        _prepared(family, '')

@@ -97,18 +97,42 @@ def normalized(text: str) -> str:
     return ' '.join(text.split())
 
 
+RIGHT_TO_LEFT = re.compile('[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]')
+
+
 def in_order(text: str, words: list[str]) -> bool:
-    """Whether every word of `text` is printed, in order (other words may come between them: the
-    other columns of a wrapped row). A right-to-left word may come out of the PDF reversed."""
-    tokens = text.split()
-    position = 0
+    """Whether every word of `text` is printed, in order: other words may come between them (the
+    other columns of a wrapped row), and a word may be broken over lines. Right-to-left words come
+    out of a PDF in visual order: reversed, the last of a run first."""
+    tokens: list[str] = []
+    run: list[str] = []  # a run of right-to-left words: printed last word first, each reversed
+    for token in [*text.split(), '']:
+        if token and RIGHT_TO_LEFT.search(token):
+            run.append(token[::-1])
+            continue
+        tokens += [*reversed(run), *([token] if token else [])]
+        run = []
+    position, remaining = 0, tokens[0] if tokens else ''
     for word in words:
         if position == len(tokens):
             break
-        token = tokens[position]
-        if token in word or token[::-1] in word:
+        if remaining in word:
+            remaining = ''
+        elif len(word) >= 3 and remaining.startswith(word):
+            remaining = remaining[len(word):]
+        if not remaining:
             position += 1
+            remaining = tokens[position] if position < len(tokens) else ''
     return position == len(tokens)
+
+
+ARABIC = re.compile('[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]')
+
+
+def arabic_glyphs(page: Page) -> int:
+    """Arabic letters drawn on the page: joined forms that a reader cannot map back to a letter
+    (fpdf2 writes no text mapping for them) come out as '(cid:N)', and count too."""
+    return sum(1 for char in page.chars if ARABIC.search(char.text) or char.text.startswith('(cid:'))
 
 
 def render(pdf: bytes, *, dpi: int = 150) -> list:
