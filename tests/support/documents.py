@@ -135,6 +135,28 @@ def arabic_glyphs(page: Page) -> int:
     return sum(1 for char in page.chars if ARABIC.search(char.text) or char.text.startswith('(cid:'))
 
 
+SUMMARY_LABELS = ('Previous balance', 'New charges', 'Refunds to you', 'Paid by insurance', 'Adjustments',
+                  'Your payments', 'New balance', 'Amount due')
+
+
+def cents(text: str) -> int:
+    """'-$1,234.56' -> -123456."""
+    sign = -1 if text.startswith('-') else 1
+    dollars, _, minor = text.lstrip('-$').replace(',', '').partition('.')
+    return sign * (int(dollars) * 100 + int(minor))
+
+
+def statement_figures(pdf: bytes) -> dict[str, int]:
+    """The account summary and amount due as printed on page 1, in cents (a line absent: absent)."""
+    text = look(pdf)[0].text
+    figures = {}
+    for label in SUMMARY_LABELS:
+        found = re.search(rf'^{re.escape(label)}[^$\n]*?(-?\$[\d,]+\.\d\d)', text, re.M)
+        if found:
+            figures[label] = cents(found.group(1))
+    return figures
+
+
 def render(pdf: bytes, *, dpi: int = 150) -> list:
     """Each page as a PIL image."""
     document = pypdfium2.PdfDocument(pdf)

@@ -48,6 +48,7 @@ class Document:
     whole: list[str] = field(default_factory=list)  # printed somewhere, uncut, words in order
     pay_url: str = ''
     account: str = ''
+    detail: statements.StatementDetail | None = None
 
 
 def _longest_services() -> list[tuple[str, str, int]]:
@@ -66,7 +67,7 @@ def _statement_document(detail: statements.StatementDetail) -> Document:
     return Document(render_statement(detail, pay_url=pay_url), 'statement',
                     [grouped_code(detail.quick_pay_code), format_money(detail.summary.amount_due),
                      detail.summary.account_number, 'Amount enclosed'], texts, pay_url,
-                    detail.summary.account_number)
+                    detail.summary.account_number, detail)
 
 
 def _receipt_document(view) -> Document:  # noqa: ANN001
@@ -200,3 +201,20 @@ def test_long_statement_runs_over_pages_with_the_account_and_page_number_on_each
         assert f'Page {page.number} of {len(pages)}' in text and found.account in text
     for page in pages[1:]:  # the table's headings are repeated on every page of detail
         assert 'Insurance paid' in page.text and 'You owe' in page.text
+
+
+def test_statement_pdf_figures_are_the_statements_and_keep_the_identity(rendered: dict[str, Document]) -> None:
+    """previous + new charges + refunds - insurance - adjustments - payments = new balance, as printed."""
+    for name in ('demo-statement', 'long-statement', 'bad-long-names-most-money'):
+        found = rendered[name]
+        figures = look.statement_figures(found.pdf)
+        totals = found.detail.totals
+        expected = {'Previous balance': totals.previous_balance, 'New charges': totals.new_charges,
+                    'Paid by insurance': -totals.insurance_payments, 'Adjustments': -totals.adjustments,
+                    'Your payments': -totals.patient_payments, 'New balance': totals.new_balance,
+                    'Amount due': found.detail.summary.amount_due}
+        if totals.refunds:
+            expected['Refunds to you'] = totals.refunds
+        assert figures == expected, name
+        assert sum(amount for label, amount in figures.items() if label not in ('New balance', 'Amount due')) \
+            == figures['New balance']
