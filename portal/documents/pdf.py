@@ -100,11 +100,10 @@ _FAMILY_STYLE: dict[str, tuple[str, str]] = {}  # fpdf2's font key -> the family
 
 
 # fallback fonts for names in right-to-left scripts (Roboto has neither), shaped by HarfBuzz
-SCRIPT_FONTS = {'heebo': (fontpkg_heebo.ROOT / 'files' / 'Heebo[wght].ttf', {'wght': 400}, ((0x591, 0x5F4),
-                                                                                          (0xFB1D, 0xFB4F))),
+SCRIPT_FONTS = {'heebo': (fontpkg_heebo.ROOT / 'files' / 'Heebo[wght].ttf', {'wght': 400}, ((0x591, 0x5F4),)),
+                # the letters only: HarfBuzz reaches their joined forms through the font's own tables
                 'notoarabic': (fontpkg_noto_sans_arabic.ROOT / 'files' / 'NotoSansArabic[wdth,wght].ttf',
-                               {'wght': 400, 'wdth': 100}, ((0x600, 0x6FF), (0x750, 0x77F), (0xFB50, 0xFDFF),
-                                                            (0xFE70, 0xFEFF)))}
+                               {'wght': 400, 'wdth': 100}, ((0x600, 0x6FF),))}
 
 
 def _source(family: str, style: str) -> tuple[Path, dict[str, float] | None, list[int], bool]:
@@ -127,14 +126,14 @@ def _prepared(family: str, style: str) -> tuple[bytes, TTFFont, tuple[str, ...]]
         path, axes, unicodes, layout = _source(family, style)
         font = ttLib.TTFont(path, recalcTimestamp=False)
         options = subset.Options(notdef_outline=True, recommended_glyphs=True,
-                                 layout_features=['*'] if layout else [], name_IDs=['*'], hinting=False)
+                                 **({} if layout else {'layout_features': []}), name_IDs=['*'], hinting=False)
         options.drop_tables += [table for table in _DROPPED_TABLES if not layout or table not in ('GDEF', 'GPOS',
                                                                                                    'GSUB')]
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes=unicodes)
         subsetter.subset(font)
         if axes:
-            font = instancer.instantiateVariableFont(font, axes)
+            instancer.instantiateVariableFont(font, axes, inplace=True)
         if layout:  # a fallback sits on Roboto's line: its taller ascent and descent would claim
             _roboto_line(font)  # the lines above and below (readers select and extract by them)
         buffer = io.BytesIO()
@@ -177,9 +176,8 @@ def _give_harfbuzz(font: TTFFont) -> None:
 
 
 def prepare_fonts() -> None:
-    """Parse every style now (about a second), so the first document of the process is fast too."""
+    """Parse every style now (about a second), so the first document of the process is fast too.
+    The right-to-left fonts (about half a second more) are parsed when a name first needs them."""
     for style in _FILES:
         _prepared(FONT.lower(), style)
     _prepared(MONO.lower(), 'B')
-    for family in SCRIPT_FONTS:
-        _prepared(family, '')
