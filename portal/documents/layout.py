@@ -79,12 +79,16 @@ RIGHT_TO_LEFT = re.compile('[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]')
 def _shaped(pdf: FPDF, draw: Callable[[], object]) -> object:
     """Runs `draw` (a measure or a cell) with the right-to-left fonts and HarfBuzz shaping, which
     puts the letters in reading order and joins Arabic ones."""
+    style = getattr(pdf, 'layout_style', None)
     pdf.use_scripts()
     pdf.set_text_shaping(True)
     try:
         return draw()
     finally:
         pdf.set_text_shaping(False)
+        pdf.layout_style = None  # fpdf2 may have left a fallback font selected: select the style again
+        if style is not None:
+            use(pdf, style)
 
 
 def width_of(pdf: FPDF, text: str) -> float:
@@ -174,8 +178,8 @@ def draw_lines(pdf: FPDF, lines: Sequence[str], x: float, y: float, width: float
                align: str = 'L') -> float:
     """Draws lines measured with `style`; returns the height used. The baseline sits where fpdf2's
     cell() puts it; plain text() is used because cell() costs five times as much."""
-    use(pdf, style)
     for number, line in enumerate(lines):
+        use(pdf, style)
         top = y + number * style.line
         if pdf.str_alias_nb_pages in line or RIGHT_TO_LEFT.search(line):  # only cell() fills in the page
             pdf.set_xy(x, top)                                                 # count, or shapes text
