@@ -23,7 +23,15 @@ from portal.db import dispose_engine, init_engine, write_session
 from portal.documents.receipt_pdf import render_receipt
 from portal.documents.remittance import grouped_code
 from portal.documents.statement_pdf import render_statement
-from portal.models import GuarantorAccount, Payment, Refund, SavedPaymentMethod, Statement, User
+from portal.models import (
+    GuarantorAccount,
+    Payment,
+    PracticeSettings,
+    Refund,
+    SavedPaymentMethod,
+    Statement,
+    User,
+)
 from portal.money import format_money
 from portal.services import statements
 from portal.services.payments.allocation import allocate
@@ -96,6 +104,10 @@ def _long_documents(url: str) -> dict[str, Document]:
     """30 lines over 10 visits of the longest service descriptions, large amounts, a Vietnamese name;
     and a card payment that paid them all, with a refund."""
     init_engine(url)
+    with write_session() as session:
+        session.add(PracticeSettings(name='Riverside Family Medicine', phone='(555) 010-4400',
+                                     address_line1='1200 S Main St', city='Springfield', state='IL',
+                                     postal_code='62704', tax_id='37-1234567', npi='1928374655'))
     services = _longest_services()
     account, patients = make_account(guarantor_first_name='Thị Minh', guarantor_last_name='Nguyễn',
                                      address_line1='4417 Old Jacksonville Rd Apt 12', city='Springfield',
@@ -218,3 +230,13 @@ def test_statement_pdf_figures_are_the_statements_and_keep_the_identity(rendered
         assert figures == expected, name
         assert sum(amount for label, amount in figures.items() if label not in ('New balance', 'Amount due')) \
             == figures['New balance']
+
+
+def test_receipt_carries_what_an_hsa_or_fsa_claim_asks_for(rendered: dict[str, Document]) -> None:
+    """From stored data: the practice's address, phone, tax id and NPI, the card's brand and last 4,
+    each service's date, code and patient, and the refund against the payment."""
+    text = look.normalized(' '.join(page.text for page in look.look(rendered['long-receipt'].pdf)))
+    for expected in ('Tax ID (EIN): 37-1234567', 'NPI: 1928374655', '1200 S Main St', 'Springfield, IL 62704',
+                     'Billing office (555) 010-4400', 'Visa ending in 4242', 'Paid by Pat Lee', 'Jan 5, 2026',
+                     '80053', 'Thị Minh Nguyễn', 'Refunds of this payment', 'Refunded -$25.00'):
+        assert expected in text, expected
