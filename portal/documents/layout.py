@@ -185,8 +185,11 @@ def draw_lines(pdf: FPDF, lines: Sequence[str], x: float, y: float, width: float
             pdf.set_xy(x, top)                                                 # count, or shapes text
             if RIGHT_TO_LEFT.search(line):
                 _shaped(pdf, lambda line=line: pdf.cell(width, style.line, line, align=align))
-            else:
-                pdf.cell(width, style.line, line, align=align)
+            else:  # aligned as if the page count had as many digits as this page's number
+                shown = width_of(pdf, line.replace(pdf.str_alias_nb_pages, str(pdf.page_no())))
+                offset = 0.0 if align == 'L' else (width - shown) / (2 if align == 'C' else 1)
+                pdf.set_x(x + offset)
+                pdf.cell(shown, style.line, line)
             continue
         offset = 0.0 if align == 'L' else width - width_of(pdf, line)
         pdf.text(x + (offset / 2 if align == 'C' else offset), top + 0.5 * style.line + 0.3 * pdf.font_size, line)
