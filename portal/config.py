@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     practice_name: str = 'Riverside Family Medicine'
     practice_timezone: str = 'America/Chicago'
     practice_phone: str = '(555) 010-4400'
+    practice_tax_id: str = ''  # EIN, e.g. 12-3456789: printed on receipts (HSA/FSA claims ask for it)
+    practice_npi: str = ''  # the practice's group NPI, printed on receipts
 
     idle_timeout_minutes: int = Field(default=15, ge=2, le=240)
     idle_warning_minutes: int = Field(default=2, ge=1, le=10)

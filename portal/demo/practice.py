@@ -77,6 +77,8 @@ LOCATIONS = (
     ('Lakeview Family Clinic', '88 Lake Shore Dr', 'Chatham', 'IL', '62629', '(217) 555-0183'),
 )
 PRACTICE_ADDRESS = ('1200 S Main St', 'Springfield', 'IL', '62704')
+# fictional: an EIN in the Illinois range and a group NPI that passes the check digit
+PRACTICE_TAX_ID, PRACTICE_NPI = '37-1234567', '1928374655'
 
 # weekly hours per provider: (weekday 0=Monday, start hour, end hour, location index)
 CLINIC_WEEK = tuple((day, 8, 17 if day < 4 else 12) for day in range(5))

@@ -9,7 +9,17 @@ from sqlalchemy import Connection
 
 from portal.config import Settings
 from portal.demo.context import Context
-from portal.demo.practice import CLINIC_WEEK, LOCATIONS, PAYERS, PLAN_TERMS, PRACTICE_ADDRESS, PROVIDERS, STAFF
+from portal.demo.practice import (
+    CLINIC_WEEK,
+    LOCATIONS,
+    PAYERS,
+    PLAN_TERMS,
+    PRACTICE_ADDRESS,
+    PRACTICE_NPI,
+    PRACTICE_TAX_ID,
+    PROVIDERS,
+    STAFF,
+)
 from portal.demo.showcase import DEMO_STAFF_EMAIL
 
 
@@ -67,7 +77,9 @@ def add_reference(ctx: Context, connection: Connection, settings: Settings, *, s
     if connection.exec_driver_sql('SELECT COUNT(*) FROM practice_settings').scalar() == 0:
         batch['practice_settings'].append((
             ctx.next_id('practice_settings'), settings.practice_name, '', settings.practice_timezone,
-            settings.practice_phone, settings.mail_from, *PRACTICE_ADDRESS, 28, 21, '30,60,90', created))
+            settings.practice_phone, settings.mail_from, *PRACTICE_ADDRESS,
+            settings.practice_tax_id or PRACTICE_TAX_ID, settings.practice_npi or PRACTICE_NPI, 28, 21, '30,60,90',
+            created))
 
     this_month = date(ctx.today.year, ctx.today.month, 1)
     for first_day in (ctx.add_months(this_month, -1, 1), this_month):

@@ -28,6 +28,7 @@ COLUMNS_SPEC = {
     'plan_policy': 'id min_balance min_installment max_months down_payment_percent new_charges_rule '
                    'terms_version terms_text updated_at',
     'practice_settings': 'id name logo_path timezone phone from_address address_line1 city state postal_code '
+                         'tax_id npi '
                          'statement_cadence_days statement_due_days reminder_ladder updated_at',
     'statement_run': 'id period started_by_user_id started_at finished_at state accounts_considered '
                      'statements_created skipped_on_hold skipped_not_due errors',

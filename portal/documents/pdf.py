@@ -1,5 +1,5 @@
 """The base PDF every document uses: Roboto embedded (fpdf2's core fonts are Latin-1 only, so
-"Nguyễn" would fail), A4-agnostic Letter pages, and small helpers for money and QR codes.
+"Nguyễn" would fail) and Roboto Mono Bold for codes a reader types, US Letter pages, and QR codes.
 
 Parsing a TrueType font costs about 35 ms a style and subsetting it on output as much again, so
 each style is parsed once per process: cut down to the scripts names are written in (Latin with
@@ -14,46 +14,76 @@ import io
 import logging
 import threading
 from functools import cache
+from pathlib import Path
 
 import font_roboto
+import fontpkg_heebo
+import fontpkg_noto_sans_arabic
+import fontpkg_roboto_mono
 import qrcode
+import uharfbuzz
 from fontTools import subset, ttLib
+from fontTools.varLib import instancer
 from fpdf import FPDF
-from fpdf.fonts import SubsetMap, TTFFont
+from fpdf.fonts import HarfBuzzFont, SubsetMap, TTFFont
 
 FONT = 'Roboto'
+MONO = 'RobotoMono'  # bold only: quick-pay codes and other things typed from paper
 # fontTools logs every glyph it keeps at INFO when fpdf2 subsets a font: pages of noise per document
 logging.getLogger('fontTools').setLevel(logging.WARNING)
 
 _FILES = {'': 'Roboto', 'B': 'RobotoBold', 'I': 'RobotoItalic', 'BI': 'RobotoBoldItalic'}
+MARGIN = 12.7  # half an inch on every side: inside what office printers and mail vendors print
 
 
 class DocumentPDF(FPDF):
-    """Letter-size page with Roboto registered under every style fpdf2 may ask for."""
+    """Letter-size page with Roboto registered under every style fpdf2 may ask for, half-inch
+    margins, no cell padding (boxes are exactly where the layout puts them) and no automatic
+    page breaks: `portal.documents.layout.Flow` decides where pages end."""
 
     def __init__(self, *, title: str) -> None:
         super().__init__(orientation='portrait', unit='mm', format='letter')
         self.set_font(FONT, size=10)
         self.set_title(title)
         self.set_creator('Settle')
-        self.set_auto_page_break(auto=True, margin=18)
-        self.set_margins(16, 16, 16)
+        self.set_auto_page_break(auto=False)
+        self.set_margins(MARGIN, MARGIN, MARGIN)
+        self.c_margin = 0
 
     def set_font(self, family: str | None = None, style: str = '', size: float = 0) -> None:
-        """Roboto styles join the document when first used: every font added is subset on output."""
-        if (family or self.font_family or '').lower() == FONT.lower() and isinstance(style, str):
+        """Fonts join the document when first used: every font added is subset on output."""
+        name = (family or self.font_family or '').lower()
+        if name == MONO.lower():
+            style = 'B'
+        if name in (FONT.lower(), MONO.lower()) and isinstance(style, str):
             key = ''.join(letter for letter in 'BI' if letter in style.upper())
-            if f'{FONT.lower()}{key}' not in self.fonts:
-                self.fonts[f'{FONT.lower()}{key}'] = _font_for(self, key)
+            if f'{name}{key}' not in self.fonts:
+                self.fonts[f'{name}{key}'] = _font_for(self, name, key)
         super().set_font(family, style, size)
+
+    def use_scripts(self) -> None:
+        """Fonts for right-to-left names join the document (once): fpdf2 falls back to them for
+        the letters Roboto lacks; text using them is drawn with HarfBuzz shaping on."""
+        if getattr(self, 'shaping_fonts', False):
+            return
+        self.shaping_fonts = True
+        for font in self.fonts.values():
+            _give_harfbuzz(font)
+        for family in SCRIPT_FONTS:
+            self.fonts[family] = _font_for(self, family, '')
+        self.set_fallback_fonts(list(SCRIPT_FONTS), exact_match=False)
 
     def output_bytes(self) -> bytes:
         return bytes(self.output())
 
 
 def qr_png(data: str, *, box_size: int = 4) -> io.BytesIO:
-    """A QR code as PNG bytes, ready for `pdf.image(...)`."""
-    code = qrcode.QRCode(box_size=box_size, border=1, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    """A QR code as PNG bytes, ready for `pdf.image(...)`.
+
+    The mask pattern is fixed: every mask is valid and reads the same, and scoring all eight to
+    pick one took three quarters of a statement's render time."""
+    code = qrcode.QRCode(box_size=box_size, border=1, error_correction=qrcode.constants.ERROR_CORRECT_M,
+                         mask_pattern=0)
     code.add_data(data)
     code.make(fit=True)
     buffer = io.BytesIO()
@@ -66,40 +96,88 @@ _UNICODE_RANGES = ((0x20, 0x7E), (0xA0, 0x24F), (0x300, 0x36F), (0x370, 0x3FF), 
                    (0x1E00, 0x1EFF), (0x2000, 0x206F), (0x20A0, 0x20CF), (0x2100, 0x214F))
 _DROPPED_TABLES = ['GDEF', 'GPOS', 'GSUB', 'kern', 'hdmx', 'DSIG', 'gasp', 'prep', 'fpgm', 'cvt ']
 _parse_lock = threading.Lock()
+_FAMILY_STYLE: dict[str, tuple[str, str]] = {}  # fpdf2's font key -> the family and style it was made from
+
+
+# fallback fonts for names in right-to-left scripts (Roboto has neither), shaped by HarfBuzz
+SCRIPT_FONTS = {'heebo': (fontpkg_heebo.ROOT / 'files' / 'Heebo[wght].ttf', {'wght': 400}, ((0x591, 0x5F4),)),
+                # the letters only: HarfBuzz reaches their joined forms through the font's own tables
+                'notoarabic': (fontpkg_noto_sans_arabic.ROOT / 'files' / 'NotoSansArabic[wdth,wght].ttf',
+                               {'wght': 400, 'wdth': 100}, ((0x600, 0x6FF),))}
+
+
+def _source(family: str, style: str) -> tuple[Path, dict[str, float] | None, list[int], bool]:
+    """Where a face comes from: its file, the instance of a variable font, the characters kept and
+    whether its layout tables are kept (HarfBuzz needs them to join Arabic letters)."""
+    if family == MONO.lower():  # Roboto Mono ships as a variable font: fixed at bold
+        return fontpkg_roboto_mono.ROOT / 'files' / 'RobotoMono[wght].ttf', {'wght': 700}, list(range(0x20, 0x7F)), \
+            False
+    if family in SCRIPT_FONTS:
+        path, axes, ranges = SCRIPT_FONTS[family]
+        return path, axes, [*range(0x20, 0x7F), *(code for low, high in ranges for code in range(low, high + 1))], True
+    return Path(font_roboto.font_files[_FILES[style]]), None, \
+        [code for low, high in _UNICODE_RANGES for code in range(low, high + 1)], False
 
 
 @cache
-def _prepared(style: str) -> tuple[bytes, TTFFont, tuple[str, ...]]:
-    """The cut-down font file and a parsed prototype, once per style and process."""
+def _prepared(family: str, style: str) -> tuple[bytes, TTFFont, tuple[str, ...]]:
+    """The cut-down font file and a parsed prototype, once per family, style and process."""
     with _parse_lock:
-        font = ttLib.TTFont(font_roboto.font_files[_FILES[style]], recalcTimestamp=False)
-        options = subset.Options(notdef_outline=True, recommended_glyphs=True, layout_features=[],
-                                 name_IDs=['*'], hinting=False)
-        options.drop_tables += _DROPPED_TABLES
+        path, axes, unicodes, layout = _source(family, style)
+        font = ttLib.TTFont(path, recalcTimestamp=False)
+        options = subset.Options(notdef_outline=True, recommended_glyphs=True,
+                                 **({} if layout else {'layout_features': []}), name_IDs=['*'], hinting=False)
+        options.drop_tables += [table for table in _DROPPED_TABLES if not layout or table not in ('GDEF', 'GPOS',
+                                                                                                   'GSUB')]
         subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=[code for low, high in _UNICODE_RANGES for code in range(low, high + 1)])
+        subsetter.populate(unicodes=unicodes)
         subsetter.subset(font)
+        if axes:
+            instancer.instantiateVariableFont(font, axes, inplace=True)
+        if layout:  # a fallback sits on Roboto's line: its taller ascent and descent would claim
+            _roboto_line(font)  # the lines above and below (readers select and extract by them)
         buffer = io.BytesIO()
         font.save(buffer)
         data = buffer.getvalue()
-        prototype = TTFFont(FPDF(), io.BytesIO(data), f'{FONT.lower()}{style}', style)
+        prototype = TTFFont(FPDF(), io.BytesIO(data), f'{family}{style}', style)
+        _FAMILY_STYLE[f'{family}{style}'] = (family, style)
         return data, prototype, tuple(prototype.ttfont.getGlyphOrder())
 
 
-def _font_for(pdf: FPDF, style: str) -> TTFFont:
+def _roboto_line(font: ttLib.TTFont) -> None:
+    roboto = ttLib.TTFont(font_roboto.font_files['Roboto'], lazy=True)
+    scale = font['head'].unitsPerEm / roboto['head'].unitsPerEm
+    font['hhea'].ascent = round(roboto['hhea'].ascent * scale)
+    font['hhea'].descent = round(roboto['hhea'].descent * scale)
+
+
+def _font_for(pdf: FPDF, family: str, style: str) -> TTFFont:
     """A copy of the prototype for one document: shared metrics, its own tables and glyph subset."""
-    data, prototype, glyph_order = _prepared(style)
+    data, prototype, glyph_order = _prepared(family, style)
     font = copy.copy(prototype)
     font.i = len(pdf.fonts) + 1
-    font.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+    # no bounding-box recalculation on output: it expands and recompiles every glyph kept, for
+    # bounds (the whole font's) that are valid as they are
+    font.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
     font.ttfont.setGlyphOrder(list(glyph_order))  # known already: deriving it again costs 10 ms a font
     font.subset = SubsetMap(font)
+    if getattr(pdf, 'shaping_fonts', False):
+        _give_harfbuzz(font)
     font.missing_glyphs = []
     font.biggest_size_pt = 0
     return font
 
 
+def _give_harfbuzz(font: TTFFont) -> None:
+    """HarfBuzz's view of a document's font: fpdf2 would read it from the font's file, and these
+    fonts exist as bytes only."""
+    data, _, _ = _prepared(*_FAMILY_STYLE[font.fontkey])
+    font._hbfont = HarfBuzzFont(uharfbuzz.Face(uharfbuzz.Blob(data)))
+
+
 def prepare_fonts() -> None:
-    """Parse every style now (about a second), so the first document of the process is fast too."""
+    """Parse every style now (about a second), so the first document of the process is fast too.
+    The right-to-left fonts (about half a second more) are parsed when a name first needs them."""
     for style in _FILES:
-        _prepared(style)
+        _prepared(FONT.lower(), style)
+    _prepared(MONO.lower(), 'B')

@@ -22,6 +22,8 @@ class PracticeSettings(SQLModel, table=True):
     city: str = Field(default='', max_length=80)
     state: str = Field(default='', max_length=2)
     postal_code: str = Field(default='', max_length=10)
+    tax_id: str = Field(default='', max_length=20)  # the practice's EIN, printed on receipts for HSA/FSA claims
+    npi: str = Field(default='', max_length=10)  # the practice's (group) NPI
     statement_cadence_days: int = 28
     statement_due_days: int = 21
     reminder_ladder: str = Field(default='30,60,90', max_length=40)

@@ -16,7 +16,6 @@ from sqlmodel import Session, col, select
 
 from portal.auth.permissions import Actor, account_relationships, require_account
 from portal.clock import practice_today
-from portal.config import get_settings
 from portal.models import (
     Charge,
     Claim,
@@ -28,13 +27,13 @@ from portal.models import (
     Location,
     MessageThread,
     Patient,
-    PracticeSettings,
     Provider,
     Statement,
 )
 from portal.reference.codes import GROUP_CODES, explain_adjustment, explain_remark
 from portal.services import audit
 from portal.services.errors import NotFound
+from portal.services.practice import Practice, practice
 from portal.services.statement_run import Totals
 
 QUESTION_KINDS = ('charge_question', 'dispute')
@@ -91,13 +90,6 @@ class Credit:
     on: date
     description: str
     amount: int  # signed as on the ledger: negative lowers the balance
-
-
-@dataclass(frozen=True)
-class Practice:
-    name: str
-    phone: str
-    address: str
 
 
 @dataclass(frozen=True)
@@ -170,16 +162,6 @@ def get_statement(session: Session, *, actor: Actor, statement_id: int, purpose:
     except NotFound:
         raise NotFound('We could not find that statement.') from None
     return statement
-
-
-def practice(session: Session) -> Practice:
-    settings = get_settings()
-    row = session.exec(select(PracticeSettings).order_by(col(PracticeSettings.id))).first()
-    if row is None:
-        return Practice(settings.practice_name, settings.practice_phone, '')
-    address = ', '.join(part for part in (row.address_line1, row.city, f'{row.state} {row.postal_code}'.strip())
-                        if part)
-    return Practice(row.name, row.phone or settings.practice_phone, address)
 
 
 def statement_detail(session: Session, *, actor: Actor, statement_id: int,

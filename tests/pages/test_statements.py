@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import unescape
 
+from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import col, func, select
 
@@ -21,6 +23,7 @@ from portal.models import (
 )
 from portal.models import User as UserRow
 from tests.pages.conftest import DEMO_PATIENT, sign_in
+from tests.support.documents import cents, statement_figures
 
 DEMO_ACCOUNT = 'A10002026'
 
@@ -190,3 +193,25 @@ async def test_someone_elses_thread_is_not_found(user: User) -> None:
     for path in (f'/messages/{other}', '/messages/99999999', '/messages/abc'):
         response = await user.http_client.get(path, follow_redirects=False)
         assert response.status_code == 404, path
+
+
+async def test_the_pdf_prints_the_figures_the_page_shows(user: User) -> None:
+    """The statement identity on paper: each summary figure and the amount due in the PDF are the
+    ones on /statements/{id}, and they add up."""
+    own, _ = _statements()
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    await user.open(f'/statements/{own.id}')
+    await user.should_see('Previous balance')
+    html = ' '.join(element.content for element in user.find(kind=ui.html).elements)
+    shown = ' '.join(unescape(re.sub(r'<[^>]+>', ' ', html)).split())
+    response = await user.http_client.get(f'/documents/statements/{own.id}.pdf')
+    assert response.status_code == 200
+    printed = statement_figures(response.content)
+    assert {'Previous balance', 'New charges', 'Paid by insurance', 'Adjustments', 'Your payments', 'New balance',
+            'Amount due'} <= printed.keys()
+    for label, amount in printed.items():
+        on_page = re.search(rf'{label}[^$]*?(-?\$[\d,]+\.\d\d)', shown)
+        assert on_page and cents(on_page.group(1)) == amount, label
+    assert sum(amount for label, amount in printed.items() if label not in ('New balance', 'Amount due')) \
+        == printed['New balance']

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
+from portal.documents.remittance import grouped_code
 from portal.documents.statement_pdf import render_statement
 from portal.models import AuditEvent, Statement
 from portal.services import statements
@@ -58,7 +59,8 @@ def test_pdf_text_has_the_names_amounts_and_quick_pay_code(db: str) -> None:
     assert len(reader.pages) >= 2
     text = '\n'.join(page.extract_text() for page in reader.pages)
     for expected in ('Thị Minh Nguyễn', 'A77001122', 'Amount due', '$1,776.00', 'Charges by visit', '99213',
-                     'Blood draw', 'Quick-pay code', detail.quick_pay_code, 'Amount enclosed', 'Page 2 of'):
+                     'Blood draw', 'Quick-pay code', grouped_code(detail.quick_pay_code), 'Amount enclosed',
+                     'Page 2 of'):
         assert expected in text, expected
     assert any(page.images for page in reader.pages), 'the QR code'
 

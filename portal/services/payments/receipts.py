@@ -3,13 +3,12 @@ claim; shown on the result page, as a PDF behind sign-in, and to guests through 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date
+from datetime import date
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from portal.auth.permissions import Actor, require_account
-from portal.clock import practice_today
 from portal.config import get_settings
 from portal.db import read_session, write_session
 from portal.models import (
@@ -22,12 +21,14 @@ from portal.models import (
     PaymentAttempt,
     Provider,
     Refund,
+    SavedPaymentMethod,
     User,
 )
 from portal.money import format_money
 from portal.notify import outbox
 from portal.services.errors import NotFound
 from portal.services.payments import tokens
+from portal.services.practice import Practice, practice
 
 METHOD_LABELS = {'card': 'Card', 'us_bank_account': 'Bank account (ACH)', 'cash': 'Cash', 'check': 'Check',
                  'wallet': 'Wallet'}
@@ -38,40 +39,49 @@ class ReceiptLine:
     date_of_service: date
     patient: str
     provider: str
-    description: str
-    code: str
-    amount: int
+    description: str  # the charge's full plain-language description
+    code: str  # CPT or HCPCS
+    amount: int  # minor units this payment put on the charge
+
+
+@dataclass(frozen=True)
+class ReceiptRefund:
+    on: date  # the practice's calendar day it was asked for
+    amount: int  # minor units, positive
+    status: str  # succeeded, pending, failed
 
 
 @dataclass(frozen=True)
 class ReceiptView:
     payment_id: int
     receipt_number: str
-    paid_on: date
+    paid_on: date  # the practice's calendar day the payment was received
     amount: int
     currency: str
-    method: str
+    method: str  # 'Visa ending in 4242', 'Bank account ending in 6789 (ACH)', 'Check'
     status: str  # succeeded, processing, failed
     account_number: str
     payer: str
-    practice: str
-    practice_phone: str
-    refunded: int
+    practice: Practice
+    refunded: int  # succeeded refunds, minor units
     reference: str = ''
     lines: list[ReceiptLine] = field(default_factory=list)
+    refunds: list[ReceiptRefund] = field(default_factory=list)  # every refund asked for, oldest first
 
     @property
     def unapplied(self) -> int:
         return self.amount - sum(line.amount for line in self.lines)
 
 
-def _practice_date(moment) -> date:  # noqa: ANN001
-    from zoneinfo import ZoneInfo
-    if moment is None:
-        return practice_today()
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(ZoneInfo(get_settings().practice_timezone)).date()
+def method_label(payment: Payment, method: SavedPaymentMethod | None) -> str:
+    """How the receipt names the method: brand and last 4 of a card, the last 4 of a bank account."""
+    kind = METHOD_LABELS.get(payment.method, payment.method.title())
+    if method is None or not method.last4:
+        return kind
+    if method.kind == 'us_bank_account':
+        bank = method.bank_name or 'Bank account'
+        return f'{bank} ending in {method.last4} (ACH)'
+    return f'{(method.brand or "card").title()} ending in {method.last4}'
 
 
 def receipt_view(session: Session, payment: Payment) -> ReceiptView:
@@ -86,18 +96,23 @@ def receipt_view(session: Session, payment: Payment) -> ReceiptView:
         .join(Provider, Provider.id == Encounter.provider_id)
         .where(PaymentAllocation.payment_id == payment.id)
         .order_by(col(Charge.date_of_service), col(PaymentAllocation.id))).all()
-    refunded = session.exec(select(func.coalesce(func.sum(Refund.amount), 0))
-                            .where(Refund.payment_id == payment.id, Refund.status == 'succeeded')).one()
-    settings = get_settings()
+    refunds = session.exec(select(Refund).where(Refund.payment_id == payment.id).order_by(col(Refund.id))).all()
+    facts = practice(session)
+    saved = session.get(SavedPaymentMethod, payment.saved_method_id) if payment.saved_method_id else None
+    payer_user = session.get(User, payment.payer_user_id) if payment.payer_user_id else None
+    payer = f'{payer_user.first_name} {payer_user.last_name}'.strip() if payer_user else ''
     return ReceiptView(
         payment_id=payment.id, receipt_number=payment.receipt_number,
-        paid_on=_practice_date(payment.received_at), amount=payment.amount,
-        currency=payment.currency, method=METHOD_LABELS.get(payment.method, payment.method.title()),
+        paid_on=facts.day_of(payment.received_at), amount=payment.amount,
+        currency=payment.currency, method=method_label(payment, saved),
         status=payment.status, account_number=account.account_number,
-        payer=f'{account.guarantor_first_name} {account.guarantor_last_name}', practice=settings.practice_name,
-        practice_phone=settings.practice_phone, refunded=int(refunded), reference=payment.reference,
-        lines=[ReceiptLine(dos, f'{pf} {pl}', f'{vf} {vl}, {cred}', description, code, int(amount))
-               for dos, pf, pl, vf, vl, cred, description, code, amount in rows])
+        payer=payer or f'{account.guarantor_first_name} {account.guarantor_last_name}', practice=facts,
+        refunded=sum(refund.amount for refund in refunds if refund.status == 'succeeded'),
+        reference=payment.reference,
+        lines=[ReceiptLine(dos, f'{pf} {pl}', ', '.join(part for part in (f'{vf} {vl}', cred) if part), description,
+                           code, int(amount))
+               for dos, pf, pl, vf, vl, cred, description, code, amount in rows],
+        refunds=[ReceiptRefund(facts.day_of(refund.created_at), refund.amount, refund.status) for refund in refunds])
 
 
 def receipt_for_actor(session: Session, actor: Actor, payment_id: int) -> ReceiptView:

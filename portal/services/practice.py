@@ -1,0 +1,45 @@
+"""The practice's facts as documents print them: name, postal address, phone, tax id (EIN), NPI and
+time zone, from `PracticeSettings` (seeded from the environment on first start), or from the
+environment alone while the database has no settings row."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from portal.config import get_settings
+from portal.models import PracticeSettings
+
+
+@dataclass(frozen=True)
+class Practice:
+    name: str
+    phone: str
+    address: str  # one line: '1200 S Main St, Springfield, IL 62704' ('' when unknown)
+    address_lines: tuple[str, ...] = ()  # as on an envelope: street, then 'City, ST 12345'
+    tax_id: str = ''
+    npi: str = ''
+    timezone: str = 'America/Chicago'
+
+    def day_of(self, moment: datetime | None) -> date:
+        """The practice's calendar day of an instant (naive instants are UTC); today when None."""
+        zone = ZoneInfo(self.timezone)
+        if moment is None:
+            return datetime.now(zone).date()
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone).date()
+
+
+def practice(session: Session) -> Practice:
+    """The practice as stored (the first settings row), falling back to the environment per field."""
+    settings = get_settings()
+    row = session.exec(select(PracticeSettings).order_by(col(PracticeSettings.id))).first()
+    if row is None:
+        return Practice(settings.practice_name, settings.practice_phone, '', (), settings.practice_tax_id,
+                        settings.practice_npi, settings.practice_timezone)
+    city_line = ', '.join(part for part in (row.city, f'{row.state} {row.postal_code}'.strip()) if part)
+    lines = tuple(part for part in (row.address_line1, city_line) if part)
+    return Practice(row.name or settings.practice_name, row.phone or settings.practice_phone, ', '.join(lines),
+                    lines, row.tax_id or settings.practice_tax_id, row.npi or settings.practice_npi,
+                    row.timezone or settings.practice_timezone)

@@ -1,0 +1,76 @@
+"""The document toolkit: wrapped text keeps every character and stays inside its width, fitted text
+stays inside its box, and tables run over pages with their headings repeated and no heading left
+alone at the foot of a page."""
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from portal.documents.flow import Column, Flow, Table, title_table
+from portal.documents.layout import Box, Style, fitted, use, width_of, wrap
+from portal.documents.pdf import DocumentPDF
+from tests.support import documents as look
+
+CLUSTERS = st.tuples(st.sampled_from([*map(chr, range(0x20, 0x7F)), 'é', 'ễ', 'W']),
+                     st.text(st.sampled_from(['\u0300', '\u0301', '\u0323']), max_size=2))
+LETTERS = st.lists(CLUSTERS.map(lambda cluster: cluster[0] + (cluster[1] if cluster[0] != ' ' else '')),
+                   max_size=200).map(''.join)  # letters, each with the marks written on it
+
+
+def _pdf() -> DocumentPDF:
+    pdf = DocumentPDF(title='test')
+    pdf.add_page()
+    use(pdf, Style(size=9))
+    return pdf
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=LETTERS, width=st.floats(min_value=4, max_value=120))
+def test_wrap_keeps_every_character_and_fits_the_width(text: str, width: float) -> None:
+    pdf = _pdf()
+    lines = wrap(pdf, text, width)
+    assert ''.join(''.join(lines).split()) == ''.join(text.split())
+    for line in lines:  # wider only when one letter (with its marks) is wider than the column
+        assert width_of(pdf, line) <= width + 1e-6 or len([c for c in line if not unicodedata.combining(c)]) == 1
+        assert not line or not unicodedata.combining(line[0]), 'a mark was separated from its letter'
+
+
+def test_a_long_word_breaks_after_its_hyphens_first() -> None:
+    pdf = _pdf()
+    assert wrap(pdf, 'Konstantinopoulou-Vanderbilt-Featherstonehaugh', 40) == \
+        ['Konstantinopoulou-', 'Vanderbilt-', 'Featherstonehaugh']
+
+
+def test_fitted_text_stays_in_its_box() -> None:
+    pdf = _pdf()
+    box = Box(10, 10, 60, 12)
+    for paragraphs, one_line in ((['x' * 40, 'A very long name ' * 12], False), (['Maria Alvarez'], True),
+                                 (['Thị Minh Nguyễn ' * 14], True)):
+        style, lines = fitted(pdf, paragraphs, box, Style(size=10), min_size=5, one_line=one_line)
+        assert len(lines) * style.line <= box.h + 0.01
+        use(pdf, style)
+        assert all(width_of(pdf, line) <= box.w + 1e-6 for line in lines)
+    style, lines = fitted(pdf, ['Maria Alvarez'], box, Style(size=10), one_line=True)
+    assert (style.size, lines) == (10, ['Maria Alvarez'])  # what fits keeps its size
+
+
+def test_a_table_runs_over_pages_with_its_headings_and_keeps_its_title_with_them() -> None:
+    pdf = DocumentPDF(title='test')
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    flow = Flow(pdf, y=240, top=20, bottom=250, on_new_page=lambda page: None)
+    table = Table(flow, (Column('Service', 120), Column('Amount', 70.5, 'R')), style=Style(size=9),
+                  head=Style(size=8, bold=True))
+    with title_table(table, 'Charges by visit', Style(size=12, bold=True), keep=20):
+        for number in range(80):
+            table.row([f'Row {number} ' + 'long description ' * (number % 4), f'${number}.00'])
+    pages = look.look(pdf.output_bytes())
+    assert len(pages) >= 3
+    assert 'Charges by visit' not in pages[0].text  # not left alone at the foot of page 1
+    for page in pages[1:]:
+        assert page.text.splitlines()[0 if page.number > 2 else 1].startswith('Service Amount')
+        assert look.overlaps(page) == [] and look.outside_margins(page) == []
+    rows = [word.text for page in pages for word in page.words if word.text == 'Row']
+    assert len(rows) == 80
