@@ -62,6 +62,8 @@ async def test_paying_with_a_saved_card_on_the_pay_page(user: User) -> None:
     user.find(marker='amount').type('10')
     user.find(marker='method').elements.pop().value = method.id
     user.find(marker='submit').click()
+    await user.should_see('Pay $10.00 with Visa ending 4242?')
+    user.find(marker='confirm-pay').click()
     await user.should_see('Payment received')
     await user.should_see(marker='receipt')
     with read_session() as session:
