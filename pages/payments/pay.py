@@ -8,7 +8,7 @@ from html import escape
 from nicegui import ui
 from starlette.responses import HTMLResponse
 
-from components import forms, session, theme
+from components import dialogs, forms, session, theme
 from components.calls import call
 from components.frame import frame, signed_out_card
 from pages.payments.common import go
@@ -164,15 +164,11 @@ def _confirm(preview: checkout.PaymentPreview, pay: Callable[[], Awaitable[None]
         dialog.close()
         await pay()
 
-    with ui.dialog() as dialog, ui.card().classes('w-full max-w-md gap-3').props('role=alertdialog'):
+    with dialogs.dialog() as dialog, ui.card().classes('w-full max-w-md gap-3').props('role=alertdialog'):
         ui.label('Confirm your payment').classes(theme.H2)
         ui.label(preview.question).classes('text-lg text-slate-900').mark('confirm-question')
         ui.label('It is charged as soon as you confirm.').classes(theme.MUTED)
-        with ui.row().classes('w-full justify-end gap-2'):
-            ui.button('Cancel', on_click=dialog.close).props('flat no-caps size=lg').mark('confirm-cancel')
-            ui.button(f'Pay {forms.money(preview.amount, preview.currency)}', on_click=confirmed) \
-                .props('unelevated no-caps size=lg').mark('confirm-pay')
-    dialog.on_value_change(lambda event: None if event.value else dialog.delete())  # closed: gone, not hidden
+        dialogs.actions(dialog, f'Pay {forms.money(preview.amount, preview.currency)}', confirmed, mark='confirm-pay')
     dialog.open()
 
 

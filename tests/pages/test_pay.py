@@ -172,7 +172,7 @@ async def test_a_saved_card_is_charged_only_after_the_patient_confirms_the_amoun
     user.find(marker='amount').clear().type('4.60')
     user.find(marker='submit').click()
     await user.should_see('Pay $4.60 with Visa ending 4242?')
-    user.find(marker='confirm-cancel').click()
+    user.find(marker='cancel').click()
     await user.should_not_see('Pay $4.60 with Visa ending 4242?')
     assert _account()[1] == before and _payments_for(account_id) == 0
     user.find(marker='submit').click()

@@ -1,0 +1,23 @@
+"""Dialogs: every one has Cancel beside its one action, and is gone (not only hidden) once closed,
+so opening it again starts afresh."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nicegui import ui
+
+
+def dialog() -> ui.dialog:
+    element = ui.dialog()
+    element.on_value_change(lambda event: None if event.value else element.delete())
+    return element
+
+
+def actions(dialog: ui.dialog, text: str, on_click: Callable, *, mark: str = 'submit', cancel: str = 'Cancel',
+            danger: bool = False) -> ui.button:
+    """Cancel (closes, changes nothing; `cancel` renames it where "Cancel" would be ambiguous, as beside
+    "Cancel the plan") and the action, right-aligned; returns the action's button."""
+    with ui.row().classes('w-full justify-end gap-2'):
+        ui.button(cancel, on_click=dialog.close).props('flat no-caps size=lg').mark('cancel')
+        return ui.button(text, on_click=on_click).mark(mark) \
+            .props('unelevated no-caps size=lg' + (' color=negative' if danger else ''))
