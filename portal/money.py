@@ -62,6 +62,11 @@ AMOUNT = re.compile(r'(?:\$ ?)?(?P<number>(?:[1-9][0-9]{0,2}(?:,[0-9]{3})+|[0-9]
 LOOKS_LIKE = 'Enter the amount like 4.60.'
 
 
+def amount_text(minor: int) -> str:
+    """123456 -> '1234.56': a field's starting value, which parse_amount reads back (the $ is the field's)."""
+    return f'{minor // 100}.{minor % 100:02d}'
+
+
 def parse_amount(text: str, *, maximum: int | None = None, verb: str = 'pay', currency: str = 'USD') -> int:
     """What a person typed, read as an en-US reader reads it, in minor units: '$1,234.5' -> 123450.
 

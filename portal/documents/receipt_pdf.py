@@ -30,13 +30,13 @@ def render_receipt(view: ReceiptView) -> bytes:
                            'failed': 'Not completed'}.get(view.status, view.status))]
     if view.reference:
         details.append(('Reference', view.reference))
-    if view.refunded:
-        details.append(('Refunded', money(view.refunded)))
+    details += [('Refunded', f'{money(refund.amount)} on {_date(refund.on)}: {refund.why}')
+                for refund in view.refunds]
     for label, value in details:
         pdf.set_font(FONT, 'B', 10)
         pdf.cell(40, 6, label)
         pdf.set_font(FONT, '', 10)
-        pdf.cell(0, 6, value, new_x='LMARGIN', new_y='NEXT')
+        pdf.multi_cell(0, 6, value, new_x='LMARGIN', new_y='NEXT')  # a refund's reason may wrap
     pdf.ln(4)
     pdf.set_font(FONT, 'B', 11)
     pdf.cell(0, 7, 'Services this payment paid for', new_x='LMARGIN', new_y='NEXT')

@@ -66,10 +66,12 @@ def test_staff_refund_limits_and_offline_payment(demo: DemoGateway) -> None:
     clerk = Actor(user_id=make_user(role='staff').id, role='staff')
     with pytest.raises(ValidationFailed):
         staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='10', reason='')
-    staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='30', reason='Overcharged')
-    with pytest.raises(ValidationFailed, match='most'):
+    staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='30', reason='Overcharged',
+                         balance_after=6000)
+    with pytest.raises(ValidationFailed, match='most you can refund'):
         staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='10.01', reason='Again')
-    staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='10', reason='The rest')
+    staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='10', reason='The rest',
+                         balance_after=7000)
     with pytest.raises(ValidationFailed, match='already been refunded'):
         staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='1', reason='More')
     assert _balance(account.id) == 7000

@@ -16,6 +16,8 @@ from portal.models import (
     Charge,
     Encounter,
     GuarantorAccount,
+    LedgerEntry,
+    LedgerKind,
     Patient,
     Payment,
     PaymentAllocation,
@@ -28,6 +30,7 @@ from portal.money import format_money
 from portal.notify import outbox
 from portal.services.errors import NotFound
 from portal.services.payments import tokens
+from portal.services.refund_reasons import RefundLine, plain_reason
 
 METHOD_LABELS = {'card': 'Card', 'us_bank_account': 'Bank account (ACH)', 'cash': 'Cash', 'check': 'Check',
                  'wallet': 'Wallet'}
@@ -59,6 +62,7 @@ class ReceiptView:
     refunded: int
     reference: str = ''
     lines: list[ReceiptLine] = field(default_factory=list)
+    refunds: list[RefundLine] = field(default_factory=list)
 
     @property
     def unapplied(self) -> int:
@@ -88,6 +92,10 @@ def receipt_view(session: Session, payment: Payment) -> ReceiptView:
         .order_by(col(Charge.date_of_service), col(PaymentAllocation.id))).all()
     refunded = session.exec(select(func.coalesce(func.sum(Refund.amount), 0))
                             .where(Refund.payment_id == payment.id, Refund.status == 'succeeded')).one()
+    refunds = session.exec(select(LedgerEntry.effective_date, Refund.amount, Refund.reason)
+                           .join(Refund, Refund.id == LedgerEntry.refund_id)
+                           .where(Refund.payment_id == payment.id, LedgerEntry.kind == LedgerKind.refund,
+                                  Refund.status == 'succeeded').order_by(col(LedgerEntry.id))).all()
     settings = get_settings()
     return ReceiptView(
         payment_id=payment.id, receipt_number=payment.receipt_number,
@@ -97,7 +105,8 @@ def receipt_view(session: Session, payment: Payment) -> ReceiptView:
         payer=f'{account.guarantor_first_name} {account.guarantor_last_name}', practice=settings.practice_name,
         practice_phone=settings.practice_phone, refunded=int(refunded), reference=payment.reference,
         lines=[ReceiptLine(dos, f'{pf} {pl}', f'{vf} {vl}, {cred}', description, code, int(amount))
-               for dos, pf, pl, vf, vl, cred, description, code, amount in rows])
+               for dos, pf, pl, vf, vl, cred, description, code, amount in rows],
+        refunds=[RefundLine(on, int(amount), plain_reason(reason)) for on, amount, reason in refunds])
 
 
 def receipt_for_actor(session: Session, actor: Actor, payment_id: int) -> ReceiptView:
