@@ -2,15 +2,24 @@
 so opening it again starts afresh."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from html import escape
 
 from nicegui import ui
 
+from components import theme
 
-def dialog() -> ui.dialog:
-    element = ui.dialog()
+
+@contextmanager
+def dialog(title: str, *, width: str = 'max-w-md') -> Iterator[ui.dialog]:
+    """`with dialogs.dialog('Refund a payment') as dialog:` a dialog named for screen readers, its card
+    and its heading; build the body inside, then dialogs.actions(dialog, ...), then dialog.open()."""
+    element = ui.dialog().props(f'aria-label="{escape(title)}"')
     element.on_value_change(lambda event: None if event.value else element.delete())
-    return element
+    with element, ui.card().classes(f'w-full {width} gap-3').props(f'aria-label="{escape(title)}"'):
+        ui.label(title).classes(theme.H2)
+        yield element
 
 
 def actions(dialog: ui.dialog, text: str, on_click: Callable, *, mark: str = 'submit', cancel: str = 'Cancel',

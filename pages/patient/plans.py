@@ -148,8 +148,7 @@ def _changes(view: PlanView, start: PlanStart) -> None:
                 dialog.close()
                 await apply(plans.cancel)
 
-            with dialogs.dialog() as dialog, ui.card().classes('max-w-sm gap-3'):
-                ui.label('Cancel your payment plan?').classes(theme.H2)
+            with dialogs.dialog('Cancel your payment plan?', width='max-w-sm') as dialog:
                 ui.label(f'The remaining {forms.money(view.remaining)} will be due as billed on your statements.') \
                     .classes('text-slate-700')
                 dialogs.actions(dialog, 'Cancel the plan', cancel, mark='confirm-cancel', cancel='Keep the plan',

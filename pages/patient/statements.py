@@ -173,8 +173,7 @@ def _charge(detail: StatementDetail, line: ChargeLine, money, *, note_earlier: b
 
 
 def _ask(detail: StatementDetail, line: ChargeLine) -> None:
-    with dialogs.dialog() as dialog, ui.card().classes('w-full max-w-md gap-3'):
-        ui.label('Ask about this charge').classes(theme.H2)
+    with dialogs.dialog('Ask about this charge') as dialog:
         ui.label(f'{line.description} · Code {line.code}').classes('text-slate-700')
         kind = ui.radio({'charge_question': 'I have a question', 'dispute': 'I think this charge is wrong'},
                         value='charge_question').mark('question-kind')

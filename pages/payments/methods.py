@@ -82,8 +82,7 @@ def register() -> None:
                 await reload()
 
             def confirm_remove(row: methods.MethodView) -> None:
-                with dialogs.dialog() as dialog, ui.card().classes('max-w-sm'):
-                    ui.label(f'Remove {row.label}?').classes(theme.H2)
+                with dialogs.dialog(f'Remove {row.label}?', width='max-w-sm') as dialog:
                     ui.label('Payments already made stay as they are. A payment plan using it will need '
                              'another method.').classes('text-slate-700')
 

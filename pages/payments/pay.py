@@ -164,8 +164,7 @@ def _confirm(preview: checkout.PaymentPreview, pay: Callable[[], Awaitable[None]
         dialog.close()
         await pay()
 
-    with dialogs.dialog() as dialog, ui.card().classes('w-full max-w-md gap-3').props('role=alertdialog'):
-        ui.label('Confirm your payment').classes(theme.H2)
+    with dialogs.dialog('Confirm your payment') as dialog:
         ui.label(preview.question).classes('text-lg text-slate-900').mark('confirm-question')
         ui.label('It is charged as soon as you confirm.').classes(theme.MUTED)
         dialogs.actions(dialog, f'Pay {forms.money(preview.amount, preview.currency)}', confirmed, mark='confirm-pay')

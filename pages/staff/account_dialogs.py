@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from components import dialogs, forms, theme
+from components import dialogs, forms
 from components.calls import call, write
 from portal.money import amount_text
 from portal.services.errors import DomainError
@@ -23,8 +23,7 @@ def refund_dialog(actor, detail: staff.StaffAccount) -> None:  # noqa: ANN001
         most = min(detail.credit, payments[payment_id].refundable)
         return amount_text(most) if most > 0 else ''
 
-    with dialogs.dialog() as dialog, ui.card().classes('w-full max-w-md gap-3'):
-        ui.label('Refund a payment').classes(theme.H2)
+    with dialogs.dialog('Refund a payment') as dialog:
         credit = (f'Account credit: {money(detail.credit)}. A refund up to the credit leaves nothing owing.'
                   if detail.credit else f'No credit on this account (balance {money(detail.balance)}): a refund '
                   'will be owed by the patient again.')
@@ -89,8 +88,7 @@ def refund_dialog(actor, detail: staff.StaffAccount) -> None:  # noqa: ANN001
 
 
 def offline_dialog(actor, account_id: int) -> None:  # noqa: ANN001
-    with dialogs.dialog() as dialog, ui.card().classes('w-full max-w-md gap-3'):
-        ui.label('Record cash or check').classes(theme.H2)
+    with dialogs.dialog('Record cash or check') as dialog:
         error = forms.error_message()
         method = ui.radio({'cash': 'Cash', 'check': 'Check'}, value='check').props('inline').mark('offline-method')
         amount = forms.field('Amount', max_length=20, mark='offline-amount').props('prefix=$ inputmode=decimal')

@@ -12,6 +12,9 @@ from pages.urls import not_found_response, parse_id
 from portal.services.errors import NotFound
 from portal.services.payments import staff
 
+# on a phone a wide table would scroll sideways (no keyboard access to that region): one card per row instead
+PHONE_TABLE = 'flat dense wrap-cells :grid="window.innerWidth < 640"'
+
 
 def register() -> None:
     @ui.page('/staff/accounts', response_timeout=60)
@@ -57,14 +60,13 @@ def register() -> None:
 def _account(actor, detail: staff.StaffAccount) -> None:  # noqa: ANN001
     money = lambda minor: forms.money(minor, detail.currency)  # noqa: E731
     ui.label(f'{detail.name} · {detail.account_number}').classes(theme.H1).props('role=heading aria-level=1')
+    figures = (('Balance', 'staff-balance', detail.balance, f'{money(detail.processing)} processing'),
+               ('Credit (refundable)', 'staff-credit', detail.credit, 'what the account holds for the patient'))
     with ui.row().classes('w-full gap-4'):
-        ui.html(f'<div class="flex flex-wrap gap-4"><div class="{theme.CARD} max-w-xs">'
-                f'<p class="text-sm text-slate-700">Balance</p>'
-                f'<p data-testid="staff-balance" class="text-2xl font-bold">{money(detail.balance)}</p>'
-                f'<p class="{theme.MUTED}">{money(detail.processing)} processing</p></div>'
-                f'<div class="{theme.CARD} max-w-xs"><p class="text-sm text-slate-700">Credit (refundable)</p>'
-                f'<p data-testid="staff-credit" class="text-2xl font-bold">{money(detail.credit)}</p>'
-                f'<p class="{theme.MUTED}">what the account holds for the patient</p></div></div>', sanitize=False)
+        for title, test_id, amount, note in figures:
+            ui.html(f'<div class="{theme.CARD}"><p class="text-sm text-slate-700">{title}</p>'
+                    f'<p data-testid="{test_id}" class="text-2xl font-bold">{money(amount)}</p>'
+                    f'<p class="{theme.MUTED}">{note}</p></div>', sanitize=False).classes('w-full sm:w-64')
     for flag in detail.flags:
         ui.label(flag).classes('w-full text-amber-900 bg-amber-50 border border-amber-200 rounded-lg px-3 py-2') \
             .mark('flag')
@@ -76,7 +78,7 @@ def _account(actor, detail: staff.StaffAccount) -> None:  # noqa: ANN001
         rows = [{'id': p.id, 'receipt': p.receipt_number, 'date': forms.short_date(p.received_at.date()),
                  'method': p.method, 'amount': money(p.amount), 'status': p.status, 'refunded': money(p.refunded)}
                 for p in detail.payments]
-        ui.table(columns=columns, rows=rows, row_key='id').classes('w-full').props('flat dense').mark('payments')
+        ui.table(columns=columns, rows=rows, row_key='id').classes('w-full').props(PHONE_TABLE).mark('payments')
         if any(p.refundable > 0 for p in detail.payments):
             ui.button('Refund a payment', icon='undo', on_click=lambda: refund_dialog(actor, detail)) \
                 .props('outline no-caps').mark('refund')
@@ -88,4 +90,4 @@ def _account(actor, detail: staff.StaffAccount) -> None:  # noqa: ANN001
             ('date', 'Date'), ('kind', 'Kind'), ('amount', 'Amount'), ('memo', 'Note'))]
         rows = [{'id': e.id, 'date': forms.short_date(e.effective_date), 'kind': e.kind.replace('_', ' '),
                  'amount': money(e.amount), 'memo': e.memo} for e in detail.entries]
-        ui.table(columns=columns, rows=rows, row_key='id').classes('w-full').props('flat dense').mark('ledger')
+        ui.table(columns=columns, rows=rows, row_key='id').classes('w-full').props(PHONE_TABLE).mark('ledger')
