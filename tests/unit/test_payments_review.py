@@ -134,7 +134,7 @@ def test_a_refund_retried_after_a_timeout_uses_the_same_refund(demo: DemoGateway
         raise GatewayError('We could not reach the payment processor.', retryable=True)
 
     monkeypatch.setattr(demo, 'refund', timeout)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed, match=r'^We could not reach the payment processor\. Nothing was refunded yet'):
         staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='20', reason='Goodwill',
                              idempotency_key=key, balance_after=2000)
     monkeypatch.undo()

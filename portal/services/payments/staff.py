@@ -245,7 +245,10 @@ def refund_payment(*, actor: Actor, payment_id: int, amount_text: str, reason: s
             row = session.get(Refund, refund_id)
             if row is not None and not error.retryable:
                 row.status = 'failed'
-        raise ValidationFailed(error.message) from None
+        # the gateway's words are about charges ("Nothing was charged"): say what happened to the refund
+        raise ValidationFailed('We could not reach the payment processor. Nothing was refunded yet; try again.'
+                               if error.retryable else 'The payment processor refused the refund. Nothing was '
+                               'refunded.') from None
     with write_session() as session:
         row = session.get(Refund, refund_id)
         assert row is not None
