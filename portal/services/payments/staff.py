@@ -176,17 +176,6 @@ def _preview(session: Session, payment: Payment, amount_text: str) -> RefundPrev
     return RefundPreview(amount=amount, currency=payment.currency, balance=balance, balance_after=balance + amount)
 
 
-def preview_refund(session: Session, actor: Actor, *, payment_id: int, amount_text: str) -> RefundPreview:
-    """What refunding `amount_text` of this payment would leave; ValidationFailed for an amount that
-    cannot be refunded. The dialog asks for a second confirmation when `rebills`."""
-    _staff(actor)
-    payment = session.get(Payment, payment_id)
-    if payment is None:
-        raise NotFound()
-    require_account(session, actor, payment.account_id, purpose='refund')
-    return _preview(session, payment, amount_text)
-
-
 def _new_refund(session: Session, actor: Actor, payment: Payment, *, amount_text: str, reason: str,
                 idempotency_key: str, balance_after: int | None) -> Refund:
     preview = _preview(session, payment, amount_text)
@@ -211,8 +200,9 @@ def refund_payment(*, actor: Actor, payment_id: int, amount_text: str, reason: s
     The key comes from the refund dialog (made when it opened): a double click or a retry after a
     timeout sends the same refund again, never a second one. The payment row is locked, so two
     refunds at once cannot both pass the "left to refund" check. A refund of more than the account's
-    credit re-bills the patient: it needs `balance_after`, the balance (minor units) the clerk saw in
-    preview_refund and confirmed; RefundNeedsConfirmation otherwise, or when it has changed since."""
+    credit re-bills the patient: it needs `balance_after`, the balance (minor units) it leaves, as the
+    clerk saw and confirmed it; without it, or when it has changed since, RefundNeedsConfirmation
+    (a ValidationFailed) carries the preview to show: amount, credit, balance after."""
     _staff(actor)
     reason = (reason or '').strip()
     if not reason:
