@@ -161,8 +161,8 @@ def _pay_form(context: PayContext) -> None:
 def _confirm(preview: checkout.PaymentPreview, pay: Callable[[], Awaitable[None]]) -> None:
     """"Pay $4.60 with Visa ending 4242?": Cancel changes nothing; the button names the amount again."""
     async def confirmed() -> None:
+        await pay()  # the dialog stays up meanwhile; a second click is refused by pay's busy guard
         dialog.close()
-        await pay()
 
     with dialogs.dialog('Confirm your payment') as dialog:
         ui.label(preview.question).classes('text-lg text-slate-900').mark('confirm-question')
