@@ -54,6 +54,9 @@ def _amount_due(account: AccountHome, *, several: bool) -> None:
         lines.append(f'Due {forms.long_date(account.due_date)}')
     elif account.amount_due <= 0:
         lines.append('You are all paid up. Thank you!')
+    if account.refund is not None:
+        lines.append(f'{forms.money(account.refund.amount, account.currency)} was refunded to you on '
+                     f'{forms.long_date(account.refund.on)}: {account.refund.why}')
     if account.processing:
         lines.append(f'{forms.money(account.processing, account.currency)} in payments still processing')
     with ui.element('section').classes(theme.CARD + ' flex flex-col gap-2').props(f'aria-label="{escape(title)}"'):

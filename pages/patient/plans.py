@@ -6,7 +6,7 @@ from html import escape
 
 from nicegui import ui
 
-from components import forms, session, theme
+from components import dialogs, forms, session, theme
 from components.calls import call, read, write
 from components.frame import frame
 from pages.patient.plan_setup import BY_HAND, setup_form
@@ -180,14 +180,11 @@ def _changes(view: PlanView, start: PlanStart) -> None:
                 dialog.close()
                 await apply(plans.cancel)
 
-            with ui.dialog() as dialog, ui.card().classes('max-w-sm gap-3'):
-                ui.label('Cancel your payment plan?').classes(theme.H2)
+            with dialogs.dialog('Cancel your payment plan?', width='max-w-sm') as dialog:
                 ui.label(f'The remaining {forms.money(view.remaining)} will be due as billed on your statements.') \
                     .classes('text-slate-700')
-                with ui.row().classes('w-full justify-end gap-2'):
-                    ui.button('Keep the plan', on_click=dialog.close).props('flat no-caps')
-                    ui.button('Cancel the plan', on_click=cancel) \
-                        .props('unelevated no-caps color=negative').mark('confirm-cancel')
+                dialogs.actions(dialog, 'Cancel the plan', cancel, mark='confirm-cancel', cancel='Keep the plan',
+                                danger=True)
             dialog.open()
 
         ui.button('Cancel the plan', on_click=confirm_cancel).props('flat no-caps color=negative') \

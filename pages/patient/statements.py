@@ -10,7 +10,7 @@ from html import escape
 
 from nicegui import ui
 
-from components import forms, session, theme
+from components import dialogs, forms, session, theme
 from components.calls import write
 from components.frame import frame
 from pages.patient.home import STATUS_STYLE
@@ -173,8 +173,7 @@ def _charge(detail: StatementDetail, line: ChargeLine, money, *, note_earlier: b
 
 
 def _ask(detail: StatementDetail, line: ChargeLine) -> None:
-    with ui.dialog() as dialog, ui.card().classes('w-full max-w-md gap-3'):
-        ui.label('Ask about this charge').classes(theme.H2)
+    with dialogs.dialog('Ask about this charge') as dialog:
         ui.label(f'{line.description} · Code {line.code}').classes('text-slate-700')
         kind = ui.radio({'charge_question': 'I have a question', 'dispute': 'I think this charge is wrong'},
                         value='charge_question').mark('question-kind')
@@ -198,9 +197,7 @@ def _ask(detail: StatementDetail, line: ChargeLine) -> None:
             dialog.close()
             ui.navigate.to(f'/messages/{thread_id}')
 
-        with ui.row().classes('w-full justify-end gap-2'):
-            ui.button('Cancel', on_click=dialog.close).props('flat no-caps')
-            ui.button('Send', on_click=send).props('unelevated no-caps').mark('question-submit')
+        dialogs.actions(dialog, 'Send', send, mark='question-submit')
     dialog.open()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from components import session, theme
+from components import dialogs, session, theme
 from components.calls import call, write
 from components.frame import frame
 from pages.payments.common import go
@@ -82,30 +82,26 @@ def register() -> None:
                 await reload()
 
             def confirm_remove(row: methods.MethodView) -> None:
-                with ui.dialog() as dialog, ui.card().classes('max-w-sm'):
-                    ui.label(f'Remove {row.label}?').classes(theme.H2)
+                with dialogs.dialog(f'Remove {row.label}?', width='max-w-sm') as dialog:
                     ui.label('Payments already made stay as they are. A payment plan using it will need '
                              'another method.').classes('text-slate-700')
-                    with ui.row().classes('w-full justify-end gap-2'):
-                        ui.button('Keep it', on_click=dialog.close).props('flat no-caps')
 
-                        async def remove() -> None:
-                            dialog.close()
-                            try:
-                                await call(methods.remove_method, actor=actor, method_id=row.id)
-                            except NotFound:  # removed in another window meanwhile
-                                ui.notify('That payment method is no longer saved. Here is your current list.',
-                                          type='warning')
-                                await reload()
-                                return
-                            except DomainError as failure:
-                                ui.notify(failure.message, type='negative')
-                                return
-                            ui.notify('Payment method removed.')
+                    async def remove() -> None:
+                        dialog.close()
+                        try:
+                            await call(methods.remove_method, actor=actor, method_id=row.id)
+                        except NotFound:  # removed in another window meanwhile
+                            ui.notify('That payment method is no longer saved. Here is your current list.',
+                                      type='warning')
                             await reload()
+                            return
+                        except DomainError as failure:
+                            ui.notify(failure.message, type='negative')
+                            return
+                        ui.notify('Payment method removed.')
+                        await reload()
 
-                        ui.button('Remove', on_click=remove).props('unelevated no-caps color=negative') \
-                            .mark('confirm-remove')
+                    dialogs.actions(dialog, 'Remove', remove, mark='confirm-remove', cancel='Keep it', danger=True)
                 dialog.open()
 
             listing(context.methods)

@@ -2,12 +2,13 @@
 or on the gateway's checkout page); signed-out visitors pay a statement with its quick-pay code."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from html import escape
 
 from nicegui import ui
 from starlette.responses import HTMLResponse
 
-from components import forms, session, theme
+from components import dialogs, forms, session, theme
 from components.calls import call
 from components.frame import frame, signed_out_card
 from pages.payments.common import go
@@ -108,19 +109,37 @@ def _pay_form(context: PayContext) -> None:
             request = (selected, amount.value or '' if selected == 'other' else '')
             if state.setdefault('request', request) != request:  # another amount: never the old key's charge
                 state['key'], state['request'] = core.new_key(), request
+            chosen = dict(account_id=context.account_id, choice=kind, amount_text=amount.value or '',
+                          statement_id=statement_id)
+            saved = method.value or None
+            if saved is None:
+                await pay(chosen, None, None)
+                return
+            try:  # a saved method is charged at once: the patient first sees what we read and confirms it
+                preview = await call(checkout.preview_payment, actor=session.actor(), method_id=saved, **chosen)
+            except DomainError as failure:
+                show_failure(failure)
+                return
+            _confirm(preview, lambda: pay(chosen, saved, preview.amount))
+
+        def show_failure(failure: DomainError) -> None:
+            if isinstance(failure, core.AttemptChanged):
+                state['key'] = core.new_key()
+            if 'amount' in failure.field_errors:
+                amount.error = failure.field_errors['amount']
+            forms.set_error(error, failure.message)
+
+        async def pay(chosen: dict, saved: int | None, confirmed: int | None) -> None:
+            if state['busy']:
+                return
             state['busy'] = True
             button.disable()
             try:
-                result = await call(checkout.start_payment, actor=session.actor(), account_id=context.account_id,
-                                    choice=kind, idempotency_key=state['key'], amount_text=amount.value or '',
-                                    statement_id=statement_id, method_id=method.value or None,
-                                    save_method=bool(save.value))
+                result = await call(checkout.start_payment, actor=session.actor(), idempotency_key=state['key'],
+                                    method_id=saved, save_method=bool(save.value),
+                                    confirmed_amount=confirmed, **chosen)
             except DomainError as failure:
-                if isinstance(failure, core.AttemptChanged):
-                    state['key'] = core.new_key()
-                if 'amount' in failure.field_errors:
-                    amount.error = failure.field_errors['amount']
-                forms.set_error(error, failure.message)
+                show_failure(failure)
                 return
             finally:
                 state['busy'] = False
@@ -137,6 +156,19 @@ def _pay_form(context: PayContext) -> None:
         button = forms.submit_button('Continue to payment', submit)
         ui.label('Card and bank details are entered on the secure payment page, never on ours.') \
             .classes(theme.MUTED)
+
+
+def _confirm(preview: checkout.PaymentPreview, pay: Callable[[], Awaitable[None]]) -> None:
+    """"Pay $4.60 with Visa ending 4242?": Cancel changes nothing; the button names the amount again."""
+    async def confirmed() -> None:
+        await pay()  # the dialog stays up meanwhile; a second click is refused by pay's busy guard
+        dialog.close()
+
+    with dialogs.dialog('Confirm your payment') as dialog:
+        ui.label(preview.question).classes('text-lg text-slate-900').mark('confirm-question')
+        ui.label('It is charged as soon as you confirm.').classes(theme.MUTED)
+        dialogs.actions(dialog, f'Pay {forms.money(preview.amount, preview.currency)}', confirmed, mark='confirm-pay')
+    dialog.open()
 
 
 def guest_page(*, code: str, cancelled: bool) -> None:

@@ -24,7 +24,7 @@ CELL = Style(size=8.5)
 HEAD = Style(size=8, bold=True)
 SERVICES = (Column('Date of service', 22), Column('Patient', 30), Column('Provider', 36), Column('Code', 14),
             Column('Service', 64.5), Column('Paid', 24, 'R'))
-REFUNDS = (Column('Date', 40), Column('Refund', 115.5), Column('Amount', 35, 'R'))
+REFUNDS = (Column('Date', 26), Column('Refund', 34), Column('Why', 95.5), Column('Amount', 35, 'R'))
 
 
 def _date(value: date) -> str:
@@ -57,7 +57,7 @@ def render_receipt(view: ReceiptView) -> bytes:
         with title_table(Table(flow, REFUNDS, style=CELL, head=HEAD), 'Refunds of this payment', HEADING,
                          keep=CELL.line * 2) as refunds:
             for refund in view.refunds:
-                refunds.row([_date(refund.on), REFUND_STATUS.get(refund.status, refund.status),
+                refunds.row([_date(refund.on), REFUND_STATUS.get(refund.status, refund.status), refund.why,
                              money(-refund.amount)])
     flow.gap(5)
     flow.text('Keep this receipt for your records. It lists the dates of service, providers, services and '

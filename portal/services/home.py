@@ -24,10 +24,13 @@ from portal.models import (
     PaymentPlan,
     PlanInstallment,
     Provider,
+    Refund,
     Statement,
 )
 from portal.services import audit, plan_ledger
 from portal.services.errors import NotFound
+from portal.services.refund_reasons import RefundLine, plain_reason
+from portal.services.statements import paid_since_query, statement_status
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class AccountHome:
     unread_messages: int
     plan: PlanSummary | None
     patients: list[str] = field(default_factory=list)
+    refund: RefundLine | None = None  # the latest refund since the latest statement: why the balance went up
 
 
 @dataclass(frozen=True)
@@ -81,12 +85,6 @@ class PatientHome:
     @property
     def total_due(self) -> int:
         return sum(account.amount_due for account in self.accounts)
-
-
-def statement_status(statement, *, balance: int, on: date) -> str:  # noqa: ANN001  (a Statement or a row of it)
-    if statement.paid_at is not None or balance <= 0:
-        return 'paid'
-    return 'overdue' if on > statement.due_date else 'due'
 
 
 def _plan_summary(session: Session, account_id: int) -> PlanSummary | None:
@@ -134,7 +132,8 @@ def account_home(session: Session, actor: Actor, account_id: int, *, relationshi
     balance, processing = int(account.balance), int(account.processing)
     statement = connection.execute(
         select(Statement.id, Statement.statement_date, Statement.due_date, Statement.amount_due,
-               Statement.new_balance, Statement.paid_at)
+               Statement.new_balance, Statement.paid_at, Statement.last_entry_id,
+               paid_since_query(account_id, Statement.last_entry_id).label('paid_since'))
         .where(Statement.account_id == account_id)
         .order_by(col(Statement.statement_date).desc()).limit(1)).first()
     statement_summary = None
@@ -142,8 +141,15 @@ def account_home(session: Session, actor: Actor, account_id: int, *, relationshi
         statement_summary = StatementSummary(id=statement.id, statement_date=statement.statement_date,
                                              due_date=statement.due_date, amount_due=statement.amount_due,
                                              new_balance=statement.new_balance,
-                                             status=statement_status(statement, balance=balance, on=practice_today()))
+                                             status=statement_status(statement, paid_since=int(statement.paid_since),
+                                                                     balance=balance, on=practice_today()))
     plan = _plan_summary(session, account_id)
+    refund = connection.execute(
+        select(LedgerEntry.effective_date, LedgerEntry.amount, Refund.reason)
+        .join(Refund, Refund.id == LedgerEntry.refund_id)
+        .where(LedgerEntry.account_id == account_id, LedgerEntry.kind == LedgerKind.refund,
+               LedgerEntry.id > (statement.last_entry_id if statement is not None else 0))
+        .order_by(col(LedgerEntry.id).desc()).limit(1)).first()
     payable = max(0, balance - processing)
     amount_due = min(plan.next_amount, payable) if plan and plan.next_amount else payable
     due_date = plan.next_due_date if plan else (statement.due_date if statement and payable else None)
@@ -155,7 +161,8 @@ def account_home(session: Session, actor: Actor, account_id: int, *, relationshi
         currency=account.currency, balance=balance, processing=processing, amount_due=amount_due,
         due_date=due_date, latest_statement=statement_summary,
         next_appointment=_next_appointment(session, account_id), unread_messages=int(account.unread),
-        plan=plan, patients=list(patients))
+        plan=plan, patients=list(patients),
+        refund=RefundLine(refund.effective_date, refund.amount, plain_reason(refund.reason)) if refund else None)
 
 
 def _next_appointment(session: Session, account_id: int) -> AppointmentSummary | None:

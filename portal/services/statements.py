@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from portal.auth.permissions import Actor, account_relationships, require_account
@@ -28,12 +28,14 @@ from portal.models import (
     MessageThread,
     Patient,
     Provider,
+    Refund,
     Statement,
 )
 from portal.reference.codes import GROUP_CODES, explain_adjustment, explain_remark
-from portal.services import audit
+from portal.services import audit, ledger
 from portal.services.errors import NotFound
 from portal.services.practice import Practice, practice
+from portal.services.refund_reasons import plain_reason
 from portal.services.statement_run import Totals
 
 QUESTION_KINDS = ('charge_question', 'dispute')
@@ -106,35 +108,69 @@ class StatementDetail:
     practice: Practice | None = None
 
 
-def _status(statement: Statement, *, paid_since: int, balance: int | None, on: date) -> str:
-    if statement.paid_at is not None or statement.amount_due <= 0 or paid_since >= statement.amount_due \
-            or (balance is not None and balance <= 0):
+# the patient's own money: payments, refunds of them, and corrections of either
+PATIENT_MONEY = (LedgerKind.patient_payment, LedgerKind.refund)
+_PATIENT_MONEY = or_(col(LedgerEntry.kind).in_(PATIENT_MONEY),
+                     and_(LedgerEntry.kind == LedgerKind.correction, col(LedgerEntry.corrects_kind).in_(PATIENT_MONEY)))
+
+
+def paid_since_query(account_id, after_entry_id):  # noqa: ANN001, ANN201  (column expressions or values)
+    """What the patient paid after a statement's last entry, less what was refunded to them (minor
+    units, positive: paid): a scalar subquery, so the home page reads it in its one statement query."""
+    return (select(func.coalesce(-func.sum(LedgerEntry.amount), 0))
+            .where(LedgerEntry.account_id == account_id, LedgerEntry.id > after_entry_id, _PATIENT_MONEY)
+            .scalar_subquery())
+
+
+def covered(statement, *, paid_since: int, balance: int) -> bool:  # noqa: ANN001  (a Statement or a row of it)
+    """The ledger says this statement needs nothing more: it asked for nothing, the account owes
+    nothing now, or the patient's payments since it, less refunds, cover its amount due."""
+    return statement.amount_due <= 0 or balance <= 0 or paid_since >= statement.amount_due
+
+
+def statement_status(statement, *, paid_since: int, balance: int, on: date) -> str:  # noqa: ANN001
+    """paid, due or overdue: the one rule for every page and document. `statement` is a Statement or a
+    row with its paid_at, amount_due and due_date; `paid_since` as paid_since_query; `balance` the
+    account's balance now (minor units); `on` the practice's day. paid_at marks a statement paid when
+    it was; a refund that re-bills it clears paid_at (reopen_refunded_statements)."""
+    if statement.paid_at is not None or covered(statement, paid_since=paid_since, balance=balance):
         return 'paid'
     return 'overdue' if on > statement.due_date else 'due'
 
 
-def _summaries(session: Session, account_id: int, account_number: str) -> list[StatementSummary]:
-    statements = list(session.exec(select(Statement).where(Statement.account_id == account_id)
-                                   .order_by(col(Statement.statement_date).desc(), col(Statement.id).desc())))
-    if not statements:
+def reopen_refunded_statements(session: Session, *, account_id: int, paid_after: datetime) -> list[int]:
+    """After a refund: statements marked paid since the refunded payment arrived (`paid_after`) that
+    the ledger no longer covers are unpaid again (their quick-pay code works, reminders resume).
+    Returns their ids."""
+    balance = ledger.balance(session, account_id)
+    if balance <= 0:
         return []
-    oldest = min(statement.last_entry_id for statement in statements)
-    payments = session.connection().execute(
-        select(LedgerEntry.id, LedgerEntry.amount)
-        .where(LedgerEntry.account_id == account_id, LedgerEntry.kind == LedgerKind.patient_payment,
-               LedgerEntry.id > oldest)).all()
-    balance = int(session.connection().execute(select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-                                               .where(LedgerEntry.account_id == account_id)).scalar_one())
+    rows = session.connection().execute(
+        select(Statement.id, Statement.amount_due, paid_since_query(account_id, Statement.last_entry_id)
+               .label('paid_since'))
+        .where(Statement.account_id == account_id, col(Statement.paid_at).is_not(None),
+               col(Statement.paid_at) >= paid_after)).all()
+    reopened = [row.id for row in rows if not covered(row, paid_since=int(row.paid_since), balance=balance)]
+    if reopened:
+        session.execute(update(Statement).where(col(Statement.id).in_(reopened)).values(paid_at=None))
+    return reopened
+
+
+def _summaries(session: Session, account_id: int, account_number: str) -> list[StatementSummary]:
+    rows = session.connection().execute(
+        select(Statement.id, Statement.statement_date, Statement.due_date, Statement.amount_due,
+               Statement.new_balance, Statement.currency, Statement.paid_at,
+               paid_since_query(account_id, Statement.last_entry_id).label('paid_since'))
+        .where(Statement.account_id == account_id)
+        .order_by(col(Statement.statement_date).desc(), col(Statement.id).desc())).all()
+    if not rows:
+        return []
+    balance = ledger.balance(session, account_id)
     today = practice_today()
-    summaries = []
-    for index, statement in enumerate(statements):
-        paid_since = -sum(amount for entry_id, amount in payments if entry_id > statement.last_entry_id)
-        status = _status(statement, paid_since=paid_since, balance=balance if index == 0 else None, on=today)
-        summaries.append(StatementSummary(
-            id=statement.id, account_number=account_number, statement_date=statement.statement_date,
-            due_date=statement.due_date, amount_due=statement.amount_due, new_balance=statement.new_balance,
-            currency=statement.currency, status=status))
-    return summaries
+    return [StatementSummary(
+        id=row.id, account_number=account_number, statement_date=row.statement_date, due_date=row.due_date,
+        amount_due=row.amount_due, new_balance=row.new_balance, currency=row.currency,
+        status=statement_status(row, paid_since=int(row.paid_since), balance=balance, on=today)) for row in rows]
 
 
 def list_statements(session: Session, *, actor: Actor) -> list[StatementSummary]:
@@ -189,7 +225,7 @@ def statement_detail(session: Session, *, actor: Actor, statement_id: int,
         guarantor_name=f'{account.guarantor_first_name} {account.guarantor_last_name}',
         guarantor_address=address, totals=totals, quick_pay_code=statement.quick_pay_code,
         previous_statement_date=previous_date, visits=_visits(session, statement, entries),
-        credits=_credits(entries), practice=practice(session))
+        credits=_credits(session, entries), practice=practice(session))
 
 
 def find_statement_detail(session: Session, *, actor: Actor, statement_id: int,
@@ -202,12 +238,20 @@ def find_statement_detail(session: Session, *, actor: Actor, statement_id: int,
         return None
 
 
-def _credits(entries: list[LedgerEntry]) -> list[Credit]:
-    """Payments, refunds and credits not tied to a charge line."""
+def _credits(session: Session, entries: list[LedgerEntry]) -> list[Credit]:
+    """Payments, refunds (with why, in plain words) and credits not tied to a charge line."""
     names = {LedgerKind.patient_payment: 'Payment — thank you', LedgerKind.refund: 'Refund to you',
              LedgerKind.write_off: 'Balance written off', LedgerKind.contractual_adjustment: 'Account credit',
              LedgerKind.correction: 'Correction', LedgerKind.insurance_payment: 'Insurance payment'}
-    return [Credit(entry.effective_date, names.get(entry.kind, 'Account activity'), entry.amount)
+    refunds = [entry.refund_id for entry in entries if entry.kind == LedgerKind.refund and entry.refund_id]
+    reasons = dict(session.connection().execute(select(Refund.id, Refund.reason)
+                                                .where(col(Refund.id).in_(refunds))).all()) if refunds else {}
+
+    def description(entry: LedgerEntry) -> str:
+        name = names.get(entry.kind, 'Account activity')
+        return f'{name}: {plain_reason(reasons[entry.refund_id])}' if entry.refund_id in reasons else name
+
+    return [Credit(entry.effective_date, description(entry), entry.amount)
             for entry in entries if entry.charge_id is None and entry.kind != LedgerKind.charge]
 
 

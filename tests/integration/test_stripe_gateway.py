@@ -76,7 +76,7 @@ def test_off_session_charge_succeeds_and_refunds(stripe_gateway: StripeGateway) 
     staff = make_user(role='staff')
     from portal.auth.permissions import Actor
     message = refund_payment(actor=Actor(user_id=staff.id, role='staff'), payment_id=outcome.payment_id,
-                             amount_text='25.00', reason='Billed twice for the visit')
+                             amount_text='25.00', reason='Billed twice for the visit', balance_after=2500)
     assert 'Refunded $25.00' in message
     assert _balance(account.id) == 2500
 

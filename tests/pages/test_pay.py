@@ -71,7 +71,8 @@ async def test_declined_card_changes_nothing(user: User) -> None:
 
 
 @pytest.mark.parametrize('typed, message', [
-    ('0', 'more than zero'), ('-5', 'more than zero'), ('1.234', 'two decimal'), ('abc', 'as a number'),
+    ('0', 'more than zero'), ('-5', 'more than zero'), ('1.234', 'like 4.60'), ('abc', 'like 4.60'),
+    ('4,60', 'like 4.60'), ('1e2', 'like 4.60'),
     ('99999999999', 'too large'), ('0.50', 'least you can pay'),
 ])
 async def test_bad_amounts_store_nothing(user: User, typed: str, message: str) -> None:
@@ -170,3 +171,29 @@ async def test_an_attackers_wrong_guesses_elsewhere_leave_the_code_usable_here(u
     user.find(marker='birth').type(birth)
     user.find(marker='submit').click()
     await user.should_see(f'Hi {first_name}.')
+
+
+async def test_a_saved_card_is_charged_only_after_the_patient_confirms_the_amount_read(user: User) -> None:
+    from tests.factories import make_saved_method
+    account_id, before = _account()
+    method = make_saved_method(account_id)
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see(marker='pay')
+    await user.open('/pay')
+    user.find(marker='choice').elements.pop().value = 'other'
+    user.find(marker='method').elements.pop().value = method.id
+    user.find(marker='amount').type('4,60')  # a decimal comma: refused, never read as $460.00
+    user.find(marker='submit').click()
+    await user.should_see('Enter the amount like 4.60.')
+    await user.should_not_see(marker='confirm-question')
+    user.find(marker='amount').clear().type('4.60')
+    user.find(marker='submit').click()
+    await user.should_see('Pay $4.60 with Visa ending 4242?')
+    user.find(marker='cancel').click()
+    await user.should_not_see('Pay $4.60 with Visa ending 4242?', retries=40)  # removed after its close transition
+    assert _account()[1] == before and _payments_for(account_id) == 0
+    user.find(marker='submit').click()
+    await user.should_see('Pay $4.60 with Visa ending 4242?')
+    user.find(marker='confirm-pay').click()
+    await user.should_see('Payment received')
+    assert _account()[1] == before - 460 and _payments_for(account_id) == 1

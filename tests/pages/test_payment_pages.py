@@ -5,6 +5,7 @@ from __future__ import annotations
 from nicegui.testing import User
 from sqlmodel import func, select
 
+from components import forms
 from portal.db import read_session, write_session
 from portal.models import AuditEvent, GuarantorAccount, Payment, SavedPaymentMethod
 from portal.services import ledger
@@ -62,6 +63,8 @@ async def test_paying_with_a_saved_card_on_the_pay_page(user: User) -> None:
     user.find(marker='amount').type('10')
     user.find(marker='method').elements.pop().value = method.id
     user.find(marker='submit').click()
+    await user.should_see('Pay $10.00 with Visa ending 4242?')
+    user.find(marker='confirm-pay').click()
     await user.should_see('Payment received')
     await user.should_see(marker='receipt')
     with read_session() as session:
@@ -90,16 +93,26 @@ async def test_staff_finds_account_refunds_and_records_cash(user: User) -> None:
     with read_session() as session:
         assert ledger.balance(session, account.id) == before - 1250
     await user.open(f'/staff/accounts/{account.id}')
+    ledger_rows = user.find(marker='ledger').elements.pop().rows
+    assert ledger_rows[0]['memo'] == 'Check 2231'  # never "Check Check 2231"
     user.find(marker='refund').click()
-    user.find(marker='refund-amount').type('1.00')
+    await user.should_see(marker='refund-credit')
+    user.find(marker='refund-amount').clear().type('1.00')
     user.find(marker='submit').click()
     await user.should_see('Give a reason for the refund.')
-    user.find(marker='refund-reason').type('Goodwill')
-    user.find(marker='submit').click()
+    user.find(marker='refund-reason').elements.pop().value = 'Overpayment'
+    user.find(marker='submit').click()  # the account owes: $1.00 more than its credit of $0.00
+    await user.should_see(f'The balance becomes {forms.money(before - 1150)}, which the patient will owe again.')
+    with read_session() as session:
+        assert ledger.balance(session, account.id) == before - 1250
+    user.find(marker='refund-confirm').click()
     await user.should_see('Refunded $1.00.')
     with read_session() as session:
         assert ledger.balance(session, account.id) == before - 1150
         actions = session.exec(select(AuditEvent.action).where(AuditEvent.account_id == account.id)).all()
+    await user.open(f'/staff/accounts/{account.id}')
+    ledger_rows = user.find(marker='ledger').elements.pop().rows
+    assert (ledger_rows[0]['kind'], ledger_rows[0]['memo']) == ('refund', 'Overpayment')
     assert {'staff_view_account', 'offline_payment', 'refund_requested'} <= set(actions)
 
 

@@ -40,10 +40,12 @@ async def test_staff_double_clicks_make_one_refund_and_one_cash_payment(user: Us
     await user.open(f'/staff/accounts/{account.id}')
     await user.should_see('Maria Alvarez · A10002026')
     user.find(marker='refund').click()
-    user.find(marker='refund-amount').type('1.00')
-    user.find(marker='refund-reason').type('Goodwill')
-    user.find(marker='submit').click()
-    user.find(marker='submit').click()
+    user.find(marker='refund-amount').clear().type('1.00')
+    user.find(marker='refund-reason').elements.pop().value = 'Courtesy refund'
+    user.find(marker='submit').click()  # the account owes: a second confirmation first
+    await user.should_see('which the patient will owe again')
+    user.find(marker='refund-confirm').click()
+    user.find(marker='refund-confirm').click()
     await user.should_see('Refunded $1.00.')
     assert (_count(Payment), _count(Refund)) == (payments + 1, refunds + 1)
     with read_session() as session:

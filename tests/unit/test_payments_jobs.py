@@ -66,15 +66,17 @@ def test_staff_refund_limits_and_offline_payment(demo: DemoGateway) -> None:
     clerk = Actor(user_id=make_user(role='staff').id, role='staff')
     with pytest.raises(ValidationFailed):
         staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='10', reason='')
-    staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='30', reason='Overcharged')
+    staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='30', reason='Overcharged',
+                         balance_after=6000)
     patient = Actor(user_id=make_user(account=account).id, role='patient')  # $10 is left to refund: only staff may
     with pytest.raises((PermissionDenied, NotFound)):
         staff.refund_payment(actor=patient, payment_id=paid.payment_id, amount_text='1', reason='x')
     with read_session() as session:
         assert session.exec(select(func.count(Refund.id))).one() == 1
-    with pytest.raises(ValidationFailed, match='most'):
+    with pytest.raises(ValidationFailed, match='most you can refund'):
         staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='10.01', reason='Again')
-    staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='10', reason='The rest')
+    staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='10', reason='The rest',
+                         balance_after=7000)
     with pytest.raises(ValidationFailed, match='already been refunded'):
         staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='1', reason='More')
     assert _balance(account.id) == 7000

@@ -81,7 +81,7 @@ def test_a_refund_succeeded_then_failed_is_taken_back(demo: DemoGateway) -> None
 
 def test_a_refunded_charge_is_open_again_for_the_next_payment(demo: DemoGateway) -> None:
     account_id, charges, method_id, payment_id = _paid(0, [5000, 3000], 8000)
-    staff.refund_payment(actor=_clerk(), payment_id=payment_id, amount_text='20', reason='Goodwill')
+    staff.refund_payment(actor=_clerk(), payment_id=payment_id, amount_text='20', reason='Goodwill', balance_after=2000)
     assert _balance(account_id) == 2000
     again = charge_saved_method(account_id=account_id, method_id=method_id, amount=2000, target='balance',
                                 idempotency_key=new_key())
@@ -107,7 +107,7 @@ def test_a_refund_takes_the_unapplied_credit_first(demo: DemoGateway) -> None:
 
     staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='10', reason='Overpaid')
     assert still_open() == 0
-    staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='15', reason='Goodwill')
+    staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='15', reason='Goodwill', balance_after=1500)
     assert still_open() == 1500 == _balance(account.id)
 
 
@@ -116,7 +116,7 @@ def test_a_refund_sent_twice_with_its_dialog_key_refunds_once(demo: DemoGateway)
     clerk, key = _clerk(), new_key('refund')
     for _ in range(2):
         message = staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='20', reason='Goodwill',
-                                       idempotency_key=key)
+                                       idempotency_key=key, balance_after=2000)
         assert message == 'Refunded $20.00.'
     assert demo.calls['refund'] == 1
     assert _balance(account_id) == 2000
@@ -134,11 +134,12 @@ def test_a_refund_retried_after_a_timeout_uses_the_same_refund(demo: DemoGateway
         raise GatewayError('We could not reach the payment processor.', retryable=True)
 
     monkeypatch.setattr(demo, 'refund', timeout)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed, match=r'^We could not reach the payment processor\. Nothing was refunded yet'):
         staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='20', reason='Goodwill',
-                             idempotency_key=key)
+                             idempotency_key=key, balance_after=2000)
     monkeypatch.undo()
-    staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='20', reason='Goodwill', idempotency_key=key)
+    staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='20', reason='Goodwill', idempotency_key=key,
+                         balance_after=2000)
     assert _balance(account_id) == 2000
     with read_session() as session:
         assert session.exec(select(func.count(Refund.id))).one() == 1
@@ -160,7 +161,8 @@ def test_concurrent_refunds_never_exceed_the_payment(demo: DemoGateway, monkeypa
         barrier.wait()
         try:
             outcomes.append(staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='50',
-                                                 reason='Twice', idempotency_key=new_key('refund')))
+                                                 reason='Twice', idempotency_key=new_key('refund'),
+                                                 balance_after=5000))
         except ValidationFailed as error:
             outcomes.append(error.message)
 

@@ -47,6 +47,22 @@ class PayContext:
 
 
 @dataclass(frozen=True)
+class PaymentPreview:
+    """What a saved method is about to be charged, shown to the patient to confirm first."""
+    amount: int  # minor units, as parsed from what was typed (or the amount due chosen)
+    currency: str
+    method_label: str  # 'Visa ending 4242'
+
+    @property
+    def question(self) -> str:
+        return f'Pay {format_money(self.amount, self.currency)} with {self.method_label}?'
+
+
+class ConfirmAmount(ValidationFailed):
+    """A saved method is charged only for the amount the patient saw and confirmed."""
+
+
+@dataclass(frozen=True)
 class StartResult:
     redirect_url: str | None = None
     outcome: ChargeOutcome | None = None
@@ -118,17 +134,40 @@ def amount_for(session: Session, *, account_id: int, choice: str, amount_text: s
     raise ValidationFailed('Choose how much to pay.')
 
 
+def preview_payment(*, actor: Actor, account_id: int, choice: str, method_id: int, amount_text: str = '',
+                    statement_id: int | None = None) -> PaymentPreview:
+    """The amount (parsed as start_payment will) and the saved method's label, for "Pay $4.60 with Visa
+    ending 4242?". Raises ValidationFailed for a refused amount or a method not on this account."""
+    with write_session() as session:  # write: a refused look at another's account is audited
+        require_account(session, actor, account_id, purpose='pay')
+        amount, _ = amount_for(session, account_id=account_id, choice=choice, amount_text=amount_text,
+                               statement_id=statement_id)
+        method = next((row for row in list_methods(session, actor, account_id) if row.id == method_id), None)
+        if method is None:
+            raise ValidationFailed('That payment method is not available. Choose another one.')
+        currency = session.get(GuarantorAccount, account_id).currency  # type: ignore[union-attr]
+    return PaymentPreview(amount=amount, currency=currency, method_label=method.label)
+
+
 def start_payment(*, actor: Actor, account_id: int, choice: str, idempotency_key: str, amount_text: str = '',
                   statement_id: int | None = None, method_id: int | None = None,
-                  save_method: bool = False) -> StartResult:
+                  save_method: bool = False, confirmed_amount: int | None = None) -> StartResult:
     """Store the attempt (before any gateway call) under the account's cap, then charge the saved method or
-    open checkout. Raises ValidationFailed, PaymentUnderWay (another payment of the account is in flight;
+    open checkout.
+
+    A saved method is charged at once, so it needs `confirmed_amount`: the minor units the patient
+    confirmed (from preview_payment); ConfirmAmount when it is missing or no longer what would be
+    charged (the amount due changed meanwhile). Hosted checkout shows the amount on its own page.
+    Raises ValidationFailed, ConfirmAmount, PaymentUnderWay (another payment of the account is in flight;
     nothing charged), AttemptChanged or DomainError (the gateway)."""
     def store() -> tuple[int, str, int | None]:
         with write_session() as session:
             require_account(session, actor, account_id, purpose='pay')
             amount, target = amount_for(session, account_id=account_id, choice=choice, amount_text=amount_text,
                                         statement_id=statement_id)
+            if method_id is not None and confirmed_amount != amount:
+                raise ConfirmAmount(f'Check the amount: this payment would be {format_money(amount)}. '
+                                    'Confirm it to pay.')
             attempt_id = None if method_id is not None else open_attempt(
                 session, account_id=account_id, target=target, amount=amount, idempotency_key=idempotency_key,
                 user_id=actor.user_id).id

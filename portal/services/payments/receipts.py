@@ -29,6 +29,7 @@ from portal.notify import outbox
 from portal.services.errors import NotFound
 from portal.services.payments import tokens
 from portal.services.practice import Practice, practice
+from portal.services.refund_reasons import plain_reason
 
 METHOD_LABELS = {'card': 'Card', 'us_bank_account': 'Bank account (ACH)', 'cash': 'Cash', 'check': 'Check',
                  'wallet': 'Wallet'}
@@ -49,6 +50,7 @@ class ReceiptRefund:
     on: date  # the practice's calendar day it was asked for
     amount: int  # minor units, positive
     status: str  # succeeded, pending, failed
+    why: str = ''  # the reason in plain words (refund_reasons.plain_reason)
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,8 @@ def receipt_view(session: Session, payment: Payment) -> ReceiptView:
         lines=[ReceiptLine(dos, f'{pf} {pl}', ', '.join(part for part in (f'{vf} {vl}', cred) if part), description,
                            code, int(amount))
                for dos, pf, pl, vf, vl, cred, description, code, amount in rows],
-        refunds=[ReceiptRefund(facts.day_of(refund.created_at), refund.amount, refund.status) for refund in refunds])
+        refunds=[ReceiptRefund(facts.day_of(refund.created_at), refund.amount, refund.status,
+                               plain_reason(refund.reason)) for refund in refunds])
 
 
 def receipt_for_actor(session: Session, actor: Actor, payment_id: int) -> ReceiptView:

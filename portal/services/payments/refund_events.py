@@ -10,6 +10,8 @@ from portal.models.accounts import FlagKind
 from portal.payments.gateway import GatewayEvent
 from portal.services import audit, ledger
 from portal.services.money_moved import account_money_moved
+from portal.services.refund_reasons import AT_THE_GATEWAY
+from portal.services.statements import reopen_refunded_statements
 
 
 def _payment(session: Session, intent_id: str | None) -> Payment | None:
@@ -33,7 +35,7 @@ def _refund_row(session: Session, event: GatewayEvent) -> Refund | None:
                        .order_by(col(Refund.id))).first()
     if row is None:
         row = Refund(payment_id=payment.id, idempotency_key=f'gateway:{event.refund_id}'[:80],
-                     amount=int(event.amount or 0), currency=event.currency, reason='Refunded at the gateway')
+                     amount=int(event.amount or 0), currency=event.currency, reason=AT_THE_GATEWAY)
         session.add(row)
     row.gateway_refund_id = event.refund_id
     session.flush()
@@ -55,7 +57,9 @@ def post_refund(session: Session, row: Refund) -> str:
     row.status = 'succeeded'
     _, created = ledger.post(session, account_id=payment.account_id, kind=LedgerKind.refund, amount=row.amount,
                              external_ref=row.gateway_refund_id or f'refund:{row.id}', effective_date=practice_today(),
-                             currency=row.currency, payment_id=payment.id, refund_id=row.id)
+                             currency=row.currency, payment_id=payment.id, refund_id=row.id, memo=row.reason[:200])
+    if created:  # money went back: statements that payment paid may be owed again
+        reopen_refunded_statements(session, account_id=payment.account_id, paid_after=payment.received_at)
     account_money_moved(session, account_id=payment.account_id)
     return 'posted' if created else 'already posted'
 
@@ -69,7 +73,8 @@ def on_refund_failed(session: Session, event: GatewayEvent) -> str:
     if posted is not None:  # it had succeeded: a correction takes it back off
         ledger.post(session, account_id=posted.account_id, kind=LedgerKind.correction, amount=-posted.amount,
                     external_ref=f'{event.refund_id}:failed', effective_date=practice_today(),
-                    corrects_entry_id=posted.id, corrects_kind=LedgerKind.refund, refund_id=row.id)
+                    corrects_entry_id=posted.id, corrects_kind=LedgerKind.refund, refund_id=row.id,
+                    memo=f'Refund failed: {row.reason}'[:200])
         account_money_moved(session, account_id=posted.account_id)
     return 'failed'
 

@@ -1,7 +1,9 @@
 """Staff: find an account, see its ledger and payments, refund (full or partial, reason required,
-never more than paid minus refunded) and record an offline payment (cash or check). All audited."""
+never more than paid minus refunded; more than the account's credit only once the clerk has seen and
+confirmed the balance it leaves) and record an offline payment (cash or check). All audited."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -68,6 +70,44 @@ class StaffAccount:
     entries: list[EntryRow] = field(default_factory=list)
     payments: list[PaymentRow] = field(default_factory=list)
 
+    @property
+    def credit(self) -> int:
+        """What the account holds for the patient (a negative balance), the natural refund."""
+        return max(0, -self.balance)
+
+
+@dataclass(frozen=True)
+class RefundPreview:
+    """What a refund would do to the account, before it is made (minor units)."""
+    amount: int
+    currency: str
+    balance: int  # now: negative is a credit
+    balance_after: int
+
+    @property
+    def credit(self) -> int:
+        return max(0, -self.balance)
+
+    @property
+    def rebills(self) -> bool:
+        """More than the credit: the patient will owe the difference again."""
+        return self.amount > self.credit and self.balance_after > 0
+
+    @property
+    def warning(self) -> str:
+        money = lambda minor: format_money(minor, self.currency)  # noqa: E731
+        return (f'This refund is {money(self.amount - self.credit)} more than the account\'s credit of '
+                f'{money(self.credit)}. The balance becomes {money(self.balance_after)}, which the patient '
+                'will owe again.')
+
+
+class RefundNeedsConfirmation(ValidationFailed):
+    """A refund of more than the credit, not (or no longer) confirmed for the balance it leaves."""
+
+    def __init__(self, preview: RefundPreview) -> None:
+        super().__init__(preview.warning + ' Confirm to refund anyway.')
+        self.preview = preview
+
 
 def _staff(actor: Actor) -> None:
     if not actor.is_staff:
@@ -119,21 +159,30 @@ def staff_account(session: Session, actor: Actor, account_id: int) -> StaffAccou
                              _refunded(session, p.id), p.reference) for p in payments])
 
 
-def _amount(text: str, *, maximum: int) -> int:
+def _amount(text: str, *, maximum: int, verb: str) -> int:
     try:
-        return parse_amount(text, maximum=maximum)
+        return parse_amount(text, maximum=maximum, verb=verb)
     except AmountError as error:
         raise ValidationFailed(str(error), field_errors={'amount': str(error)}) from None
 
 
-def _new_refund(session: Session, actor: Actor, payment: Payment, *, amount_text: str, reason: str,
-                idempotency_key: str) -> Refund:
+def _preview(session: Session, payment: Payment, amount_text: str) -> RefundPreview:
     if payment.status != 'succeeded':
         raise ValidationFailed('Only a completed payment can be refunded.')
     left = payment.amount - _refunded(session, payment.id)
     if left <= 0:
         raise ValidationFailed('This payment has already been refunded in full.')
-    amount = _amount(amount_text, maximum=left)
+    amount = _amount(amount_text, maximum=left, verb='refund')
+    balance = ledger.balance(session, payment.account_id)
+    return RefundPreview(amount=amount, currency=payment.currency, balance=balance, balance_after=balance + amount)
+
+
+def _new_refund(session: Session, actor: Actor, payment: Payment, *, amount_text: str, reason: str,
+                idempotency_key: str, balance_after: int | None) -> Refund:
+    preview = _preview(session, payment, amount_text)
+    if preview.rebills and balance_after != preview.balance_after:
+        raise RefundNeedsConfirmation(preview)
+    amount = preview.amount
     row = Refund(payment_id=payment.id, idempotency_key=idempotency_key[:80], amount=amount,
                  currency=payment.currency, reason=reason[:200], requested_by_user_id=actor.user_id)
     session.add(row)
@@ -145,12 +194,16 @@ def _new_refund(session: Session, actor: Actor, payment: Payment, *, amount_text
 
 
 def refund_payment(*, actor: Actor, payment_id: int, amount_text: str, reason: str,
-                   idempotency_key: str | None = None) -> str:
-    """Refund a payment; the Refund row and its key are stored before the gateway is called.
+                   idempotency_key: str | None = None, balance_after: int | None = None) -> str:
+    """Refund a payment; the Refund row and its key are stored before the gateway is called. Returns
+    the message to show ('Refunded $20.00.').
 
     The key comes from the refund dialog (made when it opened): a double click or a retry after a
     timeout sends the same refund again, never a second one. The payment row is locked, so two
-    refunds at once cannot both pass the "left to refund" check."""
+    refunds at once cannot both pass the "left to refund" check. A refund of more than the account's
+    credit re-bills the patient: it needs `balance_after`, the balance (minor units) it leaves, as the
+    clerk saw and confirmed it; without it, or when it has changed since, RefundNeedsConfirmation
+    (a ValidationFailed) carries the preview to show: amount, credit, balance after."""
     _staff(actor)
     reason = (reason or '').strip()
     if not reason:
@@ -170,7 +223,7 @@ def refund_payment(*, actor: Actor, payment_id: int, amount_text: str, reason: s
             return f'{word} {format_money(row.amount, row.currency)}.'
         if row is None:
             row = _new_refund(session, actor, payment, amount_text=amount_text, reason=reason,
-                              idempotency_key=idempotency_key or new_key('refund'))
+                              idempotency_key=idempotency_key or new_key('refund'), balance_after=balance_after)
         refund_id, key, intent_id, amount = row.id, row.idempotency_key, payment.gateway_intent_id, row.amount
         offline = payment.method in ('cash', 'check') or not intent_id
         if offline:  # paid back by the office: nothing to call
@@ -183,7 +236,10 @@ def refund_payment(*, actor: Actor, payment_id: int, amount_text: str, reason: s
             row = session.get(Refund, refund_id)
             if row is not None and not error.retryable:
                 row.status = 'failed'
-        raise ValidationFailed(error.message) from None
+        # the gateway's words are about charges ("Nothing was charged"): say what happened to the refund
+        raise ValidationFailed('We could not reach the payment processor. Nothing was refunded yet; try again.'
+                               if error.retryable else 'The payment processor refused the refund. Nothing was '
+                               'refunded.') from None
     with write_session() as session:
         row = session.get(Refund, refund_id)
         assert row is not None
@@ -213,10 +269,10 @@ def record_offline_payment(session: Session, actor: Actor, *, account_id: int, a
             return existing
     if method not in ('cash', 'check'):
         raise ValidationFailed('Choose cash or check.')
-    reference = (reference or '').strip()
+    reference = _bare_reference(method, reference)
     if method == 'check' and not reference:
         raise ValidationFailed('Enter the check number.', field_errors={'reference': 'Enter the check number.'})
-    amount = _amount(amount_text, maximum=10_000_000)
+    amount = _amount(amount_text, maximum=10_000_000, verb='record')
     payment = Payment(account_id=account_id, amount=amount, method=method, status='succeeded',
                       receipt_number=new_receipt_number(), reference=reference[:60],
                       recorded_by_user_id=actor.user_id, settled_at=utcnow())
@@ -226,9 +282,16 @@ def record_offline_payment(session: Session, actor: Actor, *, account_id: int, a
     ledger.post(session, account_id=account_id, kind=LedgerKind.patient_payment, amount=-amount,
                 external_ref=idempotency_key or f'offline:{payment.id}', effective_date=practice_today(),
                 payment_id=payment.id,
-                created_by_user_id=actor.user_id, memo=f'{method.title()} {reference}'.strip()[:200])
+                created_by_user_id=actor.user_id, memo=f'{method.title()} {reference}'.strip()[:200])  # 'Check 1042'
     account_money_moved(session, account_id=account_id)
     audit.record(session, action='offline_payment', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='payment', entity_id=payment.id, account_id=account_id, source_ip=actor.ip,
                  detail=f'{method} amount={amount}')
     return payment
+
+
+def _bare_reference(method: str, typed: str) -> str:
+    """'Check #1042' -> '1042': the method is written once, in the memo ('Check 1042', never
+    'Check Check 1042')."""
+    words = re.compile(rf'^(?:(?:{method}|chk|ck)\b\.?)?\s*(?:(?:no|num|number)\b\.?|#)?\s*', re.IGNORECASE)
+    return words.sub('', typed or '', count=1).strip()
