@@ -15,8 +15,8 @@ from portal.models import AccountAccess, GuarantorAccount, Payment, PlanInstallm
 from portal.payments.gateway import GatewayEvent
 from portal.services import plans
 from portal.services.payments import add_demo_method, new_key, process_events
-from portal.services.payments.checkout import start_payment
 from tests.pages.conftest import DEMO_PATIENT, DEMO_STAFF, sign_in
+from tests.support.payments import confirm_and_pay
 
 DEMO_ACCOUNT = 'A10002026'
 
@@ -30,7 +30,7 @@ def _plan_paid_by_bank() -> tuple[int, Payment]:
                             signed_name='Maria Alvarez', consent=True, autopay_method_id=None)
         bank = add_demo_method(session, account_id=account.id, behaviour='bank', is_default=False)
         account_id, bank_id, plan_id = account.id, bank.id, plan.id
-    outcome = start_payment(actor=Actor(user_id, 'patient'), account_id=account_id, choice='full',
+    outcome = confirm_and_pay(actor=Actor(user_id, 'patient'), account_id=account_id, choice='full',
                             idempotency_key=new_key(), method_id=bank_id).outcome
     assert outcome is not None and outcome.status == 'processing'
     with read_session() as session:

@@ -25,3 +25,14 @@ def demo(db: str) -> Iterator[DemoGateway]:
     set_gateway(gateway)
     yield gateway
     reset_gateway()
+
+
+def confirm_and_pay(**request: object) -> object:
+    """checkout.start_payment as the pay page calls it: a saved method is charged with the amount the
+    patient was shown and confirmed (preview_payment), a hosted checkout as it is."""
+    from portal.services.payments import checkout
+    if request.get('method_id') is not None and 'confirmed_amount' not in request:
+        shown = {name: request[name] for name in ('actor', 'account_id', 'choice', 'method_id', 'amount_text',
+                                                  'statement_id') if name in request}
+        request['confirmed_amount'] = checkout.preview_payment(**shown).amount  # type: ignore[arg-type]
+    return checkout.start_payment(**request)  # type: ignore[arg-type]

@@ -22,9 +22,10 @@ from portal.payments.gateway import GatewayError
 from portal.payments.registry import reset_gateway, set_gateway
 from portal.services import ledger, plan_payments, plans
 from portal.services.errors import DomainError
-from portal.services.payments import checkout, new_key, process_events
+from portal.services.payments import new_key, process_events
 from portal.services.payments.attempts import UNDER_WAY
 from portal.services.statement_run import quick_pay_code
+from tests.support.payments import confirm_and_pay
 from tests.unit.plan_helpers import Household, household
 
 OWED = 48020  # $480.20
@@ -109,9 +110,9 @@ def _request(payer: Payer, target: str) -> Callable[[], object]:
     card = {'actor': home.actor, 'account_id': home.account_id, 'idempotency_key': new_key(),
             'method_id': home.method_id}
     return {
-        'full': lambda: checkout.start_payment(choice='full', **card),
-        'statement': lambda: checkout.start_payment(choice='statement', statement_id=payer.statement_id, **card),
-        'amount': lambda: checkout.start_payment(choice='other', amount_text='480.20', **card),
+        'full': lambda: confirm_and_pay(choice='full', **card),
+        'statement': lambda: confirm_and_pay(choice='statement', statement_id=payer.statement_id, **card),
+        'amount': lambda: confirm_and_pay(choice='other', amount_text='480.20', **card),
         'plan': lambda: plan_payments.pay_next_now(actor=home.actor, plan_id=payer.plan_id),
         'autopay': lambda: autopay.process(payer.installment_id, payer.due),
     }[target]
@@ -229,7 +230,7 @@ def test_autopay_waits_for_a_payment_under_way_and_the_next_sweep_charges(slow: 
     payer = _payer()
     in_flight, release = slow.hold(payer.home.account_id)
     patient: list[object] = []
-    thread = threading.Thread(target=lambda: patient.append(checkout.start_payment(
+    thread = threading.Thread(target=lambda: patient.append(confirm_and_pay(
         actor=payer.home.actor, account_id=payer.home.account_id, choice='other', amount_text='250.00',
         idempotency_key=new_key(), method_id=payer.home.method_id)))
     thread.start()
@@ -254,7 +255,7 @@ def test_autopay_waits_for_a_payment_under_way_and_the_next_sweep_charges(slow: 
 
 def _hosted(payer: Payer, amount_text: str = '480.20') -> str:
     """Tab A: another amount on the hosted checkout page (not paid yet); its URL."""
-    started = checkout.start_payment(actor=payer.home.actor, account_id=payer.home.account_id, choice='other',
+    started = confirm_and_pay(actor=payer.home.actor, account_id=payer.home.account_id, choice='other',
                                      amount_text=amount_text, idempotency_key=new_key())
     assert started.redirect_url and '/demo-checkout/' in started.redirect_url
     return started.redirect_url.rsplit('/', 1)[1]
@@ -263,7 +264,7 @@ def _hosted(payer: Payer, amount_text: str = '480.20') -> str:
 def test_a_new_payment_closes_the_accounts_unpaid_checkout_first(slow: SlowGateway) -> None:
     payer = _payer()
     open_checkout = _hosted(payer)
-    paid = checkout.start_payment(actor=payer.home.actor, account_id=payer.home.account_id, choice='full',
+    paid = confirm_and_pay(actor=payer.home.actor, account_id=payer.home.account_id, choice='full',
                                   idempotency_key=new_key(), method_id=payer.home.method_id)  # tab B
     assert paid.outcome is not None and paid.outcome.status == 'succeeded'
     assert slow.checkout_state(open_checkout) == 'expired'
@@ -275,7 +276,7 @@ def test_a_new_payment_closes_the_accounts_unpaid_checkout_first(slow: SlowGatew
 def test_a_checkout_that_fits_beside_the_new_payment_stays_open(slow: SlowGateway) -> None:
     payer = _payer()
     open_checkout = _hosted(payer, '100.00')
-    paid = checkout.start_payment(actor=payer.home.actor, account_id=payer.home.account_id, choice='other',
+    paid = confirm_and_pay(actor=payer.home.actor, account_id=payer.home.account_id, choice='other',
                                   amount_text='380.20', idempotency_key=new_key(), method_id=payer.home.method_id)
     assert paid.outcome is not None and paid.outcome.status == 'succeeded'
     assert slow.checkout_state(open_checkout) == 'open'
@@ -288,7 +289,7 @@ def test_a_checkout_paid_but_not_yet_reported_refuses_the_new_payment(slow: Slow
     open_checkout = _hosted(payer)
     events = slow.submit_card(open_checkout, '4242424242424242').events  # its webhooks are not here yet
     with pytest.raises(DomainError) as refused:
-        checkout.start_payment(actor=payer.home.actor, account_id=payer.home.account_id, choice='full',
+        confirm_and_pay(actor=payer.home.actor, account_id=payer.home.account_id, choice='full',
                                idempotency_key=new_key(), method_id=payer.home.method_id)
     assert refused.value.message == UNDER_WAY
     assert 'charge' not in slow.calls

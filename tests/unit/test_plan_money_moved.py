@@ -20,9 +20,9 @@ from portal.payments.gateway import GatewayEvent
 from portal.payments.registry import reset_gateway, set_gateway
 from portal.services import plan_queues, plans
 from portal.services.payments import new_key, process_events
-from portal.services.payments.checkout import start_payment
 from portal.services.payments.staff import record_offline_payment
 from tests.factories import make_saved_method, make_user
+from tests.support.payments import confirm_and_pay
 from tests.unit.plan_helpers import Household, household, sign
 
 SIGNED = '2026-11-20 18:00:00+00:00'  # 4 x $150, the first on December 1
@@ -46,7 +46,7 @@ def _plan_paid_off_by_bank() -> tuple[Household, int, Payment]:
         home = household(60_000)
         plan_id = sign(home, months=4, autopay=False)
         bank = make_saved_method(home.account_id, behaviour='bank', is_default=False)
-        result = start_payment(actor=home.actor, account_id=home.account_id, choice='full',
+        result = confirm_and_pay(actor=home.actor, account_id=home.account_id, choice='full',
                                idempotency_key=new_key(), method_id=bank.id)
     assert result.outcome is not None and result.outcome.status == 'processing'
     with read_session() as session:
@@ -128,7 +128,7 @@ def test_paying_what_is_past_due_after_a_return_lifts_the_plan_out_of_the_queue(
     home, plan_id, payment = _plan_paid_off_by_bank()
     with _at('2026-12-03'):
         _bank_returns(payment)
-        start_payment(actor=home.actor, account_id=home.account_id, choice='other', amount_text='150.00',
+        confirm_and_pay(actor=home.actor, account_id=home.account_id, choice='other', amount_text='150.00',
                       idempotency_key=new_key(), method_id=home.method_id)
         view = _view(home)
     assert _plan(plan_id) == ('active', ['paid', 'scheduled', 'scheduled', 'scheduled'])
@@ -140,7 +140,7 @@ def test_part_of_a_plan_in_flight_leaves_the_rest_due(demo: DemoGateway) -> None
         home = household(60_000)
         plan_id = sign(home, months=4, autopay=False)
         bank = make_saved_method(home.account_id, behaviour='bank', is_default=False)
-        start_payment(actor=home.actor, account_id=home.account_id, choice='other', amount_text='200.00',
+        confirm_and_pay(actor=home.actor, account_id=home.account_id, choice='other', amount_text='200.00',
                       idempotency_key=new_key(), method_id=bank.id)
         view = _view(home)
     assert _plan(plan_id) == ('active', ['settling', 'scheduled', 'scheduled', 'scheduled'])
@@ -154,7 +154,7 @@ def test_every_posting_brings_the_plan_up_to_date(demo: DemoGateway, how: str) -
         home = household(60_000)
         plan_id = sign(home, months=4, autopay=False)
         if how == 'card on /pay':
-            start_payment(actor=home.actor, account_id=home.account_id, choice='full', idempotency_key=new_key(),
+            confirm_and_pay(actor=home.actor, account_id=home.account_id, choice='full', idempotency_key=new_key(),
                           method_id=home.method_id)
         else:
             staff = make_user(role='staff')
@@ -169,12 +169,12 @@ def test_a_refund_reopens_what_it_took_back(demo: DemoGateway) -> None:
     with time_machine.travel(SIGNED, tick=False):
         home = household(60_000)
         plan_id = sign(home, months=4, autopay=False)
-        paid = start_payment(actor=home.actor, account_id=home.account_id, choice='other', amount_text='300.00',
+        paid = confirm_and_pay(actor=home.actor, account_id=home.account_id, choice='other', amount_text='300.00',
                              idempotency_key=new_key(), method_id=home.method_id)
         assert _plan(plan_id) == ('active', ['paid', 'paid', 'scheduled', 'scheduled'])
         staff = make_user(role='staff')
         refund_payment(actor=Actor(staff.id, 'staff'), payment_id=paid.outcome.payment_id, amount_text='100.00',
-                       reason='Billed twice')
+                       reason='Billed twice', balance_after=40_000)  # re-bills: confirmed
     assert _plan(plan_id) == ('active', ['paid', 'scheduled', 'scheduled', 'scheduled'])
 
 
@@ -186,7 +186,7 @@ def test_the_migration_reopens_plans_completed_by_money_still_in_flight(demo: De
     with time_machine.travel(SIGNED, tick=False):
         settled = household(60_000)
         settled_plan = sign(settled, months=4, autopay=False)
-        start_payment(actor=settled.actor, account_id=settled.account_id, choice='full', idempotency_key=new_key(),
+        confirm_and_pay(actor=settled.actor, account_id=settled.account_id, choice='full', idempotency_key=new_key(),
                       method_id=settled.method_id)
     with write_session() as session:  # what main did: money in flight counted as paid
         session.get(PaymentPlan, plan_id).status = 'completed'

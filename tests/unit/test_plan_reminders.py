@@ -18,7 +18,7 @@ from portal.notify.outbox import context_of
 from portal.payments.demo_gateway import DemoGateway
 from portal.payments.registry import reset_gateway, set_gateway
 from portal.services.payments import new_key
-from portal.services.payments.checkout import start_payment
+from tests.support.payments import confirm_and_pay
 from tests.unit.plan_helpers import Household, household, sign
 
 SIGNED = '2026-11-20 18:00:00+00:00'  # 4 x $150 by hand, the first on December 1
@@ -46,7 +46,7 @@ def _plan_by_hand() -> tuple[Household, int]:
 
 
 def _pay(home: Household, choice: str = 'full', amount_text: str = '') -> None:
-    result = start_payment(actor=home.actor, account_id=home.account_id, choice=choice, amount_text=amount_text,
+    result = confirm_and_pay(actor=home.actor, account_id=home.account_id, choice=choice, amount_text=amount_text,
                            idempotency_key=new_key(), method_id=home.method_id)
     assert result.outcome is not None and result.outcome.status == 'succeeded'
 
