@@ -121,10 +121,21 @@ def _graphemes(word: str) -> list[str]:
     return clusters
 
 
+def _hyphen_parts(word: str) -> list[str]:
+    """The word cut after each bare hyphen: a hyphen carrying a combining mark stays with its mark."""
+    parts, current = [], ''
+    for cluster in _graphemes(word):
+        current += cluster
+        if cluster == '-':
+            parts.append(current)
+            current = ''
+    return [*parts, current] if current else parts
+
+
 def _break_word(pdf: FPDF, word: str, width: float) -> list[str]:
     """A word wider than the line: broken after its hyphens where it can be, else between characters."""
     pieces, current = [], ''
-    for part in re.split(r'(?<=-)(?=.)', word):
+    for part in _hyphen_parts(word):
         if current and width_of(pdf, current + part) <= width:
             current += part
             continue

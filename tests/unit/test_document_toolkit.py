@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from portal.documents.flow import Column, Flow, Table, title_table
@@ -28,6 +28,7 @@ def _pdf() -> DocumentPDF:
 
 @settings(max_examples=150, deadline=None)
 @given(text=LETTERS, width=st.floats(min_value=4, max_value=120))
+@example(text='#-\u0300/', width=4.0)  # a hyphen with a mark on it is not a place to break
 def test_wrap_keeps_every_character_and_fits_the_width(text: str, width: float) -> None:
     pdf = _pdf()
     lines = wrap(pdf, text, width)

@@ -38,12 +38,12 @@ def test_scheduler_runs_on_the_leader_and_stands_by_elsewhere(db: str) -> None:
     assert SchedulerService(enabled=False).state == 'off'
 
 
-def _queue_password_reset() -> None:
+def _queue_message() -> None:
     from portal.db import write_session
     from portal.notify.outbox import enqueue
     with write_session() as session:
-        enqueue(session, channel='email', template='password_reset', recipient='maria@example.com',
-                dedupe_key='password_reset:1', context={'first_name': 'Maria', 'link': 'http://127.0.0.1/reset'})
+        enqueue(session, channel='email', template='statement_ready', recipient='maria@example.com',
+                dedupe_key='statement_ready:1', context={'first_name': 'Maria', 'link': 'http://127.0.0.1/statements'})
 
 
 def _outbox_statuses() -> list[str]:
@@ -64,7 +64,7 @@ def test_the_delivery_job_sends_nothing_without_smtp(db: str, monkeypatch: pytes
     monkeypatch.setattr(email, 'send_email', lambda **message: sent.append(message))
     monkeypatch.delenv('PORTAL_SMTP_URL', raising=False)
     reload_settings()
-    _queue_password_reset()
+    _queue_message()
     assert notifications.run() == 0
     assert sent == [] and _outbox_statuses() == ['pending']
 
