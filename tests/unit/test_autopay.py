@@ -2,7 +2,6 @@
 the plan is past due, the patient is asked to update the method and the account is in the staff queue."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -15,20 +14,11 @@ from portal.jobs import autopay
 from portal.models import Notification, Payment, PaymentAttempt, PaymentPlan, PlanInstallment
 from portal.notify.outbox import context_of
 from portal.payments.demo_gateway import DemoGateway
-from portal.payments.registry import reset_gateway, set_gateway
 from portal.services import plan_queues, plans
 from tests.factories import make_saved_method, make_user
 from tests.unit.plan_helpers import household, sign
 
 SIGNED = '2026-11-20 18:00:00+00:00'  # the plan's first payment is on December 1
-
-
-@pytest.fixture
-def demo(db: str) -> Iterator[DemoGateway]:
-    gateway = DemoGateway(base_url='http://127.0.0.1:8080', webhook_secret='whsec_test')
-    set_gateway(gateway)
-    yield gateway
-    reset_gateway()
 
 
 def _installments(plan_id: int) -> list[PlanInstallment]:

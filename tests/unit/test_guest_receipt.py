@@ -2,27 +2,16 @@
 payment, and rate limited per payment and per address (it must not become an open mail relay)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlmodel import select
 
 from portal.db import read_session
 from portal.models import Notification
 from portal.payments.demo_gateway import DemoGateway
-from portal.payments.registry import reset_gateway, set_gateway
 from portal.services.errors import RateLimited, ValidationFailed
 from portal.services.payments import tokens
 from portal.services.payments.guest import RECEIPT_IP, RECEIPT_PAYMENT, email_receipt
 from tests.factories import make_paid_attempt
-
-
-@pytest.fixture
-def demo(db: str) -> Iterator[DemoGateway]:
-    gateway = DemoGateway(base_url='http://127.0.0.1:8080', webhook_secret='whsec_test')
-    set_gateway(gateway)
-    yield gateway
-    reset_gateway()
 
 
 def _sent_to() -> list[str]:

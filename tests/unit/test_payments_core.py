@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 from sqlmodel import func, select
@@ -10,19 +9,10 @@ from sqlmodel import func, select
 from portal.db import read_session, write_session
 from portal.models import LedgerEntry, Payment, PaymentAllocation, PaymentAttempt
 from portal.payments.demo_gateway import DemoGateway
-from portal.payments.registry import reset_gateway, set_gateway
 from portal.services import ledger
 from portal.services.errors import ValidationFailed
 from portal.services.payments import charge_saved_method, new_key
 from tests.factories import make_account, make_charges, make_saved_method
-
-
-@pytest.fixture
-def demo(db: str) -> Iterator[DemoGateway]:
-    gateway = DemoGateway(base_url='http://127.0.0.1:8080', webhook_secret='whsec_test')
-    set_gateway(gateway)
-    yield gateway
-    reset_gateway()
 
 
 def _account_with(amounts: list[int], behaviour: str = 'succeed') -> tuple[int, list[int], int]:

@@ -23,14 +23,6 @@ from portal.services.payments import charge_saved_method, new_key, process_event
 from tests.factories import make_account, make_charges, make_saved_method, make_user
 
 
-@pytest.fixture
-def demo(db: str) -> Iterator[DemoGateway]:
-    gateway = DemoGateway(base_url='http://127.0.0.1:8080', webhook_secret='whsec_test')
-    set_gateway(gateway)
-    yield gateway
-    reset_gateway()
-
-
 def _balance(account_id: int) -> int:
     with read_session() as session:
         return ledger.balance(session, account_id)

@@ -5,7 +5,6 @@ staff queue. Every writer of the ledger (card, bank, cash, refund) runs the same
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 import time_machine
@@ -17,7 +16,6 @@ from portal.models import AuditEvent, InstallmentStatus, Notification, Payment, 
 from portal.notify.outbox import context_of
 from portal.payments.demo_gateway import DemoGateway
 from portal.payments.gateway import GatewayEvent
-from portal.payments.registry import reset_gateway, set_gateway
 from portal.services import plan_queues, plans
 from portal.services.payments import new_key, process_events
 from portal.services.payments.staff import record_offline_payment
@@ -26,14 +24,6 @@ from tests.support.payments import confirm_and_pay
 from tests.unit.plan_helpers import Household, household, sign
 
 SIGNED = '2026-11-20 18:00:00+00:00'  # 4 x $150, the first on December 1
-
-
-@pytest.fixture
-def demo(db: str) -> Iterator[DemoGateway]:
-    gateway = DemoGateway(base_url='http://127.0.0.1:8080', webhook_secret='whsec_test')
-    set_gateway(gateway)
-    yield gateway
-    reset_gateway()
 
 
 def _at(day: str) -> time_machine.travel:

@@ -20,6 +20,7 @@ from portal.payments.registry import gateway
 from portal.services import audit, ledger
 from portal.services.errors import NotFound, PermissionDenied, ValidationFailed
 from portal.services.money_moved import account_money_moved
+from portal.services.payable import standing
 from portal.services.payments.allocation import allocate
 from portal.services.payments.core import new_key
 from portal.services.payments.events import new_receipt_number
@@ -149,10 +150,11 @@ def staff_account(session: Session, actor: Actor, account_id: int) -> StaffAccou
                             .order_by(col(Payment.received_at).desc()).limit(50)).all()
     flags = session.exec(select(AccountFlag).where(AccountFlag.account_id == account_id,
                                                    col(AccountFlag.cleared_at).is_(None))).all()
+    money = standing(session, account_id)  # balance and processing read together
     return StaffAccount(
         id=account_id, account_number=account.account_number,
         name=f'{account.guarantor_first_name} {account.guarantor_last_name}', currency=account.currency,
-        balance=ledger.balance(session, account_id), processing=ledger.processing_payments(session, account_id),
+        balance=money.balance, processing=money.processing,
         flags=[f'{flag.kind.replace("_", " ")}: {flag.reason}' for flag in flags],
         entries=[EntryRow(e.id, e.effective_date, e.kind, e.amount, e.memo) for e in entries],
         payments=[PaymentRow(p.id, p.receipt_number, p.received_at, p.amount, p.method, p.status,
