@@ -15,7 +15,6 @@ from portal.services import ledger
 from portal.services.payments import events as handlers
 from portal.services.payments.events import _Delivery, _write_batch, process_events
 from tests.factories import make_account, make_charges
-from tests.unit.test_payments_core import demo  # noqa: F401  (the demo gateway fixture)
 
 pytestmark = pytest.mark.usefixtures('demo')
 
