@@ -5,7 +5,9 @@ Parsing a TrueType font costs about 35 ms a style and subsetting it on output as
 each style is parsed once per process: cut down to the scripts names are written in (Latin with
 its extensions, Vietnamese, Greek, Cyrillic) without the layout tables fpdf2 drops anyway, and
 every document gets a copy of the parsed font with a fresh glyph subset and its own font tables
-(fpdf2 subsets those in place when it writes the file).
+(fpdf2 subsets those in place when it writes the file). Each face is also cut once to the common
+characters (ASCII, Latin-1, typographic punctuation): a document written only in them, as nearly
+all are, is subset from that small cut, which takes a third of the time.
 """
 from __future__ import annotations
 
@@ -74,6 +76,10 @@ class DocumentPDF(FPDF):
         self.set_fallback_fonts(list(SCRIPT_FONTS), exact_match=False)
 
     def output_bytes(self) -> bytes:
+        """The PDF file. Each Roboto face whose glyphs all lie in the common characters is subset
+        from the small common cut (`_common`), which costs a third of subsetting the whole face."""
+        for font in self.fonts.values():
+            _from_common(font)
         return bytes(self.output())
 
 
@@ -168,6 +174,42 @@ def _font_for(pdf: FPDF, family: str, style: str) -> TTFFont:
     return font
 
 
+# what nearly every US statement and receipt is written in: ASCII, Latin-1 (Spanish, French and
+# German names) and typographic punctuation (en and em dashes, quotes, bullet, ellipsis), the euro
+_COMMON_RANGES = ((0x20, 0x7E), (0xA0, 0xFF), (0x2010, 0x2026), (0x20AC, 0x20AC))
+
+
+@cache
+def _common(family: str, style: str) -> tuple[bytes, tuple[str, ...], frozenset[str]]:
+    """A face cut down to the common characters, glyph names kept (fpdf2 subsets by name), once
+    per process: its file, glyph order and the names of the glyphs it has."""
+    data, _, glyph_order = _prepared(family, style)
+    font = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)
+    font.setGlyphOrder(list(glyph_order))
+    subsetter = subset.Subsetter(subset.Options(notdef_outline=True, recommended_glyphs=True, glyph_names=True,
+                                                layout_features=[], name_IDs=['*'], hinting=False))
+    subsetter.populate(unicodes=[code for low, high in _COMMON_RANGES for code in range(low, high + 1)])
+    subsetter.subset(font)
+    post = font['post']  # the face has no names stored (format 3): store them, or a reload renumbers
+    post.formatType, post.extraNames, post.mapping = 2.0, [], {}  # the glyphs its components use
+    buffer = io.BytesIO()
+    font.save(buffer)
+    order = tuple(ttLib.TTFont(io.BytesIO(buffer.getvalue())).getGlyphOrder())
+    assert set(order) <= set(glyph_order), 'the common cut renamed glyphs'
+    return buffer.getvalue(), order, frozenset(order)
+
+
+def _from_common(font: object) -> None:
+    """Gives a document's Roboto face the common cut to subset from, when it has every glyph used."""
+    family_style = _FAMILY_STYLE.get(getattr(font, 'fontkey', ''))
+    if family_style is None or family_style[0] not in (FONT.lower(), MONO.lower()):
+        return
+    data, order, names = _common(*family_style)
+    if all(name in names for name in font.subset.get_all_glyph_names()):
+        font.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
+        font.ttfont.setGlyphOrder(list(order))
+
+
 def _give_harfbuzz(font: TTFFont) -> None:
     """HarfBuzz's view of a document's font: fpdf2 would read it from the font's file, and these
     fonts exist as bytes only."""
@@ -179,5 +221,5 @@ def prepare_fonts() -> None:
     """Parse every style now (about a second), so the first document of the process is fast too.
     The right-to-left fonts (about half a second more) are parsed when a name first needs them."""
     for style in _FILES:
-        _prepared(FONT.lower(), style)
-    _prepared(MONO.lower(), 'B')
+        _common(FONT.lower(), style)
+    _common(MONO.lower(), 'B')

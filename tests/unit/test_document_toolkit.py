@@ -1,16 +1,19 @@
 """The document toolkit: wrapped text keeps every character and stays inside its width, fitted text
 stays inside its box, and tables run over pages with their headings repeated and no heading left
-alone at the foot of a page."""
+alone at the foot of a page; and documents rendered in several threads at once come out as they do
+one at a time."""
 from __future__ import annotations
 
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from portal.documents.flow import Column, Flow, Table, title_table
-from portal.documents.layout import Box, Style, fitted, use, width_of, wrap
-from portal.documents.pdf import DocumentPDF
+from portal.documents.layout import Box, Style, fitted, text_box, use, width_of, wrap
+from portal.documents.pdf import MONO, DocumentPDF
 from tests.support import documents as look
 
 CLUSTERS = st.tuples(st.sampled_from([*map(chr, range(0x20, 0x7F)), 'é', 'ễ', 'W']),
@@ -75,3 +78,27 @@ def test_a_table_runs_over_pages_with_its_headings_and_keeps_its_title_with_them
         assert look.overlaps(page) == [] and look.outside_margins(page) == []
     rows = [word.text for page in pages for word in page.words if word.text == 'Row']
     assert len(rows) == 80
+
+
+def _document(name: str) -> bytes:
+    """A small document with a fixed creation date, so that the same input gives the same bytes."""
+    pdf = DocumentPDF(title='test')
+    pdf.set_creation_date(datetime(2026, 5, 12, tzinfo=UTC))
+    pdf.add_page()
+    text_box(pdf, 20, 20, 150, f'Statement for {name}: amount due $1,234.56 — thank you', Style(size=10))
+    text_box(pdf, 20, 30, 150, f'{name} 2345 6789 ABCD', Style(size=15, family=MONO))
+    return pdf.output_bytes()
+
+
+def test_documents_rendered_in_threads_are_the_same_as_one_at_a_time() -> None:
+    """Fonts are parsed and cut once per process and shared by every document (renders run in
+    worker threads): each document must still embed exactly its own glyphs. Names in the common
+    characters and outside them (Vietnamese), so both ways of subsetting run at once."""
+    names = [f'{first} {last}' for first in ('Maria', 'Thị Minh', 'Zoë', 'Kwame') for last in ('Alvarez', 'Nguyễn',
+                                                                                              'Øster')]
+    alone = [_document(name) for name in names]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        for _ in range(3):
+            assert list(pool.map(_document, names)) == alone
+    for name, pdf in zip(names, alone, strict=True):
+        assert name in look.normalized(look.look(pdf)[0].text)
