@@ -2,8 +2,9 @@
 
 - `wrap` breaks text into lines that fit a width, breaking a word longer than the width between
   characters (never between a letter and its combining marks): text is never cut.
-- `text_box` draws wrapped text in a column; `fill_box` fits text into a fixed box (an envelope
-  window, a stub field) by shrinking the size until every line fits, never spilling out.
+- `text_box` draws wrapped text in a column; `fill_box` fits text into a fixed box (a stub field)
+  by shrinking the size until every line fits, never spilling out; `fill_window` sets an address
+  in an envelope window, wrapped rather than shrunk below a readable size.
 - `portal.documents.flow`: `Flow` runs blocks down the page and onto new pages (boxes never
   overlap; a new page repeats the running header and the open table's headings), and `Table`
   lays out rows of wrapped cells in fixed columns on it.
@@ -243,3 +244,26 @@ def fill_box(pdf: FPDF, box: Box, paragraphs: Sequence[str], style: Style, *, al
     """Text fitted into a fixed box (see `fitted`); returns the height used."""
     current, lines = fitted(pdf, [p for p in paragraphs if p], box, style, min_size=min_size, one_line=one_line)
     return draw_lines(pdf, lines, box.x, box.y, box.w, current, align)
+
+
+def fill_window(pdf: FPDF, box: Box, paragraphs: Sequence[str], style: Style, *, floor: float = 8.0,
+                top: float | None = None) -> float:
+    """An address set in an envelope window `box`: each paragraph (line of the address) on one line
+    at the largest size from `style.size` down to `floor` points, else wrapped at the largest size
+    not below `floor` at which the whole address fits the window.
+
+    An address too long for the window even wrapped at `floor` keeps `floor` and sits on the
+    window's foot. USPS reads an address from the bottom up (the city, state and ZIP line, then the
+    delivery line above it), so those lines show in the window, and the first lines (the start of
+    the name) continue above it on the sheet: printed whole, hidden by the envelope and read when it
+    is opened. They never rise above `top` (mm; default: the window's top); only an address that
+    does not fit even there is set below `floor`, as a last resort: text is never cut.
+    Returns the height used (mm)."""
+    paragraphs = [paragraph for paragraph in paragraphs if paragraph]
+    current, lines = fitted(pdf, paragraphs, box, style, min_size=floor, one_line=True)
+    if current.size >= floor:
+        return draw_lines(pdf, lines, box.x, box.y, box.w, current)
+    top = box.y if top is None else top
+    current, lines = fitted(pdf, paragraphs, Box(box.x, top, box.w, box.bottom - top), style.sized(floor))
+    height = len(lines) * current.line
+    return draw_lines(pdf, lines, box.x, max(top, box.bottom - height), box.w, current)

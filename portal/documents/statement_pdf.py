@@ -11,7 +11,7 @@ from __future__ import annotations
 from fpdf import FPDF
 
 from portal.documents.flow import Column, Flow, Row, Table, title_table
-from portal.documents.layout import MUTED, SHADE, TEAL, Box, Style, fill_box, text_box, text_height
+from portal.documents.layout import MUTED, SHADE, TEAL, Box, Style, fill_box, fill_window, text_box, text_height
 from portal.documents.pdf import MARGIN, DocumentPDF
 from portal.documents.remittance import STUB_TOP, draw_stub, long_date
 from portal.money import format_money
@@ -76,8 +76,8 @@ def _top_third(pdf: StatementPDF, detail: StatementDetail) -> None:
     if practice:
         fill_box(pdf, RETURN_WINDOW, [practice.name, *(practice.address_lines or [practice.address])],
                  Style(size=9, color=MUTED, leading=1.2), min_size=5)
-    fill_box(pdf, ADDRESS_WINDOW, [detail.guarantor_name, *detail.guarantor_address], Style(size=10, leading=1.2),
-             min_size=5, one_line=True)
+    fill_window(pdf, ADDRESS_WINDOW, [detail.guarantor_name, *detail.guarantor_address], Style(size=10, leading=1.2),
+                top=RETURN_WINDOW.bottom + 3)
     width = pdf.w - MARGIN - RIGHT_X
     summary = detail.summary
     text_box(pdf, RIGHT_X, MARGIN, width, _page_line(detail, pdf), SMALL, 'R')

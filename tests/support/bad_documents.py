@@ -1,9 +1,12 @@
 """Statements and receipts with the inputs that break layouts: 200-character provider and location
-names, a guarantor with no address, a statement with no lines, amounts of $999,999.99, and names
-in right-to-left scripts or written with combining characters. Built as the views the services
-return, so the documents are rendered exactly as for stored data."""
+names, a guarantor with no address, about the longest name and address the database holds (80 + 80
+characters of name, two 120-character address lines, an 80-character city), a statement with no
+lines, amounts of $999,999.99, and names in right-to-left scripts or written with combining
+characters. Built as the views the services return, so the documents are rendered exactly as for
+stored data."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from portal.services.payments.receipts import ReceiptLine, ReceiptRefund, ReceiptView
@@ -20,6 +23,15 @@ PRACTICE = Practice('Riverside Family Medicine', '(555) 010-4400', '1200 S Main 
                     ('1200 S Main St', 'Springfield, IL 62704'), '37-1234567', '1928374655')
 RTL_NAMES = ('שרה כהן', 'مريم الحسيني')
 COMBINING = 'Zoe\u0308 Nguye\u0302\u0303n'  # Zoë Nguyễn written with combining marks
+# nearly as long as GuarantorAccount's fields allow, in wide letters
+LONGEST_NAME = ('Wilhelmina Maximiliana Montgomery-Worthington Alexandrina Konstantinopoulou-Wentworth'[:80],
+                'Featherstonehaugh-Wijesinghe MacWilliams-Oyelaran Kowalczyk-Nakamura Vanderbilt-Wyatt'[:80])
+LONGEST_ADDRESS = ('12345 North Martin Luther King Junior Memorial Boulevard West, Montgomery Meadows Medical '
+                   'Commons Building W, Wing MW'[:120],
+                   'Apartment W-4200, Wentworth Woodmere Towers, Mailroom Window M, Attention: Maximiliana '
+                   'Montgomery-Worthington, MD, MPH'[:120],
+                   'Winchester-on-the-Wabash Township of Mount Washington Woodlands Meadow Mews Wynd'[:80]
+                   + ', IL 62704-1234')
 
 
 def _summary(amount_due: int, new_balance: int | None = None) -> StatementSummary:
@@ -63,8 +75,10 @@ def bad_statements() -> dict[str, StatementDetail]:
         guarantor_address=[LONG_LOCATION, 'Apartment 4B', 'Building 7', 'Springfield, IL 62704-1234'],
         totals=Totals(0, 4_500, 0, 0, 0, 0), quick_pay_code='HJKMNPQRSTUV', previous_statement_date=None,
         practice=Practice(LONG_LOCATION, '(555) 010-4400', '', (LONG_LOCATION, 'Springfield, IL 62704')))
+    longest_address = replace(nothing, account_id=5, guarantor_name=' '.join(LONGEST_NAME),
+                              guarantor_address=list(LONGEST_ADDRESS), quick_pay_code='WXYZ23456789')
     return {'bad-long-names-most-money': long_names, 'bad-no-lines': nothing, 'bad-scripts': scripts,
-            'bad-long-practice-and-address': long_practice}
+            'bad-long-practice-and-address': long_practice, 'bad-longest-guarantor-address': longest_address}
 
 
 def bad_receipts() -> dict[str, ReceiptView]:

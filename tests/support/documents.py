@@ -55,6 +55,13 @@ def look(pdf: bytes) -> list[Page]:
     return pages
 
 
+def sized_chars(pdf: bytes, page: int = 0) -> list[tuple[str, float, Word]]:
+    """Every character drawn on a page (index from 0) with its size in points, in drawing order."""
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        return [(c['text'], float(c['size']), Word(page + 1, c['text'], c['x0'], c['top'], c['x1'], c['bottom']))
+                for c in document.pages[page].chars if c['text'].strip()]
+
+
 def _overlap(a: Word, b: Word) -> bool:
     return min(a.x1, b.x1) - max(a.x0, b.x0) > TOLERANCE and min(a.bottom, b.bottom) - max(a.top, b.top) > TOLERANCE
 

@@ -22,7 +22,7 @@ from portal.config import reload_settings
 from portal.db import dispose_engine, init_engine, write_session
 from portal.documents.receipt_pdf import render_receipt
 from portal.documents.remittance import grouped_code
-from portal.documents.statement_pdf import render_statement
+from portal.documents.statement_pdf import ADDRESS_WINDOW, RETURN_WINDOW, render_statement
 from portal.models import (
     GuarantorAccount,
     Payment,
@@ -201,6 +201,23 @@ def test_statement_qr_code_reads_back_as_the_pay_address(document: tuple[str, Do
         pytest.skip('statements only')
     first = look.render(found.pdf, dpi=200)[0]
     assert look.qr_codes(first) == [found.pay_url]
+
+
+def test_the_guarantor_address_shows_in_the_envelope_window_at_a_readable_size(
+        document: tuple[str, Document]) -> None:
+    """Never below 8 pt; the city, state and ZIP line (what USPS reads first) inside the #10 window
+    whole. An address too long for the window runs above it, never over the return address."""
+    _, found = document
+    if found.kind != 'statement':
+        pytest.skip('statements only')
+    window, above = ADDRESS_WINDOW, RETURN_WINDOW.bottom
+    pt = look.PT_PER_MM
+    address = [(char, size, box) for char, size, box in look.sized_chars(found.pdf)
+               if box.x1 <= window.right * pt and above * pt < box.top and box.bottom <= window.bottom * pt + 1]
+    assert address and min(size for _, size, _ in address) >= 8
+    shown = ''.join(char for char, _, box in address if box.top >= window.y * pt - 0.5)
+    last = (found.detail.guarantor_address or [found.detail.guarantor_name])[-1]
+    assert look.normalized(shown).endswith(''.join(look.normalized(last).split()))
 
 
 def test_long_statement_runs_over_pages_with_the_account_and_page_number_on_each(
