@@ -1,8 +1,9 @@
 """The payment receipt as a PDF, fit for an HSA or FSA claim: the practice's name, address, phone,
 tax id and NPI; the receipt number, the day paid (the practice's calendar day), payer and method;
 each service paid with its date of service, patient, provider, CPT/HCPCS code and full
-description; and any refunds against the payment. Long tables run onto more pages, headings and
-all."""
+description; and any refunds against the payment. After a refund each service shows what was
+refunded of it and what stays paid, so the lines add up to the net paid. Long tables run onto more
+pages, headings and all."""
 from __future__ import annotations
 
 from datetime import date
@@ -24,6 +25,10 @@ CELL = Style(size=8.5)
 HEAD = Style(size=8, bold=True)
 SERVICES = (Column('Date of service', 22), Column('Patient', 30), Column('Provider', 36), Column('Code', 14),
             Column('Service', 64.5), Column('Paid', 24, 'R'))
+# after a refund: what was paid, refunded and stays paid per service (amounts up to -$999,999.99 fit)
+SERVICES_REFUNDED = (Column('Date of service', 21), Column('Patient', 26), Column('Provider', 30), Column('Code', 13),
+                     Column('Service', 37.5), Column('Paid', 21, 'R'), Column('Refunded', 21, 'R'),
+                     Column('Net paid', 21, 'R'))
 REFUNDS = (Column('Date', 26), Column('Refund', 34), Column('Why', 95.5), Column('Amount', 35, 'R'))
 
 
@@ -44,14 +49,20 @@ def render_receipt(view: ReceiptView) -> bytes:
         for label, value in _details(view, money):
             details.row([label, value], rule=False)
     flow.gap(4)
-    with title_table(Table(flow, SERVICES, style=CELL, head=HEAD), 'Services this payment paid for', HEADING,
+    refunded = refunded_by_line(view)
+    columns = SERVICES_REFUNDED if view.refunded else SERVICES
+    with title_table(Table(flow, columns, style=CELL, head=HEAD), 'Services this payment paid for', HEADING,
                      keep=CELL.line * 3) as services:
-        for line in view.lines:
-            services.row([_date(line.date_of_service), line.patient, line.provider, line.code, line.description,
-                          money(line.amount)])
+        rows = [[_date(line.date_of_service), line.patient, line.provider, line.code, line.description, line.amount]
+                for line in view.lines]
         if view.unapplied > 0:
-            services.row(['', 'Credit on the account (not yet applied to a service)', '', '', '',
-                          money(view.unapplied)])
+            rows.append(['', 'Credit on the account (not yet applied to a service)', '', '', '', view.unapplied])
+        for row, back in zip(rows, refunded, strict=True):
+            amount = row.pop()
+            services.row([*row, money(amount), *((money(-back), money(amount - back)) if view.refunded else ())])
+        if view.refunded:
+            services.row(['', '', '', '', 'Total', money(view.amount), money(-view.refunded),
+                          money(view.amount - view.refunded)], style=Style(size=8.5, bold=True), rule=False)
     if view.refunds:
         flow.gap(4)
         with title_table(Table(flow, REFUNDS, style=CELL, head=HEAD), 'Refunds of this payment', HEADING,
@@ -64,6 +75,21 @@ def render_receipt(view: ReceiptView) -> bytes:
               'amounts paid, which health savings (HSA) and flexible spending (FSA) accounts ask for.',
               Style(size=8.5, italic=True, color=MUTED))
     return pdf.output_bytes()
+
+
+def refunded_by_line(view: ReceiptView) -> list[int]:
+    """What the payment's refunds took back (minor units) from each of `view.lines`, then from its
+    credit on the account (the last item, 0 when it has none). The rule of
+    `portal.services.payments.allocation.paid_on_charges`: a refund comes first out of the credit,
+    then off the services newest first (the lines are in the order the payment was applied)."""
+    left = view.refunded
+    from_credit = min(left, max(view.unapplied, 0))
+    left -= from_credit
+    taken = []
+    for line in reversed(view.lines):
+        taken.append(min(line.amount, left))
+        left -= taken[-1]
+    return [*reversed(taken), *([from_credit] if view.unapplied > 0 else [])]
 
 
 def _details(view: ReceiptView, money) -> list[tuple[str, str]]:  # noqa: ANN001
