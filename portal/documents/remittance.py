@@ -12,7 +12,7 @@ from datetime import date
 from fpdf import FPDF
 
 from portal.documents.layout import MUTED, Box, Style, fill_box, text_box
-from portal.documents.pdf import MARGIN, MONO, qr_png
+from portal.documents.pdf import MARGIN, MONO, qr_image
 from portal.money import format_money
 from portal.services.statements import StatementDetail
 
@@ -70,7 +70,7 @@ def draw_stub(pdf: FPDF, detail: StatementDetail, pay_url: str) -> None:
                        one_line=True, min_size=9) + 1.2
     text_box(pdf, column_x, code_y, column, f'Scan the code or go to {pay_url.split("?")[0]} and enter it.',
              Style(size=8))
-    pdf.image(qr_png(pay_url), x=qr_x, y=STUB_TOP + 8.5, w=QR_SIZE, h=QR_SIZE)
+    pdf.image(qr_image(pay_url), x=qr_x, y=STUB_TOP + 8.5, w=QR_SIZE, h=QR_SIZE)
 
     fill_box(pdf, Box(REMIT_WINDOW.x, REMIT_WINDOW.y - 4.4, REMIT_WINDOW.w, 3.6), ['Mail to'], FIELD_LABEL,
              one_line=True)
