@@ -3,6 +3,7 @@ phone), each opening its signed-in receipt (/payments/{id}, access-checked: othe
 audited); and the "Since your statement of ..." line that home and the statements page show."""
 from __future__ import annotations
 
+import asyncio
 from html import escape
 
 from nicegui import ui
@@ -32,16 +33,21 @@ def register() -> None:
     async def history_page() -> None:
         auth = session.current_auth()
         assert auth is not None
-        history = await call(payment_history.load_payment_history, actor=session.actor())
+        history, since = await asyncio.gather(
+            call(payment_history.load_payment_history, actor=session.actor()),
+            call(payment_history.load_activity_since, actor=session.actor(), lines=True))
         with frame('Payment history', auth=auth, path='/payments'), ui.column().classes('w-full max-w-3xl gap-3'):
             _html(f'<h1 class="{theme.H1}">Payment history</h1>')
+            for item in since:
+                _html(_since_card(item, several=len(since) > 1))
             if not history.items:
                 _html(f'<section class="{theme.CARD}" data-testid="history-empty"><h2 class="{theme.H2}">'
                       f'No payments yet</h2><p class="text-slate-700 mt-1">When you pay a bill, the payment and its '
                       f'receipt show here. Refunds show here too.</p><p class="mt-2"><a href="/statements" '
                       f'class="{LINK}">See your statements</a></p></section>')
                 return
-            _html(f'<p class="text-slate-700">Every payment and refund, newest first. Open one for its receipt.</p>'
+            _html(f'<h2 class="{theme.H2} mt-2">Payments and refunds</h2>'
+                  f'<p class="text-slate-700">Every payment and refund, newest first. Open one for its receipt.</p>'
                   f'<ul class="list-none p-0 m-0 flex flex-col gap-3" data-testid="history">'
                   f'{"".join(_item(item, several=history.several_accounts) for item in history.items)}</ul>')
 
@@ -87,7 +93,7 @@ def paid_for_words(item: HistoryItem) -> str:
     if item.paid_for == PaidFor.installment:
         return f'Plan installment due {when}' if when else 'Plan installment'
     return {PaidFor.amount: 'An amount you chose', PaidFor.office: 'Paid at the billing office'} \
-        .get(item.paid_for, 'Your balance')
+        .get(item.paid_for, 'Toward your balance')
 
 
 def _item(item: HistoryItem, *, several: bool) -> str:
@@ -115,9 +121,9 @@ def _item(item: HistoryItem, *, several: bool) -> str:
             f'</a></li>')
 
 
-def since_html(since: SinceStatement, *, several: bool) -> str:
-    """'Since your statement of November 7, 2026: +$92.00 new charges · −$50.00 paid', with a link to
-    the payment history; '' when nothing moved."""
+def since_html(since: SinceStatement, *, several: bool, link: bool = True) -> str:
+    """'Since your statement of November 7, 2026: +$92.00 new charges · −$50.00 your payments', with a
+    link to the details on the payment history page; '' when nothing moved."""
     if not since.anything:
         return ''
     money = lambda minor: forms.money(minor, since.currency)  # noqa: E731
@@ -129,5 +135,22 @@ def since_html(since: SinceStatement, *, several: bool) -> str:
     account = f' (account {escape(since.account_number)})' if several else ''
     return (f'<p class="text-slate-800" data-testid="since-statement">Since your statement of '
             f'{forms.long_date(since.statement_date)}{account}: '
-            f'{escape(" · ".join(text for amount, text in parts if amount))}. '
-            f'<a href="/payments" class="{LINK}">See your payment history</a></p>')
+            f'{escape(" · ".join(text for amount, text in parts if amount))}.'
+            + (f' <a href="/payments#since" class="{LINK}">See the details</a>' if link else '') + '</p>')
+
+
+def _since_card(since: SinceStatement, *, several: bool) -> str:
+    """The details behind the home page's "Since your statement" line: each movement since it."""
+    if not since.anything:
+        return ''
+    money = lambda minor: ('+' if minor > 0 else '−') + forms.money(abs(minor), since.currency)  # noqa: E731
+    rows = ''.join(
+        f'<li class="py-2 border-t border-slate-100 flex no-wrap justify-between gap-3"><span class="min-w-0">'
+        f'{forms.short_date(line.on)} · {escape(line.what)}</span><span class="font-medium whitespace-nowrap">'
+        f'{money(line.amount)}</span></li>' for line in since.lines)
+    return (f'<section id="since" class="{theme.CARD} scroll-mt-20 flex flex-col gap-1" '
+            f'aria-label="Since your statement">'
+            f'<h2 class="{theme.H2}">Since your statement</h2>{since_html(since, several=several, link=False)}'
+            f'<ul class="list-none p-0 m-0 mt-1" data-testid="since-lines">{rows}</ul>'
+            f'<p class="mt-1"><a href="/statements/{since.statement_id}" class="{LINK}">View that statement</a></p>'
+            f'</section>')

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from portal.auth.permissions import Actor, account_relationships
 from portal.db import read_session, write_session
 from portal.models import (
+    Charge,
     GuarantorAccount,
     LedgerEntry,
     LedgerKind,
@@ -74,10 +75,13 @@ class PaymentHistory:
         return len({item.account_number for item in self.items}) > 1
 
 
-def _paid_for(target: str | None, statements: dict[int, date], installments: dict[int, date]) \
+OFFICE_METHODS = ('cash', 'check')
+
+
+def _paid_for(target: str | None, method: str, statements: dict[int, date], installments: dict[int, date]) \
         -> tuple[PaidFor, date | None]:
-    if target is None:
-        return PaidFor.office, None
+    if target is None:  # recorded without an attempt: cash or check at the office, or an imported payment
+        return (PaidFor.office if method in OFFICE_METHODS else PaidFor.balance), None
     head, _, rest = target.partition(':')
     number = rest.partition(':')[0]
     if head == 'statement' and number.isdigit():
@@ -135,7 +139,7 @@ def payment_history(session: Session, actor: Actor, relationships: dict[int, str
             refunded[refund.payment_id] = refunded.get(refund.payment_id, 0) + refund.amount
     items, by_payment = [], {}
     for payment, target, saved, account_number in rows:
-        paid_for, for_date = _paid_for(target, statements, installments)
+        paid_for, for_date = _paid_for(target, payment.method, statements, installments)
         back = refunded.get(payment.id, 0)
         status = Status(payment.status) if payment.status in Status.__members__ else Status.processing
         if status == Status.succeeded and back:
@@ -169,6 +173,21 @@ def load_payment_history(*, actor: Actor) -> PaymentHistory:
 
 
 @dataclass(frozen=True)
+class ActivityLine:
+    """One ledger movement after the statement, as the patient reads it."""
+    on: date  # the day it took effect (the date of service, for a charge)
+    what: str  # the charge's plain description, or 'Insurance paid', 'Your payment', ...
+    amount: int  # signed minor units: positive adds to what is owed
+
+
+KIND_WORDS = {LedgerKind.charge: 'New charge', LedgerKind.insurance_payment: 'Insurance paid',
+              LedgerKind.contractual_adjustment: 'Insurance discount (adjustment)',
+              LedgerKind.patient_payment: 'Your payment', LedgerKind.refund: 'Refund to you',
+              LedgerKind.write_off: 'Written off by the practice', LedgerKind.correction: 'Correction'}
+LINES_SHOWN = 50
+
+
+@dataclass(frozen=True)
 class SinceStatement:
     """What moved on one account after its latest statement (minor units, each positive)."""
     account_number: str
@@ -180,6 +199,7 @@ class SinceStatement:
     credits: int  # insurance payments, adjustments and write-offs
     refunds: int  # money sent back to the patient
     corrections: int  # signed: positive adds to what is owed
+    lines: tuple[ActivityLine, ...] = ()  # newest first, at most LINES_SHOWN (only when asked for)
 
     @property
     def anything(self) -> bool:
@@ -194,9 +214,10 @@ class SinceStatement:
 _CREDITS = (LedgerKind.insurance_payment, LedgerKind.contractual_adjustment, LedgerKind.write_off)
 
 
-def activity_since_statements(session: Session, account_ids: list[int]) -> list[SinceStatement]:
-    """For each account with a statement, what the ledger gained after that statement's last entry;
-    the caller has checked access to every account."""
+def activity_since_statements(session: Session, account_ids: list[int], *, lines: bool = False) \
+        -> list[SinceStatement]:
+    """For each account with a statement, what the ledger gained after that statement's last entry
+    (with its newest `LINES_SHOWN` movements when `lines`); the caller has checked access to every account."""
     found = []
     for account_id in account_ids:
         latest = session.exec(
@@ -211,17 +232,25 @@ def activity_since_statements(session: Session, account_ids: list[int]) -> list[
             select(LedgerEntry.kind, func.sum(LedgerEntry.amount))
             .where(LedgerEntry.account_id == account_id, LedgerEntry.id > latest.last_entry_id)
             .group_by(LedgerEntry.kind)).all())
+        shown = session.exec(
+            select(LedgerEntry.effective_date, LedgerEntry.kind, LedgerEntry.amount, Charge.description)
+            .outerjoin(Charge, col(Charge.id) == LedgerEntry.charge_id)
+            .where(LedgerEntry.account_id == account_id, LedgerEntry.id > latest.last_entry_id)
+            .order_by(col(LedgerEntry.id).desc()).limit(LINES_SHOWN)).all() if lines and sums else []
         found.append(SinceStatement(
             account_number=latest.account_number, currency=latest.currency, statement_id=latest.id,
             statement_date=latest.statement_date, charges=int(sums.get(LedgerKind.charge, 0)),
             payments=-int(sums.get(LedgerKind.patient_payment, 0)),
             credits=-sum(int(sums.get(kind, 0)) for kind in _CREDITS),
-            refunds=int(sums.get(LedgerKind.refund, 0)), corrections=int(sums.get(LedgerKind.correction, 0))))
+            refunds=int(sums.get(LedgerKind.refund, 0)), corrections=int(sums.get(LedgerKind.correction, 0)),
+            lines=tuple(ActivityLine(on, (description if kind == LedgerKind.charge and description else
+                                          KIND_WORDS.get(kind, 'Change')), int(amount))
+                        for on, kind, amount, description in shown)))
     return found
 
 
-def load_activity_since(*, actor: Actor) -> list[SinceStatement]:
+def load_activity_since(*, actor: Actor, lines: bool = False) -> list[SinceStatement]:
     """What moved since the latest statement on each account this person may see (the page that
     shows it audits its own view)."""
     with read_session() as session:
-        return activity_since_statements(session, list(account_relationships(session, actor.user_id)))
+        return activity_since_statements(session, list(account_relationships(session, actor.user_id)), lines=lines)

@@ -12,6 +12,7 @@ from sqlmodel import Session, func, select
 from portal.auth.permissions import Actor
 from portal.clock import practice_day
 from portal.db import read_session, write_session
+from portal.documents.receipt_pdf import render_receipt
 from portal.models import (
     AuditEvent,
     Payment,
@@ -28,6 +29,7 @@ from portal.services.payments.receipts import receipt_view
 from portal.services.payments.staff import staff_account
 from portal.services.plan_queues import staff_queues
 from tests.factories import make_account, make_charges, make_user
+from tests.support.documents import look, normalized
 
 CHICAGO = ZoneInfo('America/Chicago')
 _numbers = iter(range(1, 10_000))
@@ -168,6 +170,11 @@ def test_what_moved_since_the_latest_statement(db: str) -> None:
     assert since.change == 9200 - 3000 - 1500
     with read_session() as session:
         assert ledger.balance(session, account_id) == 20000 + since.change
+        assert since.lines == ()  # only when asked for
+        [detailed] = activity_since_statements(session, [account_id], lines=True)
+    assert [(line.on, line.what, line.amount) for line in detailed.lines] == [
+        (date(2026, 11, 21), 'Insurance paid', -1500), (date(2026, 11, 20), 'Your payment', -3000),
+        (date(2026, 11, 13), 'Office visit', 4200), (date(2026, 11, 12), 'Office visit', 5000)]
 
 
 # A payment at 23:15 in Chicago is the next day in UTC; both daylight-saving change days too.
@@ -198,7 +205,9 @@ def test_a_late_payment_shows_its_local_day_everywhere(db: str, local: str) -> N
                                     last_attempt_at=at))
     staff_actor = Actor(staff.id, 'staff')
     with write_session() as session:
-        assert receipt_view(session, session.get(Payment, payment.id)).paid_on == day
+        receipt = receipt_view(session, session.get(Payment, payment.id))
+        assert receipt.paid_on == day
+        assert f'{day:%b} {day.day}, {day.year}' in normalized(look(render_receipt(receipt))[0].text)  # the PDF
         assert [item.on for item in payment_history(session, actor).items] == [day]
         assert [row.received_on for row in staff_account(session, staff_actor, account_id).payments] == [day]
         [row] = [row for row in staff_queues(session, staff_actor).delinquent if row.account_id == account_id]
