@@ -78,29 +78,29 @@ class PaymentHistory:
 OFFICE_METHODS = ('cash', 'check')
 
 
+def _target_ref(target: str) -> tuple[str, int | None]:
+    """'statement:12' -> ('statement', 12); 'installment:7:try-2' -> ('installment', 7); 'balance' -> (.., None)"""
+    head, _, rest = target.partition(':')
+    number = rest.partition(':')[0]
+    return head, int(number) if number.isdigit() else None
+
+
 def _paid_for(target: str | None, method: str, statements: dict[int, date], installments: dict[int, date]) \
         -> tuple[PaidFor, date | None]:
     if target is None:  # recorded without an attempt: cash or check at the office, or an imported payment
         return (PaidFor.office if method in OFFICE_METHODS else PaidFor.balance), None
-    head, _, rest = target.partition(':')
-    number = rest.partition(':')[0]
-    if head == 'statement' and number.isdigit():
-        return PaidFor.statement, statements.get(int(number))
-    if head in ('installment', 'plan-pay') and number.isdigit():
-        return PaidFor.installment, installments.get(int(number))
+    head, number = _target_ref(target)
+    if head == 'statement' and number is not None:
+        return PaidFor.statement, statements.get(number)
+    if head in ('installment', 'plan-pay') and number is not None:
+        return PaidFor.installment, installments.get(number)
     if head == 'amount':
         return PaidFor.amount, None
     return PaidFor.balance, None
 
 
-def _target_ids(targets: list[str], prefixes: tuple[str, ...]) -> set[int]:
-    found = set()
-    for target in targets:
-        head, _, rest = target.partition(':')
-        number = rest.partition(':')[0]
-        if head in prefixes and number.isdigit():
-            found.add(int(number))
-    return found
+def _target_ids(targets: list[str], heads: tuple[str, ...]) -> set[int]:
+    return {number for head, number in map(_target_ref, targets) if head in heads and number is not None}
 
 
 def payment_history(session: Session, actor: Actor, relationships: dict[int, str] | None = None) -> PaymentHistory:

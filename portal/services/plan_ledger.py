@@ -20,7 +20,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal.clock import practice_today, utcnow
+from portal.clock import practice_today
 from portal.models import (
     InstallmentStatus,
     LedgerEntry,
