@@ -3,7 +3,8 @@ signed-in receipt; another account's payment is a 404, audited), the navigation 
 state, and "Since your statement of ..." on home and the statements page."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from nicegui.testing import User
 from sqlmodel import func, select
@@ -112,3 +113,26 @@ async def test_home_and_statements_say_what_moved_since_the_statement(user: User
     await user.should_see('Nov 12, 2026 · Office visit')
     await user.should_see('+$92.00')
     await user.should_see('No payments yet')
+
+
+async def test_a_payment_at_2315_in_chicago_shows_that_day_to_staff_and_patient(user: User) -> None:
+    account_id, _, _ = _demo_payments()
+    at = datetime(2026, 11, 1, 23, 15, tzinfo=ZoneInfo('America/Chicago')).astimezone(UTC)  # Nov 2 in UTC
+    with write_session() as session:
+        payment = Payment(account_id=account_id, amount=4321, method='check', status='succeeded',
+                          receipt_number='RLATE0001', received_at=at)
+        session.add(payment)
+        session.flush()
+        payment_id = payment.id
+    await sign_in(user, DEMO_STAFF)
+    await user.should_see('Collections dashboard')
+    await user.open(f'/staff/accounts/{account_id}')
+    await user.should_see(f'/{DEMO_ACCOUNT}'.lstrip('/'))
+    rows = user.find(marker='payments').elements.pop().rows
+    assert [row['date'] for row in rows if row['receipt'] == 'RLATE0001'] == ['Nov 1, 2026']
+    user.find(marker='sign-out').click()
+    await user.should_see(marker='email')
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see(marker='pay')
+    await user.open(f'/payments/{payment_id}')
+    await user.should_see('November 1, 2026 · Check · $43.21')
