@@ -24,6 +24,11 @@ STATUS = {  # status -> (words, chip colours)
     Status.refunded: ('Refunded', 'bg-slate-200 text-slate-900'),
     Status.partly_refunded: ('Partly refunded', 'bg-slate-200 text-slate-900'),
 }
+STATUS_NOTE = {
+    Status.processing: 'Your bank is still sending this payment. It usually takes a few business days; '
+                       'this page shows Paid once it arrives.',
+    Status.failed: 'This payment did not go through, so it paid nothing. Your balance shows what you owe.',
+}
 REFUND_STATUS = {Status.succeeded: 'Refunded', Status.processing: 'Refund on its way', Status.failed: 'Refund failed'}
 LINK = 'text-teal-800 underline underline-offset-2'
 
@@ -65,8 +70,10 @@ def register() -> None:
             _html(f'<a href="/payments" class="{LINK} flex items-center gap-1 py-2" data-testid="back-to-history">'
                   f'<i class="q-icon material-icons text-base" aria-hidden="true">chevron_left</i>'
                   f'Payment history</a><h1 class="{theme.H1}">Receipt</h1>')
+            status = _status(view)
             _html(f'<p class="flex items-center gap-2 text-slate-800" data-testid="receipt-status">Status '
-                  f'{_chip(*STATUS[_status(view)])}</p>')
+                  f'{_chip(*STATUS[status])}</p>' + (f'<p class="text-slate-800">{STATUS_NOTE[status]}</p>'
+                                                     if status in STATUS_NOTE else ''))
             receipt_block(view, pdf_url=f'/documents/receipts/{view.payment_id}.pdf')
         return None
 

@@ -136,3 +136,19 @@ async def test_a_payment_at_2315_in_chicago_shows_that_day_to_staff_and_patient(
     await user.should_see(marker='pay')
     await user.open(f'/payments/{payment_id}')
     await user.should_see('November 1, 2026 · Check · $43.21')
+
+
+async def test_a_failed_payment_says_it_paid_nothing(user: User) -> None:
+    account_id, _, _ = _demo_payments()
+    with write_session() as session:
+        payment = Payment(account_id=account_id, amount=1500, method='us_bank_account', status='failed',
+                          receipt_number='RFAIL0001')
+        session.add(payment)
+        session.flush()
+        payment_id = payment.id
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see(marker='pay')
+    await user.open('/payments')
+    await user.should_see('Failed')
+    await user.open(f'/payments/{payment_id}')
+    await user.should_see('This payment did not go through, so it paid nothing.')
