@@ -1,12 +1,11 @@
 """Form helpers: inputs with length limits and inline errors, and a page-level error message."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from nicegui import ui
 
-from portal.config import get_settings
+from portal.clock import practice_time
 from portal.money import format_money
 
 
@@ -66,10 +65,8 @@ def short_date(value: date) -> str:
 
 
 def local(value: datetime) -> datetime:
-    """A stored UTC time in the practice's time zone."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(ZoneInfo(get_settings().practice_timezone))
+    """A stored UTC time on the practice's wall clock."""
+    return practice_time(value)
 
 
 def appointment_time(value: datetime) -> str:

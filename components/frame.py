@@ -28,6 +28,7 @@ PATIENT_NAV = [
     NavItem('Home', 'home', '/'),
     NavItem('Statements', 'receipt_long', '/statements'),
     NavItem('Pay', 'payments', '/pay'),
+    NavItem('Payment history', 'history', '/payments'),
     NavItem('Payment plans', 'event_repeat', '/plans'),
     NavItem('Payment methods', 'credit_card', '/payment-methods'),
     NavItem('Profile', 'person', '/profile'),

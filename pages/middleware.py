@@ -31,6 +31,7 @@ RULES: tuple[tuple[str, frozenset[str]], ...] = (
     ('/statements', PATIENTS),
     ('/plans', PATIENTS),
     ('/payment-methods', PATIENTS),
+    ('/payments', PATIENTS),  # the history and signed-in receipts (access-checked per payment)
     ('/messages', PATIENTS),
     ('/staff', STAFF_ROLES),
 )

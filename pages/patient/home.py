@@ -6,6 +6,7 @@ element costs each connected client memory and render time, and this is the busi
 """
 from __future__ import annotations
 
+import asyncio
 from html import escape
 
 from nicegui import ui
@@ -13,8 +14,9 @@ from nicegui import ui
 from components import forms, session, theme
 from components.calls import call
 from components.frame import frame
+from pages.payments.history import since_html
 from portal.config import get_settings
-from portal.services import home
+from portal.services import home, payment_history
 from portal.services.home import AccountHome
 
 STATUS_STYLE = {'paid': 'bg-green-100 text-green-900', 'due': 'bg-sky-100 text-sky-900',
@@ -26,7 +28,9 @@ def _block(html: str) -> ui.html:
 
 
 async def content(auth: dict) -> None:
-    summary = await call(home.load_patient_home, actor=session.actor())
+    summary, since = await asyncio.gather(call(home.load_patient_home, actor=session.actor()),
+                                          call(payment_history.load_activity_since, actor=session.actor()))
+    since_by_account = {item.account_number: item for item in since}
     with frame('Home', auth=auth, path='/'):
         _block(f'<h1 class="{theme.H1}">Hi {escape(auth.get("first_name") or "there")}</h1>')
         if not summary.accounts:
@@ -35,13 +39,14 @@ async def content(auth: dict) -> None:
                    f'{escape(get_settings().practice_phone)} and we will link it.</p></section>')
             return
         for account in summary.accounts:
-            _account(account, several=len(summary.accounts) > 1)
+            _account(account, several=len(summary.accounts) > 1,
+                     since=since_by_account.get(account.account_number))
 
 
-def _account(account: AccountHome, *, several: bool) -> None:
+def _account(account: AccountHome, *, several: bool, since: payment_history.SinceStatement | None = None) -> None:
     _amount_due(account, several=several)
     _block('<div class="w-full grid grid-cols-1 md:grid-cols-3 gap-4">'
-           + _statement_card(account) + _appointment_card(account) + _messages_card(account) + '</div>')
+           + _statement_card(account, since) + _appointment_card(account) + _messages_card(account) + '</div>')
 
 
 def _amount_due(account: AccountHome, *, several: bool) -> None:
@@ -76,7 +81,7 @@ def _card(title: str, body: str) -> str:
             f'{body}</section>')
 
 
-def _statement_card(account: AccountHome) -> str:
+def _statement_card(account: AccountHome, since: payment_history.SinceStatement | None = None) -> str:
     statement = account.latest_statement
     if statement is None:
         return _card('Latest statement', '<p class="text-slate-700">No statements yet.</p>')
@@ -87,6 +92,7 @@ def _statement_card(account: AccountHome) -> str:
                  f'{forms.long_date(statement.statement_date)} {chip}</p><p class="text-slate-800">Amount due '
                  f'{forms.money(statement.amount_due, account.currency)}</p>'
                  f'<p class="{theme.MUTED}">Due by {forms.long_date(statement.due_date)}</p>'
+                 + (since_html(since, several=False) if since is not None else '') +
                  f'<a href="/statements/{statement.id}" data-testid="latest-statement" class="text-teal-800 underline '
                  f'underline-offset-2 py-2">View this statement</a>')
 

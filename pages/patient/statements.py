@@ -11,11 +11,12 @@ from html import escape
 from nicegui import ui
 
 from components import dialogs, forms, session, theme
-from components.calls import write
+from components.calls import call, write
 from components.frame import frame
 from pages.patient.home import STATUS_STYLE
+from pages.payments.history import since_html
 from pages.urls import not_found_response, parse_id
-from portal.services import charge_questions, statements
+from portal.services import charge_questions, payment_history, statements
 from portal.services.errors import DomainError
 from portal.services.statements import ChargeLine, StatementDetail, StatementSummary, Visit
 
@@ -29,8 +30,12 @@ def register() -> None:
         auth = session.current_auth()
         assert auth is not None
         items = await write(statements.list_statements, actor=session.actor())
+        since = await call(payment_history.load_activity_since, actor=session.actor())
         with frame('Statements', auth=auth, path='/statements'):
             _html(f'<h1 class="{theme.H1}">Statements</h1>')
+            lines = ''.join(since_html(item, several=len(since) > 1) for item in since)
+            if lines:
+                _html(f'<section class="{theme.CARD} max-w-3xl flex flex-col gap-1">{lines}</section>')
             if not items:
                 _html(f'<section class="{theme.CARD}"><p class="text-slate-700">You have no statements yet. '
                       'We send one when there is something to pay.</p></section>')

@@ -75,7 +75,7 @@ def _account(actor, detail: staff.StaffAccount) -> None:  # noqa: ANN001
         columns = [{'name': n, 'label': label, 'field': n, 'align': 'left'} for n, label in (
             ('receipt', 'Receipt'), ('date', 'Date'), ('method', 'Method'), ('amount', 'Amount'),
             ('status', 'Status'), ('refunded', 'Refunded'))]
-        rows = [{'id': p.id, 'receipt': p.receipt_number, 'date': forms.short_date(p.received_at.date()),
+        rows = [{'id': p.id, 'receipt': p.receipt_number, 'date': forms.short_date(p.received_on),
                  'method': p.method, 'amount': money(p.amount), 'status': p.status, 'refunded': money(p.refunded)}
                 for p in detail.payments]
         ui.table(columns=columns, rows=rows, row_key='id').classes('w-full').props(PHONE_TABLE).mark('payments')

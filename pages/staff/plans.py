@@ -17,6 +17,7 @@ COLUMNS = [
     {'name': 'next_due', 'label': 'Oldest open date', 'field': 'next_due', 'align': 'left', 'sortable': True},
     {'name': 'autopay', 'label': 'Autopay', 'field': 'autopay', 'align': 'left'},
     {'name': 'attempts', 'label': 'Attempts', 'field': 'attempts', 'align': 'right'},
+    {'name': 'last_attempt', 'label': 'Last attempt', 'field': 'last_attempt', 'align': 'left', 'sortable': True},
 ]
 
 
@@ -98,7 +99,8 @@ def _queue(title: str, rows: list[QueueRow], mark: str, empty: str) -> None:
         table = ui.table(columns=COLUMNS, rows=[
             {'id': row.plan_id, 'account_id': row.account_id, 'account': row.account_number, 'name': row.guarantor_name,
              'remaining': forms.money(row.remaining), 'next_due': row.next_due.isoformat() if row.next_due else '',
-             'autopay': 'Yes' if row.autopay else 'No', 'attempts': row.failed_attempts} for row in rows],
+             'autopay': 'Yes' if row.autopay else 'No', 'attempts': row.failed_attempts,
+             'last_attempt': row.last_attempt.isoformat() if row.last_attempt else ''} for row in rows],
             row_key='id', pagination={'rowsPerPage': 10}).props('flat dense wrap-cells').classes('w-full').mark(mark)
         table.add_slot('body-cell-account', '<q-td :props="props"><a class="text-teal-800 underline" '
                        ':href="\'/staff/accounts/\' + props.row.account_id">{{ props.value }}</a></q-td>')

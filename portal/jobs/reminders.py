@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from portal.clock import utcnow
+from portal.clock import practice_day, utcnow
 from portal.config import get_settings
 from portal.db import write_session
 from portal.models import (
@@ -38,10 +38,11 @@ from portal.money import format_money
 from portal.notify import templates
 from portal.notify.due import CHECKS, on_plan
 from portal.notify.outbox import enqueue
-from portal.notify.texts import outside_quiet_hours, practice_zone
+from portal.notify.texts import outside_quiet_hours
 from portal.services import plan_ledger
 from portal.services.money_moved import RETURN_TEMPLATE
 from portal.services.payable import payable_now
+from portal.services.practice import practice_zone
 from portal.services.preferences import allowed_channels
 
 log = logging.getLogger(__name__)
@@ -218,7 +219,7 @@ def run() -> int:
             with write_session() as session:
                 zone = practice_zone(session)
                 now = utcnow()
-                sweep = Sweep(session=session, today=now.astimezone(zone).date(), now=now, base_url=base_url,
+                sweep = Sweep(session=session, today=practice_day(now, zone=zone), now=now, base_url=base_url,
                               zone=zone)
                 sweep_function(sweep)
             queued += sweep.queued

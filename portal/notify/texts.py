@@ -15,15 +15,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlmodel import Session, col, or_, select
 
-from portal.clock import utcnow
+from portal.clock import practice_day, utcnow
 from portal.config import get_settings
 from portal.db import write_session
-from portal.models import Notification, PracticeSettings
+from portal.models import Notification
 from portal.notify import templates
 from portal.notify.due import suppression_reason
 from portal.notify.email import Claimed, practice_identity
 from portal.notify.outbox import context_of
 from portal.notify.sms import SmsError, get_provider
+from portal.services.practice import practice_zone
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +35,6 @@ PER_WEEK = 3
 MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=10)
 CLAIM_LOCK_KEY = 0x5E7715  # PostgreSQL advisory lock serializing the text claim
-
-
-def practice_zone(session: Session) -> ZoneInfo:
-    stored = session.exec(select(PracticeSettings.timezone).order_by(PracticeSettings.id)).first()
-    return ZoneInfo(stored or get_settings().practice_timezone)
 
 
 def _at_opening(day: date, zone: ZoneInfo) -> datetime:
@@ -56,8 +52,8 @@ def outside_quiet_hours(moment: datetime, zone: ZoneInfo) -> datetime:
 
 def first_day_within_limits(sent: list[datetime], now: datetime, zone: ZoneInfo) -> date:
     """The first practice day from today on which one more text keeps to 1 a day and 3 a week."""
-    days = [moment.astimezone(zone).date() for moment in sent]
-    candidate = now.astimezone(zone).date()
+    days = [practice_day(moment, zone=zone) for moment in sent]
+    candidate = practice_day(now, zone=zone)
     for _ in range(PER_WEEK + 8):
         same_day = sum(1 for day in days if day == candidate)
         week = sum(1 for day in days if candidate - timedelta(days=6) <= day <= candidate)
@@ -70,7 +66,7 @@ def first_day_within_limits(sent: list[datetime], now: datetime, zone: ZoneInfo)
 def earliest_send(sent: list[datetime], now: datetime, zone: ZoneInfo) -> datetime:
     """When a text to a number that was sent texts at `sent` may go, at `now` or later."""
     day = first_day_within_limits(sent, now, zone)
-    start = now if day == now.astimezone(zone).date() else _at_opening(day, zone)
+    start = now if day == practice_day(now, zone=zone) else _at_opening(day, zone)
     return outside_quiet_hours(start, zone)
 
 

@@ -37,7 +37,7 @@ from portal.auth.ratelimit import (
     wait_message,
 )
 from portal.auth.ratelimit import release as release_hit
-from portal.clock import today, utcnow
+from portal.clock import practice_today, utcnow
 from portal.config import get_settings
 from portal.db import read_session, write_session
 from portal.models import AccountAccess, GuarantorAccount, PasswordResetToken, Patient, Role, SessionHandoff, User
@@ -295,7 +295,7 @@ def register(*, account_number: str, last_name: str, date_of_birth: date | str, 
     dob = parse_date_of_birth(date_of_birth)
     if dob is None:
         errors['date_of_birth'] = 'Enter the date of birth like 1984-03-15 or 03/15/1984.'
-    elif dob > today() or dob.year < 1900:
+    elif dob > practice_today() or dob.year < 1900:
         errors['date_of_birth'] = 'Check the date of birth: it looks wrong.'
     email_error, email = _email_error(email)
     if email_error:

@@ -20,7 +20,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal.clock import practice_today, utcnow
+from portal.clock import practice_today
 from portal.models import (
     InstallmentStatus,
     LedgerEntry,
@@ -194,4 +194,4 @@ def mark_delinquent(session: Session, plan: PaymentPlan) -> None:
         plan.cancelled_at = None
         from portal.services import audit
         audit.record(session, action='plan_delinquent', entity_type='payment_plan', entity_id=plan.id,
-                     account_id=plan.account_id, detail=f'at={utcnow():%Y-%m-%d}')
+                     account_id=plan.account_id, detail=f'at={practice_today():%Y-%m-%d}')

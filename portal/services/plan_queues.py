@@ -11,6 +11,7 @@ from portal.auth.permissions import Actor
 from portal.models import GuarantorAccount, PaymentPlan, PlanInstallment
 from portal.services import audit, plan_ledger
 from portal.services.errors import PermissionDenied
+from portal.services.practice import practice
 
 QUEUE_LIMIT = 200
 
@@ -26,7 +27,7 @@ class QueueRow:
     remaining: int  # what the installments not yet paid with settled money hold
     next_due: date | None
     failed_attempts: int
-    last_attempt: date | None
+    last_attempt: date | None  # the practice's calendar day of the latest attempt
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Queues:
 
 
 def _rows(session: Session, status: str) -> list[QueueRow]:
+    day_of = practice(session).day_of
     open_rows = (select(PlanInstallment.plan_id, func.sum(PlanInstallment.amount).label('remaining'),
                         func.min(PlanInstallment.due_date).label('next_due'),
                         func.sum(PlanInstallment.attempts).label('attempts'),
@@ -56,7 +58,7 @@ def _rows(session: Session, status: str) -> list[QueueRow]:
                      guarantor_name=f'{row.guarantor_first_name} {row.guarantor_last_name}', status=row.status,
                      autopay=row.autopay_method_id is not None, remaining=int(row.remaining or 0),
                      next_due=row.next_due, failed_attempts=int(row.attempts or 0),
-                     last_attempt=row.last_attempt.date() if row.last_attempt else None) for row in rows]
+                     last_attempt=day_of(row.last_attempt) if row.last_attempt else None) for row in rows]
 
 
 def staff_queues(session: Session, actor: Actor) -> Queues:

@@ -4,11 +4,12 @@ environment alone while the database has no settings row."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from portal.clock import practice_day
 from portal.config import get_settings
 from portal.models import PracticeSettings
 
@@ -25,10 +26,7 @@ class Practice:
 
     def day_of(self, moment: datetime | None) -> date:
         """The practice's calendar day of an instant (naive instants are UTC); today when None."""
-        zone = ZoneInfo(self.timezone)
-        if moment is None:
-            return datetime.now(zone).date()
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone).date()
+        return practice_day(moment, zone=self.timezone)
 
 
 def practice(session: Session) -> Practice:
@@ -43,3 +41,8 @@ def practice(session: Session) -> Practice:
     return Practice(row.name or settings.practice_name, row.phone or settings.practice_phone, ', '.join(lines),
                     lines, row.tax_id or settings.practice_tax_id, row.npi or settings.practice_npi,
                     row.timezone or settings.practice_timezone)
+
+
+def practice_zone(session: Session) -> ZoneInfo:
+    """The practice's time zone: the stored one, else the configured one."""
+    return ZoneInfo(practice(session).timezone)

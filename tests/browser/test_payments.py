@@ -174,3 +174,38 @@ def test_saved_methods_page(new_page, screenshots: Path, size: tuple[int, int]) 
     assert_accessible(page, f'saved methods at {width}')
     assert page.evaluate('() => document.documentElement.scrollWidth') <= width
     assert_no_page_errors(page)
+
+
+@SIZES
+def test_payment_history_lists_cards_and_opens_a_receipt(new_page, screenshots: Path, portal_server: ServerHandle,
+                                                         size: tuple[int, int]) -> None:
+    width = size[0]
+    with _db(portal_server) as connection:  # a refund with its reason, once, for the screenshots
+        connection.execute("INSERT OR IGNORE INTO refund (payment_id, idempotency_key, amount, currency, reason, "
+                           "status, created_at) SELECT MAX(p.id), 'browser-history-refund', 500, 'USD', "
+                           "'Insurance paid', 'succeeded', '2026-11-20 05:15:00' FROM payment p JOIN guarantor_account "
+                           "a ON a.id = p.account_id WHERE a.account_number = 'A10002026' AND p.status = 'succeeded'")
+    page = _signed_in(new_page, size)
+    if width < 1024:  # the navigation is a drawer on phones
+        page.get_by_role('button', name='Open navigation').click()
+    page.get_by_role('link', name='Payment history').click()
+    page.wait_for_url(re.compile(r'/payments$'))
+    wait_connected(page)
+    cards = page.get_by_test_id('history-item')
+    cards.first.wait_for(state='visible')
+    page.get_by_text('Your insurance paid after you did').wait_for(state='visible')
+    assert page.locator('table').count() == 0  # one card per payment, no wide table
+    page.screenshot(path=screenshots / f'payment-history-{width}.png', full_page=True)
+    assert_accessible(page, f'payment history at {width}')
+    assert page.evaluate('() => document.documentElement.scrollWidth') <= width
+    box = cards.first.bounding_box()
+    assert box is not None and box['width'] <= width
+    cards.first.click()
+    page.wait_for_url(re.compile(r'/payments/\d+$'))
+    wait_connected(page)
+    page.get_by_test_id('receipt').wait_for(state='visible')
+    page.get_by_role('link', name='Download receipt (PDF)').wait_for(state='visible')
+    page.screenshot(path=screenshots / f'payment-receipt-{width}.png', full_page=True)
+    assert_accessible(page, f'receipt page at {width}')
+    assert page.evaluate('() => document.documentElement.scrollWidth') <= width
+    assert_no_page_errors(page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -25,6 +25,7 @@ from portal.services.payments.allocation import allocate
 from portal.services.payments.core import new_key
 from portal.services.payments.events import new_receipt_number
 from portal.services.payments.refund_events import post_refund
+from portal.services.practice import practice
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class AccountHit:
 class PaymentRow:
     id: int
     receipt_number: str
-    received_at: datetime
+    received_on: date  # the practice's calendar day it was received (clock.practice_day)
     amount: int
     method: str
     status: str
@@ -151,13 +152,14 @@ def staff_account(session: Session, actor: Actor, account_id: int) -> StaffAccou
     flags = session.exec(select(AccountFlag).where(AccountFlag.account_id == account_id,
                                                    col(AccountFlag.cleared_at).is_(None))).all()
     money = standing(session, account_id)  # balance and processing read together
+    day_of = practice(session).day_of
     return StaffAccount(
         id=account_id, account_number=account.account_number,
         name=f'{account.guarantor_first_name} {account.guarantor_last_name}', currency=account.currency,
         balance=money.balance, processing=money.processing,
         flags=[f'{flag.kind.replace("_", " ")}: {flag.reason}' for flag in flags],
         entries=[EntryRow(e.id, e.effective_date, e.kind, e.amount, e.memo) for e in entries],
-        payments=[PaymentRow(p.id, p.receipt_number, p.received_at, p.amount, p.method, p.status,
+        payments=[PaymentRow(p.id, p.receipt_number, day_of(p.received_at), p.amount, p.method, p.status,
                              _refunded(session, p.id), p.reference) for p in payments])
 
 
