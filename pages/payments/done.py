@@ -5,12 +5,13 @@ from __future__ import annotations
 from html import escape
 
 from nicegui import app, ui
+from starlette.requests import Request
 from starlette.responses import Response
 
-from components import forms, session, theme
+from components import forms, not_found, session, theme
 from components.calls import call
 from components.frame import frame, signed_out_card
-from pages.urls import not_found_response, parse_id
+from components.page import parse_id
 from portal.documents.receipt_pdf import render_receipt
 from portal.services.errors import DomainError
 from portal.services.payments import guest, receipts
@@ -47,21 +48,21 @@ def register() -> None:
             receipt_block(view, pdf_url=f'/pay/receipt/{token}/pdf')
 
     @app.get('/pay/receipt/{token}/pdf')
-    async def guest_receipt_pdf(token: str) -> Response:
+    async def guest_receipt_pdf(request: Request, token: str) -> Response:
         view = await call(receipts.receipt_by_token, token[:300])
         if view is None:
-            return not_found_response()
+            return not_found.response(request)
         return _pdf(await call(render_receipt, view), view)
 
     @app.get('/documents/receipts/{payment_id}.pdf')
-    async def receipt_pdf(payment_id: str) -> Response:
+    async def receipt_pdf(request: Request, payment_id: str) -> Response:
         auth = session.current_auth()
         wanted = parse_id(payment_id)
         if auth is None or wanted is None:
-            return not_found_response()
+            return not_found.response(request)
         view = await call(receipts.load_receipt, actor=session.actor(), payment_id=wanted)
         if view is None:
-            return not_found_response()
+            return not_found.response(request)
         return _pdf(await call(render_receipt, view), view)
 
 

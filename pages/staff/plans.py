@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from components import forms, session, theme
+from components import forms, page, session, theme
 from components.calls import write
-from components.frame import frame
 from portal.services import plan_policy, plan_queues
 from portal.services.errors import DomainError
 from portal.services.plan_queues import QueueRow
@@ -23,18 +22,20 @@ COLUMNS = [
 def register() -> None:
     @ui.page('/staff/plans', response_timeout=60)
     async def staff_plans() -> None:
-        auth = session.current_auth()
-        assert auth is not None
-        actor = session.actor()
-        snapshot = await write(plan_policy.for_staff, actor=actor)
-        queues = await write(plan_queues.staff_queues, actor)
-        with frame('Payment plans', auth=auth, path='/staff/plans'):
-            ui.label('Payment plans').classes(theme.H1).props('role=heading aria-level=1')
-            _policy_card(snapshot)
-            _queue('Past due: needs attention', queues.delinquent, 'delinquent-queue',
-                   'No past-due plans. Plans land here after a payment fails three times or one paid by hand is '
-                   'a week late.')
-            _queue(f'Active plans ({queues.active_count:,})', queues.active, 'active-queue', 'No active plans.')
+        async def load(actor) -> tuple[plan_policy.PolicyView, plan_queues.Queues]:  # noqa: ANN001
+            return await write(plan_policy.for_staff, actor=actor), await write(plan_queues.staff_queues, actor)
+
+        await page.show('Payment plans', path='/staff/plans', load=load, draw=_plans)
+
+
+def _plans(loaded: tuple[plan_policy.PolicyView, plan_queues.Queues]) -> None:
+    snapshot, queues = loaded
+    ui.label('Payment plans').classes(theme.H1).props('role=heading aria-level=1')
+    _policy_card(snapshot)
+    _queue('Past due: needs attention', queues.delinquent, 'delinquent-queue',
+           'No past-due plans. Plans land here after a payment fails three times or one paid by hand is '
+           'a week late.')
+    _queue(f'Active plans ({queues.active_count:,})', queues.active, 'active-queue', 'No active plans.')
 
 
 def _policy_card(snapshot: plan_policy.PolicyView) -> None:
