@@ -7,6 +7,7 @@ from nicegui import run, ui
 from components import chips, forms, session, theme
 from components.calls import call
 from components.frame import frame
+from components.guards import OneAtATime
 from portal.jobs.scheduler import SchedulerService
 from portal.services import operations
 from portal.services.errors import DomainError
@@ -36,13 +37,11 @@ def register(scheduler: SchedulerService) -> None:
                     for status in statuses:
                         _job_card(status, state, is_admin, run_now)
 
-            async def run_now(job_id: str, button: ui.button) -> None:
-                button.disable()
+            async def run_now(job_id: str) -> None:
                 try:
                     result = await call(operations.run_job_now, actor=session.actor(), job_id=job_id)
                 except DomainError as failure:
                     ui.notify(failure.message, type='negative')
-                    button.enable()
                     return
                 if result.outcome == 'ok':
                     ui.notify(f'{job_id} ran: {result.items} item(s).', type='positive')
@@ -74,7 +73,8 @@ def _job_card(status: operations.JobStatus, state: str, is_admin: bool, run_now)
             button = ui.button('Run now', icon='play_arrow').props('outline no-caps') \
                 .mark(f'run-{status.id}').classes('self-start') \
                 .props(f'data-testid=run-{status.id} aria-label="Run now: {status.id}"')
-            button.on_click(lambda _event, job_id=status.id, element=button: run_now(job_id, element))
+            # each card's button runs its job once at a time; a double click starts it once
+            button.on_click(OneAtATime(lambda job_id=status.id: run_now(job_id)).disables(button))
 
 
 def _pair(term: str, value: str, extra: str = 'text-slate-900') -> None:
