@@ -69,6 +69,14 @@ def local(value: datetime) -> datetime:
     return practice_time(value)
 
 
+def date_time(value: datetime | None) -> str:
+    """A stored UTC instant as the practice's date and 24-hour time with its zone; '—' for none."""
+    if value is None:
+        return '—'
+    when = local(value)
+    return f'{short_date(when.date())}, {when:%H:%M %Z}'
+
+
 def appointment_time(value: datetime) -> str:
     when = local(value)
     return f'{when:%a} {short_date(when.date())}, {when.strftime("%I:%M %p").lstrip("0")}'

@@ -17,6 +17,7 @@ MUTED = 'text-slate-600 text-sm'
 H1 = 'text-2xl font-semibold text-slate-900'
 H2 = 'text-lg font-semibold text-slate-900'
 BIG_BUTTON = 'w-full text-base'
+LINK = 'text-teal-800 underline underline-offset-2'
 
 
 def install() -> None:

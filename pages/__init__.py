@@ -6,11 +6,13 @@ from portal.jobs.scheduler import SchedulerService
 
 
 def register(scheduler: SchedulerService) -> None:
+    from components import not_found
     from pages import auth, mfa, middleware, profile, session_handoff, system
     from pages.patient import home as patient_home
     from pages.staff import home as staff_home
 
     middleware.register()
+    not_found.register()
     system.register(scheduler)
     auth.register(patient_home=patient_home.content)
     session_handoff.register()

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse
 from components import forms, session, theme
 from components.calls import call
 from components.frame import signed_out_card
+from components.guards import OneAtATime
 from portal.auth.passwords import MAX_LENGTH as PASSWORD_MAX
 from portal.models.users import Relationship
 from portal.services import identity
@@ -72,11 +73,11 @@ def sign_in_page(*, reason: str, next_path: str) -> None:
                                autocomplete='current-password', required='Enter your password.', mark='password')
         fields = {'email': email, 'password': password}
 
+        @OneAtATime  # a double click or Enter while it runs does nothing
         async def submit() -> None:
             forms.set_error(error, '')
             if not forms.all_valid(fields):
                 return
-            button.disable()
             try:
                 who = await call(identity.sign_in, email=email.value, password=password.value,
                                  ip=session.client_ip())
@@ -84,8 +85,6 @@ def sign_in_page(*, reason: str, next_path: str) -> None:
                 forms.set_error(error, failure.message)
                 password.value = ''
                 return
-            finally:
-                button.enable()
             auth = session.new_auth(who)
             if not auth['mfa_ok']:
                 await session.hand_off(auth, '/mfa')
@@ -95,7 +94,7 @@ def sign_in_page(*, reason: str, next_path: str) -> None:
                 await session.hand_off(auth, next_path or '/')
 
         password.on('keydown.enter', submit)
-        button = forms.submit_button('Sign in', submit)
+        submit.disables(forms.submit_button('Sign in', submit))
         with ui.row().classes('w-full justify-between text-base'):
             ui.link('Forgot password?', '/forgot').classes('text-teal-800 py-2')
             ui.link('Create an account', '/register').classes('text-teal-800 py-2')
@@ -126,12 +125,12 @@ def registration_page() -> None:
         fields = {'account_number': account_number, 'last_name': last_name, 'date_of_birth': birth,
                   'email': email, 'password': password, 'password_confirm': confirm}
 
+        @OneAtATime  # a double click or Enter while it runs does nothing
         async def submit() -> None:
             forms.set_error(error, '')
             forms.clear_errors(fields)
             if not forms.all_valid(fields):
                 return
-            button.disable()
             try:
                 who = await call(identity.register, account_number=account_number.value,
                                  last_name=last_name.value, date_of_birth=birth.value, email=email.value,
@@ -141,11 +140,9 @@ def registration_page() -> None:
                 forms.show_errors(fields, failure.field_errors)
                 forms.set_error(error, failure.message)
                 return
-            finally:
-                button.enable()
             await session.hand_off(session.new_auth(who), '/')
 
-        button = forms.submit_button('Create account', submit)
+        submit.disables(forms.submit_button('Create account', submit))
         ui.link('I already have an account', '/').classes('text-teal-800 py-2')
 
 
@@ -155,19 +152,16 @@ def forgot_password_page() -> None:
         email = forms.field('Email', max_length=254, kind='email', autocomplete='email',
                             required='Enter your email address.', mark='email')
 
+        @OneAtATime  # a double click or Enter while it runs does nothing
         async def submit() -> None:
             if not forms.all_valid({'email': email}):
                 return
-            button.disable()
-            try:
-                await call(identity.request_password_reset, email=email.value, ip=session.client_ip())
-            finally:
-                button.enable()
+            await call(identity.request_password_reset, email=email.value, ip=session.client_ip())
             done.text = ('If an account uses that address, we sent it a link to reset the password. '
                          'The link works for 30 minutes.')
             done.classes(remove='hidden')
 
-        button = forms.submit_button('Send reset link', submit)
+        submit.disables(forms.submit_button('Send reset link', submit))
         ui.link('Back to sign in', '/').classes('text-teal-800 py-2')
 
 
@@ -180,6 +174,7 @@ def reset_password_page(token: str) -> None:
                               autocomplete='new-password', required='Type the password again.', mark='confirm')
         fields = {'password': password, 'password_confirm': confirm}
 
+        @OneAtATime  # a double click or Enter while it runs does nothing
         async def submit() -> None:
             forms.set_error(error, '')
             forms.clear_errors(fields)
@@ -195,4 +190,4 @@ def reset_password_page(token: str) -> None:
             session.clear()
             ui.navigate.to(f'/?reason={quote("reset")}')
 
-        forms.submit_button('Save new password', submit)
+        submit.disables(forms.submit_button('Save new password', submit))

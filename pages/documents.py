@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from nicegui import app, background_tasks, run
+from starlette.requests import Request
 from starlette.responses import Response
 
-from components import session
-from pages.urls import not_found_response, parse_id
+from components import not_found, session
+from components.page import parse_id
 from portal.config import get_settings
 from portal.db import write_session
 from portal.documents.pdf import prepare_fonts
@@ -25,13 +26,13 @@ def _statement_pdf(actor, statement_id: int) -> bytes | None:  # noqa: ANN001
 
 def register() -> None:
     @app.get('/documents/statements/{statement_id}.pdf')
-    async def statement_pdf(statement_id: str) -> Response:
+    async def statement_pdf(request: Request, statement_id: str) -> Response:
         wanted = parse_id(statement_id)
         if session.current_auth() is None or wanted is None:
-            return not_found_response()
+            return not_found.response(request)
         pdf = await run.io_bound(_statement_pdf, session.actor(), wanted)
         if pdf is None:
-            return not_found_response()
+            return not_found.response(request)
         return Response(pdf, media_type='application/pdf', headers={
             'Content-Disposition': f'inline; filename="statement-{wanted}.pdf"',
             'Cache-Control': 'private, no-store'})

@@ -10,10 +10,11 @@ import time
 from urllib.parse import quote
 
 from nicegui import app
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from components import session
+from components import not_found, session
 from pages.system import Readiness
 from portal.auth.permissions import STAFF_ROLES
 
@@ -36,12 +37,7 @@ RULES: tuple[tuple[str, frozenset[str]], ...] = (
     ('/staff', STAFF_ROLES),
 )
 
-NOT_FOUND = HTMLResponse(
-    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Page not found</title>'
-    '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
-    '<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem">'
-    '<main><h1>Page not found</h1><p>We could not find that page.</p>'
-    '<p><a href="/">Go to your home page</a></p></main></body></html>', status_code=404)
+NOT_FOUND = 'not found'  # answered with the one 404 page (components/not_found.py), framed for who is signed in
 
 
 def allowed_roles(path: str) -> frozenset[str] | None:
@@ -62,8 +58,8 @@ STARTING = HTMLResponse(
     '</body></html>', status_code=503, headers={'Retry-After': '3'})
 
 
-async def decide(path: str) -> Response | None:
-    """None lets the request through; otherwise the response to send instead."""
+async def decide(path: str) -> Response | str | None:
+    """None lets the request through; NOT_FOUND for the 404 page; otherwise the response to send instead."""
     if not Readiness.ready:  # migrations and demo seeding still running
         return STARTING
     auth = session.current_auth()
@@ -96,7 +92,9 @@ class AuthMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope['type'] == 'http' and not scope['path'].startswith(PUBLIC_PREFIXES):
             response = await decide(scope['path'])
-            if response is not None:
+            if response == NOT_FOUND:
+                response = not_found.response(Request(scope, receive))
+            if isinstance(response, Response):
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

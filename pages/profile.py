@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from components import forms, session, theme
+from components import forms, page, session, theme
 from components.calls import call
-from components.frame import frame
 from pages import notification_preferences
+from pages.patient import paperless
 from portal.auth.passwords import MAX_LENGTH as PASSWORD_MAX
 from portal.services import identity, profile
 from portal.services.errors import DomainError
@@ -15,28 +15,31 @@ from portal.services.errors import DomainError
 def register() -> None:
     @ui.page('/profile', response_timeout=60)
     async def profile_page(changed: str = '') -> None:
-        auth = session.current_auth()
-        assert auth is not None  # the middleware lets only signed-in people here
-        details = await call(profile.profile_details, actor=session.actor())
-        from pages.patient import paperless
-        delivery = await paperless.load()
-        with frame('Profile', auth=auth, path='/profile'):
-            ui.label('Profile').classes(theme.H1).props('role=heading aria-level=1')
-            with ui.column().classes(theme.CARD + ' gap-1'):
-                ui.label(details.name or details.email).classes(theme.H2)
-                ui.label(details.email).classes('text-slate-700')
-                ui.label(f'Role: {details.role}').classes(theme.MUTED)
-                if details.mfa_enrolled:
-                    ui.label('Two-step sign-in is on.').classes(theme.MUTED)
-            if details.accounts:
-                with ui.column().classes(theme.CARD + ' gap-1'):
-                    ui.label('Billing accounts').classes(theme.H2)
-                    for account in details.accounts:
-                        ui.label(f'{account.account_number} · {account.guarantor_name} · '
-                                 f'{account.relationship}').classes('text-slate-800')
-                paperless.card(delivery)
-            notification_preferences.card(auth)
-            _change_password(auth, changed=changed == '1')
+        async def load(actor) -> tuple[profile.ProfileDetails, list]:  # noqa: ANN001
+            return await call(profile.profile_details, actor=actor), await paperless.load()
+
+        await page.show('Profile', path='/profile', load=load, draw=lambda loaded: _profile(*loaded, changed=changed))
+
+
+def _profile(details: profile.ProfileDetails, delivery: list, *, changed: str) -> None:
+    auth = session.current_auth()
+    assert auth is not None
+    ui.label('Profile').classes(theme.H1).props('role=heading aria-level=1')
+    with ui.column().classes(theme.CARD + ' gap-1'):
+        ui.label(details.name or details.email).classes(theme.H2)
+        ui.label(details.email).classes('text-slate-700')
+        ui.label(f'Role: {details.role}').classes(theme.MUTED)
+        if details.mfa_enrolled:
+            ui.label('Two-step sign-in is on.').classes(theme.MUTED)
+    if details.accounts:
+        with ui.column().classes(theme.CARD + ' gap-1'):
+            ui.label('Billing accounts').classes(theme.H2)
+            for account in details.accounts:
+                ui.label(f'{account.account_number} · {account.guarantor_name} · '
+                         f'{account.relationship}').classes('text-slate-800')
+        paperless.card(delivery)
+    notification_preferences.card(auth)
+    _change_password(auth, changed=changed == '1')
 
 
 def _change_password(auth: dict, *, changed: bool) -> None:

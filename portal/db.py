@@ -6,6 +6,7 @@ at once with "database is locked" under concurrency, whatever the busy timeout.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -106,14 +107,26 @@ def read_session() -> Iterator[Session]:
 
 @contextmanager
 def write_session() -> Iterator[Session]:
-    """A session for one use-case that writes: commits on success, rolls back on any error."""
+    """A session for one use-case that writes: commits on success, rolls back on any error.
+
+    Rows an error carries in `keep_after_rollback` (the audit event of a refused access, see
+    `portal.auth.permissions.Refused`) are stored in a transaction of their own after the rollback."""
     get_engine()
     with Session(_write_engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as error:
             session.rollback()
+            keep = getattr(error, 'keep_after_rollback', ())
+            if keep:
+                try:
+                    session.add_all(keep)
+                    session.commit()
+                except Exception as failure:  # noqa: BLE001  (the use-case's own error is the one to raise)
+                    session.rollback()
+                    logging.getLogger(__name__).warning('could not keep %s after a rollback: %s',
+                                                        type(error).__name__, type(failure).__name__)
             raise
 
 

@@ -11,16 +11,13 @@ from html import escape
 
 from nicegui import ui
 
-from components import forms, session, theme
+from components import chips, forms, session, theme
+from components.activity import since_html
 from components.calls import call
 from components.frame import frame
-from pages.payments.history import since_html
 from portal.config import get_settings
 from portal.services import home, payment_history
 from portal.services.home import AccountHome
-
-STATUS_STYLE = {'paid': 'bg-green-100 text-green-900', 'due': 'bg-sky-100 text-sky-900',
-                'overdue': 'bg-red-100 text-red-900'}
 
 
 def _block(html: str) -> ui.html:
@@ -85,8 +82,7 @@ def _statement_card(account: AccountHome, since: payment_history.SinceStatement 
     statement = account.latest_statement
     if statement is None:
         return _card('Latest statement', '<p class="text-slate-700">No statements yet.</p>')
-    chip = (f'<span class="text-xs font-semibold rounded-full px-2 py-0.5 {STATUS_STYLE[statement.status]}">'
-            f'{statement.status.capitalize()}</span>')
+    chip = chips.status_html(statement.status, chips.STATEMENT)
     return _card('Latest statement',
                  f'<p class="text-slate-800 flex no-wrap items-center gap-2">'
                  f'{forms.long_date(statement.statement_date)} {chip}</p><p class="text-slate-800">Amount due '

@@ -5,11 +5,8 @@ from html import escape
 
 from nicegui import ui
 
-from components import forms, session, theme
+from components import forms, page, session, theme
 from components.calls import write
-from components.frame import frame
-from pages.patient.statements import LINK
-from pages.urls import not_found_response, parse_id
 from portal.services import charge_questions
 from portal.services.charge_questions import ThreadView
 from portal.services.errors import DomainError
@@ -17,22 +14,14 @@ from portal.services.errors import DomainError
 
 def register() -> None:
     @ui.page('/messages/{thread_id}', response_timeout=60)
-    async def thread_page(thread_id: str):  # noqa: ANN202  (a page, or a 404 response)
-        auth = session.current_auth()
-        assert auth is not None
-        wanted = parse_id(thread_id)
-        if wanted is None:
-            return not_found_response()
-        thread = await write(charge_questions.find_thread, actor=session.actor(), thread_id=wanted)
-        if thread is None:
-            return not_found_response()
-        with frame('Message', auth=auth, path='/messages'):
-            _thread(thread)
-        return None
+    async def thread_page(thread_id: str) -> None:
+        await page.show('Message', path='/messages', draw=_thread,
+                        load=lambda actor: write(charge_questions.find_thread, actor=actor,
+                                                 thread_id=page.id_of(thread_id)))
 
 
 def _thread(thread: ThreadView) -> None:
-    back = (f'<p><a class="{LINK}" href="/statements/{thread.statement_id}">Back to the statement</a></p>'
+    back = (f'<p><a class="{theme.LINK}" href="/statements/{thread.statement_id}">Back to the statement</a></p>'
             if thread.statement_id else '')
     ui.html(f'<h1 class="{theme.H1}">{escape(thread.subject)}</h1>'
             + (f'<p class="{theme.MUTED}">{escape(thread.charge_label)}</p>' if thread.charge_label else '')

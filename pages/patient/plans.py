@@ -6,20 +6,16 @@ from html import escape
 
 from nicegui import ui
 
-from components import dialogs, forms, session, theme
+from components import chips, dialogs, forms, page, session, theme
 from components.calls import call, read, write
-from components.frame import frame
+from components.links import go
 from pages.patient.plan_setup import BY_HAND, setup_form
-from pages.payments.common import go
 from portal.auth.permissions import account_relationships
 from portal.services import plan_payments, plan_schedule, plans
 from portal.services.errors import DomainError
 from portal.services.plans import InstallmentLine, PlanStart, PlanView
 
-STATUS = {'active': ('On track', 'bg-green-100 text-green-900'),
-          'delinquent': ('Past due', 'bg-red-100 text-red-900'),
-          'completed': ('Paid off', 'bg-sky-100 text-sky-900')}
-IN_FLIGHT = ('Payment processing', 'bg-amber-100 text-amber-900')  # everything left is covered by bank money
+IN_FLIGHT = ('Payment processing', 'warn')  # everything left is covered by bank money
 LINE_STATUS = {  # status -> (what the patient reads, how it looks)
     'paid': ('Paid', 'text-slate-600'), 'scheduled': ('Scheduled', 'text-slate-600'),
     'due': ('Due today', 'text-slate-900 font-semibold'), 'past_due': ('Past due', 'text-red-800 font-semibold'),
@@ -30,38 +26,38 @@ LINE_STATUS = {  # status -> (what the patient reads, how it looks)
 def register() -> None:
     @ui.page('/plans', response_timeout=60)
     async def plans_page() -> None:
-        auth = session.current_auth()
-        assert auth is not None
-        actor = session.actor()
-        account_ids = list(await read(account_relationships, actor.user_id))
-        with frame('Payment plans', auth=auth, path='/plans'):
-            ui.label('Payment plan').classes(theme.H1).props('role=heading aria-level=1')
-            if not account_ids:
-                ui.label('No billing account is linked to your sign-in yet.').classes('text-slate-700')
-                return
-            for account_id in account_ids:
-                view = await write(plans.overview, actor, account_id)
-                if view is not None:
-                    start = await write(plans.start, actor, account_id)
-                    progress(view, start)
-                    continue
-                start = await write(plans.start, actor, account_id)
-                if start.eligible:
-                    setup_form(start)
-                else:
-                    with ui.column().classes(theme.CARD + ' gap-2'):
-                        ui.label(start.reason).classes('text-slate-800').mark('not-eligible')
-                        ui.link('Pay your balance', '/pay').classes('text-teal-800 text-base')
+        await page.show('Payment plans', path='/plans', draw=_accounts,
+                        load=lambda actor: read(account_relationships, actor.user_id))
+
+
+async def _accounts(relationships: dict[int, str]) -> None:
+    account_ids, actor = list(relationships), session.actor()
+    ui.label('Payment plan').classes(theme.H1).props('role=heading aria-level=1')
+    if not account_ids:
+        ui.label('No billing account is linked to your sign-in yet.').classes('text-slate-700')
+        return
+    for account_id in account_ids:
+        view = await write(plans.overview, actor, account_id)
+        if view is not None:
+            start = await write(plans.start, actor, account_id)
+            progress(view, start)
+            continue
+        start = await write(plans.start, actor, account_id)
+        if start.eligible:
+            setup_form(start)
+        else:
+            with ui.column().classes(theme.CARD + ' gap-2'):
+                ui.label(start.reason).classes('text-slate-800').mark('not-eligible')
+                ui.link('Pay your balance', '/pay').classes('text-teal-800 text-base')
 
 
 def progress(view: PlanView, start: PlanStart) -> None:
-    label, style = STATUS.get(view.status, (view.status.title(), 'bg-slate-100 text-slate-900'))
+    label, tone = chips.look(view.status, chips.PLAN)
     if view.status == 'active' and view.processing and not view.remaining:
-        label, style = IN_FLIGHT
+        label, tone = IN_FLIGHT
     with ui.column().classes(theme.CARD + ' gap-3').props('aria-label="Your payment plan"'):
         ui.html(f'<div class="flex items-center gap-2"><h2 class="{theme.H2}">Your plan</h2>'
-                f'<span data-testid="plan-status" class="text-xs font-semibold rounded-full px-2 py-0.5 {style}">'
-                f'{escape(label)}</span></div>', sanitize=False)
+                f'{chips.chip_html(label, tone, test_id="plan-status")}</div>', sanitize=False)
         if view.next_date is not None:
             ui.html(f'<p class="text-slate-700">Next payment</p><p data-testid="next-payment" class="text-3xl '
                     f'font-bold text-slate-900">{forms.money(view.next_amount)}</p><p class="text-slate-800">on '

@@ -10,62 +10,45 @@ from html import escape
 
 from nicegui import ui
 
-from components import dialogs, forms, session, theme
+from components import chips, dialogs, forms, page, session, theme
+from components.activity import since_html
 from components.calls import call, write
-from components.frame import frame
-from pages.patient.home import STATUS_STYLE
-from pages.payments.history import since_html
-from pages.urls import not_found_response, parse_id
 from portal.services import charge_questions, payment_history, statements
 from portal.services.errors import DomainError
 from portal.services.statements import ChargeLine, StatementDetail, StatementSummary, Visit
-
-STATUS_TEXT = {'paid': 'Paid', 'due': 'Due', 'overdue': 'Overdue'}
-LINK = 'text-teal-800 underline underline-offset-2'
 
 
 def register() -> None:
     @ui.page('/statements', response_timeout=60)
     async def statement_list() -> None:
-        auth = session.current_auth()
-        assert auth is not None
-        items = await write(statements.list_statements, actor=session.actor())
-        since = await call(payment_history.load_activity_since, actor=session.actor())
-        with frame('Statements', auth=auth, path='/statements'):
-            _html(f'<h1 class="{theme.H1}">Statements</h1>')
-            lines = ''.join(since_html(item, several=len(since) > 1) for item in since)
-            if lines:
-                _html(f'<section class="{theme.CARD} max-w-3xl flex flex-col gap-1">{lines}</section>')
-            if not items:
-                _html(f'<section class="{theme.CARD}"><p class="text-slate-700">You have no statements yet. '
-                      'We send one when there is something to pay.</p></section>')
-            with ui.column().classes('w-full max-w-3xl gap-3'):
-                for item in items:
-                    _list_item(item, several=len({i.account_number for i in items}) > 1)
+        async def load(actor):  # noqa: ANN001, ANN202
+            return (await write(statements.list_statements, actor=actor),
+                    await call(payment_history.load_activity_since, actor=actor))
+        await page.show('Statements', path='/statements', draw=_list, load=load)
 
     @ui.page('/statements/{statement_id}', response_timeout=60)
-    async def statement_page(statement_id: str):  # noqa: ANN202  (a page, or a 404 response)
-        auth = session.current_auth()
-        assert auth is not None
-        wanted = parse_id(statement_id)
-        if wanted is None:
-            return not_found_response()
-        detail = await write(statements.find_statement_detail, actor=session.actor(), statement_id=wanted)
-        if detail is None:
-            return not_found_response()
-        with frame('Statement', auth=auth, path='/statements'), \
-                ui.column().classes('w-full max-w-3xl gap-4'):  # label and amount stay within reach on laptops
-            _detail(detail)
-        return None
+    async def statement_page(statement_id: str) -> None:
+        await page.show('Statement', path='/statements', draw=_detail,
+                        load=lambda actor: write(statements.find_statement_detail, actor=actor,
+                                                 statement_id=page.id_of(statement_id)))
 
 
 def _html(html: str) -> ui.html:
     return ui.html(html, sanitize=False).classes('w-full')
 
 
-def _chip(status: str) -> str:
-    return (f'<span class="text-xs font-semibold rounded-full px-2 py-0.5 {STATUS_STYLE[status]}">'
-            f'{STATUS_TEXT[status]}</span>')
+def _list(loaded: tuple[list[StatementSummary], list[payment_history.SinceStatement]]) -> None:
+    items, since = loaded
+    _html(f'<h1 class="{theme.H1}">Statements</h1>')
+    lines = ''.join(since_html(item, several=len(since) > 1) for item in since)
+    if lines:
+        _html(f'<section class="{theme.CARD} max-w-3xl flex flex-col gap-1">{lines}</section>')
+    if not items:
+        _html(f'<section class="{theme.CARD}"><p class="text-slate-700">You have no statements yet. '
+              'We send one when there is something to pay.</p></section>')
+    with ui.column().classes('w-full max-w-3xl gap-3'):
+        for item in items:
+            _list_item(item, several=len({i.account_number for i in items}) > 1)
 
 
 def _list_item(item: StatementSummary, *, several: bool) -> None:
@@ -75,7 +58,7 @@ def _list_item(item: StatementSummary, *, several: bool) -> None:
             f'hover:border-teal-700 focus-visible:outline focus-visible:outline-2 focus-visible:outline-teal-800">'
             f'<div class="flex flex-wrap items-center justify-between gap-2">'
             f'<span class="text-base font-semibold text-slate-900">{forms.long_date(item.statement_date)}'
-            f'{account}</span>{_chip(item.status)}</div>'
+            f'{account}</span>{chips.status_html(item.status, chips.STATEMENT)}</div>'
             f'<div class="flex flex-wrap items-baseline justify-between gap-2 mt-1">'
             f'<span class="text-slate-700">{due}</span>'
             f'<span class="text-xl font-bold text-slate-900">{forms.money(item.amount_due, item.currency)}</span>'
@@ -92,13 +75,19 @@ def _row(label: str, amount: str, *, strong: bool = False, note: str = '') -> st
 
 
 def _detail(detail: StatementDetail) -> None:
+    with ui.column().classes('w-full max-w-3xl gap-4'):  # label and amount stay within reach on laptops
+        _detail_sections(detail)
+
+
+def _detail_sections(detail: StatementDetail) -> None:
     summary, money = detail.summary, lambda amount: forms.money(amount, detail.summary.currency)
     _html(f'<h1 class="{theme.H1}">Statement of {forms.long_date(summary.statement_date)}</h1>'
           f'<p class="{theme.MUTED}">Account {escape(summary.account_number)} · {escape(detail.guarantor_name)}</p>')
     with ui.element('section').classes(theme.CARD + ' flex flex-col gap-2').props('aria-label="Amount due"'):
         status = 'Paid — thank you' if summary.status == 'paid' else f'Due by {forms.long_date(summary.due_date)}'
         _html(f'<div class="flex items-center gap-2"><h2 class="text-base font-medium text-slate-700">Amount due</h2>'
-              f'{_chip(summary.status)}</div><p data-testid="amount-due" class="text-4xl font-bold text-slate-900 '
+              f'{chips.status_html(summary.status, chips.STATEMENT)}</div>'
+              f'<p data-testid="amount-due" class="text-4xl font-bold text-slate-900 '
               f'tracking-tight">{money(summary.amount_due)}</p><p class="text-slate-700">{status}</p>')
         if summary.amount_due != detail.totals.new_balance:
             _html(f'<p class="{theme.MUTED}">You are on a payment plan: this is your next payment. '
@@ -171,7 +160,7 @@ def _charge(detail: StatementDetail, line: ChargeLine, money, *, note_earlier: b
               + _row('You owe', money(line.patient_owes), strong=True) + why)
         if line.question_thread_id:
             ui.link('Question open — see the conversation', f'/messages/{line.question_thread_id}') \
-                .classes(LINK + ' py-2').mark(f'question-open-{line.charge_id}')
+                .classes(theme.LINK + ' py-2').mark(f'question-open-{line.charge_id}')
         else:
             ui.button('Ask about this charge', icon='help_outline', on_click=lambda: _ask(detail, line)) \
                 .props('flat no-caps dense').classes('self-start text-teal-800 py-1').mark(f'ask-{line.charge_id}')
@@ -217,9 +206,9 @@ def _credits(detail: StatementDetail, money) -> None:  # noqa: ANN001
 
 def _next_steps(detail: StatementDetail) -> None:
     phone = escape(detail.practice.phone) if detail.practice else ''
-    pay = (f'<li><a class="{LINK}" href="/pay?statement={detail.summary.id}">Pay this statement</a></li>'
+    pay = (f'<li><a class="{theme.LINK}" href="/pay?statement={detail.summary.id}">Pay this statement</a></li>'
            if detail.summary.status != 'paid' else '')
     _html(f'<section class="{theme.CARD}" aria-label="Next steps"><h2 class="{theme.H2} mb-1">Next steps</h2>'
           f'<ul class="flex flex-col gap-2 text-base">{pay}'
-          f'<li><a class="{LINK}" href="/plans">Set up a payment plan</a> if paying all at once is hard.</li>'
+          f'<li><a class="{theme.LINK}" href="/plans">Set up a payment plan</a> if paying all at once is hard.</li>'
           f'<li>Not sure about a charge? Use “Ask about this charge” under it, or call {phone}.</li></ul></section>')

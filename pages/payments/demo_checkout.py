@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from components import forms, theme
+from components import forms, not_found, theme
 from components.calls import call
 from components.frame import signed_out_card
-from pages.payments.common import go
-from pages.urls import not_found_response, parse_id
+from components.guards import OneAtATime
+from components.links import go
+from components.page import parse_id
 from portal.payments.demo_gateway import DemoResult
 from portal.payments.gateway import GatewayError
 from portal.payments.registry import demo_gateway
@@ -22,15 +23,15 @@ HELP = ('Demo checkout: use 4242 4242 4242 4242 (paid), 4000 0000 0000 0002 (dec
 
 def register() -> None:
     @ui.page('/demo-checkout/{session_id}')
-    def demo_checkout(session_id: str):  # noqa: ANN202
+    def demo_checkout(session_id: str) -> None:
         demo = demo_gateway()
         request = demo.checkout_request(session_id[:80]) if demo is not None else None
         if request is None:
-            return not_found_response()
+            not_found.content()
+            return
         title = 'Save a payment method' if request.mode == 'setup' else 'Pay'
         with signed_out_card(title, request.description):
             _content(demo, session_id, request)
-        return None
 
 
 def _content(demo, session_id: str, request) -> None:  # noqa: ANN001
@@ -48,7 +49,6 @@ def _content(demo, session_id: str, request) -> None:  # noqa: ANN001
         return
     error = forms.error_message()
     auth_box = ui.column().classes('w-full gap-2').mark('authenticate')
-    busy = {'on': False}
 
     async def finish(result: DemoResult) -> None:
         if result.state in ('succeeded', 'processing', 'saved'):
@@ -70,10 +70,8 @@ def _content(demo, session_id: str, request) -> None:  # noqa: ANN001
         tabs_box.classes(remove='hidden')
         return demo.authenticate(session_id, approve=False)
 
+    @OneAtATime  # a double click pays once
     async def guarded(action) -> None:  # noqa: ANN001
-        if busy['on']:
-            return
-        busy['on'] = True
         forms.set_error(error, '')
         try:
             if request.mode == 'payment':
@@ -85,8 +83,6 @@ def _content(demo, session_id: str, request) -> None:  # noqa: ANN001
             await finish(action())
         except GatewayError as failure:
             forms.set_error(error, failure.message)
-        finally:
-            busy['on'] = False
 
     with ui.column().classes('w-full gap-3') as tabs_box:
         with ui.tabs().classes('w-full').props('align=justify no-caps') as tabs:

@@ -2,15 +2,15 @@
 PDF behind sign-in (/documents/receipts/{id}.pdf, access-checked: others get a 404, audited)."""
 from __future__ import annotations
 
-from html import escape
-
 from nicegui import app, ui
+from starlette.requests import Request
 from starlette.responses import Response
 
-from components import forms, session, theme
+from components import forms, not_found, session, theme
 from components.calls import call
 from components.frame import frame, signed_out_card
-from pages.urls import not_found_response, parse_id
+from components.page import parse_id
+from components.receipts import receipt_block
 from portal.documents.receipt_pdf import render_receipt
 from portal.services.errors import DomainError
 from portal.services.payments import guest, receipts
@@ -47,21 +47,21 @@ def register() -> None:
             receipt_block(view, pdf_url=f'/pay/receipt/{token}/pdf')
 
     @app.get('/pay/receipt/{token}/pdf')
-    async def guest_receipt_pdf(token: str) -> Response:
+    async def guest_receipt_pdf(request: Request, token: str) -> Response:
         view = await call(receipts.receipt_by_token, token[:300])
         if view is None:
-            return not_found_response()
+            return not_found.response(request)
         return _pdf(await call(render_receipt, view), view)
 
     @app.get('/documents/receipts/{payment_id}.pdf')
-    async def receipt_pdf(payment_id: str) -> Response:
+    async def receipt_pdf(request: Request, payment_id: str) -> Response:
         auth = session.current_auth()
         wanted = parse_id(payment_id)
         if auth is None or wanted is None:
-            return not_found_response()
+            return not_found.response(request)
         view = await call(receipts.load_receipt, actor=session.actor(), payment_id=wanted)
         if view is None:
-            return not_found_response()
+            return not_found.response(request)
         return _pdf(await call(render_receipt, view), view)
 
 
@@ -136,31 +136,3 @@ def _email_receipt(token: str) -> None:
             sent.classes(remove='hidden')
 
         ui.button('Send receipt', on_click=send).props('unelevated no-caps').mark('send-receipt')
-
-
-def receipt_block(view: ReceiptView, *, pdf_url: str) -> None:
-    money = lambda minor: forms.money(minor, view.currency)  # noqa: E731
-    rows = ''.join(
-        f'<li class="py-2 border-t border-slate-100"><div class="flex no-wrap justify-between gap-2">'
-        f'<span class="min-w-0">{forms.short_date(line.date_of_service)} · {escape(line.description)}</span>'
-        f'<span class="font-medium whitespace-nowrap shrink-0">{money(line.amount)}</span></div>'
-        f'<div class="text-sm text-slate-600">{escape(line.patient)} · {escape(line.provider)}</div></li>'
-        for line in view.lines)
-    if view.unapplied > 0:
-        rows += (f'<li class="py-2 border-t border-slate-100 flex no-wrap justify-between"><span>Credit on your account'
-                 f'</span><span class="font-medium">{money(view.unapplied)}</span></li>')
-    refunds = ''.join(
-        f'<li class="py-2 border-t border-slate-100"><div class="flex no-wrap justify-between gap-2">'
-        f'<span>Refunded to you {forms.long_date(refund.on)}</span><span class="font-medium whitespace-nowrap">'
-        f'{money(refund.amount)}</span></div><div class="text-sm text-slate-700">{escape(refund.why)}</div></li>'
-        for refund in view.refunds if refund.status == 'succeeded')
-    if refunds:
-        refunds = (f'<h3 class="text-base font-medium text-slate-800 mt-3 mb-1">Refunds</h3>'
-                   f'<ul class="list-none p-0 m-0" data-testid="receipt-refunds">{refunds}</ul>')
-    ui.html(f'<section class="{theme.CARD}" aria-label="Receipt" data-testid="receipt">'
-            f'<h2 class="{theme.H2}">Receipt {escape(view.receipt_number)}</h2>'
-            f'<p class="text-slate-700">{forms.long_date(view.paid_on)} · {escape(view.method)} · '
-            f'{money(view.amount)}</p><h3 class="text-base font-medium text-slate-800 mt-3 mb-1">What it paid</h3>'
-            f'<ul class="list-none p-0 m-0">{rows}</ul>{refunds}</section>', sanitize=False) \
-        .classes('w-full max-w-xl').mark('receipt')
-    ui.link('Download receipt (PDF)', pdf_url, new_tab=True).classes('text-teal-800 text-base').mark('receipt-pdf')

@@ -8,21 +8,20 @@ from html import escape
 
 from nicegui import ui
 
-from components import forms, session, theme
+from components import chips, forms, page, theme
+from components.activity import since_html
 from components.calls import call
-from components.frame import frame
-from pages.payments.done import receipt_block
-from pages.urls import not_found_response, parse_id
+from components.receipts import receipt_block
 from portal.services import payment_history
 from portal.services.payment_history import HistoryItem, PaidFor, SinceStatement, Status
 from portal.services.payments import receipts
 
-STATUS = {  # status -> (words, chip colours)
-    Status.succeeded: ('Paid', 'bg-green-100 text-green-900'),
-    Status.processing: ('Processing', 'bg-amber-100 text-amber-900'),
-    Status.failed: ('Failed', 'bg-red-100 text-red-900'),
-    Status.refunded: ('Refunded', 'bg-slate-200 text-slate-900'),
-    Status.partly_refunded: ('Partly refunded', 'bg-slate-200 text-slate-900'),
+STATUS = {  # status -> (words, chip tone)
+    Status.succeeded: ('Paid', 'good'),
+    Status.processing: ('Processing', 'warn'),
+    Status.failed: ('Failed', 'bad'),
+    Status.refunded: ('Refunded', 'neutral'),
+    Status.partly_refunded: ('Partly refunded', 'neutral'),
 }
 STATUS_NOTE = {
     Status.processing: 'Your bank is still sending this payment. It usually takes a few business days; '
@@ -30,52 +29,52 @@ STATUS_NOTE = {
     Status.failed: 'This payment did not go through, so it paid nothing. Your balance shows what you owe.',
 }
 REFUND_STATUS = {Status.succeeded: 'Refunded', Status.processing: 'Refund on its way', Status.failed: 'Refund failed'}
-LINK = 'text-teal-800 underline underline-offset-2'
+LINK = theme.LINK
 
 
 def register() -> None:
     @ui.page('/payments', response_timeout=60)
     async def history_page() -> None:
-        auth = session.current_auth()
-        assert auth is not None
-        history, since = await asyncio.gather(
-            call(payment_history.load_payment_history, actor=session.actor()),
-            call(payment_history.load_activity_since, actor=session.actor(), lines=True))
-        with frame('Payment history', auth=auth, path='/payments'), ui.column().classes('w-full max-w-3xl gap-3'):
-            _html(f'<h1 class="{theme.H1}">Payment history</h1>')
-            for item in since:
-                _html(_since_card(item, several=len(since) > 1))
-            if not history.items:
-                _html(f'<section class="{theme.CARD}" data-testid="history-empty"><h2 class="{theme.H2}">'
-                      f'No payments yet</h2><p class="text-slate-700 mt-1">When you pay a bill, the payment and its '
-                      f'receipt show here. Refunds show here too.</p><p class="mt-2"><a href="/statements" '
-                      f'class="{LINK}">See your statements</a></p></section>')
-                return
-            _html(f'<h2 class="{theme.H2} mt-2">Payments and refunds</h2>'
-                  f'<p class="text-slate-700">Every payment and refund, newest first. Open one for its receipt.</p>'
-                  f'<ul class="list-none p-0 m-0 flex flex-col gap-3" data-testid="history">'
-                  f'{"".join(_item(item, several=history.several_accounts) for item in history.items)}</ul>')
+        async def load(actor):  # noqa: ANN001, ANN202
+            return await asyncio.gather(call(payment_history.load_payment_history, actor=actor),
+                                        call(payment_history.load_activity_since, actor=actor, lines=True))
+        await page.show('Payment history', path='/payments', load=load, draw=_history)
 
     @ui.page('/payments/{payment_id}', response_timeout=60)
-    async def receipt_page(payment_id: str):  # noqa: ANN202  (a page, or a 404 response)
-        auth = session.current_auth()
-        assert auth is not None
-        wanted = parse_id(payment_id)
-        if wanted is None:
-            return not_found_response()
-        view = await call(receipts.load_receipt, actor=session.actor(), payment_id=wanted)
-        if view is None:
-            return not_found_response()
-        with frame('Receipt', auth=auth, path='/payments'), ui.column().classes('w-full max-w-xl gap-3'):
-            _html(f'<a href="/payments" class="{LINK} flex items-center gap-1 py-2" data-testid="back-to-history">'
-                  f'<i class="q-icon material-icons text-base" aria-hidden="true">chevron_left</i>'
-                  f'Payment history</a><h1 class="{theme.H1}">Receipt</h1>')
-            status = _status(view)
-            _html(f'<p class="flex items-center gap-2 text-slate-800" data-testid="receipt-status">Status '
-                  f'{_chip(*STATUS[status])}</p>' + (f'<p class="text-slate-800">{STATUS_NOTE[status]}</p>'
-                                                     if status in STATUS_NOTE else ''))
-            receipt_block(view, pdf_url=f'/documents/receipts/{view.payment_id}.pdf')
-        return None
+    async def receipt_page(payment_id: str) -> None:
+        await page.show('Receipt', path='/payments', draw=_receipt,
+                        load=lambda actor: call(receipts.load_receipt, actor=actor,
+                                                payment_id=page.id_of(payment_id)))
+
+
+def _history(loaded: tuple[payment_history.PaymentHistory, list[SinceStatement]]) -> None:
+    history, since = loaded
+    with ui.column().classes('w-full max-w-3xl gap-3'):
+        _html(f'<h1 class="{theme.H1}">Payment history</h1>')
+        for item in since:
+            _html(_since_card(item, several=len(since) > 1))
+        if not history.items:
+            _html(f'<section class="{theme.CARD}" data-testid="history-empty"><h2 class="{theme.H2}">'
+                  f'No payments yet</h2><p class="text-slate-700 mt-1">When you pay a bill, the payment and its '
+                  f'receipt show here. Refunds show here too.</p><p class="mt-2"><a href="/statements" '
+                  f'class="{LINK}">See your statements</a></p></section>')
+            return
+        _html(f'<h2 class="{theme.H2} mt-2">Payments and refunds</h2>'
+              f'<p class="text-slate-700">Every payment and refund, newest first. Open one for its receipt.</p>'
+              f'<ul class="list-none p-0 m-0 flex flex-col gap-3" data-testid="history">'
+              f'{"".join(_item(item, several=history.several_accounts) for item in history.items)}</ul>')
+
+
+def _receipt(view: receipts.ReceiptView) -> None:
+    with ui.column().classes('w-full max-w-xl gap-3'):
+        _html(f'<a href="/payments" class="{LINK} flex items-center gap-1 py-2" data-testid="back-to-history">'
+              f'<i class="q-icon material-icons text-base" aria-hidden="true">chevron_left</i>'
+              f'Payment history</a><h1 class="{theme.H1}">Receipt</h1>')
+        status = _status(view)
+        _html(f'<p class="flex items-center gap-2 text-slate-800" data-testid="receipt-status">Status '
+              f'{chips.chip_html(*STATUS[status])}</p>' + (f'<p class="text-slate-800">{STATUS_NOTE[status]}</p>'
+                                                           if status in STATUS_NOTE else ''))
+        receipt_block(view, pdf_url=f'/documents/receipts/{view.payment_id}.pdf')
 
 
 def _status(view: receipts.ReceiptView) -> Status:
@@ -86,10 +85,6 @@ def _status(view: receipts.ReceiptView) -> Status:
 
 def _html(html: str) -> ui.html:
     return ui.html(html, sanitize=False).classes('w-full')
-
-
-def _chip(words: str, colours: str) -> str:
-    return f'<span class="text-xs font-semibold rounded-full px-2 py-0.5 whitespace-nowrap {colours}">{words}</span>'
 
 
 def paid_for_words(item: HistoryItem) -> str:
@@ -107,12 +102,12 @@ def _item(item: HistoryItem, *, several: bool) -> str:
     money = forms.money(item.amount, item.currency)
     if item.refund:
         words = REFUND_STATUS[item.status] if item.status in REFUND_STATUS else 'Refund'
-        chip = _chip(words, STATUS[Status.refunded if item.status == Status.succeeded else item.status][1])
+        chip = chips.chip_html(words, STATUS[Status.refunded if item.status == Status.succeeded else item.status][1])
         title, amount = 'Refund to you', f'−{money}'
         detail = (f'<p class="text-slate-800 mt-1" data-testid="refund-why">{escape(item.why)}</p>'
                   f'<p class="{theme.MUTED}">To {escape(item.method)} · from receipt {escape(item.receipt_number)}</p>')
     else:
-        chip = _chip(*STATUS[item.status])
+        chip = chips.chip_html(*STATUS[item.status])
         title, amount = 'Payment', money
         detail = (f'<p class="text-slate-800 mt-1">{escape(paid_for_words(item))}</p>'
                   f'<p class="{theme.MUTED}">{escape(item.method)} · receipt {escape(item.receipt_number)}</p>')
@@ -126,24 +121,6 @@ def _item(item: HistoryItem, *, several: bool) -> str:
             f'{detail}{account}<span class="flex items-center gap-1 text-teal-800 text-sm font-medium mt-2">'
             f'View receipt<i class="q-icon material-icons text-base" aria-hidden="true">chevron_right</i></span>'
             f'</a></li>')
-
-
-def since_html(since: SinceStatement, *, several: bool, link: bool = True) -> str:
-    """'Since your statement of November 7, 2026: +$92.00 new charges · −$50.00 your payments', with a
-    link to the details on the payment history page; '' when nothing moved."""
-    if not since.anything:
-        return ''
-    money = lambda minor: forms.money(minor, since.currency)  # noqa: E731
-    parts = [(since.charges, f'+{money(since.charges)} new charges'),
-             (since.refunds, f'+{money(since.refunds)} refunded to you'),
-             (since.payments, f'−{money(since.payments)} your payments'),
-             (since.credits, f'−{money(since.credits)} insurance and adjustments'),
-             (since.corrections, f'{"+" if since.corrections > 0 else "−"}{money(abs(since.corrections))} corrections')]
-    account = f' (account {escape(since.account_number)})' if several else ''
-    return (f'<p class="text-slate-800" data-testid="since-statement">Since your statement of '
-            f'{forms.long_date(since.statement_date)}{account}: '
-            f'{escape(" · ".join(text for amount, text in parts if amount))}.'
-            + (f' <a href="/payments#since" class="{LINK}">See the details</a>' if link else '') + '</p>')
 
 
 def _since_card(since: SinceStatement, *, several: bool) -> str:

@@ -6,14 +6,13 @@ from collections.abc import Awaitable, Callable
 from html import escape
 
 from nicegui import ui
-from starlette.responses import HTMLResponse
 
-from components import dialogs, forms, session, theme
+from components import dialogs, forms, page, session, theme
 from components.calls import call
-from components.frame import frame, signed_out_card
-from pages.payments.common import go
-from pages.urls import not_found_response, parse_id
-from portal.services.errors import DomainError, NotFound, RateLimited
+from components.frame import signed_out_card
+from components.guards import OneAtATime
+from components.links import go
+from portal.services.errors import DomainError, RateLimited
 from portal.services.identity import parse_date_of_birth
 from portal.services.payments import checkout, core, guest
 from portal.services.payments.checkout import PayContext
@@ -23,37 +22,28 @@ NEW_METHOD = 0
 
 def register() -> None:
     @ui.page('/pay', response_timeout=60)
-    async def pay_page(statement: str = '', code: str = '', cancelled: str = '',
-                       account: str = ''):  # noqa: ANN202  (a page, or a 404 response)
+    async def pay_page(statement: str = '', code: str = '', cancelled: str = '', account: str = '') -> None:
         auth = session.current_auth()
         if auth is not None and auth.get('mfa_ok') and not session.is_staff(auth):
-            statement_id, account_id = parse_id(statement), parse_id(account)
-            if (statement and statement_id is None) or (account and account_id is None):
-                return not_found_response()
-            return await signed_in_page(auth, statement_id=statement_id, account_id=account_id,
-                                        cancelled=bool(cancelled))
+            # a 404 when the statement or account in the URL is malformed, missing or someone else's
+            await page.show('Pay', path='/pay', none_is_not_found=False,
+                            draw=lambda context: _signed_in(context, cancelled=bool(cancelled)),
+                            load=lambda actor: call(checkout.load_pay_context, actor=actor,
+                                                    statement_id=page.optional_id(statement),
+                                                    account_id=page.optional_id(account)))
+            return
         guest_page(code=code[:20], cancelled=bool(cancelled))
-        return None
 
 
-async def signed_in_page(auth: dict, *, statement_id: int | None, account_id: int | None,
-                         cancelled: bool) -> HTMLResponse | None:
-    """The pay form; a 404 when the statement or account in the URL is missing or someone else's."""
-    try:
-        context = await call(checkout.load_pay_context, actor=session.actor(), statement_id=statement_id,
-                             account_id=account_id)
-    except NotFound:
-        return not_found_response()
-    with frame('Pay', auth=auth, path='/pay'):
-        ui.label('Pay your bill').classes(theme.H1).props('role=heading aria-level=1')
-        if cancelled:
-            ui.label('Payment cancelled. Nothing was charged.').classes('text-slate-700').props('role=status')
-        if context is None:  # no account linked to this sign-in
-            ui.label('We could not find a bill to pay. Call the billing office and we will help.') \
-                .classes('text-slate-700')
-            return None
-        _pay_form(context)
-    return None
+def _signed_in(context: PayContext | None, *, cancelled: bool) -> None:
+    ui.label('Pay your bill').classes(theme.H1).props('role=heading aria-level=1')
+    if cancelled:
+        ui.label('Payment cancelled. Nothing was charged.').classes('text-slate-700').props('role=status')
+    if context is None:  # no account linked to this sign-in
+        ui.label('We could not find a bill to pay. Call the billing office and we will help.') \
+            .classes('text-slate-700')
+        return
+    _pay_form(context)
 
 
 def _pay_form(context: PayContext) -> None:
@@ -96,10 +86,10 @@ def _pay_form(context: PayContext) -> None:
             .mark('save-method')
         save.bind_visibility_from(method, 'value', value=NEW_METHOD)
         error = forms.error_message()
-        state = {'key': core.new_key(), 'busy': False}
+        state = {'key': core.new_key()}
 
         async def submit() -> None:
-            if state['busy']:  # a double click sends one request
+            if pay.running:  # a double click sends one request
                 return
             forms.set_error(error, '')
             amount.error = None
@@ -129,11 +119,8 @@ def _pay_form(context: PayContext) -> None:
                 amount.error = failure.field_errors['amount']
             forms.set_error(error, failure.message)
 
+        @OneAtATime
         async def pay(chosen: dict, saved: int | None, confirmed: int | None) -> None:
-            if state['busy']:
-                return
-            state['busy'] = True
-            button.disable()
             try:
                 result = await call(checkout.start_payment, actor=session.actor(), idempotency_key=state['key'],
                                     method_id=saved, save_method=bool(save.value),
@@ -141,9 +128,6 @@ def _pay_form(context: PayContext) -> None:
             except DomainError as failure:
                 show_failure(failure)
                 return
-            finally:
-                state['busy'] = False
-                button.enable()
             if result.redirect_url:
                 go(result.redirect_url)
             elif result.outcome is not None:
@@ -153,7 +137,7 @@ def _pay_form(context: PayContext) -> None:
                     return
                 go(core.done_url(result.outcome.attempt_id))
 
-        button = forms.submit_button('Continue to payment', submit)
+        pay.disables(forms.submit_button('Continue to payment', submit))
         ui.label('Card and bank details are entered on the secure payment page, never on ours.') \
             .classes(theme.MUTED)
 
@@ -161,7 +145,7 @@ def _pay_form(context: PayContext) -> None:
 def _confirm(preview: checkout.PaymentPreview, pay: Callable[[], Awaitable[None]]) -> None:
     """"Pay $4.60 with Visa ending 4242?": Cancel changes nothing; the button names the amount again."""
     async def confirmed() -> None:
-        await pay()  # the dialog stays up meanwhile; a second click is refused by pay's busy guard
+        await pay()  # the dialog stays up meanwhile; a second click is refused by pay's guard
         dialog.close()
 
     with dialogs.dialog('Confirm your payment') as dialog:
@@ -217,19 +201,16 @@ def _guest_found(box: ui.column, found: guest.GuestStatement) -> None:
             ui.label('Nothing is due on this statement. Thank you!').classes('text-slate-800')
             return
         error = forms.error_message()
-        state = {'key': core.new_key(), 'busy': False}
+        state = {'key': core.new_key()}
 
+        @OneAtATime  # a double click starts one checkout
         async def pay() -> None:
-            if state['busy']:
-                return
-            state['busy'] = True
             try:
                 url = await call(guest.start_guest_payment, grant=found.grant, idempotency_key=state['key'])
             except DomainError as failure:
                 if isinstance(failure, core.AttemptChanged):
                     state['key'] = core.new_key()
                 forms.set_error(error, failure.message)
-                state['busy'] = False
                 return
             go(url)
 

@@ -6,6 +6,7 @@ from nicegui import ui
 
 from components import dialogs, forms
 from components.calls import call, write
+from components.guards import OneAtATime
 from portal.money import amount_text
 from portal.services.errors import DomainError
 from portal.services.payments import new_key, staff
@@ -45,7 +46,7 @@ def refund_dialog(actor, detail: staff.StaffAccount) -> None:  # noqa: ANN001
             warning_text = ui.label().mark('refund-warning')
             confirm = ui.button('Refund anyway', on_click=lambda: submit(confirmed=True)) \
                 .props('unelevated no-caps color=warning').mark('refund-confirm')
-        state: dict = {'key': new_key('refund'), 'busy': False, 'balance_after': None}  # a double click sends one
+        state: dict = {'key': new_key('refund'), 'balance_after': None}  # one key per dialog: a retry refunds once
 
         def changed() -> None:  # another payment or amount: what was confirmed no longer stands
             state['balance_after'] = None
@@ -54,12 +55,10 @@ def refund_dialog(actor, detail: staff.StaffAccount) -> None:  # noqa: ANN001
         payment.on_value_change(lambda: (setattr(amount, 'value', suggested(payment.value)), changed()))
         amount.on_value_change(changed)
 
+        @OneAtATime  # a double click sends one
         async def submit(confirmed: bool = False) -> None:
-            if state['busy']:
-                return
             forms.set_error(error, '')
             forms.clear_errors({'amount': amount, 'reason': other})
-            state['busy'] = True
             why = (other.value or '') if reason.value == OTHER else (reason.value or '')
             try:
                 message = await call(staff.refund_payment, actor=actor, payment_id=int(payment.value),
@@ -77,13 +76,11 @@ def refund_dialog(actor, detail: staff.StaffAccount) -> None:  # noqa: ANN001
                                   failure.field_errors)
                 forms.set_error(error, failure.message)
                 return
-            finally:
-                state['busy'] = False
             dialog.close()
             ui.notify(message)
             ui.navigate.reload()
 
-        dialogs.actions(dialog, 'Refund', submit)
+        submit.disables(dialogs.actions(dialog, 'Refund', submit), confirm)
     dialog.open()
 
 
@@ -93,25 +90,21 @@ def offline_dialog(actor, account_id: int) -> None:  # noqa: ANN001
         method = ui.radio({'cash': 'Cash', 'check': 'Check'}, value='check').props('inline').mark('offline-method')
         amount = forms.field('Amount', max_length=20, mark='offline-amount').props('prefix=$ inputmode=decimal')
         reference = forms.field('Check number or reference', max_length=60, mark='offline-reference')
-        state = {'key': new_key('offline'), 'busy': False}  # one dialog, one payment: a double click records it once
+        key = new_key('offline')  # one dialog, one payment: a retry records it once
 
+        @OneAtATime  # a double click records it once
         async def submit() -> None:
-            if state['busy']:
-                return
             forms.set_error(error, '')
-            state['busy'] = True
             try:
-                await write(staff.record_offline_payment, actor, account_id=account_id, idempotency_key=state['key'],
+                await write(staff.record_offline_payment, actor, account_id=account_id, idempotency_key=key,
                             amount_text=amount.value or '', method=method.value, reference=reference.value or '')
             except DomainError as failure:
                 forms.show_errors({'amount': amount, 'reference': reference}, failure.field_errors)
                 forms.set_error(error, failure.message)
                 return
-            finally:
-                state['busy'] = False
             dialog.close()
             ui.notify('Payment recorded.')
             ui.navigate.reload()
 
-        dialogs.actions(dialog, 'Record payment', submit)
+        submit.disables(dialogs.actions(dialog, 'Record payment', submit))
     dialog.open()

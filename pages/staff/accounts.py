@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from components import forms, session, theme
+from components import forms, page, session, theme
 from components.calls import write
-from components.frame import frame
 from pages.staff.account_dialogs import offline_dialog, refund_dialog
-from pages.urls import not_found_response, parse_id
-from portal.services.errors import NotFound
 from portal.services.payments import staff
 
 # on a phone a wide table would scroll sideways (no keyboard access to that region): one card per row instead
@@ -19,42 +16,34 @@ PHONE_TABLE = 'flat dense wrap-cells :grid="window.innerWidth < 640"'
 def register() -> None:
     @ui.page('/staff/accounts', response_timeout=60)
     async def accounts_page(q: str = '') -> None:
-        auth = session.current_auth()
-        assert auth is not None
-        actor = session.actor()
-        hits = await write(staff.search_accounts, actor, q) if q.strip() else []
-        with frame('Accounts', auth=auth, path='/staff/accounts'):
-            ui.label('Accounts').classes(theme.H1).props('role=heading aria-level=1')
-            with ui.row().classes('w-full max-w-xl items-start no-wrap gap-2'):
-                query = forms.field('Account number or name', max_length=80, mark='query')
-                query.value = q[:80]
-                query.on('keydown.enter', lambda: ui.navigate.to(f'/staff/accounts?q={query.value or ""}'))
-                ui.button('Find', icon='search', on_click=lambda: ui.navigate.to(
-                    f'/staff/accounts?q={query.value or ""}')).props('unelevated no-caps').classes('mt-1') \
-                    .mark('find')
-            if q.strip():
-                with ui.column().classes(theme.CARD + ' gap-0 max-w-xl').mark('results'):
-                    if not hits:
-                        ui.label('No accounts match.').classes('text-slate-700')
-                    for hit in hits:
-                        ui.link(f'{hit.account_number} · {hit.name}', f'/staff/accounts/{hit.id}') \
-                            .classes('py-2 text-teal-800 text-base')
+        async def search(actor) -> list[staff.AccountHit]:  # noqa: ANN001
+            return await write(staff.search_accounts, actor, q) if q.strip() else []
+
+        await page.show('Accounts', path='/staff/accounts', load=search, draw=lambda hits: _search(q, hits))
 
     @ui.page('/staff/accounts/{account_id}', response_timeout=60)
-    async def account_page(account_id: str):  # noqa: ANN202  (a page, or a 404 response)
-        auth = session.current_auth()
-        assert auth is not None
-        actor = session.actor()
-        wanted = parse_id(account_id)
-        if wanted is None:
-            return not_found_response()
-        try:
-            detail = await write(staff.staff_account, actor, wanted)
-        except NotFound:
-            return not_found_response()
-        with frame('Account', auth=auth, path='/staff/accounts'):
-            _account(actor, detail)
-        return None
+    async def account_page(account_id: str) -> None:
+        await page.show('Account', path='/staff/accounts', draw=lambda detail: _account(session.actor(), detail),
+                        load=lambda actor: write(staff.staff_account, actor, page.id_of(account_id)))
+
+
+def _search(q: str, hits: list[staff.AccountHit]) -> None:
+    ui.label('Accounts').classes(theme.H1).props('role=heading aria-level=1')
+    with ui.row().classes('w-full max-w-xl items-start no-wrap gap-2'):
+        query = forms.field('Account number or name', max_length=80, mark='query')
+        query.value = q[:80]
+        query.on('keydown.enter', lambda: ui.navigate.to(f'/staff/accounts?q={query.value or ""}'))
+        ui.button('Find', icon='search', on_click=lambda: ui.navigate.to(
+            f'/staff/accounts?q={query.value or ""}')).props('unelevated no-caps').classes('mt-1') \
+            .mark('find')
+    if q.strip():
+        with ui.column().classes(theme.CARD + ' gap-0 max-w-xl').mark('results'):
+            if not hits:
+                ui.label('No accounts match.').classes('text-slate-700')
+            for hit in hits:
+                ui.link(f'{hit.account_number} · {hit.name}', f'/staff/accounts/{hit.id}') \
+                    .classes('py-2 text-teal-800 text-base')
+
 
 
 def _account(actor, detail: staff.StaffAccount) -> None:  # noqa: ANN001

@@ -2,27 +2,17 @@
 can run one now (off the event loop; each job is an idempotent sweep, so a second run does no harm)."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from nicegui import run, ui
 
-from components import forms, session, theme
+from components import chips, forms, session, theme
 from components.calls import call
 from components.frame import frame
+from components.guards import OneAtATime
 from portal.jobs.scheduler import SchedulerService
 from portal.services import operations
 from portal.services.errors import DomainError
 
 TITLES = {'housekeeping': 'Housekeeping', 'deliver_notifications': 'Send notifications', 'reminders': 'Reminders'}
-OUTCOME_STYLE = {'ok': 'bg-green-100 text-green-900', 'failed': 'bg-red-100 text-red-900',
-                 'running': 'bg-sky-100 text-sky-900'}
-
-
-def when(value: datetime | None) -> str:
-    if value is None:
-        return '—'
-    local = forms.local(value)
-    return f'{forms.short_date(local.date())}, {local:%H:%M %Z}'
 
 
 def register(scheduler: SchedulerService) -> None:
@@ -47,13 +37,11 @@ def register(scheduler: SchedulerService) -> None:
                     for status in statuses:
                         _job_card(status, state, is_admin, run_now)
 
-            async def run_now(job_id: str, button: ui.button) -> None:
-                button.disable()
+            async def run_now(job_id: str) -> None:
                 try:
                     result = await call(operations.run_job_now, actor=session.actor(), job_id=job_id)
                 except DomainError as failure:
                     ui.notify(failure.message, type='negative')
-                    button.enable()
                     return
                 if result.outcome == 'ok':
                     ui.notify(f'{job_id} ran: {result.items} item(s).', type='positive')
@@ -72,21 +60,21 @@ def _job_card(status: operations.JobStatus, state: str, is_admin: bool, run_now)
             with ui.column().classes('gap-0 min-w-0'):
                 ui.label(TITLES.get(status.id, status.id.replace('_', ' ').capitalize())).classes(theme.H2)
                 ui.label(status.id).classes('text-xs text-slate-600 break-all font-mono')
-            ui.label(status.outcome).classes('rounded-full px-3 py-1 text-sm font-medium shrink-0 '
-                                             + OUTCOME_STYLE.get(status.outcome, 'bg-slate-100 text-slate-800'))
+            chips.chip(status.outcome, chips.look(status.outcome, chips.JOB)[1])
         ui.label(status.schedule).classes(theme.MUTED)
         with ui.element('dl').classes('grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm w-full'):
-            _pair('Last run', when(status.last_started))
-            _pair('Finished', when(status.last_finished))
+            _pair('Last run', forms.date_time(status.last_started))
+            _pair('Finished', forms.date_time(status.last_finished))
             _pair('Items', str(status.items))
-            _pair('Next run', when(status.next_run) if state == 'running' else state)
+            _pair('Next run', forms.date_time(status.next_run) if state == 'running' else state)
             if status.error:
                 _pair('Error', status.error, extra='text-red-800 break-all')
         if is_admin:
             button = ui.button('Run now', icon='play_arrow').props('outline no-caps') \
                 .mark(f'run-{status.id}').classes('self-start') \
                 .props(f'data-testid=run-{status.id} aria-label="Run now: {status.id}"')
-            button.on_click(lambda _event, job_id=status.id, element=button: run_now(job_id, element))
+            # each card's button runs its job once at a time; a double click starts it once
+            button.on_click(OneAtATime(lambda job_id=status.id: run_now(job_id)).disables(button))
 
 
 def _pair(term: str, value: str, extra: str = 'text-slate-900') -> None:

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from components import session, theme
-from components.calls import read
-from components.frame import frame
-from pages.staff.jobs import when
+from components import forms, page, theme
+from components.calls import write
 from portal.services import operations
 
 WIDE = 'max-md:hidden'  # columns a phone leaves out, so the table fits without scrolling sideways
@@ -30,34 +28,35 @@ for column in COLUMNS[3:]:
 def register() -> None:
     @ui.page('/staff/notifications', response_timeout=60)
     async def notifications_page(status: str | None = None) -> None:
-        auth = session.current_auth()
-        assert auth is not None
-        view = await read(operations.outbox, actor=session.actor(), status=status)
         chosen = status if status in operations.STATUSES else None
-        with frame('Notifications', auth=auth, path='/staff/notifications'):
-            ui.label('Notification outbox').classes(theme.H1).props('role=heading aria-level=1')
-            email = 'Email is sent over SMTP.' if view.email_configured else \
-                'Email is not configured (PORTAL_SMTP_URL), so email waits here as pending.'
-            texting = 'Texting is off (PORTAL_SMS_PROVIDER).' if view.texting == 'off' else \
-                f'Texts go through the "{view.texting}" provider.'
-            ui.label(f'{email} {texting}').classes('text-slate-700').mark('delivery-state')
-            with ui.row().classes('gap-2 flex-wrap').props('role=navigation aria-label="Filter by status"'):
-                _filter('All', None, sum(view.counts.values()), chosen)
-                for name in operations.STATUSES:
-                    _filter(name.capitalize(), name, view.counts[name], chosen)
-            rows = [{'id': row.id, 'created': when(row.created_at), 'status': row.status, 'channel': row.channel,
-                     'template': row.template.replace('_', ' '), 'recipient': row.recipient,
-                     'send_after': when(row.send_after) if row.status == 'pending' else '',
-                     'sent_at': when(row.sent_at), 'attempts': row.attempts, 'last_error': row.last_error}
-                    for row in view.rows]
-            with ui.column().classes(theme.CARD + ' gap-2 p-0 sm:p-0 overflow-hidden'):
-                if not rows:
-                    ui.label('No messages here.').classes('p-4 text-slate-700').mark('outbox-empty')
-                ui.table(columns=COLUMNS, rows=rows, row_key='id', pagination=25) \
-                    .props('flat dense wrap-cells').classes('w-full') \
-                    .mark('outbox-table').set_visibility(bool(rows))
-            if len(view.rows) == operations.OUTBOX_LIMIT:
-                ui.label(f'Showing the newest {operations.OUTBOX_LIMIT}.').classes(theme.MUTED)
+        await page.show('Notifications', path='/staff/notifications', draw=lambda view: _outbox(view, chosen),
+                        load=lambda actor: write(operations.outbox, actor=actor, status=status))
+
+
+def _outbox(view: operations.OutboxView, chosen: str | None) -> None:
+    ui.label('Notification outbox').classes(theme.H1).props('role=heading aria-level=1')
+    email = 'Email is sent over SMTP.' if view.email_configured else \
+        'Email is not configured (PORTAL_SMTP_URL), so email waits here as pending.'
+    texting = 'Texting is off (PORTAL_SMS_PROVIDER).' if view.texting == 'off' else \
+        f'Texts go through the "{view.texting}" provider.'
+    ui.label(f'{email} {texting}').classes('text-slate-700').mark('delivery-state')
+    with ui.row().classes('gap-2 flex-wrap').props('role=navigation aria-label="Filter by status"'):
+        _filter('All', None, sum(view.counts.values()), chosen)
+        for name in operations.STATUSES:
+            _filter(name.capitalize(), name, view.counts[name], chosen)
+    rows = [{'id': row.id, 'created': forms.date_time(row.created_at), 'status': row.status, 'channel': row.channel,
+             'template': row.template.replace('_', ' '), 'recipient': row.recipient,
+             'send_after': forms.date_time(row.send_after) if row.status == 'pending' else '',
+             'sent_at': forms.date_time(row.sent_at), 'attempts': row.attempts, 'last_error': row.last_error}
+            for row in view.rows]
+    with ui.column().classes(theme.CARD + ' gap-2 p-0 sm:p-0 overflow-hidden'):
+        if not rows:
+            ui.label('No messages here.').classes('p-4 text-slate-700').mark('outbox-empty')
+        ui.table(columns=COLUMNS, rows=rows, row_key='id', pagination=25) \
+            .props('flat dense wrap-cells').classes('w-full') \
+            .mark('outbox-table').set_visibility(bool(rows))
+    if len(view.rows) == operations.OUTBOX_LIMIT:
+        ui.label(f'Showing the newest {operations.OUTBOX_LIMIT}.').classes(theme.MUTED)
 
 
 def _filter(label: str, status: str | None, count: int, chosen: str | None) -> None:

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from components import forms, session, theme
+from components import forms, page, session, theme
 from components.calls import write
-from components.frame import frame
 from portal.services import plan_policy, plan_queues
 from portal.services.errors import DomainError
 from portal.services.plan_queues import QueueRow
@@ -21,33 +20,28 @@ COLUMNS = [
 ]
 
 
-def _policy_snapshot(session, actor):  # noqa: ANN001, ANN202
-    if not actor.is_staff:
-        raise DomainError('Only the billing office can see the plan policy.')
-    policy = plan_policy.current(session)
-    return (policy.min_balance, policy.min_installment, policy.max_months, policy.down_payment_percent,
-            policy.new_charges_rule, policy.terms_version)
-
-
 def register() -> None:
     @ui.page('/staff/plans', response_timeout=60)
     async def staff_plans() -> None:
-        auth = session.current_auth()
-        assert auth is not None
-        actor = session.actor()
-        snapshot = await write(_policy_snapshot, actor)
-        queues = await write(plan_queues.staff_queues, actor)
-        with frame('Payment plans', auth=auth, path='/staff/plans'):
-            ui.label('Payment plans').classes(theme.H1).props('role=heading aria-level=1')
-            _policy_card(snapshot)
-            _queue('Past due: needs attention', queues.delinquent, 'delinquent-queue',
-                   'No past-due plans. Plans land here after a payment fails three times or one paid by hand is '
-                   'a week late.')
-            _queue(f'Active plans ({queues.active_count:,})', queues.active, 'active-queue', 'No active plans.')
+        async def load(actor) -> tuple[plan_policy.PolicyView, plan_queues.Queues]:  # noqa: ANN001
+            return await write(plan_policy.for_staff, actor=actor), await write(plan_queues.staff_queues, actor)
+
+        await page.show('Payment plans', path='/staff/plans', load=load, draw=_plans)
 
 
-def _policy_card(snapshot: tuple) -> None:
-    min_balance, min_installment, max_months, down, rule, version = snapshot
+def _plans(loaded: tuple[plan_policy.PolicyView, plan_queues.Queues]) -> None:
+    snapshot, queues = loaded
+    ui.label('Payment plans').classes(theme.H1).props('role=heading aria-level=1')
+    _policy_card(snapshot)
+    _queue('Past due: needs attention', queues.delinquent, 'delinquent-queue',
+           'No past-due plans. Plans land here after a payment fails three times or one paid by hand is '
+           'a week late.')
+    _queue(f'Active plans ({queues.active_count:,})', queues.active, 'active-queue', 'No active plans.')
+
+
+def _policy_card(snapshot: plan_policy.PolicyView) -> None:
+    min_balance, min_installment, max_months = snapshot.min_balance, snapshot.min_installment, snapshot.max_months
+    down, rule, version = snapshot.down_payment_percent, snapshot.new_charges_rule, snapshot.terms_version
     with ui.column().classes(theme.CARD + ' gap-3 max-w-2xl').props('aria-label="Plan policy"'):
         ui.label('Plan policy').classes(theme.H2).props('role=heading aria-level=2')
         ui.label(f'No interest. Changes apply to plans signed from now on (terms version {version}).') \

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from components import forms, session, theme
+from components import forms, page, session, theme
 from components.calls import call, read
-from components.frame import frame
+from components.guards import OneAtATime
 from portal.models import StatementRun
 from portal.services import statement_run
 
@@ -30,48 +30,48 @@ def _rows(runs: list[StatementRun]) -> list[dict]:
 def register() -> None:
     @ui.page('/staff/statement-runs', response_timeout=60)
     async def statement_runs_page() -> None:
-        auth = session.current_auth()
-        assert auth is not None
-        runs = await read(statement_run.recent_runs)
-        with frame('Statement runs', auth=auth, path='/staff/statement-runs'):
-            ui.label('Statement runs').classes(theme.H1).props('role=heading aria-level=1')
-            progress = {'done': 0, 'total': 0}
-            with ui.column().classes(theme.CARD + ' gap-3'):
-                ui.label('Issue this month’s statements to every account that owes something and has not had one '
-                         'in the last 28 days. Accounts on a statement hold are skipped. A second run this month '
-                         'issues nothing twice.').classes('text-slate-700')
-                bar = ui.linear_progress(value=0, show_value=False).props('size=12px rounded').classes('hidden') \
-                    .mark('run-progress')
-                status = ui.label('').classes('text-slate-800').props('role=status').mark('run-status')
-                button = ui.button('Start a statement run', icon='play_arrow').props('unelevated no-caps') \
-                    .mark('start-run')
-            table = ui.table(columns=COLUMNS, rows=_rows(runs), row_key='id').classes('w-full').mark('runs')
+        await page.show('Statement runs', path='/staff/statement-runs', draw=_runs,
+                        load=lambda _actor: read(statement_run.recent_runs))
 
-            def show_progress() -> None:
-                if progress['total']:
-                    bar.value = progress['done'] / progress['total']
-                    status.text = f'{progress["done"]:,} of {progress["total"]:,} statements written'
 
-            timer = ui.timer(0.5, show_progress, active=False)
+def _runs(runs: list[StatementRun]) -> None:
+    ui.label('Statement runs').classes(theme.H1).props('role=heading aria-level=1')
+    progress = {'done': 0, 'total': 0}
+    with ui.column().classes(theme.CARD + ' gap-3'):
+        ui.label('Issue this month’s statements to every account that owes something and has not had one '
+                 'in the last 28 days. Accounts on a statement hold are skipped. A second run this month '
+                 'issues nothing twice.').classes('text-slate-700')
+        bar = ui.linear_progress(value=0, show_value=False).props('size=12px rounded').classes('hidden') \
+            .mark('run-progress')
+        status = ui.label('').classes('text-slate-800').props('role=status').mark('run-status')
+        button = ui.button('Start a statement run', icon='play_arrow').props('unelevated no-caps') \
+            .mark('start-run')
+    table = ui.table(columns=COLUMNS, rows=_rows(runs), row_key='id').classes('w-full').mark('runs')
 
-            async def start() -> None:
-                button.disable()
-                bar.classes(remove='hidden')
-                status.text = 'Working out who is due a statement…'
-                timer.activate()
+    def show_progress() -> None:
+        if progress['total']:
+            bar.value = progress['done'] / progress['total']
+            status.text = f'{progress["done"]:,} of {progress["total"]:,} statements written'
 
-                def report(done: int, total: int) -> None:  # called from the worker thread
-                    progress.update(done=done, total=total)
+    timer = ui.timer(0.5, show_progress, active=False)
 
-                try:
-                    result = await call(statement_run.run_statements, started_by_user_id=int(auth['user_id']),
-                                        progress=report)
-                finally:
-                    timer.deactivate()
-                    button.enable()
-                bar.value = 1
-                status.text = (f'Done: {result.statements_created:,} statements issued, '
-                               f'{result.skipped_on_hold:,} on hold, {result.skipped_not_due:,} not due.')
-                table.rows = _rows(await read(statement_run.recent_runs))
+    @OneAtATime  # a second click while it runs starts nothing
+    async def start() -> None:
+        bar.classes(remove='hidden')
+        status.text = 'Working out who is due a statement…'
+        timer.activate()
 
-            button.on_click(start)
+        def report(done: int, total: int) -> None:  # called from the worker thread
+            progress.update(done=done, total=total)
+
+        try:
+            result = await call(statement_run.run_statements, started_by_user_id=session.actor().user_id,
+                                progress=report)
+        finally:
+            timer.deactivate()
+        bar.value = 1
+        status.text = (f'Done: {result.statements_created:,} statements issued, '
+                       f'{result.skipped_on_hold:,} on hold, {result.skipped_not_due:,} not due.')
+        table.rows = _rows(await read(statement_run.recent_runs))
+
+    button.on_click(start.disables(button))

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal.auth.permissions import Actor
+from portal.auth.permissions import Actor, require_admin, require_staff
 from portal.config import get_settings
 from portal.db import write_session
 from portal.jobs import runs
@@ -16,7 +16,7 @@ from portal.models import Notification
 from portal.notify import templates
 from portal.notify.sms import get_provider, masked_phone
 from portal.services import audit
-from portal.services.errors import NotFound, PermissionDenied
+from portal.services.errors import NotFound
 
 STATUSES = ('pending', 'sending', 'sent', 'failed', 'suppressed')
 OUTBOX_LIMIT = 200
@@ -34,14 +34,10 @@ class JobStatus:
     next_run: datetime | None
 
 
-def _require_staff(actor: Actor) -> None:
-    if not actor.is_staff:
-        raise NotFound()
-
-
 def job_statuses(*, actor: Actor, next_runs: dict[str, datetime | None]) -> list[JobStatus]:
     """Every registered job with its latest recorded run; next runs come from the leading scheduler."""
-    _require_staff(actor)
+    with write_session() as session:
+        require_staff(session, actor, purpose='view_jobs')
     latest = runs.last_runs(list(JOBS))
     statuses = []
     for job_id, (_reference, trigger, arguments) in JOBS.items():
@@ -56,8 +52,8 @@ def job_statuses(*, actor: Actor, next_runs: dict[str, datetime | None]) -> list
 
 def run_job_now(*, actor: Actor, job_id: str) -> runs.RunResult:
     """An admin runs a job at once (the same idempotent sweep the scheduler runs)."""
-    if actor.role != 'admin':
-        raise PermissionDenied('Only an admin can run a job by hand.')
+    with write_session() as session:
+        require_admin(session, actor, purpose='job_run_now')
     if job_id not in JOBS:
         raise NotFound()
     with write_session() as session:
@@ -97,7 +93,7 @@ def masked(recipient: str, channel: str) -> str:
 
 def outbox(session: Session, *, actor: Actor, status: str | None = None) -> OutboxView:
     """The newest messages (optionally of one status), with counts by status; recipients masked."""
-    _require_staff(actor)
+    require_staff(session, actor, purpose='view_outbox')
     if status is not None and status not in STATUSES:
         status = None
     counts = dict.fromkeys(STATUSES, 0)

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from portal.auth.permissions import Actor
+from portal.auth.permissions import Actor, require_staff
 from portal.clock import utcnow
 from portal.models import PlanPolicy
 from portal.money import AmountError, format_money, parse_amount
 from portal.services import audit
-from portal.services.errors import PermissionDenied, ValidationFailed
+from portal.services.errors import ValidationFailed
 from portal.services.plan_schedule import Bounds
 
 RULES = {'respread': 'Added to the plan and spread over the remaining payments',
@@ -31,6 +31,26 @@ class PolicyForm:
     max_months: str
     down_payment_percent: str
     new_charges_rule: str
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    """The policy in force as staff edit it: amounts in minor units, the down payment in percent."""
+    min_balance: int
+    min_installment: int
+    max_months: int
+    down_payment_percent: int
+    new_charges_rule: str
+    terms_version: str
+
+
+def for_staff(session: Session, /, *, actor: Actor) -> PolicyView:
+    """The policy in force, for the staff plans page (staff only: anyone else is refused)."""
+    require_staff(session, actor, purpose='view_plan_policy')
+    policy = current(session)
+    return PolicyView(min_balance=policy.min_balance, min_installment=policy.min_installment,
+                      max_months=policy.max_months, down_payment_percent=policy.down_payment_percent,
+                      new_charges_rule=policy.new_charges_rule, terms_version=policy.terms_version)
 
 
 def current(session: Session) -> PlanPolicy:
@@ -74,8 +94,7 @@ def _whole_number(text: str, *, low: int, high: int, label: str) -> int:
 
 def update(session: Session, actor: Actor, form: PolicyForm) -> PlanPolicy:
     """Check every field (all messages at once), store, bump the terms version and audit."""
-    if not actor.is_staff:
-        raise PermissionDenied('Only the billing office can change the plan policy.')
+    require_staff(session, actor, purpose='plan_policy_update')
     errors: dict[str, str] = {}
     values: dict[str, object] = {}
     for name, text in (('min_balance', form.min_balance), ('min_installment', form.min_installment)):

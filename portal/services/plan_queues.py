@@ -7,10 +7,9 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal.auth.permissions import Actor
+from portal.auth.permissions import Actor, require_staff
 from portal.models import GuarantorAccount, PaymentPlan, PlanInstallment
 from portal.services import audit, plan_ledger
-from portal.services.errors import PermissionDenied
 from portal.services.practice import practice
 
 QUEUE_LIMIT = 200
@@ -62,8 +61,7 @@ def _rows(session: Session, status: str) -> list[QueueRow]:
 
 
 def staff_queues(session: Session, actor: Actor) -> Queues:
-    if not actor.is_staff:
-        raise PermissionDenied('Only the billing office can see plan queues.')
+    require_staff(session, actor, purpose='view_plan_queues')
     audit.record(session, action='view_plan_queues', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='payment_plan', source_ip=actor.ip)
     active_count = session.exec(select(func.count()).select_from(PaymentPlan)

@@ -62,7 +62,7 @@ async def test_a_missing_account_is_not_found_for_staff(user: User) -> None:
 
 
 def test_parse_id_takes_plain_ascii_ids_only() -> None:
-    from pages.urls import parse_id
+    from components.page import parse_id
     assert parse_id('12') == 12 and parse_id('007') == 7 and parse_id('9' * 18) == int('9' * 18)
     for odd in (*ODD, '', '9' * 19, '1\n', None):
         assert parse_id(odd) is None, odd

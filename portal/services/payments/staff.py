@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from portal.auth.permissions import Actor, require_account
+from portal.auth.permissions import Actor, require_account, require_staff
 from portal.clock import practice_today, utcnow
 from portal.db import write_session
 from portal.models import AccountFlag, GuarantorAccount, LedgerEntry, LedgerKind, Payment, Refund
@@ -18,7 +18,7 @@ from portal.money import AmountError, format_money, parse_amount
 from portal.payments.gateway import GatewayError
 from portal.payments.registry import gateway
 from portal.services import audit, ledger
-from portal.services.errors import NotFound, PermissionDenied, ValidationFailed
+from portal.services.errors import NotFound, ValidationFailed
 from portal.services.money_moved import account_money_moved
 from portal.services.payable import standing
 from portal.services.payments.allocation import allocate
@@ -111,13 +111,8 @@ class RefundNeedsConfirmation(ValidationFailed):
         self.preview = preview
 
 
-def _staff(actor: Actor) -> None:
-    if not actor.is_staff:
-        raise PermissionDenied('Only billing staff can do that.')
-
-
 def search_accounts(session: Session, actor: Actor, query: str, *, limit: int = 25) -> list[AccountHit]:
-    _staff(actor)
+    require_staff(session, actor, purpose='search_accounts')
     text = (query or '').strip()[:80]
     if len(text) < 2:
         return []
@@ -139,7 +134,7 @@ def _refunded(session: Session, payment_id: int) -> int:
 
 
 def staff_account(session: Session, actor: Actor, account_id: int) -> StaffAccount:
-    _staff(actor)
+    require_staff(session, actor, purpose='staff_view_account')
     account = session.get(GuarantorAccount, account_id)
     if account is None:  # before the audit: its row would point at no account
         raise NotFound()
@@ -208,7 +203,8 @@ def refund_payment(*, actor: Actor, payment_id: int, amount_text: str, reason: s
     credit re-bills the patient: it needs `balance_after`, the balance (minor units) it leaves, as the
     clerk saw and confirmed it; without it, or when it has changed since, RefundNeedsConfirmation
     (a ValidationFailed) carries the preview to show: amount, credit, balance after."""
-    _staff(actor)
+    with write_session() as session:
+        require_staff(session, actor, purpose='refund')
     reason = (reason or '').strip()
     if not reason:
         message = 'Give a reason for the refund.'
@@ -262,7 +258,7 @@ def record_offline_payment(session: Session, actor: Actor, *, account_id: int, a
 
     The key comes from the dialog (new_key('offline'), made when it opened) and is the ledger
     reference: the same dialog submitted twice records one payment."""
-    _staff(actor)
+    require_staff(session, actor, purpose='record_payment')
     require_account(session, actor, account_id, purpose='record_payment')
     # one offline payment at a time per account (PostgreSQL; SQLite writers are serialised anyway)
     session.exec(select(GuarantorAccount.id).where(GuarantorAccount.id == account_id).with_for_update()).first()

@@ -1,4 +1,4 @@
-"""Small helpers the payment pages share."""
+"""Leaving a page for a URL the services gave (a checkout, a return page) without leaving this origin."""
 from __future__ import annotations
 
 from nicegui import ui
