@@ -10,9 +10,9 @@ from components.calls import write
 from components.frame import frame
 from pages.patient.statements import LINK
 from pages.urls import not_found_response, parse_id
+from portal.errors import DomainError
 from portal.services import charge_questions
 from portal.services.charge_questions import ThreadView
-from portal.services.errors import DomainError
 
 
 def register() -> None:

@@ -9,10 +9,10 @@ from nicegui import ui
 from components import forms, session, theme
 from components.calls import call, write
 from portal.clock import practice_today
+from portal.errors import DomainError, ValidationFailed
 from portal.jobs import autopay
 from portal.money import AmountError, parse_amount
 from portal.services import plan_schedule, plans
-from portal.services.errors import DomainError, ValidationFailed
 from portal.services.plans import PlanStart
 
 BY_AMOUNT, BY_MONTHS = 'amount', 'months'

@@ -12,8 +12,8 @@ from components.frame import frame
 from pages.patient.plan_setup import BY_HAND, setup_form
 from pages.payments.common import go
 from portal.auth.permissions import account_relationships
+from portal.errors import DomainError
 from portal.services import plan_payments, plan_schedule, plans
-from portal.services.errors import DomainError
 from portal.services.plans import InstallmentLine, PlanStart, PlanView
 
 STATUS = {'active': ('On track', 'bg-green-100 text-green-900'),

@@ -15,8 +15,8 @@ from components.calls import write
 from components.frame import frame
 from pages.patient.home import STATUS_STYLE
 from pages.urls import not_found_response, parse_id
+from portal.errors import DomainError
 from portal.services import charge_questions, statements
-from portal.services.errors import DomainError
 from portal.services.statements import ChargeLine, StatementDetail, StatementSummary, Visit
 
 STATUS_TEXT = {'paid': 'Paid', 'due': 'Due', 'overdue': 'Overdue'}

@@ -12,7 +12,7 @@ from components.calls import call
 from components.frame import frame, signed_out_card
 from pages.urls import not_found_response, parse_id
 from portal.documents.receipt_pdf import render_receipt
-from portal.services.errors import DomainError
+from portal.errors import DomainError
 from portal.services.payments import guest, receipts
 from portal.services.payments.receipts import DoneView, ReceiptView
 

@@ -9,7 +9,7 @@ from components.calls import call, write
 from components.frame import frame
 from pages.payments.common import go
 from pages.urls import not_found_response, parse_id
-from portal.services.errors import DomainError, NotFound
+from portal.errors import DomainError, NotFound
 from portal.services.payments import methods
 
 

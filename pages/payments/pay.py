@@ -13,7 +13,7 @@ from components.calls import call
 from components.frame import frame, signed_out_card
 from pages.payments.common import go
 from pages.urls import not_found_response, parse_id
-from portal.services.errors import DomainError, NotFound, RateLimited
+from portal.errors import DomainError, NotFound, RateLimited
 from portal.services.identity import parse_date_of_birth
 from portal.services.payments import checkout, core, guest
 from portal.services.payments.checkout import PayContext

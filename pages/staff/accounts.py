@@ -9,7 +9,7 @@ from components.calls import write
 from components.frame import frame
 from pages.staff.account_dialogs import offline_dialog, refund_dialog
 from pages.urls import not_found_response, parse_id
-from portal.services.errors import NotFound
+from portal.errors import NotFound
 from portal.services.payments import staff
 
 # on a phone a wide table would scroll sideways (no keyboard access to that region): one card per row instead

@@ -9,9 +9,9 @@ from nicegui import run, ui
 from components import forms, session, theme
 from components.calls import call
 from components.frame import frame
+from portal.errors import DomainError
 from portal.jobs.scheduler import SchedulerService
 from portal.services import operations
-from portal.services.errors import DomainError
 
 TITLES = {'housekeeping': 'Housekeeping', 'deliver_notifications': 'Send notifications', 'reminders': 'Reminders'}
 OUTCOME_STYLE = {'ok': 'bg-green-100 text-green-900', 'failed': 'bg-red-100 text-red-900',

@@ -6,8 +6,8 @@ from nicegui import ui
 from components import forms, session, theme
 from components.calls import write
 from components.frame import frame
+from portal.errors import DomainError
 from portal.services import plan_policy, plan_queues
-from portal.services.errors import DomainError
 from portal.services.plan_queues import QueueRow
 
 COLUMNS = [

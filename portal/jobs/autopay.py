@@ -27,10 +27,10 @@ from sqlmodel import Session, col, select
 from portal.clock import practice_today, utcnow
 from portal.config import get_settings
 from portal.db import read_session, write_session
+from portal.errors import DomainError
 from portal.jobs.runs import claimed_run
 from portal.models import Payment, PaymentAttempt, PaymentPlan, PlanInstallment
 from portal.services import plan_ledger, plan_notices
-from portal.services.errors import DomainError
 from portal.services.payments.attempts import PaymentUnderWay
 
 log = logging.getLogger(__name__)

@@ -169,7 +169,7 @@ def _set_stopped(number: str, *, stopped: bool) -> int:
                     row = NotificationPreference(user_id=user_id, kind=kind, channel='sms', enabled=False)
                 row.stopped_at = now if stopped else None
                 session.add(row)
-        from portal.services import audit
+        from portal import audit
         for user_id in user_ids:
             audit.record(session, action='sms_stop' if stopped else 'sms_start', entity_type='user',
                          entity_id=user_id, actor_role='sms')

@@ -7,16 +7,16 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from portal import audit
 from portal.auth.permissions import Actor
 from portal.config import get_settings
 from portal.db import write_session
+from portal.errors import NotFound, PermissionDenied
 from portal.jobs import runs
 from portal.jobs.scheduler import JOBS, describe
 from portal.models import Notification
 from portal.notify import templates
 from portal.notify.sms import get_provider, masked_phone
-from portal.services import audit
-from portal.services.errors import NotFound, PermissionDenied
 
 STATUSES = ('pending', 'sending', 'sent', 'failed', 'suppressed')
 OUTBOX_LIMIT = 200

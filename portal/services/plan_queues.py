@@ -7,10 +7,11 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from portal import audit
 from portal.auth.permissions import Actor
+from portal.errors import PermissionDenied
 from portal.models import GuarantorAccount, PaymentPlan, PlanInstallment
-from portal.services import audit, plan_ledger
-from portal.services.errors import PermissionDenied
+from portal.services import plan_ledger
 
 QUEUE_LIMIT = 200
 

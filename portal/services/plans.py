@@ -13,8 +13,10 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from portal import audit
 from portal.auth.permissions import Actor, require_account
 from portal.clock import practice_today, utcnow
+from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.models import (
     GuarantorAccount,
     InstallmentStatus,
@@ -24,8 +26,7 @@ from portal.models import (
     SavedPaymentMethod,
 )
 from portal.money import format_money
-from portal.services import audit, plan_ledger, plan_policy, plan_schedule
-from portal.services.errors import DomainError, NotFound, ValidationFailed
+from portal.services import plan_ledger, plan_policy, plan_schedule
 from portal.services.payable import payable_now
 from portal.services.plan_schedule import Bounds, Schedule
 

@@ -15,9 +15,9 @@ from sqlmodel import select
 from portal.auth import passwords
 from portal.clock import utcnow
 from portal.db import read_session, write_session
+from portal.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from portal.models import AccountAccess, AuditEvent, Notification, PasswordResetToken, RateLimitHit, User
 from portal.services import identity
-from portal.services.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from portal.services.identity import RegistrationFailed, SignInFailed, TokenInvalid
 from tests.factories import STRONG_PASSWORD, make_account, make_user
 

@@ -13,12 +13,12 @@ from sqlmodel import func, select
 
 from portal.auth.permissions import Actor
 from portal.db import read_session
+from portal.errors import ValidationFailed
 from portal.models import Payment, PaymentAllocation, Refund
 from portal.payments.demo_gateway import DemoGateway
 from portal.payments.gateway import GatewayEvent, IntentState
 from portal.payments.registry import reset_gateway, set_gateway
 from portal.services import ledger
-from portal.services.errors import ValidationFailed
 from portal.services.payments import charge_saved_method, new_key, process_events, staff
 from tests.factories import make_account, make_charges, make_saved_method, make_user
 

@@ -11,11 +11,11 @@ from sqlmodel import select
 from portal.auth.permissions import Actor
 from portal.clock import utcnow
 from portal.db import read_session, write_session
+from portal.errors import NotFound, PermissionDenied
 from portal.jobs import runs, scheduler
 from portal.jobs.scheduler import JOBS, SchedulerService, describe, job_options
 from portal.models import AuditEvent, JobRun
 from portal.services import operations
-from portal.services.errors import NotFound, PermissionDenied
 from tests.factories import make_user
 
 STAFF = Actor(user_id=2, role='staff')

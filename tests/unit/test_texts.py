@@ -10,10 +10,10 @@ import time_machine
 
 from portal.config import reload_settings
 from portal.db import write_session
+from portal.errors import ValidationFailed
 from portal.jobs import notifications, reminders
 from portal.notify import sms, texts
 from portal.notify.outbox import enqueue
-from portal.services.errors import ValidationFailed
 from tests.support.notify_data import billed_household, choose, outbox
 
 CHICAGO = ZoneInfo('America/Chicago')

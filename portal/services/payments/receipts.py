@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from portal.auth.permissions import Actor, require_account
 from portal.config import get_settings
 from portal.db import read_session, write_session
+from portal.errors import NotFound
 from portal.models import (
     Charge,
     Encounter,
@@ -26,7 +27,6 @@ from portal.models import (
 )
 from portal.money import format_money
 from portal.notify import outbox
-from portal.services.errors import NotFound
 from portal.services.payments import tokens
 from portal.services.practice import Practice, practice
 from portal.services.refund_reasons import plain_reason
