@@ -10,6 +10,7 @@ from components import forms, session, theme
 from components.calls import call
 from components.frame import frame
 from portal.errors import DomainError
+from portal.jobs import runs
 from portal.jobs.scheduler import SchedulerService
 from portal.services import operations
 
@@ -50,7 +51,7 @@ def register(scheduler: SchedulerService) -> None:
             async def run_now(job_id: str, button: ui.button) -> None:
                 button.disable()
                 try:
-                    result = await call(operations.run_job_now, actor=session.actor(), job_id=job_id)
+                    result = await call(runs.run_now, actor=session.actor(), job_id=job_id)
                 except DomainError as failure:
                     ui.notify(failure.message, type='negative')
                     button.enable()

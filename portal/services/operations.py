@@ -10,11 +10,10 @@ from sqlmodel import Session, col, select
 from portal import audit
 from portal.auth.permissions import Actor
 from portal.config import get_settings
-from portal.db import write_session
+from portal.db import read_session, write_session
 from portal.errors import NotFound, PermissionDenied
-from portal.jobs import runs
-from portal.jobs.scheduler import JOBS, describe
-from portal.models import Notification
+from portal.job_catalogue import JOBS, describe
+from portal.models import JobRun, Notification
 from portal.notify import templates
 from portal.notify.sms import get_provider, masked_phone
 
@@ -42,7 +41,7 @@ def _require_staff(actor: Actor) -> None:
 def job_statuses(*, actor: Actor, next_runs: dict[str, datetime | None]) -> list[JobStatus]:
     """Every registered job with its latest recorded run; next runs come from the leading scheduler."""
     _require_staff(actor)
-    latest = runs.last_runs(list(JOBS))
+    latest = last_runs(list(JOBS))
     statuses = []
     for job_id, (_reference, trigger, arguments) in JOBS.items():
         run = latest.get(job_id)
@@ -54,8 +53,9 @@ def job_statuses(*, actor: Actor, next_runs: dict[str, datetime | None]) -> list
     return statuses
 
 
-def run_job_now(*, actor: Actor, job_id: str) -> runs.RunResult:
-    """An admin runs a job at once (the same idempotent sweep the scheduler runs)."""
+def authorize_run_now(*, actor: Actor, job_id: str) -> None:
+    """Before an admin runs a job by hand (`portal.jobs.runs.run_now`): PermissionDenied unless an admin,
+    NotFound for an unknown job; the run is audited."""
     if actor.role != 'admin':
         raise PermissionDenied('Only an admin can run a job by hand.')
     if job_id not in JOBS:
@@ -63,7 +63,16 @@ def run_job_now(*, actor: Actor, job_id: str) -> runs.RunResult:
     with write_session() as session:
         audit.record(session, action='job_run_now', actor_user_id=actor.user_id, actor_role=actor.role,
                      entity_type='job', entity_id=job_id, source_ip=actor.ip)
-    return runs.execute(job_id)
+
+
+def last_runs(job_ids: list[str]) -> dict[str, JobRun]:
+    """The latest recorded run of each job (by start time)."""
+    with read_session() as session:
+        latest = (select(JobRun.job, func.max(JobRun.started_at).label('started'))
+                  .where(col(JobRun.job).in_(job_ids)).group_by(JobRun.job).subquery())
+        rows = session.exec(select(JobRun).join(latest, (col(JobRun.job) == latest.c.job)
+                                                & (col(JobRun.started_at) == latest.c.started))).all()
+        return {row.job: row for row in rows}
 
 
 @dataclass(frozen=True)
