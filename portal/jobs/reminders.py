@@ -6,7 +6,7 @@ reminder ladder ('statement-overdue:<oldest unpaid statement>:<step>'), installm
 ('installment-due:<installment>', for what it still needs after the payments made so far), failed
 payment ('payment-failed:<payment>'), appointment tomorrow ('appointment-tomorrow:<appointment>').
 A rerun queues nothing twice; the senders check again at send time that each is still due and what
-is owed now (portal.notify.due). Each person gets each kind on the channels they chose; the first
+is owed now (portal.services.due). Each person gets each kind on the channels they chose; the first
 message of a reminder (the first person's email) carries the bare key, the others
 '<key>:<channel>:<user>'.
 """
@@ -36,10 +36,10 @@ from portal.models import (
 )
 from portal.money import format_money
 from portal.notify import templates
-from portal.notify.due import CHECKS, on_plan
 from portal.notify.outbox import enqueue
 from portal.notify.texts import outside_quiet_hours, practice_zone
 from portal.services import plan_ledger
+from portal.services.due import CHECKS, on_plan
 from portal.services.money_moved import RETURN_TEMPLATE
 from portal.services.payable import payable_now
 from portal.services.preferences import allowed_channels

@@ -2,9 +2,10 @@
 
 Rules, in the practice's time zone: no text between 21:00 and 08:00 (it waits until 08:00); at most
 one text a calendar day and three in any seven days to one number (it waits for the first day it
-fits). A message that is no longer wanted is suppressed instead (portal.notify.due). Rows are claimed
-('sending', with a lease) in one transaction, serialized between processes, so two senders never
-pass a limit or send one row twice. Logs name row ids and error types, never a number or a body.
+fits). A message that is no longer wanted is suppressed instead (the caller's `still_wanted`, from
+portal.services.due). Rows are claimed ('sending', with a lease) in one transaction, serialized
+between processes, so two senders never pass a limit or send one row twice. Logs name row ids and
+error types, never a number or a body.
 """
 from __future__ import annotations
 
@@ -20,8 +21,7 @@ from portal.config import get_settings
 from portal.db import write_session
 from portal.models import Notification, PracticeSettings
 from portal.notify import templates
-from portal.notify.due import suppression_reason
-from portal.notify.email import Claimed, practice_identity
+from portal.notify.email import Claimed, StillWanted, practice_identity
 from portal.notify.outbox import context_of
 from portal.notify.sms import SmsError, get_provider
 
@@ -74,12 +74,12 @@ def earliest_send(sent: list[datetime], now: datetime, zone: ZoneInfo) -> dateti
     return outside_quiet_hours(start, zone)
 
 
-def deliver_pending_sms(limit: int = 100) -> int:
+def deliver_pending_sms(limit: int = 100, *, still_wanted: StillWanted) -> int:
     """Send due texts through the configured provider; returns how many were sent."""
     provider = get_provider()
     if not provider.enabled:
         return 0
-    claimed = _claim(limit)
+    claimed = _claim(limit, still_wanted)
     practice, phone, _sender = practice_identity(get_settings())
     sent = 0
     for item in claimed:
@@ -107,7 +107,7 @@ def _recent_sends(session: Session, recipients: set[str], since: datetime) -> di
     return found
 
 
-def _claim(limit: int) -> list[Claimed]:
+def _claim(limit: int, still_wanted: StillWanted) -> list[Claimed]:
     now = utcnow()
     with write_session() as session:
         if session.get_bind().dialect.name == 'postgresql':
@@ -125,7 +125,7 @@ def _claim(limit: int) -> list[Claimed]:
         history = _recent_sends(session, {row.recipient for row in rows}, now - timedelta(days=8))
         claimed = []
         for row in rows:
-            reason = suppression_reason(session, row)
+            reason = still_wanted(session, row)
             if reason is not None:
                 row.status, row.last_error, row.sent_at = 'suppressed', reason, None
                 session.add(row)

@@ -396,7 +396,7 @@ def request_password_reset(*, email: str, ip: str) -> None:
 
 
 def _deliver_now() -> None:
-    from portal.notify.email import deliver_pending
+    from portal.services.delivery import deliver_pending
     try:
         deliver_pending()
     except Exception:  # noqa: BLE001 - the message stays in the outbox for the delivery job

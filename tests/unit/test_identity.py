@@ -256,7 +256,7 @@ def test_register_is_rate_limited_per_address(account) -> None:  # noqa: ANN001
 
 def _token_from_outbox() -> str:
     """The token of the link the sender renders into the newest message (the row itself holds none)."""
-    from portal.notify import send_time
+    from portal.services import send_time
     with read_session() as session:
         notification = session.exec(select(Notification).order_by(Notification.id.desc())).first()
     link = send_time.complete(notification.template, notification.dedupe_key, json.loads(notification.context_json))
