@@ -14,7 +14,7 @@ from portal.errors import ValidationFailed
 from portal.jobs import notifications, reminders
 from portal.notify import sms, texts
 from portal.notify.outbox import enqueue
-from portal.services import delivery
+from portal.services import delivery, sms_replies
 from tests.support.notify_data import billed_household, choose, outbox
 
 CHICAGO = ZoneInfo('America/Chicago')
@@ -115,19 +115,19 @@ def test_stop_is_honoured_and_start_undoes_it(texting: list[sms.RecordedText]) -
     with time_machine.travel(local(2026, 3, 2, 9), tick=False):
         reminders.run()
         assert [row.channel for row in outbox()] == ['email', 'sms']
-        reply = sms.handle_inbound('+1 555 201 3344', ' stop ')
+        reply = sms_replies.handle_inbound('+1 555 201 3344', ' stop ')
         assert 'no more texts' in reply
         assert delivery.deliver_pending_sms() == 0
     assert texting == []
     assert [(row.channel, row.status, row.last_error) for row in outbox(channel='sms')] == [
         ('sms', 'suppressed', 'turned off in preferences')]
-    assert sms.handle_inbound(PHONE, 'START').startswith('Riverside Family Medicine: texts are back on')
+    assert sms_replies.handle_inbound(PHONE, 'START').startswith('Riverside Family Medicine: texts are back on')
     with time_machine.travel(local(2026, 3, 3, 9), tick=False):
         _text('after-start', user_id=household.user_id)  # a 'message' kind text: never chosen, so still off
         delivery.deliver_pending_sms()
     assert outbox(dedupe_key='after-start')[0].status == 'suppressed'
-    assert sms.handle_inbound('not a number', 'STOP') == ''
-    assert 'call' in sms.handle_inbound(PHONE, 'help')
+    assert sms_replies.handle_inbound('not a number', 'STOP') == ''
+    assert 'call' in sms_replies.handle_inbound(PHONE, 'help')
 
 
 def test_a_failing_provider_is_retried_then_given_up(texting: list[sms.RecordedText],
@@ -151,7 +151,7 @@ def test_turning_texts_on_again_clears_a_stop(texting: list[sms.RecordedText]) -
     from portal.services import preferences
     household = billed_household()
     choose(household, phone='5552013344', reminder={'sms': True})
-    sms.handle_inbound(PHONE, 'Stop please')
+    sms_replies.handle_inbound(PHONE, 'Stop please')
     actor = Actor(user_id=household.user_id, role='patient')
     with read_session() as session:
         view = preferences.preferences_for(session, actor=actor)
