@@ -71,7 +71,8 @@ def cmd_statement_run(_args: argparse.Namespace) -> int:
 
 
 def cmd_import_charges(args: argparse.Namespace) -> int:
-    from portal.interop.charges_csv import ImportRejected, import_charges
+    from portal.interop.charges_csv import ImportRejected
+    from portal.services.charge_import import import_charges
     migrate()
     try:
         summary = import_charges(args.file)
