@@ -10,11 +10,10 @@ from sqlmodel import select
 
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
-from portal.jobs import autopay
 from portal.models import Notification, Payment, PaymentAttempt, PaymentPlan, PlanInstallment
 from portal.notify.outbox import context_of
 from portal.payments.demo_gateway import DemoGateway
-from portal.services import plan_queues, plans
+from portal.services import autopay, plan_queues, plans
 from tests.factories import make_saved_method, make_user
 from tests.unit.plan_helpers import household, sign
 
