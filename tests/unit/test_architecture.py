@@ -206,6 +206,22 @@ def test_the_ui_layers_point_down() -> None:
     assert not offences, 'components never import pages or main; pages never import main:\n' + '\n'.join(offences)
 
 
+JOB_MACHINERY = ('portal.jobs.scheduler', 'portal.jobs.runs')  # the staff jobs page runs these; no job's own code
+
+
+def test_no_page_calls_a_job() -> None:
+    offences = []
+    for folder in ('pages', 'components'):
+        for path in sorted((ROOT / folder).rglob('*.py')):
+            tree = ast.parse(path.read_text(encoding='utf-8'))
+            modules = _imported_modules(tree, from_imports=False) + [
+                (node.lineno, f'{node.module}.{alias.name}') for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.module for alias in node.names]
+            offences += [f'{path.relative_to(ROOT)}:{line}: imports {module}' for line, module in modules
+                         if module.startswith('portal.jobs.') and not module.startswith(JOB_MACHINERY)]
+    assert not offences, 'pages call services, never a job:\n' + '\n'.join(offences)
+
+
 def test_the_checks_catch_an_upward_import_and_a_circle(tmp_path: Path) -> None:
     sources = {
         'portal.services.plans': 'def f():\n    from portal.jobs import autopay\n',  # inside a function
