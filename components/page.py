@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from components import not_found, session
 from components.frame import frame
 from portal.auth.permissions import Actor
-from portal.services.errors import NotFound
+from portal.errors import NotFound
 
 T = TypeVar('T')
 ID = re.compile(r'[0-9]{1,18}')  # ASCII digits only ('²'.isdigit() is True); 18 fit a 64-bit column

@@ -14,9 +14,9 @@ from components.calls import call
 from components.frame import signed_out_card
 from components.guards import OneAtATime
 from portal.auth.passwords import MAX_LENGTH as PASSWORD_MAX
+from portal.errors import DomainError
 from portal.models.users import Relationship
 from portal.services import identity
-from portal.services.errors import DomainError
 
 REASONS = {
     'timeout': 'You were signed out because the page was idle. Please sign in again.',

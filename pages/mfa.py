@@ -10,8 +10,8 @@ from components import forms, session, theme
 from components.calls import call
 from components.frame import sign_out, signed_out_card
 from portal.auth import mfa
+from portal.errors import DomainError
 from portal.services import identity
-from portal.services.errors import DomainError
 
 
 def register() -> None:

@@ -5,8 +5,8 @@ from nicegui import background_tasks, ui
 
 from components import forms, session, theme
 from components.calls import read, write
+from portal.errors import DomainError
 from portal.services import preferences
-from portal.services.errors import DomainError
 
 
 def card(auth: dict) -> None:

@@ -8,8 +8,8 @@ from components.calls import call
 from pages import notification_preferences
 from pages.patient import paperless
 from portal.auth.passwords import MAX_LENGTH as PASSWORD_MAX
+from portal.errors import DomainError
 from portal.services import identity, profile
-from portal.services.errors import DomainError
 
 
 def register() -> None:

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from portal.config import get_settings
-from portal.notify.sms import handle_inbound
+from portal.services.sms_replies import handle_inbound
 
 MAX_BODY_BYTES = 16_384
 

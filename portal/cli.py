@@ -44,7 +44,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
-    from portal.services.errors import DomainError
+    from portal.errors import DomainError
     from portal.services.identity import create_user
     migrate()
     password = args.password or getpass.getpass('Password (12+ characters): ')
@@ -71,7 +71,8 @@ def cmd_statement_run(_args: argparse.Namespace) -> int:
 
 
 def cmd_import_charges(args: argparse.Namespace) -> int:
-    from portal.interop.charges_csv import ImportRejected, import_charges
+    from portal.interop.charges_csv import ImportRejected
+    from portal.services.charge_import import import_charges
     migrate()
     try:
         summary = import_charges(args.file)

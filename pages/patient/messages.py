@@ -7,9 +7,9 @@ from nicegui import ui
 
 from components import forms, page, session, theme
 from components.calls import write
+from portal.errors import DomainError
 from portal.services import charge_questions
 from portal.services.charge_questions import ThreadView
-from portal.services.errors import DomainError
 
 
 def register() -> None:

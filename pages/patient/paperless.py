@@ -5,8 +5,8 @@ from nicegui import ui
 
 from components import forms, session, theme
 from components.calls import read, write
+from portal.errors import DomainError
 from portal.services import paperless
-from portal.services.errors import DomainError
 from portal.services.paperless import PaperlessChoice
 
 

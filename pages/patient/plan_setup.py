@@ -7,12 +7,11 @@ from html import escape
 from nicegui import ui
 
 from components import forms, session, theme
-from components.calls import call, write
+from components.calls import call
 from portal.clock import practice_today
-from portal.jobs import autopay
+from portal.errors import DomainError, ValidationFailed
 from portal.money import AmountError, parse_amount
 from portal.services import plan_schedule, plans
-from portal.services.errors import DomainError, ValidationFailed
 from portal.services.plans import PlanStart
 
 BY_AMOUNT, BY_MONTHS = 'amount', 'months'
@@ -64,9 +63,9 @@ def setup_form(start: PlanStart) -> None:
                 except AmountError as problem:
                     raise ValidationFailed(str(problem), field_errors={'monthly': str(problem)}) from None
                 return plan_schedule.build(balance=start.payable, bounds=bounds, today=practice_today(),
-                                           day_of_month=int(day.value), monthly=amount)
+                                   day_of_month=int(day.value), monthly=amount)
             return plan_schedule.build(balance=start.payable, bounds=bounds, today=practice_today(),
-                                       day_of_month=int(day.value), months=int(months.value or 0))
+                               day_of_month=int(day.value), months=int(months.value or 0))
 
         def redraw() -> None:
             monthly.set_visibility(mode.value == BY_AMOUNT)
@@ -116,10 +115,10 @@ def setup_form(start: PlanStart) -> None:
                 forms.set_error(error, problem.message)
                 return
             try:
-                plan = await write(plans.create, session.actor(), account_id=start.account_id,
-                                   day_of_month=int(day.value), monthly=chosen_monthly, months=chosen_months,
-                                   signed_name=signature.value or '', consent=bool(consent.value),
-                                   autopay_method_id=how.value or None, expected_balance=start.payable)
+                await call(plans.sign, session.actor(), account_id=start.account_id,
+                           day_of_month=int(day.value), monthly=chosen_monthly, months=chosen_months,
+                           signed_name=signature.value or '', consent=bool(consent.value),
+                           autopay_method_id=how.value or None, expected_balance=start.payable)
             except DomainError as problem:
                 forms.set_error(error, problem.message)
                 signature.error = problem.field_errors.get('signed_name')
@@ -127,8 +126,6 @@ def setup_form(start: PlanStart) -> None:
                     consent_error.text = problem.field_errors['consent']
                     consent_error.classes(remove='hidden')
                 return
-            if plan.autopay_method_id and plan.down_payment:
-                await call(autopay.process_plan, plan.id)  # the down payment is due today
             ui.navigate.to('/plans')
 
         least = max(bounds.min_installment, -(-start.payable // bounds.max_months))

@@ -11,8 +11,8 @@ from components.calls import call, read, write
 from components.links import go
 from pages.patient.plan_setup import BY_HAND, setup_form
 from portal.auth.permissions import account_relationships
+from portal.errors import DomainError
 from portal.services import plan_payments, plan_schedule, plans
-from portal.services.errors import DomainError
 from portal.services.plans import InstallmentLine, PlanStart, PlanView
 
 IN_FLIGHT = ('Payment processing', 'warn')  # everything left is covered by bank money

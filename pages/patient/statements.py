@@ -13,8 +13,8 @@ from nicegui import ui
 from components import chips, dialogs, forms, page, session, theme
 from components.activity import since_html
 from components.calls import call, write
+from portal.errors import DomainError
 from portal.services import charge_questions, payment_history, statements
-from portal.services.errors import DomainError
 from portal.services.statements import ChargeLine, StatementDetail, StatementSummary, Visit
 
 

@@ -12,9 +12,10 @@ from components.frame import frame, signed_out_card
 from components.page import parse_id
 from components.receipts import receipt_block
 from portal.documents.receipt_pdf import render_receipt
-from portal.services.errors import DomainError
-from portal.services.payments import guest, receipts
-from portal.services.payments.receipts import DoneView, ReceiptView
+from portal.errors import DomainError
+from portal.services.payments import done, guest, receipts
+from portal.services.payments.done import DoneView
+from portal.services.payments.receipts import ReceiptView
 
 ICONS = {'succeeded': ('check_circle', 'text-green-700'), 'processing': ('schedule', 'text-amber-700'),
          'pending': ('hourglass_top', 'text-slate-600'), 'failed': ('error', 'text-red-700')}
@@ -28,7 +29,7 @@ def register() -> None:
         auth = session.current_auth()
         signed_in = auth is not None and auth.get('mfa_ok')
         actor = session.actor() if signed_in else None
-        view = await call(receipts.done_view, token=t[:300], actor=actor)
+        view = await call(done.done_view, token=t[:300], actor=actor)
         if signed_in:
             with frame('Payment', auth=auth, path='/pay'):
                 _done(view, token=t)

@@ -7,7 +7,7 @@ from nicegui import ui
 from components import chips, dialogs, page, session, theme
 from components.calls import call, write
 from components.links import go
-from portal.services.errors import DomainError, NotFound
+from portal.errors import DomainError, NotFound
 from portal.services.payments import methods
 
 

@@ -12,7 +12,7 @@ from components.calls import call
 from components.frame import signed_out_card
 from components.guards import OneAtATime
 from components.links import go
-from portal.services.errors import DomainError, RateLimited
+from portal.errors import DomainError, RateLimited
 from portal.services.identity import parse_date_of_birth
 from portal.services.payments import checkout, core, guest
 from portal.services.payments.checkout import PayContext

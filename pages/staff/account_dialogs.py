@@ -7,8 +7,8 @@ from nicegui import ui
 from components import dialogs, forms
 from components.calls import call, write
 from components.guards import OneAtATime
+from portal.errors import DomainError
 from portal.money import amount_text
-from portal.services.errors import DomainError
 from portal.services.payments import new_key, staff
 from portal.services.refund_reasons import REASONS
 

@@ -8,9 +8,10 @@ from components import chips, forms, session, theme
 from components.calls import call
 from components.frame import frame
 from components.guards import OneAtATime
+from portal.errors import DomainError
+from portal.jobs import runs
 from portal.jobs.scheduler import SchedulerService
 from portal.services import operations
-from portal.services.errors import DomainError
 
 TITLES = {'housekeeping': 'Housekeeping', 'deliver_notifications': 'Send notifications', 'reminders': 'Reminders'}
 
@@ -39,7 +40,7 @@ def register(scheduler: SchedulerService) -> None:
 
             async def run_now(job_id: str) -> None:
                 try:
-                    result = await call(operations.run_job_now, actor=session.actor(), job_id=job_id)
+                    result = await call(runs.run_now, actor=session.actor(), job_id=job_id)
                 except DomainError as failure:
                     ui.notify(failure.message, type='negative')
                     return

@@ -5,8 +5,8 @@ from nicegui import ui
 
 from components import forms, page, session, theme
 from components.calls import write
+from portal.errors import DomainError
 from portal.services import plan_policy, plan_queues
-from portal.services.errors import DomainError
 from portal.services.plan_queues import QueueRow
 
 COLUMNS = [

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from portal import audit
+from portal.errors import NotFound
 from portal.models import AccountAccess, AuditEvent
-from portal.services import audit
-from portal.services.errors import NotFound
 
 STAFF_ROLES = frozenset({'staff', 'admin'})
 

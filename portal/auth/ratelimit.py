@@ -17,8 +17,8 @@ from sqlalchemy import delete, func, text
 from sqlmodel import Session, select
 
 from portal.clock import utcnow
+from portal.errors import RateLimited
 from portal.models import RateLimitHit
-from portal.services.errors import RateLimited
 
 
 @dataclass(frozen=True)

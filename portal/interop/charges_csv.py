@@ -1,4 +1,5 @@
-"""`python -m portal import-charges FILE.csv`: charges from a practice-management export.
+"""Reading a practice-management export of charges (`python -m portal import-charges FILE.csv`): parsing
+and checking only; `portal.services.charge_import` writes.
 
 The whole file is checked first; any problem rejects it with a report naming the row, the field
 and the reason, and nothing is written. A good file is written in one transaction. Each charge
@@ -13,15 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlmodel import Session, select
-
-from portal.clock import practice_today
-from portal.db import read_session, write_session
-from portal.models import Charge, Encounter, GuarantorAccount, LedgerKind, Location, Patient, Provider
 from portal.money import AmountError, parse_amount
 from portal.reference.codes import procedures
-from portal.services import ledger
-from portal.services.money_moved import account_money_moved
 
 COLUMNS_HELP = """\
 Columns (UTF-8 CSV with a header row; order does not matter; * = required):
@@ -64,19 +58,7 @@ class ImportRejected(Exception):
 
 
 @dataclass
-class ImportSummary:
-    rows: int = 0
-    created: int = 0
-    unchanged: int = 0
-    visits_created: int = 0
-
-    def describe(self) -> str:
-        return (f'Imported {self.created:,} charge(s) in {self.visits_created:,} new visit(s); '
-                f'{self.unchanged:,} already imported (unchanged) of {self.rows:,} row(s).')
-
-
-@dataclass
-class _Row:
+class ChargeRow:
     line: int
     external_id: str
     account_id: int
@@ -94,24 +76,15 @@ class _Row:
 
 
 @dataclass
-class _Lookups:
+class Lookups:
+    """What the file's keys refer to, read from the database by the caller."""
     accounts: dict[str, int]
     patients: dict[str, tuple[int, int]]  # mrn -> (patient id, account id)
     providers: dict[str, int]
     locations: dict[str, int]
 
 
-def _lookups(session: Session) -> _Lookups:
-    connection = session.connection()
-    return _Lookups(
-        accounts=dict(connection.execute(select(GuarantorAccount.account_number, GuarantorAccount.id)).all()),
-        patients={mrn: (pid, aid) for mrn, pid, aid in connection.execute(
-            select(Patient.mrn, Patient.id, Patient.account_id)).all()},
-        providers=dict(connection.execute(select(Provider.npi, Provider.id)).all()),
-        locations={name.casefold(): lid for name, lid in connection.execute(select(Location.name, Location.id)).all()})
-
-
-def _parse(line: int, raw: dict[str, str], lookups: _Lookups, today: date) -> tuple[_Row | None, list[Problem]]:
+def _parse(line: int, raw: dict[str, str], lookups: Lookups, today: date) -> tuple[ChargeRow | None, list[Problem]]:
     value = {key: (raw.get(key) or '').strip() for key in REQUIRED + OPTIONAL}
     problems = [Problem(line, name, 'is required') for name in REQUIRED if not value[name]]
 
@@ -157,14 +130,14 @@ def _parse(line: int, raw: dict[str, str], lookups: _Lookups, today: date) -> tu
         return None, problems
     visit_key = value['visit_id'] or (f'{value["account_number"]}:{value["patient_mrn"]}:{service_date}:'
                                       f'{value["provider_npi"]}:{location_id}')
-    return _Row(line, value['external_id'], account_id, patient[0], service_date, code, amount, provider_id,
+    return ChargeRow(line, value['external_id'], account_id, patient[0], service_date, code, amount, provider_id,
                 location_id, description, units, value['modifier'].upper(), f'csv:{visit_key}'[:64]), []
 
 
-def read_rows(path: str | Path, lookups: _Lookups, *, today: date) -> list[_Row]:
+def read_rows(path: str | Path, lookups: Lookups, *, today: date) -> list[ChargeRow]:
     """Every row checked; ImportRejected with every problem found when any row is wrong."""
     problems: list[Problem] = []
-    rows: list[_Row] = []
+    rows: list[ChargeRow] = []
     seen: dict[str, int] = {}
     try:
         handle = Path(path).open(encoding='utf-8-sig', newline='')
@@ -193,52 +166,3 @@ def read_rows(path: str | Path, lookups: _Lookups, *, today: date) -> list[_Row]
     if problems:
         raise ImportRejected(problems)
     return rows
-
-
-def import_charges(path: str | Path) -> ImportSummary:
-    """Check the whole file, then write it in one transaction (all or nothing)."""
-    with read_session() as session:
-        lookups = _lookups(session)
-    rows = read_rows(path, lookups, today=practice_today())
-    summary = ImportSummary(rows=len(rows))
-    with write_session() as session:
-        problems: list[Problem] = []
-        for row in rows:
-            _import_row(session, row, summary, problems)
-        if problems:
-            raise ImportRejected(problems)  # rolls the transaction back: nothing is imported
-        for account_id in sorted({row.account_id for row in rows}):
-            account_money_moved(session, account_id=account_id)
-    return summary
-
-
-def _import_row(session: Session, row: _Row, summary: ImportSummary, problems: list[Problem]) -> None:
-    existing = session.exec(select(Charge).where(Charge.external_id == row.external_id)).first()
-    if existing is not None:
-        if (existing.account_id, existing.patient_id, existing.code, existing.amount, existing.date_of_service) != \
-                (row.account_id, row.patient_id, row.code, row.amount, row.date_of_service):
-            problems.append(Problem(row.line, 'external_id', 'was imported before with other figures'))
-        else:
-            summary.unchanged += 1
-        return
-    encounter = session.exec(select(Encounter).where(Encounter.external_id == row.visit_key)).first()
-    if encounter is None:
-        encounter = Encounter(account_id=row.account_id, patient_id=row.patient_id, provider_id=row.provider_id,
-                              location_id=row.location_id, date_of_service=row.date_of_service,
-                              external_id=row.visit_key)
-        session.add(encounter)
-        session.flush()
-        summary.visits_created += 1
-    elif (encounter.account_id, encounter.patient_id) != (row.account_id, row.patient_id):
-        problems.append(Problem(row.line, 'visit_id', 'belongs to another patient'))
-        return
-    charge = Charge(encounter_id=encounter.id, account_id=row.account_id, patient_id=row.patient_id, code=row.code,
-                    code_system='CPT' if row.code[0].isdigit() else 'HCPCS', modifier=row.modifier,
-                    description=row.description, units=row.units, amount=row.amount,
-                    date_of_service=row.date_of_service, external_id=row.external_id)
-    session.add(charge)
-    session.flush()
-    ledger.post(session, account_id=row.account_id, kind=LedgerKind.charge, amount=row.amount,
-                external_ref=f'charge:{row.external_id}', effective_date=row.date_of_service,
-                patient_id=row.patient_id, charge_id=charge.id)
-    summary.created += 1

@@ -11,9 +11,8 @@ from portal.config import get_settings
 
 
 def run() -> int:
-    from portal.notify.texts import deliver_pending_sms
+    from portal.services.delivery import deliver_pending, deliver_pending_sms
     sent = 0
     if get_settings().smtp_url:
-        from portal.notify.email import deliver_pending
         sent += deliver_pending()
     return sent + deliver_pending_sms()

@@ -14,13 +14,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func
+from apscheduler.util import ref_to_obj
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from portal.auth.permissions import Actor
 from portal.clock import today, utcnow
 from portal.db import read_session, write_session
+from portal.job_catalogue import JOBS
 from portal.models import JobRun
+from portal.services import operations
 
 log = logging.getLogger(__name__)
 
@@ -86,9 +90,6 @@ class RunResult:
 
 def execute(job_id: str) -> RunResult:
     """Run a registered job once now and record the run; never raises (the outcome says it)."""
-    from apscheduler.util import ref_to_obj
-
-    from portal.jobs.scheduler import JOBS
     reference = JOBS[job_id][0]
     with _running_lock:
         if job_id in _running:
@@ -115,16 +116,6 @@ def execute(job_id: str) -> RunResult:
             _running.discard(job_id)
 
 
-def last_runs(job_ids: list[str]) -> dict[str, JobRun]:
-    """The latest recorded run of each job (by start time)."""
-    with read_session() as session:
-        latest = (select(JobRun.job, func.max(JobRun.started_at).label('started'))
-                  .where(col(JobRun.job).in_(job_ids)).group_by(JobRun.job).subquery())
-        rows = session.exec(select(JobRun).join(latest, (col(JobRun.job) == latest.c.job)
-                                                & (col(JobRun.started_at) == latest.c.started))).all()
-        return {row.job: row for row in rows}
-
-
 def prune_runs(now: datetime | None = None) -> int:
     """Forget per-run records older than two weeks (claimed once-per-key runs are kept)."""
     cutoff = (now or utcnow()) - KEEP_RUNS
@@ -132,3 +123,10 @@ def prune_runs(now: datetime | None = None) -> int:
         result = session.execute(delete(JobRun).where(col(JobRun.key).startswith(RUN_PREFIX),
                                                       col(JobRun.started_at) < cutoff))
         return int(result.rowcount or 0)
+
+
+def run_now(*, actor: Actor, job_id: str) -> RunResult:
+    """An admin runs a job at once (the same idempotent sweep the scheduler runs): anyone else
+    is refused as NotFound (audited once), as is an unknown id; audited before it runs."""
+    operations.authorize_run_now(actor=actor, job_id=job_id)
+    return execute(job_id)

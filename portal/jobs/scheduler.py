@@ -17,21 +17,12 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from portal.db import get_engine
+from portal.job_catalogue import JOBS
 from portal.jobs.leader import LeaderLock
 
 log = logging.getLogger(__name__)
 STANDBY_RETRY_SECONDS = 30
 
-# id -> (callable reference, trigger, trigger arguments)
-JOBS: dict[str, tuple[str, str, dict[str, object]]] = {
-    'housekeeping': ('portal.jobs.housekeeping:run', 'cron', {'hour': 3, 'minute': 15}),
-    'deliver_notifications': ('portal.jobs.notifications:run', 'interval', {'minutes': 1}),
-    'reminders': ('portal.jobs.reminders:run', 'cron', {'hour': 8, 'minute': 30, 'misfire_grace_time': 12 * 3600,
-                                                        'coalesce': True}),
-    'statement_run': ('portal.jobs.statements:run', 'cron', {'hour': 6, 'minute': 0}),
-    'reconcile_payments': ('portal.jobs.payments:run', 'interval', {'minutes': 10}),
-    'autopay_installments': ('portal.jobs.autopay:scheduled', 'cron', {'hour': 9, 'minute': 0}),
-}
 DAILY_GRACE_SECONDS = 6 * 3600
 RUNNER = 'portal.jobs.runs:execute'
 
@@ -73,23 +64,6 @@ def register_jobs(scheduler: BackgroundScheduler) -> None:
 
 
 JOB_SETTINGS = ('misfire_grace_time', 'coalesce', 'max_instances')
-
-
-def describe(trigger: str, arguments: dict[str, object]) -> str:
-    """A schedule in words, for the staff jobs page."""
-    if trigger == 'interval':
-        parts = [f'{value} {unit}' for unit, value in arguments.items()
-                 if unit in {'weeks', 'days', 'hours', 'minutes', 'seconds'}]
-        return 'Every ' + ', '.join(parts).replace('1 minutes', 'minute').replace('1 hours', 'hour')
-    if trigger == 'cron':
-        hour, minute = arguments.get('hour', '*'), arguments.get('minute', 0)
-        if str(hour).isdigit() and str(minute).isdigit() and set(arguments) <= {
-                'hour', 'minute', 'misfire_grace_time', 'coalesce', 'max_instances'}:
-            return f'Daily at {int(hour):02d}:{int(minute):02d}'
-        fields = {key: value for key, value in arguments.items()
-                  if key not in {'misfire_grace_time', 'coalesce', 'max_instances'}}
-        return 'Cron ' + ' '.join(f'{key}={value}' for key, value in fields.items())
-    return trigger
 
 
 class SchedulerService:

@@ -9,20 +9,20 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from portal.clock import utcnow
 from portal.config import get_settings
 from portal.db import read_session, write_session
 from portal.models import Notification, PracticeSettings
-from portal.notify import send_time, templates
-from portal.notify.due import suppression_reason
+from portal.notify import templates
 from portal.notify.outbox import context_of
 
 logger = logging.getLogger(__name__)
@@ -78,10 +78,16 @@ class Claimed:
     dedupe_key: str = ''
 
 
-def deliver_pending(limit: int = 100) -> int:
+# Why a queued message is no longer wanted (None: send it); services decide (portal.services.due)
+StillWanted = Callable[[Session, Notification], str | None]
+# A message's context plus the fields made only as it is sent (portal.services.send_time.complete)
+SendTimeFields = Callable[[str, str, dict[str, object]], dict[str, object]]
+
+
+def deliver_pending(limit: int = 100, *, still_wanted: StillWanted, send_time_fields: SendTimeFields) -> int:
     """Send due email notifications (when PORTAL_SMTP_URL is set); returns how many were sent.
 
-    Rows no longer wanted (see portal.notify.due) turn 'suppressed' instead. Rows are claimed first
+    Rows no longer wanted (`still_wanted`, see portal.services.due) turn 'suppressed' instead. Rows are claimed first
     (attempts + 1, send_after pushed out by a lease) in a short transaction,
     so two processes never send the same row at once; each row's outcome is then committed on its
     own, so one bad address does not stop the batch.
@@ -89,7 +95,7 @@ def deliver_pending(limit: int = 100) -> int:
     settings = get_settings()
     if not settings.smtp_url:
         return 0
-    claimed = _claim(limit)
+    claimed = _claim(limit, still_wanted)
     if not claimed:
         return 0
     practice_name, practice_phone, sender = practice_identity(settings)
@@ -97,7 +103,7 @@ def deliver_pending(limit: int = 100) -> int:
     for item in claimed:
         try:
             context = {'practice': practice_name, 'practice_phone': practice_phone,
-                       **send_time.complete(item.template, item.dedupe_key, item.context)}
+                       **send_time_fields(item.template, item.dedupe_key, item.context)}
             subject, body = templates.render(item.template, context)
             send_email(smtp_url=settings.smtp_url, sender=sender, sender_name=practice_name,
                        to=item.recipient, subject=subject, body=body)
@@ -109,7 +115,7 @@ def deliver_pending(limit: int = 100) -> int:
     return sent
 
 
-def _claim(limit: int) -> list[Claimed]:
+def _claim(limit: int, still_wanted: StillWanted) -> list[Claimed]:
     now = utcnow()
     with write_session() as session:
         rows = session.exec(
@@ -122,7 +128,7 @@ def _claim(limit: int) -> list[Claimed]:
         ).all()
         claimed = []
         for row in rows:
-            reason = suppression_reason(session, row)
+            reason = still_wanted(session, row)
             if reason is not None:  # paid, cancelled or turned off since it was queued
                 row.status, row.last_error = 'suppressed', reason
                 session.add(row)

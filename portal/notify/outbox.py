@@ -1,7 +1,7 @@
 """The notification outbox: a message is a row with a unique dedupe key, stored before any send.
 
 Use-cases enqueue inside their own transaction, so a message exists exactly when the change that
-caused it was committed; `portal.notify.email.deliver_pending` sends later.
+caused it was committed; `portal.services.delivery.deliver_pending` sends later.
 """
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ class Template:
     fields: frozenset[str]
     kind: str | None = None
     sms: str = ''
-    send_time: frozenset[str] = frozenset()  # secrets filled in by the sender (portal.notify.send_time), never queued
+    send_time: frozenset[str] = frozenset()  # secrets filled in by the sender (portal.services.send_time), never queued
 
 
 _SIGN_OFF = '\n\n{practice}\n{practice_phone}\n'

@@ -2,13 +2,15 @@
 
 Rules, in the practice's time zone: no text between 21:00 and 08:00 (it waits until 08:00); at most
 one text a calendar day and three in any seven days to one number (it waits for the first day it
-fits). A message that is no longer wanted is suppressed instead (portal.notify.due). Rows are claimed
-('sending', with a lease) in one transaction, serialized between processes, so two senders never
-pass a limit or send one row twice. Logs name row ids and error types, never a number or a body.
+fits). A message that is no longer wanted is suppressed instead (the caller's `still_wanted`, from
+portal.services.due). Rows are claimed ('sending', with a lease) in one transaction, serialized
+between processes, so two senders never pass a limit or send one row twice. Logs name row ids and
+error types, never a number or a body.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,11 +22,9 @@ from portal.config import get_settings
 from portal.db import write_session
 from portal.models import Notification
 from portal.notify import templates
-from portal.notify.due import suppression_reason
-from portal.notify.email import Claimed, practice_identity
+from portal.notify.email import Claimed, StillWanted, practice_identity
 from portal.notify.outbox import context_of
 from portal.notify.sms import SmsError, get_provider
-from portal.services.practice import practice_zone
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +70,14 @@ def earliest_send(sent: list[datetime], now: datetime, zone: ZoneInfo) -> dateti
     return outside_quiet_hours(start, zone)
 
 
-def deliver_pending_sms(limit: int = 100) -> int:
-    """Send due texts through the configured provider; returns how many were sent."""
+def deliver_pending_sms(limit: int = 100, *, still_wanted: StillWanted,
+                        zone_of: Callable[[Session], ZoneInfo]) -> int:
+    """Send due texts through the configured provider; returns how many were sent. `zone_of` gives the
+    practice's time zone (services.practice.practice_zone), which sets the quiet hours and day limits."""
     provider = get_provider()
     if not provider.enabled:
         return 0
-    claimed = _claim(limit)
+    claimed = _claim(limit, still_wanted, zone_of)
     practice, phone, _sender = practice_identity(get_settings())
     sent = 0
     for item in claimed:
@@ -103,7 +105,7 @@ def _recent_sends(session: Session, recipients: set[str], since: datetime) -> di
     return found
 
 
-def _claim(limit: int) -> list[Claimed]:
+def _claim(limit: int, still_wanted: StillWanted, zone_of: Callable[[Session], ZoneInfo]) -> list[Claimed]:
     now = utcnow()
     with write_session() as session:
         if session.get_bind().dialect.name == 'postgresql':
@@ -117,11 +119,11 @@ def _claim(limit: int) -> list[Claimed]:
             .limit(limit)).all()
         if not rows:
             return []
-        zone = practice_zone(session)
+        zone = zone_of(session)
         history = _recent_sends(session, {row.recipient for row in rows}, now - timedelta(days=8))
         claimed = []
         for row in rows:
-            reason = suppression_reason(session, row)
+            reason = still_wanted(session, row)
             if reason is not None:
                 row.status, row.last_error, row.sent_at = 'suppressed', reason, None
                 session.add(row)

@@ -8,12 +8,12 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from portal import audit
 from portal.auth.permissions import Actor, require_account
 from portal.clock import utcnow
+from portal.errors import NotFound, ValidationFailed
 from portal.models import AccountFlag, Charge, Message, MessageThread
 from portal.models.accounts import FlagKind
-from portal.services import audit
-from portal.services.errors import NotFound, ValidationFailed
 from portal.services.statements import QUESTION_KINDS, get_statement
 
 MAX_BODY = 5000

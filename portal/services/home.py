@@ -8,9 +8,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from portal import audit
 from portal.auth.permissions import Actor, account_relationships, require_account
 from portal.clock import practice_today, utcnow
 from portal.db import read_session, write_session
+from portal.errors import NotFound
 from portal.models import (
     Appointment,
     GuarantorAccount,
@@ -27,8 +29,7 @@ from portal.models import (
     Refund,
     Statement,
 )
-from portal.services import audit, plan_ledger
-from portal.services.errors import NotFound
+from portal.services import plan_ledger
 from portal.services.refund_reasons import RefundLine, plain_reason
 from portal.services.statements import paid_since_query, statement_status
 

@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from portal import audit
 from portal.auth import mfa
 from portal.auth.passwords import dummy_hash, hash_password, needs_rehash, password_problems, verify_password
 from portal.auth.ratelimit import (
@@ -40,11 +41,10 @@ from portal.auth.ratelimit import release as release_hit
 from portal.clock import practice_today, utcnow
 from portal.config import get_settings
 from portal.db import read_session, write_session
+from portal.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from portal.models import AccountAccess, GuarantorAccount, PasswordResetToken, Patient, Role, SessionHandoff, User
 from portal.models.users import Relationship
 from portal.notify.outbox import enqueue
-from portal.services import audit
-from portal.services.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from portal.services.password_reset import placeholder_digest, token_digest
 
 logger = logging.getLogger(__name__)
@@ -396,7 +396,7 @@ def request_password_reset(*, email: str, ip: str) -> None:
 
 
 def _deliver_now() -> None:
-    from portal.notify.email import deliver_pending
+    from portal.services.delivery import deliver_pending
     try:
         deliver_pending()
     except Exception:  # noqa: BLE001 - the message stays in the outbox for the delivery job

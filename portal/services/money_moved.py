@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from portal import audit
 from portal.clock import practice_today
 from portal.config import get_settings
 from portal.models import Payment
-from portal.services import audit, plan_ledger, plan_notices
+from portal.services import plan_ledger, plan_notices
 
 RETURN_TEMPLATE = 'plan_payment_returned'
 

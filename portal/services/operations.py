@@ -7,16 +7,15 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from portal import audit
 from portal.auth.permissions import Actor, require_admin, require_staff
 from portal.config import get_settings
-from portal.db import write_session
-from portal.jobs import runs
-from portal.jobs.scheduler import JOBS, describe
-from portal.models import Notification
+from portal.db import read_session, write_session
+from portal.errors import NotFound
+from portal.job_catalogue import JOBS, describe
+from portal.models import JobRun, Notification
 from portal.notify import templates
 from portal.notify.sms import get_provider, masked_phone
-from portal.services import audit
-from portal.services.errors import NotFound
 
 STATUSES = ('pending', 'sending', 'sent', 'failed', 'suppressed')
 OUTBOX_LIMIT = 200
@@ -38,7 +37,7 @@ def job_statuses(*, actor: Actor, next_runs: dict[str, datetime | None]) -> list
     """Every registered job with its latest recorded run; next runs come from the leading scheduler."""
     with write_session() as session:
         require_staff(session, actor, purpose='view_jobs')
-    latest = runs.last_runs(list(JOBS))
+    latest = last_runs(list(JOBS))
     statuses = []
     for job_id, (_reference, trigger, arguments) in JOBS.items():
         run = latest.get(job_id)
@@ -50,8 +49,9 @@ def job_statuses(*, actor: Actor, next_runs: dict[str, datetime | None]) -> list
     return statuses
 
 
-def run_job_now(*, actor: Actor, job_id: str) -> runs.RunResult:
-    """An admin runs a job at once (the same idempotent sweep the scheduler runs)."""
+def authorize_run_now(*, actor: Actor, job_id: str) -> None:
+    """Before an admin runs a job by hand (`portal.jobs.runs.run_now`): anyone but an admin is refused
+    (NotFound, audited once by `require_admin`), an unknown job is NotFound; the run is audited."""
     with write_session() as session:
         require_admin(session, actor, purpose='job_run_now')
     if job_id not in JOBS:
@@ -59,7 +59,16 @@ def run_job_now(*, actor: Actor, job_id: str) -> runs.RunResult:
     with write_session() as session:
         audit.record(session, action='job_run_now', actor_user_id=actor.user_id, actor_role=actor.role,
                      entity_type='job', entity_id=job_id, source_ip=actor.ip)
-    return runs.execute(job_id)
+
+
+def last_runs(job_ids: list[str]) -> dict[str, JobRun]:
+    """The latest recorded run of each job (by start time)."""
+    with read_session() as session:
+        latest = (select(JobRun.job, func.max(JobRun.started_at).label('started'))
+                  .where(col(JobRun.job).in_(job_ids)).group_by(JobRun.job).subquery())
+        rows = session.exec(select(JobRun).join(latest, (col(JobRun.job) == latest.c.job)
+                                                & (col(JobRun.started_at) == latest.c.started))).all()
+        return {row.job: row for row in rows}
 
 
 @dataclass(frozen=True)

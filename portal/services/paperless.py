@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from portal import audit
 from portal.auth.permissions import Actor, account_relationships, require_account
+from portal.errors import ValidationFailed
 from portal.models import GuarantorAccount
-from portal.services import audit
-from portal.services.errors import ValidationFailed
 
 
 @dataclass(frozen=True)

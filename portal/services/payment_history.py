@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from portal import audit
 from portal.auth.permissions import Actor, account_relationships
 from portal.db import read_session, write_session
 from portal.models import (
@@ -25,7 +26,6 @@ from portal.models import (
     SavedPaymentMethod,
     Statement,
 )
-from portal.services import audit
 from portal.services.payments.receipts import method_label
 from portal.services.practice import practice
 from portal.services.refund_reasons import plain_reason

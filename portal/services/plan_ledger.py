@@ -192,6 +192,6 @@ def mark_delinquent(session: Session, plan: PaymentPlan) -> None:
     if plan.status == PlanStatus.active:
         plan.status = PlanStatus.delinquent
         plan.cancelled_at = None
-        from portal.services import audit
+        from portal import audit
         audit.record(session, action='plan_delinquent', entity_type='payment_plan', entity_id=plan.id,
                      account_id=plan.account_id, detail=f'at={practice_today():%Y-%m-%d}')

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from portal.auth.permissions import Actor, require_account
 from portal.db import read_session, write_session
+from portal.errors import DomainError, NotFound
 from portal.models import PaymentPlan
 from portal.services import plan_ledger
-from portal.services.errors import DomainError, NotFound
 from portal.services.payments import core
 
 

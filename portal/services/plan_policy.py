@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from portal import audit
 from portal.auth.permissions import Actor, require_staff
 from portal.clock import utcnow
+from portal.errors import ValidationFailed
 from portal.models import PlanPolicy
 from portal.money import AmountError, format_money, parse_amount
-from portal.services import audit
-from portal.services.errors import ValidationFailed
 from portal.services.plan_schedule import Bounds
 
 RULES = {'respread': 'Added to the plan and spread over the remaining payments',

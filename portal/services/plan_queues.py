@@ -7,9 +7,10 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from portal import audit
 from portal.auth.permissions import Actor, require_staff
 from portal.models import GuarantorAccount, PaymentPlan, PlanInstallment
-from portal.services import audit, plan_ledger
+from portal.services import plan_ledger
 from portal.services.practice import practice
 
 QUEUE_LIMIT = 200

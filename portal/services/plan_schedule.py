@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from portal.errors import ValidationFailed
 from portal.money import format_money
-from portal.services.errors import ValidationFailed
 
 MAX_DAY_OF_MONTH = 28  # every month has it
 

@@ -9,12 +9,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from portal import audit
 from portal.auth.permissions import Actor, require_account
 from portal.clock import practice_today, utcnow
+from portal.db import write_session
+from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.models import (
     GuarantorAccount,
     InstallmentStatus,
@@ -24,8 +28,7 @@ from portal.models import (
     SavedPaymentMethod,
 )
 from portal.money import format_money
-from portal.services import audit, plan_ledger, plan_policy, plan_schedule
-from portal.services.errors import DomainError, NotFound, ValidationFailed
+from portal.services import autopay, plan_ledger, plan_policy, plan_schedule
 from portal.services.payable import payable_now
 from portal.services.plan_schedule import Bounds, Schedule
 
@@ -167,6 +170,17 @@ def create(session: Session, actor: Actor, *, account_id: int, day_of_month: int
         raise ValidationFailed(next(iter(errors.values())), field_errors=errors)
     return _store(session, actor, account_id=account_id, policy_id=policy.id, terms_version=policy.terms_version,
                   schedule=schedule, signed_name=signed_name.strip()[:160], autopay_method_id=autopay_method_id)
+
+
+def sign(actor: Actor, /, **terms: Any) -> PaymentPlan:  # noqa: ANN401
+    """The patient signs: `create` (with its keyword arguments) in its own transaction, then, on autopay,
+    the down payment due today is charged (the daily sweep's claims: a rerun never charges it twice; a
+    refused charge leaves it failed and retried like any installment). Raises what `create` raises."""
+    with write_session() as session:
+        plan = create(session, actor, **terms)
+    if plan.autopay_method_id and plan.down_payment:
+        autopay.process_plan(plan.id)
+    return plan
 
 
 def _store(session: Session, actor: Actor, *, account_id: int, policy_id: int | None, terms_version: str,

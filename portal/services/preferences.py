@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from portal import audit
 from portal.auth.permissions import Actor
+from portal.errors import NotFound, ValidationFailed
 from portal.models import NotificationPreference, User
 from portal.notify.sms import normalize_phone, texting_enabled
 from portal.notify.templates import KINDS
-from portal.services import audit
-from portal.services.errors import NotFound, ValidationFailed
 
 CHANNELS = ('email', 'sms')
 DEFAULTS = {'email': True, 'sms': False}

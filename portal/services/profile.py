@@ -7,8 +7,8 @@ from sqlmodel import col, select
 
 from portal.auth.permissions import Actor, account_relationships
 from portal.db import read_session
+from portal.errors import NotFound
 from portal.models import GuarantorAccount, User
-from portal.services.errors import NotFound
 
 
 @dataclass(frozen=True)

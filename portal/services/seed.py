@@ -28,7 +28,7 @@ from portal.demo.households import random_household
 from portal.demo.reference import add_reference
 from portal.demo.showcase import DEMO_ACCOUNT_NUMBER, DEMO_PATIENT_EMAIL, DEMO_STAFF_EMAIL, demo_household
 from portal.demo.writer import TABLE_ORDER, BulkWriter
-from portal.services.errors import DomainError
+from portal.errors import DomainError
 
 DEMO_PATIENTS = 200
 DEMO_SEED = 2026

@@ -14,8 +14,10 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
+from portal import audit
 from portal.auth.permissions import Actor, account_relationships, require_account
 from portal.clock import practice_today
+from portal.errors import NotFound
 from portal.models import (
     Charge,
     Claim,
@@ -32,8 +34,7 @@ from portal.models import (
     Statement,
 )
 from portal.reference.codes import GROUP_CODES, explain_adjustment, explain_remark
-from portal.services import audit, ledger
-from portal.services.errors import NotFound
+from portal.services import ledger
 from portal.services.practice import Practice, practice
 from portal.services.refund_reasons import plain_reason
 from portal.services.statement_run import Totals

@@ -5,7 +5,7 @@
                                                        [--localstripe [--stripe-installments 2000]]
 
 Each installment is on its own account and plan (one charge owed, one saved card), due yesterday; the
-rows are bulk-inserted, then `portal.jobs.autopay.sweep()` runs once and must pay every one. Prints the
+rows are bulk-inserted, then `portal.services.autopay.sweep()` runs once and must pay every one. Prints the
 seconds and the rate. SQLite by default (a new file in a temporary directory); --postgres creates a
 database on PORTAL_TEST_POSTGRES_URL's server (default postgresql://postgres@127.0.0.1:5432/postgres).
 """
@@ -97,7 +97,7 @@ def build(count: int, methods: list[tuple[str, str]]) -> None:
 def sweep_and_check(count: int) -> tuple[float, float, str]:
     """(wall seconds, CPU seconds of this process, what a second sweep found). A second sweep must leave every
     installment paid: one the first left 'processing' is resumed under its own key, never charged again."""
-    from portal.jobs import autopay
+    from portal.services import autopay
     began, cpu = time.perf_counter(), time.process_time()
     result = autopay.sweep()
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from portal.db import get_engine, read_session
-from portal.jobs.scheduler import JOBS
+from portal.job_catalogue import JOBS
 from portal.models import JobRun
 from tests.support.servers import ROOT, ServerHandle, clean_env, start_process
 

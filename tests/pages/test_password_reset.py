@@ -17,7 +17,7 @@ SENT = 'If an account uses that address, we sent it a link'
 
 def reset_link() -> str:
     """The link as the mail sender renders it into the message (the outbox row holds none)."""
-    from portal.notify import send_time
+    from portal.services import send_time
     with read_session() as session:
         note = session.exec(select(Notification).where(Notification.template == 'password_reset')).one()
     stored = json.loads(note.context_json)

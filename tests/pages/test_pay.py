@@ -159,7 +159,7 @@ async def test_someone_with_two_accounts_chooses_which_to_pay(user: User) -> Non
 async def test_an_attackers_wrong_guesses_elsewhere_leave_the_code_usable_here(user: User) -> None:
     from datetime import date
 
-    from portal.services.errors import DomainError
+    from portal.errors import DomainError
     from portal.services.payments import guest
     code, birth, first_name = _statement_with_code()
     for day in range(1, 13):  # the attacker's address runs out of tries; the code is not locked

@@ -43,8 +43,8 @@ class JournalingGateway(DemoGateway):
 
 def main() -> None:
     journal, delay = Path(sys.argv[1]), float(sys.argv[2])
-    from portal.jobs import autopay
     from portal.payments.registry import set_gateway
+    from portal.services import autopay
     set_gateway(JournalingGateway(journal, delay))
     result = autopay.sweep()
     print(f'charged={result.charged} failed={result.failed} errors={result.errors}', flush=True)

@@ -25,13 +25,14 @@ def main() -> None:
     os.environ['PORTAL_DATABASE_URL'] = url
     from portal.config import reload_settings
     from portal.db import init_engine
+    from portal.job_catalogue import JOBS
     from portal.jobs import scheduler
     reload_settings()
     init_engine(url)
     scheduler.STANDBY_RETRY_SECONDS = 0.5
     first_run = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    scheduler.JOBS['probe'] = ('tests.support.scheduler_process:probe', 'interval',
-                               {'hours': 1, 'start_date': first_run})
+    JOBS['probe'] = ('tests.support.scheduler_process:probe', 'interval',
+                  {'hours': 1, 'start_date': first_run})
     service = scheduler.SchedulerService(enabled=True)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))

@@ -1,9 +1,16 @@
 """The arrows only point down: main -> pages -> components -> portal. `portal/` never imports the UI
-(nicegui, pages, components), anywhere in a module, including inside functions. And the Alembic
-history stays linear: one head."""
+(nicegui, pages, components), anywhere in a module, including inside functions. Inside `portal/` each
+part imports only the parts below it (LAYERS, the table in docs/architecture.md), and no module
+reaches itself through its imports. And the Alembic history stays linear: one head.
+
+Every import statement counts, wherever it is (module level, inside a function, under TYPE_CHECKING),
+as do import_module/__import__ calls with a literal name. `from package import name` is an import of
+the module `package.name` when that is a module, else of the package. Importing a module also runs its
+parent packages' __init__ files; those implicit edges are not counted."""
 from __future__ import annotations
 
 import ast
+import graphlib
 from pathlib import Path
 
 import pytest
@@ -13,12 +20,12 @@ PORTAL = ROOT / 'portal'
 FORBIDDEN = ('nicegui', 'pages', 'components')
 
 
-def _imported_modules(tree: ast.AST) -> list[tuple[int, str]]:
+def _imported_modules(tree: ast.AST, *, from_imports: bool = True) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.extend((node.lineno, alias.name) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        elif from_imports and isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.append((node.lineno, node.module))
         elif isinstance(node, ast.Call):
             # importlib.import_module('nicegui') / __import__('nicegui') with a literal name
@@ -63,6 +70,176 @@ def test_the_check_catches_ui_imports(source: str) -> None:
                                     'from portal.services import components_of_charge'])
 def test_the_check_allows_other_imports(source: str) -> None:
     assert not any(_is_forbidden(name) for _, name in _imported_modules(ast.parse(source)))
+
+
+# Each part of portal/ (a package, or a module directly under portal/) -> the parts it may import.
+# A pair not listed is refused. Keep docs/architecture.md in step.
+_FOUNDATION = frozenset({'config', 'clock', 'money', 'reference', 'errors', 'job_catalogue'})
+_DATA = _FOUNDATION | {'db', 'models', 'audit'}
+_DOMAIN = _DATA | {'payments', 'demo', 'interop', 'auth', 'notify', 'services'}
+LAYERS: dict[str, frozenset[str]] = {
+    'portal': frozenset(),  # portal/__init__.py
+    'config': frozenset(),
+    'money': frozenset(),
+    'reference': frozenset(),
+    'errors': frozenset(),
+    'job_catalogue': frozenset(),  # the job catalogue: ids, function references, schedules
+    'clock': frozenset({'config'}),
+    'db': frozenset({'config'}),
+    'models': frozenset({'config', 'clock', 'money'}),
+    'audit': frozenset({'clock', 'models'}),
+    'migrations': frozenset({'config', 'clock', 'money', 'db', 'models'}),
+    'payments': frozenset({'config', 'money', 'errors'}),  # the gateway: no database, no services
+    'demo': frozenset({'config', 'clock', 'money', 'reference'}),  # demo data; services.seed writes it
+    'interop': frozenset({'config', 'clock', 'money', 'reference', 'errors'}),  # parses; a service writes
+    'auth': _DATA,
+    'notify': _DATA,  # the outbox, templates, senders: never services (they pass their checks in)
+    'services': _DOMAIN - {'services'},
+    'documents': _DOMAIN,  # PDFs drawn from the services' views
+    'jobs': _DOMAIN,  # claim the run, call one service, record the count
+    'startup': _DOMAIN | {'documents', 'jobs'},
+    'cli': _DOMAIN | {'documents', 'jobs', 'startup'},
+    '__main__': frozenset({'cli'}),
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix('').parts)
+    return '.'.join(parts[:-1] if parts[-1] == '__init__' else parts)
+
+
+def _portal_modules() -> dict[str, Path]:
+    return {_module_name(path): path for path in sorted(PORTAL.rglob('*.py'))}
+
+
+def _portal_imports(name: str, path: Path, known: set[str]) -> list[tuple[int, str]]:
+    """(line, module) for each import of a `portal` module in module `name`, resolved to the module it loads."""
+    tree = ast.parse(path.read_text(encoding='utf-8'), filename=str(path))
+    package = name if path.name == '__init__.py' else name.rpartition('.')[0]
+    found = _imported_modules(tree, from_imports=False)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ''
+            if node.level:
+                anchor = package.split('.')[:len(package.split('.')) - node.level + 1]
+                base = '.'.join(anchor + ([node.module] if node.module else []))
+            found.extend((node.lineno, f'{base}.{alias.name}' if f'{base}.{alias.name}' in known else base)
+                         for alias in node.names)
+    return [(line, module) for line, module in found if module.split('.')[0] == 'portal']
+
+
+def _part(module: str) -> str:
+    """The LAYERS key of a portal module: its first part under portal/ ('portal' for the package itself)."""
+    parts = module.split('.')
+    return parts[1] if len(parts) > 1 else 'portal'
+
+
+def _graph(modules: dict[str, Path]) -> dict[str, set[str]]:
+    """module -> the portal modules it imports (an import of a name inside a module counts as the module)."""
+    known = set(modules)
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        targets = set()
+        for _line, module in _portal_imports(name, path, known):
+            while module not in known and '.' in module:
+                module = module.rpartition('.')[0]
+            if module != name:
+                targets.add(module)
+        graph[name] = targets
+    return graph
+
+
+def upward_imports(modules: dict[str, Path]) -> list[str]:
+    known = set(modules)
+    offences = []
+    for name, path in modules.items():
+        source = _part(name)
+        allowed = LAYERS.get(source)
+        for line, module in _portal_imports(name, path, known):
+            target = _part(module)
+            if target == source:
+                continue
+            if allowed is None or target not in allowed:
+                offences.append(f'{name}:{line}: {source} imports {module} ({target}); '
+                                f'{source} may import only {sorted(allowed or ())}')
+    return offences
+
+
+def import_circle(graph: dict[str, set[str]]) -> list[str]:
+    """One circle of imports (the first module repeated at the end), or [] when there is none."""
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as error:
+        return list(reversed(error.args[1]))
+    return []
+
+
+def test_every_part_of_portal_has_a_place_in_the_layers() -> None:
+    parts = {_part(name) for name in _portal_modules()}
+    assert parts - set(LAYERS) == set(), 'add the new part of portal/ to LAYERS (and docs/architecture.md)'
+
+
+def test_the_layers_point_down() -> None:
+    assert not import_circle({part: set(allowed) for part, allowed in LAYERS.items()}), 'LAYERS has a circle'
+    assert 'jobs' not in LAYERS['services'] and 'services' not in LAYERS['auth'] | LAYERS['notify']
+
+
+def test_portal_imports_only_downwards() -> None:
+    offences = upward_imports(_portal_modules())
+    assert not offences, 'imports that point up or sideways:\n' + '\n'.join(offences)
+
+
+def test_no_import_circles_in_portal() -> None:
+    circle = import_circle(_graph(_portal_modules()))
+    assert not circle, 'import circle: ' + ' -> '.join(circle)
+
+
+# Above portal/: main -> pages -> components -> portal (portal's own rule is test_portal_never_imports_the_ui).
+UI_LAYERS = {'components': ('pages', 'main'), 'pages': ('main',)}
+
+
+def test_the_ui_layers_point_down() -> None:
+    offences = [f'{path.relative_to(ROOT)}:{line}: imports {module}'
+                for folder, refused in UI_LAYERS.items() for path in sorted((ROOT / folder).rglob('*.py'))
+                for line, module in _imported_modules(ast.parse(path.read_text(encoding='utf-8')))
+                if module.split('.')[0] in refused]
+    assert not offences, 'components never import pages or main; pages never import main:\n' + '\n'.join(offences)
+
+
+JOB_MACHINERY = ('portal.jobs.scheduler', 'portal.jobs.runs')  # the staff jobs page runs these; no job's own code
+
+
+def test_no_page_calls_a_job() -> None:
+    offences = []
+    for folder in ('pages', 'components'):
+        for path in sorted((ROOT / folder).rglob('*.py')):
+            tree = ast.parse(path.read_text(encoding='utf-8'))
+            modules = _imported_modules(tree, from_imports=False) + [
+                (node.lineno, f'{node.module}.{alias.name}') for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.module for alias in node.names]
+            offences += [f'{path.relative_to(ROOT)}:{line}: imports {module}' for line, module in modules
+                         if module.startswith('portal.jobs.') and not module.startswith(JOB_MACHINERY)]
+    assert not offences, 'pages call services, never a job:\n' + '\n'.join(offences)
+
+
+def test_the_checks_catch_an_upward_import_and_a_circle(tmp_path: Path) -> None:
+    sources = {
+        'portal.services.plans': 'def f():\n    from portal.jobs import autopay\n',  # inside a function
+        'portal.jobs.autopay': 'from portal.services import plans\n',
+        'portal.notify.due': 'from portal.services.payable import payable_now\n',
+        'portal.services.payable': '',
+    }
+    modules = {}
+    for name, source in sources.items():
+        modules[name] = tmp_path / f'{name}.py'
+        modules[name].write_text(source, encoding='utf-8')
+    assert [offence.split(';')[0] for offence in upward_imports(modules)] == [
+        'portal.services.plans:2: services imports portal.jobs.autopay (jobs)',
+        'portal.notify.due:1: notify imports portal.services.payable (services)']
+    assert import_circle(_graph(modules)) in (['portal.services.plans', 'portal.jobs.autopay', 'portal.services.plans'],
+                                              ['portal.jobs.autopay', 'portal.services.plans', 'portal.jobs.autopay'])
+    del modules['portal.jobs.autopay']
+    assert import_circle(_graph(modules)) == []
 
 
 def test_alembic_history_has_a_single_head() -> None:

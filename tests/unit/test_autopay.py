@@ -10,11 +10,10 @@ from sqlmodel import select
 
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
-from portal.jobs import autopay
 from portal.models import Notification, Payment, PaymentAttempt, PaymentPlan, PlanInstallment
 from portal.notify.outbox import context_of
 from portal.payments.demo_gateway import DemoGateway
-from portal.services import plan_queues, plans
+from portal.services import autopay, plan_queues, plans
 from tests.factories import make_saved_method, make_user
 from tests.unit.plan_helpers import household, sign
 
@@ -177,3 +176,13 @@ def test_an_unanswered_charge_is_resumed_with_the_same_key(demo: DemoGateway,
     assert calls == [f'plan-{plan_id}-inst-1-try-1'] * 2 and demo.calls['charge'] == 1
     first = _installments(plan_id)[0]
     assert (first.status, first.attempts) == ('paid', 1)
+
+
+@pytest.mark.parametrize('on_autopay', [True, False])
+def test_signing_a_plan_charges_its_down_payment_on_autopay(demo: DemoGateway, on_autopay: bool) -> None:
+    home = household(100_000, policy={'down_payment_percent': 10})
+    plan = plans.sign(home.actor, account_id=home.account_id, day_of_month=1, months=3, signed_name='maria alvarez',
+                      consent=True, autopay_method_id=home.method_id if on_autopay else None)
+    assert [(row.seq, row.status) for row in _installments(plan.id)][:2] == [
+        (0, 'paid' if on_autopay else 'scheduled'), (1, 'scheduled')]
+    assert autopay.process_plan(plan.id).charged == 0  # nothing left due today

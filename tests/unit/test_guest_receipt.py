@@ -6,9 +6,9 @@ import pytest
 from sqlmodel import select
 
 from portal.db import read_session
+from portal.errors import RateLimited, ValidationFailed
 from portal.models import Notification
 from portal.payments.demo_gateway import DemoGateway
-from portal.services.errors import RateLimited, ValidationFailed
 from portal.services.payments import tokens
 from portal.services.payments.guest import RECEIPT_IP, RECEIPT_PAYMENT, email_receipt
 from tests.factories import make_paid_attempt

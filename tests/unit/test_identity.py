@@ -15,9 +15,9 @@ from sqlmodel import select
 from portal.auth import passwords
 from portal.clock import utcnow
 from portal.db import read_session, write_session
+from portal.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from portal.models import AccountAccess, AuditEvent, Notification, PasswordResetToken, RateLimitHit, User
 from portal.services import identity
-from portal.services.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from portal.services.identity import RegistrationFailed, SignInFailed, TokenInvalid
 from tests.factories import STRONG_PASSWORD, make_account, make_user
 
@@ -256,7 +256,7 @@ def test_register_is_rate_limited_per_address(account) -> None:  # noqa: ANN001
 
 def _token_from_outbox() -> str:
     """The token of the link the sender renders into the newest message (the row itself holds none)."""
-    from portal.notify import send_time
+    from portal.services import send_time
     with read_session() as session:
         notification = session.exec(select(Notification).order_by(Notification.id.desc())).first()
     link = send_time.complete(notification.template, notification.dedupe_key, json.loads(notification.context_json))

@@ -9,8 +9,9 @@ import pytest
 from sqlmodel import func, select
 
 from portal.db import read_session, write_session
-from portal.interop.charges_csv import ImportRejected, import_charges
+from portal.interop.charges_csv import ImportRejected
 from portal.models import Charge, Encounter, LedgerEntry, Location, Provider
+from portal.services.charge_import import import_charges
 from tests.factories import make_account
 
 HEADER = 'external_id,account_number,patient_mrn,date_of_service,code,amount,provider_npi,location,description,units\n'

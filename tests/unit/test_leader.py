@@ -57,8 +57,8 @@ def _outbox_statuses() -> list[str]:
 
 def test_the_delivery_job_sends_nothing_without_smtp(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A message is waiting: without an SMTP URL the job leaves it in the outbox; with one, it goes."""
+    from portal.job_catalogue import JOBS
     from portal.jobs import notifications
-    from portal.jobs.scheduler import JOBS
     from portal.notify import email
     sent: list[dict] = []
     monkeypatch.setattr(email, 'send_email', lambda **message: sent.append(message))

@@ -10,9 +10,9 @@ import time_machine
 from portal.auth import ratelimit
 from portal.clock import utcnow
 from portal.db import write_session
+from portal.errors import RateLimited, ValidationFailed
 from portal.models import Statement
 from portal.services import identity
-from portal.services.errors import RateLimited, ValidationFailed
 from portal.services.identity import SignInFailed
 from portal.services.payments import guest
 from tests.factories import STRONG_PASSWORD, make_account, make_charges, make_user

@@ -16,6 +16,7 @@ from portal.models import Notification
 from portal.notify import email as email_delivery
 from portal.notify import templates
 from portal.notify.outbox import enqueue
+from portal.services import delivery
 
 LINK = 'http://127.0.0.1:8080/statements/1'
 
@@ -98,7 +99,7 @@ def test_templates_take_no_phi() -> None:
 
 def test_nothing_is_sent_without_an_smtp_url(db: str, outbox: list[dict]) -> None:
     _enqueue()
-    assert email_delivery.deliver_pending() == 0
+    assert delivery.deliver_pending() == 0
     assert outbox == []
     [row] = _rows()
     assert (row.status, row.attempts) == ('pending', 0)
@@ -108,7 +109,7 @@ def test_due_email_is_sent_and_marked(smtp_on: None, outbox: list[dict]) -> None
     _enqueue('note:1')
     _enqueue('note:2', send_after=utcnow() + timedelta(hours=1))
     _enqueue('sms:1', channel='sms', recipient='+15550100')
-    assert email_delivery.deliver_pending() == 1
+    assert delivery.deliver_pending() == 1
     [message] = outbox
     assert message['to'] == 'maria@example.com' and message['smtp_url'] == 'smtp://127.0.0.1:2525'
     assert message['subject'] == 'You have a new statement from Riverside Family Medicine'
@@ -116,7 +117,7 @@ def test_due_email_is_sent_and_marked(smtp_on: None, outbox: list[dict]) -> None
     sent, later, sms = _rows()
     assert (sent.status, sent.attempts, sent.last_error) == ('sent', 1, '') and sent.sent_at is not None
     assert later.status == 'pending' and sms.status == 'pending'
-    assert email_delivery.deliver_pending() == 0  # nothing twice
+    assert delivery.deliver_pending() == 0  # nothing twice
 
 
 def test_temporary_failure_is_retried_later(smtp_on: None, monkeypatch: pytest.MonkeyPatch,
@@ -127,13 +128,13 @@ def test_temporary_failure_is_retried_later(smtp_on: None, monkeypatch: pytest.M
     monkeypatch.setattr(email_delivery, 'send_email', down)
     _enqueue()
     with caplog.at_level(logging.INFO):
-        assert email_delivery.deliver_pending() == 0
+        assert delivery.deliver_pending() == 0
     [row] = _rows()
     assert (row.status, row.attempts) == ('pending', 1)
     assert row.last_error.startswith('SMTPServerDisconnected')
     assert row.send_after > utcnow()
     assert 'maria@example.com' not in caplog.text and LINK not in caplog.text
-    assert email_delivery.deliver_pending() == 0  # not due yet
+    assert delivery.deliver_pending() == 0  # not due yet
 
 
 def test_refused_recipient_fails_for_good(smtp_on: None, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -142,7 +143,7 @@ def test_refused_recipient_fails_for_good(smtp_on: None, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(email_delivery, 'send_email', refuse)
     _enqueue()
-    email_delivery.deliver_pending()
+    delivery.deliver_pending()
     [row] = _rows()
     assert (row.status, row.attempts) == ('failed', 1)
 
@@ -158,7 +159,7 @@ def test_gives_up_after_the_last_attempt(smtp_on: None, monkeypatch: pytest.Monk
             row = session.exec(select(Notification)).one()
             row.send_after = utcnow()
             session.add(row)
-        email_delivery.deliver_pending()
+        delivery.deliver_pending()
         [row] = _rows()
         assert row.attempts == attempt
     assert row.status == 'failed'

@@ -15,7 +15,7 @@ from portal.config import reload_settings
 from portal.db import read_session
 from portal.models import Notification, PasswordResetToken
 from portal.notify import email as email_delivery
-from portal.services import identity
+from portal.services import delivery, identity
 from portal.services.identity import TokenInvalid
 from tests.factories import make_user
 
@@ -50,7 +50,7 @@ def test_the_outbox_row_carries_no_usable_token_and_the_sent_link_works(sent: li
     assert queued.context_json == '{"first_name": "Maria"}'
     placeholder = reset.token_hash
 
-    assert email_delivery.deliver_pending() == 1
+    assert delivery.deliver_pending() == 1
     [message] = sent
     [token] = LINK.findall(message['body'])
     queued, reset = rows()
@@ -67,7 +67,7 @@ def test_a_retry_sends_a_new_link_and_the_earlier_one_stops_working(sent: list[d
     identity.request_password_reset(email='maria@example.com', ip='')
     queued, reset = rows()
     first = mint_link(reset.id)
-    assert email_delivery.deliver_pending() == 1
+    assert delivery.deliver_pending() == 1
     [token] = LINK.findall(sent[0]['body'])
     assert first is not None and token not in first
     with pytest.raises(TokenInvalid):
@@ -79,6 +79,6 @@ def test_an_expired_reset_is_not_sent(sent: list[dict]) -> None:
     make_user(email='maria@example.com')
     identity.request_password_reset(email='maria@example.com', ip='')
     with time_machine.travel(utcnow() + timedelta(minutes=31)):
-        assert email_delivery.deliver_pending() == 0
+        assert delivery.deliver_pending() == 0
     queued, _ = rows()
     assert sent == [] and queued.status == 'suppressed'

@@ -7,10 +7,10 @@ from sqlmodel import func, select
 
 from portal.auth.permissions import Actor
 from portal.db import read_session
+from portal.errors import ValidationFailed
 from portal.models import Payment, PaymentAttempt
 from portal.payments.demo_gateway import DemoGateway
 from portal.services import ledger
-from portal.services.errors import ValidationFailed
 from portal.services.payments import checkout, new_key
 from tests.factories import make_account, make_charges, make_saved_method, make_user
 

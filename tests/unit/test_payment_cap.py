@@ -15,13 +15,12 @@ import pytest
 from sqlmodel import func, select
 
 from portal.db import read_session, write_session
-from portal.jobs import autopay
+from portal.errors import DomainError
 from portal.models import Payment, PaymentAttempt, PlanInstallment, Statement
 from portal.payments.demo_gateway import DemoGateway
 from portal.payments.gateway import GatewayError
 from portal.payments.registry import reset_gateway, set_gateway
-from portal.services import ledger, plan_payments, plans
-from portal.services.errors import DomainError
+from portal.services import autopay, ledger, plan_payments, plans
 from portal.services.payments import new_key, process_events
 from portal.services.payments.attempts import UNDER_WAY
 from portal.services.statement_run import quick_pay_code

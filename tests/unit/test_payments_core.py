@@ -7,10 +7,10 @@ import pytest
 from sqlmodel import func, select
 
 from portal.db import read_session, write_session
+from portal.errors import ValidationFailed
 from portal.models import LedgerEntry, Payment, PaymentAllocation, PaymentAttempt
 from portal.payments.demo_gateway import DemoGateway
 from portal.services import ledger
-from portal.services.errors import ValidationFailed
 from portal.services.payments import charge_saved_method, new_key
 from tests.factories import make_account, make_charges, make_saved_method
 

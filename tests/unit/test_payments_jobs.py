@@ -14,12 +14,12 @@ from portal.auth.permissions import Actor
 from portal.clock import utcnow
 from portal.db import read_session, write_session
 from portal.documents.receipt_pdf import render_receipt
+from portal.errors import NotFound, RateLimited, ValidationFailed
 from portal.models import AuditEvent, Payment, PaymentAttempt, Refund, Statement
 from portal.payments import demo_gateway as demo_module
 from portal.payments.demo_gateway import DemoGateway
 from portal.payments.registry import reset_gateway, set_gateway
 from portal.services import ledger
-from portal.services.errors import NotFound, RateLimited, ValidationFailed
 from portal.services.payments import charge_saved_method, guest, new_key, receipts, staff
 from tests.factories import make_account, make_charges, make_saved_method, make_user
 
@@ -153,8 +153,8 @@ def test_a_paid_statement_code_stops_working(demo: DemoGateway) -> None:
 
 
 def test_an_unreachable_gateway_is_a_readable_error(demo: DemoGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    from portal.errors import DomainError
     from portal.payments.gateway import GatewayError
-    from portal.services.errors import DomainError
     from portal.services.payments import checkout
     account, _ = make_account()
     make_charges(account, [5000])

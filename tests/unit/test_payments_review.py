@@ -13,12 +13,12 @@ from sqlmodel import func, select
 
 from portal.auth.permissions import Actor
 from portal.db import read_session
+from portal.errors import ValidationFailed
 from portal.models import Payment, PaymentAllocation, Refund
 from portal.payments.demo_gateway import DemoGateway
 from portal.payments.gateway import GatewayEvent, IntentState
 from portal.payments.registry import reset_gateway, set_gateway
 from portal.services import ledger
-from portal.services.errors import ValidationFailed
 from portal.services.payments import charge_saved_method, new_key, process_events, staff
 from tests.factories import make_account, make_charges, make_saved_method, make_user
 
@@ -242,7 +242,7 @@ def _paid_in_checkout_without_webhook(gateway: DemoGateway) -> tuple[int, int]:
 
 def test_the_done_page_finds_a_checkout_payment_without_webhooks(later: CheckoutIntentLater) -> None:
     from portal.services.payments import tokens
-    from portal.services.payments.receipts import done_view
+    from portal.services.payments.done import done_view
     account_id, attempt_id = _paid_in_checkout_without_webhook(later)
     view = done_view(token=tokens.make('done', attempt_id), actor=None)
     assert view.status == 'succeeded' and view.intent_id
@@ -300,7 +300,7 @@ class StripeLike(CheckoutIntentLater):
 def test_a_saved_card_sent_to_authentication_is_not_failed_meanwhile(db: str) -> None:
     from portal.models import PaymentAttempt
     from portal.services.payments import tokens
-    from portal.services.payments.receipts import done_view
+    from portal.services.payments.done import done_view
     gateway = StripeLike(base_url='http://127.0.0.1:8080', webhook_secret='whsec_test')
     set_gateway(gateway)
     try:

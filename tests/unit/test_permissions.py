@@ -8,9 +8,9 @@ from sqlmodel import select
 
 from portal.auth.permissions import Actor, Refused, require_account, require_admin, require_staff
 from portal.db import read_session, write_session
+from portal.errors import NotFound
 from portal.models import AuditEvent
 from portal.services import plan_policy, plan_queues
-from portal.services.errors import NotFound
 from tests.factories import make_account, make_user
 
 

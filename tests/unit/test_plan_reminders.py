@@ -17,6 +17,7 @@ from portal.notify import email as email_delivery
 from portal.notify.outbox import context_of
 from portal.payments.demo_gateway import DemoGateway
 from portal.payments.registry import reset_gateway, set_gateway
+from portal.services import delivery
 from portal.services.payments import new_key
 from tests.support.payments import confirm_and_pay
 from tests.unit.plan_helpers import Household, household, sign
@@ -61,7 +62,7 @@ def test_paying_the_whole_balance_on_pay_queues_no_installment_reminder(demo: tu
     with time_machine.travel(TWO_DAYS_BEFORE, tick=False):
         _pay(home)
         reminders.run()
-        email_delivery.deliver_pending()
+        delivery.deliver_pending()
     assert _installment_reminders() == []
     with read_session() as session:
         assert session.get(PaymentPlan, plan_id).status == 'completed'
@@ -73,7 +74,7 @@ def test_a_reminder_queued_before_the_payment_is_suppressed_when_sent(demo: tupl
     with time_machine.travel(TWO_DAYS_BEFORE, tick=False):
         assert reminders.run() == 1
         _pay(home)
-        email_delivery.deliver_pending()
+        delivery.deliver_pending()
     [reminder] = _installment_reminders()
     assert (reminder.status, reminder.last_error) == ('suppressed', 'plan not active')  # paid off
     assert [message['subject'] for message in sent] == ['We received your payment to Riverside Family Medicine']
@@ -85,7 +86,7 @@ def test_a_reminder_asks_for_what_the_installment_still_needs(demo: tuple) -> No
     with time_machine.travel(TWO_DAYS_BEFORE, tick=False):
         _pay(home, 'other', '100.00')  # $500 left: the first installment needs $50
         assert reminders.run() == 1
-        email_delivery.deliver_pending()
+        delivery.deliver_pending()
     [reminder] = _installment_reminders()
     assert reminder.status == 'sent' and context_of(reminder)['amount'] == '$50.00'
     assert [message['subject'] for message in sent] == [

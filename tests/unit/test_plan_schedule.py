@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, reject
 from hypothesis import strategies as st
 
-from portal.services.errors import ValidationFailed
+from portal.errors import ValidationFailed
 from portal.services.plan_schedule import Bounds, Schedule, add_months, build, first_due_date, respread
 
 TODAY = date(2026, 11, 29)

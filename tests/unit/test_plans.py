@@ -10,9 +10,9 @@ from sqlmodel import func, select
 
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
+from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.models import AuditEvent, LedgerKind, PaymentPlan, PlanInstallment
 from portal.services import ledger, plan_policy, plans
-from portal.services.errors import DomainError, NotFound, ValidationFailed
 from tests.factories import make_user
 from tests.unit.plan_helpers import household, post_charge, sign
 

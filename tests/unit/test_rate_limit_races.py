@@ -13,9 +13,9 @@ from sqlmodel import func, select
 from portal.auth.ratelimit import SIGN_IN_ACCOUNT
 from portal.clock import utcnow
 from portal.db import read_session
+from portal.errors import DomainError, RateLimited
 from portal.models import AuditEvent
 from portal.services import identity
-from portal.services.errors import DomainError, RateLimited
 from tests.factories import make_user
 
 TRIES = 16

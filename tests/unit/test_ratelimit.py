@@ -10,8 +10,8 @@ from sqlmodel import select
 from portal.auth import ratelimit
 from portal.clock import utcnow
 from portal.db import read_session, write_session
+from portal.errors import RateLimited
 from portal.models import RateLimitHit
-from portal.services.errors import RateLimited
 
 WINDOW = timedelta(minutes=15)
 

@@ -9,10 +9,10 @@ from sqlmodel import func, select
 from portal.auth.permissions import Actor
 from portal.clock import practice_today
 from portal.db import read_session, write_session
+from portal.errors import ValidationFailed
 from portal.models import LedgerEntry, LedgerKind, Payment, Refund, Statement
 from portal.payments.demo_gateway import DemoGateway
 from portal.services import home, ledger, statements
-from portal.services.errors import ValidationFailed
 from portal.services.payments import charge_saved_method, new_key, receipts, staff
 from portal.services.refund_reasons import REASONS, RefundLine
 from portal.services.statement_run import run_statements

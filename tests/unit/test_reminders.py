@@ -14,6 +14,7 @@ from portal.jobs import reminders
 from portal.models import Appointment, Location, Patient, PaymentPlan, PlanInstallment, PracticeSettings, Provider
 from portal.notify import email as email_delivery
 from portal.notify.outbox import enqueue
+from portal.services import delivery
 from tests.support.notify_data import billed_household, choose, keys, outbox, pay_off
 
 START = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 09:00 in Chicago
@@ -110,7 +111,7 @@ def test_nobody_is_reminded_of_a_bill_they_paid(sent: list[dict]) -> None:
     with at(day(-3)):
         reminders.run()  # queues the due-soon reminder
         pay_off(household)  # paid before the sender ran
-        email_delivery.deliver_pending()
+        delivery.deliver_pending()
     statuses = {row.template: (row.status, row.last_error) for row in outbox()}
     assert statuses == {'statement_ready': ('suppressed', 'nothing owed'),
                         'statement_due': ('suppressed', 'nothing owed')}
@@ -133,7 +134,7 @@ def test_a_reminder_turned_off_after_it_was_queued_is_suppressed(sent: list[dict
         household = billed_household(due_date=DUE)
         reminders.run()
         choose(household, statement={'email': False})
-        email_delivery.deliver_pending()
+        delivery.deliver_pending()
     [row] = outbox()
     assert (row.status, row.last_error) == ('suppressed', 'turned off in preferences')
     assert sent == []
@@ -162,7 +163,7 @@ def test_installment_reminder_three_days_ahead_and_not_once_paid(sent: list[dict
     with at(datetime(2026, 4, 7, 15, tzinfo=UTC)):
         reminders.run()
         pay_off(household)  # straight onto the ledger: the send-time check asks it, not the installment's status
-        email_delivery.deliver_pending()
+        delivery.deliver_pending()
     rows = {row.dedupe_key: row.status for row in outbox()}
     assert rows[f'installment-due:{installment_id}'] == 'suppressed'
     assert not [key for key in rows if key.startswith(('statement-due', 'statement-overdue'))]
@@ -194,11 +195,11 @@ def test_appointment_tomorrow_and_suppressed_when_cancelled(sent: list[dict]) ->
         assert keys() == [f'appointment-tomorrow:{tomorrow}']
         with write_session() as session:
             session.get(Appointment, tomorrow).status = 'cancelled'
-        email_delivery.deliver_pending()
+        delivery.deliver_pending()
     assert [row.status for row in outbox()] == ['suppressed']
     with at(datetime(2026, 3, 4, 15, tzinfo=UTC)):
         reminders.run()
-        email_delivery.deliver_pending()
+        delivery.deliver_pending()
     assert keys()[-1] == f'appointment-tomorrow:{later}'
     assert [message['subject'] for message in sent] == [
         'Reminder: your appointment with Riverside Family Medicine is tomorrow']

@@ -11,11 +11,12 @@ from sqlmodel import select
 from portal.auth.permissions import Actor
 from portal.clock import utcnow
 from portal.db import read_session, write_session
+from portal.errors import NotFound
+from portal.job_catalogue import JOBS, describe
 from portal.jobs import runs, scheduler
-from portal.jobs.scheduler import JOBS, SchedulerService, describe, job_options
+from portal.jobs.scheduler import SchedulerService, job_options
 from portal.models import AuditEvent, JobRun
 from portal.services import operations
-from portal.services.errors import NotFound
 from tests.factories import make_user
 
 STAFF = Actor(user_id=2, role='staff')
@@ -77,7 +78,7 @@ def test_a_run_is_recorded_with_outcome_items_and_error(db: str, probes: None) -
     assert runs.execute('probe_ok') == runs.RunResult('probe_ok', 'ok', 7)
     failed = runs.execute('probe_fails')
     assert (failed.outcome, failed.error) == ('failed', 'RuntimeError: the remote end went away')
-    latest = runs.last_runs(['probe_ok', 'probe_fails', 'housekeeping'])
+    latest = operations.last_runs(['probe_ok', 'probe_fails', 'housekeeping'])
     assert set(latest) == {'probe_ok', 'probe_fails'}
     assert (latest['probe_ok'].outcome, latest['probe_ok'].items) == ('ok', 7)
     assert latest['probe_ok'].finished_at >= latest['probe_ok'].started_at
@@ -118,10 +119,10 @@ def test_staff_see_jobs_and_only_admins_run_them(db: str, probes: None) -> None:
     with pytest.raises(NotFound):
         operations.job_statuses(actor=Actor(user_id=make_user().id, role='patient'), next_runs={})
     with pytest.raises(NotFound):  # only admins: a refusal is a 404, as for a changed id
-        operations.run_job_now(actor=STAFF, job_id='probe_ok')
+        runs.run_now(actor=STAFF, job_id='probe_ok')
     with pytest.raises(NotFound):
-        operations.run_job_now(actor=ADMIN, job_id='no_such_job')
-    assert operations.run_job_now(actor=ADMIN, job_id='probe_ok').items == 7
+        runs.run_now(actor=ADMIN, job_id='no_such_job')
+    assert runs.run_now(actor=ADMIN, job_id='probe_ok').items == 7
     assert {status.id: status.outcome for status in operations.job_statuses(actor=STAFF, next_runs={})}[
         'probe_ok'] == 'ok'
     with read_session() as session:

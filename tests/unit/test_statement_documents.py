@@ -14,9 +14,9 @@ from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
 from portal.documents.remittance import grouped_code
 from portal.documents.statement_pdf import render_statement
+from portal.errors import NotFound
 from portal.models import AuditEvent, Statement
 from portal.services import statements
-from portal.services.errors import NotFound
 from portal.services.statement_run import run_statements
 from tests.factories import make_account, make_user, make_visit
 

@@ -10,10 +10,11 @@ import time_machine
 
 from portal.config import reload_settings
 from portal.db import write_session
+from portal.errors import ValidationFailed
 from portal.jobs import notifications, reminders
 from portal.notify import sms, texts
 from portal.notify.outbox import enqueue
-from portal.services.errors import ValidationFailed
+from portal.services import delivery, sms_replies
 from tests.support.notify_data import billed_household, choose, outbox
 
 CHICAGO = ZoneInfo('America/Chicago')
@@ -79,13 +80,13 @@ def test_texting_is_off_by_default(db: str) -> None:
 def test_no_texts_at_night(texting: list[sms.RecordedText]) -> None:
     with time_machine.travel(local(2026, 3, 2, 22, 30), tick=False):
         _text('t1')
-        assert texts.deliver_pending_sms() == 0
+        assert delivery.deliver_pending_sms() == 0
         [row] = outbox()
         assert (row.status, row.send_after) == ('pending', local(2026, 3, 3, 8, 0))
     with time_machine.travel(local(2026, 3, 3, 7, 59), tick=False):
-        assert texts.deliver_pending_sms() == 0
+        assert delivery.deliver_pending_sms() == 0
     with time_machine.travel(local(2026, 3, 3, 8, 1), tick=False):
-        assert texts.deliver_pending_sms() == 1
+        assert delivery.deliver_pending_sms() == 1
     [text] = texting
     assert text.to == PHONE and text.reference == f'notification-{row.id}'
     assert text.body.startswith('Riverside Family Medicine: you have a new message') and 'Reply STOP' in text.body
@@ -96,13 +97,13 @@ def test_one_text_a_day_and_three_a_week(texting: list[sms.RecordedText]) -> Non
         for number in range(5):
             _text(f't{number}')
         _text('other-person', phone='+15552019999')
-        assert texts.deliver_pending_sms() == 2  # one to each number
+        assert delivery.deliver_pending_sms() == 2  # one to each number
     sent_days = []
     for day in range(2, 12):
         with time_machine.travel(local(2026, 3, day, 12), tick=False):
-            if texts.deliver_pending_sms():
+            if delivery.deliver_pending_sms():
                 sent_days.append(day)
-            texts.deliver_pending_sms()  # a second sweep the same day sends nothing more
+            delivery.deliver_pending_sms()  # a second sweep the same day sends nothing more
     # 2, 3, 4 (three in a week), then the week from the 3rd holds two: the 9th, and the 10th
     assert sent_days == [3, 4, 9, 10]
     assert [text.to for text in texting].count(PHONE) == 5
@@ -114,19 +115,19 @@ def test_stop_is_honoured_and_start_undoes_it(texting: list[sms.RecordedText]) -
     with time_machine.travel(local(2026, 3, 2, 9), tick=False):
         reminders.run()
         assert [row.channel for row in outbox()] == ['email', 'sms']
-        reply = sms.handle_inbound('+1 555 201 3344', ' stop ')
+        reply = sms_replies.handle_inbound('+1 555 201 3344', ' stop ')
         assert 'no more texts' in reply
-        assert texts.deliver_pending_sms() == 0
+        assert delivery.deliver_pending_sms() == 0
     assert texting == []
     assert [(row.channel, row.status, row.last_error) for row in outbox(channel='sms')] == [
         ('sms', 'suppressed', 'turned off in preferences')]
-    assert sms.handle_inbound(PHONE, 'START').startswith('Riverside Family Medicine: texts are back on')
+    assert sms_replies.handle_inbound(PHONE, 'START').startswith('Riverside Family Medicine: texts are back on')
     with time_machine.travel(local(2026, 3, 3, 9), tick=False):
         _text('after-start', user_id=household.user_id)  # a 'message' kind text: never chosen, so still off
-        texts.deliver_pending_sms()
+        delivery.deliver_pending_sms()
     assert outbox(dedupe_key='after-start')[0].status == 'suppressed'
-    assert sms.handle_inbound('not a number', 'STOP') == ''
-    assert 'call' in sms.handle_inbound(PHONE, 'help')
+    assert sms_replies.handle_inbound('not a number', 'STOP') == ''
+    assert 'call' in sms_replies.handle_inbound(PHONE, 'help')
 
 
 def test_a_failing_provider_is_retried_then_given_up(texting: list[sms.RecordedText],
@@ -138,7 +139,7 @@ def test_a_failing_provider_is_retried_then_given_up(texting: list[sms.RecordedT
     with time_machine.travel(local(2026, 3, 2, 9), tick=False) as traveller:
         _text('t1')
         for _ in range(texts.MAX_ATTEMPTS):
-            texts.deliver_pending_sms()
+            delivery.deliver_pending_sms()
             traveller.shift(timedelta(days=1))
     [row] = outbox()
     assert (row.status, row.attempts, row.sent_at) == ('failed', texts.MAX_ATTEMPTS, None)
@@ -150,7 +151,7 @@ def test_turning_texts_on_again_clears_a_stop(texting: list[sms.RecordedText]) -
     from portal.services import preferences
     household = billed_household()
     choose(household, phone='5552013344', reminder={'sms': True})
-    sms.handle_inbound(PHONE, 'Stop please')
+    sms_replies.handle_inbound(PHONE, 'Stop please')
     actor = Actor(user_id=household.user_id, role='patient')
     with read_session() as session:
         view = preferences.preferences_for(session, actor=actor)

@@ -18,11 +18,11 @@ from sqlmodel import Session, col, select
 
 from portal.clock import utcnow
 from portal.db import read_session, write_session
+from portal.errors import ValidationFailed
 from portal.models import GuarantorAccount, PaymentAttempt
 from portal.money import format_money
 from portal.payments.gateway import GatewayError
 from portal.payments.registry import gateway
-from portal.services.errors import ValidationFailed
 from portal.services.payable import CHECKOUT_LIFETIME, in_flight_filter, standing
 
 T = TypeVar('T')

@@ -9,9 +9,9 @@ from sqlmodel import Session, col, select
 
 from portal.auth.permissions import Actor, account_relationships, require_account
 from portal.db import write_session
+from portal.errors import NotFound, ValidationFailed
 from portal.models import GuarantorAccount, Statement
 from portal.money import AmountError, format_money, parse_amount
-from portal.services.errors import NotFound, ValidationFailed
 from portal.services.payable import payable_now, standing
 from portal.services.payments.core import (
     ChargeOutcome,

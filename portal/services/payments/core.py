@@ -20,11 +20,11 @@ from sqlmodel import Session, col, select
 from portal.clock import utcnow
 from portal.config import get_settings
 from portal.db import read_session, write_session
+from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.models import GatewayCustomer, GuarantorAccount, Payment, PaymentAttempt, SavedPaymentMethod
 from portal.money import format_money
 from portal.payments.gateway import CheckoutRequest, GatewayError, OffSessionCharge
 from portal.payments.registry import gateway
-from portal.services.errors import DomainError, NotFound, ValidationFailed
 from portal.services.payable import payable_now
 from portal.services.payments import tokens
 from portal.services.payments.attempts import AttemptChanged as AttemptChanged

@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 from portal.auth import ratelimit
 from portal.clock import utcnow
 from portal.db import read_session, write_session
+from portal.errors import ValidationFailed
 from portal.models import Notification, Patient, Payment, PaymentAttempt, Statement
-from portal.services.errors import ValidationFailed
 from portal.services.payments import tokens
 from portal.services.payments.checkout import amount_for
 from portal.services.payments.core import checkout_for_attempt, open_attempt, reserve

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from portal import audit
 from portal.auth.permissions import Actor, account_relationships, require_account
 from portal.clock import utcnow
+from portal.errors import DomainError, NotFound
 from portal.models import GuarantorAccount, PaymentAttempt, SavedPaymentMethod
 from portal.payments.gateway import GatewayError
 from portal.payments.registry import gateway
-from portal.services import audit
-from portal.services.errors import DomainError, NotFound
 
 DEMO_LAST4 = {'succeed': '4242', 'decline': '0002', 'authenticate': '3184', 'bank': '6789'}
 

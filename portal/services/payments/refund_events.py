@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from portal import audit
 from portal.clock import practice_today
 from portal.models import AccountFlag, LedgerEntry, LedgerKind, Payment, Refund
 from portal.models.accounts import FlagKind
 from portal.payments.gateway import GatewayEvent
-from portal.services import audit, ledger
+from portal.services import ledger
 from portal.services.money_moved import account_money_moved
 from portal.services.refund_reasons import AT_THE_GATEWAY
 from portal.services.statements import reopen_refunded_statements

@@ -10,15 +10,16 @@ from datetime import date
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from portal import audit
 from portal.auth.permissions import Actor, require_account, require_staff
 from portal.clock import practice_today, utcnow
 from portal.db import write_session
+from portal.errors import NotFound, ValidationFailed
 from portal.models import AccountFlag, GuarantorAccount, LedgerEntry, LedgerKind, Payment, Refund
 from portal.money import AmountError, format_money, parse_amount
 from portal.payments.gateway import GatewayError
 from portal.payments.registry import gateway
-from portal.services import audit, ledger
-from portal.services.errors import NotFound, ValidationFailed
+from portal.services import ledger
 from portal.services.money_moved import account_money_moved
 from portal.services.payable import standing
 from portal.services.payments.allocation import allocate
