@@ -148,7 +148,7 @@ def test_what_is_due_for_a_visit_with_insurance_and_for_a_plan_payer(new_page, p
     assert page.get_by_test_id('amount-due').inner_text() == '$50.00'
     _shot(page, screenshots, f'due-pending-home-{width}')
     page.get_by_test_id('latest-statement').click()
-    page.get_by_text('Waiting for insurance', exact=True).wait_for(state='visible')
+    page.get_by_text('Not due until your insurance pays its part.').wait_for(state='visible')  # the Waiting line
     assert page.get_by_test_id('amount-due').inner_text() == '$50.00'
     assert_no_sideways_scroll(page, f'the statement with a visit still with insurance at {width} px')
     _shot(page, screenshots, f'due-pending-statement-{width}')

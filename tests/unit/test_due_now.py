@@ -4,14 +4,17 @@ practice may turn that off; a statement lists what is still open from earlier st
 statement asks for the installment and is not overdue; a re-billed statement asks for what is left."""
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlmodel import select
 
 from portal.auth.permissions import Actor
 from portal.clock import practice_today
 from portal.db import read_session, write_session
+from portal.documents.statement_pdf import render_statement
 from portal.models import Claim, PaymentAllocation, PracticeSettings, Statement
 from portal.notify.due import CHECKS
 from portal.payments.demo_gateway import DemoGateway
@@ -19,6 +22,7 @@ from portal.services import home, payable, statements
 from portal.services.payments import charge_saved_method, checkout, new_key, staff
 from portal.services.statement_run import run_statements
 from tests.factories import make_account, make_charges, make_claim, make_saved_method, make_user
+from tests.support.documents import normalized
 from tests.unit.plan_helpers import household, sign
 
 
@@ -73,7 +77,10 @@ def test_the_practice_may_turn_the_hold_out_off(db: str) -> None:
 
 
 def test_pay_in_full_pays_what_is_due_now_and_skips_the_pending_charge(demo: DemoGateway) -> None:
-    account_id, _, charges = _account_with_pending()
+    account, _ = make_account()
+    charges = make_charges(account, [15500, 5000])  # the older visit is the one still with insurance
+    make_claim(charges[0])
+    account_id = account.id
     method = make_saved_method(account_id)
     with read_session() as session:
         amount, target = checkout.amount_for(session, account_id=account_id, choice='full')
@@ -83,7 +90,7 @@ def test_pay_in_full_pays_what_is_due_now_and_skips_the_pending_charge(demo: Dem
     with read_session() as session:
         parts = session.exec(select(PaymentAllocation.charge_id, PaymentAllocation.amount)).all()
         assert payable.payable_now(session, account_id) == 0
-    assert parts == [(charges[0], 5000)]
+    assert parts == [(charges[1], 5000)]
 
 
 def test_a_statement_shows_waiting_for_insurance_and_asks_only_for_the_rest(db: str) -> None:
@@ -97,6 +104,24 @@ def test_a_statement_shows_waiting_for_insurance_and_asks_only_for_the_rest(db: 
         detail = statements.statement_detail(session, actor=patient, statement_id=statement.id)
     assert (detail.summary.waiting_for_insurance, detail.summary.amount_due) == (15500, 5000)
     assert detail.totals.new_balance - detail.summary.waiting_for_insurance == 5000  # the statement identity
+    text = _pdf_text(detail)
+    assert in_order(text, ['New balance', '$205.00', 'Waiting for insurance', '-$155.00', 'Amount due', '$50.00'])
+
+
+def in_order(text: str, parts: list[str]) -> bool:
+    """Every part printed, each after the one before."""
+    at = 0
+    for part in parts:
+        at = text.find(part, at)
+        if at < 0:
+            return False
+        at += len(part)
+    return True
+
+
+def _pdf_text(detail: statements.StatementDetail) -> str:
+    reader = PdfReader(io.BytesIO(render_statement(detail, pay_url='https://portal.example.com/pay?code=X')))
+    return normalized(' '.join(page.extract_text() for page in reader.pages))
 
 
 def test_reminders_never_ask_for_a_charge_still_with_insurance(db: str) -> None:
@@ -129,6 +154,7 @@ def test_a_statement_lists_what_is_still_open_from_earlier_statements(db: str) -
     [visit] = detail.earlier
     assert [(line.charge_id, line.patient_owes) for line in visit.lines] == [(charge, 96174)]
     assert visit.patient_name and visit.provider_name
+    assert in_order(_pdf_text(detail), ['Still open from earlier statements', '99213', '$961.74'])
 
 
 def test_a_plan_payers_statement_asks_for_the_installment_and_is_not_overdue(db: str) -> None:
@@ -150,6 +176,7 @@ def test_a_plan_payers_statement_asks_for_the_installment_and_is_not_overdue(db:
         'due', 25000, 25000)
     assert context.installment is not None and context.installment.amount == 25000 and context.statements == []
     assert (amount, target) == (25000, f'plan-pay:{context.installment.installment_id}')
+    assert 'You are on a payment plan: pay $250.00' in _pdf_text(detail)
 
 
 def test_a_statement_re_billed_by_a_refund_asks_only_for_what_is_left(demo: DemoGateway) -> None:
