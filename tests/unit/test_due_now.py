@@ -20,6 +20,7 @@ from portal.notify.due import CHECKS
 from portal.payments.demo_gateway import DemoGateway
 from portal.services import home, payable, statements
 from portal.services.payments import charge_saved_method, checkout, new_key, staff
+from portal.services.practice import practice
 from portal.services.statement_run import run_statements
 from tests.factories import make_account, make_charges, make_claim, make_saved_method, make_user
 from tests.support.documents import normalized
@@ -72,6 +73,7 @@ def test_the_practice_may_turn_the_hold_out_off(db: str) -> None:
     with write_session() as session:
         session.add(PracticeSettings(name='Riverside', hold_pending_insurance=False))
     with read_session() as session:
+        assert practice(session).hold_pending_insurance is False
         assert payable.standing(session, account_id).waiting == 0
         assert payable.payable_now(session, account_id) == 20500
 

@@ -74,13 +74,15 @@ class StartResult:
     outcome: ChargeOutcome | None = None
 
 
-def _statements(session: Session, account_id: int, most: int) -> list[StatementChoice]:
-    """Up to three unpaid statements with what is left to pay on each (statement_status.standing_of)."""
-    rows = session.connection().execute(
-        select(Statement.id, Statement.statement_date, Statement.due_date, Statement.amount_due, Statement.paid_at,
-               paid_since_query(account_id, Statement.last_entry_id).label('paid_since'))
-        .where(Statement.account_id == account_id, col(Statement.paid_at).is_(None))
-        .order_by(col(Statement.statement_date).desc()).limit(3)).all()
+def _statements(session: Session, account_id: int, most: int, *, only: int | None = None) -> list[StatementChoice]:
+    """The three newest unpaid statements (or just statement `only`) with what is left to pay on each
+    (statement_status.standing_of)."""
+    query = (select(Statement.id, Statement.statement_date, Statement.due_date, Statement.amount_due,
+                    Statement.paid_at, paid_since_query(account_id, Statement.last_entry_id).label('paid_since'))
+             .where(Statement.account_id == account_id, col(Statement.paid_at).is_(None))
+             .order_by(col(Statement.statement_date).desc()))
+    query = query.limit(3) if only is None else query.where(Statement.id == only)
+    rows = session.connection().execute(query).all()
     balance = standing(session, account_id).balance
     choices = [(row, standing_of(row, paid_since=int(row.paid_since), balance=balance, payable=most, plan=None,
                                  on=practice_today())) for row in rows]
@@ -145,7 +147,7 @@ def amount_for(session: Session, *, account_id: int, choice: str, amount_text: s
         statement = session.get(Statement, statement_id) if statement_id else None
         if statement is None or statement.account_id != account_id:
             raise ValidationFailed('Choose a statement to pay.')
-        left = {item.id: item.amount_due for item in _statements(session, account_id, most)}
+        left = {item.id: item.amount_due for item in _statements(session, account_id, most, only=statement.id)}
         if left.get(statement.id, 0) <= 0:
             raise ValidationFailed('Nothing is due on that statement.')
         return left[statement.id], f'statement:{statement.id}'
