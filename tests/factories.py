@@ -185,3 +185,19 @@ def make_paid_attempt(*, signed_in: bool = False, amount: int = 5000) -> int:
                               idempotency_key=new_key(), user_id=payer)
     assert out.status == 'succeeded', out
     return out.attempt_id
+
+
+def make_claim(charge_id: int, *, status: str = 'in_process', session: Session | None = None) -> int:
+    """A claim for the visit of this charge (its insurer has not answered while `status` is pending);
+    returns the claim id."""
+    from portal.models import Charge, Claim
+
+    def build(session: Session) -> int:
+        charge = session.get(Charge, charge_id)
+        claim = Claim(account_id=charge.account_id, patient_id=charge.patient_id, encounter_id=charge.encounter_id,
+                      claim_number=f'CLM{100000 + _next()}', status=status, billed_amount=charge.amount)
+        session.add(claim)
+        session.flush()
+        return int(claim.id)
+
+    return _in_session(session, build)

@@ -61,6 +61,9 @@ def _amount_due(account: AccountHome, *, several: bool) -> None:
                      f'{forms.long_date(account.refund.on)}: {account.refund.why}')
     if account.processing:
         lines.append(f'{forms.money(account.processing, account.currency)} in payments still processing')
+    if account.waiting:
+        lines.append(f'Waiting for insurance: {forms.money(account.waiting, account.currency)}, not asked for until '
+                     'your insurance pays its part')
     with ui.element('section').classes(theme.CARD + ' flex flex-col gap-2').props(f'aria-label="{escape(title)}"'):
         _block(f'<h2 class="text-base font-medium text-slate-700">{escape(title)}</h2>'
                f'<p data-testid="amount-due" class="text-4xl font-bold text-slate-900 tracking-tight my-1">'
@@ -83,11 +86,14 @@ def _statement_card(account: AccountHome, since: payment_history.SinceStatement 
     if statement is None:
         return _card('Latest statement', '<p class="text-slate-700">No statements yet.</p>')
     chip = chips.status_html(statement.status, chips.STATEMENT)
+    on_plan = account.plan is not None and statement.status != 'paid'
+    label = 'Next plan payment' if on_plan else 'Amount due'
+    by = 'Paid — thank you' if statement.status == 'paid' else f'Due by {forms.long_date(statement.due_date)}'
     return _card('Latest statement',
                  f'<p class="text-slate-800 flex no-wrap items-center gap-2">'
-                 f'{forms.long_date(statement.statement_date)} {chip}</p><p class="text-slate-800">Amount due '
+                 f'{forms.long_date(statement.statement_date)} {chip}</p><p class="text-slate-800">{label} '
                  f'{forms.money(statement.amount_due, account.currency)}</p>'
-                 f'<p class="{theme.MUTED}">Due by {forms.long_date(statement.due_date)}</p>'
+                 f'<p class="{theme.MUTED}">{by}</p>'
                  + (since_html(since, several=False) if since is not None else '') +
                  f'<a href="/statements/{statement.id}" data-testid="latest-statement" class="text-teal-800 underline '
                  f'underline-offset-2 py-2">View this statement</a>')

@@ -89,9 +89,12 @@ def _detail_sections(detail: StatementDetail) -> None:
               f'{chips.status_html(summary.status, chips.STATEMENT)}</div>'
               f'<p data-testid="amount-due" class="text-4xl font-bold text-slate-900 '
               f'tracking-tight">{money(summary.amount_due)}</p><p class="text-slate-700">{status}</p>')
-        if summary.amount_due != detail.totals.new_balance:
-            _html(f'<p class="{theme.MUTED}">You are on a payment plan: this is your next payment. '
-                  f'Your whole balance is {money(detail.totals.new_balance)}.</p>')
+        if summary.on_plan:
+            _html(f'<p class="{theme.MUTED}" data-testid="plan-note">You are on a payment plan: this is your next '
+                  f'payment. Your whole balance is {money(detail.totals.new_balance)}.</p>')
+        elif summary.status != 'paid' and summary.amount_due != _issued_due(detail):
+            _html(f'<p class="{theme.MUTED}" data-testid="left-note">What is left to pay on this statement: it asked '
+                  f'for {money(_issued_due(detail))}, less what you paid since and anything not due yet.</p>')
         with ui.element('div').classes('w-full flex flex-col sm:flex-row gap-2'):
             if summary.status != 'paid':
                 ui.button('Pay now', icon='payments') \
@@ -103,6 +106,12 @@ def _detail_sections(detail: StatementDetail) -> None:
     _summary(detail, money)
     for visit in detail.visits:
         _visit(detail, visit, money)
+    if detail.earlier:
+        _html(f'<h2 class="{theme.H2} mt-2" data-testid="still-open">Still open from earlier statements</h2>'
+              f'<p class="{theme.MUTED}">Charges billed before and not paid yet: your previous balance, visit by '
+              'visit.</p>')
+        for visit in detail.earlier:
+            _visit(detail, visit, money, still_open=True)
     _credits(detail, money)
     _next_steps(detail)
 
@@ -118,14 +127,23 @@ def _summary(detail: StatementDetail, money) -> None:  # noqa: ANN001
              _row('Adjustments', money(-totals.adjustments), note='Discounts and write-offs: you do not owe these.'),
              _row(f'Your payments{since}', money(-totals.patient_payments)),
              '<hr class="my-1 border-slate-200">', _row('New balance', money(totals.new_balance), strong=True)]
+    if detail.summary.waiting_for_insurance:  # new balance - waiting for insurance = amount due
+        rows += [_row('Waiting for insurance', money(-detail.summary.waiting_for_insurance),
+                      note='Not due until your insurance pays its part.'),
+                 _row('Amount due', money(_issued_due(detail)), strong=True)]
     _html(f'<section class="{theme.CARD}" aria-label="Summary"><h2 class="{theme.H2} mb-1">Summary</h2>'
           + ''.join(rows) + '</section>')
 
 
-def _visit(detail: StatementDetail, visit: Visit, money) -> None:  # noqa: ANN001
+def _issued_due(detail: StatementDetail) -> int:
+    """What the statement asked for when issued, before any plan: new balance - waiting for insurance."""
+    return detail.totals.new_balance - detail.summary.waiting_for_insurance
+
+
+def _visit(detail: StatementDetail, visit: Visit, money, *, still_open: bool = False) -> None:  # noqa: ANN001
     with ui.element('section').classes(theme.CARD + ' flex flex-col gap-3') \
             .props(f'aria-label="Visit on {forms.long_date(visit.date_of_service)}"'):
-        every_line_earlier = all(line.billed_earlier for line in visit.lines)
+        every_line_earlier = all(line.billed_earlier for line in visit.lines) and not still_open
         earlier = (f'<p class="text-sm text-slate-700 bg-slate-50 rounded px-2 py-1 mt-1">{EARLIER}</p>'
                    if every_line_earlier else '')
         if visit.insurance_pending:
@@ -135,7 +153,7 @@ def _visit(detail: StatementDetail, visit: Visit, money) -> None:  # noqa: ANN00
               f'<p class="text-slate-800">{escape(visit.patient_name)}</p>'
               f'<p class="{theme.MUTED}">{escape(visit.provider_name)} · {escape(visit.location_name)}</p>{earlier}')
         for line in visit.lines:
-            _charge(detail, line, money, note_earlier=not every_line_earlier)
+            _charge(detail, line, money, note_earlier=not every_line_earlier and not still_open)
 
 
 PENDING = 'Your insurance is still processing this visit. What you owe may go down once it pays.'
@@ -208,7 +226,9 @@ def _next_steps(detail: StatementDetail) -> None:
     phone = escape(detail.practice.phone) if detail.practice else ''
     pay = (f'<li><a class="{theme.LINK}" href="/pay?statement={detail.summary.id}">Pay this statement</a></li>'
            if detail.summary.status != 'paid' else '')
+    plan = (f'<li><a class="{theme.LINK}" href="/plans" data-testid="view-plan">View your plan</a>: what is paid and '
+            'what comes next.</li>' if detail.plan else
+            f'<li><a class="{theme.LINK}" href="/plans">Set up a payment plan</a> if paying all at once is hard.</li>')
     _html(f'<section class="{theme.CARD}" aria-label="Next steps"><h2 class="{theme.H2} mb-1">Next steps</h2>'
-          f'<ul class="flex flex-col gap-2 text-base">{pay}'
-          f'<li><a class="{theme.LINK}" href="/plans">Set up a payment plan</a> if paying all at once is hard.</li>'
+          f'<ul class="flex flex-col gap-2 text-base">{pay}{plan}'
           f'<li>Not sure about a charge? Use “Ask about this charge” under it, or call {phone}.</li></ul></section>')

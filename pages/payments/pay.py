@@ -54,25 +54,28 @@ def _pay_form(context: PayContext) -> None:
                   on_change=lambda event: ui.navigate.to(f'/pay?account={event.value}')) \
             .props('outlined').classes('w-full max-w-xl').mark('account')
     with ui.column().classes(theme.CARD + ' gap-3 max-w-xl'):
+        due = context.installment.amount if context.installment else context.payable
         ui.html(f'<h2 class="text-base font-medium text-slate-700">Amount due</h2>'
                 f'<p data-testid="amount-due" class="text-4xl font-bold text-slate-900 my-1">'
-                f'{money(context.payable)}</p>', sanitize=False)
+                f'{money(due)}</p>', sanitize=False)
+        if context.installment:
+            ui.label(f'Your plan payment due {forms.long_date(context.installment.due_date)}. '
+                     f'Your whole balance is {money(context.payable)}.').classes(theme.MUTED)
         if context.processing:
             ui.label(f'{money(context.processing)} in payments still processing is already counted.') \
                 .classes(theme.MUTED)
+        if context.waiting:
+            ui.label(f'{money(context.waiting)} is waiting for insurance: we will ask for it only once your '
+                     'insurance has paid its part.').classes(theme.MUTED).mark('waiting-for-insurance')
         if context.payable <= 0:
             ui.label('Nothing is due right now. Thank you!').classes('text-slate-800')
             return
-        options = {'full': f'Full amount due · {money(context.payable)}'}
-        for item in context.statements:
-            options[f'statement:{item.id}'] = (f'Statement of {forms.short_date(item.statement_date)} · '
-                                               f'{money(item.amount_due)}')
-        options['other'] = 'Another amount'
-        initial = f'statement:{context.selected_statement}' if f'statement:{context.selected_statement}' in options \
-            else 'full'
+        options = _choices(context, money)
+        initial = next(iter(options)) if context.installment else \
+            next((key for key in options if key == f'statement:{context.selected_statement}'), 'full')
         ui.label('How much?').classes('font-medium text-slate-800')
         choice = ui.radio(options, value=initial).props('aria-label="How much to pay"').mark('choice')
-        amount = forms.field(f'Amount (from $1.00 up to {money(context.payable)})', max_length=20,
+        amount = forms.field(f'Amount (from $1.00 up to {money(context.ceiling)})', max_length=20,
                              mark='amount').props('inputmode=decimal prefix=$')
         amount.bind_visibility_from(choice, 'value', value='other')
         ui.label('Pay with').classes('font-medium text-slate-800')
@@ -140,6 +143,21 @@ def _pay_form(context: PayContext) -> None:
         pay.disables(forms.submit_button('Continue to payment', submit))
         ui.label('Card and bank details are entered on the secure payment page, never on ours.') \
             .classes(theme.MUTED)
+
+
+def _choices(context: PayContext, money: Callable[[int], str]) -> dict[str, str]:
+    """The amounts to choose from, the one due first: this month's installment on a plan."""
+    options = {}
+    if context.installment:
+        options['installment'] = f"This month's installment · {money(context.installment.amount)}"
+        options['full'] = f'Pay off the whole balance · {money(context.payable)}'
+    else:
+        options['full'] = f'Full amount due · {money(context.payable)}'
+    for item in context.statements:
+        options[f'statement:{item.id}'] = (f'Statement of {forms.short_date(item.statement_date)} · '
+                                           f'{money(item.amount_due)}')
+    options['other'] = 'Another amount'
+    return options
 
 
 def _confirm(preview: checkout.PaymentPreview, pay: Callable[[], Awaitable[None]]) -> None:

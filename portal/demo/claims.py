@@ -155,6 +155,7 @@ def _claim(ctx: Context, st: AccountState, lines: list[Line], encounter_id: int,
             events.append((next_event(), claim_id, 'in_process', ctx.stamp(submitted + 2, minute), ''))
         batch['claim'].append((claim_id, st.account_id, patient_id, encounter_id, coverage_id, number, status,
                                billed, 0, 0, 0, ctx.stamp(submitted, minute), null))
+        st.pending_charges.update(line.charge_id for line in lines)  # held out of what is due (payable.py)
         return False
     events.append((next_event(), claim_id, 'in_process', ctx.stamp(submitted + 2, minute), ''))
     decided = ctx.stamp(adjudicated, 10 * 60)

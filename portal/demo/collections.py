@@ -223,12 +223,14 @@ def issue_statement(ctx: Context, st: AccountState, rng: random.Random,
         else:
             break
     new_balance = previous + sum(sums.values())
-    if new_balance <= 0:
+    waiting = min(new_balance, max(0, sum(entry[4] for entry in st.entries  # charges still with insurance
+                                           if entry[6] in st.pending_charges and entry[0] <= cutoff)))
+    if new_balance - waiting <= 0:
         return 0
-    amount_due = new_balance
+    amount_due = new_balance - waiting
     upcoming = [amount for day, amount, status in st.installments if day > cutoff or status == 'failed']
     if upcoming:  # on a current plan the amount due is the next installment
-        amount_due = min(new_balance, upcoming[0])
+        amount_due = min(amount_due, upcoming[0])
     paid_at, paid = ctx.null, 0
     for _entry_id, day, minute, kind, amount in posted:
         if day > cutoff and kind == 'patient_payment':
@@ -243,6 +245,6 @@ def issue_statement(ctx: Context, st: AccountState, rng: random.Random,
         statement_id, st.account_id, ctx.run_ids[period], period, issued.isoformat(),
         ctx.iso[cutoff + DUE_DAYS], ctx.stamp(cutoff, 11 * 60), first_id, last_id, previous, sums['charge'],
         sums['refund'], -sums['insurance_payment'], -(sums['contractual_adjustment'] + sums['write_off']),
-        -sums['patient_payment'], new_balance, amount_due, 'USD', ctx.quick_pay_code(rng), paid_at,
+        -sums['patient_payment'], new_balance, waiting, amount_due, 'USD', ctx.quick_pay_code(rng), paid_at,
         'email' if st.household.paperless else 'paper'))
     return statement_id

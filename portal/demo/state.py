@@ -23,5 +23,6 @@ class AccountState:
     visits: list[tuple[int, int, int, int, str]] = field(default_factory=list)  # dos, patient, provider, location, type
     deductible_met: dict[tuple[int, str], int] = field(default_factory=dict)
     installments: list[tuple[int, int, str]] = field(default_factory=list)  # (due day, amount, status)
+    pending_charges: set[int] = field(default_factory=set)  # charges whose claim the insurer has not answered
     user_id: int = 0
     card_id: int = 0

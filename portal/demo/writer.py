@@ -59,7 +59,7 @@ COLUMNS_SPEC = {
                         'payment_id?',
     'statement': 'id account_id run_id period statement_date due_date issued_at first_entry_id last_entry_id '
                  'previous_balance new_charges refunds insurance_payments adjustments patient_payments '
-                 'new_balance amount_due currency quick_pay_code paid_at? delivery',
+                 'new_balance waiting_for_insurance amount_due currency quick_pay_code paid_at? delivery',
     'appointment': 'id account_id patient_id provider_id location_id starts_at duration_minutes visit_type '
                    'status created_at',
     'message_thread': 'id account_id subject kind status charge_id? created_by_user_id? assigned_to_user_id? '

@@ -59,6 +59,7 @@ def render_statement(detail: StatementDetail, *, pay_url: str) -> bytes:
                 on_new_page=lambda _: _running_header(pdf, detail))
     _summary(flow, detail, pay_url)
     _visits(flow, detail)
+    _visits(flow, detail, earlier=True)
     _credits(flow, detail)
     return pdf.output_bytes()
 
@@ -132,7 +133,15 @@ def _summary(flow: Flow, detail: StatementDetail, pay_url: str) -> None:
     fill_box(pdf, Box(MARGIN + 69, y + 1, width - 69, strong.line), [money(totals.new_balance, detail)], strong,
              align='R', one_line=True)
     y += strong.line + 2
-    if summary.amount_due != totals.new_balance:
+    if summary.waiting_for_insurance:  # new balance - waiting for insurance = amount due
+        for label, amount, style in (('Waiting for insurance (not due yet)', -summary.waiting_for_insurance, SUMMARY),
+                                     ('Amount due', totals.new_balance - summary.waiting_for_insurance, strong)):
+            fill_box(pdf, Box(MARGIN, y, 68, style.line), [label], style, one_line=True)
+            fill_box(pdf, Box(MARGIN + 69, y, width - 69, style.line), [money(amount, detail)], style, align='R',
+                     one_line=True)
+            y += style.line
+        y += 2
+    if summary.on_plan:
         y += text_box(pdf, MARGIN, y, width, f'You are on a payment plan: pay {money(summary.amount_due, detail)} '
                       f'by {long_date(summary.due_date)}; the rest follows your plan.', Style(size=8.5))
     right = MARGIN + width + 8
@@ -147,14 +156,17 @@ def _summary(flow: Flow, detail: StatementDetail, pay_url: str) -> None:
     flow.y = max(y, side) + 4
 
 
-def _visits(flow: Flow, detail: StatementDetail) -> None:
-    if not detail.visits:
-        if not detail.credits:
+def _visits(flow: Flow, detail: StatementDetail, *, earlier: bool = False) -> None:
+    """This statement's charges by visit; with `earlier`, the charges billed before and still open."""
+    visits = detail.earlier if earlier else detail.visits
+    if not visits:
+        if not earlier and not detail.credits and not detail.earlier:
             flow.text('There is no new activity on this account since your last statement.', Style(size=9))
         return
     table = Table(flow, COLUMNS, style=CELL, head=HEAD)
-    blocks = [_visit_block(table, visit, detail) for visit in detail.visits]
-    with title_table(table, 'Charges by visit', HEADING, keep=blocks[0][0]):  # with the first visit
+    blocks = [_visit_block(table, visit, detail) for visit in visits]
+    title = 'Still open from earlier statements' if earlier else 'Charges by visit'
+    with title_table(table, title, HEADING, keep=blocks[0][0]):  # with the first visit
         for height, header, pending, rows in blocks:
             flow.gap(1.2)
             flow.need(height)

@@ -44,7 +44,8 @@ class Statement(SQLModel, table=True):
     adjustments: int = 0
     patient_payments: int = 0
     new_balance: int = 0
-    amount_due: int = 0
+    waiting_for_insurance: int = 0  # charges in new_balance whose claim was pending at issue
+    amount_due: int = 0  # new_balance - waiting_for_insurance, or the next installment of a current plan
     currency: str = Field(default='USD', max_length=3)
     quick_pay_code: str = Field(max_length=12, unique=True)
     superseded_at: datetime | None = None

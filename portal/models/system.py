@@ -27,6 +27,8 @@ class PracticeSettings(SQLModel, table=True):
     statement_cadence_days: int = 28
     statement_due_days: int = 21
     reminder_ladder: str = Field(default='30,60,90', max_length=40)
+    # charges whose claim is still with insurance are not asked for until it answers (payable.py)
+    hold_pending_insurance: bool = True
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by_user_id: int | None = Field(default=None, foreign_key='user.id')
 

@@ -30,8 +30,9 @@ from portal.models import (
     Statement,
 )
 from portal.services import plan_ledger
+from portal.services.payable import waiting_query
 from portal.services.refund_reasons import RefundLine, plain_reason
-from portal.services.statements import paid_since_query, statement_status
+from portal.services.statement_status import paid_since_query, plan_due, standing_of
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class StatementSummary:
     id: int
     statement_date: date
     due_date: date
-    amount_due: int
+    amount_due: int  # what is left to pay on it now (the plan's installment on a plan); as issued once paid
     new_balance: int
     status: str  # paid, due, overdue
 
@@ -69,7 +70,7 @@ class AccountHome:
     currency: str
     balance: int
     processing: int
-    amount_due: int
+    amount_due: int  # what is due now: the balance less processing and waiting for insurance, or the installment
     due_date: date | None
     latest_statement: StatementSummary | None
     next_appointment: AppointmentSummary | None
@@ -77,6 +78,7 @@ class AccountHome:
     plan: PlanSummary | None
     patients: list[str] = field(default_factory=list)
     refund: RefundLine | None = None  # the latest refund since the latest statement: why the balance went up
+    waiting: int = 0  # open on charges still with insurance: in the balance, not in the amount due
 
 
 @dataclass(frozen=True)
@@ -126,11 +128,14 @@ def account_home(session: Session, actor: Actor, account_id: int, *, relationshi
     account = connection.execute(
         select(GuarantorAccount.account_number, GuarantorAccount.guarantor_first_name,
                GuarantorAccount.guarantor_last_name, GuarantorAccount.currency,
-               balance_q.label('balance'), processing_q.label('processing'), unread_q.label('unread'))
+               balance_q.label('balance'), processing_q.label('processing'), unread_q.label('unread'),
+               waiting_query(account_id).label('waiting'))
         .where(GuarantorAccount.id == account_id)).first()
     if account is None:
         raise NotFound()
-    balance, processing = int(account.balance), int(account.processing)
+    balance, processing, waiting = int(account.balance), int(account.processing), max(0, int(account.waiting))
+    payable = max(0, balance - processing - waiting)  # payable.Payable.now, read in this one query
+    due_plan = plan_due(session, account_id)
     statement = connection.execute(
         select(Statement.id, Statement.statement_date, Statement.due_date, Statement.amount_due,
                Statement.new_balance, Statement.paid_at, Statement.last_entry_id,
@@ -139,11 +144,12 @@ def account_home(session: Session, actor: Actor, account_id: int, *, relationshi
         .order_by(col(Statement.statement_date).desc()).limit(1)).first()
     statement_summary = None
     if statement is not None:
-        statement_summary = StatementSummary(id=statement.id, statement_date=statement.statement_date,
-                                             due_date=statement.due_date, amount_due=statement.amount_due,
-                                             new_balance=statement.new_balance,
-                                             status=statement_status(statement, paid_since=int(statement.paid_since),
-                                                                     balance=balance, on=practice_today()))
+        standing = standing_of(statement, paid_since=int(statement.paid_since), balance=balance, payable=payable,
+                               plan=due_plan, on=practice_today())
+        statement_summary = StatementSummary(
+            id=statement.id, statement_date=statement.statement_date, due_date=standing.due_date,
+            amount_due=statement.amount_due if standing.status == 'paid' else standing.left_to_pay,
+            new_balance=statement.new_balance, status=standing.status)
     plan = _plan_summary(session, account_id)
     refund = connection.execute(
         select(LedgerEntry.effective_date, LedgerEntry.amount, Refund.reason)
@@ -151,7 +157,6 @@ def account_home(session: Session, actor: Actor, account_id: int, *, relationshi
         .where(LedgerEntry.account_id == account_id, LedgerEntry.kind == LedgerKind.refund,
                LedgerEntry.id > (statement.last_entry_id if statement is not None else 0))
         .order_by(col(LedgerEntry.id).desc()).limit(1)).first()
-    payable = max(0, balance - processing)
     amount_due = min(plan.next_amount, payable) if plan and plan.next_amount else payable
     due_date = plan.next_due_date if plan else (statement.due_date if statement and payable else None)
     patients = connection.execute(select(Patient.first_name).where(Patient.account_id == account_id)
@@ -162,7 +167,7 @@ def account_home(session: Session, actor: Actor, account_id: int, *, relationshi
         currency=account.currency, balance=balance, processing=processing, amount_due=amount_due,
         due_date=due_date, latest_statement=statement_summary,
         next_appointment=_next_appointment(session, account_id), unread_messages=int(account.unread),
-        plan=plan, patients=list(patients),
+        plan=plan, patients=list(patients), waiting=waiting,
         refund=RefundLine(refund.effective_date, refund.amount, plain_reason(refund.reason)) if refund else None)
 
 

@@ -1,7 +1,9 @@
 """What an account can pay now: the one home of the rule, in minor units of the account's currency.
 
-    payable now = balance - payments still processing                    (what is owed and not yet paid)
-    room for a new attempt of a target = payable now - the attempts in flight toward the same cap
+    waiting for insurance = what is still open on charges whose claim is pending (`claim_is_pending`)
+    payable now = balance - payments still processing - waiting for insurance   (what is asked for now)
+    room for a new attempt of a target = balance - payments still processing - the attempts in flight
+                                         toward the same cap (a patient may pay what is not asked yet)
 
 Every balance target of one account (the whole balance, a statement, another amount, a plan
 installment paid by hand, an autopay installment) shares one cap: what the account owes. So
@@ -12,6 +14,10 @@ to more than the balance. An attempt is in flight while it may still take money:
   started less than IN_FLIGHT_FOR ago (a stored attempt whose call failed stops counting then);
 - cancelled (replaced by another) while its hosted checkout may still be open (CHECKOUT_LIFETIME),
   until that checkout is closed.
+
+Charges still with insurance are not asked for until the insurer answers (as Cedar and MyChart do):
+the balance stays the ledger's sum, but pay-in-full, payment allocation, reminders and statement runs
+see only what is payable now. A practice may turn this off (PracticeSettings.hold_pending_insurance).
 
 Deposits for booked visits will have their own target and cap: `cap_of` names a target's cap, and
 only attempts of the same cap count against each other.
@@ -25,11 +31,54 @@ from sqlalchemy import and_, func, literal, or_, select
 from sqlmodel import Session, col
 
 from portal.clock import utcnow
-from portal.models import LedgerEntry, Payment, PaymentAttempt
+from portal.models import Charge, Claim, LedgerEntry, Payment, PaymentAttempt, PracticeSettings
 
 BALANCE_TARGETS = ('balance', 'statement:', 'amount:', 'installment:', 'plan-pay:')
 IN_FLIGHT_FOR = timedelta(minutes=5)  # longer than any gateway call (Stripe: 80 s timeout, 2 retries)
 CHECKOUT_LIFETIME = timedelta(hours=25)  # a hosted checkout lives at most a day
+PENDING_CLAIM_STATUSES = frozenset({'submitted', 'in_process', 'appealed'})  # the insurer has not answered yet
+
+
+def claim_is_pending(status: str) -> bool:
+    """Is a claim in this status still with the insurer (so its visit's charges are not asked for yet)?"""
+    return status in PENDING_CLAIM_STATUSES
+
+
+def holding_pending():  # noqa: ANN201  (a SQL condition)
+    """True unless the practice turned the hold-out off (no settings row: on)."""
+    setting = select(PracticeSettings.hold_pending_insurance).order_by(PracticeSettings.id).limit(1) \
+        .scalar_subquery()
+    return func.coalesce(setting, literal(True)) == literal(True)
+
+
+def pending_charge_ids(account_id=None):  # noqa: ANN001, ANN201  (a SELECT of charge ids)
+    """The account's (or, with None, every account's) charges whose visit has a claim still pending,
+    while the practice holds them out."""
+    query = (select(Charge.id).join(Claim, Claim.encounter_id == Charge.encounter_id)
+             .where(col(Claim.status).in_(sorted(PENDING_CLAIM_STATUSES)), holding_pending()))
+    return query if account_id is None else query.where(Charge.account_id == account_id)
+
+
+def waiting_by_account(session: Session, *, upto_entry_id: int) -> dict[int, int]:
+    """account id -> what is waiting for insurance as of that ledger entry (> 0 only): a statement run's
+    reading of every account at once."""
+    rows = session.connection().execute(
+        select(LedgerEntry.account_id, func.sum(LedgerEntry.amount))
+        .where(col(LedgerEntry.charge_id).in_(pending_charge_ids()), col(LedgerEntry.payment_id).is_(None),
+               LedgerEntry.id <= upto_entry_id)
+        .group_by(LedgerEntry.account_id)).all()
+    return {account_id: int(amount) for account_id, amount in rows if int(amount) > 0}
+
+
+def waiting_query(account_id, *, upto_entry_id=None):  # noqa: ANN001, ANN201  (a scalar subquery)
+    """What is open on charges still with insurance (minor units; callers clamp it at 0): the ledger on
+    those charges (the charge less insurance payments and adjustments on it); `upto_entry_id` reads it
+    as of that ledger entry (a statement's snapshot)."""
+    where = [LedgerEntry.account_id == account_id, col(LedgerEntry.charge_id).in_(pending_charge_ids(account_id)),
+             col(LedgerEntry.payment_id).is_(None)]
+    if upto_entry_id is not None:
+        where.append(LedgerEntry.id <= upto_entry_id)
+    return select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(*where).scalar_subquery()
 
 
 def cap_of(target: str) -> str:
@@ -47,16 +96,25 @@ class Payable:
     balance: int  # the ledger's sum (positive: the patient owes)
     processing: int  # payments started but not settled (ACH): not on the ledger yet
     in_flight: int  # attempts that may still take money toward the same cap (0 when no target was asked)
+    waiting: int = 0  # open on charges whose claim is still pending: not asked for yet
 
     @property
     def now(self) -> int:
-        """What the account can pay now: the balance less money still processing, never below 0."""
+        """What the account can pay now: the balance less money still processing and less what is waiting
+        for insurance, never below 0."""
+        return max(0, self.balance - self.processing - self.waiting)
+
+    @property
+    def ceiling(self) -> int:
+        """The most the patient may pay now, asked for or not: the balance less money still processing."""
         return max(0, self.balance - self.processing)
 
     @property
     def room(self) -> int:
-        """The most a new attempt may take: `now` less the attempts in flight, never below 0."""
-        return max(0, self.now - self.in_flight)
+        """The most a new attempt may take: the balance less money still processing and the attempts in
+        flight, never below 0. What is waiting for insurance is not asked for, but a patient may pay it
+        (another amount, a plan that financed it)."""
+        return max(0, self.ceiling - self.in_flight)
 
 
 def _sum(column, *where):  # noqa: ANN001, ANN002, ANN202
@@ -79,11 +137,13 @@ def in_flight_filter(account_id: int, cap: str = 'balance'):  # noqa: ANN201  (a
 
 def standing(session: Session, account_id: int, *, target: str | None = None,
              excluding: int | None = None) -> Payable:
-    """Balance, processing and (with a target) the attempts in flight toward its cap, other than the
-    attempt `excluding`, read in ONE statement: a payment settling meanwhile is seen in all three or
-    in none (read separately, an attempt could leave `in_flight` before its payment reached the balance)."""
+    """Balance, processing, waiting for insurance and (with a target) the attempts in flight toward its
+    cap, other than the attempt `excluding`, read in ONE statement: a payment settling meanwhile is seen
+    in all of them or in none (read separately, an attempt could leave `in_flight` before its payment
+    reached the balance)."""
     columns = [_sum(LedgerEntry.amount, LedgerEntry.account_id == account_id),
-               _sum(Payment.amount, Payment.account_id == account_id, Payment.status == 'processing')]
+               _sum(Payment.amount, Payment.account_id == account_id, Payment.status == 'processing'),
+               waiting_query(account_id)]
     if target is None:
         columns.append(literal(0))
     else:
@@ -91,14 +151,16 @@ def standing(session: Session, account_id: int, *, target: str | None = None,
         if excluding is not None:
             where = and_(where, PaymentAttempt.id != excluding)
         columns.append(_sum(PaymentAttempt.amount, where))
-    balance, processing, in_flight = session.connection().execute(select(*columns)).one()
-    return Payable(balance=int(balance), processing=int(processing), in_flight=int(in_flight))
+    balance, processing, waiting, in_flight = session.connection().execute(select(*columns)).one()
+    return Payable(balance=int(balance), processing=int(processing), in_flight=int(in_flight),
+                   waiting=max(0, int(waiting)))
 
 
 def payable_now(session: Session, account_id: int, *, target: str | None = None,
                 excluding: int | None = None) -> int:
-    """What the account can pay now (minor units, >= 0): the balance less payments still processing;
-    with a `target`, also less the attempts in flight toward that target's cap (but `excluding`), which
-    is the most a new attempt for it may take. Raises ValueError for a target without a cap."""
+    """Without a target, what is asked for now (minor units, >= 0): the balance less payments still
+    processing and less what is waiting for insurance. With a `target`, the most a new attempt for it may
+    take: the balance less payments still processing and the attempts in flight toward that target's cap
+    (but `excluding`). Raises ValueError for a target without a cap."""
     reading = standing(session, account_id, target=target, excluding=excluding)
     return reading.now if target is None else reading.room

@@ -29,7 +29,7 @@ from portal.models import (
 )
 from portal.money import format_money
 from portal.services import autopay, plan_ledger, plan_policy, plan_schedule
-from portal.services.payable import payable_now
+from portal.services.payable import standing as payable_standing
 from portal.services.plan_schedule import Bounds, Schedule
 
 
@@ -102,7 +102,10 @@ def _methods(session: Session, account_id: int) -> list[SavedPaymentMethod]:
 
 
 def _payable(session: Session, account_id: int) -> int:
-    return payable_now(session, account_id)
+    """What a plan finances: the balance less payments still processing. Charges still with insurance are
+    included, as plan_ledger counts the plan's need from the ledger balance."""
+    reading = payable_standing(session, account_id)
+    return max(0, reading.balance - reading.processing)
 
 
 def start(session: Session, actor: Actor, account_id: int) -> PlanStart:

@@ -1,6 +1,7 @@
 """The practice's facts as documents print them: name, postal address, phone, tax id (EIN), NPI and
 time zone, from `PracticeSettings` (seeded from the environment on first start), or from the
-environment alone while the database has no settings row."""
+environment alone while the database has no settings row; and whether charges still with insurance are
+held out of what is due (payable.py reads the same setting in its one query)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ class Practice:
     tax_id: str = ''
     npi: str = ''
     timezone: str = 'America/Chicago'
+    hold_pending_insurance: bool = True  # charges whose claim is pending are not asked for (payable.py)
 
     def day_of(self, moment: datetime | None) -> date:
         """The practice's calendar day of an instant (naive instants are UTC); today when None."""
@@ -40,7 +42,7 @@ def practice(session: Session) -> Practice:
     lines = tuple(part for part in (row.address_line1, city_line) if part)
     return Practice(row.name or settings.practice_name, row.phone or settings.practice_phone, ', '.join(lines),
                     lines, row.tax_id or settings.practice_tax_id, row.npi or settings.practice_npi,
-                    row.timezone or settings.practice_timezone)
+                    row.timezone or settings.practice_timezone, row.hold_pending_insurance)
 
 
 def practice_zone(session: Session) -> ZoneInfo:

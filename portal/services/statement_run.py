@@ -1,4 +1,8 @@
-"""Statement runs: issue a statement to every account that owes something and is due one.
+"""Statement runs: issue a statement to every account that owes something now and is due one.
+
+An account whose whole balance is waiting for insurance (payable.py) gets no statement: a run never
+asks for charges still with the insurer. A statement records that part as its "Waiting for insurance"
+line: amount due = new balance - waiting for insurance, or the next installment of a current plan.
 
 A run reads each account's ledger since its last statement in one grouped query, decides in
 Python, and writes in batches (statements, the previous statement marked superseded, the
@@ -37,6 +41,8 @@ from portal.models import (
 from portal.models.accounts import FlagKind
 from portal.notify import templates
 from portal.services import plan_ledger
+from portal.services.payable import waiting_by_account
+from portal.services.statement_totals import Totals, line_of
 
 log = logging.getLogger(__name__)
 QUICK_PAY_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ'  # no 0/O, 1/I/L look-alikes: 31^12, about 60 bits
@@ -44,53 +50,6 @@ QUICK_PAY_LENGTH = 12
 BATCH = 2000
 STALE_AFTER = timedelta(hours=6)
 DEFAULT_CADENCE_DAYS, DEFAULT_DUE_DAYS = 28, 21
-
-# The statement line each ledger kind falls into; a correction falls into the line of the kind it corrects.
-LINE_OF_KIND = {
-    LedgerKind.charge: 'new_charges', LedgerKind.refund: 'refunds',
-    LedgerKind.insurance_payment: 'insurance_payments', LedgerKind.contractual_adjustment: 'adjustments',
-    LedgerKind.write_off: 'adjustments', LedgerKind.patient_payment: 'patient_payments',
-}
-REDUCING_LINES = frozenset({'insurance_payments', 'adjustments', 'patient_payments'})  # shown as positive amounts
-
-
-def line_of(kind: str, corrects_kind: str | None = None) -> str:
-    if kind == LedgerKind.correction:
-        return LINE_OF_KIND.get(corrects_kind or '', 'adjustments')  # type: ignore[call-overload]
-    return LINE_OF_KIND[kind]  # type: ignore[index]
-
-
-@dataclass(frozen=True)
-class Totals:
-    """A statement's arithmetic: previous balance + new charges + refunds - insurance payments
-    - adjustments and write-offs - patient payments = new balance (DESIGN's statement identity)."""
-    previous_balance: int
-    new_charges: int = 0
-    refunds: int = 0
-    insurance_payments: int = 0
-    adjustments: int = 0
-    patient_payments: int = 0
-
-    @property
-    def new_balance(self) -> int:
-        return (self.previous_balance + self.new_charges + self.refunds - self.insurance_payments
-                - self.adjustments - self.patient_payments)
-
-    @classmethod
-    def from_lines(cls, previous_balance: int, signed_by_line: dict[str, int]) -> Totals:
-        """From signed ledger sums per statement line (reducing lines flip to positive amounts)."""
-        shown = {line: -amount if line in REDUCING_LINES else amount for line, amount in signed_by_line.items()}
-        return cls(previous_balance=previous_balance, **shown)
-
-
-def totals_of(previous_balance: int, entries: list[tuple[str, int, str | None]]) -> Totals:
-    """Totals for ledger entries given as (kind, signed amount, corrects_kind)."""
-    by_line: dict[str, int] = {}
-    for kind, amount, corrects_kind in entries:
-        line = line_of(kind, corrects_kind)
-        by_line[line] = by_line.get(line, 0) + amount
-    return Totals.from_lines(previous_balance, by_line)
-
 
 def quick_pay_code() -> str:
     return ''.join(secrets.choice(QUICK_PAY_ALPHABET) for _ in range(QUICK_PAY_LENGTH))
@@ -241,13 +200,14 @@ def _issue(result: RunResult, *, on: date, progress: Callable[[int, int], None] 
         cadence_days, due_days = _cadence(session)
         held = _held_accounts(session)
         installments = _next_installments(session)
+        waiting = waiting_by_account(session, upto_entry_id=max_entry_id)
         candidates = list(_candidates(session, max_entry_id))
     result.accounts_considered = len(candidates)
     latest_allowed = on - timedelta(days=cadence_days)
     due: list[tuple[_Candidate, Totals]] = []
     for candidate in candidates:
         totals = Totals.from_lines(candidate.previous_balance, candidate.by_line)
-        if totals.new_balance <= 0 or candidate.last_period == result.period or (
+        if totals.new_balance - waiting.get(candidate.account_id, 0) <= 0 or candidate.last_period == result.period or (
                 candidate.last_statement_date is not None and candidate.last_statement_date > latest_allowed):
             result.skipped_not_due += 1
         elif candidate.account_id in held:
@@ -262,7 +222,7 @@ def _issue(result: RunResult, *, on: date, progress: Callable[[int, int], None] 
             with write_session() as session:
                 created, emails = _write_batch(session, batch, result=result, on=on, due_days=due_days,
                                                max_entry_id=max_entry_id, installments=installments,
-                                               base_url=settings.public_base_url)
+                                               waiting=waiting, base_url=settings.public_base_url)
                 _save_counts(session, result, statements_created=result.statements_created + created)
         except Exception:  # noqa: BLE001  (one batch failing must not stop the others; a rerun retries it)
             log.exception('statement run %s: a batch of %d accounts failed', result.run_id, len(batch))
@@ -275,11 +235,14 @@ def _issue(result: RunResult, *, on: date, progress: Callable[[int, int], None] 
 
 
 def _write_batch(session: Session, batch: list[tuple[_Candidate, Totals]], *, result: RunResult, on: date,
-                 due_days: int, max_entry_id: int, installments: dict[int, int], base_url: str) -> tuple[int, int]:
+                 due_days: int, max_entry_id: int, installments: dict[int, int], waiting: dict[int, int],
+                 base_url: str) -> tuple[int, int]:
     now = utcnow()
     rows = []
     for candidate, totals in batch:
         emailed = candidate.paperless and bool(candidate.email)
+        held_out = min(waiting.get(candidate.account_id, 0), totals.new_balance)
+        due_now = totals.new_balance - held_out
         rows.append({
             'account_id': candidate.account_id, 'run_id': result.run_id, 'period': result.period,
             'statement_date': on, 'due_date': on + timedelta(days=due_days), 'issued_at': now,
@@ -287,8 +250,8 @@ def _write_batch(session: Session, batch: list[tuple[_Candidate, Totals]], *, re
             'previous_balance': totals.previous_balance, 'new_charges': totals.new_charges,
             'refunds': totals.refunds, 'insurance_payments': totals.insurance_payments,
             'adjustments': totals.adjustments, 'patient_payments': totals.patient_payments,
-            'new_balance': totals.new_balance,
-            'amount_due': min(totals.new_balance, installments.get(candidate.account_id, totals.new_balance)),
+            'new_balance': totals.new_balance, 'waiting_for_insurance': held_out,
+            'amount_due': min(due_now, installments.get(candidate.account_id, due_now)),
             'currency': 'USD', 'quick_pay_code': quick_pay_code(), 'delivery': 'email' if emailed else 'paper'})
     _insert(session, Statement.__table__, rows, ['account_id', 'period'])
     account_ids = [candidate.account_id for candidate, _ in batch]

@@ -66,6 +66,7 @@ def _guest_bill(server: ServerHandle) -> tuple[str, str, str]:
             'SELECT s.quick_pay_code, p.date_of_birth, p.first_name FROM statement s '
             'JOIN patient p ON p.account_id = s.account_id JOIN guarantor_account a ON a.id = s.account_id '
             "WHERE s.paid_at IS NULL AND s.amount_due > 0 AND a.account_number != 'A10002026' "
+            'AND s.waiting_for_insurance = 0 '  # a visit still with insurance may be all it owes: nothing to pay
             'AND (SELECT SUM(amount) FROM ledger_entry l WHERE l.account_id = s.account_id) > s.amount_due '
             'ORDER BY s.id DESC LIMIT 1').fetchone()
 

@@ -3,6 +3,9 @@ scrolling, and opens its PDF; the same pages on a laptop. Screenshots of the lis
 at 390 and 1280 land in test-artifacts/screenshots/."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from tests.browser.test_journeys import (
@@ -17,7 +20,9 @@ from tests.browser.test_journeys import (
     sign_in,
     wait_connected,
 )
+from tests.factories import STRONG_PASSWORD
 from tests.support.axe import assert_accessible
+from tests.support.due_data import build
 
 pytestmark = pytest.mark.browser
 
@@ -111,3 +116,65 @@ def test_staff_statement_runs_page(new_page, screenshots) -> None:  # noqa: ANN0
     page.screenshot(path=screenshots / 'staff-statement-runs-1280.png', full_page=True)
     assert_accessible(page, 'staff statement runs at 1280x800')
     assert_no_page_errors(page)
+
+
+SHOTS = Path('/work/wt/shots/due')  # looked at by hand; also kept beside the other screenshots
+
+
+def _shot(page, screenshots, name: str) -> None:  # noqa: ANN001
+    page.screenshot(path=screenshots / f'{name}.png', full_page=True)
+    if SHOTS.parent.exists():
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=SHOTS / f'{name}.png', full_page=True)
+
+
+def _visit(page, path: str, text: str) -> None:  # noqa: ANN001
+    page.goto(path)
+    wait_connected(page)
+    page.get_by_text(text).first.wait_for(state='visible')
+
+
+@pytest.mark.parametrize('size', [PHONE, LAPTOP], ids=['390', '1280'])
+def test_what_is_due_for_a_visit_with_insurance_and_for_a_plan_payer(new_page, portal_server, screenshots,  # noqa: ANN001
+                                                                     size: tuple[int, int]) -> None:
+    """Issue 12 at 390 px (and 1280): the visit still with insurance is waiting, not due; the plan payer sees
+    this month's installment, a statement that is not overdue, what is still open and "View your plan"."""
+    households = build(portal_server.env['PORTAL_DATABASE_URL'], tag=str(size[0]))
+    width = size[0]
+    page = new_page(*size)
+    open_sign_in(page)
+    sign_in(page, households.pending_email, STRONG_PASSWORD)
+    page.get_by_text('Waiting for insurance: $155.00').wait_for(state='visible')
+    assert page.get_by_test_id('amount-due').inner_text() == '$50.00'
+    _shot(page, screenshots, f'due-pending-home-{width}')
+    page.get_by_test_id('latest-statement').click()
+    page.get_by_text('Not due until your insurance pays its part.').wait_for(state='visible')  # the Waiting line
+    assert page.get_by_test_id('amount-due').inner_text() == '$50.00'
+    assert_no_sideways_scroll(page, f'the statement with a visit still with insurance at {width} px')
+    _shot(page, screenshots, f'due-pending-statement-{width}')
+    _visit(page, '/pay', 'is waiting for insurance')
+    page.get_by_role('radio', name='Full amount due · $50.00').wait_for(state='visible')
+    _shot(page, screenshots, f'due-pending-pay-{width}')
+    assert_no_page_errors(page)
+
+    payer = new_page(*size)
+    open_sign_in(payer)
+    sign_in(payer, households.plan_email, STRONG_PASSWORD)
+    payer.get_by_text(re.compile(r'Next plan payment \$2\d\d\.\d\d')).wait_for(state='visible')
+    assert payer.get_by_text('Overdue').count() == 0
+    _shot(payer, screenshots, f'due-plan-home-{width}')
+    payer.get_by_test_id('latest-statement').click()
+    payer.get_by_text('Still open from earlier statements').wait_for(state='visible')
+    assert payer.get_by_role('button', name='Ask about this charge').count() == 1
+    assert payer.get_by_role('link', name='View your plan').count() == 1
+    assert payer.get_by_role('link', name='Set up a payment plan').count() == 0
+    assert_no_sideways_scroll(payer, f'the plan payer\'s statement at {width} px')
+    if width == PHONE[0]:
+        assert_in_viewport(payer, payer.get_by_test_id('amount-due'), 'the installment due')
+        assert_accessible(payer, 'statement with earlier open charges at 390x844')
+    _shot(payer, screenshots, f'due-plan-statement-{width}')
+    _visit(payer, '/pay', "This month's installment")
+    installment = payer.get_by_role('radio', name=re.compile(r"This month's installment · \$2\d\d\.\d\d"))
+    assert installment.get_attribute('aria-checked') == 'true'
+    _shot(payer, screenshots, f'due-plan-pay-{width}')
+    assert_no_page_errors(payer)

@@ -14,6 +14,7 @@ from portal.db import read_session, write_session
 from portal.models import AccountAccess, GuarantorAccount, Payment, PlanInstallment
 from portal.payments.gateway import GatewayEvent
 from portal.services import plans
+from portal.services.payable import standing
 from portal.services.payments import add_demo_method, new_key, process_events
 from tests.pages.conftest import DEMO_PATIENT, DEMO_STAFF, sign_in
 from tests.support.payments import confirm_and_pay
@@ -22,7 +23,8 @@ DEMO_ACCOUNT = 'A10002026'
 
 
 def _plan_paid_by_bank() -> tuple[int, Payment]:
-    """The demo account's plan (4 months, by hand), then its whole balance paid with a bank account."""
+    """The demo account's plan (4 months, by hand), then its whole balance (what is due now and what is waiting
+    for insurance: another amount) paid with a bank account."""
     with write_session() as session:
         account = session.exec(select(GuarantorAccount).where(GuarantorAccount.account_number == DEMO_ACCOUNT)).one()
         user_id = session.exec(select(AccountAccess.user_id).where(AccountAccess.account_id == account.id)).first()
@@ -30,8 +32,9 @@ def _plan_paid_by_bank() -> tuple[int, Payment]:
                             signed_name='Maria Alvarez', consent=True, autopay_method_id=None)
         bank = add_demo_method(session, account_id=account.id, behaviour='bank', is_default=False)
         account_id, bank_id, plan_id = account.id, bank.id, plan.id
-    outcome = confirm_and_pay(actor=Actor(user_id, 'patient'), account_id=account_id, choice='full',
-                            idempotency_key=new_key(), method_id=bank_id).outcome
+        whole = standing(session, account.id).ceiling  # the plan financed the visit still with insurance too
+    outcome = confirm_and_pay(actor=Actor(user_id, 'patient'), account_id=account_id, choice='other',
+                              amount_text=f'{whole / 100:.2f}', idempotency_key=new_key(), method_id=bank_id).outcome
     assert outcome is not None and outcome.status == 'processing'
     with read_session() as session:
         return plan_id, session.get(Payment, outcome.payment_id)

@@ -15,7 +15,8 @@ from portal.db import read_session, write_session
 from portal.models import LedgerEntry, LedgerKind, Statement
 from portal.services import ledger
 from portal.services.ledger import RAISES as RAISES_KINDS
-from portal.services.statement_run import run_statements, totals_of
+from portal.services.statement_run import run_statements
+from portal.services.statement_totals import totals_of
 from tests.factories import make_account
 
 LOWERING = [LedgerKind.insurance_payment, LedgerKind.contractual_adjustment, LedgerKind.patient_payment,

@@ -2,7 +2,8 @@
 
 A charge's open amount is what the ledger says the patient owes on it (the charge less insurance
 payments and adjustments posted against it) less what payments still standing have paid on it, net
-of what was refunded on them.
+of what was refunded on them. Charges still with insurance (payable.pending_charge_ids) are skipped
+while the practice holds them out: a payment never goes to what is not asked for yet.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import bindparam, func, insert
 from sqlmodel import Session, col, select
 
 from portal.models import Charge, LedgerEntry, Payment, PaymentAllocation, Refund
+from portal.services.payable import pending_charge_ids
 
 
 @dataclass(frozen=True)
@@ -40,11 +42,15 @@ _OPEN_CHARGES = _open_charges_query()
 _INSERT_ALLOCATION = insert(PaymentAllocation)
 
 
-def open_charges(session: Session, account_id: int) -> list[OpenCharge]:
+def open_charges(session: Session, account_id: int, *, waiting: bool = False) -> list[OpenCharge]:
+    """The account's charges with something still open, oldest first; those still with insurance only
+    when `waiting` is True (a statement lists them; a payment skips them)."""
     rows = session.connection().execute(_OPEN_CHARGES, {'account_id': account_id}).all()
     paid = paid_on_charges(session, account_id)
+    skip = set() if waiting else set(session.connection().execute(pending_charge_ids(account_id)).scalars())
     return [OpenCharge(charge_id, dos, int(owed_amount) - paid.get(charge_id, 0))
-            for charge_id, dos, owed_amount in rows if int(owed_amount) - paid.get(charge_id, 0) > 0]
+            for charge_id, dos, owed_amount in rows
+            if int(owed_amount) - paid.get(charge_id, 0) > 0 and charge_id not in skip]
 
 
 def paid_on_charges(session: Session, account_id: int) -> dict[int, int]:

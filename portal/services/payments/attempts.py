@@ -72,8 +72,8 @@ def _check_room(session: Session, account_id: int, *, target: str, amount: int,
     """ValidationFailed when the amount is more than is owed; PaymentUnderWay when it fits what is owed but
     not beside the attempts already in flight."""
     reading = standing(session, account_id, target=target, excluding=excluding)
-    if amount > reading.now:
-        raise ValidationFailed(f'The most you can pay now is {format_money(reading.now)}.')
+    if amount > reading.ceiling:  # what is owed, asked for or still with insurance
+        raise ValidationFailed(f'The most you can pay now is {format_money(reading.ceiling)}.')
     if amount > reading.room:
         raise PaymentUnderWay()
 

@@ -1,5 +1,6 @@
-"""What the pay page offers and starting a payment: full amount due, one statement, or another amount
-from $1 up to the balance less payments still processing; with a saved method or hosted checkout."""
+"""What the pay page offers and starting a payment: this month's installment (first, for an account on a
+plan), the full amount due, one statement (what is left to pay on it), or another amount from $1 up to
+what is payable now (payable.py); with a saved method or hosted checkout."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,11 +9,12 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from portal.auth.permissions import Actor, account_relationships, require_account
+from portal.clock import practice_today
 from portal.db import write_session
 from portal.errors import NotFound, ValidationFailed
 from portal.models import GuarantorAccount, Statement
 from portal.money import AmountError, format_money, parse_amount
-from portal.services.payable import payable_now, standing
+from portal.services.payable import standing
 from portal.services.payments.core import (
     ChargeOutcome,
     charge_saved_method,
@@ -21,6 +23,7 @@ from portal.services.payments.core import (
     reserve,
 )
 from portal.services.payments.methods import MethodView, list_methods
+from portal.services.statement_status import PlanDue, paid_since_query, plan_due, standing_of
 
 MINIMUM = 100  # $1.00
 
@@ -44,6 +47,9 @@ class PayContext:
     methods: list[MethodView] = field(default_factory=list)
     selected_statement: int | None = None
     accounts: dict[int, str] = field(default_factory=dict)  # every account this person may pay: id -> number
+    installment: PlanDue | None = None  # on a plan: its next installment (amount capped by `payable`)
+    ceiling: int = 0  # the most "another amount" may be: `payable` plus what is waiting for insurance
+    waiting: int = 0  # open on charges still with insurance: not in `payable`
 
 
 @dataclass(frozen=True)
@@ -68,11 +74,27 @@ class StartResult:
     outcome: ChargeOutcome | None = None
 
 
-def _statements(session: Session, account_id: int, most: int) -> list[StatementChoice]:
-    rows = session.exec(select(Statement).where(Statement.account_id == account_id, col(Statement.paid_at).is_(None))
-                        .order_by(col(Statement.statement_date).desc()).limit(3)).all()
-    return [StatementChoice(row.id, row.statement_date, min(row.amount_due, most)) for row in rows
-            if min(row.amount_due, most) > 0]
+def _statements(session: Session, account_id: int, most: int, *, only: int | None = None) -> list[StatementChoice]:
+    """The three newest unpaid statements (or just statement `only`) with what is left to pay on each
+    (statement_status.standing_of)."""
+    query = (select(Statement.id, Statement.statement_date, Statement.due_date, Statement.amount_due,
+                    Statement.paid_at, paid_since_query(account_id, Statement.last_entry_id).label('paid_since'))
+             .where(Statement.account_id == account_id, col(Statement.paid_at).is_(None))
+             .order_by(col(Statement.statement_date).desc()))
+    query = query.limit(3) if only is None else query.where(Statement.id == only)
+    rows = session.connection().execute(query).all()
+    balance = standing(session, account_id).balance
+    choices = [(row, standing_of(row, paid_since=int(row.paid_since), balance=balance, payable=most, plan=None,
+                                 on=practice_today())) for row in rows]
+    return [StatementChoice(row.id, row.statement_date, left.left_to_pay) for row, left in choices
+            if left.status != 'paid' and left.left_to_pay > 0]
+
+
+def _installment(session: Session, account_id: int, most: int) -> PlanDue | None:
+    plan = plan_due(session, account_id)
+    if plan is None or min(plan.amount, most) <= 0:
+        return None
+    return PlanDue(plan.plan_id, plan.installment_id, min(plan.amount, most), plan.due_date, plan.current)
 
 
 def pay_context(session: Session, actor: Actor, *, statement_id: int | None = None,
@@ -96,11 +118,12 @@ def pay_context(session: Session, actor: Actor, *, statement_id: int | None = No
                                 .where(col(GuarantorAccount.id).in_(list(linked)))).all()) if len(linked) > 1 else {}
     money = standing(session, account_id)
     most = money.now
+    installment = _installment(session, account_id, most)
     return PayContext(account_id=account_id, account_number=account.account_number, currency=account.currency,
                       balance=money.balance, processing=money.processing, payable=most,
-                      statements=_statements(session, account_id, most),
+                      statements=[] if installment else _statements(session, account_id, most),
                       methods=list_methods(session, actor, account_id), selected_statement=statement_id,
-                      accounts=numbers)
+                      accounts=numbers, installment=installment, waiting=money.waiting, ceiling=money.ceiling)
 
 
 def amount_for(session: Session, *, account_id: int, choice: str, amount_text: str = '',
@@ -109,22 +132,28 @@ def amount_for(session: Session, *, account_id: int, choice: str, amount_text: s
 
     The most is what the account can pay now; attempts in flight elsewhere are the reservation's concern
     (open_attempt), which answers "already under way" rather than "nothing is due"."""
-    most = payable_now(session, account_id)
+    reading = standing(session, account_id)
+    most = reading.now
     if most <= 0:
         raise ValidationFailed('Nothing is due right now. Thank you!')
     if choice == 'full':
         return most, 'balance'
+    if choice == 'installment':
+        installment = _installment(session, account_id, most)
+        if installment is None:
+            raise ValidationFailed('Nothing is left to pay on your plan.')
+        return installment.amount, f'plan-pay:{installment.installment_id}'
     if choice == 'statement':
         statement = session.get(Statement, statement_id) if statement_id else None
         if statement is None or statement.account_id != account_id:
             raise ValidationFailed('Choose a statement to pay.')
-        amount = min(statement.amount_due, most)
-        if amount <= 0:
+        left = {item.id: item.amount_due for item in _statements(session, account_id, most, only=statement.id)}
+        if left.get(statement.id, 0) <= 0:
             raise ValidationFailed('Nothing is due on that statement.')
-        return amount, f'statement:{statement.id}'
+        return left[statement.id], f'statement:{statement.id}'
     if choice == 'other':
         try:
-            amount = parse_amount(amount_text, maximum=most)
+            amount = parse_amount(amount_text, maximum=reading.ceiling)
         except AmountError as error:
             raise ValidationFailed(str(error), field_errors={'amount': str(error)}) from None
         if amount < min(MINIMUM, most):

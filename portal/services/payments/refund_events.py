@@ -12,7 +12,7 @@ from portal.payments.gateway import GatewayEvent
 from portal.services import ledger
 from portal.services.money_moved import account_money_moved
 from portal.services.refund_reasons import AT_THE_GATEWAY
-from portal.services.statements import reopen_refunded_statements
+from portal.services.statement_status import reopen_refunded_statements
 
 
 def _payment(session: Session, intent_id: str | None) -> Payment | None:

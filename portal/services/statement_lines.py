@@ -1,0 +1,188 @@
+"""A statement's lines: its charges grouped by visit (with what insurance paid, the plain meaning of each
+adjustment and why the patient owes the rest), the charges billed on earlier statements and still open
+("Still open from earlier statements", so every dollar of a previous balance has its visit and its
+"Ask about this charge"), and the payments and credits not tied to a charge."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from portal.models import (
+    Charge,
+    Claim,
+    ClaimAdjustment,
+    Encounter,
+    LedgerEntry,
+    LedgerKind,
+    Location,
+    MessageThread,
+    Patient,
+    Provider,
+    Refund,
+    Statement,
+)
+from portal.reference.codes import GROUP_CODES, explain_adjustment, explain_remark
+from portal.services.payable import PENDING_CLAIM_STATUSES
+from portal.services.payments.allocation import open_charges
+from portal.services.refund_reasons import plain_reason
+
+QUESTION_KINDS = ('charge_question', 'dispute')
+ADJUSTING = (LedgerKind.contractual_adjustment, LedgerKind.write_off)
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    code: str  # 'CO-45'
+    meaning: str
+    amount: int  # positive: what it took off the bill
+
+
+@dataclass(frozen=True)
+class ChargeLine:
+    charge_id: int
+    code: str
+    description: str
+    units: int
+    billed: int
+    insurance_paid: int
+    adjustments: list[Adjustment]
+    patient_owes: int
+    your_share: list[Adjustment]  # why the patient owes it (deductible, coinsurance, copay)
+    billed_earlier: bool = False  # on an earlier statement; here for what insurance did since
+    question_thread_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Visit:
+    date_of_service: date
+    patient_name: str
+    provider_name: str
+    location_name: str
+    lines: list[ChargeLine]
+    insurance_pending: bool = False  # a claim for this visit is still with the insurer
+
+
+@dataclass(frozen=True)
+class Credit:
+    on: date
+    description: str
+    amount: int  # signed as on the ledger: negative lowers the balance
+
+
+def earlier_open_visits(session: Session, statement: Statement, shown: set[int]) -> list[Visit]:
+    """Charges billed before this statement (not among `shown`, its own lines) that are still open now,
+    by visit; each line's "You owe" is what is still open on it (minor units)."""
+    billed_before = set(session.connection().execute(
+        select(LedgerEntry.charge_id).where(LedgerEntry.account_id == statement.account_id,
+                                            LedgerEntry.kind == LedgerKind.charge,
+                                            LedgerEntry.id <= statement.first_entry_id)).scalars())
+    still_open = {item.charge_id: item.open_amount for item in open_charges(session, statement.account_id,
+                                                                            waiting=True)
+                  if item.charge_id in billed_before and item.charge_id not in shown}
+    return visits_of(session, statement, sorted(still_open), new_charges=set(), open_amounts=still_open)
+
+
+def credits_of(session: Session, entries: list[LedgerEntry]) -> list[Credit]:
+    """Payments, refunds (with why, in plain words) and credits not tied to a charge line."""
+    names = {LedgerKind.patient_payment: 'Payment — thank you', LedgerKind.refund: 'Refund to you',
+             LedgerKind.write_off: 'Balance written off', LedgerKind.contractual_adjustment: 'Account credit',
+             LedgerKind.correction: 'Correction', LedgerKind.insurance_payment: 'Insurance payment'}
+    refunds = [entry.refund_id for entry in entries if entry.kind == LedgerKind.refund and entry.refund_id]
+    reasons = dict(session.connection().execute(select(Refund.id, Refund.reason)
+                                                .where(col(Refund.id).in_(refunds))).all()) if refunds else {}
+
+    def description(entry: LedgerEntry) -> str:
+        name = names.get(entry.kind, 'Account activity')
+        return f'{name}: {plain_reason(reasons[entry.refund_id])}' if entry.refund_id in reasons else name
+
+    return [Credit(entry.effective_date, description(entry), entry.amount)
+            for entry in entries if entry.charge_id is None and entry.kind != LedgerKind.charge]
+
+
+def statement_visits(session: Session, statement: Statement, entries: list[LedgerEntry]) -> list[Visit]:
+    """The charges this statement's entries touch, by visit, oldest first."""
+    charge_ids = sorted({entry.charge_id for entry in entries if entry.charge_id is not None})
+    new_charges = {entry.charge_id for entry in entries if entry.kind == LedgerKind.charge}
+    return visits_of(session, statement, charge_ids, new_charges=new_charges)
+
+
+def visits_of(session: Session, statement: Statement, charge_ids: list[int], *, new_charges: set[int],
+              open_amounts: dict[int, int] | None = None) -> list[Visit]:
+    if not charge_ids:
+        return []
+    history: dict[int, list[LedgerEntry]] = defaultdict(list)  # each line's whole story up to this statement
+    for entry in session.exec(select(LedgerEntry).where(col(LedgerEntry.charge_id).in_(charge_ids),
+                                                        LedgerEntry.id <= statement.last_entry_id)):
+        history[entry.charge_id].append(entry)
+    shares: dict[int, list[Adjustment]] = defaultdict(list)
+    for adjustment in session.exec(select(ClaimAdjustment).where(col(ClaimAdjustment.charge_id).in_(charge_ids),
+                                                                 ClaimAdjustment.group_code == 'PR')):
+        meaning = explain_adjustment('PR', adjustment.carc_code)
+        remark = explain_remark(adjustment.rarc_code) if adjustment.rarc_code else ''
+        shares[adjustment.charge_id].append(Adjustment(f'PR-{adjustment.carc_code}',
+                                                       f'{meaning} {remark}'.strip(), adjustment.amount))
+    questions = dict(session.connection().execute(
+        select(MessageThread.charge_id, func.max(MessageThread.id))
+        .where(col(MessageThread.charge_id).in_(charge_ids), MessageThread.status == 'open',
+               col(MessageThread.kind).in_(QUESTION_KINDS))
+        .group_by(MessageThread.charge_id)).all())
+    rows = session.exec(
+        select(Charge, Encounter.date_of_service, Patient.first_name, Patient.last_name, Provider.first_name,
+               Provider.last_name, Provider.credentials, Location.name)
+        .join(Encounter, Encounter.id == Charge.encounter_id).join(Patient, Patient.id == Charge.patient_id)
+        .join(Provider, Provider.id == Encounter.provider_id).join(Location, Location.id == Encounter.location_id)
+        .where(col(Charge.id).in_(charge_ids))
+        .order_by(Encounter.date_of_service, Charge.encounter_id, Charge.id)).all()
+    encounter_ids = {row[0].encounter_id for row in rows}
+    pending = set(session.connection().execute(
+        select(Claim.encounter_id).where(col(Claim.encounter_id).in_(encounter_ids),
+                                         col(Claim.status).in_(sorted(PENDING_CLAIM_STATUSES)))).scalars())
+    visits: dict[int, Visit] = {}
+    for charge, dos, first, last, provider_first, provider_last, credentials, location in rows:
+        visit = visits.get(charge.encounter_id)
+        if visit is None:
+            visit = visits[charge.encounter_id] = Visit(
+                date_of_service=dos, patient_name=f'{first} {last}',
+                provider_name=f'{provider_first} {provider_last}, {credentials}', location_name=location, lines=[],
+                insurance_pending=charge.encounter_id in pending)
+        line = _line(charge, history[charge.id], shares[charge.id], questions.get(charge.id),
+                     billed_earlier=charge.id not in new_charges)
+        if open_amounts is not None:
+            line = replace(line, patient_owes=open_amounts[charge.id])
+        visit.lines.append(line)
+    return list(visits.values())
+
+
+def _line(charge: Charge, history: list[LedgerEntry], shares: list[Adjustment], thread_id: int | None, *,
+          billed_earlier: bool) -> ChargeLine:
+    billed = sum(entry.amount for entry in history if _kind(entry) == LedgerKind.charge) or charge.amount
+    insurance = -sum(entry.amount for entry in history if _kind(entry) == LedgerKind.insurance_payment)
+    by_code: dict[str, int] = defaultdict(int)
+    for entry in history:
+        if _kind(entry) in ADJUSTING:
+            by_code[entry.carc_code or ''] -= entry.amount
+    adjustments = [Adjustment(code or 'Adjustment', _meaning(code), amount)
+                   for code, amount in by_code.items() if amount]
+    owes = billed - insurance - sum(item.amount for item in adjustments)
+    return ChargeLine(charge_id=charge.id, code=charge.code, description=charge.description, units=charge.units,
+                      billed=billed, insurance_paid=insurance, adjustments=adjustments, patient_owes=owes,
+                      your_share=shares, question_thread_id=thread_id, billed_earlier=billed_earlier)
+
+
+def _kind(entry: LedgerEntry) -> str:
+    if entry.kind == LedgerKind.correction:  # a correction counts in the kind it corrects
+        return entry.corrects_kind or LedgerKind.contractual_adjustment
+    return entry.kind
+
+
+def _meaning(code: str) -> str:
+    """'CO-45' -> its plain meaning from the CARC list (portal/reference/carc.csv)."""
+    group, _, carc = code.partition('-')
+    if not carc:
+        return 'An adjustment by the billing office. You do not owe this part.'
+    return explain_adjustment(group, carc) if group in GROUP_CODES else f'Adjustment (reason code {code}).'
+

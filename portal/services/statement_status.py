@@ -1,0 +1,113 @@
+"""A statement's standing now, the one rule for every page, document and the pay page: paid, due or
+overdue, and what is left to pay on it.
+
+    left to pay = the statement's amount due - what the patient paid since it (less refunds),
+                  never more than what the account can pay now (payable.py: charges still with
+                  insurance and payments still processing are not asked for)
+    on a plan   = the plan's next open installment is what is due, by its date; a statement is not
+                  overdue while its plan is current (active, not delinquent)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, or_, update
+from sqlmodel import Session, col, select
+
+from portal.models import LedgerEntry, LedgerKind, PaymentPlan, PlanInstallment, PlanStatus, Statement
+from portal.services import ledger, plan_ledger
+
+# the patient's own money: payments, refunds of them, and corrections of either
+PATIENT_MONEY = (LedgerKind.patient_payment, LedgerKind.refund)
+_PATIENT_MONEY = or_(col(LedgerEntry.kind).in_(PATIENT_MONEY),
+                     and_(LedgerEntry.kind == LedgerKind.correction, col(LedgerEntry.corrects_kind).in_(PATIENT_MONEY)))
+
+
+@dataclass(frozen=True)
+class PlanDue:
+    """The next open installment of an account's plan (active or delinquent)."""
+    plan_id: int
+    installment_id: int
+    amount: int  # minor units
+    due_date: date
+    current: bool  # the plan is active (not delinquent): its statements are not overdue
+
+
+@dataclass(frozen=True)
+class Standing:
+    status: str  # paid, due, overdue
+    left_to_pay: int  # minor units, >= 0: what is asked for on this statement now
+    due_date: date  # the statement's, or the next installment's while on a plan
+
+
+def plan_due(session: Session, account_id: int) -> PlanDue | None:
+    """The account's plan's next open installment (not paid, nor skipped), or None without a plan."""
+    row = session.connection().execute(
+        select(PaymentPlan.id, PaymentPlan.status, PlanInstallment.id.label('installment_id'),
+               PlanInstallment.amount, PlanInstallment.due_date)
+        .join(PlanInstallment, PlanInstallment.plan_id == PaymentPlan.id)
+        .where(PaymentPlan.account_id == account_id, col(PaymentPlan.status).in_(plan_ledger.ACTIVE),
+               col(PlanInstallment.status).in_(plan_ledger.OWING))
+        .order_by(col(PaymentPlan.id).desc(), col(PlanInstallment.seq)).limit(1)).first()
+    if row is None:
+        return None
+    return PlanDue(plan_id=row.id, installment_id=row.installment_id, amount=row.amount, due_date=row.due_date,
+                   current=row.status == PlanStatus.active)
+
+
+def paid_since_query(account_id, after_entry_id):  # noqa: ANN001, ANN201  (column expressions or values)
+    """What the patient paid after a statement's last entry, less what was refunded to them (minor
+    units, positive: paid): a scalar subquery, so the home page reads it in its one statement query."""
+    return (select(func.coalesce(-func.sum(LedgerEntry.amount), 0))
+            .where(LedgerEntry.account_id == account_id, LedgerEntry.id > after_entry_id, _PATIENT_MONEY)
+            .scalar_subquery())
+
+
+def covered(statement, *, paid_since: int, balance: int) -> bool:  # noqa: ANN001  (a Statement or a row of it)
+    """The ledger says this statement needs nothing more: it asked for nothing, the account owes
+    nothing now, or the patient's payments since it, less refunds, cover its amount due."""
+    return statement.amount_due <= 0 or balance <= 0 or paid_since >= statement.amount_due
+
+
+def statement_status(statement, *, paid_since: int, balance: int, on: date,  # noqa: ANN001
+                     plan_current: bool = False) -> str:
+    """paid, due or overdue. `statement` is a Statement or a row with its paid_at, amount_due and
+    due_date; `paid_since` as paid_since_query; `balance` the account's balance now (minor units); `on`
+    the practice's day; `plan_current`: the account's plan is active, so nothing of it is overdue.
+    paid_at marks a statement paid when it was; a refund that re-bills it clears paid_at
+    (reopen_refunded_statements)."""
+    if statement.paid_at is not None or covered(statement, paid_since=paid_since, balance=balance):
+        return 'paid'
+    return 'overdue' if on > statement.due_date and not plan_current else 'due'
+
+
+def standing_of(statement, *, paid_since: int, balance: int, payable: int, plan: PlanDue | None,  # noqa: ANN001
+                on: date) -> Standing:
+    """The statement's status, what is left to pay on it and by when (see the module docstring);
+    `payable` is what the account can pay now (payable.Payable.now)."""
+    status = statement_status(statement, paid_since=paid_since, balance=balance, on=on,
+                              plan_current=plan is not None and plan.current)
+    if status == 'paid':
+        return Standing('paid', 0, statement.due_date)
+    if plan is not None:
+        return Standing(status, max(0, min(plan.amount, payable)), plan.due_date)
+    return Standing(status, max(0, min(statement.amount_due - paid_since, payable)), statement.due_date)
+
+
+def reopen_refunded_statements(session: Session, *, account_id: int, paid_after: datetime) -> list[int]:
+    """After a refund: statements marked paid since the refunded payment arrived (`paid_after`) that
+    the ledger no longer covers are unpaid again (their quick-pay code works, reminders resume).
+    Returns their ids."""
+    balance = ledger.balance(session, account_id)
+    if balance <= 0:
+        return []
+    rows = session.connection().execute(
+        select(Statement.id, Statement.amount_due, paid_since_query(account_id, Statement.last_entry_id)
+               .label('paid_since'))
+        .where(Statement.account_id == account_id, col(Statement.paid_at).is_not(None),
+               col(Statement.paid_at) >= paid_after)).all()
+    reopened = [row.id for row in rows if not covered(row, paid_since=int(row.paid_since), balance=balance)]
+    if reopened:
+        session.execute(update(Statement).where(col(Statement.id).in_(reopened)).values(paid_at=None))
+    return reopened

@@ -1,0 +1,102 @@
+"""What is due, on the pages (issue 12): a visit still with insurance is shown as waiting, not asked for;
+a statement lists what is still open from earlier statements, each with "Ask about this charge"; a plan
+payer sees the installment everywhere and "View your plan"; a re-billed statement asks for what is left."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from nicegui.testing import User
+from sqlmodel import select
+
+from portal.auth.permissions import Actor
+from portal.clock import practice_today
+from portal.db import read_session, write_session
+from portal.models import Statement
+from portal.models import User as UserRow
+from portal.services.payments import staff
+from portal.services.statement_run import run_statements
+from tests.factories import STRONG_PASSWORD, make_account, make_charges, make_claim, make_user
+from tests.pages.conftest import sign_in
+from tests.support.payments import fresh_gateway  # noqa: F401  (autouse)
+from tests.unit.plan_helpers import household, sign
+
+
+def _latest(account_id: int) -> int:
+    with read_session() as session:
+        return session.exec(select(Statement.id).where(Statement.account_id == account_id)
+                            .order_by(Statement.id.desc())).first()
+
+
+def _choices(user: User) -> dict:
+    radio = user.find(marker='choice').elements.pop()
+    return {'options': list(radio.options.values()), 'value': radio.value}
+
+
+async def test_a_visit_still_with_insurance_is_waiting_not_due(user: User) -> None:
+    account, _ = make_account()
+    charges = make_charges(account, [5000, 15500])
+    make_claim(charges[1])
+    make_user(email='waiting@example.com', account=account)
+    run_statements(on=practice_today())
+    await sign_in(user, 'waiting@example.com', STRONG_PASSWORD)
+    await user.should_see('Waiting for insurance: $155.00')
+    await user.should_see('$50.00')
+    await user.open(f'/statements/{_latest(account.id)}')
+    await user.should_see('Waiting for insurance')
+    await user.should_see('-$155.00')
+    await user.should_see('still processing this visit')
+    await user.open('/pay')
+    await user.should_see('$155.00 is waiting for insurance')
+    assert _choices(user)['options'][0] == 'Full amount due · $50.00'
+
+
+async def test_a_statement_lists_what_is_still_open_from_earlier_statements(user: User) -> None:
+    account, _ = make_account()
+    [charge] = make_charges(account, [96174])
+    make_user(email='earlier@example.com', account=account)
+    run_statements(on=practice_today() - timedelta(days=40))
+    run_statements(on=practice_today())
+    await sign_in(user, 'earlier@example.com', STRONG_PASSWORD)
+    await user.should_see('Latest statement')
+    await user.open(f'/statements/{_latest(account.id)}')
+    await user.should_see('Still open from earlier statements')
+    await user.should_see('Visit on')
+    await user.should_see(marker=f'ask-{charge}')
+
+
+async def test_a_plan_payer_sees_the_installment_and_their_plan(user: User) -> None:
+    home_ = household(100_000)
+    run_statements(on=practice_today() - timedelta(days=40))  # overdue before the plan
+    sign(home_, months=4)
+    with read_session() as session:
+        email = session.get(UserRow, home_.actor.user_id).email
+    await sign_in(user, email, STRONG_PASSWORD)
+    await user.should_see('Next plan payment $250.00')
+    await user.should_not_see('Overdue')
+    await user.open(f'/statements/{_latest(home_.account_id)}')
+    await user.should_see('You are on a payment plan')
+    await user.should_see('View your plan')
+    await user.should_not_see('Set up a payment plan')
+    await user.open('/pay')
+    await user.should_see('Pay your bill')
+    choices = _choices(user)
+    assert choices['options'][0] == "This month's installment · $250.00" and choices['value'] == 'installment'
+
+
+async def test_a_statement_re_billed_by_a_refund_asks_for_what_is_left(user: User) -> None:
+    account, _ = make_account()
+    make_charges(account, [48020])
+    make_user(email='rebilled@example.com', account=account)
+    run_statements(on=practice_today())
+    clerk = Actor(user_id=make_user(role='staff').id, role='staff')
+    with write_session() as session:
+        payment_id = staff.record_offline_payment(session, clerk, account_id=account.id, amount_text='480.20',
+                                                  method='cash').id
+    staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='10', reason='Billing correction',
+                         balance_after=1000)
+    await sign_in(user, 'rebilled@example.com', STRONG_PASSWORD)
+    await user.should_see('Amount due $10.00')
+    await user.should_not_see('$480.20')
+    await user.open(f'/statements/{_latest(account.id)}')
+    await user.should_see('What is left to pay on this statement')
+    await user.should_see('$10.00')
