@@ -96,7 +96,7 @@ async def test_a_statement_re_billed_by_a_refund_asks_for_what_is_left(user: Use
                          balance_after=1000)
     await sign_in(user, 'rebilled@example.com', STRONG_PASSWORD)
     await user.should_see('Amount due $10.00')
-    await user.should_not_see('$480.20')
+    await user.should_not_see('Amount due $480.20')  # $480.20 shows only as the payment, in "Since your statement"
     await user.open(f'/statements/{_latest(account.id)}')
     await user.should_see('What is left to pay on this statement')
     await user.should_see('$10.00')

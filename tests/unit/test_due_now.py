@@ -8,7 +8,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from portal.notify.due import CHECKS
+from portal.services.due import CHECKS
 from pypdf import PdfReader
 from sqlmodel import select
 
