@@ -50,7 +50,10 @@ def _same_request(attempt: PaymentAttempt, *, target: str, amount: int) -> None:
 
 
 def attempt_by_key(session: Session, idempotency_key: str) -> PaymentAttempt | None:
-    return session.exec(select(PaymentAttempt).where(PaymentAttempt.idempotency_key == idempotency_key)).first()
+    """The attempt stored under this key, read afresh (an attempt this session loaded before it took the
+    account's lock may have finished since)."""
+    return session.exec(select(PaymentAttempt).where(PaymentAttempt.idempotency_key == idempotency_key)
+                        .execution_options(populate_existing=True)).first()
 
 
 def _open_for(session: Session, account_id: int, target: str) -> PaymentAttempt | None:
@@ -82,7 +85,14 @@ def _hold(session: Session, attempt: PaymentAttempt) -> PaymentAttempt:
     """An open attempt asked for again goes to the gateway again: it must still fit beside the others (it
     may have stopped counting, its call long over), and it counts as in flight from now."""
     if attempt.status == 'open':
-        _check_room(session, attempt.account_id, target=attempt.target, amount=attempt.amount, excluding=attempt.id)
+        try:
+            _check_room(session, attempt.account_id, target=attempt.target, amount=attempt.amount,
+                        excluding=attempt.id)
+        except ValidationFailed:  # PaymentUnderWay too
+            session.refresh(attempt)  # its own payment, recorded meanwhile, is what left no room: it is over
+            if attempt.status != 'open':
+                return attempt
+            raise
         attempt.updated_at = utcnow()
         session.flush()
     return attempt
