@@ -14,6 +14,7 @@ from portal.clock import utcnow
 from portal.models import (
     AccountFlag,
     Appointment,
+    FlagKind,
     Notification,
     PasswordResetToken,
     PaymentPlan,
@@ -25,7 +26,7 @@ from portal.services import plan_ledger
 from portal.services.payable import payable_now
 from portal.services.preferences import channel_allowed
 
-HOLD_FLAGS = ('dispute', 'collections_hold', 'financial_assistance_pending')
+HOLD_FLAGS = (FlagKind.dispute, FlagKind.chargeback, FlagKind.collections_hold, FlagKind.financial_assistance)
 ASKS_FOR_MONEY = frozenset({'statement_due', 'statement_overdue', 'installment_due', 'payment_failed',
                             'payment_method_update', 'payment_action_needed', 'plan_payment_returned'})
 

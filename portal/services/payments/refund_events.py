@@ -1,5 +1,6 @@
 """Refunds and disputes as gateways report them: a refund posts to the ledger once by its refund id
-(a failed one after it had posted is taken back by a correction); a dispute flags the account."""
+(a failed one after it had posted is taken back by a correction); a card dispute flags the account with a
+chargeback (never the patient's own billing dispute, which is resolved apart)."""
 from __future__ import annotations
 
 from sqlmodel import Session, col, select
@@ -85,10 +86,10 @@ def on_dispute_opened(session: Session, event: GatewayEvent) -> str:
         return 'ignored: unknown payment'
     reason = f'Card dispute {event.metadata.get("dispute_id", "")} on receipt {payment.receipt_number}'[:200]
     exists = session.exec(select(AccountFlag.id).where(AccountFlag.account_id == payment.account_id,
-                                                       AccountFlag.kind == FlagKind.dispute,
+                                                       AccountFlag.kind == FlagKind.chargeback,
                                                        AccountFlag.reason == reason)).first()
     if exists is None:
-        session.add(AccountFlag(account_id=payment.account_id, kind=FlagKind.dispute, reason=reason))
+        session.add(AccountFlag(account_id=payment.account_id, kind=FlagKind.chargeback, reason=reason))
         audit.record(session, action='dispute_opened', entity_type='payment', entity_id=payment.id,
                      account_id=payment.account_id, actor_role='gateway')
     return 'flagged'

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from portal.auth.permissions import Actor, require_account
 from portal.clock import practice_today, utcnow
 from portal.db import write_session
-from portal.models import AccountFlag, GuarantorAccount, LedgerEntry, LedgerKind, Payment, Refund
+from portal.models import AccountFlag, FlagKind, GuarantorAccount, LedgerEntry, LedgerKind, Payment, Refund
 from portal.money import AmountError, format_money, parse_amount
 from portal.payments.gateway import GatewayError
 from portal.payments.registry import gateway
@@ -155,7 +155,7 @@ def staff_account(session: Session, actor: Actor, account_id: int) -> StaffAccou
         id=account_id, account_number=account.account_number,
         name=f'{account.guarantor_first_name} {account.guarantor_last_name}', currency=account.currency,
         balance=money.balance, processing=money.processing,
-        flags=[f'{flag.kind.replace("_", " ")}: {flag.reason}' for flag in flags],
+        flags=[f'{FlagKind(flag.kind).label}: {flag.reason}' for flag in flags],
         entries=[EntryRow(e.id, e.effective_date, e.kind, e.amount, e.memo) for e in entries],
         payments=[PaymentRow(p.id, p.receipt_number, p.received_at, p.amount, p.method, p.status,
                              _refunded(session, p.id), p.reference) for p in payments])
