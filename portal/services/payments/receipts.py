@@ -12,6 +12,7 @@ from portal.auth.permissions import Actor, require_account
 from portal.config import get_settings
 from portal.db import read_session, write_session
 from portal.models import (
+    AttemptStatus,
     Charge,
     Encounter,
     GuarantorAccount,
@@ -21,6 +22,7 @@ from portal.models import (
     PaymentAttempt,
     Provider,
     Refund,
+    RefundStatus,
     SavedPaymentMethod,
     User,
 )
@@ -49,7 +51,7 @@ class ReceiptLine:
 class ReceiptRefund:
     on: date  # the practice's calendar day it was asked for
     amount: int  # minor units, positive
-    status: str  # succeeded, pending, failed
+    status: RefundStatus
     why: str = ''  # the reason in plain words (refund_reasons.plain_reason)
 
 
@@ -109,7 +111,7 @@ def receipt_view(session: Session, payment: Payment) -> ReceiptView:
         currency=payment.currency, method=method_label(payment, saved),
         status=payment.status, account_number=account.account_number,
         payer=payer or f'{account.guarantor_first_name} {account.guarantor_last_name}', practice=facts,
-        refunded=sum(refund.amount for refund in refunds if refund.status == 'succeeded'),
+        refunded=sum(refund.amount for refund in refunds if refund.status == RefundStatus.succeeded),
         reference=payment.reference,
         lines=[ReceiptLine(dos, f'{pf} {pl}', ', '.join(part for part in (f'{vf} {vl}', cred) if part), description,
                            code, int(amount))
@@ -173,7 +175,7 @@ def done_view(*, token: str, actor: Actor | None) -> DoneView | None:
         attempt = session.get(PaymentAttempt, attempt_id)
         if attempt is None:
             return None
-        pending = attempt.status in ('open', 'processing')
+        pending = attempt.status in (AttemptStatus.open, AttemptStatus.processing)
         pending_intent = attempt.gateway_intent_id if pending else None
         pending_checkout = attempt.gateway_session_id if pending else None
     state = None
@@ -191,7 +193,7 @@ def done_view(*, token: str, actor: Actor | None) -> DoneView | None:
         attempt = session.get(PaymentAttempt, attempt_id)
         assert attempt is not None
         outcome = outcome_of(session, attempt)
-        status = 'pending' if attempt.status == 'open' else outcome.status
+        status = 'pending' if attempt.status == AttemptStatus.open else outcome.status
         own = actor is not None and attempt.user_id == actor.user_id
         receipt, balance = None, None
         if own and outcome.payment_id:
