@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal.auth.permissions import Actor
-from portal.models import GuarantorAccount, PaymentPlan, PlanInstallment
+from portal.models import GuarantorAccount, PaymentPlan, PlanInstallment, PlanStatus
 from portal.services import audit, plan_ledger
 from portal.services.errors import PermissionDenied
 
@@ -65,6 +65,6 @@ def staff_queues(session: Session, actor: Actor) -> Queues:
     audit.record(session, action='view_plan_queues', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='payment_plan', source_ip=actor.ip)
     active_count = session.exec(select(func.count()).select_from(PaymentPlan)
-                                .where(PaymentPlan.status == 'active')).one()
-    return Queues(delinquent=_rows(session, 'delinquent'), active=_rows(session, 'active'),
+                                .where(PaymentPlan.status == PlanStatus.active)).one()
+    return Queues(delinquent=_rows(session, PlanStatus.delinquent), active=_rows(session, PlanStatus.active),
                   active_count=int(active_count))
