@@ -20,6 +20,7 @@ from portal.models import (
     Charge,
     Claim,
     ClaimAdjustment,
+    ClaimStatus,
     Encounter,
     GuarantorAccount,
     LedgerEntry,
@@ -30,6 +31,8 @@ from portal.models import (
     Provider,
     Refund,
     Statement,
+    ThreadKind,
+    ThreadStatus,
 )
 from portal.reference.codes import GROUP_CODES, explain_adjustment, explain_remark
 from portal.services import audit, ledger
@@ -38,8 +41,8 @@ from portal.services.practice import Practice, practice
 from portal.services.refund_reasons import plain_reason
 from portal.services.statement_run import Totals
 
-QUESTION_KINDS = ('charge_question', 'dispute')
-PENDING_CLAIMS = ('submitted', 'in_process', 'appealed')
+QUESTION_KINDS = (ThreadKind.charge_question, ThreadKind.dispute)
+PENDING_CLAIMS = (ClaimStatus.submitted, ClaimStatus.in_process, ClaimStatus.appealed)
 ADJUSTING = (LedgerKind.contractual_adjustment, LedgerKind.write_off)
 
 
@@ -273,7 +276,7 @@ def _visits(session: Session, statement: Statement, entries: list[LedgerEntry]) 
                                                        f'{meaning} {remark}'.strip(), adjustment.amount))
     questions = dict(session.connection().execute(
         select(MessageThread.charge_id, func.max(MessageThread.id))
-        .where(col(MessageThread.charge_id).in_(charge_ids), MessageThread.status == 'open',
+        .where(col(MessageThread.charge_id).in_(charge_ids), MessageThread.status == ThreadStatus.open,
                col(MessageThread.kind).in_(QUESTION_KINDS))
         .group_by(MessageThread.charge_id)).all())
     rows = session.exec(
