@@ -53,6 +53,7 @@ def ask_about_charge(session: Session, *, actor: Actor, statement_id: int, charg
     question about a line that already has an open one joins that thread."""
     if kind not in QUESTION_KINDS:
         raise ValidationFailed('Choose a question or a dispute.')
+    kind = ThreadKind(kind)
     text = _clean_body(body)
     statement = get_statement(session, actor=actor, statement_id=statement_id, purpose='ask_about_charge')
     charge = session.get(Charge, charge_id)
