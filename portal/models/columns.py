@@ -10,7 +10,8 @@ from sqlmodel import AutoString
 
 class StateText(TypeDecorator[StrEnum]):
     """Stores a StrEnum's value as text of at most `length` characters and reads it back as the member;
-    a value outside the enum is refused when written, so a misspelt state never reaches the database."""
+    a value outside the enum is refused when written (or compared), so a misspelt state never reaches
+    the database."""
     impl = AutoString
     cache_ok = True
 
@@ -21,8 +22,10 @@ class StateText(TypeDecorator[StrEnum]):
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
         return None if value is None else str(self.enum(value))
 
-    def process_result_value(self, value: Any, dialect: Any) -> StrEnum | None:
-        return None if value is None else self.enum(value)
+    def process_result_value(self, value: Any, dialect: Any) -> StrEnum | str | None:
+        # an expression over the column carries its type too (coalesce(corrects_kind, '') in the statement
+        # run, say): a value that is no member is handed back as the text it is
+        return self.enum._value2member_map_.get(value, value) if value is not None else None
 
     @property
     def python_type(self) -> type[StrEnum]:

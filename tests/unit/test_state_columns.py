@@ -3,13 +3,13 @@ the database (issue 11, item 4)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlalchemy.exc import StatementError
 from sqlmodel import select
 
 from portal.db import read_session, write_session
-from portal.models import AccountFlag, FlagKind, Payment, PaymentStatus
-from tests.factories import make_account
+from portal.models import AccountFlag, FlagKind, LedgerEntry, LedgerKind, Payment, PaymentStatus
+from tests.factories import make_account, make_charges
 
 
 def test_a_state_is_stored_as_its_text_and_read_back_as_the_enum(db: str) -> None:
@@ -33,3 +33,12 @@ def test_a_misspelt_state_is_refused(db: str) -> None:
                             status='succeded'))
     with read_session() as session:
         assert session.connection().execute(text('SELECT count(*) FROM payment')).scalar_one() == 0
+
+
+def test_an_expression_over_a_state_column_reads_back_text_that_is_no_member(db: str) -> None:
+    account, _ = make_account()
+    make_charges(account, [500])
+    with read_session() as session:
+        kinds = session.connection().execute(
+            select(LedgerEntry.kind, func.coalesce(LedgerEntry.corrects_kind, ''))).one()
+    assert kinds == (LedgerKind.charge, '')
