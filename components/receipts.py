@@ -6,6 +6,7 @@ from html import escape
 from nicegui import ui
 
 from components import forms, theme
+from portal.models import RefundStatus
 from portal.services.payments.receipts import ReceiptView
 
 
@@ -24,7 +25,7 @@ def receipt_block(view: ReceiptView, *, pdf_url: str) -> None:
         f'<li class="py-2 border-t border-slate-100"><div class="flex no-wrap justify-between gap-2">'
         f'<span>Refunded to you {forms.long_date(refund.on)}</span><span class="font-medium whitespace-nowrap">'
         f'{money(refund.amount)}</span></div><div class="text-sm text-slate-700">{escape(refund.why)}</div></li>'
-        for refund in view.refunds if refund.status == 'succeeded')
+        for refund in view.refunds if refund.status == RefundStatus.succeeded)
     if refunds:
         refunds = (f'<h3 class="text-base font-medium text-slate-800 mt-3 mb-1">Refunds</h3>'
                    f'<ul class="list-none p-0 m-0" data-testid="receipt-refunds">{refunds}</ul>')

@@ -12,6 +12,7 @@ from components.links import go
 from pages.patient.plan_setup import BY_HAND, setup_form
 from portal.auth.permissions import account_relationships
 from portal.errors import DomainError
+from portal.models import PlanStatus
 from portal.services import plan_payments, plan_schedule, plans
 from portal.services.plans import InstallmentLine, PlanStart, PlanView
 
@@ -53,7 +54,7 @@ async def _accounts(relationships: dict[int, str]) -> None:
 
 def progress(view: PlanView, start: PlanStart) -> None:
     label, tone = chips.look(view.status, chips.PLAN)
-    if view.status == 'active' and view.processing and not view.remaining:
+    if view.status == PlanStatus.active and view.processing and not view.remaining:
         label, tone = IN_FLIGHT
     with ui.column().classes(theme.CARD + ' gap-3').props('aria-label="Your payment plan"'):
         ui.html(f'<div class="flex items-center gap-2"><h2 class="{theme.H2}">Your plan</h2>'
@@ -78,13 +79,13 @@ def progress(view: PlanView, start: PlanStart) -> None:
                     return
                 go(url)
 
-            ahead = view.autopay_label and view.status == 'active'
+            ahead = view.autopay_label and view.status == PlanStatus.active
             label = f'Pay ahead ({forms.money(view.next_amount)})' if ahead \
                 else f'Pay {forms.money(view.next_amount)} now'
             ui.button(label, on_click=pay_now).props('unelevated no-caps size=lg') \
                 .classes(theme.BIG_BUTTON + ' md:w-80').mark('pay-installment')
     _history(view)
-    if view.status in ('active', 'delinquent'):
+    if view.status in (PlanStatus.active, PlanStatus.delinquent):
         _changes(view, start)
 
 
@@ -95,7 +96,7 @@ def _notices(view: PlanView) -> None:
         ui.html(f'<p role="alert" class="{alert}">Your bank returned a payment of {forms.money(view.returned)}, so '
                 f'it was not paid. The installments it covered are due again. {update}, then pay what is due.</p>',
                 sanitize=False).mark('payment-returned')
-    elif view.status == 'delinquent':
+    elif view.status == PlanStatus.delinquent:
         ui.html(f'<p role="alert" class="{alert}">A payment did not go through. {update}, then choose it below, '
                 'or pay the amount due now.</p>', sanitize=False)
     if view.processing:
@@ -156,7 +157,7 @@ def _changes(view: PlanView, start: PlanStart) -> None:
                 return
             ui.navigate.to('/plans')
 
-        if view.status == 'active':
+        if view.status == PlanStatus.active:
             with ui.row().classes('w-full items-center gap-2 no-wrap'):
                 day = ui.select({n: f'Day {n}' for n in range(1, plan_schedule.MAX_DAY_OF_MONTH + 1)},
                                 value=view.day_of_month, label='Payment day').props('outlined') \

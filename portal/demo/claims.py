@@ -13,6 +13,7 @@ from portal.demo.collections import copay_at_desk
 from portal.demo.context import Context, between, pick
 from portal.demo.households import CoverageSpec
 from portal.demo.state import ADJUSTMENT, CHARGE, INSURANCE, AccountState
+from portal.models import ClaimStatus
 
 NO_COST_SHARE = frozenset({'preventive', 'screening', 'vaccine', 'vaccine_admin'})
 VISIT_CATEGORIES = frozenset({'visit', 'visit_new'})
@@ -147,17 +148,17 @@ def _claim(ctx: Context, st: AccountState, lines: list[Line], encounter_id: int,
     events = batch['claim_status_event']
     next_event = ctx.ids('claim_status_event').__next__
     minute = 9 * 60 + claim_id % 480
-    events.append((next_event(), claim_id, 'submitted', ctx.stamp(submitted, minute), ''))
+    events.append((next_event(), claim_id, ClaimStatus.submitted, ctx.stamp(submitted, minute), ''))
     billed = sum(line.billed for line in lines)
     if adjudicated > ctx.yesterday:
-        status = 'in_process' if submitted + 2 <= ctx.yesterday else 'submitted'
-        if status == 'in_process':
-            events.append((next_event(), claim_id, 'in_process', ctx.stamp(submitted + 2, minute), ''))
+        status = ClaimStatus.in_process if submitted + 2 <= ctx.yesterday else ClaimStatus.submitted
+        if status == ClaimStatus.in_process:
+            events.append((next_event(), claim_id, ClaimStatus.in_process, ctx.stamp(submitted + 2, minute), ''))
         batch['claim'].append((claim_id, st.account_id, patient_id, encounter_id, coverage_id, number, status,
                                billed, 0, 0, 0, ctx.stamp(submitted, minute), null))
         st.pending_charges.update(line.charge_id for line in lines)  # held out of what is due (payable.py)
         return False
-    events.append((next_event(), claim_id, 'in_process', ctx.stamp(submitted + 2, minute), ''))
+    events.append((next_event(), claim_id, ClaimStatus.in_process, ctx.stamp(submitted + 2, minute), ''))
     decided = ctx.stamp(adjudicated, 10 * 60)
     adjustments = batch['claim_adjustment']
     next_adjustment = ctx.ids('claim_adjustment').__next__
@@ -170,9 +171,10 @@ def _claim(ctx: Context, st: AccountState, lines: list[Line], encounter_id: int,
             elif carc != '16':  # the practice absorbs it; a CO-16 claim is corrected and sent again
                 entries.append((adjudicated, ADJUSTMENT, 15 * 60, 'write_off', -line.billed, patient_id,
                                 line.charge_id, null, claim_id, f'CO-{carc}', ''))
-        events.append((next_event(), claim_id, 'denied', decided, f'{group}-{carc}'))
-        batch['claim'].append((claim_id, st.account_id, patient_id, encounter_id, coverage_id, number, 'denied',
-                               billed, 0, 0, billed if group == 'PR' else 0, ctx.stamp(submitted, minute), decided))
+        events.append((next_event(), claim_id, ClaimStatus.denied, decided, f'{group}-{carc}'))
+        batch['claim'].append((claim_id, st.account_id, patient_id, encounter_id, coverage_id, number,
+                               ClaimStatus.denied, billed, 0, 0, billed if group == 'PR' else 0,
+                               ctx.stamp(submitted, minute), decided))
         return True
     allowed_total = paid_total = share_total = 0
     partly = False
@@ -207,7 +209,7 @@ def _claim(ctx: Context, st: AccountState, lines: list[Line], encounter_id: int,
         allowed_total += line.allowed
         paid_total += line.paid
         share_total += share
-    status = 'partially_paid' if partly else 'paid'
+    status = ClaimStatus.partially_paid if partly else ClaimStatus.paid
     events.append((next_event(), claim_id, status, decided, ''))
     batch['claim'].append((claim_id, st.account_id, patient_id, encounter_id, coverage_id, number, status,
                            billed, allowed_total, paid_total, share_total, ctx.stamp(submitted, minute), decided))
@@ -231,9 +233,9 @@ def _secondary_claim(ctx: Context, st: AccountState, rng: random.Random, lines: 
     minute = 9 * 60 + claim_id % 480
     next_event = ctx.ids('claim_status_event').__next__
     decided = ctx.stamp(adjudicated, 10 * 60)
-    for status, day in (('submitted', submitted), ('in_process', submitted + 2)):
+    for status, day in ((ClaimStatus.submitted, submitted), (ClaimStatus.in_process, submitted + 2)):
         batch['claim_status_event'].append((next_event(), claim_id, status, ctx.stamp(day, minute), ''))
-    batch['claim_status_event'].append((next_event(), claim_id, 'paid', decided, ''))
+    batch['claim_status_event'].append((next_event(), claim_id, ClaimStatus.paid, decided, ''))
     next_adjustment = ctx.ids('claim_adjustment').__next__
     billed = paid = kept = 0
     for line in lines:
@@ -248,8 +250,8 @@ def _secondary_claim(ctx: Context, st: AccountState, rng: random.Random, lines: 
         paid += line.coinsurance
         kept += line.deductible + line.copay
     batch['claim'].append((claim_id, st.account_id, patient_id, encounter_id, coverage_id,
-                           f'C{iso[2:4]}{iso[5:7]}{iso[8:10]}{claim_id:07d}', 'paid', billed, paid, paid, kept,
-                           ctx.stamp(submitted, minute), decided))
+                           f'C{iso[2:4]}{iso[5:7]}{iso[8:10]}{claim_id:07d}', ClaimStatus.paid, billed, paid, paid,
+                           kept, ctx.stamp(submitted, minute), decided))
 
 
 def _self_pay(ctx: Context, st: AccountState, dos: int, patient_id: int, lines: list[Line]) -> None:

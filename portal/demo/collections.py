@@ -13,6 +13,7 @@ from operator import itemgetter
 
 from portal.demo.context import Context, Weighted, between, pick
 from portal.demo.state import PAYMENT, AccountState
+from portal.models import InstallmentStatus, PaymentStatus, PlanStatus
 
 DESK_METHODS = Weighted((('card', 75), ('cash', 12), ('check', 13)))
 PARTIAL_AMOUNTS = (2500, 4000, 5000, 7500, 10000, 15000)
@@ -69,7 +70,7 @@ def record_payment(ctx: Context, st: AccountState, rng: random.Random, day: int,
     payer = st.user_id if channel == 'portal' and st.user_id else null
     settle_days = 3 if method == 'us_bank_account' else (2 if method == 'check' else 0)
     settled = ctx.stamp(day + settle_days, minute + 1) if day + settle_days <= ctx.yesterday else null
-    ctx.batch['payment'].append((payment_id, st.account_id, intent, amount, 'USD', method, 'succeeded',
+    ctx.batch['payment'].append((payment_id, st.account_id, intent, amount, 'USD', method, PaymentStatus.succeeded,
                                  f'R{payment_id:08d}', reference, payer, staff, saved_method_id or null,
                                  received, settled))
     next_allocation = ctx.ids('payment_allocation').__next__
@@ -156,14 +157,15 @@ def _payment_plan(ctx: Context, st: AccountState, rng: random.Random, open_charg
         amount = installment if seq < months else total - installment * (months - 1)
         row_id = ctx.next_id('plan_installment')
         if day > ctx.yesterday:
-            rows.append((row_id, plan_id, seq, ctx.iso[day], amount, 'scheduled', 0, null, null, null))
-            st.installments.append((day, amount, 'scheduled'))
+            rows.append((row_id, plan_id, seq, ctx.iso[day], amount, InstallmentStatus.scheduled, 0, null, null, null))
+            st.installments.append((day, amount, InstallmentStatus.scheduled))
             paid_all = False
             continue
         attempted = ctx.stamp(day, 14 * 60)
         if day >= ctx.yesterday - 2 and rng.random() < 0.15:  # a recent decline: retried in three days
-            rows.append((row_id, plan_id, seq, ctx.iso[day], amount, 'failed', 1, attempted, ctx.iso[day + 3], null))
-            st.installments.append((day, amount, 'failed'))
+            rows.append((row_id, plan_id, seq, ctx.iso[day], amount, InstallmentStatus.failed, 1, attempted,
+                         ctx.iso[day + 3], null))
+            st.installments.append((day, amount, InstallmentStatus.failed))
             paid_all = False
             continue
         open_charges.advance(day)
@@ -172,11 +174,13 @@ def _payment_plan(ctx: Context, st: AccountState, rng: random.Random, open_charg
         if pay > 0:
             payment_id = record_payment(ctx, st, rng, day, pay, channel='autopay', method='card',
                                         allocations=open_charges.allocate(pay), saved_method_id=st.card_id)
-        rows.append((row_id, plan_id, seq, ctx.iso[day], amount, 'paid', 1, attempted, null, payment_id))
-        st.installments.append((day, amount, 'paid'))
+        rows.append((row_id, plan_id, seq, ctx.iso[day], amount, InstallmentStatus.paid, 1, attempted, null,
+                     payment_id))
+        st.installments.append((day, amount, InstallmentStatus.paid))
     ctx.batch['payment_plan'].append((
         plan_id, st.account_id, ctx.policy_id, total, 0, installment, months, signed.day, 'USD',
-        'completed' if paid_all else 'active', st.card_id or null, f'{household.first} {household.last}',
+        PlanStatus.completed if paid_all else PlanStatus.active, st.card_id or null,
+        f'{household.first} {household.last}',
         signed_at, f'203.0.113.{between(rng, 2, 250)}', '2026-01', st.user_id or null, signed_at))
     ctx.batch['plan_installment'].extend(rows)
 
@@ -228,7 +232,7 @@ def issue_statement(ctx: Context, st: AccountState, rng: random.Random,
     if new_balance - waiting <= 0:
         return 0
     amount_due = new_balance - waiting
-    upcoming = [amount for day, amount, status in st.installments if day > cutoff or status == 'failed']
+    upcoming = [amount for day, amount, status in st.installments if day > cutoff or status == InstallmentStatus.failed]
     if upcoming:  # on a current plan the amount due is the next installment
         amount_due = min(amount_due, upcoming[0])
     paid_at, paid = ctx.null, 0

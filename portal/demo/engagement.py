@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from portal.demo.context import Context, between, pick
 from portal.demo.practice import ADULT_PROVIDERS, PEDIATRIC_PROVIDERS, TEST_CARDS, THREADS
 from portal.demo.state import AccountState
+from portal.models import ThreadKind, ThreadStatus
 
 DURATIONS = {'Annual physical': 40, 'Annual wellness visit': 40, 'Well-child visit': 40, 'New patient visit': 45,
              'Telehealth visit': 20, 'Lab visit': 15, 'Vaccines': 15}
@@ -136,6 +137,7 @@ def _thread(ctx: Context, st: AccountState, rng: random.Random, template: int, d
         messages.append((ctx.next_id('message'), thread_id, st.user_id if from_patient else staff,
                          'patient' if from_patient else 'staff', bodies[index], at, read_by_patient, read_by_staff))
     closed = len(stamps) % 2 == 0 and last_read and days_ago > 30
-    charge = pick(rng, st.charge_ids) if kind == 'charge_question' and st.charge_ids else null
-    ctx.batch['message_thread'].append((thread_id, st.account_id, subject, kind, 'closed' if closed else 'open',
-                                        charge, st.user_id, staff, stamps[0], stamps[-1]))
+    charge = pick(rng, st.charge_ids) if kind == ThreadKind.charge_question and st.charge_ids else null
+    status = ThreadStatus.closed if closed else ThreadStatus.open
+    ctx.batch['message_thread'].append((thread_id, st.account_id, subject, kind, status, charge, st.user_id, staff,
+                                        stamps[0], stamps[-1]))

@@ -10,7 +10,7 @@ SQLModel.metadata.naming_convention = {
     'pk': 'pk_%(table_name)s',
 }
 
-from portal.models.accounts import AccountFlag, GuarantorAccount, Patient
+from portal.models.accounts import AccountFlag, FlagKind, GuarantorAccount, Patient
 from portal.models.audit import AuditEvent
 from portal.models.care import (
     Appointment,
@@ -21,16 +21,19 @@ from portal.models.care import (
     Provider,
     ProviderAvailability,
 )
-from portal.models.insurance import Claim, ClaimAdjustment, ClaimStatusEvent, Coverage, Payer
+from portal.models.insurance import Claim, ClaimAdjustment, ClaimStatus, ClaimStatusEvent, Coverage, Payer
 from portal.models.ledger import LedgerEntry, LedgerKind
-from portal.models.messaging import Attachment, Message, MessageThread
+from portal.models.messaging import Attachment, Message, MessageThread, ThreadKind, ThreadStatus
 from portal.models.notify import Notification, NotificationPreference
 from portal.models.payments import (
+    AttemptStatus,
     GatewayCustomer,
     Payment,
     PaymentAllocation,
     PaymentAttempt,
+    PaymentStatus,
     Refund,
+    RefundStatus,
     SavedPaymentMethod,
     WebhookEvent,
 )
@@ -40,7 +43,8 @@ from portal.models.system import JobRun, PracticeSettings
 from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit, Role, SessionHandoff, User
 
 __all__ = [
-    'AccountAccess', 'AccountFlag', 'Appointment', 'Attachment', 'AuditEvent', 'Charge', 'Claim',
+    'AccountAccess', 'AccountFlag', 'AttemptStatus', 'ClaimStatus', 'FlagKind', 'PaymentStatus', 'RefundStatus',
+    'ThreadKind', 'ThreadStatus', 'Appointment', 'Attachment', 'AuditEvent', 'Charge', 'Claim',
     'ClaimAdjustment', 'ClaimStatusEvent', 'Coverage', 'Encounter', 'Estimate', 'GatewayCustomer', 'GuarantorAccount',
     'InstallmentStatus', 'JobRun', 'LedgerEntry', 'LedgerKind', 'Location', 'Message', 'MessageThread', 'Notification',
     'NotificationPreference', 'PasswordResetToken', 'Patient', 'Payer', 'Payment', 'PaymentAllocation',

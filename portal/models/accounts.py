@@ -7,13 +7,31 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel
 
 from portal.clock import utcnow
+from portal.models.columns import StateText
 
 
 class FlagKind(StrEnum):
+    """Why an account is flagged. A patient's billing dispute and a card chargeback are separate kinds,
+    so resolving one leaves the other open."""
     statement_hold = 'statement_hold'
     collections_hold = 'collections_hold'
-    dispute = 'dispute'
+    dispute = 'dispute'  # the patient says a charge is wrong (raised from a statement line)
+    chargeback = 'chargeback'  # the card holder disputed a payment with their bank (a gateway dispute)
     financial_assistance = 'financial_assistance_pending'
+
+    @property
+    def label(self) -> str:
+        """What staff read for this kind."""
+        return _FLAG_LABELS[self]
+
+
+_FLAG_LABELS = {
+    FlagKind.statement_hold: 'Statement hold',
+    FlagKind.collections_hold: 'Collections hold',
+    FlagKind.dispute: 'Billing dispute',
+    FlagKind.chargeback: 'Card chargeback',
+    FlagKind.financial_assistance: 'Financial assistance pending',
+}
 
 
 class GuarantorAccount(SQLModel, table=True):
@@ -53,7 +71,7 @@ class AccountFlag(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key='guarantor_account.id', index=True)
-    kind: str = Field(max_length=32)
+    kind: FlagKind = Field(max_length=32, sa_type=StateText(FlagKind, 32))
     reason: str = Field(default='', max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
     created_by_user_id: int | None = Field(default=None, foreign_key='user.id')

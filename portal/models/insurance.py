@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
 from portal.clock import utcnow
+from portal.models.columns import StateText
 
 
 class Payer(SQLModel, table=True):
@@ -33,6 +35,15 @@ class Coverage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class ClaimStatus(StrEnum):
+    submitted = 'submitted'
+    in_process = 'in_process'
+    paid = 'paid'
+    partially_paid = 'partially_paid'
+    denied = 'denied'
+    appealed = 'appealed'
+
+
 class Claim(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key='guarantor_account.id', index=True)
@@ -40,8 +51,7 @@ class Claim(SQLModel, table=True):
     encounter_id: int = Field(foreign_key='encounter.id', index=True)
     coverage_id: int | None = Field(default=None, foreign_key='coverage.id')
     claim_number: str = Field(max_length=40, unique=True)
-    # submitted, in_process, paid, partially_paid, denied, appealed
-    status: str = Field(default='submitted', max_length=16)
+    status: ClaimStatus = Field(default=ClaimStatus.submitted, max_length=16, sa_type=StateText(ClaimStatus, 16))
     billed_amount: int = 0
     allowed_amount: int = 0
     paid_amount: int = 0
@@ -55,7 +65,7 @@ class ClaimStatusEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     claim_id: int = Field(foreign_key='claim.id', index=True)
-    status: str = Field(max_length=16)
+    status: ClaimStatus = Field(max_length=16, sa_type=StateText(ClaimStatus, 16))
     at: datetime = Field(default_factory=utcnow)
     code: str = Field(default='', max_length=16)
 

@@ -13,6 +13,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from portal.clock import utcnow
+from portal.models.columns import StateText
 
 
 class LedgerKind(StrEnum):
@@ -37,14 +38,14 @@ class LedgerEntry(SQLModel, table=True):
     account_id: int = Field(foreign_key='guarantor_account.id')
     patient_id: int | None = Field(default=None, foreign_key='patient.id')
     charge_id: int | None = Field(default=None, foreign_key='charge.id', index=True)
-    kind: str = Field(max_length=32)
+    kind: LedgerKind = Field(max_length=32, sa_type=StateText(LedgerKind, 32))
     amount: int  # signed minor units
     currency: str = Field(default='USD', max_length=3)
     effective_date: date
     posted_at: datetime = Field(default_factory=utcnow)
     external_ref: str = Field(max_length=120, unique=True)  # idempotency: one movement, one row
     corrects_entry_id: int | None = Field(default=None, foreign_key='ledger_entry.id')
-    corrects_kind: str | None = Field(default=None, max_length=32)
+    corrects_kind: LedgerKind | None = Field(default=None, max_length=32, sa_type=StateText(LedgerKind, 32))
     payment_id: int | None = Field(default=None, foreign_key='payment.id')
     refund_id: int | None = Field(default=None, foreign_key='refund.id')
     claim_id: int | None = Field(default=None, foreign_key='claim.id')

@@ -2,10 +2,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
 from portal.clock import utcnow
+from portal.models.columns import StateText
+
+
+class ThreadStatus(StrEnum):
+    open = 'open'  # waiting for a reply, or answered and not yet closed
+    closed = 'closed'
+
+
+class ThreadKind(StrEnum):
+    general = 'general'
+    charge_question = 'charge_question'  # about one statement line
+    dispute = 'dispute'  # the patient thinks a charge is wrong (also raises a FlagKind.dispute)
 
 
 class MessageThread(SQLModel, table=True):
@@ -14,8 +27,8 @@ class MessageThread(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key='guarantor_account.id', index=True)
     subject: str = Field(max_length=120)
-    kind: str = Field(default='general', max_length=24)  # general, charge_question, dispute
-    status: str = Field(default='open', max_length=16)  # open, closed
+    kind: ThreadKind = Field(default=ThreadKind.general, max_length=24, sa_type=StateText(ThreadKind, 24))
+    status: ThreadStatus = Field(default=ThreadStatus.open, max_length=16, sa_type=StateText(ThreadStatus, 16))
     charge_id: int | None = Field(default=None, foreign_key='charge.id')
     statement_id: int | None = Field(default=None, foreign_key='statement.id')
     created_by_user_id: int | None = Field(default=None, foreign_key='user.id')

@@ -7,11 +7,36 @@ movement post once.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from portal.clock import utcnow
+from portal.models.columns import StateText
+
+
+class AttemptStatus(StrEnum):
+    """Where a payment attempt stands; only an `open` one may still be charged or checked out."""
+    open = 'open'
+    setup = 'setup'  # saving a method without a payment (target 'setup')
+    processing = 'processing'  # charged; the money is in flight (a bank debit, say)
+    succeeded = 'succeeded'
+    failed = 'failed'
+    cancelled = 'cancelled'  # replaced by another attempt, or given up by the payer
+    expired = 'expired'  # its hosted checkout ended unpaid
+
+
+class PaymentStatus(StrEnum):
+    processing = 'processing'  # counted as in flight: not yet payable again, not yet settled
+    succeeded = 'succeeded'
+    failed = 'failed'  # declined or returned by the bank
+
+
+class RefundStatus(StrEnum):
+    pending = 'pending'  # asked of the gateway, not yet confirmed
+    succeeded = 'succeeded'
+    failed = 'failed'
 
 
 class PaymentAttempt(SQLModel, table=True):
@@ -32,7 +57,7 @@ class PaymentAttempt(SQLModel, table=True):
     gateway: str = Field(max_length=16)
     gateway_session_id: str | None = Field(default=None, max_length=255, index=True)
     gateway_intent_id: str | None = Field(default=None, max_length=255, index=True)
-    status: str = Field(default='open', max_length=16)  # open, processing, succeeded, failed, cancelled, expired
+    status: AttemptStatus = Field(default=AttemptStatus.open, max_length=16, sa_type=StateText(AttemptStatus, 16))
     error_message: str = Field(default='', max_length=300)
     # the gateway time (seconds) of the newest event applied: an older event arriving late changes nothing
     last_event_at: int = Field(default=0, sa_column_kwargs={'server_default': '0'})
@@ -48,7 +73,7 @@ class Payment(SQLModel, table=True):
     amount: int
     currency: str = Field(default='USD', max_length=3)
     method: str = Field(max_length=24)  # card, us_bank_account, wallet, cash, check
-    status: str = Field(default='processing', max_length=16)  # processing, succeeded, failed
+    status: PaymentStatus = Field(default=PaymentStatus.processing, max_length=16, sa_type=StateText(PaymentStatus, 16))
     receipt_number: str = Field(max_length=20, unique=True)
     reference: str = Field(default='', max_length=60)  # check number and the like
     payer_user_id: int | None = Field(default=None, foreign_key='user.id')
@@ -75,7 +100,7 @@ class Refund(SQLModel, table=True):
     amount: int
     currency: str = Field(default='USD', max_length=3)
     reason: str = Field(max_length=200)
-    status: str = Field(default='pending', max_length=16)  # pending, succeeded, failed
+    status: RefundStatus = Field(default=RefundStatus.pending, max_length=16, sa_type=StateText(RefundStatus, 16))
     requested_by_user_id: int | None = Field(default=None, foreign_key='user.id')
     created_at: datetime = Field(default_factory=utcnow)
 

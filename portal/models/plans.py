@@ -8,6 +8,7 @@ from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from portal.clock import utcnow
+from portal.models.columns import StateText
 
 OPEN_PLAN = "status IN ('active', 'delinquent')"
 
@@ -61,7 +62,7 @@ class PaymentPlan(SQLModel, table=True):
     months: int
     day_of_month: int = 1
     currency: str = Field(default='USD', max_length=3)
-    status: str = Field(default='active', max_length=16)  # a PlanStatus
+    status: PlanStatus = Field(default=PlanStatus.active, max_length=16, sa_type=StateText(PlanStatus, 16))
     autopay_method_id: int | None = Field(default=None, foreign_key='saved_payment_method.id')
     signed_name: str = Field(max_length=160)
     signed_at: datetime
@@ -81,7 +82,8 @@ class PlanInstallment(SQLModel, table=True):
     seq: int
     due_date: date = Field(index=True)
     amount: int
-    status: str = Field(default='scheduled', max_length=16)  # an InstallmentStatus
+    status: InstallmentStatus = Field(default=InstallmentStatus.scheduled, max_length=16,
+                                      sa_type=StateText(InstallmentStatus, 16))
     attempts: int = 0  # the idempotency key of attempt n is plan-<plan>-inst-<seq>-try-<n>
     last_attempt_at: datetime | None = None
     next_retry_on: date | None = None

@@ -29,7 +29,15 @@ from portal.clock import practice_today, utcnow
 from portal.config import get_settings
 from portal.db import read_session, write_session
 from portal.errors import DomainError
-from portal.models import Payment, PaymentAttempt, PaymentPlan, PlanInstallment
+from portal.models import (
+    AttemptStatus,
+    InstallmentStatus,
+    Payment,
+    PaymentAttempt,
+    PaymentPlan,
+    PlanInstallment,
+    PlanStatus,
+)
 from portal.services import plan_ledger, plan_notices
 from portal.services.payments.attempts import PaymentUnderWay
 
@@ -37,8 +45,9 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_DAYS = (3, 7)  # after the due date; a failure after the last retry makes the plan past due
 MANUAL_GRACE_DAYS = 7
 UNDER_WAY = 'under_way'
-TERMINAL = {'succeeded': 'succeeded', 'processing': 'processing', 'failed': 'failed', 'cancelled': 'failed',
-            'expired': 'failed'}
+# a finished attempt's outcome
+TERMINAL = {AttemptStatus.succeeded: 'succeeded', AttemptStatus.processing: 'processing',
+            AttemptStatus.failed: 'failed', AttemptStatus.cancelled: 'failed', AttemptStatus.expired: 'failed'}
 
 
 def idempotency_key(plan_id: int, seq: int, attempt: int) -> str:
@@ -77,7 +86,8 @@ class Claim:
     amount: int
     key: str
     resumed: bool  # claimed by an earlier run that did not record its outcome
-    before: str = 'scheduled'  # the installment's status before this claim (given back to it on a skip)
+    # the installment's status before this claim (given back to it on a skip)
+    before: InstallmentStatus = InstallmentStatus.scheduled
 
 
 def charge(**kwargs: Any) -> Any:  # noqa: ANN401  (a ChargeOutcome)
@@ -89,11 +99,13 @@ def due_installment_ids(today: date, plan_id: int | None = None) -> list[int]:
     with read_session() as session:
         return list(session.exec(
             select(PlanInstallment.id).join(PaymentPlan, col(PaymentPlan.id) == PlanInstallment.plan_id)
-            .where(PaymentPlan.status == 'active', col(PaymentPlan.autopay_method_id).is_not(None),
+            .where(PaymentPlan.status == PlanStatus.active, col(PaymentPlan.autopay_method_id).is_not(None),
                    PaymentPlan.id == plan_id if plan_id is not None else true(),
-                   or_(and_(PlanInstallment.status == 'scheduled', col(PlanInstallment.due_date) <= today),
-                       and_(PlanInstallment.status == 'failed', col(PlanInstallment.next_retry_on) <= today),
-                       PlanInstallment.status == 'processing'))
+                   or_(and_(PlanInstallment.status == InstallmentStatus.scheduled,
+                            col(PlanInstallment.due_date) <= today),
+                       and_(PlanInstallment.status == InstallmentStatus.failed,
+                            col(PlanInstallment.next_retry_on) <= today),
+                       PlanInstallment.status == InstallmentStatus.processing))
             .order_by(col(PlanInstallment.plan_id), col(PlanInstallment.seq))).all())
 
 
@@ -144,16 +156,16 @@ def process(installment_id: int, today: date) -> str:
 def _claim(session: Session, installment_id: int, today: date) -> Claim | str:
     row = session.get(PlanInstallment, installment_id)
     plan = session.get(PaymentPlan, row.plan_id) if row else None
-    if row is None or plan is None or plan.status != 'active' or plan.autopay_method_id is None:
+    if row is None or plan is None or plan.status != PlanStatus.active or plan.autopay_method_id is None:
         return 'skipped'
-    resumed, before = row.status == 'processing', row.status
+    resumed, before = row.status == InstallmentStatus.charging, row.status
     if not resumed:
         standing = plan_ledger.reconcile(session, plan)
         due = standing.due_now.get(row.id, 0)
         if row.status not in plan_ledger.OPEN or due <= 0:
             return 'covered'
         row.attempts += 1
-        row.status, row.claimed_amount, row.last_attempt_at = 'processing', due, utcnow()
+        row.status, row.claimed_amount, row.last_attempt_at = InstallmentStatus.charging, due, utcnow()
         session.flush()
     amount = row.claimed_amount or row.amount
     return Claim(installment_id=row.id, plan_id=plan.id, account_id=plan.account_id,
@@ -166,7 +178,7 @@ def _give_back(session: Session, claim: Claim) -> str:
     row = session.get(PlanInstallment, claim.installment_id)
     if claim.resumed:  # an earlier run's call may have reached the gateway: resume this key next run
         return 'processing'
-    if row is not None and row.status == 'processing' and row.attempts == claim.attempt:
+    if row is not None and row.status == InstallmentStatus.charging and row.attempts == claim.attempt:
         row.status, row.attempts, row.claimed_amount = claim.before, row.attempts - 1, None
     log.info('autopay: installment %s waits: a payment of the account is under way', claim.installment_id)
     return UNDER_WAY
@@ -201,7 +213,7 @@ def _still_open(attempt_id: int | None) -> bool:
         return False
     with read_session() as session:
         attempt = session.get(PaymentAttempt, attempt_id)
-        return attempt is not None and attempt.status == 'open'
+        return attempt is not None and attempt.status == AttemptStatus.open
 
 
 def _record(session: Session, claim: Claim, *, status: str, payment_id: int | None, message: str,
@@ -209,15 +221,15 @@ def _record(session: Session, claim: Claim, *, status: str, payment_id: int | No
     row = session.get(PlanInstallment, claim.installment_id)
     plan = session.get(PaymentPlan, claim.plan_id)
     assert row is not None and plan is not None
-    if row.status != 'processing' or row.attempts != claim.attempt:
+    if row.status != InstallmentStatus.charging or row.attempts != claim.attempt:
         return 'skipped'  # someone else recorded it meanwhile
     if status == 'processing':
         return 'processing'
     if status == 'succeeded':
-        row.status, row.payment_id, row.next_retry_on = 'paid', payment_id, None
+        row.status, row.payment_id, row.next_retry_on = InstallmentStatus.paid, payment_id, None
         plan_ledger.reconcile(session, plan, today=today)  # completes the plan only on settled money
         return 'succeeded'
-    row.status = 'failed'
+    row.status = InstallmentStatus.failed
     failures = row.attempts
     link = f'{get_settings().public_base_url}/plans'
     if failures > len(RETRY_AFTER_DAYS):
@@ -245,19 +257,19 @@ def past_due_manual_plans(today: date) -> int:
     with read_session() as session:
         plan_ids = list(session.exec(
             select(PaymentPlan.id).join(PlanInstallment, col(PlanInstallment.plan_id) == PaymentPlan.id)
-            .where(PaymentPlan.status == 'active', col(PaymentPlan.autopay_method_id).is_(None),
-                   PlanInstallment.status == 'scheduled', col(PlanInstallment.due_date) <= cutoff)
+            .where(PaymentPlan.status == PlanStatus.active, col(PaymentPlan.autopay_method_id).is_(None),
+                   PlanInstallment.status == InstallmentStatus.scheduled, col(PlanInstallment.due_date) <= cutoff)
             .distinct()).all())
     turned = 0
     for plan_id in plan_ids:
         with write_session() as session:
             plan = session.get(PaymentPlan, plan_id)
-            if plan is None or plan.status != 'active':
+            if plan is None or plan.status != PlanStatus.active:
                 continue
             standing = plan_ledger.reconcile(session, plan)
             late = [row for row in plan_ledger.installments(session, plan_id)
                     if row.id in standing.due_now and row.due_date <= cutoff]
-            if late and plan.status == 'active':
+            if late and plan.status == PlanStatus.active:
                 plan_ledger.mark_delinquent(session, plan)
                 _notify(session, plan, 'payment_failed', f'plan-{plan_id}-inst-{late[0].seq}-missed',
                         amount=standing.due_now[late[0].id], link=f'{get_settings().public_base_url}/plans')

@@ -12,7 +12,7 @@ from portal import audit
 from portal.auth.permissions import Actor, require_account
 from portal.clock import utcnow
 from portal.errors import NotFound, ValidationFailed
-from portal.models import AccountFlag, Charge, Message, MessageThread
+from portal.models import AccountFlag, Charge, Message, MessageThread, ThreadKind, ThreadStatus
 from portal.models.accounts import FlagKind
 from portal.services.statements import QUESTION_KINDS, get_statement
 
@@ -31,7 +31,7 @@ class ThreadView:
     id: int
     subject: str
     kind: str
-    status: str
+    status: ThreadStatus
     statement_id: int | None
     charge_label: str
     messages: list[ThreadMessage]
@@ -48,11 +48,12 @@ def _clean_body(body: str) -> str:
 
 
 def ask_about_charge(session: Session, *, actor: Actor, statement_id: int, charge_id: int, body: str,
-                     kind: str = 'charge_question') -> int:
+                     kind: str = ThreadKind.charge_question) -> int:
     """Open a question (or dispute) about one line of a statement; returns the thread id. A second
     question about a line that already has an open one joins that thread."""
     if kind not in QUESTION_KINDS:
         raise ValidationFailed('Choose a question or a dispute.')
+    kind = ThreadKind(kind)
     text = _clean_body(body)
     statement = get_statement(session, actor=actor, statement_id=statement_id, purpose='ask_about_charge')
     charge = session.get(Charge, charge_id)
@@ -60,17 +61,17 @@ def ask_about_charge(session: Session, *, actor: Actor, statement_id: int, charg
         raise NotFound('We could not find that charge.')
     now = utcnow()
     thread = session.exec(select(MessageThread).where(
-        MessageThread.charge_id == charge_id, MessageThread.status == 'open',
+        MessageThread.charge_id == charge_id, MessageThread.status == ThreadStatus.open,
         col(MessageThread.kind).in_(QUESTION_KINDS))).first()
     if thread is None:
-        label = 'Dispute' if kind == 'dispute' else 'Question'
+        label = 'Dispute' if kind == ThreadKind.dispute else 'Question'
         thread = MessageThread(account_id=statement.account_id, kind=kind, charge_id=charge_id,
                                statement_id=statement_id, created_by_user_id=actor.user_id,
                                subject=f'{label} about {charge.code} on the {statement.statement_date:%B %Y} statement',
                                created_at=now, last_message_at=now)
         session.add(thread)
         session.flush()
-        if kind == 'dispute':
+        if kind == ThreadKind.dispute:
             session.add(AccountFlag(account_id=statement.account_id, kind=FlagKind.dispute,
                                     reason=f'charge {charge_id} disputed by the patient',
                                     created_by_user_id=actor.user_id))
@@ -122,7 +123,7 @@ def find_thread(session: Session, *, actor: Actor, thread_id: int) -> ThreadView
 def reply(session: Session, *, actor: Actor, thread_id: int, body: str) -> None:
     text = _clean_body(body)
     thread = _thread(session, actor, thread_id, 'reply_thread')
-    if thread.status != 'open':
+    if thread.status != ThreadStatus.open:
         raise ValidationFailed('This conversation is closed. Start a new question from your statement.')
     now = utcnow()
     thread.last_message_at = now

@@ -14,10 +14,12 @@ from portal.clock import utcnow
 from portal.models import (
     AccountFlag,
     Appointment,
+    FlagKind,
     Notification,
     PasswordResetToken,
     PaymentPlan,
     PlanInstallment,
+    PlanStatus,
     Statement,
 )
 from portal.notify import templates
@@ -25,7 +27,7 @@ from portal.services import plan_ledger
 from portal.services.payable import payable_now
 from portal.services.preferences import channel_allowed
 
-HOLD_FLAGS = ('dispute', 'collections_hold', 'financial_assistance_pending')
+HOLD_FLAGS = (FlagKind.dispute, FlagKind.chargeback, FlagKind.collections_hold, FlagKind.financial_assistance)
 ASKS_FOR_MONEY = frozenset({'statement_due', 'statement_overdue', 'installment_due', 'payment_failed',
                             'payment_method_update', 'payment_action_needed', 'plan_payment_returned'})
 
@@ -59,14 +61,14 @@ def _statement(session: Session, statement_id: int, *, reminder: bool, current: 
 
 def on_plan(session: Session, account_id: int) -> bool:
     return session.exec(select(PaymentPlan.id).where(PaymentPlan.account_id == account_id,
-                                                     PaymentPlan.status == 'active')).first() is not None
+                                                     PaymentPlan.status == PlanStatus.active)).first() is not None
 
 
 def _installment(session: Session, installment_id: int) -> str | None:
     """Asks the ledger, not the installment's stored status: a payment posted by any path counts."""
     installment = session.get(PlanInstallment, installment_id)
     plan = session.get(PaymentPlan, installment.plan_id) if installment is not None else None
-    if plan is None or plan.status != 'active':
+    if plan is None or plan.status != PlanStatus.active:
         return 'plan not active'
     if not _owes(session, plan.account_id):
         return 'nothing owed'

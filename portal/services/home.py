@@ -24,7 +24,9 @@ from portal.models import (
     Patient,
     Payment,
     PaymentPlan,
+    PaymentStatus,
     PlanInstallment,
+    PlanStatus,
     Provider,
     Refund,
     Statement,
@@ -93,7 +95,8 @@ class PatientHome:
 def _plan_summary(session: Session, account_id: int) -> PlanSummary | None:
     plan = session.connection().execute(
         select(PaymentPlan.id, PaymentPlan.installment_amount)
-        .where(PaymentPlan.account_id == account_id, col(PaymentPlan.status).in_(['active', 'delinquent']))
+        .where(PaymentPlan.account_id == account_id,
+               col(PaymentPlan.status).in_([PlanStatus.active, PlanStatus.delinquent]))
         .order_by(col(PaymentPlan.id).desc()).limit(1)).first()
     if plan is None:
         return None
@@ -121,7 +124,8 @@ def account_home(session: Session, actor: Actor, account_id: int, *, relationshi
     balance_q = (select(func.coalesce(func.sum(LedgerEntry.amount), 0))
                  .where(LedgerEntry.account_id == account_id).scalar_subquery())
     processing_q = (select(func.coalesce(func.sum(Payment.amount), 0))
-                    .where(Payment.account_id == account_id, Payment.status == 'processing').scalar_subquery())
+                    .where(Payment.account_id == account_id, Payment.status == PaymentStatus.processing)
+                    .scalar_subquery())
     unread_q = (select(func.count()).select_from(Message).join(MessageThread, MessageThread.id == Message.thread_id)
                 .where(MessageThread.account_id == account_id, Message.author_role == 'staff',
                        col(Message.read_by_patient_at).is_(None)).scalar_subquery())

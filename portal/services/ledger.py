@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from portal.clock import utcnow
 from portal.db import savepoint_for_statement
-from portal.models import LedgerEntry, LedgerKind, Payment
+from portal.models import LedgerEntry, LedgerKind, Payment, PaymentStatus
 
 _BALANCE = select(func.coalesce(func.sum(LedgerEntry.amount), 0)) \
     .where(LedgerEntry.account_id == bindparam('account_id'))
@@ -25,7 +25,7 @@ def balance(session: Session, account_id: int) -> int:
 def processing_payments(session: Session, account_id: int) -> int:
     """Payments started but not settled (ACH in flight): not yet on the ledger, but not payable twice."""
     total = session.exec(select(func.coalesce(func.sum(Payment.amount), 0))
-                         .where(Payment.account_id == account_id, Payment.status == 'processing')).one()
+                         .where(Payment.account_id == account_id, Payment.status == PaymentStatus.processing)).one()
     return int(total)
 
 
@@ -73,8 +73,8 @@ _FIGURES_BY_REF = select(LedgerEntry.account_id, LedgerEntry.kind, LedgerEntry.a
     .where(LedgerEntry.external_ref == bindparam('external_ref'))
 _INSERT_ENTRY = insert(LedgerEntry)
 # the model's defaults for every column, worked out once (building a model instance costs more than the INSERT)
-_ENTRY_DEFAULTS = LedgerEntry(account_id=0, kind='', amount=0, external_ref='', effective_date=date.min) \
-    .model_dump(exclude={'id', 'posted_at'})
+_ENTRY_DEFAULTS = LedgerEntry(account_id=0, kind=LedgerKind.charge, amount=0, external_ref='',  # kind: overridden
+                              effective_date=date.min).model_dump(exclude={'id', 'posted_at'})
 
 
 def post_once(session: Session, *, account_id: int, kind: str, amount: int, external_ref: str,

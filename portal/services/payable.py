@@ -31,12 +31,22 @@ from sqlalchemy import and_, func, literal, or_, select
 from sqlmodel import Session, col
 
 from portal.clock import utcnow
-from portal.models import Charge, Claim, LedgerEntry, Payment, PaymentAttempt, PracticeSettings
+from portal.models import (
+    AttemptStatus,
+    Charge,
+    Claim,
+    ClaimStatus,
+    LedgerEntry,
+    Payment,
+    PaymentAttempt,
+    PaymentStatus,
+    PracticeSettings,
+)
 
 BALANCE_TARGETS = ('balance', 'statement:', 'amount:', 'installment:', 'plan-pay:')
 IN_FLIGHT_FOR = timedelta(minutes=5)  # longer than any gateway call (Stripe: 80 s timeout, 2 retries)
 CHECKOUT_LIFETIME = timedelta(hours=25)  # a hosted checkout lives at most a day
-PENDING_CLAIM_STATUSES = frozenset({'submitted', 'in_process', 'appealed'})  # the insurer has not answered yet
+PENDING_CLAIM_STATUSES = frozenset({ClaimStatus.submitted, ClaimStatus.in_process, ClaimStatus.appealed})  # the insurer has not answered yet
 
 
 def claim_is_pending(status: str) -> bool:
@@ -127,10 +137,11 @@ def in_flight_filter(account_id: int, cap: str = 'balance'):  # noqa: ANN201  (a
     now = utcnow()
     target = col(PaymentAttempt.target)
     of_cap = or_(target == 'balance', *[target.startswith(prefix) for prefix in BALANCE_TARGETS[1:]])
-    is_open = and_(PaymentAttempt.status == 'open', or_(
+    is_open = and_(PaymentAttempt.status == AttemptStatus.open, or_(
         col(PaymentAttempt.gateway_session_id).is_not(None), col(PaymentAttempt.gateway_intent_id).is_not(None),
         PaymentAttempt.updated_at > now - IN_FLIGHT_FOR))
-    replaced = and_(PaymentAttempt.status == 'cancelled', col(PaymentAttempt.gateway_session_id).is_not(None),
+    replaced = and_(PaymentAttempt.status == AttemptStatus.cancelled,
+                    col(PaymentAttempt.gateway_session_id).is_not(None),
                     PaymentAttempt.updated_at > now - CHECKOUT_LIFETIME)
     return and_(PaymentAttempt.account_id == account_id, of_cap, or_(is_open, replaced))
 
@@ -142,7 +153,7 @@ def standing(session: Session, account_id: int, *, target: str | None = None,
     in all of them or in none (read separately, an attempt could leave `in_flight` before its payment
     reached the balance)."""
     columns = [_sum(LedgerEntry.amount, LedgerEntry.account_id == account_id),
-               _sum(Payment.amount, Payment.account_id == account_id, Payment.status == 'processing'),
+               _sum(Payment.amount, Payment.account_id == account_id, Payment.status == PaymentStatus.processing),
                waiting_query(account_id)]
     if target is None:
         columns.append(literal(0))

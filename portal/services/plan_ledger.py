@@ -27,6 +27,7 @@ from portal.models import (
     LedgerKind,
     Payment,
     PaymentPlan,
+    PaymentStatus,
     PlanInstallment,
     PlanPolicy,
     PlanStatus,
@@ -76,7 +77,7 @@ def funds(session: Session, plan: PaymentPlan) -> Funds:
     balance = (select(func.coalesce(func.sum(LedgerEntry.amount), 0))
                .where(LedgerEntry.account_id == account).scalar_subquery())
     processing = (select(func.coalesce(func.sum(Payment.amount), 0))
-                  .where(Payment.account_id == account, Payment.status == 'processing').scalar_subquery())
+                  .where(Payment.account_id == account, Payment.status == PaymentStatus.processing).scalar_subquery())
     since = (select(func.coalesce(func.sum(LedgerEntry.amount), 0))
              .where(LedgerEntry.account_id == account, LedgerEntry.kind == LedgerKind.charge,
                     col(LedgerEntry.posted_at) > plan.signed_at).scalar_subquery())

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from portal import audit
 from portal.auth.permissions import Actor, require_staff
-from portal.models import GuarantorAccount, PaymentPlan, PlanInstallment
+from portal.models import GuarantorAccount, PaymentPlan, PlanInstallment, PlanStatus
 from portal.services import plan_ledger
 from portal.services.practice import practice
 
@@ -66,6 +66,6 @@ def staff_queues(session: Session, actor: Actor) -> Queues:
     audit.record(session, action='view_plan_queues', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='payment_plan', source_ip=actor.ip)
     active_count = session.exec(select(func.count()).select_from(PaymentPlan)
-                                .where(PaymentPlan.status == 'active')).one()
-    return Queues(delinquent=_rows(session, 'delinquent'), active=_rows(session, 'active'),
+                                .where(PaymentPlan.status == PlanStatus.active)).one()
+    return Queues(delinquent=_rows(session, PlanStatus.delinquent), active=_rows(session, PlanStatus.active),
                   active_count=int(active_count))

@@ -24,7 +24,9 @@ from portal.models import (
     InstallmentStatus,
     Payment,
     PaymentPlan,
+    PaymentStatus,
     PlanInstallment,
+    PlanStatus,
     SavedPaymentMethod,
 )
 from portal.money import format_money
@@ -68,7 +70,7 @@ class InstallmentLine:
 class PlanView:
     id: int
     account_id: int
-    status: str
+    status: PlanStatus
     total: int
     paid: int  # settled money
     processing: int  # covered by payments still processing (bank money in flight)
@@ -260,18 +262,19 @@ def _returned(session: Session, plan: PaymentPlan) -> int:
     latest = session.exec(select(Payment.status, Payment.amount).where(
         Payment.account_id == plan.account_id, col(Payment.received_at) >= plan.signed_at)
         .order_by(col(Payment.received_at).desc(), col(Payment.id).desc())).first()
-    return latest[1] if latest is not None and latest[0] == 'failed' else 0
+    return latest[1] if latest is not None and latest[0] == PaymentStatus.failed else 0
 
 
 def change_day(session: Session, actor: Actor, *, plan_id: int, day_of_month: int) -> PaymentPlan:
     """Move every scheduled installment to the new day; the next one falls on the first such day after today."""
     plan = _own_plan(session, actor, plan_id, purpose='change_plan')
-    if plan.status != 'active':
+    if plan.status != PlanStatus.active:
         raise DomainError('The payment day can be changed on an active plan only.')
     if not 1 <= day_of_month <= plan_schedule.MAX_DAY_OF_MONTH:
         message = f'Choose a day from 1 to {plan_schedule.MAX_DAY_OF_MONTH}.'
         raise ValidationFailed(message, field_errors={'day_of_month': message})
-    scheduled = [row for row in plan_ledger.installments(session, plan.id) if row.status == 'scheduled' and row.seq]
+    scheduled = [row for row in plan_ledger.installments(session, plan.id)
+                 if row.status == InstallmentStatus.scheduled and row.seq]
     first = plan_schedule.first_due_date(practice_today(), day_of_month)
     for index, row in enumerate(scheduled):
         row.due_date = plan_schedule.add_months(first, index, day_of_month)
@@ -293,10 +296,10 @@ def change_autopay(session: Session, actor: Actor, *, plan_id: int, method_id: i
         raise ValidationFailed('Choose one of your saved payment methods.',
                                field_errors={'autopay': 'Choose one of your saved payment methods.'})
     plan.autopay_method_id = method_id
-    if plan.status == 'delinquent':
-        plan.status = 'active'
+    if plan.status == PlanStatus.delinquent:
+        plan.status = PlanStatus.active
         for row in plan_ledger.installments(session, plan.id):
-            if row.status == 'failed':
+            if row.status == InstallmentStatus.failed:
                 row.next_retry_on = practice_today()
     audit.record(session, action='plan_change_autopay', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='payment_plan', entity_id=plan.id, account_id=plan.account_id, source_ip=actor.ip,
@@ -312,7 +315,7 @@ def cancel(session: Session, actor: Actor, *, plan_id: int) -> PaymentPlan:
         raise DomainError('This plan has already ended.')
     if any(row.status in plan_ledger.IN_FLIGHT for row in plan_ledger.installments(session, plan.id)):
         raise DomainError('A payment for this plan is still processing. Try again once it has gone through.')
-    plan.status, plan.cancelled_at = 'cancelled', utcnow()
+    plan.status, plan.cancelled_at = PlanStatus.cancelled, utcnow()
     audit.record(session, action='plan_cancel', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='payment_plan', entity_id=plan.id, account_id=plan.account_id, source_ip=actor.ip)
     session.flush()

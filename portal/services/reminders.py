@@ -27,10 +27,13 @@ from portal.db import write_session
 from portal.models import (
     AccountAccess,
     Appointment,
+    InstallmentStatus,
     Notification,
     Payment,
     PaymentPlan,
+    PaymentStatus,
     PlanInstallment,
+    PlanStatus,
     PracticeSettings,
     Statement,
     User,
@@ -168,7 +171,7 @@ def installments_due_soon(sweep: Sweep) -> None:
     rows = sweep.session.exec(
         select(PlanInstallment, PaymentPlan)
         .join(PaymentPlan, col(PaymentPlan.id) == PlanInstallment.plan_id)
-        .where(PlanInstallment.status == 'scheduled', PaymentPlan.status == 'active',
+        .where(PlanInstallment.status == InstallmentStatus.scheduled, PaymentPlan.status == PlanStatus.active,
                col(PlanInstallment.due_date) >= sweep.today,
                col(PlanInstallment.due_date) <= sweep.today + timedelta(days=SOON_DAYS))).all()
     for installment, plan in rows:
@@ -182,7 +185,7 @@ def installments_due_soon(sweep: Sweep) -> None:
 def failed_payments(sweep: Sweep) -> None:
     since = sweep.now - timedelta(days=FAILED_PAYMENT_DAYS)
     for payment in sweep.session.exec(select(Payment).where(
-            Payment.status == 'failed', col(Payment.received_at) >= since)).all():
+            Payment.status == PaymentStatus.failed, col(Payment.received_at) >= since)).all():
         told = sweep.session.exec(select(Notification.id).where(  # by the payments flow, under its own key
             col(Notification.template).in_(['payment_failed', RETURN_TEMPLATE]),
             Notification.account_id == payment.account_id,

@@ -24,13 +24,15 @@ from portal.models import (
     Provider,
     Refund,
     Statement,
+    ThreadKind,
+    ThreadStatus,
 )
 from portal.reference.codes import GROUP_CODES, explain_adjustment, explain_remark
 from portal.services.payable import PENDING_CLAIM_STATUSES
 from portal.services.payments.allocation import open_charges
 from portal.services.refund_reasons import plain_reason
 
-QUESTION_KINDS = ('charge_question', 'dispute')
+QUESTION_KINDS = (ThreadKind.charge_question, ThreadKind.dispute)
 ADJUSTING = (LedgerKind.contractual_adjustment, LedgerKind.write_off)
 
 
@@ -127,7 +129,7 @@ def visits_of(session: Session, statement: Statement, charge_ids: list[int], *, 
                                                        f'{meaning} {remark}'.strip(), adjustment.amount))
     questions = dict(session.connection().execute(
         select(MessageThread.charge_id, func.max(MessageThread.id))
-        .where(col(MessageThread.charge_id).in_(charge_ids), MessageThread.status == 'open',
+        .where(col(MessageThread.charge_id).in_(charge_ids), MessageThread.status == ThreadStatus.open,
                col(MessageThread.kind).in_(QUESTION_KINDS))
         .group_by(MessageThread.charge_id)).all())
     rows = session.exec(

@@ -14,12 +14,15 @@ from portal.clock import utcnow
 from portal.db import read_session, write_session
 from portal.models import (
     AccountAccess,
+    AccountFlag,
     AuditEvent,
+    FlagKind,
     GuarantorAccount,
     LedgerEntry,
     Message,
     MessageThread,
     Statement,
+    ThreadKind,
 )
 from portal.models import User as UserRow
 from tests.pages.conftest import DEMO_PATIENT, sign_in
@@ -156,6 +159,25 @@ async def test_asking_about_a_charge_opens_a_thread_and_the_line_shows_it(user: 
     await user.open(f'/statements/{own.id}')
     await user.should_see(marker=f'question-open-{charge_id}')
 
+
+
+async def test_disputing_a_charge_raises_a_billing_dispute_never_a_chargeback(user: User) -> None:
+    own, _ = _statements()
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    await user.open(f'/statements/{own.id}')
+    await user.should_see('Ask about this charge')
+    charge_id = min(int(marker[4:]) for element in user.find('Ask about this charge').elements
+                    for marker in element._markers if marker.startswith('ask-'))
+    user.find(marker=f'ask-{charge_id}').click()
+    user.find('I think this charge is wrong').click()
+    user.find(marker='question-body').type('I was never seen that day.')
+    user.find(marker='question-submit').click()
+    await user.should_see('Back to the statement')
+    with read_session() as session:
+        thread = session.exec(select(MessageThread).where(MessageThread.charge_id == charge_id)).one()
+        flags = session.exec(select(AccountFlag.kind).where(AccountFlag.account_id == own.account_id)).all()
+    assert (thread.kind, flags) == (ThreadKind.dispute, [FlagKind.dispute])
 
 async def test_paperless_switch_is_saved(user: User) -> None:
     await sign_in(user, DEMO_PATIENT)

@@ -1,5 +1,5 @@
 """POST /webhooks/stripe: 400 on a missing, forged or stale signature (and always without a secret);
-a signed delivery is applied once however often it arrives; a dispute flags the account."""
+a signed delivery is applied once however often it arrives; a card dispute flags the account with a chargeback."""
 from __future__ import annotations
 
 import json
@@ -12,7 +12,7 @@ from sqlmodel import func, select
 
 from portal.config import reload_settings
 from portal.db import read_session, write_session
-from portal.models import AccountFlag, GuarantorAccount, LedgerEntry, PaymentAttempt, WebhookEvent
+from portal.models import AccountFlag, FlagKind, GuarantorAccount, LedgerEntry, PaymentAttempt, WebhookEvent
 from portal.payments import signatures
 from portal.payments.registry import reset_gateway
 from portal.services import ledger
@@ -98,7 +98,7 @@ async def test_signed_events_twice_and_out_of_order_post_once(user: User, with_s
         assert await _post(user, dispute, signatures.sign(dispute, SECRET)) == 200
     with read_session() as session:
         flags = session.exec(select(AccountFlag).where(AccountFlag.account_id == account_id,
-                                                       AccountFlag.kind == 'dispute')).all()
+                                                       AccountFlag.kind == FlagKind.chargeback)).all()
     assert len(flags) == 1
 
 

@@ -8,7 +8,6 @@ import io
 from datetime import timedelta
 
 import pytest
-from portal.services.due import CHECKS
 from pypdf import PdfReader
 from sqlmodel import select
 
@@ -19,6 +18,7 @@ from portal.documents.statement_pdf import render_statement
 from portal.models import Claim, PaymentAllocation, PracticeSettings, Statement
 from portal.payments.demo_gateway import DemoGateway
 from portal.services import home, payable, statements
+from portal.services.due import CHECKS
 from portal.services.payments import charge_saved_method, checkout, new_key, staff
 from portal.services.practice import practice
 from portal.services.statement_run import run_statements

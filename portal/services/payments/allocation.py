@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import bindparam, func, insert
 from sqlmodel import Session, col, select
 
-from portal.models import Charge, LedgerEntry, Payment, PaymentAllocation, Refund
+from portal.models import Charge, LedgerEntry, Payment, PaymentAllocation, PaymentStatus, Refund, RefundStatus
 from portal.services.payable import pending_charge_ids
 
 
@@ -61,12 +61,12 @@ def paid_on_charges(session: Session, account_id: int) -> dict[int, int]:
     refunded = dict(session.connection().execute(
         select(Refund.payment_id, func.sum(Refund.amount))
         .join(Payment, Payment.id == Refund.payment_id)
-        .where(Payment.account_id == account_id, Refund.status == 'succeeded')
+        .where(Payment.account_id == account_id, Refund.status == RefundStatus.succeeded)
         .group_by(Refund.payment_id)).all())
     parts = session.connection().execute(
         select(PaymentAllocation.payment_id, PaymentAllocation.charge_id, PaymentAllocation.amount, Payment.amount)
         .join(Payment, Payment.id == PaymentAllocation.payment_id)
-        .where(Payment.account_id == account_id, Payment.status != 'failed')
+        .where(Payment.account_id == account_id, Payment.status != PaymentStatus.failed)
         .order_by(col(PaymentAllocation.payment_id), col(PaymentAllocation.id).desc())).all()
     applied: dict[int, int] = {}
     for payment_id, _, amount, _ in parts:

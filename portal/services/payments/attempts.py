@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from portal.clock import utcnow
 from portal.db import read_session, write_session
 from portal.errors import ValidationFailed
-from portal.models import GuarantorAccount, PaymentAttempt
+from portal.models import AttemptStatus, GuarantorAccount, PaymentAttempt
 from portal.money import format_money
 from portal.payments.gateway import GatewayError
 from portal.payments.registry import gateway
@@ -45,7 +45,7 @@ class AttemptChanged(ValidationFailed):
 
 def _same_request(attempt: PaymentAttempt, *, target: str, amount: int) -> None:
     """A key reused for another payment must not charge the old one's amount."""
-    if attempt.status == 'open' and (attempt.target, attempt.amount) != (target[:40], amount):
+    if attempt.status == AttemptStatus.open and (attempt.target, attempt.amount) != (target[:40], amount):
         raise AttemptChanged(CHANGED)
 
 
@@ -59,7 +59,7 @@ def attempt_by_key(session: Session, idempotency_key: str) -> PaymentAttempt | N
 def _open_for(session: Session, account_id: int, target: str) -> PaymentAttempt | None:
     return session.exec(select(PaymentAttempt).where(PaymentAttempt.account_id == account_id,
                                                      PaymentAttempt.target == target,
-                                                     PaymentAttempt.status == 'open')).first()
+                                                     PaymentAttempt.status == AttemptStatus.open)).first()
 
 
 def lock_account(session: Session, account_id: int) -> None:
@@ -84,13 +84,13 @@ def _check_room(session: Session, account_id: int, *, target: str, amount: int,
 def _hold(session: Session, attempt: PaymentAttempt) -> PaymentAttempt:
     """An open attempt asked for again goes to the gateway again: it must still fit beside the others (it
     may have stopped counting, its call long over), and it counts as in flight from now."""
-    if attempt.status == 'open':
+    if attempt.status == AttemptStatus.open:
         try:
             _check_room(session, attempt.account_id, target=attempt.target, amount=attempt.amount,
                         excluding=attempt.id)
         except ValidationFailed:  # PaymentUnderWay too
             session.refresh(attempt)  # its own payment, recorded meanwhile, is what left no room: it is over
-            if attempt.status != 'open':
+            if attempt.status != AttemptStatus.open:
                 return attempt
             raise
         attempt.updated_at = utcnow()
@@ -120,7 +120,7 @@ def open_attempt(session: Session, *, account_id: int, target: str, amount: int,
         return _hold(session, current)
     _check_room(session, account_id, target=target, amount=amount)
     if current is not None:
-        current.status, current.updated_at = 'cancelled', utcnow()
+        current.status, current.updated_at = AttemptStatus.cancelled, utcnow()
         session.flush()
     attempt = PaymentAttempt(account_id=account_id, user_id=user_id, target=target[:40], amount=amount,
                              currency=currency, idempotency_key=idempotency_key, gateway=gateway().name)
@@ -168,9 +168,9 @@ def _close(found: list[tuple[int, str | None]]) -> bool:
         if session_id and expire_checkout(session_id):
             with write_session() as session:
                 attempt = session.get(PaymentAttempt, attempt_id)
-                if attempt is not None and attempt.status in ('open', 'cancelled') \
+                if attempt is not None and attempt.status in (AttemptStatus.open, AttemptStatus.cancelled) \
                         and attempt.gateway_session_id == session_id:
-                    attempt.status, attempt.updated_at = 'expired', utcnow()
+                    attempt.status, attempt.updated_at = AttemptStatus.expired, utcnow()
                     closed = True
     return closed
 
@@ -192,7 +192,7 @@ def close_replaced_checkouts(account_id: int | None, *, attempt_id: int | None =
             account_id = session.exec(select(PaymentAttempt.account_id)
                                       .where(PaymentAttempt.id == attempt_id)).first()
         replaced = session.exec(select(PaymentAttempt.id, PaymentAttempt.gateway_session_id).where(
-            PaymentAttempt.account_id == account_id, PaymentAttempt.status == 'cancelled',
+            PaymentAttempt.account_id == account_id, PaymentAttempt.status == AttemptStatus.cancelled,
             col(PaymentAttempt.gateway_session_id).is_not(None),
             PaymentAttempt.updated_at > utcnow() - CHECKOUT_LIFETIME)).all() if account_id else []
     _close([tuple(row) for row in replaced])  # type: ignore[misc]

@@ -21,7 +21,7 @@ from portal.clock import utcnow
 from portal.config import get_settings
 from portal.db import read_session, write_session
 from portal.errors import DomainError, NotFound, ValidationFailed
-from portal.models import GatewayCustomer, GuarantorAccount, Payment, PaymentAttempt, SavedPaymentMethod
+from portal.models import AttemptStatus, GatewayCustomer, GuarantorAccount, Payment, PaymentAttempt, SavedPaymentMethod
 from portal.money import format_money
 from portal.payments.gateway import CheckoutRequest, GatewayError, OffSessionCharge
 from portal.payments.registry import gateway
@@ -39,7 +39,7 @@ from portal.services.payments.attempts import (
 from portal.services.payments.events import apply_intent_state
 
 Status = Literal['succeeded', 'processing', 'failed', 'requires_action']
-FINISHED = frozenset({'succeeded', 'failed', 'cancelled', 'expired'})
+FINISHED = frozenset({AttemptStatus.succeeded, AttemptStatus.failed, AttemptStatus.cancelled, AttemptStatus.expired})
 IN_CHECKOUT = ('This payment is already under way on the secure payment page, perhaps in another window. '
                'Finish it there, or wait a few minutes and check your balance.')
 NO_LONGER_NEEDED = 'This payment was already made or is no longer needed. Nothing more was charged.'
@@ -86,14 +86,14 @@ def outcome_of(session: Session, attempt: PaymentAttempt, *, checkout_url: str |
     if payment is None and attempt.gateway_intent_id:
         payment = session.exec(select(Payment).where(Payment.gateway_intent_id == attempt.gateway_intent_id)).first()
     amount = format_money(attempt.amount, attempt.currency)
-    if attempt.status == 'succeeded':
+    if attempt.status == AttemptStatus.succeeded:
         status, message = 'succeeded', f'Payment of {amount} received. Thank you!'
-    elif attempt.status == 'processing':
+    elif attempt.status == AttemptStatus.processing:
         status, message = 'processing', (f'Your payment of {amount} is processing. Bank payments take a few '
                                          'business days; your balance shows it as processing until then.')
-    elif attempt.status == 'open' and checkout_url:
+    elif attempt.status == AttemptStatus.open and checkout_url:
         status, message = 'requires_action', 'Your bank needs you to confirm this payment.'
-    elif attempt.status == 'open':
+    elif attempt.status == AttemptStatus.open:
         status, message = 'processing', 'We are still waiting to hear back about this payment.'
     else:
         status, message = 'failed', attempt.error_message or 'The payment did not go through. Nothing was charged.'
@@ -117,17 +117,17 @@ def _ready_to_charge(*, account_id: int, method_id: int, amount: int, target: st
     chosen = gateway()
     with write_session() as session:
         attempt = attempt_by_key(session, idempotency_key)
-        if attempt is not None and attempt.status in FINISHED | {'processing'}:
+        if attempt is not None and attempt.status in FINISHED | {AttemptStatus.processing}:
             return outcome_of(session, attempt)
         method = session.get(SavedPaymentMethod, method_id)
-        if attempt is None or attempt.status == 'open':
+        if attempt is None or attempt.status == AttemptStatus.open:
             if method is None or method.account_id != account_id or method.removed_at is not None:
                 raise ValidationFailed('That payment method is not available. Choose another one.')
             if method.gateway != chosen.name:
                 raise ValidationFailed('That payment method can no longer be used. Please add it again.')
             attempt = open_attempt(session, account_id=account_id, target=target, amount=amount,
                                    idempotency_key=idempotency_key, user_id=user_id)
-        if attempt.status != 'open' or method is None:
+        if attempt.status != AttemptStatus.open or method is None:
             return outcome_of(session, attempt)
         # the attempt is on a hosted checkout: the same request again gets its authentication checkout;
         # another (a second window, or back from the checkout page) closes that checkout before charging
@@ -172,7 +172,7 @@ def charge_saved_method(*, account_id: int, method_id: int, amount: int, target:
         with write_session() as session:  # that checkout is closed: the attempt stands on this charge now
             attempt = session.get(PaymentAttempt, attempt_id)
             assert attempt is not None
-            if attempt.status != 'open':  # another payment closed it and took its place meanwhile
+            if attempt.status != AttemptStatus.open:  # another payment closed it and took its place meanwhile
                 raise PaymentUnderWay()
             if attempt.gateway_session_id == on_checkout:
                 attempt.gateway_session_id = attempt.gateway_intent_id = None
@@ -184,8 +184,9 @@ def charge_saved_method(*, account_id: int, method_id: int, amount: int, target:
         with write_session() as session:
             attempt = session.get(PaymentAttempt, attempt_id)
             assert attempt is not None
-            if not error.retryable and attempt.status == 'open':
-                attempt.status, attempt.error_message, attempt.updated_at = 'failed', error.message[:300], utcnow()
+            if not error.retryable and attempt.status == AttemptStatus.open:
+                attempt.status, attempt.error_message = AttemptStatus.failed, error.message[:300]
+                attempt.updated_at = utcnow()
             return ChargeOutcome(status='failed', attempt_id=attempt_id, payment_id=None, message=error.message)
     with write_session() as session:
         attempt = session.get(PaymentAttempt, attempt_id)
@@ -230,7 +231,7 @@ def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_
         attempt = session.get(PaymentAttempt, attempt_id)
         if attempt is None:
             raise NotFound()
-        if attempt.status != 'open':
+        if attempt.status != AttemptStatus.open:
             raise DomainError(NO_LONGER_NEEDED)
         account_id, amount, currency, key = attempt.account_id, attempt.amount, attempt.currency, \
             attempt.idempotency_key
@@ -269,7 +270,8 @@ def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_
     with write_session() as session:
         attempt = session.get(PaymentAttempt, attempt_id)
         assert attempt is not None
-        over = attempt.status not in ('open', 'cancelled')  # closed by another payment meanwhile, say
+        # closed by another payment meanwhile, say
+        over = attempt.status not in (AttemptStatus.open, AttemptStatus.cancelled)
         if not over:  # a cancelled one keeps counting until close_replaced_checkouts closes this checkout
             attempt.gateway_session_id = checkout.session_id
             if checkout.intent_id and not attempt.gateway_intent_id:
@@ -295,9 +297,9 @@ def still_payable(attempt_id: int | None) -> str:
         attempt = session.get(PaymentAttempt, attempt_id)
         if attempt is None:
             return ''
-        if attempt.status in ('succeeded', 'processing'):
+        if attempt.status in (AttemptStatus.succeeded, AttemptStatus.processing):
             return 'This payment was already made in another window. Nothing more was charged.'
-        if attempt.status in ('cancelled', 'expired') or attempt.amount > payable_now(
+        if attempt.status in (AttemptStatus.cancelled, AttemptStatus.expired) or attempt.amount > payable_now(
                 session, attempt.account_id, target=attempt.target, excluding=attempt.id):
             return 'This payment is no longer needed or the amount changed. Nothing was charged; start again.'
     return ''

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
-from portal.models import Payment, PaymentAttempt
+from portal.models import AttemptStatus, Payment, PaymentAttempt
 from portal.payments.gateway import GatewayError
 from portal.payments.registry import gateway
 from portal.services import ledger
@@ -39,7 +39,7 @@ def done_view(*, token: str, actor: Actor | None) -> DoneView | None:
         attempt = session.get(PaymentAttempt, attempt_id)
         if attempt is None:
             return None
-        pending = attempt.status in ('open', 'processing')
+        pending = attempt.status in (AttemptStatus.open, AttemptStatus.processing)
         pending_intent = attempt.gateway_intent_id if pending else None
         pending_checkout = attempt.gateway_session_id if pending else None
     state = None
@@ -57,7 +57,7 @@ def done_view(*, token: str, actor: Actor | None) -> DoneView | None:
         attempt = session.get(PaymentAttempt, attempt_id)
         assert attempt is not None
         outcome = outcome_of(session, attempt)
-        status = 'pending' if attempt.status == 'open' else outcome.status
+        status = 'pending' if attempt.status == AttemptStatus.open else outcome.status
         own = actor is not None and attempt.user_id == actor.user_id
         receipt, balance = None, None
         if own and outcome.payment_id:

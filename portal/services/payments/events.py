@@ -18,10 +18,12 @@ from sqlmodel import Session, col, select
 from portal.clock import practice_today, utcnow
 from portal.db import insert_row, savepoint_for_statement, write_session
 from portal.models import (
+    AttemptStatus,
     GatewayCustomer,
     LedgerKind,
     Payment,
     PaymentAttempt,
+    PaymentStatus,
     SavedPaymentMethod,
     Statement,
     WebhookEvent,
@@ -183,7 +185,7 @@ def _payment(session: Session, intent_id: str | None) -> Payment | None:
     return session.get(Payment, found_id) if found_id is not None else None
 
 
-def _touch(attempt: PaymentAttempt, event: GatewayEvent, status: str | None = None) -> None:
+def _touch(attempt: PaymentAttempt, event: GatewayEvent, status: AttemptStatus | None = None) -> None:
     if status is not None:
         attempt.status = status
     if event.intent_id and not attempt.gateway_intent_id:
@@ -202,7 +204,8 @@ def new_receipt_number() -> str:
     return f'R{practice_today():%y%m%d}-{secrets.token_hex(5).upper()}'
 
 
-def _new_payment(session: Session, event: GatewayEvent, attempt: PaymentAttempt | None, status: str) -> Payment | None:
+def _new_payment(session: Session, event: GatewayEvent, attempt: PaymentAttempt | None,
+                 status: PaymentStatus) -> Payment | None:
     account_id = attempt.account_id if attempt else _int(event.metadata.get('account_id'))
     amount = event.amount if event.amount else (attempt.amount if attempt else 0)
     if account_id is None or not amount:
@@ -214,7 +217,7 @@ def _new_payment(session: Session, event: GatewayEvent, attempt: PaymentAttempt 
                       gateway_intent_id=event.intent_id, amount=int(amount), currency=event.currency,
                       method=event.method.kind if event.method else 'card', status=status,
                       receipt_number=new_receipt_number(), payer_user_id=attempt.user_id if attempt else None,
-                      saved_method_id=saved, settled_at=utcnow() if status == 'succeeded' else None)
+                      saved_method_id=saved, settled_at=utcnow() if status == PaymentStatus.succeeded else None)
     for _ in range(RECEIPT_NUMBER_DRAWS):
         try:
             with savepoint_for_statement(session.connection()):
@@ -239,16 +242,16 @@ def _int(value: str | None) -> int | None:
 
 def on_payment_succeeded(session: Session, event: GatewayEvent) -> str:
     attempt = _attempt(session, event)
-    payment = _payment(session, event.intent_id) or _new_payment(session, event, attempt, 'succeeded')
+    payment = _payment(session, event.intent_id) or _new_payment(session, event, attempt, PaymentStatus.succeeded)
     if payment is None:
         return 'ignored: unknown payment'
-    if payment.status != 'succeeded':
-        payment.status, payment.settled_at = 'succeeded', utcnow()
+    if payment.status != PaymentStatus.succeeded:
+        payment.status, payment.settled_at = PaymentStatus.succeeded, utcnow()
     created = ledger.post_once(session, account_id=payment.account_id, kind=LedgerKind.patient_payment,
                              amount=-payment.amount, external_ref=event.intent_id or f'payment:{payment.id}',
                              effective_date=practice_today(), currency=payment.currency, payment_id=payment.id)
     if attempt is not None:
-        _touch(attempt, event, 'succeeded')
+        _touch(attempt, event, AttemptStatus.succeeded)
         attempt.error_message = ''
     if created:
         _mark_statements_paid(session, payment, attempt)
@@ -272,17 +275,17 @@ def _mark_statements_paid(session: Session, payment: Payment, attempt: PaymentAt
 
 def on_payment_processing(session: Session, event: GatewayEvent) -> str:
     attempt = _attempt(session, event)
-    if attempt is not None and (attempt.status == 'succeeded' or _stale(attempt, event)):
+    if attempt is not None and (attempt.status == AttemptStatus.succeeded or _stale(attempt, event)):
         return 'stale'
     payment = _payment(session, event.intent_id)
-    if payment is not None and payment.status == 'succeeded':
+    if payment is not None and payment.status == PaymentStatus.succeeded:
         return 'stale'
     if payment is None:
-        payment = _new_payment(session, event, attempt, 'processing')
-    elif payment.status == 'failed':
-        payment.status = 'processing'
+        payment = _new_payment(session, event, attempt, PaymentStatus.processing)
+    elif payment.status == PaymentStatus.failed:
+        payment.status = PaymentStatus.processing
     if attempt is not None:
-        _touch(attempt, event, 'processing')
+        _touch(attempt, event, AttemptStatus.processing)
     if payment is None:
         return 'ignored: unknown payment'
     account_money_moved(session, account_id=payment.account_id)
@@ -292,7 +295,8 @@ def on_payment_processing(session: Session, event: GatewayEvent) -> str:
 def on_payment_failed(session: Session, event: GatewayEvent) -> str:
     attempt = _attempt(session, event)
     payment = _payment(session, event.intent_id)
-    if payment is not None and payment.status == 'succeeded' or attempt is not None and attempt.status == 'succeeded':
+    if payment is not None and payment.status == PaymentStatus.succeeded \
+            or attempt is not None and attempt.status == AttemptStatus.succeeded:
         return 'stale'
     if _stale(attempt, event):
         return 'stale'
@@ -303,10 +307,10 @@ def on_payment_failed(session: Session, event: GatewayEvent) -> str:
         if payment is None:
             return 'superseded'
     if attempt is not None:
-        _touch(attempt, event, 'failed')
+        _touch(attempt, event, AttemptStatus.failed)
         attempt.error_message = (event.failure_message or 'The payment did not go through.')[:300]
     if payment is not None:  # it was processing: the bank returned it
-        payment.status = 'failed'
+        payment.status = PaymentStatus.failed
         account_money_moved(session, account_id=payment.account_id, returned_payment_id=payment.id)
     return 'failed'
 
@@ -319,8 +323,8 @@ def on_checkout_completed(session: Session, event: GatewayEvent) -> str:
         attempt.gateway_session_id = event.session_id
     if event.intent_id and not attempt.gateway_intent_id:
         attempt.gateway_intent_id = event.intent_id
-    if attempt.target == 'setup' and attempt.status == 'setup':
-        attempt.status = 'succeeded'
+    if attempt.target == 'setup' and attempt.status == AttemptStatus.setup:
+        attempt.status = AttemptStatus.succeeded
     return 'linked'
 
 

@@ -12,7 +12,7 @@ from portal.auth import ratelimit
 from portal.clock import utcnow
 from portal.db import read_session, write_session
 from portal.errors import ValidationFailed
-from portal.models import Notification, Patient, Payment, PaymentAttempt, Statement
+from portal.models import Notification, Patient, Payment, PaymentAttempt, PaymentStatus, Statement
 from portal.services.payments import tokens
 from portal.services.payments.checkout import amount_for
 from portal.services.payments.core import checkout_for_attempt, open_attempt, reserve
@@ -138,7 +138,7 @@ def _receipt_payment(session: Session, attempt_id: int, address: str) -> tuple[P
     if attempt is not None and attempt.user_id is not None:
         return None, 'This payment was made while signed in. Sign in to see and download its receipt.'
     payment = session.exec(select(Payment).where(Payment.attempt_id == attempt_id)).first() if attempt else None
-    if payment is None or payment.status == 'failed':
+    if payment is None or payment.status == PaymentStatus.failed:
         return None, 'There is no receipt for this payment yet.'
     sent_to = session.exec(select(Notification.recipient)
                            .where(Notification.dedupe_key == f'guest-receipt:{payment.id}')).first()
@@ -151,4 +151,4 @@ def _receipt_payment(session: Session, attempt_id: int, address: str) -> tuple[P
 def has_receipt(attempt_id: int) -> bool:
     with read_session() as session:
         return session.exec(select(Payment.id).where(Payment.attempt_id == attempt_id,
-                                                     Payment.status != 'failed')).first() is not None
+                                                     Payment.status != PaymentStatus.failed)).first() is not None

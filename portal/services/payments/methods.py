@@ -13,7 +13,7 @@ from portal import audit
 from portal.auth.permissions import Actor, account_relationships, require_account
 from portal.clock import utcnow
 from portal.errors import DomainError, NotFound
-from portal.models import GuarantorAccount, PaymentAttempt, SavedPaymentMethod
+from portal.models import AttemptStatus, GuarantorAccount, PaymentAttempt, SavedPaymentMethod
 from portal.payments.gateway import GatewayError
 from portal.payments.registry import gateway
 
@@ -164,7 +164,7 @@ def start_setup(*, actor: Actor, account_id: int) -> str:
     with write_session() as session:
         require_account(session, actor, account_id, purpose='add_payment_method')
         attempt = PaymentAttempt(account_id=account_id, user_id=actor.user_id, target='setup', amount=0,
-                                 idempotency_key=new_key('setup'), gateway=gateway().name, status='setup')
+                                 idempotency_key=new_key('setup'), gateway=gateway().name, status=AttemptStatus.setup)
         session.add(attempt)
         session.flush()
         attempt_id, key = attempt.id, attempt.idempotency_key

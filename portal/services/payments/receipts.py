@@ -21,6 +21,7 @@ from portal.models import (
     PaymentAllocation,
     Provider,
     Refund,
+    RefundStatus,
     SavedPaymentMethod,
     User,
 )
@@ -48,7 +49,7 @@ class ReceiptLine:
 class ReceiptRefund:
     on: date  # the practice's calendar day it was asked for
     amount: int  # minor units, positive
-    status: str  # succeeded, pending, failed
+    status: RefundStatus
     why: str = ''  # the reason in plain words (refund_reasons.plain_reason)
 
 
@@ -108,7 +109,7 @@ def receipt_view(session: Session, payment: Payment) -> ReceiptView:
         currency=payment.currency, method=method_label(payment, saved),
         status=payment.status, account_number=account.account_number,
         payer=payer or f'{account.guarantor_first_name} {account.guarantor_last_name}', practice=facts,
-        refunded=sum(refund.amount for refund in refunds if refund.status == 'succeeded'),
+        refunded=sum(refund.amount for refund in refunds if refund.status == RefundStatus.succeeded),
         reference=payment.reference,
         lines=[ReceiptLine(dos, f'{pf} {pl}', ', '.join(part for part in (f'{vf} {vl}', cred) if part), description,
                            code, int(amount))

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from portal.clock import utcnow
 from portal.db import read_session, write_session
-from portal.models import PaymentAttempt
+from portal.models import AttemptStatus, PaymentAttempt
 from portal.payments.gateway import GatewayError, IntentState, PaymentGateway
 from portal.payments.registry import gateway
 from portal.services.payments.events import apply_intent_state
@@ -29,7 +29,8 @@ def reconcile_pending() -> int:
     with read_session() as session:
         due = session.exec(select(PaymentAttempt.id, PaymentAttempt.gateway_intent_id,
                                   PaymentAttempt.gateway_session_id).where(
-            col(PaymentAttempt.status).in_(['open', 'processing']), PaymentAttempt.gateway == chosen.name,
+            col(PaymentAttempt.status).in_([AttemptStatus.open, AttemptStatus.processing]),
+            PaymentAttempt.gateway == chosen.name,
             or_(col(PaymentAttempt.gateway_intent_id).is_not(None),
                 col(PaymentAttempt.gateway_session_id).is_not(None)),
             PaymentAttempt.updated_at < now - PENDING_AFTER)
@@ -47,18 +48,18 @@ def reconcile_pending() -> int:
                 attempt = session.get(PaymentAttempt, attempt_id)
                 if attempt is not None:
                     attempt.updated_at = utcnow()  # looked at now: wait another half hour
-                    if ended and attempt.status == 'open':  # its checkout expired unpaid
-                        attempt.status = 'expired'
+                    if ended and attempt.status == AttemptStatus.open:  # its checkout expired unpaid
+                        attempt.status = AttemptStatus.expired
         except Exception:  # noqa: BLE001  (one bad row must not stop the sweep)
             log.warning('reconcile: attempt %s could not be applied', attempt_id, exc_info=True)
             continue
         settled += outcome in ('posted', 'failed')
     with write_session() as session:
         stale = session.exec(select(PaymentAttempt).where(
-            PaymentAttempt.status == 'open', col(PaymentAttempt.gateway_intent_id).is_(None),
+            PaymentAttempt.status == AttemptStatus.open, col(PaymentAttempt.gateway_intent_id).is_(None),
             PaymentAttempt.created_at < now - EXPIRE_AFTER).limit(BATCH)).all()
         for attempt in stale:
-            attempt.status, attempt.updated_at = 'expired', now
+            attempt.status, attempt.updated_at = AttemptStatus.expired, now
     return settled
 
 

@@ -15,7 +15,17 @@ from portal.auth.permissions import Actor, require_account, require_staff
 from portal.clock import practice_today, utcnow
 from portal.db import write_session
 from portal.errors import NotFound, ValidationFailed
-from portal.models import AccountFlag, GuarantorAccount, LedgerEntry, LedgerKind, Payment, Refund
+from portal.models import (
+    AccountFlag,
+    FlagKind,
+    GuarantorAccount,
+    LedgerEntry,
+    LedgerKind,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
 from portal.money import AmountError, format_money, parse_amount
 from portal.payments.gateway import GatewayError
 from portal.payments.registry import gateway
@@ -43,13 +53,13 @@ class PaymentRow:
     received_on: date  # the practice's calendar day it was received (clock.practice_day)
     amount: int
     method: str
-    status: str
+    status: PaymentStatus
     refunded: int
     reference: str
 
     @property
     def refundable(self) -> int:
-        return self.amount - self.refunded if self.status == 'succeeded' else 0
+        return self.amount - self.refunded if self.status == PaymentStatus.succeeded else 0
 
 
 @dataclass(frozen=True)
@@ -131,7 +141,7 @@ def search_accounts(session: Session, actor: Actor, query: str, *, limit: int = 
 
 def _refunded(session: Session, payment_id: int) -> int:
     return int(session.exec(select(func.coalesce(func.sum(Refund.amount), 0)).where(
-        Refund.payment_id == payment_id, col(Refund.status).in_(['pending', 'succeeded']))).one())
+        Refund.payment_id == payment_id, col(Refund.status).in_([RefundStatus.pending, RefundStatus.succeeded]))).one())
 
 
 def staff_account(session: Session, actor: Actor, account_id: int) -> StaffAccount:
@@ -153,7 +163,7 @@ def staff_account(session: Session, actor: Actor, account_id: int) -> StaffAccou
         id=account_id, account_number=account.account_number,
         name=f'{account.guarantor_first_name} {account.guarantor_last_name}', currency=account.currency,
         balance=money.balance, processing=money.processing,
-        flags=[f'{flag.kind.replace("_", " ")}: {flag.reason}' for flag in flags],
+        flags=[f'{FlagKind(flag.kind).label}: {flag.reason}' for flag in flags],
         entries=[EntryRow(e.id, e.effective_date, e.kind, e.amount, e.memo) for e in entries],
         payments=[PaymentRow(p.id, p.receipt_number, day_of(p.received_at), p.amount, p.method, p.status,
                              _refunded(session, p.id), p.reference) for p in payments])
@@ -167,7 +177,7 @@ def _amount(text: str, *, maximum: int, verb: str) -> int:
 
 
 def _preview(session: Session, payment: Payment, amount_text: str) -> RefundPreview:
-    if payment.status != 'succeeded':
+    if payment.status != PaymentStatus.succeeded:
         raise ValidationFailed('Only a completed payment can be refunded.')
     left = payment.amount - _refunded(session, payment.id)
     if left <= 0:
@@ -219,8 +229,9 @@ def refund_payment(*, actor: Actor, payment_id: int, amount_text: str, reason: s
             if idempotency_key else None
         if row is not None and row.payment_id != payment_id:
             raise ValidationFailed('Close this window and start the refund again.')
-        if row is not None and (row.status != 'pending' or row.gateway_refund_id):
-            word = {'succeeded': 'Refunded', 'failed': 'The refund failed for'}.get(row.status, 'Refund requested for')
+        if row is not None and (row.status != RefundStatus.pending or row.gateway_refund_id):
+            word = {RefundStatus.succeeded: 'Refunded', RefundStatus.failed: 'The refund failed for'} \
+                .get(row.status, 'Refund requested for')
             return f'{word} {format_money(row.amount, row.currency)}.'
         if row is None:
             row = _new_refund(session, actor, payment, amount_text=amount_text, reason=reason,
@@ -236,7 +247,7 @@ def refund_payment(*, actor: Actor, payment_id: int, amount_text: str, reason: s
         with write_session() as session:
             row = session.get(Refund, refund_id)
             if row is not None and not error.retryable:
-                row.status = 'failed'
+                row.status = RefundStatus.failed
         # the gateway's words are about charges ("Nothing was charged"): say what happened to the refund
         raise ValidationFailed('We could not reach the payment processor. Nothing was refunded yet; try again.'
                                if error.retryable else 'The payment processor refused the refund. Nothing was '
@@ -248,7 +259,7 @@ def refund_payment(*, actor: Actor, payment_id: int, amount_text: str, reason: s
         if result.status == 'succeeded':
             post_refund(session, row)
         elif result.status == 'failed':
-            row.status = 'failed'
+            row.status = RefundStatus.failed
     word = 'Refunded' if result.status == 'succeeded' else 'Refund requested for'
     return f'{word} {format_money(amount)}.'
 
@@ -274,7 +285,7 @@ def record_offline_payment(session: Session, actor: Actor, *, account_id: int, a
     if method == 'check' and not reference:
         raise ValidationFailed('Enter the check number.', field_errors={'reference': 'Enter the check number.'})
     amount = _amount(amount_text, maximum=10_000_000, verb='record')
-    payment = Payment(account_id=account_id, amount=amount, method=method, status='succeeded',
+    payment = Payment(account_id=account_id, amount=amount, method=method, status=PaymentStatus.succeeded,
                       receipt_number=new_receipt_number(), reference=reference[:60],
                       recorded_by_user_id=actor.user_id, settled_at=utcnow())
     session.add(payment)

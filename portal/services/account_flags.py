@@ -1,0 +1,27 @@
+"""Flags staff and the gateway put on an account (holds, a patient's billing dispute, a card chargeback),
+and resolving them one kind at a time: clearing a billing dispute leaves a chargeback open, and back."""
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from portal.auth.permissions import Actor, require_account
+from portal.clock import utcnow
+from portal.models import AccountFlag, FlagKind
+from portal.services import audit
+from portal.services.errors import NotFound
+
+
+def resolve_flags(session: Session, /, *, actor: Actor, account_id: int, kind: FlagKind) -> int:
+    """Clear the account's open flags of one kind, stamped with who and when; flags of any other kind stay
+    open. Returns how many were cleared (0 when none was open). Staff only: anyone else gets NotFound."""
+    if not actor.is_staff:
+        raise NotFound()
+    require_account(session, actor, account_id, purpose='resolve_flag')
+    rows = session.exec(select(AccountFlag).where(AccountFlag.account_id == account_id, AccountFlag.kind == kind,
+                                                  col(AccountFlag.cleared_at).is_(None))).all()
+    for row in rows:
+        row.cleared_at, row.cleared_by_user_id = utcnow(), actor.user_id
+        audit.record(session, action='flag_resolved', actor_user_id=actor.user_id, actor_role=actor.role,
+                     entity_type='account_flag', entity_id=row.id, account_id=account_id, source_ip=actor.ip,
+                     detail=f'kind={kind}')
+    return len(rows)
