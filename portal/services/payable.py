@@ -46,7 +46,8 @@ from portal.models import (
 BALANCE_TARGETS = ('balance', 'statement:', 'amount:', 'installment:', 'plan-pay:')
 IN_FLIGHT_FOR = timedelta(minutes=5)  # longer than any gateway call (Stripe: 80 s timeout, 2 retries)
 CHECKOUT_LIFETIME = timedelta(hours=25)  # a hosted checkout lives at most a day
-PENDING_CLAIM_STATUSES = frozenset({ClaimStatus.submitted, ClaimStatus.in_process, ClaimStatus.appealed})  # the insurer has not answered yet
+# the insurer has not answered yet
+PENDING_CLAIM_STATUSES = frozenset({ClaimStatus.submitted, ClaimStatus.in_process, ClaimStatus.appealed})
 
 
 def claim_is_pending(status: str) -> bool:

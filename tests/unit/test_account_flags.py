@@ -84,7 +84,7 @@ def test_the_migration_splits_card_disputes_from_billing_disputes_and_back(demo:
     with write_session() as session:  # a flag staff wrote by hand with the gateway's wording stays theirs
         session.add(AccountFlag(account_id=account_id, kind=FlagKind.dispute, created_by_user_id=staff.id,
                                 reason='Card dispute reported by phone'))
-    command.downgrade(alembic_config(db), '0008_practice_identifiers')
+    command.downgrade(alembic_config(db), '0009_pending_insurance_setting')
 
     def stored() -> list[str]:  # in the order written: the gateway's, the patient's, staff's
         with read_session() as session:
@@ -94,6 +94,6 @@ def test_the_migration_splits_card_disputes_from_billing_disputes_and_back(demo:
     assert stored() == ['dispute'] * 3  # as main stored them
     command.upgrade(alembic_config(db), 'head')
     assert stored() == ['chargeback', 'dispute', 'dispute']
-    command.downgrade(alembic_config(db), '0008_practice_identifiers')
+    command.downgrade(alembic_config(db), '0009_pending_insurance_setting')
     assert stored() == ['dispute'] * 3
     command.upgrade(alembic_config(db), 'head')

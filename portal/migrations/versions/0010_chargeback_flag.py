@@ -7,16 +7,16 @@ reason is the webhook's `Card dispute <dispute id> on receipt <receipt number>`.
 patient`) stays `dispute`. Downgrade turns every `chargeback` back into `dispute`. Only data changes
 (the column stays a plain string), so the same statements run on SQLite and PostgreSQL.
 
-Revision ID: 0009_chargeback_flag
-Revises: 0008_practice_identifiers
+Revision ID: 0010_chargeback_flag
+Revises: 0009_pending_insurance_setting
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009_chargeback_flag'
-down_revision = '0008_practice_identifiers'
+revision = '0010_chargeback_flag'
+down_revision = '0009_pending_insurance_setting'
 branch_labels = None
 depends_on = None
 
