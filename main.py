@@ -1,6 +1,7 @@
 """Composition root: settings -> database -> pages and routes -> scheduler on start-up -> ui.run."""
 from __future__ import annotations
 
+import asyncio
 import atexit
 import logging
 import os
@@ -59,7 +60,7 @@ def fail_start() -> None:
 
 
 async def stop() -> None:
-    await run.io_bound(scheduler.stop)
+    await asyncio.to_thread(scheduler.stop)  # run.io_bound does nothing once the app is stopping
     db.dispose_engine()
 
 
