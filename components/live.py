@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
-from nicegui import run, ui
+from nicegui import ui
 
 from portal import live
 
@@ -176,6 +176,7 @@ def start(database_url: str) -> None:
 
 
 async def stop() -> None:
+    """On shutdown. Not `run.io_bound`: NiceGUI skips those calls once the app is stopping."""
     listener = hub.detach()
     if listener is not None:
-        await run.io_bound(listener.stop)
+        await asyncio.to_thread(listener.stop)

@@ -3,6 +3,7 @@ main.py starts it), ignores other topics, and stops watching when its client goe
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 from nicegui import ui
@@ -39,7 +40,12 @@ def probe_page(monkeypatch: pytest.MonkeyPatch) -> None:
         live_ui.watch(['thread:9'], changed)
 
 
+def listener_threads() -> int:
+    return sum(thread.name == 'settle-live-listener' for thread in threading.enumerate())
+
+
 async def test_a_watching_page_redraws_when_a_service_publishes(user: User, probe_page: None) -> None:
+    assert listener_threads() == 1, 'one listener in this process: the one of the test before stopped at its shutdown'
     await user.open(PROBE)
     await user.should_see('changes: 0')
     assert len(live_ui.hub) == 1
@@ -52,6 +58,7 @@ async def test_a_watching_page_redraws_when_a_service_publishes(user: User, prob
 
 
 async def test_a_page_stops_watching_when_its_client_goes(user: User, probe_page: None) -> None:
+    assert listener_threads() == 1, 'one listener in this process: the one of the test before stopped at its shutdown'
     await user.open(PROBE)
     await user.should_see('changes: 0')
     assert len(live_ui.hub) == 1
