@@ -38,6 +38,12 @@ def probe_page(monkeypatch: pytest.MonkeyPatch) -> None:
             label.text = f'changes: {changes}'
 
         live_ui.watch(['thread:9'], changed)
+        loaded = ui.label('loaded: never')
+
+        async def reload() -> None:  # as a page reloads through a service: awaited on this client
+            loaded.text = 'loaded: ' + await asyncio.to_thread(lambda: 'again')
+
+        live_ui.watch(['inbox:3'], reload)
 
 
 def listener_threads() -> int:
@@ -48,19 +54,23 @@ async def test_a_watching_page_redraws_when_a_service_publishes(user: User, prob
     assert listener_threads() == 1, 'one listener in this process: the one of the test before stopped at its shutdown'
     await user.open(PROBE)
     await user.should_see('changes: 0')
-    assert len(live_ui.hub) == 1
+    assert len(live_ui.hub) == 2
     await asyncio.to_thread(publish, 'thread:8')  # somebody else's thread
     await asyncio.to_thread(publish, 'thread:9')
     await user.should_see('changes: 1')  # within 3 s (should_see retries for 3 s here)
     await asyncio.sleep(1.5)
     await user.should_see('changes: 1')
     await user.should_not_see('changes: 2')
+    await user.should_see('loaded: never')
+    await asyncio.to_thread(publish, 'inbox:3')
+    await user.should_see('loaded: again')
+    await user.should_see('changes: 1')
 
 
 async def test_a_page_stops_watching_when_its_client_goes(user: User, probe_page: None) -> None:
     assert listener_threads() == 1, 'one listener in this process: the one of the test before stopped at its shutdown'
     await user.open(PROBE)
     await user.should_see('changes: 0')
-    assert len(live_ui.hub) == 1
+    assert len(live_ui.hub) == 2
     user.client.delete()  # what NiceGUI does once the browser has been gone for the reconnect timeout
     assert len(live_ui.hub) == 0
