@@ -17,6 +17,7 @@ if settings.redis_url:  # NiceGUI reads this when it is imported: shared storage
 from nicegui import app, run, ui  # noqa: E402
 
 import pages  # noqa: E402
+from components import live  # noqa: E402
 from pages.system import Readiness  # noqa: E402
 from portal import db  # noqa: E402
 from portal.jobs.scheduler import SchedulerService  # noqa: E402
@@ -49,6 +50,7 @@ async def start() -> None:
         fail_start()
         return
     await run.io_bound(scheduler.start)
+    live.start(settings.database_url)  # this process's one live-update listener (a thread)
     Readiness.ready = True
 
 
@@ -60,6 +62,7 @@ def fail_start() -> None:
 
 
 async def stop() -> None:
+    await live.stop()
     await asyncio.to_thread(scheduler.stop)  # run.io_bound does nothing once the app is stopping
     db.dispose_engine()
 

@@ -23,6 +23,7 @@ from portal.models.care import (
 )
 from portal.models.insurance import Claim, ClaimAdjustment, ClaimStatus, ClaimStatusEvent, Coverage, Payer
 from portal.models.ledger import LedgerEntry, LedgerKind
+from portal.models.live import LiveEvent
 from portal.models.messaging import Attachment, Message, MessageThread, ThreadKind, ThreadStatus
 from portal.models.notify import Notification, NotificationPreference
 from portal.models.payments import (
@@ -49,7 +50,7 @@ __all__ = [
     'InstallmentStatus', 'JobRun', 'LedgerEntry', 'LedgerKind', 'Location', 'Message', 'MessageThread', 'Notification',
     'NotificationPreference', 'PasswordResetToken', 'Patient', 'Payer', 'Payment', 'PaymentAllocation',
     'PaymentAttempt', 'PaymentPlan', 'PlanInstallment', 'PlanPolicy', 'PlanStatus', 'PracticeSettings', 'Provider',
-    'SessionHandoff',
+    'SessionHandoff', 'LiveEvent',
     'ProviderAvailability', 'RateLimitHit', 'Refund', 'Role', 'SavedPaymentMethod', 'Statement',
     'StatementRun', 'User', 'WebhookEvent',
 ]

@@ -76,7 +76,7 @@ def test_the_check_allows_other_imports(source: str) -> None:
 # A pair not listed is refused. Keep docs/architecture.md in step.
 _FOUNDATION = frozenset({'config', 'clock', 'money', 'reference', 'errors', 'job_catalogue'})
 _DATA = _FOUNDATION | {'db', 'models', 'audit'}
-_DOMAIN = _DATA | {'payments', 'demo', 'interop', 'auth', 'notify', 'services'}
+_DOMAIN = _DATA | {'payments', 'demo', 'interop', 'auth', 'notify', 'live', 'services'}
 LAYERS: dict[str, frozenset[str]] = {
     'portal': frozenset(),  # portal/__init__.py
     'config': frozenset(),
@@ -94,6 +94,7 @@ LAYERS: dict[str, frozenset[str]] = {
     'interop': frozenset({'config', 'clock', 'money', 'reference', 'errors'}),  # parses; a service writes
     'auth': _DATA,
     'notify': _DATA,  # the outbox, templates, senders: never services (they pass their checks in)
+    'live': frozenset({'config', 'clock', 'db', 'models'}),  # publish + the process's listener; services publish
     'services': _DOMAIN - {'services'},
     'documents': _DOMAIN,  # PDFs drawn from the services' views
     'jobs': _DOMAIN,  # claim the run, call one service, record the count
