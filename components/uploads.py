@@ -12,6 +12,7 @@ from typing import Any
 
 from nicegui import events, run, ui
 
+from components import theme
 from portal.services import files
 from portal.services.files import MAX_FILES_PER_MESSAGE
 
@@ -107,6 +108,6 @@ def attachment_list(stored: list[files.StoredFileView]) -> ui.row | None:
                     ui.image(item.url).classes('w-24 h-24 rounded border border-slate-300').props(
                         f'fit=cover alt="{item.name}"')
             else:
-                ui.link(f'{item.name} ({human_size(item.size)})', item.url).classes(
-                    'text-teal-800 underline underline-offset-2 py-2').props('download').mark('attachment-download')
+                ui.link(f'{item.name} ({human_size(item.size)})', item.url).classes(f'{theme.LINK} py-2') \
+                    .props('download').mark('attachment-download')
     return row

@@ -128,5 +128,6 @@ def test_the_attachment_list_shows_pictures_as_thumbnails_and_others_as_download
     images = [element for element in row.descendants() if isinstance(element, ui.image)]
     links = [element for element in row.descendants() if isinstance(element, ui.link)]
     assert [image.source for image in images] == ['/files/p1'] and images[0].props['alt'] == 'card.jpg'
-    assert [(link.props['href'], link.text) for link in links] == [('/files/p1', ''), ('/files/d1', 'bill.pdf (3.0 MB)')]
+    assert [(link.props['href'], link.text) for link in links] == [('/files/p1', ''),
+                                                                   ('/files/d1', 'bill.pdf (3.0 MB)')]
     assert 'download' in links[1].props

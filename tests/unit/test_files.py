@@ -107,14 +107,16 @@ def test_gps_and_camera_are_in_the_photo_before_and_gone_after(file_dir: Path) -
     after = Image.open(io.BytesIO(kept))
     assert dict(after.getexif()) == {} and 'exif' not in after.info and 'comment' not in after.info
     assert b'PhoneMaker' not in kept and b'GPS' not in kept and b'holiday snap' not in kept
-    assert after.size == before.size and (view.content_type, view.name, view.inline) == ('image/jpeg', 'holiday.jpg', True)
+    assert after.size == before.size
+    assert (view.content_type, view.name, view.inline) == ('image/jpeg', 'holiday.jpg', True)
 
 
 def test_heic_from_a_phone_becomes_a_jpeg_without_its_metadata(file_dir: Path) -> None:
     view = store(7, 'IMG_0042.HEIC', uploads.heic_with_gps())
     (row,) = rows()
     kept = file_disk.object_path(row.storage_key).read_bytes()
-    assert kept[:3] == b'\xff\xd8\xff' and (view.name, view.content_type, view.inline) == ('IMG_0042.jpg', 'image/jpeg', True)
+    assert kept[:3] == b'\xff\xd8\xff'
+    assert (view.name, view.content_type, view.inline) == ('IMG_0042.jpg', 'image/jpeg', True)
     picture = Image.open(io.BytesIO(kept))
     assert picture.format == 'JPEG' and picture.size == (64, 48) and dict(picture.getexif()) == {}
     assert b'Apple' not in kept
