@@ -48,23 +48,31 @@ class AttachmentPicker:
                                     on_rejected=lambda: self._tell(TOO_LARGE)).classes('w-full').mark(mark)
             self.upload.props('accept=".pdf,.jpg,.jpeg,.png,.heic,.heif,application/pdf,image/*"')
             self.upload.on('failed', lambda: self._tell(FAILED))
-            self.error = ui.label('').classes('text-red-800 text-sm').props('role=alert').mark('attachments-error')
+            self.upload.on('start', lambda: self._tell(''))  # a new choice: forget the last one's refusals
+            # empty the field once every file chosen together has arrived (a reset earlier would abort the
+            # others still uploading): the list below is what will be sent
+            self.upload.on('finish', lambda: self.upload.reset())
+            self.error = ui.label('').classes('text-red-800 text-sm whitespace-pre-line').props('role=alert') \
+                .mark('attachments-error')
             self.chosen = ui.row().classes('gap-2 flex-wrap').mark('attachments-chosen')
 
     def _tell(self, message: str) -> None:
-        self.error.text = message
+        """Add a refusal to the ones of the files chosen together (each file arrives on its own)."""
+        if not message:
+            self.error.text = ''
+        elif message not in self.error.text.splitlines():
+            self.error.text = f'{self.error.text}\n{message}'.strip()
 
     async def _received(self, event: events.UploadEventArguments) -> None:
         name, data = event.file.name, await event.file.read()
         try:
             files.check_count(len(self.files) + 1)
             await run.io_bound(files.check_upload, name, data)
+            files.check_count(len(self.files) + 1)  # again: files chosen together arrive side by side
         except files.FileRefused as refusal:
             self._tell(refusal.message)
-        else:
-            self.files.append((name, data))
-            self._tell('')
-        self.upload.reset()  # the list below is what will be sent
+            return
+        self.files.append((name, data))
         self._draw()
 
     def _draw(self) -> None:

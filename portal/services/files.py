@@ -81,7 +81,7 @@ def register_access(owner_kind: str, check: AccessCheck, *, owners_present: Owne
 def check_count(count: int) -> None:
     """FileRefused when one message would carry more than MAX_FILES_PER_MESSAGE files."""
     if count > MAX_FILES_PER_MESSAGE:
-        raise FileRefused(f'You can attach at most {MAX_FILES_PER_MESSAGE} files to a message; you chose {count}.',
+        raise FileRefused(f'A message can carry at most {MAX_FILES_PER_MESSAGE} files. Remove one to add another.',
                           field_errors={'files': 'Too many files.'})
 
 

@@ -106,9 +106,13 @@ async def test_the_picker_keeps_up_to_five_good_files_and_says_why_it_refuses_ot
     assert picker.files == [] and 'is not a PDF, JPEG, PNG or HEIC file' in picker.error.text
     for number in range(5):
         await picker._received(_Event(f'page{number}.png', uploads.png()))
-    assert len(picker.files) == 5 and picker.error.text == ''
+    assert len(picker.files) == 5 and picker.error.text.count('\n') == 0  # the one refusal, still told
     await picker._received(_Event('page6.png', uploads.png()))
-    assert len(picker.files) == 5 and 'at most 5 files' in picker.error.text
+    await picker._received(_Event('page7.png', uploads.png()))
+    assert len(picker.files) == 5 and picker.error.text.splitlines()[1:] == [
+        'A message can carry at most 5 files. Remove one to add another.']
+    picker._tell('')
+    assert picker.error.text == ''
     picker.remove(0)
     assert [name for name, _ in picker.files] == [f'page{number}.png' for number in range(1, 5)]
     picker.clear()
