@@ -1,4 +1,5 @@
-"""File upload fields for the pages that take files (insurance cards, message attachments).
+"""File upload fields for the pages that take files (insurance cards, message attachments), and the
+list of a message's stored files (`attachment_list`).
 
 The server refuses an upload request over pages.body_limits' upload limit (10 MB a file) with a bare
 413; this field keeps people from meeting it: the browser refuses a file over the limit before sending
@@ -9,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from nicegui import events, ui
+from nicegui import events, run, ui
+
+from components import theme
+from portal.services import files
+from portal.services.files import MAX_FILES_PER_MESSAGE
 
 UPLOAD_MAX_FILE_BYTES = 10 * 1000 * 1000  # "10 MB a file", as the messages say it
 TOO_LARGE = f'That file is too large. Choose one of at most {UPLOAD_MAX_FILE_BYTES // 1_000_000} MB.'
@@ -24,3 +29,93 @@ def file_upload(label: str, *, on_upload: Callable[[events.UploadEventArguments]
     if mark:
         element.mark(mark)
     return element
+
+
+class AttachmentPicker:
+    """Up to MAX_FILES_PER_MESSAGE files chosen for one message, held here until the page sends them.
+
+    Each file is checked by the file service as it arrives (off the event loop): a refused one is told
+    in words under the field and not kept. `files` is [(name, bytes)] in the order chosen; `clear()`
+    after sending. The server keeps each upload request to one file (no batch), so the body limit holds.
+    """
+
+    def __init__(self, label: str = 'Attach files (PDF, JPEG, PNG or HEIC, up to 10 MB each)', *,
+                 mark: str = 'attachments-picker') -> None:
+        self.files: list[tuple[str, bytes]] = []
+        with ui.column().classes('w-full gap-1') as self.container:
+            self.upload = ui.upload(label=label, multiple=True, auto_upload=True, max_files=MAX_FILES_PER_MESSAGE,
+                                    max_file_size=UPLOAD_MAX_FILE_BYTES, on_upload=self._received,
+                                    on_rejected=lambda: self._tell(TOO_LARGE)).classes('w-full').mark(mark)
+            self.upload.props('accept=".pdf,.jpg,.jpeg,.png,.heic,.heif,application/pdf,image/*"')
+            self.upload.on('failed', lambda: self._tell(FAILED))
+            self.upload.on('start', lambda: self._tell(''))  # a new choice: forget the last one's refusals
+            # empty the field once every file chosen together has arrived (a reset earlier would abort the
+            # others still uploading): the list below is what will be sent
+            self.upload.on('finish', lambda: self.upload.reset())
+            self.error = ui.label('').classes('text-red-800 text-sm whitespace-pre-line').props('role=alert') \
+                .mark('attachments-error')
+            self.chosen = ui.row().classes('gap-2 flex-wrap').mark('attachments-chosen')
+
+    def _tell(self, message: str) -> None:
+        """Add a refusal to the ones of the files chosen together (each file arrives on its own)."""
+        if not message:
+            self.error.text = ''
+        elif message not in self.error.text.splitlines():
+            self.error.text = f'{self.error.text}\n{message}'.strip()
+
+    async def _received(self, event: events.UploadEventArguments) -> None:
+        name, data = event.file.name, await event.file.read()
+        try:
+            files.check_count(len(self.files) + 1)
+            await run.io_bound(files.check_upload, name, data)
+            files.check_count(len(self.files) + 1)  # again: files chosen together arrive side by side
+        except files.FileRefused as refusal:
+            self._tell(refusal.message)
+            return
+        self.files.append((name, data))
+        self._draw()
+
+    def _draw(self) -> None:
+        self.chosen.clear()
+        with self.chosen:
+            for index, (name, data) in enumerate(self.files):
+                with ui.element('div').classes('flex items-center gap-1 rounded border px-2 py-1 text-sm'):
+                    ui.label(f'{name} ({human_size(len(data))})')
+                    ui.button(icon='close', on_click=lambda _, i=index: self.remove(i)) \
+                        .props(f'flat round dense aria-label="Remove {name}"').mark(f'remove-attachment-{index}')
+
+    def remove(self, index: int) -> None:
+        del self.files[index]
+        self._draw()
+
+    def clear(self) -> None:
+        self.files.clear()
+        self._tell('')
+        self._draw()
+
+
+def human_size(size: int) -> str:
+    """Bytes as people read them: 532 bytes, 48 KB, 2.4 MB."""
+    if size < 1024:
+        return f'{size} bytes'
+    if size < 1024 * 1024:
+        return f'{size // 1024} KB'
+    return f'{size / 1024 / 1024:.1f} MB'
+
+
+def attachment_list(stored: list[files.StoredFileView]) -> ui.row | None:
+    """The stored files of a message: pictures as thumbnails that open full size, others as download
+    links with their size. Nothing is drawn for no files."""
+    if not stored:
+        return None
+    with ui.row().classes('gap-3 flex-wrap items-end').mark('attachments') as row:
+        for item in stored:
+            if item.inline:
+                with ui.link(target=item.url, new_tab=True).classes('block').props(
+                        f'aria-label="Open picture {item.name}"').mark('attachment-picture'):
+                    ui.image(item.url).classes('w-24 h-24 rounded border border-slate-300').props(
+                        f'fit=cover alt="{item.name}"')
+            else:
+                ui.link(f'{item.name} ({human_size(item.size)})', item.url).classes(f'{theme.LINK} py-2') \
+                    .props('download').mark('attachment-download')
+    return row

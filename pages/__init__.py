@@ -19,12 +19,13 @@ def register(scheduler: SchedulerService) -> None:
     mfa.register()
     profile.register()
     staff_home.register()
-    from pages import documents
+    from pages import documents, files
     from pages.patient import messages, statements
     from pages.staff import statement_runs
     statements.register()
     messages.register()
     documents.register()
+    files.register()
     statement_runs.register()
     from pages import payments
     from pages.staff import accounts as staff_accounts

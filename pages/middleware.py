@@ -29,6 +29,7 @@ RULES: tuple[tuple[str, frozenset[str]], ...] = (
     ('/mfa', SIGNED_IN),
     ('/profile', SIGNED_IN),
     ('/documents', SIGNED_IN),  # the services check access to the exact statement or receipt
+    ('/files', SIGNED_IN),  # the file service asks the owner's access check (a message's thread...)
     ('/statements', PATIENTS),
     ('/plans', PATIENTS),
     ('/payment-methods', PATIENTS),

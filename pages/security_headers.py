@@ -47,11 +47,12 @@ def headers_for(settings: Settings) -> list[tuple[str, str]]:
     return headers
 
 
-def uploaded_file_headers(filename: str) -> dict[str, str]:
-    """Headers for serving a file someone uploaded (later /files routes): never run, never sniffed,
-    always downloaded under its (percent-encoded) name."""
+def uploaded_file_headers(filename: str, *, inline: bool = False) -> dict[str, str]:
+    """Headers for serving a file someone uploaded (/files): never run, never sniffed, downloaded under
+    its (percent-encoded) name, or, for the pictures the file service re-encoded (`inline`), shown."""
+    disposition = 'inline' if inline else 'attachment'
     return {'Content-Security-Policy': 'sandbox', 'X-Content-Type-Options': 'nosniff',
-            'Content-Disposition': f"attachment; filename*=UTF-8''{quote(filename, safe='')}"}
+            'Content-Disposition': f"{disposition}; filename*=UTF-8''{quote(filename, safe='')}"}
 
 
 class SecurityHeaders:

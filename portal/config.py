@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     database_url: str = 'sqlite:///data/portal.db'
     storage_secret: str = DEFAULT_STORAGE_SECRET
     redis_url: str = ''
+    # uploaded files (attachments, card photos): outside any static path; shared by every process
+    file_dir: str = 'data/files'
 
     payments: Literal['demo', 'stripe'] | None = None
     stripe_secret_key: str = ''

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 os.environ.setdefault('PORTAL_ENV', 'test')
 os.environ.setdefault('PORTAL_SCHEDULER', 'off')
 os.environ.setdefault('PORTAL_DEMO_SEED', 'false')
+os.environ.setdefault('PORTAL_FILE_DIR', tempfile.mkdtemp(prefix='settle-test-files-'))  # never data/files
 
 from portal.config import reload_settings  # noqa: E402
 from portal.db import dispose_engine, init_engine  # noqa: E402

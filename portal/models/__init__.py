@@ -21,6 +21,7 @@ from portal.models.care import (
     Provider,
     ProviderAvailability,
 )
+from portal.models.files import StoredFile
 from portal.models.insurance import Claim, ClaimAdjustment, ClaimStatus, ClaimStatusEvent, Coverage, Payer
 from portal.models.ledger import LedgerEntry, LedgerKind
 from portal.models.live import LiveEvent
@@ -52,5 +53,5 @@ __all__ = [
     'PaymentAttempt', 'PaymentPlan', 'PlanInstallment', 'PlanPolicy', 'PlanStatus', 'PracticeSettings', 'Provider',
     'SessionHandoff', 'LiveEvent',
     'ProviderAvailability', 'RateLimitHit', 'Refund', 'Role', 'SavedPaymentMethod', 'Statement',
-    'StatementRun', 'User', 'WebhookEvent',
+    'StatementRun', 'StoredFile', 'User', 'WebhookEvent',
 ]
