@@ -271,3 +271,24 @@ def test_the_preview_is_the_first_line_as_text() -> None:
     assert inbox.preview_of('\n\n  <b>Hi</b> there  \nsecond line') == '<b>Hi</b> there'
     assert inbox.preview_of('y' * 300).endswith('…') and len(inbox.preview_of('y' * 300)) == 100
     assert col  # keeps the import for readers of the queries above
+
+
+def test_a_double_click_at_the_same_moment_posts_once(db: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    actor, account_id = _patient()
+    thread_id = _start(actor, account_id)
+
+    def send_reply(_: int) -> int:
+        with write_session() as session:
+            return compose.reply(session, actor=actor, thread_id=thread_id, body='Same click',
+                                 idempotency_key='both-at-once')
+
+    def send_new(_: int) -> int:
+        return _start(actor, account_id, key='new-at-once')
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert len(set(pool.map(send_reply, range(4)))) == 1
+        assert len(set(pool.map(send_new, range(4)))) == 1
+    with read_session() as session:
+        assert len(session.exec(select(Message).where(Message.body == 'Same click')).all()) == 1
+        assert len(session.exec(select(MessageThread)).all()) == 2

@@ -116,7 +116,7 @@ def _new_thread(session: Session, actor: Actor, *, account_id: int, category: Th
     with session.begin_nested():
         session.add(thread)
         session.flush()
-    message, fresh = threads.post(session, thread, actor=actor, body=body, key=key)
+    message, fresh = threads.post(session, thread, actor=actor, body=body, key=key, first=True)
     if not fresh:  # the same key won a race meanwhile: drop this copy of the thread
         session.delete(thread)
         return int(message.thread_id)

@@ -74,16 +74,17 @@ def existing_post(session: Session, key: str | None, *, actor: Actor, thread_id:
 
 
 def post(session: Session, thread: MessageThread, *, actor: Actor, body: str, key: str | None,
-         internal_note: bool = False) -> tuple[Message, bool]:
+         internal_note: bool = False, first: bool = False) -> tuple[Message, bool]:
     """Add a checked message to a thread the actor may act on; returns (message, True) or, for a key
     already posted (a double click, a retry after a timeout), (that message, False) and nothing changes.
 
     A patient's message makes the thread open (the office owes a reply by the expected date); the
     office's reply makes it waiting_on_patient; an internal note changes no status and staff only see it.
-    The author has read the thread up to their own message."""
+    The author has read the thread up to their own message. `first`: the thread was just made for this
+    message, so a concurrent send under the same key may have landed in the winner's own new thread."""
     if internal_note and not actor.is_staff:
         raise NotFound(GONE)
-    earlier = _replayed(session, key, actor=actor, thread_id=thread.id)
+    earlier = _replayed(session, key, actor=actor, thread_id=None if first else thread.id)
     if earlier is not None:
         return earlier, False
     now = utcnow()
@@ -95,7 +96,7 @@ def post(session: Session, thread: MessageThread, *, actor: Actor, body: str, ke
             session.add(message)
             session.flush()
     except IntegrityError:
-        earlier = _replayed(session, key, actor=actor, thread_id=thread.id)
+        earlier = _replayed(session, key, actor=actor, thread_id=None if first else thread.id)
         if earlier is None:
             raise
         return earlier, False
