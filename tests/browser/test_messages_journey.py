@@ -10,8 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_journeys import LAPTOP, PATIENT, PHONE, assert_no_page_errors, open_sign_in, sign_in, \
-    wait_connected
+from tests.browser.test_journeys import (
+    LAPTOP,
+    PATIENT,
+    PHONE,
+    assert_no_page_errors,
+    open_sign_in,
+    sign_in,
+    wait_connected,
+)
 from tests.browser.test_statements_journey import assert_no_sideways_scroll
 from tests.support.axe import assert_accessible
 
