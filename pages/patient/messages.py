@@ -52,8 +52,9 @@ def _row_html(row: InboxRow) -> str:
                if row.expected_reply_by else '')
     account = f'<p class="{theme.MUTED}">{escape(row.account_label)}</p>' if row.account_label else ''
     weight = 'font-bold' if unread else 'font-medium'
+    edge = ' border-l-4 border-l-teal-700' if unread else ''
     return (f'<li><a href="/messages/{row.id}" data-testid="thread-{row.id}" class="no-underline block '
-            f'{theme.CARD} hover:border-teal-600 focus-visible:outline focus-visible:outline-2 '
+            f'{theme.CARD}{edge} hover:border-teal-600 focus-visible:outline focus-visible:outline-2 '
             f'focus-visible:outline-teal-700">'
             f'<div class="flex no-wrap items-start gap-2"><p class="text-slate-900 {weight} break-words min-w-0 '
             f'flex-1">{escape(row.subject)}</p>{count}</div>'

@@ -193,6 +193,7 @@ def test_a_dispute_raises_the_flag_and_the_patients_resolve_keeps_it(db: str) ->
         thread = session.get(MessageThread, thread_id)
         flags = session.exec(select(AccountFlag).where(AccountFlag.account_id == account_id)).all()
     assert (thread.status, thread.charge_id, thread.expected_reply_by) == (ThreadStatus.resolved, charge_id, None)
+    assert thread.patient_id is not None  # the patient the charge is for
     assert [(flag.kind, flag.cleared_at) for flag in flags] == [(FlagKind.dispute, None)]
     with write_session() as session:  # writing again reopens it
         compose.reply(session, actor=actor, thread_id=thread_id, body='Still wrong.')

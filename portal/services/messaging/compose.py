@@ -112,7 +112,7 @@ def _new_thread(session: Session, actor: Actor, *, account_id: int, category: Th
     thread = MessageThread(account_id=account_id, category=category, subject=subject, statement_id=statement_id,
                            created_by_user_id=actor.user_id, created_at=now, last_message_at=now,
                            status=ThreadStatus.open)
-    links.apply(thread, link)
+    links.apply(session, thread, link)
     with session.begin_nested():
         session.add(thread)
         session.flush()

@@ -73,10 +73,14 @@ def resolve(session: Session, account_id: int, value: str | None) -> tuple[str, 
     return kind, int(raw_id)
 
 
-def apply(thread: MessageThread, link: tuple[str, int] | None) -> None:
-    """Point the thread at the linked item (at most one)."""
-    if link is not None:
-        setattr(thread, f'{link[0]}_id', link[1])
+def apply(session: Session, thread: MessageThread, link: tuple[str, int] | None) -> None:
+    """Point the thread at the linked item (at most one), and at the patient it concerns when it names one
+    (a charge, claim or appointment; a payment is the guarantor's)."""
+    if link is None:
+        return
+    kind, item_id = link
+    setattr(thread, f'{kind}_id', item_id)
+    thread.patient_id = getattr(session.get(_MODELS[kind], item_id), 'patient_id', None)
 
 
 def of_thread(session: Session, thread: MessageThread) -> LinkView | None:
