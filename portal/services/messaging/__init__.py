@@ -1,0 +1,1 @@
+"""Secure messaging between patients and the billing office (issue 14)."""
