@@ -94,7 +94,8 @@ LAYERS: dict[str, frozenset[str]] = {
     'interop': frozenset({'config', 'clock', 'money', 'reference', 'errors'}),  # parses; a service writes
     'auth': _DATA,
     'notify': _DATA,  # the outbox, templates, senders: never services (they pass their checks in)
-    'services': _DOMAIN - {'services'},
+    'live': _DATA,  # publish changes to every process (PostgreSQL NOTIFY, or a row SQLite's poller reads)
+    'services': (_DOMAIN - {'services'}) | {'live'},
     'documents': _DOMAIN,  # PDFs drawn from the services' views
     'jobs': _DOMAIN,  # claim the run, call one service, record the count
     'startup': _DOMAIN | {'documents', 'jobs'},
