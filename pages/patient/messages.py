@@ -26,7 +26,7 @@ def _thread(thread: ThreadView) -> None:
             if thread.statement_id else '')
     ui.html(f'<h1 class="{theme.H1}">{escape(thread.subject)}</h1>'
             + (f'<p class="{theme.MUTED}">{escape(thread.charge_label)}</p>' if thread.charge_label else '')
-            + f'<p class="{theme.MUTED}">{"Open" if thread.status == ThreadStatus.open else "Closed"}</p>{back}',
+            + f'<p class="{theme.MUTED}">{"Closed" if thread.status == ThreadStatus.resolved else "Open"}</p>{back}',
             sanitize=False).classes('w-full')
     items = ''.join(
         f'<li class="{theme.CARD} {"bg-teal-50" if message.author == "You" else ""}">'
@@ -36,7 +36,7 @@ def _thread(thread: ThreadView) -> None:
         for message in thread.messages)
     ui.html(f'<ol class="flex flex-col gap-3" aria-label="Messages">{items}</ol>', sanitize=False) \
         .classes('w-full').mark('messages')
-    if thread.status != ThreadStatus.open:
+    if thread.status == ThreadStatus.resolved:
         return
     with ui.column().classes(theme.CARD + ' gap-2'):
         body = ui.textarea('Your reply').props(f'outlined maxlength={charge_questions.MAX_BODY}').classes('w-full') \

@@ -14,7 +14,7 @@ from components import chips, dialogs, forms, page, session, theme
 from components.activity import since_html
 from components.calls import call, write
 from portal.errors import DomainError
-from portal.models import ThreadKind
+from portal.models import ThreadCategory
 from portal.services import charge_questions, payment_history, statements
 from portal.services.statements import ChargeLine, StatementDetail, StatementSummary, Visit
 
@@ -188,9 +188,9 @@ def _charge(detail: StatementDetail, line: ChargeLine, money, *, note_earlier: b
 def _ask(detail: StatementDetail, line: ChargeLine) -> None:
     with dialogs.dialog('Ask about this charge') as dialog:
         ui.label(f'{line.description} · Code {line.code}').classes('text-slate-700')
-        kind = ui.radio({ThreadKind.charge_question: 'I have a question',
-                         ThreadKind.dispute: 'I think this charge is wrong'},
-                        value=ThreadKind.charge_question).mark('question-kind')
+        kind = ui.radio({ThreadCategory.billing_question: 'I have a question',
+                         ThreadCategory.dispute_charge: 'I think this charge is wrong'},
+                        value=ThreadCategory.billing_question).mark('question-kind')
         required = {'Write your question first.': lambda value: bool((value or '').strip())}
         body = ui.textarea('Your question', validation=required) \
             .props(f'outlined maxlength={charge_questions.MAX_BODY} lazy-rules=ondemand').classes('w-full') \

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from portal.demo.context import Context, between, pick
 from portal.demo.practice import ADULT_PROVIDERS, PEDIATRIC_PROVIDERS, TEST_CARDS, THREADS
 from portal.demo.state import AccountState
-from portal.models import ThreadKind, ThreadStatus
+from portal.models import ThreadCategory, ThreadStatus
 
 DURATIONS = {'Annual physical': 40, 'Annual wellness visit': 40, 'Well-child visit': 40, 'New patient visit': 45,
              'Telehealth visit': 20, 'Lab visit': 15, 'Vaccines': 15}
@@ -126,18 +126,24 @@ def _thread(ctx: Context, st: AccountState, rng: random.Random, template: int, d
             break
         stamps.append(ctx.stamp(day, minute))
         minute = min(minute + between(rng, 20, 90), 23 * 60)
-    messages = ctx.batch['message']
+    messages, read_upto = ctx.batch['message'], {}
     for index, at in enumerate(stamps):
         from_patient = index % 2 == 0
-        reply = stamps[index + 1] if index + 1 < len(stamps) else None
-        if from_patient:
-            read_by_patient, read_by_staff = at, reply or (at if rng.random() < 0.5 else null)
-        else:
-            read_by_staff, read_by_patient = at, reply or (at if last_read else null)
-        messages.append((ctx.next_id('message'), thread_id, st.user_id if from_patient else staff,
-                         'patient' if from_patient else 'staff', bodies[index], at, read_by_patient, read_by_staff))
+        message_id = ctx.next_id('message')
+        messages.append((message_id, thread_id, st.user_id if from_patient else staff,
+                         'patient' if from_patient else 'staff', bodies[index], 0, at))
+        # each side has read its own messages and what came before; the last reply may still be unread
+        last = index + 1 == len(stamps)
+        unread = last and (not last_read if not from_patient else rng.random() < 0.5)
+        reader = staff if from_patient else st.user_id
+        read_upto[st.user_id if from_patient else staff] = message_id
+        if not unread:
+            read_upto[reader] = message_id
+    for user_id, upto in read_upto.items():
+        ctx.batch['thread_read'].append((ctx.next_id('thread_read'), thread_id, user_id, upto, stamps[-1]))
     closed = len(stamps) % 2 == 0 and last_read and days_ago > 30
-    charge = pick(rng, st.charge_ids) if kind == ThreadKind.charge_question and st.charge_ids else null
-    status = ThreadStatus.closed if closed else ThreadStatus.open
+    charge = pick(rng, st.charge_ids) if kind == ThreadCategory.billing_question and st.charge_ids else null
+    status = (ThreadStatus.resolved if closed
+              else ThreadStatus.waiting_on_patient if len(stamps) % 2 == 0 else ThreadStatus.open)
     ctx.batch['message_thread'].append((thread_id, st.account_id, subject, kind, status, charge, st.user_id, staff,
                                         stamps[0], stamps[-1]))

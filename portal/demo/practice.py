@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portal.models import ThreadKind
+from portal.models import ThreadCategory
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,30 +101,30 @@ PLAN_TERMS = (
 STAFF = (('staff@example.com', 'Jordan', 'Reyes'), ('dana.okafor@example.com', 'Dana', 'Okafor'),
          ('lee.whitfield@example.com', 'Lee', 'Whitfield'), ('priya.raman@example.com', 'Priya', 'Raman'))
 
-# (subject, kind, messages alternating patient, staff, patient, ...)
+# (subject, category, messages alternating patient, staff, patient, ...)
 THREADS = (
-    ('Question about my bill', ThreadKind.charge_question, (
+    ('Question about my bill', ThreadCategory.billing_question, (
         'Hi, I got a statement and I am not sure what the lab charges are for. Can you explain?',
         'Thanks for asking! Those are the blood tests from your annual physical. Your insurance '
         'paid part of them and the rest went toward your deductible. Let us know if you have questions.',
         'That makes sense, thank you.')),
-    ('Updated insurance card', ThreadKind.general, (
+    ('Updated insurance card', ThreadCategory.insurance_update, (
         'I have new insurance starting this month. I uploaded the front of the card. Is that enough?',
         'We received it, thank you. Could you also upload the back of the card? It has the claims address.')),
-    ('Can I set up a payment plan?', ThreadKind.general, (
+    ('Can I set up a payment plan?', ThreadCategory.payment_plan, (
         'My balance is more than I can pay at once. Can I pay it over a few months?',
         'Yes. You can set one up yourself under Plans, or reply here and we will help you choose '
         'a monthly amount.')),
-    ('Insurance should have paid this', ThreadKind.dispute, (
+    ('Insurance should have paid this', ThreadCategory.dispute_charge, (
         'My insurance says this visit was covered, but I got a bill for the full amount.',
         'We are sorry for the confusion. The claim was sent back for a correction and has been '
         're-submitted. We have put your account on hold while it is processed.',
         'Thank you for checking.',
         'You are welcome. Insurance has now paid, and your statement will show the new amount.')),
-    ('Receipt for my payment', ThreadKind.general, (
+    ('Receipt for my payment', ThreadCategory.other, (
         'Could you send me a receipt for my last payment? I need it for my HSA.',
         'Of course. You can download every receipt from the Payments page; we have also attached it here.')),
-    ('Charge from a visit I did not have', ThreadKind.charge_question, (
+    ('Charge from a visit I did not have', ThreadCategory.billing_question, (
         'There is a charge on my account for a date I was not seen. Can you look into it?',
         'We are looking into it now and will get back to you within two business days.')),
 )

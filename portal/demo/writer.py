@@ -62,9 +62,10 @@ COLUMNS_SPEC = {
                  'new_balance waiting_for_insurance amount_due currency quick_pay_code paid_at? delivery',
     'appointment': 'id account_id patient_id provider_id location_id starts_at duration_minutes visit_type '
                    'status created_at',
-    'message_thread': 'id account_id subject kind status charge_id? created_by_user_id? assigned_to_user_id? '
+    'message_thread': 'id account_id subject category status charge_id? created_by_user_id? assigned_to_user_id? '
                       'created_at last_message_at',
-    'message': 'id thread_id author_user_id? author_role body created_at read_by_patient_at? read_by_staff_at?',
+    'message': 'id thread_id author_user_id? author_role body internal_note created_at',
+    'thread_read': 'id thread_id user_id last_read_message_id updated_at',
     'audit_event': 'id at actor_role action entity_type entity_id outcome source_ip detail',
 }
 # parent tables first, so foreign keys hold at every step

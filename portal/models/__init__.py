@@ -23,7 +23,15 @@ from portal.models.care import (
 )
 from portal.models.insurance import Claim, ClaimAdjustment, ClaimStatus, ClaimStatusEvent, Coverage, Payer
 from portal.models.ledger import LedgerEntry, LedgerKind
-from portal.models.messaging import Attachment, Message, MessageThread, ThreadKind, ThreadStatus
+from portal.models.messaging import (
+    Attachment,
+    AuthorRole,
+    Message,
+    MessageThread,
+    ThreadCategory,
+    ThreadRead,
+    ThreadStatus,
+)
 from portal.models.notify import Notification, NotificationPreference
 from portal.models.payments import (
     AttemptStatus,
@@ -44,7 +52,8 @@ from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit,
 
 __all__ = [
     'AccountAccess', 'AccountFlag', 'AttemptStatus', 'ClaimStatus', 'FlagKind', 'PaymentStatus', 'RefundStatus',
-    'ThreadKind', 'ThreadStatus', 'Appointment', 'Attachment', 'AuditEvent', 'Charge', 'Claim',
+    'AuthorRole', 'ThreadCategory', 'ThreadRead', 'ThreadStatus', 'Appointment', 'Attachment', 'AuditEvent',
+    'Charge', 'Claim',
     'ClaimAdjustment', 'ClaimStatusEvent', 'Coverage', 'Encounter', 'Estimate', 'GatewayCustomer', 'GuarantorAccount',
     'InstallmentStatus', 'JobRun', 'LedgerEntry', 'LedgerKind', 'Location', 'Message', 'MessageThread', 'Notification',
     'NotificationPreference', 'PasswordResetToken', 'Patient', 'Payer', 'Payment', 'PaymentAllocation',

@@ -29,6 +29,7 @@ class PracticeSettings(SQLModel, table=True):
     reminder_ladder: str = Field(default='30,60,90', max_length=40)
     # charges whose claim is still with insurance are not asked for until it answers (payable.py)
     hold_pending_insurance: bool = True
+    reply_business_days: int = 2  # the office answers a patient's message within this many business days
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by_user_id: int | None = Field(default=None, foreign_key='user.id')
 

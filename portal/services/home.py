@@ -19,8 +19,6 @@ from portal.models import (
     LedgerEntry,
     LedgerKind,
     Location,
-    Message,
-    MessageThread,
     Patient,
     Payment,
     PaymentPlan,
@@ -32,6 +30,7 @@ from portal.models import (
     Statement,
 )
 from portal.services import plan_ledger
+from portal.services.messaging.read_state import patient_unread_query
 from portal.services.payable import waiting_query
 from portal.services.refund_reasons import RefundLine, plain_reason
 from portal.services.statement_status import paid_since_query, plan_due, standing_of
@@ -126,9 +125,7 @@ def account_home(session: Session, actor: Actor, account_id: int, *, relationshi
     processing_q = (select(func.coalesce(func.sum(Payment.amount), 0))
                     .where(Payment.account_id == account_id, Payment.status == PaymentStatus.processing)
                     .scalar_subquery())
-    unread_q = (select(func.count()).select_from(Message).join(MessageThread, MessageThread.id == Message.thread_id)
-                .where(MessageThread.account_id == account_id, Message.author_role == 'staff',
-                       col(Message.read_by_patient_at).is_(None)).scalar_subquery())
+    unread_q = patient_unread_query(actor.user_id, account_id)
     account = connection.execute(
         select(GuarantorAccount.account_number, GuarantorAccount.guarantor_first_name,
                GuarantorAccount.guarantor_last_name, GuarantorAccount.currency,

@@ -24,7 +24,7 @@ from portal.models import (
     Provider,
     Refund,
     Statement,
-    ThreadKind,
+    ThreadCategory,
     ThreadStatus,
 )
 from portal.reference.codes import GROUP_CODES, explain_adjustment, explain_remark
@@ -32,7 +32,7 @@ from portal.services.payable import PENDING_CLAIM_STATUSES
 from portal.services.payments.allocation import open_charges
 from portal.services.refund_reasons import plain_reason
 
-QUESTION_KINDS = (ThreadKind.charge_question, ThreadKind.dispute)
+QUESTION_CATEGORIES = (ThreadCategory.billing_question, ThreadCategory.dispute_charge)
 ADJUSTING = (LedgerKind.contractual_adjustment, LedgerKind.write_off)
 
 
@@ -129,8 +129,8 @@ def visits_of(session: Session, statement: Statement, charge_ids: list[int], *, 
                                                        f'{meaning} {remark}'.strip(), adjustment.amount))
     questions = dict(session.connection().execute(
         select(MessageThread.charge_id, func.max(MessageThread.id))
-        .where(col(MessageThread.charge_id).in_(charge_ids), MessageThread.status == ThreadStatus.open,
-               col(MessageThread.kind).in_(QUESTION_KINDS))
+        .where(col(MessageThread.charge_id).in_(charge_ids), MessageThread.status != ThreadStatus.resolved,
+               col(MessageThread.category).in_(QUESTION_CATEGORIES))
         .group_by(MessageThread.charge_id)).all())
     rows = session.exec(
         select(Charge, Encounter.date_of_service, Patient.first_name, Patient.last_name, Provider.first_name,

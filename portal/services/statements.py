@@ -25,7 +25,7 @@ from portal.models import (
 from portal.services import payable
 from portal.services.practice import Practice, practice
 from portal.services.statement_lines import (  # noqa: F401  (re-exported: pages and documents read them here)
-    QUESTION_KINDS,
+    QUESTION_CATEGORIES,
     Adjustment,
     ChargeLine,
     Credit,

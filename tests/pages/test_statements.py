@@ -22,7 +22,7 @@ from portal.models import (
     Message,
     MessageThread,
     Statement,
-    ThreadKind,
+    ThreadCategory,
 )
 from portal.models import User as UserRow
 from tests.pages.conftest import DEMO_PATIENT, sign_in
@@ -151,7 +151,7 @@ async def test_asking_about_a_charge_opens_a_thread_and_the_line_shows_it(user: 
     await user.should_see('What is this lab charge for?')
     with read_session() as session:
         thread = session.exec(select(MessageThread).where(MessageThread.charge_id == charge_id)).one()
-        assert (thread.kind, thread.statement_id, thread.status) == ('charge_question', own.id, 'open')
+        assert (thread.category, thread.statement_id, thread.status) == ('billing_question', own.id, 'open')
         assert session.exec(select(Message).where(Message.thread_id == thread.id)).one().author_role == 'patient'
     user.find(marker='reply-body').type('Also, is it covered?')
     user.find(marker='reply-submit').click()
@@ -177,7 +177,7 @@ async def test_disputing_a_charge_raises_a_billing_dispute_never_a_chargeback(us
     with read_session() as session:
         thread = session.exec(select(MessageThread).where(MessageThread.charge_id == charge_id)).one()
         flags = session.exec(select(AccountFlag.kind).where(AccountFlag.account_id == own.account_id)).all()
-    assert (thread.kind, flags) == (ThreadKind.dispute, [FlagKind.dispute])
+    assert (thread.category, flags) == (ThreadCategory.dispute_charge, [FlagKind.dispute])
 
 async def test_paperless_switch_is_saved(user: User) -> None:
     await sign_in(user, DEMO_PATIENT)

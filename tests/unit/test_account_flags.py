@@ -43,7 +43,7 @@ def _disputed_both_ways() -> int:
     assert process_events([dispute], gateway_name='demo') == ['flagged']
     with write_session() as session:
         charge_questions.ask_about_charge(session, actor=Actor(patient.id, 'patient'), statement_id=statement_id,
-                                          charge_id=charge_id, body='I was never seen that day.', kind='dispute')
+                                          charge_id=charge_id, body='I was never seen that day.', kind='dispute_charge')
     return account.id
 
 

@@ -166,8 +166,10 @@ def test_demo_sign_ins_and_household(seeded: str) -> None:
     assert str(statement.due_date) > str(clock.today()) and statement.amount_due > 0
     assert statement.insurance_payments > 0 and statement.adjustments > 0
     assert scalar("SELECT COUNT(*) FROM appointment WHERE account_id = :a AND status = 'booked'", a=account) >= 1
-    assert scalar("SELECT COUNT(*) FROM message m JOIN message_thread t ON t.id = m.thread_id WHERE t.account_id = :a "
-                  "AND m.author_role = 'staff' AND m.read_by_patient_at IS NULL", a=account) >= 1
+    assert scalar("SELECT COUNT(*) FROM message m JOIN message_thread t ON t.id = m.thread_id "
+                  "LEFT JOIN thread_read r ON r.thread_id = t.id AND r.user_id = :u WHERE t.account_id = :a "
+                  "AND m.author_role = 'staff' AND m.id > COALESCE(r.last_read_message_id, 0)",
+                  a=account, u=patient.id) >= 1
     assert rows("SELECT brand, last4 FROM saved_payment_method WHERE account_id = :a AND gateway = 'demo'",
                 a=account) == [('visa', '4242')]
 

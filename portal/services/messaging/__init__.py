@@ -1,1 +1,4 @@
-"""Secure messaging between patients and the billing office (issue 14)."""
+"""Secure messaging with the billing office: threads, messages, read state, reply dates, notices.
+
+One service shape (see portal.services): `def use_case(session, /, *, actor, ...) -> FrozenView`.
+"""
