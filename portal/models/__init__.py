@@ -32,6 +32,7 @@ from portal.models.messaging import (
     ThreadRead,
     ThreadStatus,
 )
+from portal.models.messaging_staff import SavedReply
 from portal.models.notify import Notification, NotificationPreference
 from portal.models.payments import (
     AttemptStatus,
@@ -59,6 +60,6 @@ __all__ = [
     'NotificationPreference', 'PasswordResetToken', 'Patient', 'Payer', 'Payment', 'PaymentAllocation',
     'PaymentAttempt', 'PaymentPlan', 'PlanInstallment', 'PlanPolicy', 'PlanStatus', 'PracticeSettings', 'Provider',
     'SessionHandoff',
-    'ProviderAvailability', 'RateLimitHit', 'Refund', 'Role', 'SavedPaymentMethod', 'Statement',
+    'ProviderAvailability', 'RateLimitHit', 'Refund', 'Role', 'SavedPaymentMethod', 'SavedReply', 'Statement',
     'StatementRun', 'User', 'WebhookEvent',
 ]

@@ -15,8 +15,7 @@ from portal import audit
 from portal.auth.permissions import Actor, require_admin, require_staff
 from portal.clock import utcnow
 from portal.errors import NotFound, ValidationFailed
-from portal.models import Statement
-from portal.models.saved_replies import SavedReply
+from portal.models import SavedReply, Statement
 from portal.money import format_money
 from portal.services.messaging.staff_common import clean_body, staff_thread
 from portal.services.messaging.staff_context import account_context

@@ -13,7 +13,8 @@ from portal.auth.permissions import Actor, require_staff
 from portal.clock import utcnow
 from portal.errors import NotFound, ValidationFailed
 from portal.models import Message, MessageThread, User
-from portal.models.messaging import AuthorRole, ThreadRead
+from portal.models.messaging import AuthorRole
+from portal.services.messaging import read_state
 
 MAX_BODY = 5000
 # bidi overrides and isolates (Trojan Source) and every control character but newline and tab
@@ -70,12 +71,7 @@ def add_message(session: Session, actor: Actor, thread: MessageThread, body: str
 
 def mark_read(session: Session, user_id: int, thread_id: int, upto_message_id: int) -> None:
     """Staff's per-recipient read state: everything up to this message is read by this user."""
-    row = session.exec(select(ThreadRead).where(ThreadRead.thread_id == thread_id,
-                                                ThreadRead.user_id == user_id)).first()
-    if row is None:
-        session.add(ThreadRead(thread_id=thread_id, user_id=user_id, last_read_message_id=upto_message_id))
-    elif row.last_read_message_id < upto_message_id:
-        row.last_read_message_id, row.updated_at = upto_message_id, utcnow()
+    read_state.mark_read_upto(session, user_id=user_id, thread_id=thread_id, message_id=upto_message_id)
 
 
 def changed(session: Session, thread: MessageThread, *, also_account: int | None = None) -> None:

@@ -13,16 +13,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, select
 from sqlmodel import Session, col
 
 from portal.auth.permissions import Actor, require_staff
 from portal.errors import ValidationFailed
-from portal.models import GuarantorAccount, Message, MessageThread, User
-from portal.models.messaging import CATEGORY_LABELS, AuthorRole, ThreadCategory, ThreadRead, ThreadStatus
+from portal.models import GuarantorAccount, MessageThread, User
+from portal.models.messaging import CATEGORY_LABELS, ThreadCategory, ThreadStatus
+from portal.services.messaging import read_state
 from portal.services.practice import practice
 
 PAGE_SIZE = 25
+OPEN_WORK = (ThreadStatus.open, ThreadStatus.waiting_on_patient)  # every status but resolved
 
 
 class View(StrEnum):
@@ -90,7 +92,7 @@ def _where(view: View, category: ThreadCategory | None, status: ThreadStatus | N
     if status is not None:
         where.append(thread.status == status)
     elif view != View.all:
-        where.append(thread.status != ThreadStatus.resolved)
+        where.append(col(thread.status).in_(OPEN_WORK))
     if view == View.unassigned:
         where.append(col(thread.assigned_to_user_id).is_(None))
     elif view == View.mine:
@@ -156,7 +158,8 @@ def staff_queue(session: Session, /, *, actor: Actor, view: str = View.open, cat
              .where(*where).order_by(col(thread.last_message_at), col(thread.id))
              .limit(page_size).offset((page - 1) * page_size))
     found = session.connection().execute(query).all()
-    unread = _unread(session, actor.user_id, [row[0] for row in found])
+    unread = read_state.unread_by_thread(session, user_id=actor.user_id, thread_ids=[row[0] for row in found],
+                                         staff=True)
     rows = tuple(QueueRow(
         id=row[0], subject=row[1], category=ThreadCategory(row[2]), category_label=CATEGORY_LABELS[row[2]],
         status=ThreadStatus(row[3]), account_id=row[4], account_number=row[5], guarantor=f'{row[6]} {row[7]}',
@@ -164,18 +167,3 @@ def staff_queue(session: Session, /, *, actor: Actor, view: str = View.open, cat
         overdue=row[3] == ThreadStatus.open and row[11] is not None and row[11] < today,
         unread=unread.get(row[0], 0)) for row in found)
     return QueuePage(chosen, chosen_category, chosen_status, rows, counts, page, pages, total)
-
-
-def _unread(session: Session, user_id: int, thread_ids: list[int]) -> dict[int, int]:
-    """thread id -> patient messages after this user's read mark, for the threads of one page."""
-    if not thread_ids:
-        return {}
-    read_upto = (select(ThreadRead.last_read_message_id).where(ThreadRead.thread_id == Message.thread_id,
-                                                               ThreadRead.user_id == user_id)
-                 .scalar_subquery())
-    rows = session.connection().execute(
-        select(Message.thread_id, func.count())
-        .where(col(Message.thread_id).in_(thread_ids), Message.author_role == AuthorRole.patient,
-               Message.id > func.coalesce(read_upto, literal(0)))
-        .group_by(Message.thread_id)).all()
-    return {thread_id: count for thread_id, count in rows}
