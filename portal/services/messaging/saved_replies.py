@@ -120,3 +120,9 @@ def delete(session: Session, /, *, actor: Actor, reply_id: int) -> None:
     session.delete(row)
     audit.record(session, action='saved_reply_deleted', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='saved_reply', entity_id=reply_id, source_ip=actor.ip)
+
+
+def manage(session: Session, /, *, actor: Actor) -> tuple[SavedReplyView, ...]:
+    """The saved replies for the admins' page. Admins only (anyone else: NotFound)."""
+    require_admin(session, actor, purpose='manage_saved_replies')
+    return saved_replies(session, actor=actor)
