@@ -37,7 +37,7 @@ class View(StrEnum):
     all = 'all'  # resolved ones too
 
 
-VIEW_LABELS = {View.open: 'Open', View.unassigned: 'Unassigned', View.mine: 'Mine',
+VIEW_LABELS = {View.open: 'Not resolved', View.unassigned: 'Unassigned', View.mine: 'Mine',
                View.overdue: 'Past reply date', View.disputes: 'Billing disputes', View.all: 'All'}
 
 
