@@ -7,8 +7,15 @@ import re
 
 import pytest
 
-from tests.browser.test_journeys import LAPTOP, PHONE, STAFF, assert_no_page_errors, open_sign_in, sign_in, \
-    wait_connected
+from tests.browser.test_journeys import (
+    LAPTOP,
+    PHONE,
+    STAFF,
+    assert_no_page_errors,
+    open_sign_in,
+    sign_in,
+    wait_connected,
+)
 from tests.support.axe import assert_accessible
 
 pytestmark = pytest.mark.browser
