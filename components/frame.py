@@ -11,10 +11,12 @@ from html import escape
 
 from nicegui import ui
 
-from components import session, theme
-from components.calls import call
+from components import live, session, theme
+from components.calls import call, read
 from portal.config import get_settings
 from portal.services import identity
+from portal.services.messaging import inbox
+from portal.services.messaging.inbox import Badge
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class NavItem:
 PATIENT_NAV = [
     NavItem('Home', 'home', '/'),
     NavItem('Statements', 'receipt_long', '/statements'),
+    NavItem('Messages', 'mail', '/messages'),
     NavItem('Pay', 'payments', '/pay'),
     NavItem('Payment history', 'history', '/payments'),
     NavItem('Payment plans', 'event_repeat', '/plans'),
@@ -61,7 +64,16 @@ def brand(name: str, *, size: str = 'h-9 w-9') -> None:
     ui.html(brand_html(name, size=size), sanitize=False)
 
 
-def nav_html(items: list[NavItem], current_path: str) -> str:
+def badge_html(unread: int) -> str:
+    """The unread count beside 'Messages' (nothing when 0); screen readers hear 'N unread'."""
+    if unread <= 0:
+        return ''
+    shown = '99+' if unread > 99 else str(unread)
+    return (f'<span data-testid="nav-unread" class="ml-auto rounded-full bg-teal-800 text-white text-xs font-semibold '
+            f'px-2 py-0.5" aria-label="{unread} unread">{shown}</span>')
+
+
+def nav_html(items: list[NavItem], current_path: str, *, unread: int = 0) -> str:
     links = []
     for item in items:
         current = item.path == current_path
@@ -70,7 +82,7 @@ def nav_html(items: list[NavItem], current_path: str) -> str:
         links.append(f'<a href="{item.path}"{marker} class="no-underline rounded-lg '
                      f'px-3 py-3 flex no-wrap items-center gap-3 text-base {style}">'
                      f'<i class="q-icon material-icons text-xl" aria-hidden="true">{item.icon}</i>'
-                     f'{escape(item.label)}</a>')
+                     f'{escape(item.label)}{badge_html(unread) if item.path == "/messages" else ""}</a>')
     return f'<nav aria-label="Main" class="settle-nav flex flex-col gap-1 pt-2">{"".join(links)}</nav>'
 
 
@@ -91,9 +103,10 @@ def signed_out_card(title: str, subtitle: str = '') -> ui.column:
 
 
 @contextmanager
-def frame(title: str, *, auth: dict, path: str) -> Iterator[ui.column]:
+def frame(title: str, *, auth: dict, path: str, badge: Badge | None = None) -> Iterator[ui.column]:
     """Header, navigation and session guard around a page's content, in as few elements as possible:
-    each element costs every connected client memory and render time."""
+    each element costs every connected client memory and render time. A patient's `badge` (unread
+    messages) shows beside Messages and follows their accounts' inbox topics live."""
     settings = get_settings()
     ui.page_title(f'{title} · {settings.practice_name}')
     nav = STAFF_NAV if session.is_staff(auth) else PATIENT_NAV
@@ -107,11 +120,21 @@ def frame(title: str, *, auth: dict, path: str) -> Iterator[ui.column]:
     # value=False + show-if-above: Quasar opens it on laptops by itself, with no JavaScript round trip per client
     with ui.left_drawer(value=False, bordered=True).props('show-if-above breakpoint=1023 :width=240') \
             .classes('bg-white') as drawer:
-        ui.html(nav_html(nav, path), sanitize=False).classes('w-full')
+        menu = ui.html(nav_html(nav, path, unread=badge.unread if badge else 0), sanitize=False).classes('w-full')
+    if badge is not None and badge.account_ids:
+        _follow_badge(menu, nav, path, badge)
     demo_banner()
     _session_guard(int(auth['user_id']), str(auth.get('nonce', '')))
     with ui.column().classes(theme.PAGE) as content:
         yield content
+
+
+def _follow_badge(menu: ui.html, nav: list[NavItem], path: str, badge: Badge) -> None:
+    async def refresh() -> None:
+        latest = await read(inbox.badge, actor=session.actor())
+        menu.set_content(nav_html(nav, path, unread=latest.unread))
+
+    live.watch([f'inbox:{account_id}' for account_id in badge.account_ids], refresh)
 
 
 async def sign_out(*, reason: str = '') -> None:

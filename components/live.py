@@ -1,4 +1,4 @@
-"""Live updates on a page (issue 14, item 5)."""
+"""Pages watch live topics (placeholder: msg-live builds this)."""
 from __future__ import annotations
 
 from collections.abc import Callable

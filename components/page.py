@@ -16,9 +16,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from components import not_found, session
+from components.calls import read
 from components.frame import frame
 from portal.auth.permissions import Actor
 from portal.errors import NotFound
+from portal.services.messaging import inbox
 
 T = TypeVar('T')
 ID = re.compile(r'[0-9]{1,18}')  # ASCII digits only ('²'.isdigit() is True); 18 fit a 64-bit column
@@ -51,13 +53,14 @@ async def show(title: str, *, path: str, load: Callable[[Actor], Awaitable[T]],
     assert auth is not None  # the middleware lets only signed-in people here
     try:
         view = await load(session.actor())
+        badge = None if session.is_staff(auth) else await read(inbox.badge, actor=session.actor())
     except NotFound:
         not_found.content()
         return
     if view is None and none_is_not_found:
         not_found.content()
         return
-    with frame(title, auth=auth, path=path):
+    with frame(title, auth=auth, path=path, badge=badge):
         drawn = draw(view)
         if inspect.isawaitable(drawn):
             await drawn

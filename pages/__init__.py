@@ -20,10 +20,12 @@ def register(scheduler: SchedulerService) -> None:
     profile.register()
     staff_home.register()
     from pages import documents
-    from pages.patient import messages, statements
+    from pages.patient import messages, messages_new, messages_thread, statements
     from pages.staff import statement_runs
     statements.register()
     messages.register()
+    messages_new.register()  # before /messages/{thread_id}, which would take 'new' for an id
+    messages_thread.register()
     documents.register()
     statement_runs.register()
     from pages import payments

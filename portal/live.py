@@ -1,8 +1,8 @@
-"""Live updates between processes (issue 14, item 5)."""
+"""Live updates: services publish topics, pages watch them (placeholder: msg-live builds this)."""
 from __future__ import annotations
 
-from typing import Any
+from sqlmodel import Session
 
 
-def publish(session: Any, topic: str) -> None:  # noqa: ANN401
+def publish(session: Session, topic: str) -> None:
     """placeholder: msg-live builds this"""

@@ -13,11 +13,12 @@ from nicegui import ui
 
 from components import chips, forms, session, theme
 from components.activity import since_html
-from components.calls import call
+from components.calls import call, read
 from components.frame import frame
 from portal.config import get_settings
 from portal.services import home, payment_history
 from portal.services.home import AccountHome
+from portal.services.messaging import inbox
 
 
 def _block(html: str) -> ui.html:
@@ -25,10 +26,11 @@ def _block(html: str) -> ui.html:
 
 
 async def content(auth: dict) -> None:
-    summary, since = await asyncio.gather(call(home.load_patient_home, actor=session.actor()),
-                                          call(payment_history.load_activity_since, actor=session.actor()))
+    summary, since, badge = await asyncio.gather(call(home.load_patient_home, actor=session.actor()),
+                                                 call(payment_history.load_activity_since, actor=session.actor()),
+                                                 read(inbox.badge, actor=session.actor()))
     since_by_account = {item.account_number: item for item in since}
-    with frame('Home', auth=auth, path='/'):
+    with frame('Home', auth=auth, path='/', badge=badge):
         _block(f'<h1 class="{theme.H1}">Hi {escape(auth.get("first_name") or "there")}</h1>')
         if not summary.accounts:
             _block(f'<section class="{theme.CARD}"><h2 class="{theme.H2}">No billing account is linked to your '
@@ -117,5 +119,6 @@ def _messages_card(account: AccountHome) -> str:
             else 'No unread messages.')
     return _card('Messages',
                  f'<p data-testid="unread-messages" class="text-slate-800{" font-medium" if count else ""}">'
-                 f'{text}</p><p class="{theme.MUTED}">Questions about a bill? Call '
-                 f'{escape(get_settings().practice_phone)}.</p>')
+                 f'{text}</p><p class="{theme.MUTED}">Questions about a bill? Write to the billing office.</p>'
+                 f'<a href="/messages" data-testid="messages-link" class="text-teal-800 underline '
+                 f'underline-offset-2 py-2">{"Read your messages" if count else "Go to your messages"}</a>')

@@ -7,6 +7,7 @@ escaped HTML blocks; only the buttons are elements of their own.
 from __future__ import annotations
 
 from html import escape
+from uuid import uuid4
 
 from nicegui import ui
 
@@ -15,7 +16,8 @@ from components.activity import since_html
 from components.calls import call, write
 from portal.errors import DomainError
 from portal.models import ThreadCategory
-from portal.services import charge_questions, payment_history, statements
+from portal.services import payment_history, statements
+from portal.services.messaging import compose, safety
 from portal.services.statements import ChargeLine, StatementDetail, StatementSummary, Visit
 
 
@@ -193,18 +195,19 @@ def _ask(detail: StatementDetail, line: ChargeLine) -> None:
                         value=ThreadCategory.billing_question).mark('question-kind')
         required = {'Write your question first.': lambda value: bool((value or '').strip())}
         body = ui.textarea('Your question', validation=required) \
-            .props(f'outlined maxlength={charge_questions.MAX_BODY} lazy-rules=ondemand').classes('w-full') \
+            .props(f'outlined maxlength={safety.MAX_BODY} lazy-rules=ondemand').classes('w-full') \
             .mark('question-body')
         error = forms.error_message()
+        key = uuid4().hex  # one question per dialog: a double click or a retry posts it once
 
         async def send() -> None:
             forms.set_error(error, '')
             if not body.validate():
                 return
             try:
-                thread_id = await write(charge_questions.ask_about_charge, actor=session.actor(),
+                thread_id = await write(compose.ask_about_charge, actor=session.actor(),
                                         statement_id=detail.summary.id, charge_id=line.charge_id,
-                                        body=body.value, kind=kind.value)
+                                        body=body.value, category=kind.value, idempotency_key=key)
             except DomainError as failure:
                 forms.set_error(error, failure.message)
                 return

@@ -14,7 +14,7 @@ from components import account_context, chips, forms, live, page, session, theme
 from components.calls import write
 from portal.errors import DomainError
 from portal.models.messaging import CATEGORY_LABELS, ThreadStatus
-from portal.services.messaging import saved_replies, staff_common, staff_queue, staff_threads
+from portal.services.messaging import safety, saved_replies, staff_queue, staff_threads
 from portal.services.messaging.staff_queue import VIEW_LABELS, QueuePage, View
 
 STATUS = {'open': ('Open', 'warn'), 'waiting_on_patient': ('Waiting on patient', 'info'),
@@ -196,7 +196,7 @@ def _compose(view: staff_threads.StaffThreadView, replies: tuple[saved_replies.S
             .classes('w-full sm:w-80').mark('saved-reply')
         if not choices:
             picker.props('disable')
-        reply = ui.textarea('Reply').props(f'outlined maxlength={staff_common.MAX_BODY} autogrow') \
+        reply = ui.textarea('Reply').props(f'outlined maxlength={safety.MAX_BODY} autogrow') \
             .classes('w-full').mark('reply-body')
         error = forms.error_message().mark('reply-error')
 
@@ -214,7 +214,7 @@ def _compose(view: staff_threads.StaffThreadView, replies: tuple[saved_replies.S
         ui.button('Send reply', icon='send', on_click=send).props('unelevated no-caps').mark('reply-submit')
     with ui.column().classes('w-full rounded-xl border-2 border-dashed border-amber-400 bg-amber-50 p-4 gap-2'):
         ui.label('Internal note (staff only)').classes(theme.H2).props('role=heading aria-level=2')
-        note = ui.textarea('Note').props(f'outlined maxlength={staff_common.MAX_BODY} autogrow bg-color=white') \
+        note = ui.textarea('Note').props(f'outlined maxlength={safety.MAX_BODY} autogrow bg-color=white') \
             .classes('w-full').mark('note-body')
         note_error = forms.error_message().mark('note-error')
 

@@ -25,6 +25,7 @@ class Practice:
     npi: str = ''
     timezone: str = 'America/Chicago'
     hold_pending_insurance: bool = True  # charges whose claim is pending are not asked for (payable.py)
+    reply_business_days: int = 2  # the billing office answers a patient's message within this many business days
 
     def day_of(self, moment: datetime | None) -> date:
         """The practice's calendar day of an instant (naive instants are UTC); today when None."""
@@ -42,7 +43,7 @@ def practice(session: Session) -> Practice:
     lines = tuple(part for part in (row.address_line1, city_line) if part)
     return Practice(row.name or settings.practice_name, row.phone or settings.practice_phone, ', '.join(lines),
                     lines, row.tax_id or settings.practice_tax_id, row.npi or settings.practice_npi,
-                    row.timezone or settings.practice_timezone, row.hold_pending_insurance)
+                    row.timezone or settings.practice_timezone, row.hold_pending_insurance, row.reply_business_days)
 
 
 def practice_zone(session: Session) -> ZoneInfo:

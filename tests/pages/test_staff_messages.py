@@ -87,7 +87,7 @@ async def test_staff_reply_and_write_a_note_beside_the_account(user: User) -> No
     assert 'the patient never sees this' in await _drawn(user, 'Refund R-77 issued.')
     assert _bodies(thread_id)[1:] == [('We refunded the duplicate.', False), ('Refund R-77 issued.', True)]
     user.find(marker='reply-submit').click()  # empty: a message, nothing stored
-    await user.should_see('Write the reply first.')
+    await user.should_see('Write your message first.')
     assert len(_bodies(thread_id)) == 3
 
 

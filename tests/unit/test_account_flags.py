@@ -16,7 +16,8 @@ from portal.errors import NotFound
 from portal.models import AccountFlag, FlagKind, PaymentAttempt, Statement
 from portal.payments.demo_gateway import DemoGateway
 from portal.payments.gateway import GatewayEvent
-from portal.services import account_flags, charge_questions
+from portal.services import account_flags
+from portal.services.messaging import compose
 from portal.services.payments import charge_saved_method, new_key, process_events
 from tests.factories import make_account, make_charges, make_saved_method, make_user
 
@@ -42,8 +43,8 @@ def _disputed_both_ways() -> int:
                            metadata={'dispute_id': 'dp_1'})
     assert process_events([dispute], gateway_name='demo') == ['flagged']
     with write_session() as session:
-        charge_questions.ask_about_charge(session, actor=Actor(patient.id, 'patient'), statement_id=statement_id,
-                                          charge_id=charge_id, body='I was never seen that day.', kind='dispute_charge')
+        compose.ask_about_charge(session, actor=Actor(patient.id, 'patient'), statement_id=statement_id,
+                                 charge_id=charge_id, body='I was never seen that day.', category='dispute_charge')
     return account.id
 
 

@@ -76,7 +76,7 @@ def test_the_check_allows_other_imports(source: str) -> None:
 # A pair not listed is refused. Keep docs/architecture.md in step.
 _FOUNDATION = frozenset({'config', 'clock', 'money', 'reference', 'errors', 'job_catalogue'})
 _DATA = _FOUNDATION | {'db', 'models', 'audit'}
-_DOMAIN = _DATA | {'payments', 'demo', 'interop', 'auth', 'notify', 'services'}
+_DOMAIN = _DATA | {'payments', 'demo', 'interop', 'auth', 'notify', 'services', 'live'}
 LAYERS: dict[str, frozenset[str]] = {
     'portal': frozenset(),  # portal/__init__.py
     'config': frozenset(),
@@ -93,9 +93,9 @@ LAYERS: dict[str, frozenset[str]] = {
     'demo': frozenset({'config', 'clock', 'money', 'reference'}),  # demo data; services.seed writes it
     'interop': frozenset({'config', 'clock', 'money', 'reference', 'errors'}),  # parses; a service writes
     'auth': _DATA,
+    'live': frozenset({'config', 'db', 'models'}),  # publish inside the caller's write session
     'notify': _DATA,  # the outbox, templates, senders: never services (they pass their checks in)
-    'live': _DATA,  # publish changes to every process (PostgreSQL NOTIFY, or a row SQLite's poller reads)
-    'services': (_DOMAIN - {'services'}) | {'live'},
+    'services': _DOMAIN - {'services'},
     'documents': _DOMAIN,  # PDFs drawn from the services' views
     'jobs': _DOMAIN,  # claim the run, call one service, record the count
     'startup': _DOMAIN | {'documents', 'jobs'},

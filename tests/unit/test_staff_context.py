@@ -9,7 +9,8 @@ from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
 from portal.errors import NotFound
 from portal.models import AccountFlag, AuditEvent, FlagKind, Payment, PaymentStatus
-from portal.services.messaging.staff_context import Link, LinkKind, account_context
+from portal.services.messaging.links import LinkView
+from portal.services.messaging.staff_context import account_context
 from tests.factories import make_account, make_charges, make_user
 
 
@@ -29,11 +30,11 @@ def test_staff_see_money_flags_and_the_linked_line(db: str) -> None:
     staff = make_user(role='staff')
     with write_session() as session:
         context = account_context(session, actor=Actor(staff.id, 'staff'), account_id=account_id,
-                                  link=Link(LinkKind.statement_line, charge_id))
+                                  linked=LinkView('charge', charge_id, 'Office visit · $120.00', f'charge:{charge_id}'))
     assert (context.balance, context.processing, context.payable_now) == (15000, 2500, 12500)
     assert [flag.label for flag in context.flags] == ['Billing dispute', 'Card chargeback']
     assert [flag.is_billing_dispute for flag in context.flags] == [True, False]
-    assert context.linked is not None and context.linked.text.endswith('$120.00')
+    assert context.linked is not None and context.linked.label == 'Statement line'
     assert [p.amount for p in context.payments] == [2500]
     with read_session() as session:
         actions = session.exec(select(AuditEvent.action).where(AuditEvent.account_id == account_id)).all()
@@ -46,7 +47,8 @@ def test_an_item_of_another_account_is_left_out(db: str) -> None:
     staff = make_user(role='staff')
     with write_session() as session:
         context = account_context(session, actor=Actor(staff.id, 'staff'), account_id=account_id,
-                                  link=Link(LinkKind.statement_line, other_charge), audited=False)
+                                  linked=LinkView('charge', other_charge, 'x', f'charge:{other_charge}'),
+                                  audited=False)
     assert context.linked is None
 
 

@@ -14,8 +14,7 @@ from portal.db import read_session, write_session
 from portal.errors import NotFound, ValidationFailed
 from portal.models import AccountFlag, AuditEvent, FlagKind, Message, MessageThread, Notification
 from portal.models.messaging import AuthorRole, ThreadCategory, ThreadStatus
-from portal.services import charge_questions
-from portal.services.messaging import read_state, saved_replies, staff_queue, staff_threads
+from portal.services.messaging import compose, read_state, saved_replies, staff_queue, staff_threads
 from portal.services.messaging.staff_digest import queue_staff_digest
 from tests.factories import make_account, make_charges, make_user
 
@@ -49,7 +48,7 @@ def test_an_internal_note_never_reaches_the_patient(db: str) -> None:
         staff_threads.reply(session, actor=staff, thread_id=thread_id, body='We are looking into it.')
     patient = Actor(patient_id, 'patient')
     with write_session() as session:
-        seen = charge_questions.read_thread(session, actor=patient, thread_id=thread_id)
+        seen = compose.open_thread(session, actor=patient, thread_id=thread_id)
         unread = read_state.unread_by_thread(session, user_id=patient_id, thread_ids=[thread_id])
     assert [m.body for m in seen.messages] == ['Why is this charge so high?', 'We are looking into it.']
     assert unread == {}  # read now, and the note never counted

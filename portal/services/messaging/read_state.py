@@ -55,9 +55,9 @@ def patient_unread_query(user_id: int, account_id: int | None = None) -> ScalarS
             .scalar_subquery())
 
 
-def mark_read_upto(session: Session, /, *, user_id: int, thread_id: int, message_id: int) -> None:
-    """Advance this user's read mark on the thread to `message_id`; it never moves back (two tabs, a stale
-    page), and two first reads at once make one row (the loser of the insert race updates instead)."""
+def mark_read_upto(session: Session, /, *, user_id: int, thread_id: int, message_id: int) -> bool:
+    """Advance this user's read mark on the thread to `message_id`; True when it moved. It never moves back
+    (two tabs, a stale page), and two first reads at once make one row (the insert race's loser updates)."""
     connection = session.connection()
     now = utcnow()
     advanced = connection.execute(
@@ -65,20 +65,21 @@ def mark_read_upto(session: Session, /, *, user_id: int, thread_id: int, message
                                  ThreadRead.last_read_message_id < message_id)
         .values(last_read_message_id=message_id, updated_at=now))
     if advanced.rowcount:
-        return
+        return True
     exists = connection.execute(select(ThreadRead.id).where(ThreadRead.thread_id == thread_id,
                                                             ThreadRead.user_id == user_id)).first()
     if exists is not None:
-        return
+        return False
     try:
         with savepoint_for_statement(connection):
             connection.execute(ThreadRead.__table__.insert().values(  # type: ignore[attr-defined]
                 thread_id=thread_id, user_id=user_id, last_read_message_id=message_id, updated_at=now))
     except IntegrityError:  # a concurrent first read inserted the row: advance it instead
-        connection.execute(
+        return bool(connection.execute(
             update(ThreadRead).where(ThreadRead.thread_id == thread_id, ThreadRead.user_id == user_id,
                                      ThreadRead.last_read_message_id < message_id)
-            .values(last_read_message_id=message_id, updated_at=now))
+            .values(last_read_message_id=message_id, updated_at=now)).rowcount)
+    return True
 
 
 def last_visible_message_id(session: Session, /, *, thread_id: int, staff: bool) -> int:

@@ -17,7 +17,8 @@ from portal.clock import utcnow
 from portal.errors import NotFound, ValidationFailed
 from portal.models import SavedReply, Statement
 from portal.money import format_money
-from portal.services.messaging.staff_common import clean_body, staff_thread
+from portal.services.messaging.safety import clean_body
+from portal.services.messaging.staff_common import staff_thread
 from portal.services.messaging.staff_context import account_context
 from portal.services.practice import practice
 
@@ -77,7 +78,7 @@ def _checked(title: str, body: str) -> tuple[str, str]:
     if not name or len(name) > MAX_TITLE:
         message = f'Give it a title of at most {MAX_TITLE} characters.'
         raise ValidationFailed(message, field_errors={'title': message})
-    text = clean_body(body, what='reply')
+    text = clean_body(body)
     try:
         used = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
     except ValueError:

@@ -7,50 +7,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
 from portal import audit
 from portal.auth.permissions import Actor, require_staff
-from portal.errors import NotFound
-from portal.models import (
-    AccountFlag,
-    Appointment,
-    Charge,
-    Claim,
-    FlagKind,
-    GuarantorAccount,
-    Payment,
-    PlanInstallment,
-)
+from portal.errors import NotFound, ValidationFailed
+from portal.models import AccountFlag, FlagKind, GuarantorAccount, Payment, PlanInstallment
 from portal.money import format_money
 from portal.services import plan_ledger
+from portal.services.messaging import links
+from portal.services.messaging.links import LinkView
 from portal.services.payable import standing
 from portal.services.practice import practice
 
 LAST_PAYMENTS = 5
 
 
-class LinkKind(StrEnum):
-    """What a thread can be about."""
-    statement_line = 'statement_line'  # a charge (as its statement line shows it)
-    payment = 'payment'
-    claim = 'claim'
-    appointment = 'appointment'
-
-
-@dataclass(frozen=True)
-class Link:
-    kind: LinkKind
-    id: int
+LINK_LABELS = {'charge': 'Statement line', 'payment': 'Payment', 'claim': 'Claim', 'appointment': 'Appointment'}
 
 
 @dataclass(frozen=True)
 class LinkedItem:
-    kind: LinkKind
+    kind: str  # charge, payment, claim, appointment (messaging.links)
     label: str  # 'Statement line', 'Payment', ...
-    text: str  # '99213 · Office visit · Mar 2, 2026 · $180.00'
+    text: str  # 'Office visit (99213) · March 3, 2026 · $180.00'
 
 
 @dataclass(frozen=True)
@@ -112,10 +93,11 @@ class AccountContext:
         return any(flag.is_billing_dispute for flag in self.flags)
 
 
-def account_context(session: Session, /, *, actor: Actor, account_id: int, link: Link | None = None,
+def account_context(session: Session, /, *, actor: Actor, account_id: int, linked: LinkView | None = None,
                     audited: bool = True) -> AccountContext:
-    """The account as staff need it beside a thread. Staff only (anyone else: Refused, a NotFound); an
-    unknown account is NotFound. A link to an item of another account is left out, never shown.
+    """The account as staff need it beside a thread, with the item the thread is about (`links.of_thread`;
+    an item of another account is left out, never shown). Staff only (anyone else: Refused, a NotFound);
+    an unknown account is NotFound.
 
     `audited=False` is for a caller that audits the opening itself (opening a thread audits once, and a
     live refresh of an open thread not at all)."""
@@ -133,7 +115,17 @@ def account_context(session: Session, /, *, actor: Actor, account_id: int, link:
         phone=account.phone or '', currency=account.currency, balance=money.balance, processing=money.processing,
         waiting=money.waiting, payable_now=money.now, plan=plan_line(session, account_id),
         payments=_payments(session, account_id), flags=_flags(session, account_id),
-        linked=linked_item(session, account_id, link, currency=account.currency) if link else None)
+        linked=_linked(session, account_id, linked))
+
+
+def _linked(session: Session, account_id: int, link: LinkView | None) -> LinkedItem | None:
+    if link is None:
+        return None
+    try:  # the item must be this account's: a stale link (another account's item) is not shown
+        links.resolve(session, account_id, link.value)
+    except ValidationFailed:
+        return None
+    return LinkedItem(link.kind, LINK_LABELS.get(link.kind, 'About'), link.label)
 
 
 def plan_line(session: Session, account_id: int) -> PlanLine | None:
@@ -164,37 +156,3 @@ def _flags(session: Session, account_id: int) -> tuple[FlagLine, ...]:
                         .order_by(col(AccountFlag.created_at), col(AccountFlag.id))).all()
     return tuple(FlagLine(FlagKind(row.kind), FlagKind(row.kind).label, row.reason, day_of(row.created_at))
                  for row in rows)
-
-
-def _day(value: date) -> str:
-    return f'{value:%b} {value.day}, {value.year}'
-
-
-def linked_item(session: Session, account_id: int, link: Link, *, currency: str = 'USD') -> LinkedItem | None:
-    """The item a thread is about, in one line, when it belongs to this account; None otherwise."""
-    money = lambda minor: format_money(minor, currency)  # noqa: E731
-    if link.kind == LinkKind.statement_line:
-        charge = session.get(Charge, link.id)
-        if charge is None or charge.account_id != account_id:
-            return None
-        return LinkedItem(link.kind, 'Statement line', f'{charge.code} · {charge.description} · '
-                          f'{_day(charge.date_of_service)} · {money(charge.amount)}')
-    if link.kind == LinkKind.payment:
-        payment = session.get(Payment, link.id)
-        if payment is None or payment.account_id != account_id:
-            return None
-        return LinkedItem(link.kind, 'Payment', f'Receipt {payment.receipt_number} · {money(payment.amount)} · '
-                          f'{payment.method.replace("_", " ")} · {payment.status}')
-    if link.kind == LinkKind.claim:
-        claim = session.get(Claim, link.id)
-        if claim is None or claim.account_id != account_id:
-            return None
-        return LinkedItem(link.kind, 'Claim', f'Claim {claim.claim_number} · {claim.status.replace("_", " ")} · '
-                          f'billed {money(claim.billed_amount)} · insurance paid {money(claim.paid_amount)}')
-    if link.kind == LinkKind.appointment:
-        visit = session.get(Appointment, link.id)
-        if visit is None or visit.account_id != account_id:
-            return None
-        return LinkedItem(link.kind, 'Appointment', f'{visit.visit_type} · '
-                          f'{_day(practice(session).day_of(visit.starts_at))} · {visit.status}')
-    return None

@@ -4,7 +4,7 @@ set the status (resolving a billing dispute clears that flag with a note, never 
 the thread to another account its patient can see, and start a thread to a patient (`start_thread`, which
 other issues call to ask for insurance details or to move a visit).
 
-Every change publishes the thread, the account's inbox and the staff queue (`staff_common.changed`)."""
+Every change publishes the thread, the account's inbox and the staff queue (`threads.publish`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,13 +18,12 @@ from portal.errors import NotFound, ValidationFailed
 from portal.models import AccountAccess, FlagKind, GuarantorAccount, Message, MessageThread, User
 from portal.models.messaging import CATEGORY_LABELS, AuthorRole, ThreadCategory, ThreadStatus
 from portal.services import account_flags
-from portal.services.messaging import staff_common
-from portal.services.messaging.staff_common import clean_body, staff_thread
-from portal.services.messaging.staff_context import AccountContext, Link, LinkKind, account_context, linked_item
+from portal.services.messaging import links, notices, read_state, safety, staff_common, threads
+from portal.services.messaging.staff_common import staff_thread
+from portal.services.messaging.staff_context import AccountContext, account_context
 
 STATUS_CHOICES = {ThreadStatus.open: 'Open', ThreadStatus.waiting_on_patient: 'Waiting on patient',
                   ThreadStatus.resolved: 'Resolved'}
-MAX_SUBJECT = 120
 
 
 @dataclass(frozen=True)
@@ -63,14 +62,6 @@ class StaffThreadView:
         return self.category == ThreadCategory.dispute_charge
 
 
-def link_of(thread: MessageThread) -> Link | None:
-    for kind, value in ((LinkKind.statement_line, thread.charge_id), (LinkKind.payment, thread.payment_id),
-                        (LinkKind.claim, thread.claim_id), (LinkKind.appointment, thread.appointment_id)):
-        if value is not None:
-            return Link(kind, value)
-    return None
-
-
 def open_thread(session: Session, /, *, actor: Actor, thread_id: int, opening: bool = True) -> StaffThreadView:
     """The thread with its account beside it, internal notes included; staff's read mark moves to its last
     message. `opening=True` (a person opened the page) audits the view once; a live refresh passes False and
@@ -83,7 +74,8 @@ def open_thread(session: Session, /, *, actor: Actor, thread_id: int, opening: b
     messages = session.exec(select(Message).where(Message.thread_id == thread.id)
                             .order_by(col(Message.created_at), col(Message.id))).all()
     if messages:
-        staff_common.mark_read(session, actor.user_id, thread.id, max(message.id for message in messages))
+        read_state.mark_read_upto(session, user_id=actor.user_id, thread_id=thread.id,
+                                  message_id=max(int(message.id) for message in messages))
     names = {user.id: f'{user.first_name} {user.last_name}'.strip() or user.email for user in session.exec(
         select(User).where(col(User.id).in_({m.author_user_id for m in messages if m.author_user_id}))).all()}
     return StaffThreadView(
@@ -96,8 +88,8 @@ def open_thread(session: Session, /, *, actor: Actor, thread_id: int, opening: b
                                                     AuthorRole.staff else 'Patient'),
                                     m.author_role == AuthorRole.patient, m.internal_note, m.body, m.created_at)
                        for m in messages),
-        context=account_context(session, actor=actor, account_id=thread.account_id, link=link_of(thread),
-                                audited=False),
+        context=account_context(session, actor=actor, account_id=thread.account_id,
+                                linked=links.of_thread(session, thread), audited=False),
         colleagues=colleagues(session), move_targets=_move_targets(session, thread))
 
 
@@ -108,25 +100,18 @@ def colleagues(session: Session) -> tuple[Colleague, ...]:
     return tuple(Colleague(row.id, f'{row.first_name} {row.last_name}'.strip() or row.email) for row in rows)
 
 
-def reply(session: Session, /, *, actor: Actor, thread_id: int, body: str, idempotency_key: str | None = None,
-          waiting_on_patient: bool = True) -> int:
+def reply(session: Session, /, *, actor: Actor, thread_id: int, body: str, idempotency_key: str | None = None) -> int:
     """Send the patient a reply; returns the message id. The same key posts once (a double click, a retry).
-    The thread then waits on the patient (unless `waiting_on_patient=False`: it stays open), and the patient
-    gets a contentless "new message" email, at most once per thread an hour."""
+    The thread then waits on the patient, and the patient gets a contentless "new message" email, at most
+    once per thread an hour (`notices.notify_patient_of_reply`)."""
     thread = staff_thread(session, actor, thread_id, purpose='staff_reply')
-    already = staff_common.existing_send(session, idempotency_key, thread.id)
-    if already is not None:
-        return int(already.id)
-    text = clean_body(body, what='reply')
-    message = staff_common.add_message(session, actor, thread, text, internal_note=False,
-                                       idempotency_key=idempotency_key)
-    thread.status = ThreadStatus.waiting_on_patient if waiting_on_patient else ThreadStatus.open
-    if thread.status != ThreadStatus.open:
-        thread.expected_reply_by = None
-    staff_common.notify_patient(session, thread)
-    audit.record(session, action='staff_reply', actor_user_id=actor.user_id, actor_role=actor.role,
-                 entity_type='message_thread', entity_id=thread.id, account_id=thread.account_id, source_ip=actor.ip)
-    staff_common.changed(session, thread)
+    text, key = safety.clean_body(body), safety.clean_key(idempotency_key)
+    message, new = threads.post(session, thread, actor=actor, body=text, key=key)
+    if new:
+        notices.notify_patient_of_reply(session, thread.id)
+        audit.record(session, action='staff_reply', actor_user_id=actor.user_id, actor_role=actor.role,
+                     entity_type='message_thread', entity_id=thread.id, account_id=thread.account_id,
+                     source_ip=actor.ip)
     return int(message.id)
 
 
@@ -134,12 +119,8 @@ def add_note(session: Session, /, *, actor: Actor, thread_id: int, body: str,
              idempotency_key: str | None = None) -> int:
     """An internal note: staff only, never shown or counted for the patient; the status does not change."""
     thread = staff_thread(session, actor, thread_id, purpose='staff_note')
-    already = staff_common.existing_send(session, idempotency_key, thread.id)
-    if already is not None:
-        return int(already.id)
-    message = staff_common.add_message(session, actor, thread, clean_body(body, what='note'), internal_note=True,
-                                       idempotency_key=idempotency_key)
-    staff_common.changed(session, thread)
+    message, _ = threads.post(session, thread, actor=actor, body=safety.clean_body(body),
+                              key=safety.clean_key(idempotency_key), internal_note=True)
     return int(message.id)
 
 
@@ -155,7 +136,7 @@ def assign(session: Session, /, *, actor: Actor, thread_id: int, assignee_user_i
     audit.record(session, action='staff_assign', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='message_thread', entity_id=thread.id, account_id=thread.account_id,
                  source_ip=actor.ip, detail=f'to={assignee_user_id or "nobody"}')
-    staff_common.changed(session, thread)
+    threads.publish(session, thread)
     return staff_common.staff_name(session, assignee_user_id)
 
 
@@ -174,18 +155,14 @@ def set_status(session: Session, /, *, actor: Actor, thread_id: int, status: str
         if not text:
             message = 'Say how the dispute was resolved (the note stays with the account).'
             raise ValidationFailed(message, field_errors={'note': message})
-        staff_common.add_message(session, actor, thread, 'Billing dispute resolved: ' + clean_body(text, what='note'),
-                                 internal_note=True, idempotency_key=None)
+        threads.post(session, thread, actor=actor, body=safety.clean_body('Billing dispute resolved: ' + text),
+                     key=None, internal_note=True)
         cleared = account_flags.resolve_flags(session, actor=actor, account_id=thread.account_id, kind=FlagKind.dispute)
-    thread.status = chosen
-    if chosen != ThreadStatus.open:
-        thread.expected_reply_by = None
-    else:
-        staff_common.set_expected_reply(session, thread)
+    threads.set_status(session, thread, chosen)
     audit.record(session, action='staff_status', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='message_thread', entity_id=thread.id, account_id=thread.account_id,
                  source_ip=actor.ip, detail=f'status={chosen} flags_cleared={cleared}')
-    staff_common.changed(session, thread)
+    threads.publish(session, thread)
     return cleared
 
 
@@ -239,49 +216,38 @@ def move(session: Session, /, *, actor: Actor, thread_id: int, account_id: int) 
     audit.record(session, action='staff_move_thread', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='message_thread', entity_id=thread.id, account_id=account_id, source_ip=actor.ip,
                  detail=f'from={old}')
-    staff_common.changed(session, thread, also_account=old)
+    threads.publish(session, thread, account_ids=(old,))
 
 
 def start_thread(session: Session, /, *, actor: Actor, account_id: int, category: str, subject: str, body: str,
-                 link: Link | None = None, idempotency_key: str | None = None) -> int:
+                 link: str | None = None, idempotency_key: str | None = None) -> int:
     """Staff write first to the people on an account; returns the thread id. The thread waits on the
-    patient, who gets a contentless "new message" email. `link` (an item of this account) is optional;
-    an item of another account is ValidationFailed. Other issues call this (insurance details, moving a
-    visit). Staff only; an unknown account is NotFound."""
+    patient, who gets a contentless "new message" email. `link` ('charge:12', 'payment:3', 'claim:5',
+    'appointment:8'; see `links`) is optional; an item of another account is ValidationFailed. Other issues
+    call this (insurance details, moving a visit). Staff only; an unknown account is NotFound."""
     require_staff(session, actor, purpose='staff_start_thread')
     account = session.get(GuarantorAccount, account_id)
     if account is None:
         raise NotFound()
     require_account(session, actor, account_id, purpose='staff_start_thread')
-    if idempotency_key:
-        posted = session.exec(select(Message).where(Message.idempotency_key == idempotency_key)).first()
-        if posted is not None:
-            return int(posted.thread_id)
+    key = safety.clean_key(idempotency_key)
+    earlier = threads.existing_post(session, key, actor=actor)
+    if earlier is not None:
+        return int(earlier.thread_id)
     try:
         chosen = ThreadCategory(category)
     except ValueError:
         raise ValidationFailed('Choose a category from the list.') from None
-    title = ' '.join((subject or '').split())
-    if not title or len(title) > MAX_SUBJECT:
-        message = f'Give a subject of at most {MAX_SUBJECT} characters.'
-        raise ValidationFailed(message, field_errors={'subject': message})
-    clean_body(title, what='subject')
-    text = clean_body(body)
-    fields = {}
-    if link is not None:
-        if linked_item(session, account_id, link) is None:
-            raise ValidationFailed('That item is not on this account.')
-        fields = {LinkKind.statement_line: 'charge_id', LinkKind.payment: 'payment_id', LinkKind.claim: 'claim_id',
-                  LinkKind.appointment: 'appointment_id'}[link.kind]
-        fields = {fields: link.id}
+    title, text = safety.clean_subject(subject), safety.clean_body(body)
+    about = links.resolve(session, account_id, link)
     thread = MessageThread(account_id=account_id, subject=title, category=chosen,
-                           status=ThreadStatus.waiting_on_patient, created_by_user_id=actor.user_id, **fields)
+                           status=ThreadStatus.waiting_on_patient, created_by_user_id=actor.user_id)
+    links.apply(thread, about)
     session.add(thread)
     session.flush()
-    staff_common.add_message(session, actor, thread, text, internal_note=False, idempotency_key=idempotency_key)
-    staff_common.notify_patient(session, thread)
+    threads.post(session, thread, actor=actor, body=text, key=key)
+    notices.notify_patient_of_reply(session, thread.id)
     audit.record(session, action='staff_start_thread', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='message_thread', entity_id=thread.id, account_id=account_id, source_ip=actor.ip,
                  detail=f'category={chosen}')
-    staff_common.changed(session, thread)
     return int(thread.id)

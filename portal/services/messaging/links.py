@@ -1,0 +1,89 @@
+"""What a thread may be about: one of the account's own statement lines (charges), payments, claims or
+appointments. A link travels as text 'kind:id' ('charge:12'); `resolve` checks it belongs to the account."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from portal.errors import ValidationFailed
+from portal.models import Appointment, Charge, Claim, MessageThread, Payment
+from portal.money import format_money
+
+LINK_KINDS = ('charge', 'payment', 'claim', 'appointment')
+_MODELS = {'charge': Charge, 'payment': Payment, 'claim': Claim, 'appointment': Appointment}
+CHOICES_PER_KIND = 30  # the most recent of each kind offered on the form
+
+
+@dataclass(frozen=True)
+class LinkView:
+    kind: str  # charge, payment, claim, appointment
+    id: int
+    label: str  # 'Office visit (99213) · March 3, 2026 · $180.00'
+    value: str  # 'charge:12', what a form sends back
+
+
+def _day(value: date) -> str:
+    return f'{value:%B} {value.day}, {value.year}'
+
+
+def _label(kind: str, row: object) -> str:
+    if isinstance(row, Charge):
+        amount = format_money(row.amount, row.currency)
+        return f'{row.description} ({row.code}) · {_day(row.date_of_service)} · {amount}'
+    if isinstance(row, Payment):
+        return f'Payment of {format_money(row.amount, row.currency)} · {_day(row.received_at.date())} · ' \
+               f'receipt {row.receipt_number}'
+    if isinstance(row, Claim):
+        return f'Insurance claim {row.claim_number} · {_day(row.submitted_at.date())}'
+    assert isinstance(row, Appointment)
+    return f'{row.visit_type} · {_day(row.starts_at.date())}'
+
+
+def _view(kind: str, row: object) -> LinkView:
+    return LinkView(kind, int(row.id), _label(kind, row), f'{kind}:{row.id}')  # type: ignore[attr-defined]
+
+
+def choices(session: Session, account_id: int) -> list[LinkView]:
+    """The account's most recent charges, payments, claims and appointments, newest first per kind.
+    The caller has checked access to the account."""
+    found: list[LinkView] = []
+    orders = {'charge': Charge.date_of_service, 'payment': Payment.received_at, 'claim': Claim.submitted_at,
+              'appointment': Appointment.starts_at}
+    for kind, model in _MODELS.items():
+        rows = session.exec(select(model).where(model.account_id == account_id)  # type: ignore[attr-defined]
+                            .order_by(col(orders[kind]).desc(), col(model.id).desc())  # type: ignore[attr-defined]
+                            .limit(CHOICES_PER_KIND)).all()
+        found.extend(_view(kind, row) for row in rows)
+    return found
+
+
+def resolve(session: Session, account_id: int, value: str | None) -> tuple[str, int] | None:
+    """('charge', 12) for 'charge:12' when that charge is on this account; None for no link. Anything else
+    (another account's item, a made-up id, a malformed value) is refused with a message."""
+    if not value:
+        return None
+    kind, _, raw_id = value.partition(':')
+    model = _MODELS.get(kind)
+    row = session.get(model, int(raw_id)) if model is not None and raw_id.isdecimal() and len(raw_id) < 12 else None
+    if row is None or row.account_id != account_id:
+        raise ValidationFailed('Choose something from this account to link, or no link.',
+                               field_errors={'link': 'Choose something from this account, or no link.'})
+    return kind, int(raw_id)
+
+
+def apply(thread: MessageThread, link: tuple[str, int] | None) -> None:
+    """Point the thread at the linked item (at most one)."""
+    if link is not None:
+        setattr(thread, f'{link[0]}_id', link[1])
+
+
+def of_thread(session: Session, thread: MessageThread) -> LinkView | None:
+    """The item the thread is about, if any."""
+    for kind, model in _MODELS.items():
+        item_id = getattr(thread, f'{kind}_id')
+        if item_id:
+            row = session.get(model, item_id)
+            return _view(kind, row) if row is not None else None
+    return None
