@@ -113,6 +113,7 @@ def test_assign_to_me_to_a_colleague_and_never_to_a_patient(db: str) -> None:
         staff_threads.assign(session, actor=me, thread_id=thread_id, assignee_user_id=patient_id)
     with read_session() as session:
         assert session.get(MessageThread, thread_id).assigned_to_user_id == colleague.user_id
+    _thread()  # someone else's work: not in "mine"
     with write_session() as session:
         mine = staff_queue.staff_queue(session, actor=colleague, view='mine')
     assert [row.id for row in mine.rows] == [thread_id] and mine.counts.views[staff_queue.View.mine] == 1
