@@ -32,7 +32,9 @@ def _head_html(thread: ConversationView) -> str:
         about = f'<p class="text-slate-700">About: {about}</p>'
     promise = (f'<p class="text-slate-800" data-testid="expected-reply">Expected reply by '
                f'{forms.long_date(thread.expected_reply_by)}</p>' if thread.expected_reply_by else '')
-    return (f'<p><a class="{theme.LINK}" href="/messages">All messages</a></p>'
+    back = (f' · <a class="{theme.LINK}" href="/statements/{thread.statement_id}">Back to the statement</a>'
+            if thread.statement_id else '')
+    return (f'<p><a class="{theme.LINK}" href="/messages">All messages</a>{back}</p>'
             f'<h1 class="{theme.H1} break-words mt-2">{escape(thread.subject)}</h1>'
             f'<div class="flex flex-wrap items-center gap-2 my-1">{chips.chip_html(thread.category_label, "neutral")}'
             f'{chips.status_html(thread.status, chips.THREAD, test_id="thread-status")}</div>{promise}{about}')

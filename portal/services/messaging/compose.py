@@ -128,15 +128,30 @@ def _new_thread(session: Session, actor: Actor, *, account_id: int, category: Th
     return int(thread.id)
 
 
+def _checked(clean, value: str, problems: list[ValidationFailed]) -> str:  # noqa: ANN001
+    try:
+        return clean(value)
+    except ValidationFailed as problem:
+        problems.append(problem)
+        return ''
+
+
 def start_thread(session: Session, /, *, actor: Actor, account_id: int, category: str, subject: str, body: str,
                  link: str | None = None, idempotency_key: str | None = None) -> int:
     """A new conversation with the billing office; returns the thread id. `link` is 'charge:12' (or payment,
     claim, appointment) and must be the account's own. Raises ValidationFailed for a bad category, subject,
     body, link or key, or past 20 new threads in a day; NotFound for an account the actor may not act on."""
-    text, title, key = safety.clean_body(body), safety.clean_subject(subject), safety.clean_key(idempotency_key)
+    key = safety.clean_key(idempotency_key)
+    problems: list[ValidationFailed] = []
     if category not in CATEGORY_LABELS:
-        raise ValidationFailed('Choose what your message is about.',
-                               field_errors={'category': 'Choose what your message is about.'})
+        problems.append(ValidationFailed('Choose what your message is about.',
+                                         field_errors={'category': 'Choose what your message is about.'}))
+    title = _checked(safety.clean_subject, subject, problems)
+    text = _checked(safety.clean_body, body, problems)
+    if problems:  # every field's problem at once, not one per try
+        message = problems[0].message if len(problems) == 1 else 'Please fix the fields marked in red.'
+        raise ValidationFailed(message, field_errors={name: words for problem in problems
+                                                      for name, words in problem.field_errors.items()})
     require_account(session, actor, account_id, purpose='start_thread')
     about = links.resolve(session, account_id, link)
     return _new_thread(session, actor, account_id=account_id, category=ThreadCategory(category), subject=title,
