@@ -251,3 +251,17 @@ def test_the_daily_digest_goes_once_to_each_staff_member(db: str) -> None:
         mine = session.exec(select(Notification).where(Notification.user_id == staff.user_id)).all()
     assert first >= 1 and again == 0
     assert len(mine) == 1 and mine[0].template == 'staff_digest' and 'About my bill' not in mine[0].context_json
+
+
+def test_the_digest_job_runs_once_a_day_and_is_in_the_catalogue(db: str) -> None:
+    from portal.job_catalogue import JOBS
+    from portal.jobs import staff_digest
+    from portal.models import JobRun
+    assert JOBS['staff_message_digest'][0] == 'portal.jobs.staff_digest:run'
+    _thread(expected=date(2000, 1, 3))
+    _staff()
+    assert staff_digest.run() >= 1
+    assert staff_digest.run() == 0  # claimed for today already
+    with read_session() as session:
+        runs = session.exec(select(JobRun).where(JobRun.job == 'staff_message_digest')).all()
+    assert len(runs) == 1 and runs[0].outcome == 'ok' and runs[0].items >= 1
