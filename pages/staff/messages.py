@@ -14,7 +14,7 @@ from components import account_context, chips, forms, live, page, session, theme
 from components.calls import write
 from portal.errors import DomainError
 from portal.models.messaging import CATEGORY_LABELS, ThreadStatus
-from portal.services.messaging import safety, saved_replies, staff_queue, staff_threads
+from portal.services.messaging import safety, saved_replies, staff_context, staff_queue, staff_threads
 from portal.services.messaging.staff_queue import VIEW_LABELS, QueuePage, View
 
 STATUS = {'open': ('Open', 'warn'), 'waiting_on_patient': ('Waiting on patient', 'info'),
@@ -35,6 +35,12 @@ def register() -> None:
 
         await page.show('Messages', path='/staff/messages', load=load, draw=lambda queue: _queue(queue, filters))
 
+    @ui.page('/staff/messages/new', response_timeout=60)  # before /{thread_id}, which would take 'new'
+    async def new_thread_page(account: str = '') -> None:
+        await page.show('New message', path='/staff/messages', draw=_new_thread,
+                        load=lambda actor: write(staff_context.account_context, actor=actor,
+                                                 account_id=page.id_of(account)))
+
     @ui.page('/staff/messages/{thread_id}', response_timeout=60)
     async def thread_page(thread_id: str) -> None:
         async def load(actor):  # noqa: ANN001, ANN202
@@ -42,6 +48,37 @@ def register() -> None:
             return view, await write(saved_replies.saved_replies, actor=actor)
 
         await page.show('Message', path='/staff/messages', load=load, draw=lambda loaded: _thread(*loaded))
+
+
+def _new_thread(context: staff_context.AccountContext) -> None:
+    key = uuid4().hex
+    ui.link('Back to the account', f'/staff/accounts/{context.account_id}').classes(theme.LINK + ' text-sm')
+    with ui.grid().classes('w-full grid-cols-1 lg:grid-cols-3 gap-4 items-start'):
+        with ui.column().classes(theme.CARD + ' lg:col-span-2 gap-3 min-w-0'):
+            ui.label(f'Write to {context.guarantor}').classes(theme.H1).props('role=heading aria-level=1')
+            ui.label('Everyone who can see this account can read it; they get an email saying a message is waiting '
+                     '(never its words).').classes(theme.MUTED)
+            category = ui.select({c.value: label for c, label in CATEGORY_LABELS.items()}, label='Category',
+                                 value='billing_question').props('outlined').classes('w-full sm:w-80').mark('category')
+            subject = forms.field('Subject', max_length=safety.MAX_SUBJECT, mark='subject')
+            body = ui.textarea('Message').props(f'outlined autogrow maxlength={safety.MAX_BODY}').classes('w-full') \
+                .mark('body')
+            error = forms.error_message().mark('new-error')
+
+            async def send() -> None:
+                forms.set_error(error, '')
+                try:
+                    thread_id = await write(staff_threads.start_thread, actor=session.actor(),
+                                            account_id=context.account_id, category=category.value or '',
+                                            subject=subject.value, body=body.value, idempotency_key=key)
+                except DomainError as failure:
+                    forms.set_error(error, failure.message)
+                    return
+                ui.navigate.to(f'/staff/messages/{thread_id}')
+
+            ui.button('Send message', icon='send', on_click=send).props('unelevated no-caps').mark('new-submit')
+        with ui.column().classes('gap-3 min-w-0'):
+            account_context.panel(context)
 
 
 def _link(view: str, category: str | None, status: str | None, number: int = 1) -> str:

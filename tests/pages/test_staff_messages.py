@@ -143,3 +143,24 @@ async def test_admins_manage_saved_replies(user: User) -> None:
     user.find(marker='reply-save').click()
     await user.should_see(marker='saved-reply-row')
     assert len(user.find(kind=ui.column, marker='saved-reply-row').elements) == 1
+
+
+async def test_staff_write_first_to_a_patient_from_the_account(user: User) -> None:
+    account, _ = make_account(guarantor_first_name='Nia', guarantor_last_name='Starter')
+    make_user(account=account.id)
+    await sign_in(user, DEMO_STAFF)
+    await user.should_see('Collections dashboard')
+    await user.open(f'/staff/accounts/{account.id}')
+    user.find(marker='write-to-patient').click()
+    await user.should_see('Write to Nia Starter')
+    user.find(marker='subject').type('Your new insurance card')
+    user.find(marker='new-submit').click()
+    await user.should_see('Write your message first.')
+    user.find(marker='body').type('Please send us a photo of both sides of your new card.')
+    user.find(marker='new-submit').click()
+    await user.should_see(marker='messages')
+    await _drawn(user, 'both sides of your new card')
+    with read_session() as session:
+        thread = session.exec(select(MessageThread).where(MessageThread.account_id == account.id)).one()
+    assert thread.status == ThreadStatus.waiting_on_patient and thread.created_by_user_id is not None
+    await _not_found(user, '/staff/messages/new?account=abc')
