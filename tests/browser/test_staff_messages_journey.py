@@ -50,6 +50,15 @@ def test_staff_open_the_queue_open_a_thread_and_reply_on_a_laptop(new_page, scre
     thread.get_by_text('we corrected the charge today').wait_for(state='visible')
     page.screenshot(path=screenshots / 'staff-thread-1280.png', full_page=True)
     assert_accessible(page, 'staff thread at 1280x800')
+    page.get_by_role('link', name='Open the account').click()  # and from the account, write first
+    page.wait_for_url(re.compile(r'/staff/accounts/\d+$'))
+    wait_connected(page)
+    page.get_by_role('link', name='Write to the patient').click()
+    page.wait_for_url(re.compile(r'/staff/messages/new\?account=\d+$'))
+    wait_connected(page)
+    page.get_by_label('Subject').wait_for(state='visible')
+    page.screenshot(path=screenshots / 'staff-new-message-1280.png', full_page=True)
+    assert_accessible(page, 'staff new message at 1280x800')
     assert_no_page_errors(page)
 
 
