@@ -1,0 +1,63 @@
+"""Migration 0011_messaging on SQLite and PostgreSQL: old threads (kind general / charge_question / dispute,
+status open / closed, read stamps per message) become categories, statuses and per-recipient read state,
+and back on downgrade."""
+from __future__ import annotations
+
+from alembic import command
+from sqlalchemy import text
+
+from portal.db import alembic_config, read_session, write_session
+from tests.factories import make_account, make_user
+
+T0 = '2026-03-02 15:00:00.000000'
+
+
+def _rows(sql: str, **params: object) -> list[tuple]:
+    with read_session() as session:
+        return [tuple(row) for row in session.connection().execute(text(sql), params).all()]
+
+
+def test_threads_and_read_stamps_migrate_both_ways(db: str) -> None:
+    account, _ = make_account()
+    patient = make_user(account=account)
+    staff = make_user(role='staff')
+    command.downgrade(alembic_config(db), '0010_chargeback_flag')
+    with write_session() as session:
+        run = session.connection().execute
+        threads = [(1, 'general', 'open', ['patient', 'staff'], [True, False]),  # office answered, unread
+                   (2, 'charge_question', 'open', ['patient'], [True]),  # office owes a reply
+                   (3, 'dispute', 'closed', ['patient', 'staff', 'patient'], [True, True, True])]
+        message_id = 100
+        for thread_id, kind, status, authors, read in threads:
+            run(text('INSERT INTO message_thread (id, account_id, subject, kind, status, created_by_user_id, '
+                     'assigned_to_user_id, created_at, last_message_at) VALUES (:id, :a, :s, :k, :st, :p, :staff, '
+                     ':t, :t)'), {'id': thread_id, 'a': account.id, 's': f'Thread {thread_id}', 'k': kind,
+                                  'st': status, 'p': patient.id, 'staff': staff.id, 't': T0})
+            for author, was_read in zip(authors, read, strict=True):
+                message_id += 1
+                by_patient = author == 'patient' or was_read
+                by_staff = author == 'staff' or was_read
+                run(text('INSERT INTO message (id, thread_id, author_user_id, author_role, body, created_at, '
+                         'read_by_patient_at, read_by_staff_at) VALUES (:id, :th, :u, :r, :b, :t, :rp, :rs)'),
+                    {'id': message_id, 'th': thread_id, 'u': patient.id if author == 'patient' else staff.id,
+                     'r': author, 'b': 'text', 't': T0, 'rp': T0 if by_patient else None,
+                     'rs': T0 if by_staff else None})
+    command.upgrade(alembic_config(db), 'head')
+    assert _rows('SELECT id, category, status FROM message_thread ORDER BY id') == [
+        (1, 'other', 'waiting_on_patient'), (2, 'billing_question', 'open'), (3, 'dispute_charge', 'resolved')]
+    marks = dict(((thread, user), upto) for thread, user, upto in
+                 _rows('SELECT thread_id, user_id, last_read_message_id FROM thread_read'))
+    assert marks == {(1, patient.id): 101, (1, staff.id): 102, (2, patient.id): 103, (2, staff.id): 103,
+                     (3, patient.id): 106, (3, staff.id): 106}
+    assert _rows('SELECT COUNT(*) FROM message WHERE internal_note') == [(0,)]
+    with write_session() as session:  # an internal note written after the upgrade never reaches a patient
+        session.connection().execute(text(
+            "INSERT INTO message (id, thread_id, author_user_id, author_role, body, internal_note, created_at) "
+            "VALUES (200, 1, :s, 'staff', 'note', :yes, :t)"), {'s': staff.id, 'yes': True, 't': T0})
+    command.downgrade(alembic_config(db), '0010_chargeback_flag')
+    assert _rows('SELECT id, kind, status FROM message_thread ORDER BY id') == [
+        (1, 'general', 'open'), (2, 'charge_question', 'open'), (3, 'dispute', 'closed')]
+    assert _rows('SELECT id, read_by_patient_at IS NOT NULL, read_by_staff_at IS NOT NULL FROM message ORDER BY id'
+                 ) == [(101, True, True), (102, False, True), (103, True, True), (104, True, True),
+                       (105, True, True), (106, True, True)]
+    command.upgrade(alembic_config(db), 'head')
