@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import col, select
 
 from portal.auth.permissions import Actor
+from portal.clock import practice_today
 from portal.db import read_session, write_session
 from portal.errors import NotFound, ValidationFailed
 from portal.models import AccountFlag, AuditEvent, FlagKind, Message, MessageThread, Notification
@@ -265,3 +266,62 @@ def test_the_digest_job_runs_once_a_day_and_is_in_the_catalogue(db: str) -> None
     with read_session() as session:
         runs = session.exec(select(JobRun).where(JobRun.job == 'staff_message_digest')).all()
     assert len(runs) == 1 and runs[0].outcome == 'ok' and runs[0].items >= 1
+
+
+def _direct_counts(me: int, today: date) -> dict[str, int]:
+    """Each quick filter's count, straight from the rows (the property the queue's one GROUP BY must keep)."""
+    with read_session() as session:
+        rows = session.exec(select(MessageThread)).all()
+    open_work = [t for t in rows if t.status != ThreadStatus.resolved]
+    return {'open': len(open_work), 'unassigned': sum(t.assigned_to_user_id is None for t in open_work),
+            'mine': sum(t.assigned_to_user_id == me for t in open_work),
+            'overdue': sum(t.status == ThreadStatus.open and t.expected_reply_by is not None
+                           and t.expected_reply_by < today for t in open_work),
+            'disputes': sum(t.category == ThreadCategory.dispute_charge for t in open_work), 'all': len(rows)}
+
+
+@pytest.mark.parametrize('seed', [1, 2, 3])
+def test_queue_counts_and_unread_always_match_the_rows_and_the_read_state(db: str, seed: int) -> None:
+    import random
+    rng = random.Random(seed)
+    account, _ = make_account()
+    household, _ = make_account()
+    patient = make_user(account=account.id)
+    with write_session() as session:
+        from portal.models import AccountAccess
+        session.add(AccountAccess(user_id=patient.id, account_id=household.id, relationship='parent'))
+    me, colleague = _staff(), _staff()
+    ids = [_thread(account=account, patient=patient, category=rng.choice(list(ThreadCategory)),
+                   expected=practice_today() - timedelta(days=rng.randint(-2, 2)))[0] for _ in range(4)]
+    person = Actor(patient.id, 'patient')
+    for step in range(40):
+        thread_id, op, actor = rng.choice(ids), rng.randrange(8), rng.choice([me, colleague])
+        with write_session() as session:
+            try:
+                if op == 0:
+                    staff_threads.reply(session, actor=actor, thread_id=thread_id, body=f'Office {step}')
+                elif op == 1:
+                    staff_threads.add_note(session, actor=actor, thread_id=thread_id, body=f'Note {step}')
+                elif op == 2:
+                    staff_threads.assign(session, actor=actor, thread_id=thread_id,
+                                         assignee_user_id=rng.choice([None, me.user_id, colleague.user_id]))
+                elif op == 3:
+                    staff_threads.set_status(session, actor=actor, thread_id=thread_id,
+                                             status=rng.choice(list(ThreadStatus)), note='Settled.')
+                elif op == 4:
+                    target = household.id if session.get(MessageThread, thread_id).account_id == account.id \
+                        else account.id
+                    staff_threads.move(session, actor=actor, thread_id=thread_id, account_id=target)
+                elif op == 5:
+                    compose.reply(session, actor=person, thread_id=thread_id, body=f'Patient {step}')
+                else:
+                    staff_threads.open_thread(session, actor=actor, thread_id=thread_id, opening=op == 6)
+            except ValidationFailed:
+                pass
+        for who in (me, colleague):
+            with write_session() as session:
+                page = staff_queue.staff_queue(session, actor=who, view='all')
+                unread = read_state.unread_by_thread(session, user_id=who.user_id, thread_ids=ids, staff=True)
+            counts = {view.value: count for view, count in page.counts.views.items()}
+            assert counts == _direct_counts(who.user_id, practice_today()), step
+            assert {row.id: row.unread for row in page.rows if row.unread} == unread, step
