@@ -39,6 +39,7 @@ PATIENT_NAV = [
 STAFF_NAV = [
     NavItem('Dashboard', 'insights', '/staff'),
     NavItem('Accounts', 'folder_shared', '/staff/accounts'),
+    NavItem('Messages', 'forum', '/staff/messages'),
     NavItem('Statement runs', 'print', '/staff/statement-runs'),
     NavItem('Payment plans', 'event_repeat', '/staff/plans'),
     NavItem('Notifications', 'outbox', '/staff/notifications'),

@@ -37,6 +37,10 @@ def register(scheduler: SchedulerService) -> None:
     from pages.staff import plans as staff_plans
     patient_plans.register()
     staff_plans.register()
+    from pages.staff import messages as staff_messages
+    from pages.staff import saved_replies as staff_saved_replies
+    staff_messages.register()
+    staff_saved_replies.register()
     register_notifications(scheduler)
     from pages import wire
     from portal.config import get_settings

@@ -15,6 +15,8 @@ JOBS: dict[str, tuple[str, str, dict[str, object]]] = {
     'statement_run': ('portal.jobs.statements:run', 'cron', {'hour': 6, 'minute': 0}),
     'reconcile_payments': ('portal.jobs.payments:run', 'interval', {'minutes': 10}),
     'autopay_installments': ('portal.jobs.autopay:scheduled', 'cron', {'hour': 9, 'minute': 0}),
+    'staff_message_digest': ('portal.jobs.staff_digest:run', 'cron', {'hour': 7, 'minute': 45,
+                                                                    'misfire_grace_time': 12 * 3600, 'coalesce': True}),
 }
 
 

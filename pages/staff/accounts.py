@@ -49,6 +49,8 @@ def _search(q: str, hits: list[staff.AccountHit]) -> None:
 def _account(actor, detail: staff.StaffAccount) -> None:  # noqa: ANN001
     money = lambda minor: forms.money(minor, detail.currency)  # noqa: E731
     ui.label(f'{detail.name} · {detail.account_number}').classes(theme.H1).props('role=heading aria-level=1')
+    ui.link('Write to the patient', f'/staff/messages/new?account={detail.id}').classes(theme.LINK) \
+        .mark('write-to-patient')
     figures = (('Balance', 'staff-balance', detail.balance, f'{money(detail.processing)} processing'),
                ('Credit (refundable)', 'staff-credit', detail.credit, 'what the account holds for the patient'))
     with ui.row().classes('w-full gap-4'):

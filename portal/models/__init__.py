@@ -34,6 +34,7 @@ from portal.models.messaging import (
     ThreadRead,
     ThreadStatus,
 )
+from portal.models.messaging_staff import SavedReply
 from portal.models.notify import Notification, NotificationPreference
 from portal.models.payments import (
     AttemptStatus,
@@ -61,6 +62,6 @@ __all__ = [
     'NotificationPreference', 'PasswordResetToken', 'Patient', 'Payer', 'Payment', 'PaymentAllocation',
     'PaymentAttempt', 'PaymentPlan', 'PlanInstallment', 'PlanPolicy', 'PlanStatus', 'PracticeSettings', 'Provider',
     'SessionHandoff', 'LiveEvent',
-    'ProviderAvailability', 'RateLimitHit', 'Refund', 'Role', 'SavedPaymentMethod', 'Statement',
+    'ProviderAvailability', 'RateLimitHit', 'Refund', 'Role', 'SavedPaymentMethod', 'SavedReply', 'Statement',
     'StatementRun', 'StoredFile', 'User', 'WebhookEvent',
 ]

@@ -154,6 +154,14 @@ TEMPLATES: dict[str, Template] = {
         kind='payment',
         sms='{practice}: your bank wants you to confirm a plan payment of {amount}. Pay: {link}' + _STOP,
     ),
+    'staff_digest': Template(  # to staff: a count and a link, never a patient's name or words
+        subject='{count} conversations are past their reply date',
+        body=('Hi {first_name},\n\n'
+              '{count} patient conversations are past the date the billing office promised a reply. '
+              'Open the queue:\n\n'
+              '{link}' + _SIGN_OFF),
+        fields=frozenset({'first_name', 'count', 'link'}),
+    ),
 }
 
 

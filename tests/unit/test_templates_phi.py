@@ -17,7 +17,8 @@ from portal.models import Appointment, GuarantorAccount, Location, Patient, Paym
 from portal.notify import templates
 from tests.support.notify_data import billed_household, outbox
 
-ALLOWED = {'first_name', 'link', 'amount', 'receipt_number', 'statement_number'}
+ALLOWED = {'first_name', 'link', 'amount', 'receipt_number', 'statement_number',
+           'count'}  # count: how many conversations are overdue, in the staff digest (no patient's data)
 NOW = datetime(2026, 3, 2, 15, tzinfo=UTC)
 
 
