@@ -1,6 +1,6 @@
 """The staff side of messaging: saved replies staff pick in a thread (admins manage them; bodies may hold
 placeholders such as {balance}, filled with live figures when picked), and the staff queue's indexes on
-`message_thread` (migration 0011_messaging_indexes), declared here so the metadata matches the database."""
+`message_thread` (migration 0012_messaging_indexes), declared here so the metadata matches the database."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -4,7 +4,7 @@ query over `message_thread`.
 
 Oldest waiting first is `last_message_at` ascending (then id): in an open thread that is how long the
 patient has waited. "Open work" is every thread not resolved; the status filter widens or narrows it.
-The indexes in migration 0011_messaging_indexes keep the first page and each filter fast at 50,000
+The indexes in migration 0012_messaging_indexes keep the first page and each filter fast at 50,000
 threads (tests/benchmarks/bench_staff_queue.py).
 """
 from __future__ import annotations

@@ -4,7 +4,7 @@ The queue reads threads oldest waiting first (`last_message_at`, id) under one f
 assignee; category; the expected reply date), and counts every filter in one GROUP BY that a covering
 index answers without reading the table (tests/benchmarks/bench_staff_queue.py: 50,000 threads).
 
-Revision ID: 0011_messaging_indexes
+Revision ID: 0012_messaging_indexes
 Revises: 0011_messaging
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '0011_messaging_indexes'
+revision = '0012_messaging_indexes'
 down_revision = '0011_messaging'
 branch_labels = None
 depends_on = None

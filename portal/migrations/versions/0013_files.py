@@ -3,8 +3,8 @@
 The bytes live in the file directory (PORTAL_FILE_DIR) under a random storage key; the row says whose
 they are (owner kind and id), what they are (name, content type, size, sha256) and who uploaded them.
 
-Revision ID: 0011_files
-Revises: 0010_chargeback_flag
+Revision ID: 0013_files
+Revises: 0012_messaging_indexes
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '0011_files'
-down_revision = '0010_chargeback_flag'
+revision = '0013_files'
+down_revision = '0012_messaging_indexes'
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,8 @@ On SQLite, `portal.live.publish` inserts a row in the caller's transaction and o
 reads the rows above the last id it saw; AUTOINCREMENT keeps ids from going back after old rows are
 pruned. PostgreSQL relays topics with NOTIFY and leaves the table empty (it exists there too, one schema).
 
-Revision ID: 0011_live_events
-Revises: 0010_chargeback_flag
+Revision ID: 0014_live_events
+Revises: 0013_files
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '0011_live_events'
-down_revision = '0010_chargeback_flag'
+revision = '0014_live_events'
+down_revision = '0013_files'
 branch_labels = None
 depends_on = None
 
