@@ -242,7 +242,7 @@ def start_thread(session: Session, /, *, actor: Actor, account_id: int, category
     about = links.resolve(session, account_id, link)
     thread = MessageThread(account_id=account_id, subject=title, category=chosen,
                            status=ThreadStatus.waiting_on_patient, created_by_user_id=actor.user_id)
-    links.apply(thread, about)
+    links.apply(session, thread, about)
     session.add(thread)
     session.flush()
     threads.post(session, thread, actor=actor, body=text, key=key)
