@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import and_, or_, true
 from sqlmodel import Session, col, select
 
-from portal.clock import practice_today, utcnow
+from portal.clock import utcnow
 from portal.config import get_settings
 from portal.db import read_session, write_session
 from portal.errors import DomainError
@@ -40,6 +40,7 @@ from portal.models import (
 )
 from portal.services import plan_ledger, plan_notices
 from portal.services.payments.attempts import PaymentUnderWay
+from portal.services.practice import load_practice_today
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_DAYS = (3, 7)  # after the due date; a failure after the last retry makes the plan past due
@@ -115,7 +116,7 @@ def process_plan(plan_id: int) -> SweepResult:
 
 
 def sweep(*, today: date | None = None, plan_id: int | None = None) -> SweepResult:
-    today = today or practice_today()
+    today = today or load_practice_today()
     result = SweepResult()
     for installment_id in due_installment_ids(today, plan_id):
         try:

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from portal import audit
 from portal.auth.permissions import Actor, account_relationships, require_account
-from portal.clock import practice_today, utcnow
+from portal.clock import utcnow
 from portal.db import read_session, write_session
 from portal.errors import NotFound
 from portal.models import (
@@ -33,6 +33,7 @@ from portal.models import (
 )
 from portal.services import plan_ledger
 from portal.services.payable import waiting_query
+from portal.services.practice import practice_today
 from portal.services.refund_reasons import RefundLine, plain_reason
 from portal.services.statement_status import paid_since_query, plan_due, standing_of
 
@@ -149,7 +150,7 @@ def account_home(session: Session, actor: Actor, account_id: int, *, relationshi
     statement_summary = None
     if statement is not None:
         standing = standing_of(statement, paid_since=int(statement.paid_since), balance=balance, payable=payable,
-                               plan=due_plan, on=practice_today())
+                               plan=due_plan, on=practice_today(session))
         statement_summary = StatementSummary(
             id=statement.id, statement_date=statement.statement_date, due_date=standing.due_date,
             amount_due=statement.amount_due if standing.status == 'paid' else standing.left_to_pay,
@@ -225,7 +226,7 @@ class StaffHome:
 
 
 def staff_home(session: Session, *, months: int = 12, on: date | None = None) -> StaffHome:
-    on = on or practice_today()
+    on = on or practice_today(session)
     first_month = _months_back(on.replace(day=1), months - 1)
     balances = (select(func.sum(LedgerEntry.amount).label('balance'))
                 .group_by(LedgerEntry.account_id).subquery())

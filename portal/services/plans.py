@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from portal import audit
 from portal.auth.permissions import Actor, require_account
-from portal.clock import practice_today, utcnow
+from portal.clock import utcnow
 from portal.db import write_session
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.models import (
@@ -33,6 +33,7 @@ from portal.money import format_money
 from portal.services import autopay, plan_ledger, plan_policy, plan_schedule
 from portal.services.payable import standing as payable_standing
 from portal.services.plan_schedule import Bounds, Schedule
+from portal.services.practice import practice_today
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class PlanStart:
     methods: list[MethodChoice]
     eligible: bool
     reason: str  # why not, when not eligible
+    today: date  # the practice's day: the schedule starts from it
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def start(session: Session, actor: Actor, account_id: int) -> PlanStart:
                      payable=payable, bounds=plan_policy.bounds(policy), terms=plan_policy.terms(policy),
                      terms_version=policy.terms_version, new_charges_rule=policy.new_charges_rule,
                      methods=[MethodChoice(item.id, method_label(item)) for item in _methods(session, account_id)],
-                     eligible=not reason, reason=reason)
+                     eligible=not reason, reason=reason, today=practice_today(session))
 
 
 def _plain(text: str) -> list[str]:
@@ -156,7 +158,7 @@ def create(session: Session, actor: Actor, *, account_id: int, day_of_month: int
     if plan_ledger.open_plan(session, account_id) is not None:
         raise DomainError('This account already has a payment plan.')
     policy = plan_policy.current(session)
-    today = practice_today()
+    today = practice_today(session)
     balance = _payable(session, account_id)
     if expected_balance is not None and balance != expected_balance:
         raise DomainError(f'Your balance changed to {format_money(balance)} since this page opened. Reload the '
@@ -231,7 +233,7 @@ def overview(session: Session, actor: Actor, account_id: int) -> PlanView | None
 def view_of(session: Session, plan: PaymentPlan) -> PlanView:
     rows = plan_ledger.installments(session, plan.id)
     standing = plan_ledger.reconcile(session, plan, rows=rows)
-    today = practice_today()
+    today = practice_today(session)
     lines = [InstallmentLine(seq=row.seq, due_date=row.due_date, amount=row.amount,
                              status=_line_status(row, today, standing.due_now.get(row.id, 0)),
                              still_due=standing.due_now.get(row.id, 0)) for row in rows]
@@ -275,7 +277,7 @@ def change_day(session: Session, actor: Actor, *, plan_id: int, day_of_month: in
         raise ValidationFailed(message, field_errors={'day_of_month': message})
     scheduled = [row for row in plan_ledger.installments(session, plan.id)
                  if row.status == InstallmentStatus.scheduled and row.seq]
-    first = plan_schedule.first_due_date(practice_today(), day_of_month)
+    first = plan_schedule.first_due_date(practice_today(session), day_of_month)
     for index, row in enumerate(scheduled):
         row.due_date = plan_schedule.add_months(first, index, day_of_month)
     plan.day_of_month = day_of_month
@@ -300,7 +302,7 @@ def change_autopay(session: Session, actor: Actor, *, plan_id: int, method_id: i
         plan.status = PlanStatus.active
         for row in plan_ledger.installments(session, plan.id):
             if row.status == InstallmentStatus.failed:
-                row.next_retry_on = practice_today()
+                row.next_retry_on = practice_today(session)
     audit.record(session, action='plan_change_autopay', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='payment_plan', entity_id=plan.id, account_id=plan.account_id, source_ip=actor.ip,
                  detail=f'autopay={"on" if method_id else "off"}')

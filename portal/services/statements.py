@@ -15,7 +15,6 @@ from sqlmodel import Session, col, select
 
 from portal import audit
 from portal.auth.permissions import Actor, account_relationships, require_account
-from portal.clock import practice_today
 from portal.errors import NotFound
 from portal.models import (
     GuarantorAccount,
@@ -23,7 +22,7 @@ from portal.models import (
     Statement,
 )
 from portal.services import payable
-from portal.services.practice import Practice, practice
+from portal.services.practice import Practice, practice, practice_today
 from portal.services.statement_lines import (  # noqa: F401  (re-exported: pages and documents read them here)
     QUESTION_KINDS,
     Adjustment,
@@ -79,7 +78,7 @@ def _summaries(session: Session, account_id: int, account_number: str) -> list[S
         return []
     money = payable.standing(session, account_id)
     plan = plan_due(session, account_id)
-    today = practice_today()
+    today = practice_today(session)
     found = []
     for row in rows:
         standing = standing_of(row, paid_since=int(row.paid_since), balance=money.balance, payable=money.now,

@@ -28,6 +28,7 @@ from portal.services.payment_history import PaidFor, Status, activity_since_stat
 from portal.services.payments.receipts import receipt_view
 from portal.services.payments.staff import staff_account
 from portal.services.plan_queues import staff_queues
+from portal.services.practice import practice
 from tests.factories import make_account, make_charges, make_user
 from tests.support.documents import look, normalized
 
@@ -56,7 +57,8 @@ def _pay(session: Session, account_id: int, amount: int, at: datetime, *, target
     session.flush()
     if status == 'succeeded':
         ledger.post(session, account_id=account_id, kind='patient_payment', amount=-amount,
-                    external_ref=f'test-pay-{payment.id}', effective_date=practice_day(at), payment_id=payment.id)
+                    external_ref=f'test-pay-{payment.id}', effective_date=practice(session).day_of(at),
+                    payment_id=payment.id)
     return payment
 
 

@@ -9,7 +9,6 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from portal.auth.permissions import Actor, account_relationships, require_account
-from portal.clock import practice_today
 from portal.db import write_session
 from portal.errors import NotFound, ValidationFailed
 from portal.models import GuarantorAccount, Statement
@@ -23,6 +22,7 @@ from portal.services.payments.core import (
     reserve,
 )
 from portal.services.payments.methods import MethodView, list_methods
+from portal.services.practice import practice_today
 from portal.services.statement_status import PlanDue, paid_since_query, plan_due, standing_of
 
 MINIMUM = 100  # $1.00
@@ -85,7 +85,7 @@ def _statements(session: Session, account_id: int, most: int, *, only: int | Non
     rows = session.connection().execute(query).all()
     balance = standing(session, account_id).balance
     choices = [(row, standing_of(row, paid_since=int(row.paid_since), balance=balance, payable=most, plan=None,
-                                 on=practice_today())) for row in rows]
+                                 on=practice_today(session))) for row in rows]
     return [StatementChoice(row.id, row.statement_date, left.left_to_pay) for row, left in choices
             if left.status != 'paid' and left.left_to_pay > 0]
 

@@ -16,6 +16,7 @@ from portal.errors import DomainError, NotFound
 from portal.models import AttemptStatus, GuarantorAccount, PaymentAttempt, SavedPaymentMethod
 from portal.payments.gateway import GatewayError
 from portal.payments.registry import gateway
+from portal.services.practice import cached_practice
 
 DEMO_LAST4 = {'succeed': '4242', 'decline': '0002', 'authenticate': '3184', 'bank': '6789'}
 
@@ -174,7 +175,7 @@ def start_setup(*, actor: Actor, account_id: int) -> str:
             idempotency_key=key, customer_id=customer_for(account_id), mode='setup',
             success_url=f'{base}/payment-methods?account={account_id}&added=1',
             cancel_url=f'{base}/payment-methods?account={account_id}',
-            description=f'{get_settings().practice_name}: save a payment method',
+            description=f'{cached_practice().name}: save a payment method',
             metadata={'attempt_id': str(attempt_id), 'account_id': str(account_id), 'user_id': str(actor.user_id)}))
     except GatewayError as error:
         raise DomainError(error.message) from None

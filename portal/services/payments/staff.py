@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from portal import audit
 from portal.auth.permissions import Actor, require_account, require_staff
-from portal.clock import practice_today, utcnow
+from portal.clock import utcnow
 from portal.db import write_session
 from portal.errors import NotFound, ValidationFailed
 from portal.models import (
@@ -36,7 +36,7 @@ from portal.services.payments.allocation import allocate
 from portal.services.payments.core import new_key
 from portal.services.payments.events import new_receipt_number
 from portal.services.payments.refund_events import post_refund
-from portal.services.practice import practice
+from portal.services.practice import practice, practice_today
 
 
 @dataclass(frozen=True)
@@ -286,13 +286,13 @@ def record_offline_payment(session: Session, actor: Actor, *, account_id: int, a
         raise ValidationFailed('Enter the check number.', field_errors={'reference': 'Enter the check number.'})
     amount = _amount(amount_text, maximum=10_000_000, verb='record')
     payment = Payment(account_id=account_id, amount=amount, method=method, status=PaymentStatus.succeeded,
-                      receipt_number=new_receipt_number(), reference=reference[:60],
+                      receipt_number=new_receipt_number(session), reference=reference[:60],
                       recorded_by_user_id=actor.user_id, settled_at=utcnow())
     session.add(payment)
     session.flush()
     allocate(session, payment=payment)
     ledger.post(session, account_id=account_id, kind=LedgerKind.patient_payment, amount=-amount,
-                external_ref=idempotency_key or f'offline:{payment.id}', effective_date=practice_today(),
+                external_ref=idempotency_key or f'offline:{payment.id}', effective_date=practice_today(session),
                 payment_id=payment.id,
                 created_by_user_id=actor.user_id, memo=f'{method.title()} {reference}'.strip()[:200])  # 'Check 1042'
     account_money_moved(session, account_id=account_id)
