@@ -35,17 +35,7 @@ from portal.services import plan_ledger
 from portal.services.payable import waiting_query
 from portal.services.practice import practice_today
 from portal.services.refund_reasons import RefundLine, plain_reason
-from portal.services.statement_status import paid_since_query, plan_due, standing_of
-
-
-@dataclass(frozen=True)
-class StatementSummary:
-    id: int
-    statement_date: date
-    due_date: date
-    amount_due: int  # what is left to pay on it now (the plan's installment on a plan); as issued once paid
-    new_balance: int
-    status: str  # paid, due, overdue
+from portal.services.statement_status import StatementSummary, plan_due, summary_columns, summary_of
 
 
 @dataclass(frozen=True)
@@ -142,19 +132,13 @@ def account_home(session: Session, actor: Actor, account_id: int, *, relationshi
     payable = max(0, balance - processing - waiting)  # payable.Payable.now, read in this one query
     due_plan = plan_due(session, account_id)
     statement = connection.execute(
-        select(Statement.id, Statement.statement_date, Statement.due_date, Statement.amount_due,
-               Statement.new_balance, Statement.paid_at, Statement.last_entry_id,
-               paid_since_query(account_id, Statement.last_entry_id).label('paid_since'))
+        select(*summary_columns(account_id))
         .where(Statement.account_id == account_id)
         .order_by(col(Statement.statement_date).desc()).limit(1)).first()
     statement_summary = None
     if statement is not None:
-        standing = standing_of(statement, paid_since=int(statement.paid_since), balance=balance, payable=payable,
-                               plan=due_plan, on=practice_today(session))
-        statement_summary = StatementSummary(
-            id=statement.id, statement_date=statement.statement_date, due_date=standing.due_date,
-            amount_due=statement.amount_due if standing.status == 'paid' else standing.left_to_pay,
-            new_balance=statement.new_balance, status=standing.status)
+        statement_summary = summary_of(statement, account_number=account.account_number, balance=balance,
+                                       payable=payable, plan=due_plan, on=practice_today(session))
     plan = _plan_summary(session, account_id)
     refund = connection.execute(
         select(LedgerEntry.effective_date, LedgerEntry.amount, Refund.reason)

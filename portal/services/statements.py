@@ -33,22 +33,14 @@ from portal.services.statement_lines import (  # noqa: F401  (re-exported: pages
     earlier_open_visits,
     statement_visits,
 )
-from portal.services.statement_status import PlanDue, paid_since_query, plan_due, standing_of
+from portal.services.statement_status import (  # noqa: F401  (StatementSummary re-exported for pages)
+    PlanDue,
+    StatementSummary,
+    plan_due,
+    summary_columns,
+    summary_of,
+)
 from portal.services.statement_totals import Totals
-
-
-@dataclass(frozen=True)
-class StatementSummary:
-    id: int
-    account_number: str
-    statement_date: date
-    due_date: date
-    amount_due: int  # what is left to pay on it now (statement_status.standing_of); as issued once paid
-    new_balance: int
-    currency: str
-    status: str  # paid, due, overdue
-    waiting_for_insurance: int = 0  # as issued: in the new balance, not asked for until insurance answers
-    on_plan: bool = False  # amount_due and due_date are the plan's next installment
 
 
 @dataclass(frozen=True)
@@ -69,9 +61,7 @@ class StatementDetail:
 
 def _summaries(session: Session, account_id: int, account_number: str) -> list[StatementSummary]:
     rows = session.connection().execute(
-        select(Statement.id, Statement.statement_date, Statement.due_date, Statement.amount_due,
-               Statement.new_balance, Statement.currency, Statement.paid_at, Statement.waiting_for_insurance,
-               paid_since_query(account_id, Statement.last_entry_id).label('paid_since'))
+        select(*summary_columns(account_id))
         .where(Statement.account_id == account_id)
         .order_by(col(Statement.statement_date).desc(), col(Statement.id).desc())).all()
     if not rows:
@@ -79,17 +69,8 @@ def _summaries(session: Session, account_id: int, account_number: str) -> list[S
     money = payable.standing(session, account_id)
     plan = plan_due(session, account_id)
     today = practice_today(session)
-    found = []
-    for row in rows:
-        standing = standing_of(row, paid_since=int(row.paid_since), balance=money.balance, payable=money.now,
-                               plan=plan, on=today)
-        paid = standing.status == 'paid'
-        found.append(StatementSummary(
-            id=row.id, account_number=account_number, statement_date=row.statement_date,
-            due_date=standing.due_date, amount_due=row.amount_due if paid else standing.left_to_pay,
-            new_balance=row.new_balance, currency=row.currency, status=standing.status,
-            waiting_for_insurance=row.waiting_for_insurance, on_plan=plan is not None and not paid))
-    return found
+    return [summary_of(row, account_number=account_number, balance=money.balance, payable=money.now, plan=plan,
+                       on=today) for row in rows]
 
 
 def list_statements(session: Session, *, actor: Actor) -> list[StatementSummary]:
