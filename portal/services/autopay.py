@@ -39,6 +39,7 @@ from portal.models import (
     PlanStatus,
 )
 from portal.services import plan_ledger, plan_notices
+from portal.services.attempt_targets import installment_target
 from portal.services.payments.attempts import PaymentUnderWay
 from portal.services.practice import load_practice_today
 
@@ -196,7 +197,7 @@ def _charge_once(claim: Claim) -> tuple[str, int | None, str]:
     try:  # a target per attempt: the payments core reuses an open attempt of the same target, and a retry
         # must never ride on an earlier key (say a try the bank held for confirmation that is still open)
         outcome = charge(account_id=claim.account_id, method_id=claim.method_id, amount=claim.amount,
-                         target=f'installment:{claim.installment_id}:try-{claim.attempt}', idempotency_key=claim.key,
+                         target=installment_target(claim.installment_id, claim.attempt), idempotency_key=claim.key,
                          description=f'Plan payment {claim.seq}', close_checkouts=False)
     except PaymentUnderWay as refused:  # a patient's payment is in flight: never close their checkout
         return UNDER_WAY, None, refused.message

@@ -33,6 +33,7 @@ from portal.models import (
 )
 from portal.services import plan_ledger
 from portal.services.payable import waiting_query
+from portal.services.person_names import guarantor_name
 from portal.services.practice import practice_today
 from portal.services.refund_reasons import RefundLine, plain_reason
 from portal.services.statement_status import StatementSummary, plan_due, summary_columns, summary_of
@@ -152,7 +153,7 @@ def account_home(session: Session, actor: Actor, account_id: int, *, relationshi
                                   .order_by(col(Patient.id))).scalars().all()
     return AccountHome(
         account_id=account_id, account_number=account.account_number,
-        guarantor_name=f'{account.guarantor_first_name} {account.guarantor_last_name}',
+        guarantor_name=guarantor_name(account),
         currency=account.currency, balance=balance, processing=processing, amount_due=amount_due,
         due_date=due_date, latest_statement=statement_summary,
         next_appointment=_next_appointment(session, account_id), unread_messages=int(account.unread),

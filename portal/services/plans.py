@@ -32,8 +32,10 @@ from portal.models import (
 from portal.money import format_money
 from portal.services import autopay, plan_ledger, plan_policy, plan_schedule
 from portal.services.payable import standing as payable_standing
+from portal.services.person_names import guarantor_name
 from portal.services.plan_schedule import Bounds, Schedule
 from portal.services.practice import practice_today
+from portal.services.saved_methods import method_label, usable_methods
 
 
 @dataclass(frozen=True)
@@ -90,21 +92,6 @@ class PlanView:
     returned: int = 0  # the latest payment since signing, when the bank returned it (and something is due)
 
 
-def method_label(method: SavedPaymentMethod) -> str:
-    if method.kind == 'us_bank_account':
-        return f'{method.bank_name or "Bank account"} ending {method.last4}'
-    return f'{(method.brand or "Card").title()} ending {method.last4}'
-
-
-def _methods(session: Session, account_id: int) -> list[SavedPaymentMethod]:
-    """The account's saved methods that the gateway in use can charge."""
-    from portal.payments.registry import gateway
-    return list(session.exec(select(SavedPaymentMethod).where(
-        SavedPaymentMethod.account_id == account_id, col(SavedPaymentMethod.removed_at).is_(None),
-        SavedPaymentMethod.gateway == gateway().name)
-        .order_by(col(SavedPaymentMethod.is_default).desc(), col(SavedPaymentMethod.id))).all())
-
-
 def _payable(session: Session, account_id: int) -> int:
     """What a plan finances: the balance less payments still processing. Charges still with insurance are
     included, as plan_ledger counts the plan's need from the ledger balance."""
@@ -126,10 +113,11 @@ def start(session: Session, actor: Actor, account_id: int) -> PlanStart:
         reason = (f'A payment plan is available for balances of {format_money(policy.min_balance)} '
                   f'or more. Your balance is {format_money(payable)}.')
     return PlanStart(account_id=account_id, account_number=account.account_number,
-                     guarantor_name=f'{account.guarantor_first_name} {account.guarantor_last_name}',
+                     guarantor_name=guarantor_name(account),
                      payable=payable, bounds=plan_policy.bounds(policy), terms=plan_policy.terms(policy),
                      terms_version=policy.terms_version, new_charges_rule=policy.new_charges_rule,
-                     methods=[MethodChoice(item.id, method_label(item)) for item in _methods(session, account_id)],
+                     methods=[MethodChoice(item.id, method_label(item))
+                              for item in usable_methods(session, account_id)],
                      eligible=not reason, reason=reason, today=practice_today(session))
 
 
@@ -168,10 +156,10 @@ def create(session: Session, actor: Actor, *, account_id: int, day_of_month: int
     errors: dict[str, str] = {}
     if not name_matches(signed_name or '', account.guarantor_first_name, account.guarantor_last_name):
         errors['signed_name'] = (f'Type the full name of the account holder, '
-                                 f'{account.guarantor_first_name} {account.guarantor_last_name}, to sign.')
+                                 f'{guarantor_name(account)}, to sign.')
     if not consent:
         errors['consent'] = 'Tick the box to agree to the plan terms.'
-    if autopay_method_id is not None and autopay_method_id not in {m.id for m in _methods(session, account_id)}:
+    if autopay_method_id is not None and autopay_method_id not in {m.id for m in usable_methods(session, account_id)}:
         errors['autopay'] = 'Choose one of your saved payment methods, or pay each installment by hand.'
     if errors:
         raise ValidationFailed(next(iter(errors.values())), field_errors=errors)
@@ -294,7 +282,7 @@ def change_autopay(session: Session, actor: Actor, *, plan_id: int, method_id: i
     plan = _own_plan(session, actor, plan_id, purpose='change_plan')
     if plan.status not in plan_ledger.ACTIVE:
         raise DomainError('This plan has ended.')
-    if method_id is not None and method_id not in {m.id for m in _methods(session, plan.account_id)}:
+    if method_id is not None and method_id not in {m.id for m in usable_methods(session, plan.account_id)}:
         raise ValidationFailed('Choose one of your saved payment methods.',
                                field_errors={'autopay': 'Choose one of your saved payment methods.'})
     plan.autopay_method_id = method_id

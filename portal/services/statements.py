@@ -22,6 +22,7 @@ from portal.models import (
     Statement,
 )
 from portal.services import payable
+from portal.services.person_names import guarantor_name
 from portal.services.practice import Practice, practice, practice_today
 from portal.services.statement_lines import (  # noqa: F401  (re-exported: pages and documents read them here)
     QUESTION_KINDS,
@@ -123,7 +124,7 @@ def statement_detail(session: Session, *, actor: Actor, statement_id: int,
                if line.strip()]
     return StatementDetail(
         summary=summary, account_id=account.id,
-        guarantor_name=f'{account.guarantor_first_name} {account.guarantor_last_name}',
+        guarantor_name=guarantor_name(account),
         guarantor_address=address, totals=totals, quick_pay_code=statement.quick_pay_code,
         previous_statement_date=previous_date, visits=visits, credits=credits_of(session, entries),
         practice=practice(session), plan=plan_due(session, account.id) if summary.on_plan else None,

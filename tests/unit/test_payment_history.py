@@ -121,7 +121,7 @@ def test_every_payment_and_refund_newest_first_with_what_it_paid_and_why(db: str
     assert history.items[1].why == 'You paid more than you owed, so we sent the extra back.'
     assert history.items[0].why == 'The billing office sent this money back to you.'
     assert [item.method for item in history.items[2:]] == [
-        'Visa ending in 4242', 'Check', 'First Bank ending in 6789 (ACH)', 'Visa ending in 4242']
+        'Visa ending 4242', 'Check', 'First Bank ending 6789 (ACH)', 'Visa ending 4242']
     assert {item.payment_id for item in history.items[:2]} == {by_statement.id}
     assert not history.several_accounts
 

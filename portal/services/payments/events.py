@@ -30,6 +30,7 @@ from portal.models import (
 )
 from portal.payments.gateway import GatewayEvent, IntentState
 from portal.services import ledger
+from portal.services.attempt_targets import statement_of
 from portal.services.money_moved import account_money_moved
 from portal.services.payments.allocation import allocate
 from portal.services.payments.receipts import receipt_email
@@ -265,8 +266,8 @@ def _mark_statements_paid(session: Session, payment: Payment, attempt: PaymentAt
     """A statement paid in full (or an account paid off) is paid: its quick-pay code stops working."""
     paid_off = ledger.balance(session, payment.account_id) <= 0
     chosen = None
-    if attempt is not None and attempt.target.startswith('statement:'):
-        chosen = _int(attempt.target.split(':', 1)[1])
+    if attempt is not None:
+        chosen = statement_of(attempt.target)
     paid = [statement_id for statement_id, amount_due
             in session.connection().execute(_UNPAID_STATEMENTS, {'account_id': payment.account_id})
             if paid_off or statement_id == chosen and payment.amount >= amount_due]
