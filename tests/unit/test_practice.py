@@ -71,3 +71,11 @@ def test_messages_are_sent_in_the_stored_practices_name(db: str) -> None:
     _store(name='Lakeside Pediatrics', phone='(555) 010-9999', from_address='billing@lakeside.example.com')
     assert delivery.sender_of(load_practice()) == delivery.email.Sender(
         name='Lakeside Pediatrics', phone='(555) 010-9999', address='billing@lakeside.example.com')
+
+
+def test_start_up_stores_the_practice_from_the_environment(db: str) -> None:
+    from portal.startup import prepare_database
+    prepare_database(get_settings())
+    with read_session() as session:
+        [row] = session.exec(select(PracticeSettings)).all()
+    assert (row.name, row.timezone) == (get_settings().practice_name, get_settings().practice_timezone)
