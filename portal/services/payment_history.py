@@ -27,7 +27,7 @@ from portal.models import (
     Statement,
 )
 from portal.services.attempt_targets import parse_target
-from portal.services.payments.receipts import method_label
+from portal.services.payments.receipts import payment_method_label
 from portal.services.practice import practice
 from portal.services.refund_reasons import plain_reason
 
@@ -144,7 +144,7 @@ def payment_history(session: Session, actor: Actor, relationships: dict[int, str
         if status == Status.succeeded and back:
             status = Status.refunded if back >= payment.amount else Status.partly_refunded
         item = HistoryItem(payment_id=payment.id, refund=False, on=day_of(payment.received_at), amount=payment.amount,
-                           currency=payment.currency, method=method_label(payment, saved), status=status,
+                           currency=payment.currency, method=payment_method_label(payment, saved), status=status,
                            paid_for=paid_for, for_date=for_date, account_number=account_number,
                            receipt_number=payment.receipt_number, at=payment.received_at)
         items.append(item)

@@ -8,7 +8,7 @@ from portal.clock import utcnow
 from portal.db import write_session
 from portal.models import Payment
 from portal.services.payments.methods import add_demo_method
-from portal.services.payments.receipts import method_label as receipt_label
+from portal.services.payments.receipts import payment_method_label
 from portal.services.saved_methods import method_label, usable_methods
 from tests.factories import make_account
 
@@ -27,9 +27,9 @@ def test_labels() -> None:
 
 def test_a_receipt_names_a_saved_method_the_same_way() -> None:
     payment = Payment(account_id=1, amount=100, method='card', status='succeeded', receipt_number='R1')
-    assert receipt_label(payment, _method()) == 'Visa ending 4242'
+    assert payment_method_label(payment, _method()) == 'Visa ending 4242'
     bank = _method(kind='us_bank_account', brand='', last4='6789', bank_name='First Bank')
-    assert receipt_label(payment, bank) == 'First Bank ending 6789 (ACH)'
+    assert payment_method_label(payment, bank) == 'First Bank ending 6789 (ACH)'
 
 
 def test_usable_methods_are_the_accounts_own_not_removed_default_first(db: str) -> None:

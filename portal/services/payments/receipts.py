@@ -32,7 +32,7 @@ from portal.services.person_names import full_name, guarantor_name
 from portal.services.practice import Practice, practice
 from portal.services.refund_reasons import plain_reason
 from portal.services.saved_methods import BANK
-from portal.services.saved_methods import method_label as saved_method_label
+from portal.services.saved_methods import method_label as saved_method_label  # receipts add (ACH)
 
 METHOD_LABELS = {'card': 'Card', 'us_bank_account': 'Bank account (ACH)', 'cash': 'Cash', 'check': 'Check',
                  'wallet': 'Wallet'}
@@ -78,7 +78,7 @@ class ReceiptView:
         return self.amount - sum(line.amount for line in self.lines)
 
 
-def method_label(payment: Payment, method: SavedPaymentMethod | None) -> str:
+def payment_method_label(payment: Payment, method: SavedPaymentMethod | None) -> str:
     """How the receipt names the method: brand and last 4 of a card, the last 4 of a bank account."""
     kind = METHOD_LABELS.get(payment.method, payment.method.title())
     if method is None or not method.last4:
@@ -106,7 +106,7 @@ def receipt_view(session: Session, payment: Payment) -> ReceiptView:
     return ReceiptView(
         payment_id=payment.id, receipt_number=payment.receipt_number,
         paid_on=facts.day_of(payment.received_at), amount=payment.amount,
-        currency=payment.currency, method=method_label(payment, saved),
+        currency=payment.currency, method=payment_method_label(payment, saved),
         status=payment.status, account_number=account.account_number,
         payer=payer or guarantor_name(account), practice=facts,
         refunded=sum(refund.amount for refund in refunds if refund.status == RefundStatus.succeeded),
