@@ -33,7 +33,7 @@ for warning in settings.startup_warnings():
     print(warning, file=sys.stderr, flush=True)
 
 db.init_engine(settings.database_url)
-scheduler = SchedulerService(enabled=settings.scheduler == 'on', timezone=settings.practice_timezone)
+scheduler = SchedulerService(enabled=settings.scheduler == 'on')
 pages.register(scheduler)
 
 

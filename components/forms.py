@@ -7,6 +7,7 @@ from nicegui import ui
 
 from portal.clock import practice_time
 from portal.money import format_money
+from portal.services.practice import cached_zone
 
 
 def field(label: str, *, max_length: int, kind: str = 'text', autocomplete: str = '',
@@ -65,8 +66,8 @@ def short_date(value: date) -> str:
 
 
 def local(value: datetime) -> datetime:
-    """A stored UTC time on the practice's wall clock."""
-    return practice_time(value)
+    """A stored UTC time on the practice's wall clock (its stored zone, services.practice.cached_zone)."""
+    return practice_time(value, zone=cached_zone())
 
 
 def date_time(value: datetime | None) -> str:

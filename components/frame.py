@@ -14,7 +14,7 @@ from nicegui import ui
 from components import live, session, theme
 from components.calls import call, read
 from portal.config import get_settings
-from portal.services import identity
+from portal.services import identity, practice
 from portal.services.messaging import inbox
 from portal.services.messaging.inbox import Badge
 
@@ -88,12 +88,12 @@ def nav_html(items: list[NavItem], current_path: str, *, unread: int = 0) -> str
 
 def signed_out_card(title: str, subtitle: str = '') -> ui.column:
     """The centred card of pages shown before or during sign-in (no navigation): fill it with `with`."""
-    settings = get_settings()
-    ui.page_title(f'{title} · {settings.practice_name}')
+    name = practice.cached_practice().name
+    ui.page_title(f'{title} · {name}')
     demo_banner()
     with ui.column().classes(theme.NARROW_PAGE).props('role=main'):
         with ui.row().classes('w-full justify-center pt-2'):
-            brand(settings.practice_name, size='h-11 w-11')
+            brand(name, size='h-11 w-11')
         card = ui.column().classes(theme.CARD + ' gap-3')
         with card:
             ui.label(title).classes(theme.H1).props('role=heading aria-level=1')
@@ -107,14 +107,14 @@ def frame(title: str, *, auth: dict, path: str, badge: Badge | None = None) -> I
     """Header, navigation and session guard around a page's content, in as few elements as possible:
     each element costs every connected client memory and render time. A patient's `badge` (unread
     messages) shows beside Messages and follows their accounts' inbox topics live."""
-    settings = get_settings()
-    ui.page_title(f'{title} · {settings.practice_name}')
+    name = practice.cached_practice().name
+    ui.page_title(f'{title} · {name}')
     nav = STAFF_NAV if session.is_staff(auth) else PATIENT_NAV
     with ui.header(elevated=False).classes('bg-white text-slate-900 border-b border-slate-200 px-2 sm:px-4 py-2 '
                                            'items-center no-wrap gap-1'):
         ui.button(icon='menu', on_click=lambda: drawer.toggle()).props(
             'flat round aria-label="Open navigation"').classes('lg:hidden')
-        brand(settings.practice_name)
+        brand(name)
         ui.button('Sign out', icon='logout', on_click=lambda: sign_out()).props(
             'flat no-caps dense aria-label="Sign out"').classes('text-slate-700 shrink-0 px-2 ml-auto').mark('sign-out')
     # value=False + show-if-above: Quasar opens it on laptops by itself, with no JavaScript round trip per client

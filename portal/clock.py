@@ -15,24 +15,15 @@ def today() -> date:
     return utcnow().date()
 
 
-def practice_time(moment: datetime, *, zone: str | tzinfo | None = None) -> datetime:
+def practice_time(moment: datetime, *, zone: str | tzinfo) -> datetime:
     """An instant on the practice's wall clock (naive instants are UTC). `zone` is an IANA name or
-    tzinfo; by default the configured practice zone (`portal.services.practice.Practice.day_of`
-    passes the stored one)."""
-    if zone is None:
-        from portal.config import get_settings
-        zone = get_settings().practice_timezone
+    tzinfo: the stored one, from `portal.services.practice` (`zone_name`, `current_zone`)."""
     where = ZoneInfo(zone) if isinstance(zone, str) else zone
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(where)
 
 
-def practice_day(moment: datetime | None = None, *, zone: str | tzinfo | None = None) -> date:
+def practice_day(moment: datetime | None = None, *, zone: str | tzinfo) -> date:
     """The practice's calendar day of an instant: every date shown to a person or written into a PDF,
     email, CSV or queue comes from here, never from `instant.date()` (a payment at 23:15 in Chicago is
     the next day in UTC). Naive instants are UTC; None means now; `zone` as for `practice_time`."""
     return practice_time(moment if moment is not None else utcnow(), zone=zone).date()
-
-
-def practice_today() -> date:
-    """Today where the practice is: "this month" and "overdue" follow its calendar, not UTC's."""
-    return practice_day()

@@ -1,4 +1,5 @@
-"""Start-up work: migrate, refuse demo users in production, seed an empty demo database."""
+"""Start-up work: migrate, refuse demo users in production, seed an empty demo database, and store the
+practice's facts from the environment on first start (services.practice.seed_from_environment)."""
 from __future__ import annotations
 
 import logging
@@ -19,17 +20,20 @@ def demo_users_present() -> bool:
 
 
 def prepare_database(settings: Settings) -> None:
+    from portal.services.practice import seed_from_environment
     migrate()
     if settings.production:
         if demo_users_present():
             raise ConfigError('Refusing to start in production: the database holds the demo users '
                               f'({", ".join(DEMO_EMAILS)}). Use a database without demo data.')
+        seed_from_environment()
         return
     if settings.seeds_demo_data:
         from portal.services.seed import seed_demo_if_empty
         summary = seed_demo_if_empty(password=settings.demo_password)
         if summary is not None:
             log.info('seeded an empty database with the demo set')
+    seed_from_environment()  # after the demo set, which stores its own (fuller) practice row
     if demo_users_present():
         password = 'the PORTAL_DEMO_PASSWORD you set' if settings.demo_password != DEFAULT_DEMO_PASSWORD \
             else settings.demo_password

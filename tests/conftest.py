@@ -60,3 +60,12 @@ def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template_path: Pat
     finally:
         dispose_engine()
         reload_settings()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_practice_cache() -> Iterator[None]:
+    """Each test reads its own database's practice, not one cached by an earlier test."""
+    from portal.services.practice import forget_cached
+    forget_cached()
+    yield
+    forget_cached()

@@ -15,8 +15,7 @@ from components import chips, forms, session, theme
 from components.activity import since_html
 from components.calls import call, read
 from components.frame import frame
-from portal.config import get_settings
-from portal.services import home, payment_history
+from portal.services import home, payment_history, practice
 from portal.services.home import AccountHome
 from portal.services.messaging import inbox
 
@@ -35,7 +34,7 @@ async def content(auth: dict) -> None:
         if not summary.accounts:
             _block(f'<section class="{theme.CARD}"><h2 class="{theme.H2}">No billing account is linked to your '
                    f'sign-in yet.</h2><p class="text-slate-700">Call the billing office at '
-                   f'{escape(get_settings().practice_phone)} and we will link it.</p></section>')
+                   f'{escape(practice.cached_practice().phone)} and we will link it.</p></section>')
             return
         for account in summary.accounts:
             _account(account, several=len(summary.accounts) > 1,

@@ -8,7 +8,6 @@ from nicegui import ui
 
 from components import forms, session, theme
 from components.calls import call
-from portal.clock import practice_today
 from portal.errors import DomainError, ValidationFailed
 from portal.money import AmountError, parse_amount
 from portal.services import plan_schedule, plans
@@ -50,7 +49,7 @@ def setup_form(start: PlanStart) -> None:
             .classes('w-full').mark('monthly')
         months = ui.select({n: f'{n} month{"s" if n != 1 else ""}' for n in range(1, bounds.max_months + 1)},
                            value=suggested, label='Number of months').props('outlined').classes('w-full').mark('months')
-        today = practice_today()
+        today = start.today
         day = ui.select({n: f'Day {n} of each month' for n in range(1, plan_schedule.MAX_DAY_OF_MONTH + 1)},
                         value=min(today.day, plan_schedule.MAX_DAY_OF_MONTH), label='Payment day') \
             .props('outlined').classes('w-full').mark('day')
@@ -62,9 +61,9 @@ def setup_form(start: PlanStart) -> None:
                     amount = parse_amount(monthly.value or '')
                 except AmountError as problem:
                     raise ValidationFailed(str(problem), field_errors={'monthly': str(problem)}) from None
-                return plan_schedule.build(balance=start.payable, bounds=bounds, today=practice_today(),
+                return plan_schedule.build(balance=start.payable, bounds=bounds, today=start.today,
                                    day_of_month=int(day.value), monthly=amount)
-            return plan_schedule.build(balance=start.payable, bounds=bounds, today=practice_today(),
+            return plan_schedule.build(balance=start.payable, bounds=bounds, today=start.today,
                                day_of_month=int(day.value), months=int(months.value or 0))
 
         def redraw() -> None:

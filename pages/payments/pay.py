@@ -13,6 +13,7 @@ from components.frame import signed_out_card
 from components.guards import OneAtATime
 from components.links import go
 from portal.errors import DomainError, RateLimited
+from portal.services.attempt_targets import statement_of, statement_target
 from portal.services.identity import parse_date_of_birth
 from portal.services.payments import checkout, core, guest
 from portal.services.payments.checkout import PayContext
@@ -72,7 +73,7 @@ def _pay_form(context: PayContext) -> None:
             return
         options = _choices(context, money)
         initial = next(iter(options)) if context.installment else \
-            next((key for key in options if key == f'statement:{context.selected_statement}'), 'full')
+            next((key for key in options if key == statement_target(context.selected_statement)), 'full')
         ui.label('How much?').classes('font-medium text-slate-800')
         choice = ui.radio(options, value=initial).props('aria-label="How much to pay"').mark('choice')
         amount = forms.field(f'Amount (from $1.00 up to {money(context.ceiling)})', max_length=20,
@@ -97,8 +98,8 @@ def _pay_form(context: PayContext) -> None:
             forms.set_error(error, '')
             amount.error = None
             selected = str(choice.value)
-            kind, statement_id = ('statement', int(selected.split(':')[1])) if selected.startswith('statement:') \
-                else (selected, None)
+            statement_id = statement_of(selected)
+            kind = selected if statement_id is None else 'statement'
             request = (selected, amount.value or '' if selected == 'other' else '')
             if state.setdefault('request', request) != request:  # another amount: never the old key's charge
                 state['key'], state['request'] = core.new_key(), request
@@ -154,8 +155,8 @@ def _choices(context: PayContext, money: Callable[[int], str]) -> dict[str, str]
     else:
         options['full'] = f'Full amount due · {money(context.payable)}'
     for item in context.statements:
-        options[f'statement:{item.id}'] = (f'Statement of {forms.short_date(item.statement_date)} · '
-                                           f'{money(item.amount_due)}')
+        options[statement_target(item.id)] = (f'Statement of {forms.short_date(item.statement_date)} · '
+                                              f'{money(item.amount_due)}')
     options['other'] = 'Another amount'
     return options
 

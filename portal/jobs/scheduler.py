@@ -7,24 +7,35 @@ A JOBS entry may set misfire_grace_time and coalesce in its arguments; otherwise
 interval). The scheduler calls portal.jobs.runs.execute(job id), which runs the job's function and
 records the run (JobRun) for the staff jobs page. A process that cannot take the leader lock stays
 on standby and retries.
+
+Daily jobs run on the practice's wall clock: their cron triggers carry the practice's stored zone
+(`services.practice`), and the leader checks that zone every ZONE_CHECK_SECONDS, re-registering the
+jobs in the new zone when an admin changed it (no restart). Stored run times stay UTC.
 """
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 
 from portal.db import get_engine
 from portal.job_catalogue import JOBS
 from portal.jobs.leader import LeaderLock
+from portal.services.practice import load_practice
 
 log = logging.getLogger(__name__)
 STANDBY_RETRY_SECONDS = 30
 
 DAILY_GRACE_SECONDS = 6 * 3600
 RUNNER = 'portal.jobs.runs:execute'
+ZONE_CHECK_SECONDS = 60
+FOLLOW_ZONE = 'follow_practice_zone'  # kept in memory, not in the shared job store: each leader its own
 
 
 def job_options(trigger: str, arguments: dict[str, object]) -> dict[str, object]:
@@ -43,17 +54,27 @@ def job_options(trigger: str, arguments: dict[str, object]) -> dict[str, object]
     return options
 
 
-def register_jobs(scheduler: BackgroundScheduler) -> None:
-    """Add every job under its fixed id (replace_existing). A stored job whose schedule is unchanged keeps
-    its stored next run time, so a run missed while no process led is caught up now (within the misfire
-    grace, once: coalesce) instead of being skipped, and one already done is not repeated."""
-    stored = {job.id: job for job in scheduler.get_jobs()}
+def _same_schedule(old: BaseTrigger, new: BaseTrigger) -> bool:
+    """The same fields, and for a cron trigger the same zone (str() of a cron trigger leaves it out)."""
+    if str(old) != str(new):
+        return False
+    return not isinstance(new, CronTrigger) or str(getattr(old, 'timezone', '')) == str(new.timezone)
+
+
+def register_jobs(scheduler: BackgroundScheduler, *, zone: str | None = None) -> None:
+    """Add every job under its fixed id (replace_existing), cron jobs on `zone`'s wall clock (the
+    scheduler's zone when None). A stored job whose schedule and zone are unchanged keeps its stored next
+    run time, so a run missed while no process led is caught up now (within the misfire grace, once:
+    coalesce) instead of being skipped, and one already done is not repeated; a new zone reschedules."""
+    stored = {job.id: job for job in scheduler.get_jobs(jobstore='default')}
     for job_id, (_reference, trigger, arguments) in JOBS.items():
         options = job_options(trigger, arguments)
         job_settings = {key: options.pop(key) for key in JOB_SETTINGS}
+        if trigger == 'cron' and zone is not None:
+            options.setdefault('timezone', zone)
         new_trigger = scheduler._create_trigger(trigger, dict(options))  # noqa: SLF001 - same parsing as add_job
         existing = stored.get(job_id)
-        if existing is not None and str(existing.trigger) == str(new_trigger):
+        if existing is not None and _same_schedule(existing.trigger, new_trigger):
             scheduler.modify_job(job_id, func=RUNNER, args=(job_id,), name=job_id, **job_settings)
         else:
             scheduler.add_job(RUNNER, new_trigger, args=(job_id,), id=job_id, name=job_id, replace_existing=True,
@@ -66,10 +87,18 @@ def register_jobs(scheduler: BackgroundScheduler) -> None:
 JOB_SETTINGS = ('misfire_grace_time', 'coalesce', 'max_instances')
 
 
+def stored_zone() -> str:
+    """The practice's zone as stored now (read afresh, not cached)."""
+    return load_practice().timezone
+
+
 class SchedulerService:
-    def __init__(self, *, enabled: bool, timezone: str = 'UTC') -> None:
+    def __init__(self, *, enabled: bool, zone_of: Callable[[], str] = stored_zone) -> None:
+        """`zone_of` gives the practice's IANA zone; it is read when the scheduler starts leading and
+        every ZONE_CHECK_SECONDS after."""
         self.enabled = enabled
-        self.timezone = timezone
+        self.zone_of = zone_of
+        self.timezone = ''  # the zone the jobs are registered in, once leading
         self._lock: LeaderLock | None = None
         self._scheduler: BackgroundScheduler | None = None
         self._retry: threading.Timer | None = None
@@ -97,18 +126,35 @@ class SchedulerService:
             self._retry.daemon = True
             self._retry.start()
             return
+        self.timezone = self.zone_of()
         scheduler = BackgroundScheduler(
-            jobstores={'default': SQLAlchemyJobStore(engine=get_engine())}, timezone=self.timezone)
+            jobstores={'default': SQLAlchemyJobStore(engine=get_engine()), 'local': MemoryJobStore()},
+            timezone=self.timezone)
         scheduler.start(paused=True)
-        register_jobs(scheduler)
+        register_jobs(scheduler, zone=self.timezone)
+        scheduler.add_job(self.follow_zone, 'interval', seconds=ZONE_CHECK_SECONDS, id=FOLLOW_ZONE,
+                          jobstore='local', coalesce=True, max_instances=1, replace_existing=True)
         scheduler.resume()
         self._scheduler = scheduler
         log.info('scheduler running (leader)')
 
+    def follow_zone(self) -> bool:
+        """Re-register the jobs when the practice's stored zone changed; returns whether it did."""
+        scheduler = self._scheduler
+        if scheduler is None:
+            return False
+        zone = self.zone_of()
+        if zone == self.timezone:
+            return False
+        register_jobs(scheduler, zone=zone)
+        log.info('scheduler follows the practice to a new time zone')
+        self.timezone = zone
+        return True
+
     def next_runs(self) -> dict[str, object]:
         if self._scheduler is None:
             return {}
-        return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
+        return {job.id: job.next_run_time for job in self._scheduler.get_jobs(jobstore='default')}
 
     def stop(self) -> None:
         self._stopped = True

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import logging
 
-from portal.clock import practice_today
 from portal.jobs.runs import claimed_run
+from portal.services.practice import load_practice_today
 from portal.services.statement_run import run_statements
 
 log = logging.getLogger(__name__)
 
 
 def run() -> None:
-    today = practice_today()
+    today = load_practice_today()
     with claimed_run('statement_run', today.isoformat()) as handle:
         if handle is None:
             return

@@ -20,8 +20,8 @@ from sqlmodel import Session, select
 
 from portal.clock import utcnow
 from portal.config import get_settings
-from portal.db import read_session, write_session
-from portal.models import Notification, PracticeSettings
+from portal.db import write_session
+from portal.models import Notification
 from portal.notify import templates
 from portal.notify.outbox import context_of
 
@@ -30,6 +30,14 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=10)  # a claimed message is retried after this if the sender died mid-send
 TIMEOUT_SECONDS = 20
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who messages are from: the practice's name, phone and the envelope address (services.practice)."""
+    name: str
+    phone: str
+    address: str
 
 
 def send_email(*, smtp_url: str, sender: str, to: str, subject: str, body: str,
@@ -84,7 +92,8 @@ StillWanted = Callable[[Session, Notification], str | None]
 SendTimeFields = Callable[[str, str, dict[str, object]], dict[str, object]]
 
 
-def deliver_pending(limit: int = 100, *, still_wanted: StillWanted, send_time_fields: SendTimeFields) -> int:
+def deliver_pending(limit: int = 100, *, still_wanted: StillWanted, send_time_fields: SendTimeFields,
+                    sender: Sender) -> int:
     """Send due email notifications (when PORTAL_SMTP_URL is set); returns how many were sent.
 
     Rows no longer wanted (`still_wanted`, see portal.services.due) turn 'suppressed' instead. Rows are claimed first
@@ -98,14 +107,13 @@ def deliver_pending(limit: int = 100, *, still_wanted: StillWanted, send_time_fi
     claimed = _claim(limit, still_wanted)
     if not claimed:
         return 0
-    practice_name, practice_phone, sender = practice_identity(settings)
     sent = 0
     for item in claimed:
         try:
-            context = {'practice': practice_name, 'practice_phone': practice_phone,
+            context = {'practice': sender.name, 'practice_phone': sender.phone,
                        **send_time_fields(item.template, item.dedupe_key, item.context)}
             subject, body = templates.render(item.template, context)
-            send_email(smtp_url=settings.smtp_url, sender=sender, sender_name=practice_name,
+            send_email(smtp_url=settings.smtp_url, sender=sender.address, sender_name=sender.name,
                        to=item.recipient, subject=subject, body=body)
         except Exception as error:  # noqa: BLE001 - recorded on the row; the batch goes on
             _record_failure(item, error)
@@ -139,15 +147,6 @@ def _claim(limit: int, still_wanted: StillWanted) -> list[Claimed]:
             claimed.append(Claimed(id=row.id, recipient=row.recipient, template=row.template,
                                     context=context_of(row), attempts=row.attempts, dedupe_key=row.dedupe_key))
     return claimed
-
-
-def practice_identity(settings) -> tuple[str, str, str]:  # noqa: ANN001
-    with read_session() as session:
-        practice = session.exec(select(PracticeSettings).order_by(PracticeSettings.id)).first()
-    if practice is None:
-        return settings.practice_name, settings.practice_phone, settings.mail_from
-    return (practice.name or settings.practice_name, practice.phone or settings.practice_phone,
-            practice.from_address or settings.mail_from)
 
 
 def _permanent(error: Exception) -> bool:

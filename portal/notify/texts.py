@@ -18,11 +18,10 @@ from sqlalchemy import text
 from sqlmodel import Session, col, or_, select
 
 from portal.clock import practice_day, utcnow
-from portal.config import get_settings
 from portal.db import write_session
 from portal.models import Notification
 from portal.notify import templates
-from portal.notify.email import Claimed, StillWanted, practice_identity
+from portal.notify.email import Claimed, Sender, StillWanted
 from portal.notify.outbox import context_of
 from portal.notify.sms import SmsError, get_provider
 
@@ -71,18 +70,18 @@ def earliest_send(sent: list[datetime], now: datetime, zone: ZoneInfo) -> dateti
 
 
 def deliver_pending_sms(limit: int = 100, *, still_wanted: StillWanted,
-                        zone_of: Callable[[Session], ZoneInfo]) -> int:
+                        zone_of: Callable[[Session], ZoneInfo], sender: Sender) -> int:
     """Send due texts through the configured provider; returns how many were sent. `zone_of` gives the
-    practice's time zone (services.practice.practice_zone), which sets the quiet hours and day limits."""
+    practice's time zone (services.practice.practice_zone), which sets the quiet hours and day limits;
+    `sender` names the practice in the text."""
     provider = get_provider()
     if not provider.enabled:
         return 0
     claimed = _claim(limit, still_wanted, zone_of)
-    practice, phone, _sender = practice_identity(get_settings())
     sent = 0
     for item in claimed:
         try:
-            body = templates.render_sms(item.template, {'practice': practice, 'practice_phone': phone,
+            body = templates.render_sms(item.template, {'practice': sender.name, 'practice_phone': sender.phone,
                                                         **item.context})
             provider.send(to=item.recipient, body=body, reference=f'notification-{item.id}')
         except Exception as error:  # noqa: BLE001 - recorded on the row; the batch goes on

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import and_, or_, true
 from sqlmodel import Session, col, select
 
-from portal.clock import practice_today, utcnow
+from portal.clock import utcnow
 from portal.config import get_settings
 from portal.db import read_session, write_session
 from portal.errors import DomainError
@@ -39,7 +39,9 @@ from portal.models import (
     PlanStatus,
 )
 from portal.services import plan_ledger, plan_notices
+from portal.services.attempt_targets import installment_target
 from portal.services.payments.attempts import PaymentUnderWay
+from portal.services.practice import load_practice_today
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_DAYS = (3, 7)  # after the due date; a failure after the last retry makes the plan past due
@@ -115,7 +117,7 @@ def process_plan(plan_id: int) -> SweepResult:
 
 
 def sweep(*, today: date | None = None, plan_id: int | None = None) -> SweepResult:
-    today = today or practice_today()
+    today = today or load_practice_today()
     result = SweepResult()
     for installment_id in due_installment_ids(today, plan_id):
         try:
@@ -195,7 +197,7 @@ def _charge_once(claim: Claim) -> tuple[str, int | None, str]:
     try:  # a target per attempt: the payments core reuses an open attempt of the same target, and a retry
         # must never ride on an earlier key (say a try the bank held for confirmation that is still open)
         outcome = charge(account_id=claim.account_id, method_id=claim.method_id, amount=claim.amount,
-                         target=f'installment:{claim.installment_id}:try-{claim.attempt}', idempotency_key=claim.key,
+                         target=installment_target(claim.installment_id, claim.attempt), idempotency_key=claim.key,
                          description=f'Plan payment {claim.seq}', close_checkouts=False)
     except PaymentUnderWay as refused:  # a patient's payment is in flight: never close their checkout
         return UNDER_WAY, None, refused.message

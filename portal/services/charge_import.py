@@ -8,12 +8,12 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from portal.clock import practice_today
 from portal.db import read_session, write_session
 from portal.interop.charges_csv import ChargeRow, ImportRejected, Lookups, Problem, read_rows
 from portal.models import Charge, Encounter, GuarantorAccount, LedgerKind, Location, Patient, Provider
 from portal.services import ledger
 from portal.services.money_moved import account_money_moved
+from portal.services.practice import load_practice_today
 
 
 @dataclass
@@ -44,7 +44,7 @@ def import_charges(path: str | Path) -> ImportSummary:
     """Check the whole file, then write it in one transaction (all or nothing)."""
     with read_session() as session:
         lookups = _lookups(session)
-    rows = read_rows(path, lookups, today=practice_today())
+    rows = read_rows(path, lookups, today=load_practice_today())
     summary = ImportSummary(rows=len(rows))
     with write_session() as session:
         problems: list[Problem] = []

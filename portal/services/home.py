@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from portal import audit
 from portal.auth.permissions import Actor, account_relationships, require_account
-from portal.clock import practice_today, utcnow
+from portal.clock import utcnow
 from portal.db import read_session, write_session
 from portal.errors import NotFound
 from portal.models import (
@@ -32,18 +32,10 @@ from portal.models import (
 from portal.services import plan_ledger
 from portal.services.messaging.read_state import patient_unread_query
 from portal.services.payable import waiting_query
+from portal.services.person_names import guarantor_name
+from portal.services.practice import practice_today
 from portal.services.refund_reasons import RefundLine, plain_reason
-from portal.services.statement_status import paid_since_query, plan_due, standing_of
-
-
-@dataclass(frozen=True)
-class StatementSummary:
-    id: int
-    statement_date: date
-    due_date: date
-    amount_due: int  # what is left to pay on it now (the plan's installment on a plan); as issued once paid
-    new_balance: int
-    status: str  # paid, due, overdue
+from portal.services.statement_status import StatementSummary, plan_due, summary_columns, summary_of
 
 
 @dataclass(frozen=True)
@@ -138,19 +130,13 @@ def account_home(session: Session, actor: Actor, account_id: int, *, relationshi
     payable = max(0, balance - processing - waiting)  # payable.Payable.now, read in this one query
     due_plan = plan_due(session, account_id)
     statement = connection.execute(
-        select(Statement.id, Statement.statement_date, Statement.due_date, Statement.amount_due,
-               Statement.new_balance, Statement.paid_at, Statement.last_entry_id,
-               paid_since_query(account_id, Statement.last_entry_id).label('paid_since'))
+        select(*summary_columns(account_id))
         .where(Statement.account_id == account_id)
         .order_by(col(Statement.statement_date).desc()).limit(1)).first()
     statement_summary = None
     if statement is not None:
-        standing = standing_of(statement, paid_since=int(statement.paid_since), balance=balance, payable=payable,
-                               plan=due_plan, on=practice_today())
-        statement_summary = StatementSummary(
-            id=statement.id, statement_date=statement.statement_date, due_date=standing.due_date,
-            amount_due=statement.amount_due if standing.status == 'paid' else standing.left_to_pay,
-            new_balance=statement.new_balance, status=standing.status)
+        statement_summary = summary_of(statement, account_number=account.account_number, balance=balance,
+                                       payable=payable, plan=due_plan, on=practice_today(session))
     plan = _plan_summary(session, account_id)
     refund = connection.execute(
         select(LedgerEntry.effective_date, LedgerEntry.amount, Refund.reason)
@@ -164,7 +150,7 @@ def account_home(session: Session, actor: Actor, account_id: int, *, relationshi
                                   .order_by(col(Patient.id))).scalars().all()
     return AccountHome(
         account_id=account_id, account_number=account.account_number,
-        guarantor_name=f'{account.guarantor_first_name} {account.guarantor_last_name}',
+        guarantor_name=guarantor_name(account),
         currency=account.currency, balance=balance, processing=processing, amount_due=amount_due,
         due_date=due_date, latest_statement=statement_summary,
         next_appointment=_next_appointment(session, account_id), unread_messages=int(account.unread),
@@ -222,7 +208,7 @@ class StaffHome:
 
 
 def staff_home(session: Session, *, months: int = 12, on: date | None = None) -> StaffHome:
-    on = on or practice_today()
+    on = on or practice_today(session)
     first_month = _months_back(on.replace(day=1), months - 1)
     balances = (select(func.sum(LedgerEntry.amount).label('balance'))
                 .group_by(LedgerEntry.account_id).subquery())

@@ -38,7 +38,7 @@ from portal.auth.ratelimit import (
     wait_message,
 )
 from portal.auth.ratelimit import release as release_hit
-from portal.clock import practice_today, utcnow
+from portal.clock import utcnow
 from portal.config import get_settings
 from portal.db import read_session, write_session
 from portal.errors import DomainError, NotFound, RateLimited, ValidationFailed
@@ -46,6 +46,7 @@ from portal.models import AccountAccess, GuarantorAccount, PasswordResetToken, P
 from portal.models.users import Relationship
 from portal.notify.outbox import enqueue
 from portal.services.password_reset import placeholder_digest, token_digest
+from portal.services.practice import cached_practice, load_practice_today
 
 logger = logging.getLogger(__name__)
 
@@ -295,7 +296,7 @@ def register(*, account_number: str, last_name: str, date_of_birth: date | str, 
     dob = parse_date_of_birth(date_of_birth)
     if dob is None:
         errors['date_of_birth'] = 'Enter the date of birth like 1984-03-15 or 03/15/1984.'
-    elif dob > practice_today() or dob.year < 1900:
+    elif dob > load_practice_today() or dob.year < 1900:
         errors['date_of_birth'] = 'Check the date of birth: it looks wrong.'
     email_error, email = _email_error(email)
     if email_error:
@@ -492,7 +493,7 @@ def begin_totp_enrollment(*, user_id: int) -> tuple[str, str]:
     """A new secret and its otpauth:// URI (show it with portal.auth.mfa.qr_svg); nothing is stored."""
     user = _active_user(user_id)
     secret = mfa.new_secret()
-    return secret, mfa.provisioning_uri(secret, user.email, get_settings().practice_name)
+    return secret, mfa.provisioning_uri(secret, user.email, cached_practice().name)
 
 
 def _totp_wait(user_id: int) -> None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from portal import audit
-from portal.clock import practice_today
 from portal.config import get_settings
 from portal.models import Payment
 from portal.services import plan_ledger, plan_notices
+from portal.services.practice import practice_today
 
 RETURN_TEMPLATE = 'plan_payment_returned'
 
@@ -38,7 +38,7 @@ def account_money_moved(session: Session, /, *, account_id: int, returned_paymen
     audit.record(session, action='plan_payment_returned', entity_type='payment_plan', entity_id=plan.id,
                  account_id=account_id, actor_role='gateway',
                  detail=f'payment={returned_payment_id} reopened={len(standing.reopened)}')
-    if plan_ledger.past_due(rows, standing.due_now, practice_today()):
+    if plan_ledger.past_due(rows, standing.due_now, practice_today(session)):
         plan_ledger.mark_delinquent(session, plan)
     plan_notices.notify_guarantor(session, plan, RETURN_TEMPLATE, f'payment-returned:{returned_payment_id}',
                                   amount=amount, link=f'{get_settings().public_base_url}/payment-methods')

@@ -42,8 +42,9 @@ from portal.models import (
     PaymentStatus,
     PracticeSettings,
 )
+from portal.services import attempt_targets
 
-BALANCE_TARGETS = ('balance', 'statement:', 'amount:', 'installment:', 'plan-pay:')
+BALANCE_TARGETS = (attempt_targets.BALANCE, *(attempt_targets.prefix(kind) for kind in attempt_targets.OF_THE_BALANCE))
 IN_FLIGHT_FOR = timedelta(minutes=5)  # longer than any gateway call (Stripe: 80 s timeout, 2 retries)
 CHECKOUT_LIFETIME = timedelta(hours=25)  # a hosted checkout lives at most a day
 # the insurer has not answered yet

@@ -26,7 +26,8 @@ from portal.models import (
     SavedPaymentMethod,
     Statement,
 )
-from portal.services.payments.receipts import method_label
+from portal.services.attempt_targets import parse_target
+from portal.services.payments.receipts import payment_method_label
 from portal.services.practice import practice
 from portal.services.refund_reasons import plain_reason
 
@@ -55,7 +56,7 @@ class HistoryItem:
     on: date  # the practice's calendar day it was received (payment) or asked for (refund)
     amount: int  # minor units, positive
     currency: str
-    method: str  # 'Visa ending in 4242', 'STRIPE TEST BANK ending in 6789 (ACH)', 'Check'
+    method: str  # 'Visa ending 4242', 'STRIPE TEST BANK ending 6789 (ACH)', 'Check'
     status: Status
     paid_for: PaidFor
     for_date: date | None  # the statement's date or the installment's due date, else None
@@ -78,18 +79,11 @@ class PaymentHistory:
 OFFICE_METHODS = ('cash', 'check')
 
 
-def _target_ref(target: str) -> tuple[str, int | None]:
-    """'statement:12' -> ('statement', 12); 'installment:7:try-2' -> ('installment', 7); 'balance' -> (.., None)"""
-    head, _, rest = target.partition(':')
-    number = rest.partition(':')[0]
-    return head, int(number) if number.isdigit() else None
-
-
 def _paid_for(target: str | None, method: str, statements: dict[int, date], installments: dict[int, date]) \
         -> tuple[PaidFor, date | None]:
     if target is None:  # recorded without an attempt: cash or check at the office, or an imported payment
         return (PaidFor.office if method in OFFICE_METHODS else PaidFor.balance), None
-    head, number = _target_ref(target)
+    head, number = _kind_and_number(target)
     if head == 'statement' and number is not None:
         return PaidFor.statement, statements.get(number)
     if head in ('installment', 'plan-pay') and number is not None:
@@ -99,8 +93,13 @@ def _paid_for(target: str | None, method: str, statements: dict[int, date], inst
     return PaidFor.balance, None
 
 
+def _kind_and_number(target: str) -> tuple[str, int | None]:
+    parsed = parse_target(target)
+    return parsed.kind, parsed.number
+
+
 def _target_ids(targets: list[str], heads: tuple[str, ...]) -> set[int]:
-    return {number for head, number in map(_target_ref, targets) if head in heads and number is not None}
+    return {number for head, number in map(_kind_and_number, targets) if head in heads and number is not None}
 
 
 def payment_history(session: Session, actor: Actor, relationships: dict[int, str] | None = None) -> PaymentHistory:
@@ -145,7 +144,7 @@ def payment_history(session: Session, actor: Actor, relationships: dict[int, str
         if status == Status.succeeded and back:
             status = Status.refunded if back >= payment.amount else Status.partly_refunded
         item = HistoryItem(payment_id=payment.id, refund=False, on=day_of(payment.received_at), amount=payment.amount,
-                           currency=payment.currency, method=method_label(payment, saved), status=status,
+                           currency=payment.currency, method=payment_method_label(payment, saved), status=status,
                            paid_for=paid_for, for_date=for_date, account_number=account_number,
                            receipt_number=payment.receipt_number, at=payment.received_at)
         items.append(item)

@@ -20,7 +20,6 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal.clock import practice_today
 from portal.models import (
     InstallmentStatus,
     LedgerEntry,
@@ -33,6 +32,7 @@ from portal.models import (
     PlanStatus,
 )
 from portal.services.plan_schedule import respread
+from portal.services.practice import practice_today
 
 Status = InstallmentStatus
 OPEN = (Status.scheduled, Status.failed)  # nothing covers them yet
@@ -168,7 +168,7 @@ def reconcile(session: Session, plan: PaymentPlan, *, rows: list[PlanInstallment
         if status in (Status.paid, Status.settling):
             row.next_retry_on = None
         row.status = status
-    today = today or practice_today()
+    today = today or practice_today(session)
     if money.need == 0 and not any(row.status == Status.charging for row in rows):
         plan.status = PlanStatus.completed
     elif plan.status == PlanStatus.delinquent and not past_due(rows, due_now, today):
@@ -195,4 +195,4 @@ def mark_delinquent(session: Session, plan: PaymentPlan) -> None:
         plan.cancelled_at = None
         from portal import audit
         audit.record(session, action='plan_delinquent', entity_type='payment_plan', entity_id=plan.id,
-                     account_id=plan.account_id, detail=f'at={practice_today():%Y-%m-%d}')
+                     account_id=plan.account_id, detail=f'at={practice_today(session):%Y-%m-%d}')

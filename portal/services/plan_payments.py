@@ -7,6 +7,7 @@ from portal.db import read_session, write_session
 from portal.errors import DomainError, NotFound
 from portal.models import PaymentPlan
 from portal.services import plan_ledger
+from portal.services.attempt_targets import plan_pay_target
 from portal.services.payments import core
 
 
@@ -36,6 +37,6 @@ def _store(actor: Actor, plan_id: int) -> int | None:
         if row is None:
             raise DomainError('Nothing is left to pay on this plan.')
         # its own target: autopay's attempts ('installment:<id>:try-<n>') never reuse this one, nor it theirs
-        return core.open_attempt(session, account_id=plan.account_id, target=f'plan-pay:{row.id}',
+        return core.open_attempt(session, account_id=plan.account_id, target=plan_pay_target(row.id),
                                  amount=standing.due_now[row.id], idempotency_key=core.new_key('plan'),
                                  user_id=actor.user_id).id

@@ -11,6 +11,7 @@ from portal import audit
 from portal.auth.permissions import Actor, require_staff
 from portal.models import GuarantorAccount, PaymentPlan, PlanInstallment, PlanStatus
 from portal.services import plan_ledger
+from portal.services.person_names import guarantor_name
 from portal.services.practice import practice
 
 QUEUE_LIMIT = 200
@@ -55,7 +56,7 @@ def _rows(session: Session, status: str) -> list[QueueRow]:
         .where(PaymentPlan.status == status)
         .order_by(open_rows.c.next_due, col(PaymentPlan.id)).limit(QUEUE_LIMIT)).all()
     return [QueueRow(plan_id=row.id, account_id=row.account_id, account_number=row.account_number,
-                     guarantor_name=f'{row.guarantor_first_name} {row.guarantor_last_name}', status=row.status,
+                     guarantor_name=guarantor_name(row), status=row.status,
                      autopay=row.autopay_method_id is not None, remaining=int(row.remaining or 0),
                      next_due=row.next_due, failed_attempts=int(row.attempts or 0),
                      last_attempt=day_of(row.last_attempt) if row.last_attempt else None) for row in rows]

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from portal import audit
 from portal.auth.permissions import Actor, require_account
-from portal.clock import practice_today, utcnow
+from portal.clock import utcnow
 from portal.db import write_session
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.models import (
@@ -32,7 +32,10 @@ from portal.models import (
 from portal.money import format_money
 from portal.services import autopay, plan_ledger, plan_policy, plan_schedule
 from portal.services.payable import standing as payable_standing
+from portal.services.person_names import guarantor_name
 from portal.services.plan_schedule import Bounds, Schedule
+from portal.services.practice import practice_today
+from portal.services.saved_methods import method_label, usable_methods
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class PlanStart:
     methods: list[MethodChoice]
     eligible: bool
     reason: str  # why not, when not eligible
+    today: date  # the practice's day: the schedule starts from it
 
 
 @dataclass(frozen=True)
@@ -88,21 +92,6 @@ class PlanView:
     returned: int = 0  # the latest payment since signing, when the bank returned it (and something is due)
 
 
-def method_label(method: SavedPaymentMethod) -> str:
-    if method.kind == 'us_bank_account':
-        return f'{method.bank_name or "Bank account"} ending {method.last4}'
-    return f'{(method.brand or "Card").title()} ending {method.last4}'
-
-
-def _methods(session: Session, account_id: int) -> list[SavedPaymentMethod]:
-    """The account's saved methods that the gateway in use can charge."""
-    from portal.payments.registry import gateway
-    return list(session.exec(select(SavedPaymentMethod).where(
-        SavedPaymentMethod.account_id == account_id, col(SavedPaymentMethod.removed_at).is_(None),
-        SavedPaymentMethod.gateway == gateway().name)
-        .order_by(col(SavedPaymentMethod.is_default).desc(), col(SavedPaymentMethod.id))).all())
-
-
 def _payable(session: Session, account_id: int) -> int:
     """What a plan finances: the balance less payments still processing. Charges still with insurance are
     included, as plan_ledger counts the plan's need from the ledger balance."""
@@ -124,11 +113,12 @@ def start(session: Session, actor: Actor, account_id: int) -> PlanStart:
         reason = (f'A payment plan is available for balances of {format_money(policy.min_balance)} '
                   f'or more. Your balance is {format_money(payable)}.')
     return PlanStart(account_id=account_id, account_number=account.account_number,
-                     guarantor_name=f'{account.guarantor_first_name} {account.guarantor_last_name}',
+                     guarantor_name=guarantor_name(account),
                      payable=payable, bounds=plan_policy.bounds(policy), terms=plan_policy.terms(policy),
                      terms_version=policy.terms_version, new_charges_rule=policy.new_charges_rule,
-                     methods=[MethodChoice(item.id, method_label(item)) for item in _methods(session, account_id)],
-                     eligible=not reason, reason=reason)
+                     methods=[MethodChoice(item.id, method_label(item))
+                              for item in usable_methods(session, account_id)],
+                     eligible=not reason, reason=reason, today=practice_today(session))
 
 
 def _plain(text: str) -> list[str]:
@@ -156,7 +146,7 @@ def create(session: Session, actor: Actor, *, account_id: int, day_of_month: int
     if plan_ledger.open_plan(session, account_id) is not None:
         raise DomainError('This account already has a payment plan.')
     policy = plan_policy.current(session)
-    today = practice_today()
+    today = practice_today(session)
     balance = _payable(session, account_id)
     if expected_balance is not None and balance != expected_balance:
         raise DomainError(f'Your balance changed to {format_money(balance)} since this page opened. Reload the '
@@ -166,10 +156,10 @@ def create(session: Session, actor: Actor, *, account_id: int, day_of_month: int
     errors: dict[str, str] = {}
     if not name_matches(signed_name or '', account.guarantor_first_name, account.guarantor_last_name):
         errors['signed_name'] = (f'Type the full name of the account holder, '
-                                 f'{account.guarantor_first_name} {account.guarantor_last_name}, to sign.')
+                                 f'{guarantor_name(account)}, to sign.')
     if not consent:
         errors['consent'] = 'Tick the box to agree to the plan terms.'
-    if autopay_method_id is not None and autopay_method_id not in {m.id for m in _methods(session, account_id)}:
+    if autopay_method_id is not None and autopay_method_id not in {m.id for m in usable_methods(session, account_id)}:
         errors['autopay'] = 'Choose one of your saved payment methods, or pay each installment by hand.'
     if errors:
         raise ValidationFailed(next(iter(errors.values())), field_errors=errors)
@@ -231,7 +221,7 @@ def overview(session: Session, actor: Actor, account_id: int) -> PlanView | None
 def view_of(session: Session, plan: PaymentPlan) -> PlanView:
     rows = plan_ledger.installments(session, plan.id)
     standing = plan_ledger.reconcile(session, plan, rows=rows)
-    today = practice_today()
+    today = practice_today(session)
     lines = [InstallmentLine(seq=row.seq, due_date=row.due_date, amount=row.amount,
                              status=_line_status(row, today, standing.due_now.get(row.id, 0)),
                              still_due=standing.due_now.get(row.id, 0)) for row in rows]
@@ -275,7 +265,7 @@ def change_day(session: Session, actor: Actor, *, plan_id: int, day_of_month: in
         raise ValidationFailed(message, field_errors={'day_of_month': message})
     scheduled = [row for row in plan_ledger.installments(session, plan.id)
                  if row.status == InstallmentStatus.scheduled and row.seq]
-    first = plan_schedule.first_due_date(practice_today(), day_of_month)
+    first = plan_schedule.first_due_date(practice_today(session), day_of_month)
     for index, row in enumerate(scheduled):
         row.due_date = plan_schedule.add_months(first, index, day_of_month)
     plan.day_of_month = day_of_month
@@ -292,7 +282,7 @@ def change_autopay(session: Session, actor: Actor, *, plan_id: int, method_id: i
     plan = _own_plan(session, actor, plan_id, purpose='change_plan')
     if plan.status not in plan_ledger.ACTIVE:
         raise DomainError('This plan has ended.')
-    if method_id is not None and method_id not in {m.id for m in _methods(session, plan.account_id)}:
+    if method_id is not None and method_id not in {m.id for m in usable_methods(session, plan.account_id)}:
         raise ValidationFailed('Choose one of your saved payment methods.',
                                field_errors={'autopay': 'Choose one of your saved payment methods.'})
     plan.autopay_method_id = method_id
@@ -300,7 +290,7 @@ def change_autopay(session: Session, actor: Actor, *, plan_id: int, method_id: i
         plan.status = PlanStatus.active
         for row in plan_ledger.installments(session, plan.id):
             if row.status == InstallmentStatus.failed:
-                row.next_retry_on = practice_today()
+                row.next_retry_on = practice_today(session)
     audit.record(session, action='plan_change_autopay', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='payment_plan', entity_id=plan.id, account_id=plan.account_id, source_ip=actor.ip,
                  detail=f'autopay={"on" if method_id else "off"}')

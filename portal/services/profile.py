@@ -9,6 +9,7 @@ from portal.auth.permissions import Actor, account_relationships
 from portal.db import read_session
 from portal.errors import NotFound
 from portal.models import GuarantorAccount, User
+from portal.services.person_names import full_name, guarantor_name
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,7 @@ def profile_details(*, actor: Actor) -> ProfileDetails:
         accounts = session.exec(select(GuarantorAccount).where(col(GuarantorAccount.id).in_(list(relationships)))
                                 .order_by(col(GuarantorAccount.account_number))).all() if relationships else []
         return ProfileDetails(
-            email=user.email, name=f'{user.first_name} {user.last_name}'.strip(), role=user.role,
+            email=user.email, name=full_name(user.first_name, user.last_name), role=user.role,
             mfa_enrolled=user.totp_enabled_at is not None,
-            accounts=[LinkedAccount(account.account_number,
-                                    f'{account.guarantor_first_name} {account.guarantor_last_name}',
-                                    relationships[account.id]) for account in accounts])
+            accounts=[LinkedAccount(account.account_number, guarantor_name(account), relationships[account.id])
+                      for account in accounts])

@@ -10,11 +10,11 @@ from sqlmodel import select
 
 from portal import audit
 from portal.clock import utcnow
-from portal.config import get_settings
 from portal.db import write_session
 from portal.models import NotificationPreference, User
 from portal.notify.sms import normalize_phone
 from portal.notify.templates import KINDS
+from portal.services.practice import cached_practice
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +33,17 @@ def handle_inbound(from_: str, body: str) -> str:
     except ValueError:
         return ''
     word = (body or '').strip().split(maxsplit=1)[0].upper() if (body or '').strip() else ''
-    practice = get_settings().practice_name
+    practice = cached_practice()
     if word in STOP_WORDS:
         count = _set_stopped(number, stopped=True)
         log.info('SMS STOP received for %d user(s)', count)
-        return f'{practice}: you will get no more texts from us. Reply START to get them again.'
+        return f'{practice.name}: you will get no more texts from us. Reply START to get them again.'
     if word in START_WORDS:
         count = _set_stopped(number, stopped=False)
         log.info('SMS START received for %d user(s)', count)
-        return f'{practice}: texts are back on. Reply STOP to opt out.' if count else ''
+        return f'{practice.name}: texts are back on. Reply STOP to opt out.' if count else ''
     if word in HELP_WORDS:
-        return f'{practice} billing: call {get_settings().practice_phone}. Reply STOP to opt out.'
+        return f'{practice.name} billing: call {practice.phone}. Reply STOP to opt out.'
     return ''
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import and_, case, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from portal.clock import practice_today, utcnow
+from portal.clock import utcnow
 from portal.config import get_settings
 from portal.db import is_sqlite, read_session, write_session
 from portal.models import (
@@ -42,6 +42,7 @@ from portal.models.accounts import FlagKind
 from portal.notify import templates
 from portal.services import plan_ledger
 from portal.services.payable import waiting_by_account
+from portal.services.practice import load_practice_today
 from portal.services.statement_totals import Totals, line_of
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ def _insert(session: Session, table, rows: list[dict], conflict: list[str]) -> N
 
 def start_run(*, started_by_user_id: int | None = None, on: date | None = None) -> int:
     """Record a new run (state running) and return its id; `run_statements` does the work."""
-    on = on or practice_today()
+    on = on or load_practice_today()
     with write_session() as session:
         # a run still "running" after hours was cut short (the process died); say so in the list
         session.connection().execute(update(StatementRun).where(
@@ -165,7 +166,7 @@ def start_run(*, started_by_user_id: int | None = None, on: date | None = None) 
 def run_statements(*, run_id: int | None = None, started_by_user_id: int | None = None, on: date | None = None,
                    progress: Callable[[int, int], None] | None = None) -> RunResult:
     """Issue this period's statements; safe to rerun (also after a crash) and to run twice at once."""
-    on = on or practice_today()
+    on = on or load_practice_today()
     period = f'{on:%Y-%m}'
     if run_id is None:
         run_id = start_run(started_by_user_id=started_by_user_id, on=on)

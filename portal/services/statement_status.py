@@ -41,6 +41,21 @@ class Standing:
     due_date: date  # the statement's, or the next installment's while on a plan
 
 
+@dataclass(frozen=True)
+class StatementSummary:
+    """One statement in a list or on the home page, as it stands now (`summary_of`)."""
+    id: int
+    account_number: str
+    statement_date: date
+    due_date: date
+    amount_due: int  # what is left to pay on it now (standing_of); as issued once paid
+    new_balance: int
+    currency: str
+    status: str  # paid, due, overdue
+    waiting_for_insurance: int = 0  # as issued: in the new balance, not asked for until insurance answers
+    on_plan: bool = False  # amount_due and due_date are the plan's next installment
+
+
 def plan_due(session: Session, account_id: int) -> PlanDue | None:
     """The account's plan's next open installment (not paid, nor skipped), or None without a plan."""
     row = session.connection().execute(
@@ -93,6 +108,27 @@ def standing_of(statement, *, paid_since: int, balance: int, payable: int, plan:
     if plan is not None:
         return Standing(status, max(0, min(plan.amount, payable)), plan.due_date)
     return Standing(status, max(0, min(statement.amount_due - paid_since, payable)), statement.due_date)
+
+
+def summary_of(row, *, account_number: str, balance: int, payable: int, plan: PlanDue | None,  # noqa: ANN001
+               on: date) -> StatementSummary:
+    """The summary of a statement `row` (a Statement, or a row with its id, statement_date, due_date,
+    amount_due, new_balance, currency, paid_at, waiting_for_insurance and paid_since as paid_since_query);
+    the other arguments as for standing_of."""
+    standing = standing_of(row, paid_since=int(row.paid_since), balance=balance, payable=payable, plan=plan, on=on)
+    paid = standing.status == 'paid'
+    return StatementSummary(
+        id=row.id, account_number=account_number, statement_date=row.statement_date, due_date=standing.due_date,
+        amount_due=row.amount_due if paid else standing.left_to_pay, new_balance=row.new_balance,
+        currency=row.currency, status=standing.status, waiting_for_insurance=row.waiting_for_insurance,
+        on_plan=plan is not None and not paid)
+
+
+def summary_columns(account_id: int) -> tuple:
+    """The Statement columns summary_of reads, with paid_since, for one account's select."""
+    return (Statement.id, Statement.statement_date, Statement.due_date, Statement.amount_due, Statement.new_balance,
+            Statement.currency, Statement.paid_at, Statement.waiting_for_insurance, Statement.last_entry_id,
+            paid_since_query(account_id, Statement.last_entry_id).label('paid_since'))
 
 
 def reopen_refunded_statements(session: Session, *, account_id: int, paid_after: datetime) -> list[int]:

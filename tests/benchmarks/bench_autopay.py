@@ -28,7 +28,7 @@ os.environ.setdefault('PORTAL_ENV', 'test')
 from sqlalchemy import func, insert, text  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from portal.clock import practice_today, utcnow  # noqa: E402
+from portal.clock import utcnow  # noqa: E402
 from portal.config import reload_settings  # noqa: E402
 from portal.db import dispose_engine, init_engine, migrate, read_session, write_session  # noqa: E402
 from portal.models import (  # noqa: E402
@@ -45,6 +45,7 @@ from portal.models import (  # noqa: E402
     Provider,
     SavedPaymentMethod,
 )
+from portal.services.practice import load_practice_today as practice_today  # noqa: E402
 
 AMOUNT = 5000
 

@@ -81,7 +81,7 @@ def receipt(lines: int) -> ReceiptView:
     rows = [ReceiptLine(date(2026, 3, 2), 'Sofía Alvarez', 'Alicia Moreno, MD', description, code, amount)
             for code, description, amount in _services()[:lines]]
     return ReceiptView(payment_id=1, receipt_number='R260512-00A1B2C3D4', paid_on=date(2026, 5, 12),
-                       amount=sum(row.amount for row in rows), currency='USD', method='Visa ending in 4242',
+                       amount=sum(row.amount for row in rows), currency='USD', method='Visa ending 4242',
                        status='succeeded', account_number='A10002026', payer='Maria Alvarez', practice=PRACTICE,
                        refunded=0, lines=rows)
 

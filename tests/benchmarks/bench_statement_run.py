@@ -29,12 +29,12 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
 from portal.auth.permissions import Actor  # noqa: E402
-from portal.clock import practice_today  # noqa: E402
 from portal.config import get_settings  # noqa: E402
 from portal.db import dispose_engine, init_engine, is_sqlite, migrate, read_session, write_session  # noqa: E402
 from portal.documents.statement_pdf import render_statement  # noqa: E402
 from portal.models import GuarantorAccount, LedgerEntry, Statement, User  # noqa: E402
 from portal.services import statements  # noqa: E402
+from portal.services.practice import load_practice_today as practice_today  # noqa: E402
 from portal.services.seed import seed_database  # noqa: E402
 from portal.services.statement_run import run_statements  # noqa: E402
 

@@ -9,11 +9,11 @@ from nicegui.testing import User
 from sqlmodel import select
 
 from portal.auth.permissions import Actor
-from portal.clock import practice_today
 from portal.db import read_session, write_session
 from portal.models import Statement
 from portal.models import User as UserRow
 from portal.services.payments import staff
+from portal.services.practice import load_practice_today as practice_today
 from portal.services.statement_run import run_statements
 from tests.factories import STRONG_PASSWORD, make_account, make_charges, make_claim, make_user
 from tests.pages.conftest import sign_in

@@ -9,13 +9,13 @@ from nicegui.testing import User
 from sqlmodel import select
 
 from portal.auth.permissions import Actor
-from portal.clock import practice_today
 from portal.db import read_session, write_session
 from portal.models import AccountAccess, GuarantorAccount, Payment, PlanInstallment
 from portal.payments.gateway import GatewayEvent
 from portal.services import plans
 from portal.services.payable import standing
 from portal.services.payments import add_demo_method, new_key, process_events
+from portal.services.practice import load_practice_today as practice_today
 from tests.pages.conftest import DEMO_PATIENT, DEMO_STAFF, sign_in
 from tests.support.payments import confirm_and_pay
 

@@ -88,11 +88,11 @@ def bad_receipts() -> dict[str, ReceiptView]:
                          '20-29 minutes', '99213', 1),
              ReceiptLine(date(2026, 3, 3), COMBINING, 'Alicia Moreno, MD', 'Blood draw', '36415', 1)]
     most = ReceiptView(payment_id=1, receipt_number='R260512-ABCDEF0123', paid_on=date(2026, 5, 12),
-                       amount=MOST, currency='USD', method='Visa ending in 4242', status='succeeded',
+                       amount=MOST, currency='USD', method='Visa ending 4242', status='succeeded',
                        account_number='A99887766', payer=RTL_NAMES[0], practice=PRACTICE, refunded=MOST,
                        lines=lines[:1], refunds=[ReceiptRefund(date(2026, 5, 13), MOST, 'succeeded')])
     scripts = ReceiptView(payment_id=2, receipt_number='R260512-ABCDEF0124', paid_on=date(2026, 5, 12),
-                          amount=MOST, currency='USD', method='Bank account ending in 6789 (ACH)',
+                          amount=MOST, currency='USD', method='Bank account ending 6789 (ACH)',
                           status='processing', account_number='A99887766', payer=COMBINING,
                           practice=Practice(LONG_LOCATION, '', '', ()), refunded=0, reference='', lines=lines)
     return {'bad-receipt-most-money': most, 'bad-receipt-scripts': scripts}

@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlmodel import func, select
 
 from portal.auth.permissions import Actor
-from portal.clock import practice_today
 from portal.db import dispose_engine, init_engine, write_session
 from portal.models import LedgerEntry, Statement
 from portal.services import plans
+from portal.services.practice import load_practice_today as practice_today
 from portal.services.statement_run import quick_pay_code
 from tests.factories import make_account, make_charges, make_claim, make_user
 

@@ -254,6 +254,6 @@ def test_receipt_carries_what_an_hsa_or_fsa_claim_asks_for(rendered: dict[str, D
     each service's date, code and patient, and the refund against the payment."""
     text = look.normalized(' '.join(page.text for page in look.look(rendered['long-receipt'].pdf)))
     for expected in ('Tax ID (EIN): 37-1234567', 'NPI: 1928374655', '1200 S Main St', 'Springfield, IL 62704',
-                     'Billing office (555) 010-4400', 'Visa ending in 4242', 'Paid by Pat Lee', 'Jan 5, 2026',
+                     'Billing office (555) 010-4400', 'Visa ending 4242', 'Paid by Pat Lee', 'Jan 5, 2026',
                      '80053', 'Thị Minh Nguyễn', 'Refunds of this payment', 'Refunded -$25.00'):
         assert expected in text, expected

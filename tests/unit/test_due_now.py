@@ -12,7 +12,6 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from portal.auth.permissions import Actor
-from portal.clock import practice_today
 from portal.db import read_session, write_session
 from portal.documents.statement_pdf import render_statement
 from portal.models import Claim, PaymentAllocation, PracticeSettings, Statement
@@ -20,6 +19,7 @@ from portal.payments.demo_gateway import DemoGateway
 from portal.services import home, payable, statements
 from portal.services.due import CHECKS
 from portal.services.payments import charge_saved_method, checkout, new_key, staff
+from portal.services.practice import load_practice_today as practice_today
 from portal.services.practice import practice
 from portal.services.statement_run import run_statements
 from tests.factories import make_account, make_charges, make_claim, make_saved_method, make_user

@@ -7,12 +7,12 @@ import pytest
 from sqlmodel import select
 
 from portal.auth.permissions import Actor
-from portal.clock import practice_today as today
 from portal.clock import utcnow
 from portal.db import read_session, write_session
 from portal.errors import NotFound
 from portal.models import AuditEvent, Payment, Statement
 from portal.services import home, ledger
+from portal.services.practice import load_practice_today as today
 from tests.factories import make_account, make_user
 
 

@@ -12,7 +12,7 @@ from sqlmodel import select
 from portal.clock import utcnow
 from portal.config import reload_settings
 from portal.db import read_session, write_session
-from portal.models import Notification
+from portal.models import Notification, PracticeSettings
 from portal.notify import email as email_delivery
 from portal.notify import templates
 from portal.notify.outbox import enqueue
@@ -163,3 +163,15 @@ def test_gives_up_after_the_last_attempt(smtp_on: None, monkeypatch: pytest.Monk
         [row] = _rows()
         assert row.attempts == attempt
     assert row.status == 'failed'
+
+
+def test_emails_come_from_the_stored_practice(smtp_on: None, outbox: list[dict]) -> None:
+    with write_session() as session:
+        session.add(PracticeSettings(name='Lakeside Pediatrics', phone='(555) 010-9999',
+                                     from_address='billing@lakeside.example.com'))
+    _enqueue()
+    assert delivery.deliver_pending() == 1
+    [message] = outbox
+    assert (message['sender'], message['sender_name']) == ('billing@lakeside.example.com', 'Lakeside Pediatrics')
+    assert message['subject'] == 'You have a new statement from Lakeside Pediatrics'
+    assert '(555) 010-9999' in message['body']

@@ -28,6 +28,7 @@ from portal.services.payment_history import PaidFor, Status, activity_since_stat
 from portal.services.payments.receipts import receipt_view
 from portal.services.payments.staff import staff_account
 from portal.services.plan_queues import staff_queues
+from portal.services.practice import practice
 from tests.factories import make_account, make_charges, make_user
 from tests.support.documents import look, normalized
 
@@ -56,7 +57,8 @@ def _pay(session: Session, account_id: int, amount: int, at: datetime, *, target
     session.flush()
     if status == 'succeeded':
         ledger.post(session, account_id=account_id, kind='patient_payment', amount=-amount,
-                    external_ref=f'test-pay-{payment.id}', effective_date=practice_day(at), payment_id=payment.id)
+                    external_ref=f'test-pay-{payment.id}', effective_date=practice(session).day_of(at),
+                    payment_id=payment.id)
     return payment
 
 
@@ -119,7 +121,7 @@ def test_every_payment_and_refund_newest_first_with_what_it_paid_and_why(db: str
     assert history.items[1].why == 'You paid more than you owed, so we sent the extra back.'
     assert history.items[0].why == 'The billing office sent this money back to you.'
     assert [item.method for item in history.items[2:]] == [
-        'Visa ending in 4242', 'Check', 'First Bank ending in 6789 (ACH)', 'Visa ending in 4242']
+        'Visa ending 4242', 'Check', 'First Bank ending 6789 (ACH)', 'Visa ending 4242']
     assert {item.payment_id for item in history.items[:2]} == {by_statement.id}
     assert not history.several_accounts
 

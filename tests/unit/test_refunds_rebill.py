@@ -7,13 +7,13 @@ import pytest
 from sqlmodel import func, select
 
 from portal.auth.permissions import Actor
-from portal.clock import practice_today
 from portal.db import read_session, write_session
 from portal.errors import ValidationFailed
 from portal.models import LedgerEntry, LedgerKind, Payment, Refund, Statement
 from portal.payments.demo_gateway import DemoGateway
 from portal.services import home, ledger, statements
 from portal.services.payments import charge_saved_method, new_key, receipts, staff
+from portal.services.practice import load_practice_today as practice_today
 from portal.services.refund_reasons import REASONS, RefundLine
 from portal.services.statement_run import run_statements
 from tests.factories import make_account, make_charges, make_saved_method, make_user

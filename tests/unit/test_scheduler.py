@@ -3,7 +3,8 @@ staff see, and "run now"."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -15,7 +16,7 @@ from portal.errors import NotFound
 from portal.job_catalogue import JOBS, describe
 from portal.jobs import runs, scheduler
 from portal.jobs.scheduler import SchedulerService, job_options
-from portal.models import AuditEvent, JobRun
+from portal.models import AuditEvent, JobRun, PracticeSettings
 from portal.services import operations
 from tests.factories import make_user
 
@@ -61,8 +62,9 @@ def test_the_leader_registers_each_job_once_under_its_fixed_id(db: str) -> None:
         service = SchedulerService(enabled=True)
         try:
             service.start()
-            jobs = {job.id: job for job in service._scheduler.get_jobs()}  # noqa: SLF001
+            jobs = {job.id: job for job in service._scheduler.get_jobs(jobstore='default')}  # noqa: SLF001
             assert set(jobs) == set(JOBS)
+            assert service._scheduler.get_job(scheduler.FOLLOW_ZONE, jobstore='local') is not None  # noqa: SLF001
             for job_id, job in jobs.items():
                 assert job.args == (job_id,) and job.func_ref == scheduler.RUNNER
                 assert job.coalesce is True and job.misfire_grace_time and job.max_instances == 1
@@ -128,3 +130,36 @@ def test_staff_see_jobs_and_only_admins_run_them(db: str, probes: None) -> None:
     with read_session() as session:
         assert session.exec(select(AuditEvent.action).where(AuditEvent.entity_id == 'probe_ok')).all() == [
             'job_run_now']
+
+
+def _store_zone(zone: str) -> None:
+    with write_session() as session:
+        row = session.exec(select(PracticeSettings)).first() or PracticeSettings(name='Riverside Family Medicine')
+        row.timezone = zone
+        session.add(row)
+
+
+def test_daily_jobs_follow_a_change_of_the_practices_zone(db: str) -> None:
+    _store_zone('America/Chicago')
+    service = SchedulerService(enabled=True)
+    try:
+        service.start()
+        job = service._scheduler.get_job('statement_run')  # noqa: SLF001
+        assert str(job.trigger.timezone) == 'America/Chicago' and service.timezone == 'America/Chicago'
+        assert job.next_run_time.astimezone(ZoneInfo('America/Chicago')).time() == time(6, 0)
+        assert service.follow_zone() is False  # nothing changed: nothing rescheduled
+        _store_zone('America/New_York')  # an admin moves the practice
+        assert service.follow_zone() is True
+        job = service._scheduler.get_job('statement_run')  # noqa: SLF001
+        assert str(job.trigger.timezone) == 'America/New_York'
+        assert job.next_run_time.astimezone(ZoneInfo('America/New_York')).time() == time(6, 0)
+        interval = service._scheduler.get_job('deliver_notifications')  # noqa: SLF001
+        assert interval is not None and set(service.next_runs()) == set(JOBS)
+    finally:
+        service.stop()
+    restarted = SchedulerService(enabled=True)  # a new leader reads the stored zone too
+    try:
+        restarted.start()
+        assert str(restarted._scheduler.get_job('reminders').trigger.timezone) == 'America/New_York'  # noqa: SLF001
+    finally:
+        restarted.stop()

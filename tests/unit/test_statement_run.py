@@ -91,7 +91,7 @@ def test_paperless_accounts_get_one_email_without_phi(db: str) -> None:
 
 def test_the_scheduled_job_runs_once_a_day(db: str, monkeypatch) -> None:  # noqa: ANN001
     from portal.jobs import statements as job
-    monkeypatch.setattr(job, 'practice_today', lambda: DAY)
+    monkeypatch.setattr(job, 'load_practice_today', lambda: DAY)
     account = _owing()
     job.run()
     job.run()

@@ -138,7 +138,7 @@ def test_a_clashing_receipt_number_is_drawn_again(monkeypatch: pytest.MonkeyPatc
     with read_session() as session:
         taken = session.exec(select(Payment.receipt_number)).one()
     draws = iter([taken, taken, 'R-FRESH'])
-    monkeypatch.setattr(handlers, 'new_receipt_number', lambda: next(draws))
+    monkeypatch.setattr(handlers, 'new_receipt_number', lambda _session: next(draws))
     assert process_events([_succeeded(2, account_id)], gateway_name='demo') == ['posted']
     with read_session() as session:
         assert session.exec(select(Payment.receipt_number).where(Payment.gateway_intent_id == 'pi_2')).one() == \

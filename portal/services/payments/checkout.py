@@ -9,11 +9,12 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from portal.auth.permissions import Actor, account_relationships, require_account
-from portal.clock import practice_today
 from portal.db import write_session
 from portal.errors import NotFound, ValidationFailed
 from portal.models import GuarantorAccount, Statement
 from portal.money import AmountError, format_money, parse_amount
+from portal.services.attempt_targets import amount_target, plan_pay_target, statement_target
+from portal.services.linked_accounts import account_choices
 from portal.services.payable import standing
 from portal.services.payments.core import (
     ChargeOutcome,
@@ -23,6 +24,7 @@ from portal.services.payments.core import (
     reserve,
 )
 from portal.services.payments.methods import MethodView, list_methods
+from portal.services.practice import practice_today
 from portal.services.statement_status import PlanDue, paid_since_query, plan_due, standing_of
 
 MINIMUM = 100  # $1.00
@@ -85,7 +87,7 @@ def _statements(session: Session, account_id: int, most: int, *, only: int | Non
     rows = session.connection().execute(query).all()
     balance = standing(session, account_id).balance
     choices = [(row, standing_of(row, paid_since=int(row.paid_since), balance=balance, payable=most, plan=None,
-                                 on=practice_today())) for row in rows]
+                                 on=practice_today(session))) for row in rows]
     return [StatementChoice(row.id, row.statement_date, left.left_to_pay) for row, left in choices
             if left.status != 'paid' and left.left_to_pay > 0]
 
@@ -114,8 +116,7 @@ def pay_context(session: Session, actor: Actor, *, statement_id: int | None = No
     account = session.get(GuarantorAccount, account_id)
     if account is None:
         raise NotFound()
-    numbers = dict(session.exec(select(GuarantorAccount.id, GuarantorAccount.account_number)
-                                .where(col(GuarantorAccount.id).in_(list(linked)))).all()) if len(linked) > 1 else {}
+    numbers = account_choices(session, linked)
     money = standing(session, account_id)
     most = money.now
     installment = _installment(session, account_id, most)
@@ -142,7 +143,7 @@ def amount_for(session: Session, *, account_id: int, choice: str, amount_text: s
         installment = _installment(session, account_id, most)
         if installment is None:
             raise ValidationFailed('Nothing is left to pay on your plan.')
-        return installment.amount, f'plan-pay:{installment.installment_id}'
+        return installment.amount, plan_pay_target(installment.installment_id)
     if choice == 'statement':
         statement = session.get(Statement, statement_id) if statement_id else None
         if statement is None or statement.account_id != account_id:
@@ -150,7 +151,7 @@ def amount_for(session: Session, *, account_id: int, choice: str, amount_text: s
         left = {item.id: item.amount_due for item in _statements(session, account_id, most, only=statement.id)}
         if left.get(statement.id, 0) <= 0:
             raise ValidationFailed('Nothing is due on that statement.')
-        return left[statement.id], f'statement:{statement.id}'
+        return left[statement.id], statement_target(statement.id)
     if choice == 'other':
         try:
             amount = parse_amount(amount_text, maximum=reading.ceiling)
@@ -159,7 +160,7 @@ def amount_for(session: Session, *, account_id: int, choice: str, amount_text: s
         if amount < min(MINIMUM, most):
             message = f'The least you can pay here is {format_money(min(MINIMUM, most))}.'
             raise ValidationFailed(message, field_errors={'amount': message})
-        return amount, f'amount:{amount}'
+        return amount, amount_target(amount)
     raise ValidationFailed('Choose how much to pay.')
 
 

@@ -37,6 +37,7 @@ from portal.services.payments.attempts import (
     reserve,
 )
 from portal.services.payments.events import apply_intent_state
+from portal.services.practice import cached_practice
 
 Status = Literal['succeeded', 'processing', 'failed', 'requires_action']
 FINISHED = frozenset({AttemptStatus.succeeded, AttemptStatus.failed, AttemptStatus.cancelled, AttemptStatus.expired})
@@ -138,7 +139,7 @@ def _ready_to_charge(*, account_id: int, method_id: int, amount: int, target: st
                       charge=OffSessionCharge(
                           idempotency_key=attempt.idempotency_key, customer_id=method.gateway_customer_id,
                           method_id=method.gateway_method_id, amount=attempt.amount, currency=attempt.currency,
-                          description=description or f'{get_settings().practice_name} payment',
+                          description=description or f'{cached_practice().name} payment',
                           metadata={'attempt_id': str(attempt.id), 'account_id': str(account_id)}))
 
 
@@ -249,7 +250,7 @@ def checkout_for_attempt(attempt_id: int, *, key_suffix: str = 'checkout', save_
         idempotency_key=f'{key}:{key_suffix}'[:120], customer_id=customer,
         success_url=done_url(attempt_id, issued_at=created_at),
         cancel_url=f'{settings.public_base_url}/pay?cancelled=1',
-        description=f'{settings.practice_name} payment', metadata=metadata, amount=amount, currency=currency,
+        description=f'{cached_practice().name} payment', metadata=metadata, amount=amount, currency=currency,
         save_method=save_method)
     try:
         checkout = gateway().start_checkout(request)

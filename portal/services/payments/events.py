@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from portal.clock import practice_today, utcnow
+from portal.clock import utcnow
 from portal.db import insert_row, savepoint_for_statement, write_session
 from portal.models import (
     AttemptStatus,
@@ -30,10 +30,12 @@ from portal.models import (
 )
 from portal.payments.gateway import GatewayEvent, IntentState
 from portal.services import ledger
+from portal.services.attempt_targets import statement_of
 from portal.services.money_moved import account_money_moved
 from portal.services.payments.allocation import allocate
 from portal.services.payments.receipts import receipt_email
 from portal.services.payments.refund_events import on_dispute_opened, on_refund_failed, on_refund_succeeded
+from portal.services.practice import practice_today
 
 log = logging.getLogger(__name__)
 
@@ -198,10 +200,10 @@ def _stale(attempt: PaymentAttempt | None, event: GatewayEvent) -> bool:
     return attempt is not None and event.created < (attempt.last_event_at or 0)
 
 
-def new_receipt_number() -> str:
+def new_receipt_number(session: Session) -> str:
     """R<yymmdd>-<10 hex digits>: 40 random bits a day, so even 100,000 payments in one day clash about
     once in 200 days (and a clash is drawn again)."""
-    return f'R{practice_today():%y%m%d}-{secrets.token_hex(5).upper()}'
+    return f'R{practice_today(session):%y%m%d}-{secrets.token_hex(5).upper()}'
 
 
 def _new_payment(session: Session, event: GatewayEvent, attempt: PaymentAttempt | None,
@@ -216,7 +218,7 @@ def _new_payment(session: Session, event: GatewayEvent, attempt: PaymentAttempt 
     payment = Payment(account_id=account_id, attempt_id=attempt.id if attempt else None,
                       gateway_intent_id=event.intent_id, amount=int(amount), currency=event.currency,
                       method=event.method.kind if event.method else 'card', status=status,
-                      receipt_number=new_receipt_number(), payer_user_id=attempt.user_id if attempt else None,
+                      receipt_number=new_receipt_number(session), payer_user_id=attempt.user_id if attempt else None,
                       saved_method_id=saved, settled_at=utcnow() if status == PaymentStatus.succeeded else None)
     for _ in range(RECEIPT_NUMBER_DRAWS):
         try:
@@ -226,7 +228,7 @@ def _new_payment(session: Session, event: GatewayEvent, attempt: PaymentAttempt 
             made = _payment(session, event.intent_id)
             if made is not None:
                 return made
-            payment.receipt_number = new_receipt_number()
+            payment.receipt_number = new_receipt_number(session)
         else:
             allocate(session, payment=payment)
             return payment
@@ -249,7 +251,7 @@ def on_payment_succeeded(session: Session, event: GatewayEvent) -> str:
         payment.status, payment.settled_at = PaymentStatus.succeeded, utcnow()
     created = ledger.post_once(session, account_id=payment.account_id, kind=LedgerKind.patient_payment,
                              amount=-payment.amount, external_ref=event.intent_id or f'payment:{payment.id}',
-                             effective_date=practice_today(), currency=payment.currency, payment_id=payment.id)
+                             effective_date=practice_today(session), currency=payment.currency, payment_id=payment.id)
     if attempt is not None:
         _touch(attempt, event, AttemptStatus.succeeded)
         attempt.error_message = ''
@@ -264,8 +266,8 @@ def _mark_statements_paid(session: Session, payment: Payment, attempt: PaymentAt
     """A statement paid in full (or an account paid off) is paid: its quick-pay code stops working."""
     paid_off = ledger.balance(session, payment.account_id) <= 0
     chosen = None
-    if attempt is not None and attempt.target.startswith('statement:'):
-        chosen = _int(attempt.target.split(':', 1)[1])
+    if attempt is not None:
+        chosen = statement_of(attempt.target)
     paid = [statement_id for statement_id, amount_due
             in session.connection().execute(_UNPAID_STATEMENTS, {'account_id': payment.account_id})
             if paid_off or statement_id == chosen and payment.amount >= amount_due]

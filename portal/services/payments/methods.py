@@ -13,9 +13,12 @@ from portal import audit
 from portal.auth.permissions import Actor, account_relationships, require_account
 from portal.clock import utcnow
 from portal.errors import DomainError, NotFound
-from portal.models import AttemptStatus, GuarantorAccount, PaymentAttempt, SavedPaymentMethod
+from portal.models import AttemptStatus, PaymentAttempt, SavedPaymentMethod
 from portal.payments.gateway import GatewayError
 from portal.payments.registry import gateway
+from portal.services.linked_accounts import account_choices
+from portal.services.practice import cached_practice
+from portal.services.saved_methods import method_label, usable_methods
 
 DEMO_LAST4 = {'succeed': '4242', 'decline': '0002', 'authenticate': '3184', 'bank': '6789'}
 
@@ -33,9 +36,7 @@ class MethodView:
 
     @property
     def label(self) -> str:
-        if self.kind == 'us_bank_account':
-            return f'{self.bank_name or "Bank account"} ending {self.last4}'
-        return f'{(self.brand or "Card").title()} ending {self.last4}'
+        return method_label(self)
 
     @property
     def expiry(self) -> str:
@@ -66,10 +67,7 @@ def _view(row: SavedPaymentMethod) -> MethodView:
 
 def list_methods(session: Session, actor: Actor, account_id: int) -> list[MethodView]:
     require_account(session, actor, account_id, purpose='view_payment_methods')
-    rows = session.exec(select(SavedPaymentMethod).where(
-        SavedPaymentMethod.account_id == account_id, col(SavedPaymentMethod.removed_at).is_(None),
-        SavedPaymentMethod.gateway == gateway().name)
-        .order_by(col(SavedPaymentMethod.is_default).desc(), col(SavedPaymentMethod.id))).all()
+    rows = usable_methods(session, account_id)
     return [_view(row) for row in rows]
 
 
@@ -89,9 +87,7 @@ def methods_context(session: Session, actor: Actor, *, account_id: int | None = 
             return None
         account_id = next(iter(linked))
     rows = list_methods(session, actor, account_id)
-    numbers = dict(session.exec(select(GuarantorAccount.id, GuarantorAccount.account_number)
-                                .where(col(GuarantorAccount.id).in_(list(linked)))
-                                .order_by(col(GuarantorAccount.id))).all()) if len(linked) > 1 else {}
+    numbers = account_choices(session, linked)
     return MethodsContext(account_id=account_id, accounts=numbers, methods=rows)
 
 
@@ -174,7 +170,7 @@ def start_setup(*, actor: Actor, account_id: int) -> str:
             idempotency_key=key, customer_id=customer_for(account_id), mode='setup',
             success_url=f'{base}/payment-methods?account={account_id}&added=1',
             cancel_url=f'{base}/payment-methods?account={account_id}',
-            description=f'{get_settings().practice_name}: save a payment method',
+            description=f'{cached_practice().name}: save a payment method',
             metadata={'attempt_id': str(attempt_id), 'account_id': str(account_id), 'user_id': str(actor.user_id)}))
     except GatewayError as error:
         raise DomainError(error.message) from None

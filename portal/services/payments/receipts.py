@@ -28,8 +28,11 @@ from portal.models import (
 from portal.money import format_money
 from portal.notify import outbox
 from portal.services.payments import tokens
+from portal.services.person_names import full_name, guarantor_name
 from portal.services.practice import Practice, practice
 from portal.services.refund_reasons import plain_reason
+from portal.services.saved_methods import BANK
+from portal.services.saved_methods import method_label as saved_method_label  # receipts add (ACH)
 
 METHOD_LABELS = {'card': 'Card', 'us_bank_account': 'Bank account (ACH)', 'cash': 'Cash', 'check': 'Check',
                  'wallet': 'Wallet'}
@@ -60,7 +63,7 @@ class ReceiptView:
     paid_on: date  # the practice's calendar day the payment was received
     amount: int
     currency: str
-    method: str  # 'Visa ending in 4242', 'Bank account ending in 6789 (ACH)', 'Check'
+    method: str  # 'Visa ending 4242', 'Bank account ending 6789 (ACH)', 'Check'
     status: str  # succeeded, processing, failed
     account_number: str
     payer: str
@@ -75,15 +78,12 @@ class ReceiptView:
         return self.amount - sum(line.amount for line in self.lines)
 
 
-def method_label(payment: Payment, method: SavedPaymentMethod | None) -> str:
+def payment_method_label(payment: Payment, method: SavedPaymentMethod | None) -> str:
     """How the receipt names the method: brand and last 4 of a card, the last 4 of a bank account."""
     kind = METHOD_LABELS.get(payment.method, payment.method.title())
     if method is None or not method.last4:
         return kind
-    if method.kind == 'us_bank_account':
-        bank = method.bank_name or 'Bank account'
-        return f'{bank} ending in {method.last4} (ACH)'
-    return f'{(method.brand or "card").title()} ending in {method.last4}'
+    return f'{saved_method_label(method)} (ACH)' if method.kind == BANK else saved_method_label(method)
 
 
 def receipt_view(session: Session, payment: Payment) -> ReceiptView:
@@ -102,13 +102,13 @@ def receipt_view(session: Session, payment: Payment) -> ReceiptView:
     facts = practice(session)
     saved = session.get(SavedPaymentMethod, payment.saved_method_id) if payment.saved_method_id else None
     payer_user = session.get(User, payment.payer_user_id) if payment.payer_user_id else None
-    payer = f'{payer_user.first_name} {payer_user.last_name}'.strip() if payer_user else ''
+    payer = full_name(payer_user.first_name, payer_user.last_name) if payer_user else ''
     return ReceiptView(
         payment_id=payment.id, receipt_number=payment.receipt_number,
         paid_on=facts.day_of(payment.received_at), amount=payment.amount,
-        currency=payment.currency, method=method_label(payment, saved),
+        currency=payment.currency, method=payment_method_label(payment, saved),
         status=payment.status, account_number=account.account_number,
-        payer=payer or f'{account.guarantor_first_name} {account.guarantor_last_name}', practice=facts,
+        payer=payer or guarantor_name(account), practice=facts,
         refunded=sum(refund.amount for refund in refunds if refund.status == RefundStatus.succeeded),
         reference=payment.reference,
         lines=[ReceiptLine(dos, f'{pf} {pl}', ', '.join(part for part in (f'{vf} {vl}', cred) if part), description,

@@ -6,12 +6,12 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from portal import audit
-from portal.clock import practice_today
 from portal.models import AccountFlag, LedgerEntry, LedgerKind, Payment, Refund, RefundStatus
 from portal.models.accounts import FlagKind
 from portal.payments.gateway import GatewayEvent
 from portal.services import ledger
 from portal.services.money_moved import account_money_moved
+from portal.services.practice import practice_today
 from portal.services.refund_reasons import AT_THE_GATEWAY
 from portal.services.statement_status import reopen_refunded_statements
 
@@ -58,7 +58,8 @@ def post_refund(session: Session, row: Refund) -> str:
     assert payment is not None
     row.status = RefundStatus.succeeded
     _, created = ledger.post(session, account_id=payment.account_id, kind=LedgerKind.refund, amount=row.amount,
-                             external_ref=row.gateway_refund_id or f'refund:{row.id}', effective_date=practice_today(),
+                             external_ref=row.gateway_refund_id or f'refund:{row.id}',
+                             effective_date=practice_today(session),
                              currency=row.currency, payment_id=payment.id, refund_id=row.id, memo=row.reason[:200])
     if created:  # money went back: statements that payment paid may be owed again
         reopen_refunded_statements(session, account_id=payment.account_id, paid_after=payment.received_at)
@@ -74,7 +75,7 @@ def on_refund_failed(session: Session, event: GatewayEvent) -> str:
     posted = session.exec(select(LedgerEntry).where(LedgerEntry.external_ref == event.refund_id)).first()
     if posted is not None:  # it had succeeded: a correction takes it back off
         ledger.post(session, account_id=posted.account_id, kind=LedgerKind.correction, amount=-posted.amount,
-                    external_ref=f'{event.refund_id}:failed', effective_date=practice_today(),
+                    external_ref=f'{event.refund_id}:failed', effective_date=practice_today(session),
                     corrects_entry_id=posted.id, corrects_kind=LedgerKind.refund, refund_id=row.id,
                     memo=f'Refund failed: {row.reason}'[:200])
         account_money_moved(session, account_id=posted.account_id)

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from portal import audit
 from portal.auth.permissions import Actor, require_account, require_staff
-from portal.clock import practice_today, utcnow
+from portal.clock import utcnow
 from portal.db import write_session
 from portal.errors import NotFound, ValidationFailed
 from portal.models import (
@@ -36,7 +36,8 @@ from portal.services.payments.allocation import allocate
 from portal.services.payments.core import new_key
 from portal.services.payments.events import new_receipt_number
 from portal.services.payments.refund_events import post_refund
-from portal.services.practice import practice
+from portal.services.person_names import guarantor_name, searchable_guarantor_name
+from portal.services.practice import practice, practice_today
 
 
 @dataclass(frozen=True)
@@ -128,15 +129,14 @@ def search_accounts(session: Session, actor: Actor, query: str, *, limit: int = 
     if len(text) < 2:
         return []
     pattern = f'%{text.lower()}%'
-    full_name = func.lower(GuarantorAccount.guarantor_first_name + ' ' + GuarantorAccount.guarantor_last_name)
+    full_name = searchable_guarantor_name()
     rows = session.exec(select(GuarantorAccount).where(or_(
         func.upper(GuarantorAccount.account_number) == text.upper(), full_name.like(pattern),
         func.lower(GuarantorAccount.guarantor_last_name).like(pattern)))
         .order_by(col(GuarantorAccount.guarantor_last_name), col(GuarantorAccount.id)).limit(limit)).all()
     audit.record(session, action='search_accounts', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='account', detail=f'{len(rows)} found', source_ip=actor.ip)
-    return [AccountHit(row.id, row.account_number, f'{row.guarantor_first_name} {row.guarantor_last_name}')
-            for row in rows]
+    return [AccountHit(row.id, row.account_number, guarantor_name(row)) for row in rows]
 
 
 def _refunded(session: Session, payment_id: int) -> int:
@@ -161,7 +161,7 @@ def staff_account(session: Session, actor: Actor, account_id: int) -> StaffAccou
     day_of = practice(session).day_of
     return StaffAccount(
         id=account_id, account_number=account.account_number,
-        name=f'{account.guarantor_first_name} {account.guarantor_last_name}', currency=account.currency,
+        name=guarantor_name(account), currency=account.currency,
         balance=money.balance, processing=money.processing,
         flags=[f'{FlagKind(flag.kind).label}: {flag.reason}' for flag in flags],
         entries=[EntryRow(e.id, e.effective_date, e.kind, e.amount, e.memo) for e in entries],
@@ -286,13 +286,13 @@ def record_offline_payment(session: Session, actor: Actor, *, account_id: int, a
         raise ValidationFailed('Enter the check number.', field_errors={'reference': 'Enter the check number.'})
     amount = _amount(amount_text, maximum=10_000_000, verb='record')
     payment = Payment(account_id=account_id, amount=amount, method=method, status=PaymentStatus.succeeded,
-                      receipt_number=new_receipt_number(), reference=reference[:60],
+                      receipt_number=new_receipt_number(session), reference=reference[:60],
                       recorded_by_user_id=actor.user_id, settled_at=utcnow())
     session.add(payment)
     session.flush()
     allocate(session, payment=payment)
     ledger.post(session, account_id=account_id, kind=LedgerKind.patient_payment, amount=-amount,
-                external_ref=idempotency_key or f'offline:{payment.id}', effective_date=practice_today(),
+                external_ref=idempotency_key or f'offline:{payment.id}', effective_date=practice_today(session),
                 payment_id=payment.id,
                 created_by_user_id=actor.user_id, memo=f'{method.title()} {reference}'.strip()[:200])  # 'Check 1042'
     account_money_moved(session, account_id=account_id)
