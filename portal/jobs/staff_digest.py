@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from portal.clock import practice_today
 from portal.db import write_session
 from portal.jobs.runs import claimed_run
 from portal.services.messaging.staff_digest import queue_staff_digest
+from portal.services.practice import load_practice_today as practice_today
 
 log = logging.getLogger(__name__)
 

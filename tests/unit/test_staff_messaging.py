@@ -10,13 +10,13 @@ import pytest
 from sqlmodel import col, select
 
 from portal.auth.permissions import Actor
-from portal.clock import practice_today
 from portal.db import read_session, write_session
 from portal.errors import NotFound, ValidationFailed
 from portal.models import AccountFlag, AuditEvent, FlagKind, Message, MessageThread, Notification
 from portal.models.messaging import AuthorRole, ThreadCategory, ThreadStatus
 from portal.services.messaging import compose, read_state, saved_replies, staff_queue, staff_threads
 from portal.services.messaging.staff_digest import queue_staff_digest
+from portal.services.practice import load_practice_today as practice_today
 from tests.factories import make_account, make_charges, make_user
 
 
