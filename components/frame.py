@@ -14,7 +14,7 @@ from nicegui import ui
 from components import session, theme
 from components.calls import call
 from portal.config import get_settings
-from portal.services import identity
+from portal.services.identity import sessions
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ async def sign_out(*, reason: str = '') -> None:
     auth = session.current_auth()
     session.clear()
     if auth is not None:
-        await call(identity.sign_out, user_id=int(auth['user_id']), ip=session.client_ip())
+        await call(sessions.sign_out, user_id=int(auth['user_id']), ip=session.client_ip())
     ui.navigate.to(f'/?reason={reason}' if reason else '/')
 
 

@@ -13,7 +13,7 @@ from components.frame import signed_out_card
 from components.guards import OneAtATime
 from components.links import go
 from portal.errors import DomainError, RateLimited
-from portal.services.identity import parse_date_of_birth
+from portal.services.identity.registration import parse_date_of_birth
 from portal.services.payments import checkout, core, guest
 from portal.services.payments.checkout import PayContext
 

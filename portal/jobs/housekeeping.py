@@ -9,7 +9,7 @@ log = logging.getLogger(__name__)
 
 
 def run() -> int:
-    from portal.services.identity import purge_expired_security_rows
+    from portal.services.identity.admin import purge_expired_security_rows
     removed = purge_expired_security_rows() + prune_runs()
     log.info('housekeeping removed %d expired rows', removed)
     return removed

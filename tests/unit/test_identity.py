@@ -17,8 +17,10 @@ from portal.clock import utcnow
 from portal.db import read_session, write_session
 from portal.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from portal.models import AccountAccess, AuditEvent, Notification, PasswordResetToken, RateLimitHit, User
-from portal.services import identity
-from portal.services.identity import RegistrationFailed, SignInFailed, TokenInvalid
+from portal.services.identity import admin, password_changes, registration, sessions, shared, two_step
+from portal.services.identity.password_changes import TokenInvalid
+from portal.services.identity.registration import RegistrationFailed
+from portal.services.identity.sessions import SignInFailed
 from tests.factories import STRONG_PASSWORD, make_account, make_user
 
 IP = '203.0.113.7'
@@ -47,8 +49,8 @@ def _user(user_id: int) -> User:
 
 def test_sign_in_succeeds_and_is_audited(db: str) -> None:
     user = make_user(email='maria@example.com', first_name='Maria')
-    who = identity.sign_in(email='  Maria@Example.com ', password=STRONG_PASSWORD, ip=IP)
-    assert who == identity.Identity(user_id=user.id, role='patient', email='maria@example.com', first_name='Maria',
+    who = sessions.sign_in(email='  Maria@Example.com ', password=STRONG_PASSWORD, ip=IP)
+    assert who == shared.Identity(user_id=user.id, role='patient', email='maria@example.com', first_name='Maria',
                                     needs_mfa=False, mfa_enrolled=False)
     assert _user(user.id).last_sign_in_at is not None
     [event] = _audit('sign_in')
@@ -58,13 +60,13 @@ def test_sign_in_succeeds_and_is_audited(db: str) -> None:
 def test_wrong_password_and_unknown_email_fail_alike(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     make_user(email='maria@example.com')
     checked: list[str] = []
-    real_verify = identity.verify_password
-    monkeypatch.setattr(identity, 'verify_password', lambda h, p: checked.append(h) or real_verify(h, p))
+    real_verify = sessions.verify_password
+    monkeypatch.setattr(sessions, 'verify_password', lambda h, p: checked.append(h) or real_verify(h, p))
 
     with pytest.raises(SignInFailed) as wrong:
-        identity.sign_in(email='maria@example.com', password='not-the-password-at-all', ip=IP)
+        sessions.sign_in(email='maria@example.com', password='not-the-password-at-all', ip=IP)
     with pytest.raises(SignInFailed) as unknown:
-        identity.sign_in(email='nobody@example.com', password=STRONG_PASSWORD, ip=IP)
+        sessions.sign_in(email='nobody@example.com', password=STRONG_PASSWORD, ip=IP)
     assert wrong.value.message == unknown.value.message == 'The email or password is not right.'
     assert checked[1] == passwords.DUMMY_HASH  # the unknown email costs an argon2 verification too
     events = _audit('sign_in_failed')
@@ -75,52 +77,52 @@ def test_wrong_password_and_unknown_email_fail_alike(db: str, monkeypatch: pytes
 def test_inactive_user_gets_the_generic_failure(db: str) -> None:
     make_user(email='gone@example.com', is_active=False)
     with pytest.raises(SignInFailed, match='email or password is not right'):
-        identity.sign_in(email='gone@example.com', password=STRONG_PASSWORD, ip=IP)
+        sessions.sign_in(email='gone@example.com', password=STRONG_PASSWORD, ip=IP)
 
 
 def test_lockout_after_five_failures_from_one_address(db: str) -> None:
     user = make_user(email='maria@example.com')
     for _ in range(4):
         with pytest.raises(SignInFailed):
-            identity.sign_in(email='maria@example.com', password='wrong-password-123', ip=IP)
+            sessions.sign_in(email='maria@example.com', password='wrong-password-123', ip=IP)
     with pytest.raises(RateLimited) as locked:  # the fifth failure locks this address out of the account
-        identity.sign_in(email='maria@example.com', password='wrong-password-123', ip=IP)
+        sessions.sign_in(email='maria@example.com', password='wrong-password-123', ip=IP)
     assert 'wait 15 minutes' in locked.value.message and 'reset your password' in locked.value.message
     assert _user(user.id).failed_sign_ins == 5
     with pytest.raises(RateLimited):  # even the right password waits, from this address
-        identity.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=IP)
+        sessions.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=IP)
     with time_machine.travel(utcnow() + timedelta(minutes=15, seconds=5)):
-        identity.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=IP)
+        sessions.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=IP)
     assert _user(user.id).failed_sign_ins == 0
 
 
 def test_unknown_emails_lock_too(db: str) -> None:
     for _ in range(4):
         with pytest.raises(SignInFailed):
-            identity.sign_in(email='nobody@example.com', password='wrong-password-123', ip=IP)
+            sessions.sign_in(email='nobody@example.com', password='wrong-password-123', ip=IP)
     with pytest.raises(RateLimited):  # same answer as for a real account: no enumeration
-        identity.sign_in(email='nobody@example.com', password='wrong-password-123', ip=IP)
+        sessions.sign_in(email='nobody@example.com', password='wrong-password-123', ip=IP)
 
 
 def test_success_clears_the_failure_count(db: str) -> None:
     make_user(email='maria@example.com')
     for _ in range(4):
         with pytest.raises(SignInFailed):
-            identity.sign_in(email='maria@example.com', password='wrong-password-123', ip=IP)
-    identity.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=IP)
+            sessions.sign_in(email='maria@example.com', password='wrong-password-123', ip=IP)
+    sessions.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=IP)
     for _ in range(4):
         with pytest.raises(SignInFailed):
-            identity.sign_in(email='maria@example.com', password='wrong-password-123', ip=IP)
+            sessions.sign_in(email='maria@example.com', password='wrong-password-123', ip=IP)
 
 
 def test_address_limit(db: str) -> None:
     make_user(email='maria@example.com')
     for number in range(30):
         with pytest.raises(SignInFailed):
-            identity.sign_in(email=f'guess{number}@example.com', password='wrong-password-123', ip=IP)
+            sessions.sign_in(email=f'guess{number}@example.com', password='wrong-password-123', ip=IP)
     with pytest.raises(RateLimited, match='Too many attempts. Please wait 15 minutes'):
-        identity.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=IP)
-    identity.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip='198.51.100.1')
+        sessions.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=IP)
+    sessions.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip='198.51.100.1')
 
 
 def test_old_hash_is_upgraded_on_sign_in(db: str) -> None:
@@ -130,7 +132,7 @@ def test_old_hash_is_upgraded_on_sign_in(db: str) -> None:
         row = session.get(User, user.id)
         row.password_hash = weak
         session.add(row)
-    identity.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=IP)
+    sessions.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=IP)
     upgraded = _user(user.id).password_hash
     assert upgraded != weak and not passwords.needs_rehash(upgraded)
     assert passwords.verify_password(upgraded, STRONG_PASSWORD)
@@ -139,17 +141,17 @@ def test_old_hash_is_upgraded_on_sign_in(db: str) -> None:
 def test_staff_needs_mfa_unless_demo_exempt(db: str) -> None:
     staff = make_user(email='staff@example.com', role='staff')
     demo = make_user(email='demo-staff@example.com', role='staff', mfa_exempt=True)
-    assert identity.sign_in(email='staff@example.com', password=STRONG_PASSWORD, ip=IP).needs_mfa
-    assert not identity.sign_in(email='demo-staff@example.com', password=STRONG_PASSWORD, ip=IP).needs_mfa
-    assert identity.get_identity(staff.id).needs_mfa and not identity.get_identity(demo.id).needs_mfa
+    assert sessions.sign_in(email='staff@example.com', password=STRONG_PASSWORD, ip=IP).needs_mfa
+    assert not sessions.sign_in(email='demo-staff@example.com', password=STRONG_PASSWORD, ip=IP).needs_mfa
+    assert sessions.get_identity(staff.id).needs_mfa and not sessions.get_identity(demo.id).needs_mfa
 
 
 def test_sign_out_and_get_identity(db: str) -> None:
     user = make_user(email='maria@example.com')
     gone = make_user(email='gone@example.com', is_active=False)
-    assert identity.get_identity(user.id).email == 'maria@example.com'
-    assert identity.get_identity(gone.id) is None and identity.get_identity(99999) is None
-    identity.sign_out(user_id=user.id, ip=IP)
+    assert sessions.get_identity(user.id).email == 'maria@example.com'
+    assert sessions.get_identity(gone.id) is None and sessions.get_identity(99999) is None
+    sessions.sign_out(user_id=user.id, ip=IP)
     [event] = _audit('sign_out')
     assert event.actor_user_id == user.id
 
@@ -166,11 +168,11 @@ def account(db: str):  # noqa: ANN201
     return account
 
 
-def _register(**overrides) -> identity.Identity:
+def _register(**overrides) -> shared.Identity:
     values = {'account_number': 'A100234', 'last_name': 'Núñez', 'date_of_birth': '1984-03-15',
               'email': 'maria@example.com', 'password': STRONG_PASSWORD, 'password_confirm': STRONG_PASSWORD,
               'relationship': 'self', 'ip': IP, **overrides}
-    return identity.register(**values)
+    return registration.register(**values)
 
 
 def test_register_matches_any_patient_on_the_account(account) -> None:  # noqa: ANN001
@@ -182,7 +184,7 @@ def test_register_matches_any_patient_on_the_account(account) -> None:  # noqa: 
     assert (access.user_id, access.account_id, access.relationship) == (who.user_id, account.id, 'parent')
     [event] = _audit('register')
     assert (event.actor_user_id, event.account_id) == (who.user_id, account.id)
-    identity.sign_in(email='parent@example.com', password=STRONG_PASSWORD, ip=IP)
+    sessions.sign_in(email='parent@example.com', password=STRONG_PASSWORD, ip=IP)
 
 
 def test_register_self_takes_the_patients_name_and_accepts_a_date(account) -> None:  # noqa: ANN001
@@ -266,7 +268,7 @@ def _token_from_outbox() -> str:
 def test_reset_request_enqueues_a_phi_free_email(db: str) -> None:
     account, _ = make_account()
     user = make_user(email='maria@example.com', first_name='Maria', account=account)
-    identity.request_password_reset(email=' MARIA@example.com', ip=IP)
+    password_changes.request_password_reset(email=' MARIA@example.com', ip=IP)
     with read_session() as session:
         [notification] = session.exec(select(Notification)).all()
         [token] = session.exec(select(PasswordResetToken)).all()
@@ -285,8 +287,8 @@ def test_reset_request_enqueues_a_phi_free_email(db: str) -> None:
 
 
 def test_reset_request_for_unknown_email_is_silent(db: str) -> None:
-    assert identity.request_password_reset(email='nobody@example.com', ip=IP) is None
-    assert identity.request_password_reset(email='not an email', ip=IP) is None
+    assert password_changes.request_password_reset(email='nobody@example.com', ip=IP) is None
+    assert password_changes.request_password_reset(email='not an email', ip=IP) is None
     assert _count(Notification) == 0 and _count(PasswordResetToken) == 0
 
 
@@ -294,7 +296,7 @@ def test_reset_requests_are_rate_limited_silently(db: str, caplog: pytest.LogCap
     make_user(email='maria@example.com')
     with caplog.at_level('INFO'):
         for _ in range(5):
-            identity.request_password_reset(email='maria@example.com', ip=IP)
+            password_changes.request_password_reset(email='maria@example.com', ip=IP)
     assert _count(PasswordResetToken) == 3  # three per email per hour
     assert 'maria@example.com' not in caplog.text and 'rate limit' in caplog.text
     with read_session() as session:
@@ -306,23 +308,23 @@ def test_reset_token_works_once_and_clears_lockout(db: str) -> None:
     user = make_user(email='maria@example.com')
     for _ in range(4):
         with pytest.raises(SignInFailed):
-            identity.sign_in(email='maria@example.com', password='wrong-password-123', ip=IP)
+            sessions.sign_in(email='maria@example.com', password='wrong-password-123', ip=IP)
     with pytest.raises(RateLimited):
-        identity.sign_in(email='maria@example.com', password='wrong-password-123', ip=IP)
-    identity.request_password_reset(email='maria@example.com', ip=IP)
+        sessions.sign_in(email='maria@example.com', password='wrong-password-123', ip=IP)
+    password_changes.request_password_reset(email='maria@example.com', ip=IP)
     first = _token_from_outbox()
-    identity.request_password_reset(email='maria@example.com', ip=IP)
+    password_changes.request_password_reset(email='maria@example.com', ip=IP)
     second = _token_from_outbox()
 
-    identity.reset_password(token=second, new_password=NEW_PASSWORD, password_confirm=NEW_PASSWORD, ip=IP)
+    password_changes.reset_password(token=second, new_password=NEW_PASSWORD, password_confirm=NEW_PASSWORD, ip=IP)
     with pytest.raises(TokenInvalid, match='expired or was already used'):
-        identity.reset_password(token=second, new_password=NEW_PASSWORD, password_confirm=NEW_PASSWORD, ip=IP)
+        password_changes.reset_password(token=second, new_password=NEW_PASSWORD, password_confirm=NEW_PASSWORD, ip=IP)
     with pytest.raises(TokenInvalid):  # the other outstanding link died with the change
-        identity.reset_password(token=first, new_password=NEW_PASSWORD, password_confirm=NEW_PASSWORD, ip=IP)
+        password_changes.reset_password(token=first, new_password=NEW_PASSWORD, password_confirm=NEW_PASSWORD, ip=IP)
     assert _user(user.id).password_changed_at is not None
-    identity.sign_in(email='maria@example.com', password=NEW_PASSWORD, ip=IP)  # lockout cleared
+    sessions.sign_in(email='maria@example.com', password=NEW_PASSWORD, ip=IP)  # lockout cleared
     with pytest.raises(SignInFailed):
-        identity.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=IP)
+        sessions.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=IP)
     [event] = _audit('password_changed')
     assert (event.actor_user_id, event.detail) == (user.id, 'reset')
 
@@ -331,46 +333,50 @@ def test_reset_token_expires_after_30_minutes(db: str) -> None:
     make_user(email='maria@example.com')
     start = utcnow()
     with time_machine.travel(start, tick=False) as traveller:
-        identity.request_password_reset(email='maria@example.com', ip=IP)
+        password_changes.request_password_reset(email='maria@example.com', ip=IP)
         token = _token_from_outbox()
         traveller.shift(timedelta(minutes=30, seconds=1))
         with pytest.raises(TokenInvalid):
-            identity.reset_password(token=token, new_password=NEW_PASSWORD, password_confirm=NEW_PASSWORD, ip=IP)
+            password_changes.reset_password(token=token,
+                                            new_password=NEW_PASSWORD, password_confirm=NEW_PASSWORD, ip=IP)
         traveller.move_to(start + timedelta(minutes=29))
-        identity.reset_password(token=token, new_password=NEW_PASSWORD, password_confirm=NEW_PASSWORD, ip=IP)
+        password_changes.reset_password(token=token, new_password=NEW_PASSWORD, password_confirm=NEW_PASSWORD, ip=IP)
 
 
 def test_reset_checks_the_new_password(db: str) -> None:
     make_user(email='maria@example.com')
-    identity.request_password_reset(email='maria@example.com', ip=IP)
+    password_changes.request_password_reset(email='maria@example.com', ip=IP)
     token = _token_from_outbox()
     with pytest.raises(ValidationFailed) as weak:
-        identity.reset_password(token=token, new_password='password123456', password_confirm='password123456', ip=IP)
+        password_changes.reset_password(token=token,
+                                        new_password='password123456', password_confirm='password123456', ip=IP)
     assert 'password' in weak.value.field_errors
     with pytest.raises(ValidationFailed) as mismatch:
-        identity.reset_password(token=token, new_password=NEW_PASSWORD, password_confirm='other', ip=IP)
+        password_changes.reset_password(token=token, new_password=NEW_PASSWORD, password_confirm='other', ip=IP)
     assert set(mismatch.value.field_errors) == {'password_confirm'}
     with pytest.raises(TokenInvalid):
-        identity.reset_password(token='made-up', new_password=NEW_PASSWORD, password_confirm=NEW_PASSWORD, ip=IP)
-    identity.reset_password(token=token, new_password=NEW_PASSWORD, password_confirm=NEW_PASSWORD, ip=IP)
+        password_changes.reset_password(token='made-up',
+                                        new_password=NEW_PASSWORD, password_confirm=NEW_PASSWORD, ip=IP)
+    password_changes.reset_password(token=token, new_password=NEW_PASSWORD, password_confirm=NEW_PASSWORD, ip=IP)
 
 
 def test_change_password(db: str) -> None:
     user = make_user(email='maria@example.com')
     with pytest.raises(ValidationFailed) as wrong:
-        identity.change_password(user_id=user.id, current_password='nope-nope-nope', new_password=NEW_PASSWORD,
+        password_changes.change_password(user_id=user.id, current_password='nope-nope-nope', new_password=NEW_PASSWORD,
                                  password_confirm=NEW_PASSWORD, ip=IP)
     assert set(wrong.value.field_errors) == {'current_password'}
     with pytest.raises(ValidationFailed) as same:
-        identity.change_password(user_id=user.id, current_password=STRONG_PASSWORD, new_password=STRONG_PASSWORD,
+        password_changes.change_password(user_id=user.id, current_password=STRONG_PASSWORD,
+                                         new_password=STRONG_PASSWORD,
                                  password_confirm=STRONG_PASSWORD, ip=IP)
     assert set(same.value.field_errors) == {'password'}
-    identity.change_password(user_id=user.id, current_password=STRONG_PASSWORD, new_password=NEW_PASSWORD,
+    password_changes.change_password(user_id=user.id, current_password=STRONG_PASSWORD, new_password=NEW_PASSWORD,
                              password_confirm=NEW_PASSWORD, ip=IP)
-    identity.sign_in(email='maria@example.com', password=NEW_PASSWORD, ip=IP)
+    sessions.sign_in(email='maria@example.com', password=NEW_PASSWORD, ip=IP)
     assert [event.detail for event in _audit('password_changed')] == ['changed']
     with pytest.raises(NotFound):
-        identity.change_password(user_id=99999, current_password='x', new_password=NEW_PASSWORD,
+        password_changes.change_password(user_id=99999, current_password='x', new_password=NEW_PASSWORD,
                                  password_confirm=NEW_PASSWORD, ip=IP)
 
 
@@ -378,28 +384,28 @@ def test_change_password(db: str) -> None:
 
 def test_totp_enrolment_and_verification(db: str) -> None:
     staff = make_user(email='staff@example.com', role='staff')
-    secret, uri = identity.begin_totp_enrollment(user_id=staff.id)
+    secret, uri = two_step.begin_totp_enrollment(user_id=staff.id)
     assert uri.startswith('otpauth://totp/') and secret in uri and 'staff%40example.com' in uri
     assert _user(staff.id).totp_secret is None  # nothing stored yet
 
     with pytest.raises(DomainError, match='That code is not right'):
-        identity.confirm_totp_enrollment(user_id=staff.id, secret=secret, code='000000', ip=IP)
+        two_step.confirm_totp_enrollment(user_id=staff.id, secret=secret, code='000000', ip=IP)
     assert _user(staff.id).totp_secret is None
     start = utcnow()
     with time_machine.travel(start, tick=False) as traveller:
         code = pyotp.TOTP(secret).now()
-        identity.confirm_totp_enrollment(user_id=staff.id, secret=secret, code=f'{code[:3]} {code[3:]}', ip=IP)
+        two_step.confirm_totp_enrollment(user_id=staff.id, secret=secret, code=f'{code[:3]} {code[3:]}', ip=IP)
         assert _user(staff.id).totp_enabled_at is not None
-        assert identity.get_identity(staff.id).mfa_enrolled
+        assert sessions.get_identity(staff.id).mfa_enrolled
         with pytest.raises(DomainError, match='already set up'):
-            identity.confirm_totp_enrollment(user_id=staff.id, secret=secret, code=code, ip=IP)
+            two_step.confirm_totp_enrollment(user_id=staff.id, secret=secret, code=code, ip=IP)
 
-        who = identity.verify_totp(user_id=staff.id, code=code, ip=IP)
+        who = two_step.verify_totp(user_id=staff.id, code=code, ip=IP)
         assert who.user_id == staff.id
         with pytest.raises(DomainError, match='already used'):  # a code works once
-            identity.verify_totp(user_id=staff.id, code=code, ip=IP)
+            two_step.verify_totp(user_id=staff.id, code=code, ip=IP)
         traveller.shift(timedelta(seconds=30))
-        identity.verify_totp(user_id=staff.id, code=pyotp.TOTP(secret).now(), ip=IP)
+        two_step.verify_totp(user_id=staff.id, code=pyotp.TOTP(secret).now(), ip=IP)
     actions = [event.action for event in _audit() if event.action.startswith('mfa_')]
     assert actions == ['mfa_failed', 'mfa_enrolled', 'mfa_verified', 'mfa_failed', 'mfa_verified']
 
@@ -409,40 +415,40 @@ def test_totp_wrong_codes_are_rate_limited(db: str) -> None:
     staff = make_user(email='staff@example.com', role='staff', totp_secret=secret)
     for _ in range(5):
         with pytest.raises(DomainError, match='That code is not right'):
-            identity.verify_totp(user_id=staff.id, code='000000', ip=IP)
+            two_step.verify_totp(user_id=staff.id, code='000000', ip=IP)
     with pytest.raises(RateLimited, match='wait 15 minutes'):
-        identity.verify_totp(user_id=staff.id, code=pyotp.TOTP(secret).now(), ip=IP)
+        two_step.verify_totp(user_id=staff.id, code=pyotp.TOTP(secret).now(), ip=IP)
 
 
 def test_totp_needs_enrolment(db: str) -> None:
     staff = make_user(email='staff@example.com', role='staff')
     with pytest.raises(DomainError, match='not set up'):
-        identity.verify_totp(user_id=staff.id, code='123456', ip=IP)
+        two_step.verify_totp(user_id=staff.id, code='123456', ip=IP)
     with pytest.raises(DomainError, match='set-up key'):
-        identity.confirm_totp_enrollment(user_id=staff.id, secret='not base32!', code='123456', ip=IP)
+        two_step.confirm_totp_enrollment(user_id=staff.id, secret='not base32!', code='123456', ip=IP)
 
 
 # --- administration --------------------------------------------------------------------------------
 
 def test_create_user(db: str) -> None:
-    user_id = identity.create_user(email='Admin@Example.com', password=STRONG_PASSWORD, role='admin',
+    user_id = admin.create_user(email='Admin@Example.com', password=STRONG_PASSWORD, role='admin',
                                    first_name='Ada', last_name='Byron')
-    assert identity.get_identity(user_id).role == 'admin'
+    assert sessions.get_identity(user_id).role == 'admin'
     with pytest.raises(ValidationFailed) as duplicate:
-        identity.create_user(email='admin@example.com', password=STRONG_PASSWORD, role='staff')
+        admin.create_user(email='admin@example.com', password=STRONG_PASSWORD, role='staff')
     assert 'email' in duplicate.value.field_errors
     with pytest.raises(ValidationFailed) as bad:
-        identity.create_user(email='x', password='short', role='wizard')
+        admin.create_user(email='x', password='short', role='wizard')
     assert set(bad.value.field_errors) == {'email', 'password', 'role'}
 
 
 def test_purge_expired_security_rows(db: str) -> None:
     make_user(email='maria@example.com')
-    identity.request_password_reset(email='maria@example.com', ip=IP)
+    password_changes.request_password_reset(email='maria@example.com', ip=IP)
     with pytest.raises(SignInFailed):
-        identity.sign_in(email='maria@example.com', password='wrong-password-123', ip=IP)
-    assert identity.purge_expired_security_rows() == 0
+        sessions.sign_in(email='maria@example.com', password='wrong-password-123', ip=IP)
+    assert admin.purge_expired_security_rows() == 0
     with time_machine.travel(utcnow() + timedelta(hours=2)):
         # 1 token + 2 reset-request hits + 3 sign-in failure hits (address, account from it, account)
-        assert identity.purge_expired_security_rows() == 6
+        assert admin.purge_expired_security_rows() == 6
     assert _count(RateLimitHit) == 0 and _count(PasswordResetToken) == 0

@@ -12,8 +12,8 @@ from portal.clock import utcnow
 from portal.db import write_session
 from portal.errors import RateLimited, ValidationFailed
 from portal.models import Statement
-from portal.services import identity
-from portal.services.identity import SignInFailed
+from portal.services.identity import sessions
+from portal.services.identity.sessions import SignInFailed
 from portal.services.payments import guest
 from tests.factories import STRONG_PASSWORD, make_account, make_charges, make_user
 
@@ -24,7 +24,7 @@ WRONG = 'wrong-password-123'  # noqa: S105
 
 def wrong_guess(ip: str) -> type[Exception]:
     try:
-        identity.sign_in(email='maria@example.com', password=WRONG, ip=ip)
+        sessions.sign_in(email='maria@example.com', password=WRONG, ip=ip)
     except (SignInFailed, RateLimited) as error:
         return type(error)
     raise AssertionError('a wrong password signed in')
@@ -34,8 +34,8 @@ def test_five_wrong_passwords_lock_the_attacker_out_but_not_the_owner(db: str) -
     make_user(email='maria@example.com')
     assert [wrong_guess(ATTACKER) for _ in range(6)] == [SignInFailed] * 4 + [RateLimited] * 2
     with pytest.raises(RateLimited, match='from here'):
-        identity.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=ATTACKER)
-    assert identity.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=OWNER).email \
+        sessions.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=ATTACKER)
+    assert sessions.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=OWNER).email \
         == 'maria@example.com'
 
 
@@ -47,13 +47,13 @@ def test_guesses_from_many_addresses_get_growing_delays_never_a_lockout(db: str)
         waits = []
         for number in range(10, 17):
             with pytest.raises(RateLimited, match='second') as slowed:
-                identity.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=OWNER)
+                sessions.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=OWNER)
             waits.append(int(slowed.value.message.split('wait ')[1].split(' ')[0]))
             clock.shift(timedelta(seconds=waits[-1]))
             assert wrong_guess(f'203.0.113.{number}') is SignInFailed
         assert waits == [1, 2, 4, 8, 16, 32, 60]  # doubling, capped at a minute
         clock.shift(timedelta(seconds=60))
-        identity.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=OWNER)  # the owner gets in
+        sessions.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=OWNER)  # the owner gets in
 
 
 def code_statement() -> None:

@@ -15,8 +15,9 @@ from portal.config import reload_settings
 from portal.db import read_session
 from portal.models import Notification, PasswordResetToken
 from portal.notify import email as email_delivery
-from portal.services import delivery, identity
-from portal.services.identity import TokenInvalid
+from portal.services import delivery
+from portal.services.identity import password_changes
+from portal.services.identity.password_changes import TokenInvalid
 from tests.factories import make_user
 
 NEW = 'amber-kettle-orchard-93'
@@ -30,7 +31,7 @@ def sent(db: str, monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     monkeypatch.setenv('PORTAL_SMTP_URL', 'smtp://127.0.0.1:2525')
     reload_settings()
     monkeypatch.setattr(email_delivery, 'send_email', lambda **kwargs: messages.append(kwargs))
-    monkeypatch.setattr(identity, '_deliver_now', lambda: None)  # the test sends, not a background thread
+    monkeypatch.setattr(password_changes, '_deliver_now', lambda: None)  # the test sends, not a background thread
     return messages
 
 
@@ -45,7 +46,7 @@ def digest(token: str) -> str:
 
 def test_the_outbox_row_carries_no_usable_token_and_the_sent_link_works(sent: list[dict]) -> None:
     make_user(email='maria@example.com', first_name='Maria')
-    identity.request_password_reset(email='maria@example.com', ip='203.0.113.7')
+    password_changes.request_password_reset(email='maria@example.com', ip='203.0.113.7')
     queued, reset = rows()
     assert queued.context_json == '{"first_name": "Maria"}'
     placeholder = reset.token_hash
@@ -56,28 +57,28 @@ def test_the_outbox_row_carries_no_usable_token_and_the_sent_link_works(sent: li
     queued, reset = rows()
     assert queued.status == 'sent' and token not in queued.context_json + queued.last_error
     assert reset.token_hash == digest(token) != placeholder  # the digest of what was sent, never the token
-    identity.reset_password(token=token, new_password=NEW, password_confirm=NEW, ip='')
+    password_changes.reset_password(token=token, new_password=NEW, password_confirm=NEW, ip='')
     with pytest.raises(TokenInvalid):
-        identity.reset_password(token=token, new_password=NEW + 'x', password_confirm=NEW + 'x', ip='')
+        password_changes.reset_password(token=token, new_password=NEW + 'x', password_confirm=NEW + 'x', ip='')
 
 
 def test_a_retry_sends_a_new_link_and_the_earlier_one_stops_working(sent: list[dict]) -> None:
     from portal.services.password_reset import mint_link
     make_user(email='maria@example.com')
-    identity.request_password_reset(email='maria@example.com', ip='')
+    password_changes.request_password_reset(email='maria@example.com', ip='')
     queued, reset = rows()
     first = mint_link(reset.id)
     assert delivery.deliver_pending() == 1
     [token] = LINK.findall(sent[0]['body'])
     assert first is not None and token not in first
     with pytest.raises(TokenInvalid):
-        identity.reset_password(token=first.rsplit('=', 1)[1], new_password=NEW, password_confirm=NEW, ip='')
-    identity.reset_password(token=token, new_password=NEW, password_confirm=NEW, ip='')
+        password_changes.reset_password(token=first.rsplit('=', 1)[1], new_password=NEW, password_confirm=NEW, ip='')
+    password_changes.reset_password(token=token, new_password=NEW, password_confirm=NEW, ip='')
 
 
 def test_an_expired_reset_is_not_sent(sent: list[dict]) -> None:
     make_user(email='maria@example.com')
-    identity.request_password_reset(email='maria@example.com', ip='')
+    password_changes.request_password_reset(email='maria@example.com', ip='')
     with time_machine.travel(utcnow() + timedelta(minutes=31)):
         assert delivery.deliver_pending() == 0
     queued, _ = rows()

@@ -15,7 +15,7 @@ from portal.clock import utcnow
 from portal.db import read_session
 from portal.errors import DomainError, RateLimited
 from portal.models import AuditEvent
-from portal.services import identity
+from portal.services.identity import sessions, two_step
 from tests.factories import make_user
 
 TRIES = 16
@@ -37,7 +37,7 @@ def test_parallel_wrong_passwords_check_exactly_the_limit(db: str) -> None:
 
     def attempt(_: int) -> str:
         try:
-            identity.sign_in(email='target@example.com', password='wrong-password-guess', ip='')
+            sessions.sign_in(email='target@example.com', password='wrong-password-guess', ip='')
         except DomainError as error:
             return type(error).__name__
         return 'signed in'
@@ -56,7 +56,7 @@ def test_parallel_wrong_passwords_from_many_addresses_check_at_most_the_account_
 
     def attempt(number: int) -> None:
         try:
-            identity.sign_in(email='target@example.com', password='wrong-password-guess', ip=f'203.0.113.{number}')
+            sessions.sign_in(email='target@example.com', password='wrong-password-guess', ip=f'203.0.113.{number}')
         except DomainError:
             pass
 
@@ -76,12 +76,12 @@ def test_parallel_wrong_codes_check_exactly_the_limit(db: str) -> None:
 
     def attempt(_: int) -> str:
         try:
-            identity.verify_totp(user_id=clerk.id, code=wrong, ip='')
+            two_step.verify_totp(user_id=clerk.id, code=wrong, ip='')
         except DomainError as error:
             return outcome(error)
         return 'verified'
 
     with ThreadPoolExecutor(8) as pool:
         outcomes = Counter(pool.map(attempt, range(TRIES)))
-    assert outcomes == {identity.CODE_WRONG: LIMIT, 'refused': TRIES - LIMIT}
+    assert outcomes == {two_step.CODE_WRONG: LIMIT, 'refused': TRIES - LIMIT}
     assert attempts('mfa_failed', 'wrong code') == LIMIT

@@ -10,7 +10,8 @@ from sqlmodel import select
 from portal.clock import utcnow
 from portal.db import read_session
 from portal.models import SessionHandoff
-from portal.services import identity, session_handoff
+from portal.services import session_handoff
+from portal.services.identity import admin
 from tests.factories import make_user
 
 
@@ -43,7 +44,7 @@ def test_a_token_expires_after_a_minute_and_is_purged(db: str) -> None:
     session_handoff.issue(auth=auth_for(patient.id), next_path='/', browser_id='b')
     with time_machine.travel(utcnow() + timedelta(seconds=61)):
         assert session_handoff.redeem(token=token, browser_id='b') is None
-        assert identity.purge_expired_security_rows() >= 1
+        assert admin.purge_expired_security_rows() >= 1
     with read_session() as session:
         assert session.exec(select(SessionHandoff)).all() == []
 

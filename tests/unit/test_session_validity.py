@@ -5,7 +5,8 @@ import time
 
 from portal.db import write_session
 from portal.models import User
-from portal.services.identity import change_password, sign_in_still_valid
+from portal.services.identity.password_changes import change_password
+from portal.services.identity.sessions import sign_in_still_valid
 from tests.factories import STRONG_PASSWORD, make_user
 
 

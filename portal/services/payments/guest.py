@@ -114,9 +114,9 @@ def email_receipt(*, done_token: str, email: str, ip: str) -> None:
     payment (asking again for the same address sends nothing new), and rate limited per payment and
     per address, so a result-page link cannot be used to mail strangers."""
     from portal.config import get_settings
-    from portal.services.identity import _email_error
+    from portal.services.identity.shared import check_email
     attempt_id = tokens.read('done', done_token)
-    error, address = _email_error(email)
+    error, address = check_email(email)
     if error:
         raise ValidationFailed(error, field_errors={'email': error})
     if attempt_id is None:
