@@ -90,7 +90,7 @@ LAYERS: dict[str, frozenset[str]] = {
     'audit': frozenset({'clock', 'models'}),
     'migrations': frozenset({'config', 'clock', 'money', 'db', 'models'}),
     'payments': frozenset({'config', 'money', 'errors'}),  # the gateway: no database, no services
-    'demo': frozenset({'config', 'clock', 'money', 'reference'}),  # demo data; services.seed writes it
+    'demo': frozenset({'config', 'clock', 'money', 'reference', 'models'}),  # demo data (enum states); seed writes it
     'interop': frozenset({'config', 'clock', 'money', 'reference', 'errors'}),  # parses; a service writes
     'auth': _DATA,
     'notify': _DATA,  # the outbox, templates, senders: never services (they pass their checks in)
