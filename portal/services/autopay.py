@@ -105,7 +105,7 @@ def due_installment_ids(today: date, plan_id: int | None = None) -> list[int]:
                             col(PlanInstallment.due_date) <= today),
                        and_(PlanInstallment.status == InstallmentStatus.failed,
                             col(PlanInstallment.next_retry_on) <= today),
-                       PlanInstallment.status == InstallmentStatus.processing))
+                       PlanInstallment.status == InstallmentStatus.charging))
             .order_by(col(PlanInstallment.plan_id), col(PlanInstallment.seq))).all())
 
 
