@@ -31,8 +31,8 @@ from portal.models import (
     Refund,
     Statement,
 )
-from portal.services import plan_ledger
 from portal.services.payable import waiting_query
+from portal.services.plans import coverage
 from portal.services.refund_reasons import RefundLine, plain_reason
 from portal.services.statement_status import paid_since_query, plan_due, standing_of
 
@@ -103,7 +103,7 @@ def _plan_summary(session: Session, account_id: int) -> PlanSummary | None:
     open_installments = session.connection().execute(
         select(PlanInstallment.due_date, PlanInstallment.amount)
         .where(PlanInstallment.plan_id == plan.id,  # not paid, nor skipped when a lower balance trimmed the plan
-               col(PlanInstallment.status).in_(plan_ledger.OWING))
+               col(PlanInstallment.status).in_(coverage.OWING))
         .order_by(col(PlanInstallment.seq))).all()
     upcoming = open_installments[0] if open_installments else None
     return PlanSummary(installment_amount=plan.installment_amount,

@@ -42,10 +42,10 @@ from portal.money import format_money
 from portal.notify import templates
 from portal.notify.outbox import enqueue
 from portal.notify.texts import outside_quiet_hours
-from portal.services import plan_ledger
 from portal.services.due import CHECKS, on_plan
 from portal.services.money_moved import RETURN_TEMPLATE
 from portal.services.payable import payable_now
+from portal.services.plans import coverage
 from portal.services.practice import practice_zone
 from portal.services.preferences import allowed_channels
 
@@ -175,7 +175,7 @@ def installments_due_soon(sweep: Sweep) -> None:
                col(PlanInstallment.due_date) >= sweep.today,
                col(PlanInstallment.due_date) <= sweep.today + timedelta(days=SOON_DAYS))).all()
     for installment, plan in rows:
-        owed = min(plan_ledger.still_due(sweep.session, installment.id), sweep.owed(plan.account_id))
+        owed = min(coverage.still_due(sweep.session, installment.id), sweep.owed(plan.account_id))
         if owed <= 0:  # paid meanwhile (on /pay, by insurance...), or covered by a payment still processing
             continue
         sweep.notify(account_id=plan.account_id, template='installment_due', key=f'installment-due:{installment.id}',

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from portal.auth.permissions import Actor
 from portal.db import write_session
 from portal.models import PlanPolicy
-from portal.services import plans
+from portal.services.plans import signing
 from tests.factories import make_account, make_charges, make_saved_method, make_user
 
 
@@ -34,7 +34,7 @@ def household(balance: int = 100_000, *, policy: dict | None = None, behaviour: 
 
 def sign(home: Household, *, months: int = 4, autopay: bool = True, day: int = 1, **kwargs) -> int:
     with write_session() as session:
-        plan = plans.create(session, home.actor, account_id=home.account_id, day_of_month=day, months=months,
+        plan = signing.create(session, home.actor, account_id=home.account_id, day_of_month=day, months=months,
                             signed_name='maria alvarez', consent=True,
                             autopay_method_id=home.method_id if autopay else None, **kwargs)
         return plan.id

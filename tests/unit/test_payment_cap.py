@@ -20,9 +20,10 @@ from portal.models import Payment, PaymentAttempt, PlanInstallment, Statement
 from portal.payments.demo_gateway import DemoGateway
 from portal.payments.gateway import GatewayError
 from portal.payments.registry import reset_gateway, set_gateway
-from portal.services import autopay, ledger, plan_payments, plans
+from portal.services import autopay, ledger
 from portal.services.payments import new_key, process_events
 from portal.services.payments.attempts import UNDER_WAY
+from portal.services.plans import paying, signing
 from portal.services.statement_run import quick_pay_code
 from tests.support.payments import confirm_and_pay
 from tests.unit.plan_helpers import Household, household
@@ -94,7 +95,7 @@ def _payer() -> Payer:
                               due_date=date(2026, 11, 25), new_balance=OWED, amount_due=OWED,
                               quick_pay_code=quick_pay_code())
         session.add(statement)
-        plan = plans.create(session, home.actor, account_id=home.account_id, day_of_month=1, monthly=INSTALLMENT,
+        plan = signing.create(session, home.actor, account_id=home.account_id, day_of_month=1, monthly=INSTALLMENT,
                             signed_name='maria alvarez', consent=True, autopay_method_id=home.method_id)
         session.flush()
         first = session.exec(select(PlanInstallment).where(PlanInstallment.plan_id == plan.id)
@@ -112,7 +113,7 @@ def _request(payer: Payer, target: str) -> Callable[[], object]:
         'full': lambda: confirm_and_pay(choice='full', **card),
         'statement': lambda: confirm_and_pay(choice='statement', statement_id=payer.statement_id, **card),
         'amount': lambda: confirm_and_pay(choice='other', amount_text='480.20', **card),
-        'plan': lambda: plan_payments.pay_next_now(actor=home.actor, plan_id=payer.plan_id),
+        'plan': lambda: paying.pay_next_now(actor=home.actor, plan_id=payer.plan_id),
         'autopay': lambda: autopay.process(payer.installment_id, payer.due),
     }[target]
 

@@ -27,7 +27,7 @@ from portal.services import ledger
 from portal.services.payment_history import PaidFor, Status, activity_since_statements, payment_history
 from portal.services.payments.receipts import receipt_view
 from portal.services.payments.staff import staff_account
-from portal.services.plan_queues import staff_queues
+from portal.services.plans.queues import staff_queues
 from tests.factories import make_account, make_charges, make_user
 from tests.support.documents import look, normalized
 

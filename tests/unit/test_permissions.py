@@ -10,7 +10,7 @@ from portal.auth.permissions import Actor, Refused, require_account, require_adm
 from portal.db import read_session, write_session
 from portal.errors import NotFound
 from portal.models import AuditEvent
-from portal.services import plan_policy, plan_queues
+from portal.services.plans import policy_card, queues
 from tests.factories import make_account, make_user
 
 
@@ -71,10 +71,10 @@ def test_a_caught_refusal_is_kept_once_by_the_commit(db: str) -> None:
 
 def test_staff_use_cases_refuse_patients_as_not_found(db: str) -> None:
     patient = Actor(make_user().id, 'patient')
-    form = plan_policy.PolicyForm('100.00', '30', '18', '10', 'respread')
-    for use_case, action in ((lambda session: plan_queues.staff_queues(session, patient), 'view_plan_queues'),
-                             (lambda session: plan_policy.for_staff(session, actor=patient), 'view_plan_policy'),
-                             (lambda session: plan_policy.update(session, patient, form), 'plan_policy_update')):
+    form = policy_card.PolicyForm('100.00', '30', '18', '10', 'respread')
+    for use_case, action in ((lambda session: queues.staff_queues(session, patient), 'view_plan_queues'),
+                             (lambda session: policy_card.for_staff(session, actor=patient), 'view_plan_policy'),
+                             (lambda session: policy_card.update(session, patient, form), 'plan_policy_update')):
         with pytest.raises(NotFound), write_session() as session:
             use_case(session)
         assert len(_denied(action)) == 1, action

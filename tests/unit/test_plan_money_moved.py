@@ -16,9 +16,10 @@ from portal.models import AuditEvent, InstallmentStatus, Notification, Payment, 
 from portal.notify.outbox import context_of
 from portal.payments.demo_gateway import DemoGateway
 from portal.payments.gateway import GatewayEvent
-from portal.services import plan_queues, plans
 from portal.services.payments import new_key, process_events
 from portal.services.payments.staff import record_offline_payment
+from portal.services.plans import tracking
+from portal.services.plans.queues import staff_queues
 from tests.factories import make_saved_method, make_user
 from tests.support.payments import confirm_and_pay
 from tests.unit.plan_helpers import Household, household, sign
@@ -45,9 +46,9 @@ def _plan_paid_off_by_bank() -> tuple[Household, int, Payment]:
     return home, plan_id, payment
 
 
-def _view(home: Household) -> plans.PlanView:
+def _view(home: Household) -> tracking.PlanView:
     with write_session() as session:
-        view = plans.overview(session, home.actor, home.account_id)
+        view = tracking.overview(session, home.actor, home.account_id)
     assert view is not None
     return view
 
@@ -98,7 +99,7 @@ def test_a_return_reopens_the_installments_past_due_by_their_dates(demo: DemoGat
                                    'link': 'http://127.0.0.1:8080/payment-methods'}
     staff = make_user(role='staff')
     with read_session() as session:
-        queues = plan_queues.staff_queues(session, Actor(staff.id, 'staff'))
+        queues = staff_queues(session, Actor(staff.id, 'staff'))
     [row] = queues.delinquent
     assert (row.plan_id, row.remaining, row.next_due.isoformat()) == (plan_id, 60_000, '2026-12-01')
 

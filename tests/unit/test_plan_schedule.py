@@ -8,7 +8,7 @@ from hypothesis import given, reject
 from hypothesis import strategies as st
 
 from portal.errors import ValidationFailed
-from portal.services.plan_schedule import Bounds, Schedule, add_months, build, first_due_date, respread
+from portal.services.plans.schedules import Bounds, Schedule, add_months, build, first_due_date, respread
 
 TODAY = date(2026, 11, 29)
 bounds_strategy = st.builds(Bounds, min_balance=st.integers(0, 50_000), min_installment=st.integers(100, 20_000),

@@ -12,7 +12,8 @@ from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.models import AuditEvent, LedgerKind, PaymentPlan, PlanInstallment
-from portal.services import ledger, plan_policy, plans
+from portal.services import ledger
+from portal.services.plans import policy_card, signing, tracking
 from tests.factories import make_user
 from tests.unit.plan_helpers import household, post_charge, sign
 
@@ -39,7 +40,7 @@ def test_bad_input_is_refused_and_nothing_is_stored(kwargs: dict, field: str) ->
     values = {'account_id': home.account_id, 'day_of_month': 1, 'months': 4, 'monthly': None,
               'signed_name': 'Maria Alvarez', 'consent': True, 'autopay_method_id': home.method_id, **kwargs}
     with pytest.raises(ValidationFailed) as failure, write_session() as session:
-        plans.create(session, home.actor, **values)
+        signing.create(session, home.actor, **values)
     assert field in failure.value.field_errors and failure.value.message
     assert _count(PaymentPlan) == 0 and _count(PlanInstallment) == 0
 
@@ -47,7 +48,7 @@ def test_bad_input_is_refused_and_nothing_is_stored(kwargs: dict, field: str) ->
 def test_a_balance_that_changed_since_the_page_opened_is_not_signed() -> None:
     home = household(balance=100_000)
     with pytest.raises(DomainError, match='balance changed to \\$1,000.00'), write_session() as session:
-        plans.create(session, home.actor, account_id=home.account_id, day_of_month=1, months=4,
+        signing.create(session, home.actor, account_id=home.account_id, day_of_month=1, months=4,
                      signed_name='Maria Alvarez', consent=True, autopay_method_id=None, expected_balance=90_000)
     assert _count(PaymentPlan) == 0
 
@@ -55,10 +56,10 @@ def test_a_balance_that_changed_since_the_page_opened_is_not_signed() -> None:
 def test_a_balance_under_the_minimum_does_not_qualify() -> None:
     home = household(balance=4000)
     with read_session() as session:
-        start = plans.start(session, home.actor, home.account_id)
+        start = signing.start(session, home.actor, home.account_id)
     assert not start.eligible and '$50.00' in start.reason
     with pytest.raises(ValidationFailed, match='balances of'), write_session() as session:
-        plans.create(session, home.actor, account_id=home.account_id, day_of_month=1, months=2,
+        signing.create(session, home.actor, account_id=home.account_id, day_of_month=1, months=2,
                      signed_name='Maria Alvarez', consent=True, autopay_method_id=None)
     assert _count(PaymentPlan) == 0
 
@@ -83,7 +84,7 @@ def test_one_open_plan_per_account() -> None:
     home = household()
     sign(home)
     with pytest.raises(DomainError, match='already has a payment plan'), write_session() as session:
-        plans.create(session, home.actor, account_id=home.account_id, day_of_month=1, months=3,
+        signing.create(session, home.actor, account_id=home.account_id, day_of_month=1, months=3,
                      signed_name='Maria Alvarez', consent=True, autopay_method_id=None)
     assert _count(PaymentPlan) == 1
 
@@ -92,11 +93,11 @@ def test_another_patient_gets_not_found() -> None:
     home = household()
     stranger = make_user()
     with pytest.raises(NotFound), write_session() as session:
-        plans.create(session, Actor(stranger.id, 'patient'), account_id=home.account_id, day_of_month=1, months=3,
+        signing.create(session, Actor(stranger.id, 'patient'), account_id=home.account_id, day_of_month=1, months=3,
                      signed_name='Maria Alvarez', consent=True, autopay_method_id=None)
     plan_id = sign(home)
     with pytest.raises(NotFound), write_session() as session:
-        plans.cancel(session, Actor(stranger.id, 'patient'), plan_id=plan_id)
+        tracking.cancel(session, Actor(stranger.id, 'patient'), plan_id=plan_id)
 
 
 def test_progress_follows_the_ledger_and_new_charges_follow_the_rule() -> None:
@@ -113,20 +114,20 @@ def _a_payment_moves_progress(home) -> None:  # noqa: ANN001
         ledger.post(session, account_id=home.account_id, kind=LedgerKind.patient_payment, amount=-26_250,
                     external_ref='desk-payment-1', effective_date=date(2026, 11, 20))
     with write_session() as session:
-        view = plans.overview(session, home.actor, home.account_id)
+        view = tracking.overview(session, home.actor, home.account_id)
     assert (view.total, view.paid, view.remaining) == (105_000, 26_250, 78_750)
 
 
 def _new_charges(home, plan_id: int) -> None:  # noqa: ANN001
     post_charge(home.account_id, 5000, 'new-visit')  # the policy bills new charges separately
     with write_session() as session:
-        view = plans.overview(session, home.actor, home.account_id)
+        view = tracking.overview(session, home.actor, home.account_id)
     assert (view.total, view.paid, view.remaining, view.next_amount) == (100_000, 0, 100_000, 25_000)
     with write_session() as session:  # now re-spread new charges
-        policy = plan_policy.current(session)
+        policy = policy_card.current(session)
         policy.new_charges_rule = 'respread'
     with write_session() as session:
-        view = plans.overview(session, home.actor, home.account_id)
+        view = tracking.overview(session, home.actor, home.account_id)
     assert view.total == 105_000 and sum(line.amount for line in view.lines) == 105_000
     assert view.id == plan_id
 
@@ -135,42 +136,42 @@ def test_change_day_and_cancel() -> None:
     home = household()
     plan_id = sign(home, day=1)
     with write_session() as session:
-        plans.change_day(session, home.actor, plan_id=plan_id, day_of_month=20)
+        tracking.change_day(session, home.actor, plan_id=plan_id, day_of_month=20)
     with read_session() as session:
         days = {row.due_date.day for row in session.exec(select(PlanInstallment)).all()}
     assert days == {20}
     with write_session() as session:
-        plans.cancel(session, home.actor, plan_id=plan_id)
+        tracking.cancel(session, home.actor, plan_id=plan_id)
     with read_session() as session:
         assert session.get(PaymentPlan, plan_id).status == 'cancelled'
     with pytest.raises(DomainError, match='already ended'), write_session() as session:
-        plans.cancel(session, home.actor, plan_id=plan_id)
+        tracking.cancel(session, home.actor, plan_id=plan_id)
 
 
 def test_policy_is_validated_audited_and_staff_only() -> None:
     staff = make_user(role='staff')
     patient = make_user()
-    good = plan_policy.PolicyForm('100.00', '30', '18', '10', 'respread')
+    good = policy_card.PolicyForm('100.00', '30', '18', '10', 'respread')
     with pytest.raises(NotFound), write_session() as session:  # a refusal is a 404, as for a changed id
-        plan_policy.update(session, Actor(patient.id, 'patient'), good)
-    bad = plan_policy.PolicyForm('-5', '0.50', '61', '80', 'whatever')
+        policy_card.update(session, Actor(patient.id, 'patient'), good)
+    bad = policy_card.PolicyForm('-5', '0.50', '61', '80', 'whatever')
     with pytest.raises(ValidationFailed) as failure, write_session() as session:
-        plan_policy.update(session, Actor(staff.id, 'staff'), bad)
+        policy_card.update(session, Actor(staff.id, 'staff'), bad)
     assert set(failure.value.field_errors) == {'min_balance', 'min_installment', 'max_months',
                                                'down_payment_percent', 'new_charges_rule'}
     with write_session() as session:
-        policy = plan_policy.update(session, Actor(staff.id, 'staff'), good)
+        policy = policy_card.update(session, Actor(staff.id, 'staff'), good)
         assert (policy.min_balance, policy.min_installment, policy.max_months, policy.down_payment_percent,
                 policy.new_charges_rule) == (10_000, 3000, 18, 10, 'respread')
         assert policy.terms_version != '2026-01'
-        assert 'spread over the payments' in plan_policy.terms(policy)
+        assert 'spread over the payments' in policy_card.terms(policy)
     with read_session() as session:
         outcomes = session.exec(select(AuditEvent.outcome).where(AuditEvent.action == 'plan_policy_update')).all()
     assert sorted(outcomes) == ['denied', 'ok']  # the patient's refusal, then the change
 
 
 def test_names_match_reasonably() -> None:
-    assert plans.name_matches('maria  ALVAREZ', 'Maria', 'Álvarez')
-    assert plans.name_matches('Maria Elena Álvarez', 'Maria', 'Álvarez')
-    assert not plans.name_matches('Maria', 'Maria', 'Álvarez')
-    assert not plans.name_matches('Mario Alvarez', 'Maria', 'Álvarez')
+    assert signing.name_matches('maria  ALVAREZ', 'Maria', 'Álvarez')
+    assert signing.name_matches('Maria Elena Álvarez', 'Maria', 'Álvarez')
+    assert not signing.name_matches('Maria', 'Maria', 'Álvarez')
+    assert not signing.name_matches('Mario Alvarez', 'Maria', 'Álvarez')

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from portal import audit
 from portal.auth.permissions import Actor, require_staff
 from portal.models import GuarantorAccount, PaymentPlan, PlanInstallment, PlanStatus
-from portal.services import plan_ledger
+from portal.services.plans import coverage
 from portal.services.practice import practice
 
 QUEUE_LIMIT = 200
@@ -43,7 +43,7 @@ def _rows(session: Session, status: str) -> list[QueueRow]:
                         func.min(PlanInstallment.due_date).label('next_due'),
                         func.sum(PlanInstallment.attempts).label('attempts'),
                         func.max(PlanInstallment.last_attempt_at).label('last_attempt'))
-                 .where(col(PlanInstallment.status).in_([*plan_ledger.OPEN, *plan_ledger.IN_FLIGHT]))
+                 .where(col(PlanInstallment.status).in_([*coverage.OPEN, *coverage.IN_FLIGHT]))
                  .group_by(col(PlanInstallment.plan_id)).subquery())
     rows = session.connection().execute(
         select(PaymentPlan.id, PaymentPlan.account_id, PaymentPlan.autopay_method_id, PaymentPlan.status,

@@ -15,7 +15,7 @@ from portal.clock import utcnow
 from portal.errors import ValidationFailed
 from portal.models import PlanPolicy
 from portal.money import AmountError, format_money, parse_amount
-from portal.services.plan_schedule import Bounds
+from portal.services.plans.schedules import Bounds
 
 RULES = {'respread': 'Added to the plan and spread over the remaining payments',
          'separate': 'Billed separately, outside the plan'}

@@ -6,8 +6,8 @@ from portal.auth.permissions import Actor, require_account
 from portal.db import read_session, write_session
 from portal.errors import DomainError, NotFound
 from portal.models import PaymentPlan
-from portal.services import plan_ledger
 from portal.services.payments import core
+from portal.services.plans import coverage
 
 
 def pay_next_now(*, actor: Actor, plan_id: int) -> str:
@@ -29,10 +29,10 @@ def _store(actor: Actor, plan_id: int) -> int | None:
         if plan is None:
             raise NotFound()
         require_account(session, actor, plan.account_id, purpose='pay_plan')
-        if plan.status not in plan_ledger.ACTIVE:
+        if plan.status not in coverage.ACTIVE:
             raise DomainError('This plan has ended.')
-        standing = plan_ledger.reconcile(session, plan)
-        row = next((row for row in plan_ledger.installments(session, plan.id) if standing.due_now.get(row.id)), None)
+        standing = coverage.reconcile(session, plan)
+        row = next((row for row in coverage.installments(session, plan.id) if standing.due_now.get(row.id)), None)
         if row is None:
             raise DomainError('Nothing is left to pay on this plan.')
         # its own target: autopay's attempts ('installment:<id>:try-<n>') never reuse this one, nor it theirs

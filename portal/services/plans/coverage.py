@@ -32,7 +32,7 @@ from portal.models import (
     PlanPolicy,
     PlanStatus,
 )
-from portal.services.plan_schedule import respread
+from portal.services.plans.schedules import respread
 
 Status = InstallmentStatus
 OPEN = (Status.scheduled, Status.failed)  # nothing covers them yet
