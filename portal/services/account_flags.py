@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from portal import audit
 from portal.auth.permissions import Actor, require_account
 from portal.clock import utcnow
+from portal.errors import NotFound
 from portal.models import AccountFlag, FlagKind
-from portal.services import audit
-from portal.services.errors import NotFound
 
 
 def resolve_flags(session: Session, /, *, actor: Actor, account_id: int, kind: FlagKind) -> int:

@@ -7,12 +7,12 @@ from datetime import date
 
 import pytest
 from alembic import command
-from portal.services.errors import NotFound
 from sqlalchemy import text
 from sqlmodel import col, select
 
 from portal.auth.permissions import Actor
 from portal.db import alembic_config, read_session, write_session
+from portal.errors import NotFound
 from portal.models import AccountFlag, FlagKind, PaymentAttempt, Statement
 from portal.payments.demo_gateway import DemoGateway
 from portal.payments.gateway import GatewayEvent
