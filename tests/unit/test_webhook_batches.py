@@ -12,8 +12,8 @@ from portal.db import read_session
 from portal.models import LedgerEntry, Notification, Payment, PaymentAllocation, WebhookEvent
 from portal.payments.gateway import GatewayEvent
 from portal.services import ledger
-from portal.services.payments import events as handlers
-from portal.services.payments.events import _Delivery, _write_batch, process_events
+from portal.services.payments import deliveries, payment_events
+from portal.services.payments.deliveries import _Delivery, _write_batch, process_events
 from tests.factories import make_account, make_charges
 
 pytestmark = pytest.mark.usefixtures('demo')
@@ -68,14 +68,14 @@ def test_a_concurrent_burst_with_repeats_posts_each_intent_once() -> None:
 
 def test_one_bad_event_fails_alone_and_leaves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     account_id, _ = _account([5000])
-    original = handlers.receipt_email
+    original = payment_events.receipt_email
 
     def flaky(session, payment) -> None:  # noqa: ANN001
         if payment.gateway_intent_id == 'pi_2':  # the payment, allocation and ledger entry are written...
             raise RuntimeError('boom')  # ...and then it fails: all of it must roll back, and be forgotten
         original(session, payment)
 
-    monkeypatch.setattr(handlers, 'receipt_email', flaky)
+    monkeypatch.setattr(payment_events, 'receipt_email', flaky)
     batch = [_Delivery([_succeeded(number, account_id)], 'demo') for number in range(1, 4)]
     batch.append(_Delivery([_succeeded(1, account_id)], 'demo'))  # a repeat inside the same batch
     _write_batch(batch)
@@ -88,7 +88,7 @@ def test_one_bad_event_fails_alone_and_leaves_nothing(monkeypatch: pytest.Monkey
             ['pi_1', 'pi_3']
     assert _count(LedgerEntry, LedgerEntry.external_ref == 'pi_2') == 0
     assert _count(Notification) == 2
-    monkeypatch.setattr(handlers, 'receipt_email', original)
+    monkeypatch.setattr(payment_events, 'receipt_email', original)
     assert process_events([_succeeded(2, account_id)], gateway_name='demo') == ['posted']  # Stripe's retry works
 
 
@@ -104,7 +104,7 @@ def test_a_failed_commit_answers_every_delivery_with_the_error(monkeypatch: pyte
             yield session
             raise OSError('disk full')  # as if COMMIT failed: the transaction rolls back
 
-    monkeypatch.setattr(handlers, 'write_session', failing_commit)
+    monkeypatch.setattr(deliveries, 'write_session', failing_commit)
     batch = [_Delivery([_succeeded(number, account_id)], 'demo') for number in range(1, 3)]
     _write_batch(batch)
     assert [(delivery.outcomes, type(delivery.error)) for delivery in batch] == [([], OSError), ([], OSError)]
@@ -138,7 +138,7 @@ def test_a_clashing_receipt_number_is_drawn_again(monkeypatch: pytest.MonkeyPatc
     with read_session() as session:
         taken = session.exec(select(Payment.receipt_number)).one()
     draws = iter([taken, taken, 'R-FRESH'])
-    monkeypatch.setattr(handlers, 'new_receipt_number', lambda: next(draws))
+    monkeypatch.setattr(payment_events, 'new_receipt_number', lambda: next(draws))
     assert process_events([_succeeded(2, account_id)], gateway_name='demo') == ['posted']
     with read_session() as session:
         assert session.exec(select(Payment.receipt_number).where(Payment.gateway_intent_id == 'pi_2')).one() == \

@@ -1,5 +1,6 @@
-"""Payments: attempts and charges (core), the one event handler (events), allocation, the pay page's
-use-cases (checkout), guest quick pay, saved methods, receipts, refunds and offline payments (staff).
+"""Payments: attempts and charges (core), the one event handler (events, applying payment_events and
+refund_events; deliveries queues and batches them), allocation, the pay page's use-cases (checkout), guest
+quick pay, saved methods, receipts, refunds and offline payments (staff).
 
 Import what you need from here; the submodules hold the code.
 """
@@ -12,7 +13,8 @@ from portal.services.payments.core import (
     open_attempt,
     outcome_of,
 )
-from portal.services.payments.events import apply_event, apply_intent_state, process_events, record_and_apply
+from portal.services.payments.deliveries import process_events
+from portal.services.payments.events import apply_event, apply_intent_state, record_and_apply
 from portal.services.payments.methods import add_demo_method
 
 __all__ = ['ChargeOutcome', 'add_demo_method', 'apply_event', 'apply_intent_state', 'charge_saved_method',
