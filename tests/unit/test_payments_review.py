@@ -183,7 +183,7 @@ def test_an_offline_payment_sent_twice_with_its_dialog_key_records_once(demo: De
 
 def test_a_kept_key_never_charges_the_old_amount(demo: DemoGateway, monkeypatch: pytest.MonkeyPatch) -> None:
     from portal.payments.gateway import GatewayError
-    from portal.services.payments.core import AttemptChanged
+    from portal.services.payments.attempts import AttemptChanged
     account, _ = make_account()
     make_charges(account, [5000])
     method = make_saved_method(account)
@@ -394,7 +394,7 @@ def test_a_saved_card_charge_closes_the_attempts_hosted_checkout_first(demo: Dem
 
 def test_no_saved_card_charge_when_the_hosted_checkout_was_just_paid(demo: DemoGateway) -> None:
     from portal.models import PaymentAttempt
-    from portal.services.payments.core import IN_CHECKOUT
+    from portal.services.payments.hosted_checkout import IN_CHECKOUT
     account_id, attempt_id, _ = _open_with_checkout()
     with read_session() as session:
         checkout_session = session.get(PaymentAttempt, attempt_id).gateway_session_id
@@ -487,7 +487,7 @@ def test_the_checkout_sent_again_later_carries_the_same_return_url() -> None:
 
     from portal.clock import utcnow
     from portal.services.payments import tokens
-    from portal.services.payments.core import done_url
+    from portal.services.payments.hosted_checkout import done_url
     created = utcnow() - timedelta(minutes=5)
     first = done_url(7, issued_at=created)
     with time_machine.travel(utcnow() + timedelta(seconds=3)):

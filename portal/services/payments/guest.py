@@ -14,8 +14,9 @@ from portal.db import read_session, write_session
 from portal.errors import ValidationFailed
 from portal.models import Notification, Patient, Payment, PaymentAttempt, PaymentStatus, Statement
 from portal.services.payments import tokens
+from portal.services.payments.attempts import open_attempt, reserve
 from portal.services.payments.checkout import amount_for
-from portal.services.payments.core import checkout_for_attempt, open_attempt, reserve
+from portal.services.payments.hosted_checkout import checkout_for_attempt
 from portal.services.payments.receipts import receipt_email
 
 GENERIC = 'We could not find a bill with that code and date of birth. Check both and try again.'

@@ -6,7 +6,7 @@ from portal.auth.permissions import Actor, require_account
 from portal.db import read_session, write_session
 from portal.errors import DomainError, NotFound
 from portal.models import PaymentPlan
-from portal.services.payments import core
+from portal.services.payments import attempts, core, hosted_checkout
 from portal.services.plans import coverage
 
 
@@ -18,9 +18,9 @@ def pay_next_now(*, actor: Actor, plan_id: int) -> str:
         if plan is None:
             raise NotFound()
         account_id = plan.account_id
-    attempt_id = core.reserve(lambda: _store(actor, plan_id), account_id=account_id)
+    attempt_id = attempts.reserve(lambda: _store(actor, plan_id), account_id=account_id)
     assert attempt_id is not None
-    return core.checkout_for_attempt(attempt_id, user_id=actor.user_id)
+    return hosted_checkout.checkout_for_attempt(attempt_id, user_id=actor.user_id)
 
 
 def _store(actor: Actor, plan_id: int) -> int | None:
@@ -36,6 +36,6 @@ def _store(actor: Actor, plan_id: int) -> int | None:
         if row is None:
             raise DomainError('Nothing is left to pay on this plan.')
         # its own target: autopay's attempts ('installment:<id>:try-<n>') never reuse this one, nor it theirs
-        return core.open_attempt(session, account_id=plan.account_id, target=f'plan-pay:{row.id}',
-                                 amount=standing.due_now[row.id], idempotency_key=core.new_key('plan'),
-                                 user_id=actor.user_id).id
+        return attempts.open_attempt(session, account_id=plan.account_id, target=f'plan-pay:{row.id}',
+                                     amount=standing.due_now[row.id], idempotency_key=core.new_key('plan'),
+                                     user_id=actor.user_id).id
