@@ -17,7 +17,7 @@ from portal.services import autopay
 from portal.services.plans import signing, tracking
 from portal.services.plans.queues import staff_queues
 from tests.factories import make_saved_method, make_user
-from tests.unit.plan_helpers import household, sign
+from tests.support.plans import household, sign
 
 SIGNED = '2026-11-20 18:00:00+00:00'  # the plan's first payment is on December 1
 

@@ -26,7 +26,7 @@ from portal.services.payments.attempts import UNDER_WAY
 from portal.services.plans import paying, signing
 from portal.services.statement_run import quick_pay_code
 from tests.support.payments import confirm_and_pay
-from tests.unit.plan_helpers import Household, household
+from tests.support.plans import Household, household
 
 OWED = 48020  # $480.20
 INSTALLMENT = 30000  # the plan's first installment: any two targets together ask for more than is owed

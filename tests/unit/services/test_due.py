@@ -24,7 +24,7 @@ from portal.services.practice import practice
 from portal.services.statement_run import run_statements
 from tests.factories import make_account, make_charges, make_claim, make_saved_method, make_user
 from tests.support.documents import normalized
-from tests.unit.plan_helpers import household, sign
+from tests.support.plans import household, sign
 
 
 def _account_with_pending(amounts: tuple[int, ...] = (5000, 15500)) -> tuple[int, Actor, list[int]]:

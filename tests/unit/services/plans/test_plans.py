@@ -15,7 +15,7 @@ from portal.models import AuditEvent, LedgerKind, PaymentPlan, PlanInstallment
 from portal.services import ledger
 from portal.services.plans import policy_card, signing, tracking
 from tests.factories import make_user
-from tests.unit.plan_helpers import household, post_charge, sign
+from tests.support.plans import household, post_charge, sign
 
 pytestmark = pytest.mark.usefixtures('db')
 NOON = '2026-11-20 18:00:00+00:00'

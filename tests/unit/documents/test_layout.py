@@ -43,7 +43,7 @@ from tests.support import documents as look
 from tests.support.bad_documents import bad_receipts, bad_statements
 from tests.support.databases import sqlite_copy
 
-REFERENCE = Path(__file__).resolve().parents[2] / 'portal' / 'reference' / 'procedures.csv'
+REFERENCE = Path(__file__).resolve().parents[3] / 'portal' / 'reference' / 'procedures.csv'
 BASE = 'https://portal.example.com'
 DAY = date(2026, 5, 12)
 

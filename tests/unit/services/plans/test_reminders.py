@@ -20,7 +20,7 @@ from portal.payments.registry import reset_gateway, set_gateway
 from portal.services import delivery
 from portal.services.payments import new_key
 from tests.support.payments import confirm_and_pay
-from tests.unit.plan_helpers import Household, household, sign
+from tests.support.plans import Household, household, sign
 
 SIGNED = '2026-11-20 18:00:00+00:00'  # 4 x $150 by hand, the first on December 1
 TWO_DAYS_BEFORE = '2026-11-29 15:00:00+00:00'  # 09:00 in the practice

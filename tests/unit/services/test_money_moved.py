@@ -22,7 +22,7 @@ from portal.services.plans import tracking
 from portal.services.plans.queues import staff_queues
 from tests.factories import make_saved_method, make_user
 from tests.support.payments import confirm_and_pay
-from tests.unit.plan_helpers import Household, household, sign
+from tests.support.plans import Household, household, sign
 
 SIGNED = '2026-11-20 18:00:00+00:00'  # 4 x $150, the first on December 1
 
