@@ -11,10 +11,8 @@ import time_machine
 from sqlmodel import select
 
 from portal.clock import utcnow
-from portal.config import reload_settings
 from portal.db import read_session
 from portal.models import Notification, PasswordResetToken
-from portal.notify import email as email_delivery
 from portal.services import delivery
 from portal.services.identity import password_changes
 from portal.services.identity.password_changes import TokenInvalid
@@ -25,14 +23,10 @@ LINK = re.compile(r'http://127\.0\.0\.1:8080/reset\?token=([\w-]+)')
 
 
 @pytest.fixture
-def sent(db: str, monkeypatch: pytest.MonkeyPatch) -> list[dict]:
-    """Email on (SMTP faked): the messages the sender handed over."""
-    messages: list[dict] = []
-    monkeypatch.setenv('PORTAL_SMTP_URL', 'smtp://127.0.0.1:2525')
-    reload_settings()
-    monkeypatch.setattr(email_delivery, 'send_email', lambda **kwargs: messages.append(kwargs))
-    monkeypatch.setattr(password_changes, '_deliver_now', lambda: None)  # the test sends, not a background thread
-    return messages
+def sent(sent: list[dict], monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """Email on (SMTP faked, the conftest's `sent`), sent by the test rather than a background thread."""
+    monkeypatch.setattr(password_changes, '_deliver_now', lambda: None)
+    return sent
 
 
 def rows() -> tuple[Notification, PasswordResetToken]:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 import time_machine
 from sqlmodel import select
 
-from portal.config import reload_settings
 from portal.db import write_session
 from portal.jobs import reminders
 from portal.models import Appointment, Location, Patient, PaymentPlan, PlanInstallment, PracticeSettings, Provider
-from portal.notify import email as email_delivery
 from portal.notify.outbox import enqueue
 from portal.services import delivery
 from tests.support.notify_data import billed_household, choose, keys, outbox, pay_off
@@ -28,17 +25,6 @@ def at(moment: datetime):  # noqa: ANN201
 def day(offset: int) -> datetime:
     """15:00 UTC (09:00 in the practice) on DUE + offset days."""
     return datetime.combine(DUE + timedelta(days=offset), START.timetz())
-
-
-@pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch, db: str) -> list[dict]:
-    monkeypatch.setenv('PORTAL_SMTP_URL', 'smtp://127.0.0.1:2525')
-    reload_settings()
-    messages: list[dict] = []
-    monkeypatch.setattr(email_delivery, 'send_email', lambda **kwargs: messages.append(kwargs))
-    yield messages
-    monkeypatch.delenv('PORTAL_SMTP_URL')
-    reload_settings()
 
 
 def test_a_new_statement_is_announced_once(db: str) -> None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -18,18 +17,9 @@ from portal.errors import NotFound, RateLimited, ValidationFailed
 from portal.models import AuditEvent, Payment, PaymentAttempt, Refund, Statement
 from portal.payments import demo_gateway as demo_module
 from portal.payments.demo_gateway import DemoGateway
-from portal.payments.registry import reset_gateway, set_gateway
 from portal.services import ledger
 from portal.services.payments import charge_saved_method, guest, new_key, receipts, staff
 from tests.factories import make_account, make_charges, make_saved_method, make_user
-
-
-@pytest.fixture
-def demo(db: str) -> Iterator[DemoGateway]:
-    gateway = DemoGateway(base_url='http://127.0.0.1:8080')
-    set_gateway(gateway)
-    yield gateway
-    reset_gateway()
 
 
 def _balance(account_id: int) -> int:

@@ -3,20 +3,15 @@ installment due in 2 days, the whole balance paid on /pay. The payment brings th
 sweep queues no reminder, and one queued before the payment is suppressed when the sender runs."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import time_machine
 from sqlmodel import select
 
-from portal.config import reload_settings
 from portal.db import read_session
 from portal.jobs import reminders
 from portal.models import Notification, PaymentPlan
-from portal.notify import email as email_delivery
 from portal.notify.outbox import context_of
 from portal.payments.demo_gateway import DemoGateway
-from portal.payments.registry import reset_gateway, set_gateway
 from portal.services import delivery
 from portal.services.payments import new_key
 from tests.support.payments import confirm_and_pay
@@ -27,17 +22,9 @@ TWO_DAYS_BEFORE = '2026-11-29 15:00:00+00:00'  # 09:00 in the practice
 
 
 @pytest.fixture
-def demo(db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[DemoGateway, list[dict]]]:
-    monkeypatch.setenv('PORTAL_SMTP_URL', 'smtp://127.0.0.1:2525')
-    reload_settings()
-    sent: list[dict] = []
-    monkeypatch.setattr(email_delivery, 'send_email', lambda **kwargs: sent.append(kwargs))
-    gateway = DemoGateway(base_url='http://127.0.0.1:8080', webhook_secret='whsec_test')
-    set_gateway(gateway)
-    yield gateway, sent
-    reset_gateway()
-    monkeypatch.delenv('PORTAL_SMTP_URL')
-    reload_settings()
+def demo(demo: DemoGateway, sent: list[dict]) -> tuple[DemoGateway, list[dict]]:
+    """The DemoGateway (the conftest's `demo`) with email on (`sent`)."""
+    return demo, sent
 
 
 def _plan_by_hand() -> tuple[Household, int]:
