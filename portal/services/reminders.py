@@ -35,6 +35,7 @@ from portal.models import (
     PlanInstallment,
     PlanStatus,
     PracticeSettings,
+    Role,
     Statement,
     User,
 )
@@ -79,7 +80,7 @@ class Sweep:
             select(User.id, User.first_name, User.email, User.mobile_phone)
             .join(AccountAccess, col(AccountAccess.user_id) == User.id)
             .where(AccountAccess.account_id == account_id, col(AccountAccess.revoked_at).is_(None),
-                   User.is_active == True, User.role == 'patient')  # noqa: E712
+                   User.is_active == True, User.role == Role.patient)  # noqa: E712
             .order_by(User.id)).all()
         return [Recipient(*row) for row in rows]
 

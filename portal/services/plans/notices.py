@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from portal.models import AccountAccess, GuarantorAccount, PaymentPlan, User
+from portal.models.users import Relationship
 from portal.money import format_money
 from portal.notify import outbox
 
@@ -17,7 +18,7 @@ def notify_guarantor(session: Session, plan: PaymentPlan, template: str, dedupe_
     if account is None:
         return
     user = session.exec(select(User).join(AccountAccess, col(AccountAccess.user_id) == User.id).where(
-        AccountAccess.account_id == plan.account_id, AccountAccess.relationship == 'self',
+        AccountAccess.account_id == plan.account_id, AccountAccess.relationship == Relationship.self_,
         col(AccountAccess.revoked_at).is_(None))).first()
     recipient = account.email or (user.email if user else None)
     if not recipient:
