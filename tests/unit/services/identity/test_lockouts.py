@@ -9,13 +9,11 @@ import time_machine
 
 from portal.auth import ratelimit
 from portal.clock import utcnow
-from portal.db import write_session
 from portal.errors import RateLimited, ValidationFailed
-from portal.models import Statement
 from portal.services.identity import sessions
 from portal.services.identity.sessions import SignInFailed
 from portal.services.payments import guest
-from tests.factories import STRONG_PASSWORD, make_account, make_charges, make_user
+from tests.factories import STRONG_PASSWORD, make_quick_pay_statement, make_user
 
 ATTACKER = '203.0.113.66'
 OWNER = '198.51.100.7'
@@ -56,17 +54,8 @@ def test_guesses_from_many_addresses_get_growing_delays_never_a_lockout(db: str)
         sessions.sign_in(email='maria@example.com', password=STRONG_PASSWORD, ip=OWNER)  # the owner gets in
 
 
-def code_statement() -> None:
-    account, _ = make_account(patients=[{'first_name': 'Lena', 'date_of_birth': date(1990, 2, 3)}])
-    make_charges(account, [5000])
-    with write_session() as session:
-        session.add(Statement(account_id=account.id, period='2026-02', statement_date=date(2026, 2, 1),
-                              due_date=date(2026, 2, 22), amount_due=5000, new_balance=5000,
-                              quick_pay_code='ABCDEFGHJKLM'))
-
-
 def test_wrong_birth_dates_never_lock_the_patient_out_of_their_code(db: str) -> None:
-    code_statement()
+    make_quick_pay_statement()
     for day in range(4, 14):  # the most one address may try
         with pytest.raises(ValidationFailed):
             guest.lookup(code='ABCDEFGHJKLM', date_of_birth=date(1990, 2, day), ip=ATTACKER)
@@ -77,7 +66,7 @@ def test_wrong_birth_dates_never_lock_the_patient_out_of_their_code(db: str) -> 
 
 
 def test_guesses_at_a_code_from_many_addresses_are_slowed(db: str) -> None:
-    code_statement()
+    make_quick_pay_statement()
     with time_machine.travel(utcnow(), tick=False) as clock:
         for number in range(20):
             with pytest.raises(ValidationFailed):

@@ -19,7 +19,7 @@ from portal.payments import demo_gateway as demo_module
 from portal.payments.demo_gateway import DemoGateway
 from portal.services import ledger
 from portal.services.payments import charge_saved_method, guest, new_key, receipts, staff
-from tests.factories import make_account, make_charges, make_saved_method, make_user
+from tests.factories import make_account, make_charges, make_quick_pay_statement, make_saved_method, make_user
 
 
 def _balance(account_id: int) -> int:
@@ -99,12 +99,7 @@ def test_receipts_are_access_checked(demo: DemoGateway) -> None:
 
 
 def test_guest_lookup_is_rate_limited_with_one_message(demo: DemoGateway) -> None:
-    account, _ = make_account(patients=[{'first_name': 'Lena', 'date_of_birth': date(1990, 2, 3)}])
-    make_charges(account, [5000])
-    with write_session() as session:
-        session.add(Statement(account_id=account.id, period='2026-02', statement_date=date(2026, 2, 1),
-                              due_date=date(2026, 2, 22), amount_due=5000, new_balance=5000,
-                              quick_pay_code='ABCDEFGHJKLM'))
+    make_quick_pay_statement()
     found = guest.lookup(code='abcd-efgh-jklm', date_of_birth=date(1990, 2, 3), ip='10.0.0.1')
     assert (found.first_name, found.amount_due) == ('Lena', 5000)
     messages = set()
