@@ -14,7 +14,8 @@ from nicegui import ui
 from components import live, session, theme
 from components.calls import call, read
 from portal.config import get_settings
-from portal.services import identity, practice
+from portal.services import practice
+from portal.services.identity import sessions
 from portal.services.messaging import inbox
 from portal.services.messaging.inbox import Badge
 
@@ -141,7 +142,7 @@ async def sign_out(*, reason: str = '') -> None:
     auth = session.current_auth()
     session.clear()
     if auth is not None:
-        await call(identity.sign_out, user_id=int(auth['user_id']), ip=session.client_ip())
+        await call(sessions.sign_out, user_id=int(auth['user_id']), ip=session.client_ip())
     ui.navigate.to(f'/?reason={reason}' if reason else '/')
 
 

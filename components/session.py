@@ -32,7 +32,7 @@ def status(auth: dict[str, Any], now: float | None = None) -> SessionStatus:
                            last_active_at=float(auth.get('last_active_at', 0)))
 
 
-def new_auth(identity: Any) -> dict[str, Any]:  # noqa: ANN401  (portal.services.identity.Identity)
+def new_auth(identity: Any) -> dict[str, Any]:  # noqa: ANN401  (portal.services.identity.shared.Identity)
     """The auth dict of a fresh sign-in; `hand_off` puts it into a new browser session."""
     now = time.time()
     return {'user_id': identity.user_id, 'role': identity.role, 'first_name': identity.first_name,
@@ -83,7 +83,7 @@ async def still_valid(auth: dict[str, Any]) -> bool:
     cached = _validity.get(key)
     if cached is not None and cached[0] > now:
         return cached[1]
-    from portal.services.identity import sign_in_still_valid
+    from portal.services.identity.sessions import sign_in_still_valid
     valid = await run.io_bound(sign_in_still_valid, user_id=key[0], role=key[1], verified_at=key[2])
     if len(_validity) > 10_000:
         _validity.clear()

@@ -16,7 +16,7 @@ from components.guards import OneAtATime
 from portal.auth.passwords import MAX_LENGTH as PASSWORD_MAX
 from portal.errors import DomainError
 from portal.models.users import Relationship
-from portal.services import identity
+from portal.services.identity import password_changes, registration, sessions
 
 REASONS = {
     'timeout': 'You were signed out because the page was idle. Please sign in again.',
@@ -79,7 +79,7 @@ def sign_in_page(*, reason: str, next_path: str) -> None:
             if not forms.all_valid(fields):
                 return
             try:
-                who = await call(identity.sign_in, email=email.value, password=password.value,
+                who = await call(sessions.sign_in, email=email.value, password=password.value,
                                  ip=session.client_ip())
             except DomainError as failure:
                 forms.set_error(error, failure.message)
@@ -132,7 +132,7 @@ def registration_page() -> None:
             if not forms.all_valid(fields):
                 return
             try:
-                who = await call(identity.register, account_number=account_number.value,
+                who = await call(registration.register, account_number=account_number.value,
                                  last_name=last_name.value, date_of_birth=birth.value, email=email.value,
                                  password=password.value, password_confirm=confirm.value,
                                  relationship=relationship.value, ip=session.client_ip())
@@ -156,7 +156,7 @@ def forgot_password_page() -> None:
         async def submit() -> None:
             if not forms.all_valid({'email': email}):
                 return
-            await call(identity.request_password_reset, email=email.value, ip=session.client_ip())
+            await call(password_changes.request_password_reset, email=email.value, ip=session.client_ip())
             done.text = ('If an account uses that address, we sent it a link to reset the password. '
                          'The link works for 30 minutes.')
             done.classes(remove='hidden')
@@ -181,7 +181,7 @@ def reset_password_page(token: str) -> None:
             if not forms.all_valid(fields):
                 return
             try:
-                await call(identity.reset_password, token=token, new_password=password.value,
+                await call(password_changes.reset_password, token=token, new_password=password.value,
                            password_confirm=confirm.value, ip=session.client_ip())
             except DomainError as failure:
                 forms.show_errors(fields, failure.field_errors)

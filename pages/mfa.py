@@ -11,7 +11,7 @@ from components.calls import call
 from components.frame import sign_out, signed_out_card
 from portal.auth import mfa
 from portal.errors import DomainError
-from portal.services import identity
+from portal.services.identity import two_step
 
 
 def register() -> None:
@@ -40,7 +40,7 @@ async def _done(auth: dict) -> None:
 
 
 async def enrolment(auth: dict) -> None:
-    secret, uri = await call(identity.begin_totp_enrollment, user_id=int(auth['user_id']))
+    secret, uri = await call(two_step.begin_totp_enrollment, user_id=int(auth['user_id']))
     qr = await call(mfa.qr_svg, uri)
     with signed_out_card('Set up two-step sign-in',
                          'Staff accounts need an authenticator app. Scan the code, then type the 6 digits it shows.'):
@@ -50,13 +50,13 @@ async def enrolment(auth: dict) -> None:
         ui.label('Or type this key into the app:').classes(theme.MUTED)
         ui.label(' '.join(secret[i:i + 4] for i in range(0, len(secret), 4))).classes('font-mono text-base break-all')
         _code_form(auth, 'Turn on two-step sign-in',
-                   lambda code: call(identity.confirm_totp_enrollment, user_id=int(auth['user_id']), secret=secret,
+                   lambda code: call(two_step.confirm_totp_enrollment, user_id=int(auth['user_id']), secret=secret,
                                      code=code, ip=session.client_ip()))
 
 
 def verification(auth: dict) -> None:
     with signed_out_card('Two-step sign-in', 'Enter the 6-digit code from your authenticator app.'):
-        _code_form(auth, 'Continue', lambda code: call(identity.verify_totp, user_id=int(auth['user_id']), code=code,
+        _code_form(auth, 'Continue', lambda code: call(two_step.verify_totp, user_id=int(auth['user_id']), code=code,
                                                        ip=session.client_ip()))
 
 

@@ -9,7 +9,8 @@ from pages import notification_preferences
 from pages.patient import paperless
 from portal.auth.passwords import MAX_LENGTH as PASSWORD_MAX
 from portal.errors import DomainError
-from portal.services import identity, profile
+from portal.services import profile
+from portal.services.identity import password_changes
 
 
 def register() -> None:
@@ -62,8 +63,9 @@ def _change_password(auth: dict, *, changed: bool) -> None:
             if not forms.all_valid(fields):
                 return
             try:
-                await call(identity.change_password, user_id=int(auth['user_id']), current_password=current.value,
-                           new_password=new.value, password_confirm=confirm.value, ip=session.client_ip())
+                await call(password_changes.change_password, user_id=int(auth['user_id']),
+                           current_password=current.value, new_password=new.value, password_confirm=confirm.value,
+                           ip=session.client_ip())
             except DomainError as failure:
                 forms.show_errors(fields, failure.field_errors)
                 forms.set_error(error, failure.message)

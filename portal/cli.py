@@ -45,7 +45,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 def cmd_create_user(args: argparse.Namespace) -> int:
     from portal.errors import DomainError
-    from portal.services.identity import create_user
+    from portal.services.identity.admin import create_user
     migrate()
     password = args.password or getpass.getpass('Password (12+ characters): ')
     try:

@@ -201,3 +201,16 @@ def make_claim(charge_id: int, *, status: str = 'in_process', session: Session |
         return int(claim.id)
 
     return _in_session(session, build)
+
+
+def make_quick_pay_statement() -> GuarantorAccount:
+    """An account whose patient Lena (born 1990-02-03) owes $50.00 on a statement with the quick-pay code
+    ABCD-EFGH-JKLM (stored as 'ABCDEFGHJKLM')."""
+    from portal.models import Statement
+    account, _ = make_account(patients=[{'first_name': 'Lena', 'date_of_birth': date(1990, 2, 3)}])
+    make_charges(account, [5000])
+    with write_session() as session:
+        session.add(Statement(account_id=account.id, period='2026-02', statement_date=date(2026, 2, 1),
+                              due_date=date(2026, 2, 22), amount_due=5000, new_balance=5000,
+                              quick_pay_code='ABCDEFGHJKLM'))
+    return account

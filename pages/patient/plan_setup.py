@@ -10,14 +10,14 @@ from components import forms, session, theme
 from components.calls import call
 from portal.errors import DomainError, ValidationFailed
 from portal.money import AmountError, parse_amount
-from portal.services import plan_schedule, plans
-from portal.services.plans import PlanStart
+from portal.services.plans import schedules, signing
+from portal.services.plans.signing import PlanStart
 
 BY_AMOUNT, BY_MONTHS = 'amount', 'months'
 BY_HAND = 0  # the radio value of "pay each installment by hand"
 
 
-def schedule_html(schedule: plan_schedule.Schedule) -> str:
+def schedule_html(schedule: schedules.Schedule) -> str:
     rows = ''.join(
         f'<li class="flex justify-between gap-3 py-1 border-b border-slate-100">'
         f'<span>{"Down payment, today" if item.seq == 0 else forms.long_date(item.due_date)}</span>'
@@ -50,20 +50,20 @@ def setup_form(start: PlanStart) -> None:
         months = ui.select({n: f'{n} month{"s" if n != 1 else ""}' for n in range(1, bounds.max_months + 1)},
                            value=suggested, label='Number of months').props('outlined').classes('w-full').mark('months')
         today = start.today
-        day = ui.select({n: f'Day {n} of each month' for n in range(1, plan_schedule.MAX_DAY_OF_MONTH + 1)},
-                        value=min(today.day, plan_schedule.MAX_DAY_OF_MONTH), label='Payment day') \
+        day = ui.select({n: f'Day {n} of each month' for n in range(1, schedules.MAX_DAY_OF_MONTH + 1)},
+                        value=min(today.day, schedules.MAX_DAY_OF_MONTH), label='Payment day') \
             .props('outlined').classes('w-full').mark('day')
         preview = ui.html('', sanitize=False).classes('w-full').props('aria-live=polite').mark('preview')
 
-        def current_schedule() -> plan_schedule.Schedule:
+        def current_schedule() -> schedules.Schedule:
             if mode.value == BY_AMOUNT:
                 try:
                     amount = parse_amount(monthly.value or '')
                 except AmountError as problem:
                     raise ValidationFailed(str(problem), field_errors={'monthly': str(problem)}) from None
-                return plan_schedule.build(balance=start.payable, bounds=bounds, today=start.today,
+                return schedules.build(balance=start.payable, bounds=bounds, today=start.today,
                                    day_of_month=int(day.value), monthly=amount)
-            return plan_schedule.build(balance=start.payable, bounds=bounds, today=start.today,
+            return schedules.build(balance=start.payable, bounds=bounds, today=start.today,
                                day_of_month=int(day.value), months=int(months.value or 0))
 
         def redraw() -> None:
@@ -114,7 +114,7 @@ def setup_form(start: PlanStart) -> None:
                 forms.set_error(error, problem.message)
                 return
             try:
-                await call(plans.sign, session.actor(), account_id=start.account_id,
+                await call(signing.sign, session.actor(), account_id=start.account_id,
                            day_of_month=int(day.value), monthly=chosen_monthly, months=chosen_months,
                            signed_name=signature.value or '', consent=bool(consent.value),
                            autopay_method_id=how.value or None, expected_balance=start.payable)

@@ -13,8 +13,9 @@ from pages.patient.plan_setup import BY_HAND, setup_form
 from portal.auth.permissions import account_relationships
 from portal.errors import DomainError
 from portal.models import PlanStatus
-from portal.services import plan_payments, plan_schedule, plans
-from portal.services.plans import InstallmentLine, PlanStart, PlanView
+from portal.services.plans import paying, schedules, signing, tracking
+from portal.services.plans.signing import PlanStart
+from portal.services.plans.tracking import InstallmentLine, PlanView
 
 IN_FLIGHT = ('Payment processing', 'warn')  # everything left is covered by bank money
 LINE_STATUS = {  # status -> (what the patient reads, how it looks)
@@ -38,12 +39,12 @@ async def _accounts(relationships: dict[int, str]) -> None:
         ui.label('No billing account is linked to your sign-in yet.').classes('text-slate-700')
         return
     for account_id in account_ids:
-        view = await write(plans.overview, actor, account_id)
+        view = await write(tracking.overview, actor, account_id)
         if view is not None:
-            start = await write(plans.start, actor, account_id)
+            start = await write(signing.start, actor, account_id)
             progress(view, start)
             continue
-        start = await write(plans.start, actor, account_id)
+        start = await write(signing.start, actor, account_id)
         if start.eligible:
             setup_form(start)
         else:
@@ -73,7 +74,7 @@ def progress(view: PlanView, start: PlanStart) -> None:
 
             async def pay_now() -> None:
                 try:
-                    url = await call(plan_payments.pay_next_now, actor=session.actor(), plan_id=view.id)
+                    url = await call(paying.pay_next_now, actor=session.actor(), plan_id=view.id)
                 except DomainError as problem:
                     forms.set_error(error, problem.message)
                     return
@@ -159,23 +160,23 @@ def _changes(view: PlanView, start: PlanStart) -> None:
 
         if view.status == PlanStatus.active:
             with ui.row().classes('w-full items-center gap-2 no-wrap'):
-                day = ui.select({n: f'Day {n}' for n in range(1, plan_schedule.MAX_DAY_OF_MONTH + 1)},
+                day = ui.select({n: f'Day {n}' for n in range(1, schedules.MAX_DAY_OF_MONTH + 1)},
                                 value=view.day_of_month, label='Payment day').props('outlined') \
                     .classes('grow').mark('new-day')
-                ui.button('Change day', on_click=lambda: apply(plans.change_day, day_of_month=int(day.value))) \
+                ui.button('Change day', on_click=lambda: apply(tracking.change_day, day_of_month=int(day.value))) \
                     .props('outline no-caps').mark('change-day')
         methods = {method.id: f'Autopay with {method.label}' for method in start.methods}
         methods[BY_HAND] = 'Pay each installment myself'
         with ui.row().classes('w-full items-center gap-2 no-wrap'):
             method = ui.select(methods, value=view.autopay_method_id or BY_HAND, label='How you pay') \
                 .props('outlined').classes('grow').mark('new-method')
-            ui.button('Save', on_click=lambda: apply(plans.change_autopay, method_id=method.value or None)) \
+            ui.button('Save', on_click=lambda: apply(tracking.change_autopay, method_id=method.value or None)) \
                 .props('outline no-caps').mark('change-method')
 
         def confirm_cancel() -> None:
             async def cancel() -> None:
                 dialog.close()
-                await apply(plans.cancel)
+                await apply(tracking.cancel)
 
             with dialogs.dialog('Cancel your payment plan?', width='max-w-sm') as dialog:
                 ui.label(f'The remaining {forms.money(view.remaining)} will be due as billed on your statements.') \

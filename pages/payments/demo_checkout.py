@@ -14,8 +14,8 @@ from components.page import parse_id
 from portal.payments.demo_gateway import DemoResult
 from portal.payments.gateway import GatewayError
 from portal.payments.registry import demo_gateway
-from portal.services.payments.core import still_payable
-from portal.services.payments.events import process_events
+from portal.services.payments.deliveries import process_events
+from portal.services.payments.hosted_checkout import still_payable
 
 HELP = ('Demo checkout: use 4242 4242 4242 4242 (paid), 4000 0000 0000 0002 (declined) or '
         '4000 0027 6000 3184 (your bank asks you to confirm), any future expiry and any CVC.')

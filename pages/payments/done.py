@@ -107,7 +107,7 @@ def _demo_settle(view: DoneView) -> None:
     intent_id = view.intent_id
 
     async def settle() -> None:
-        from portal.services.payments.events import process_events
+        from portal.services.payments.deliveries import process_events
         events = demo.settle(intent_id)
         await call(process_events, events, gateway_name='demo')
         ui.navigate.reload()

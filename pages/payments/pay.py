@@ -14,8 +14,8 @@ from components.guards import OneAtATime
 from components.links import go
 from portal.errors import DomainError, RateLimited
 from portal.services.attempt_targets import statement_of, statement_target
-from portal.services.identity import parse_date_of_birth
-from portal.services.payments import checkout, core, guest
+from portal.services.identity.registration import parse_date_of_birth
+from portal.services.payments import attempts, checkout, core, guest, hosted_checkout
 from portal.services.payments.checkout import PayContext
 
 NEW_METHOD = 0
@@ -117,7 +117,7 @@ def _pay_form(context: PayContext) -> None:
             _confirm(preview, lambda: pay(chosen, saved, preview.amount))
 
         def show_failure(failure: DomainError) -> None:
-            if isinstance(failure, core.AttemptChanged):
+            if isinstance(failure, attempts.AttemptChanged):
                 state['key'] = core.new_key()
             if 'amount' in failure.field_errors:
                 amount.error = failure.field_errors['amount']
@@ -139,7 +139,7 @@ def _pay_form(context: PayContext) -> None:
                     state['key'] = core.new_key()  # that attempt is over: a retry is a new one
                     forms.set_error(error, result.outcome.message)
                     return
-                go(core.done_url(result.outcome.attempt_id))
+                go(hosted_checkout.done_url(result.outcome.attempt_id))
 
         pay.disables(forms.submit_button('Continue to payment', submit))
         ui.label('Card and bank details are entered on the secure payment page, never on ours.') \
@@ -227,7 +227,7 @@ def _guest_found(box: ui.column, found: guest.GuestStatement) -> None:
             try:
                 url = await call(guest.start_guest_payment, grant=found.grant, idempotency_key=state['key'])
             except DomainError as failure:
-                if isinstance(failure, core.AttemptChanged):
+                if isinstance(failure, attempts.AttemptChanged):
                     state['key'] = core.new_key()
                 forms.set_error(error, failure.message)
                 return

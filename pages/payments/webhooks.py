@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pages.body_limits import BodyTooLarge
 from portal.payments.gateway import WebhookRejected
-from portal.services.payments.events import handle_webhook
+from portal.services.payments.deliveries import handle_webhook
 
 log = logging.getLogger(__name__)
 PATH = '/webhooks/stripe'

@@ -6,8 +6,8 @@ from nicegui import ui
 from components import forms, page, session, theme
 from components.calls import write
 from portal.errors import DomainError
-from portal.services import plan_policy, plan_queues
-from portal.services.plan_queues import QueueRow
+from portal.services.plans import policy_card
+from portal.services.plans.queues import QueueRow, Queues, staff_queues
 
 COLUMNS = [
     {'name': 'account', 'label': 'Account', 'field': 'account', 'align': 'left', 'sortable': True},
@@ -23,13 +23,13 @@ COLUMNS = [
 def register() -> None:
     @ui.page('/staff/plans', response_timeout=60)
     async def staff_plans() -> None:
-        async def load(actor) -> tuple[plan_policy.PolicyView, plan_queues.Queues]:  # noqa: ANN001
-            return await write(plan_policy.for_staff, actor=actor), await write(plan_queues.staff_queues, actor)
+        async def load(actor) -> tuple[policy_card.PolicyView, Queues]:  # noqa: ANN001
+            return await write(policy_card.for_staff, actor=actor), await write(staff_queues, actor)
 
         await page.show('Payment plans', path='/staff/plans', load=load, draw=_plans)
 
 
-def _plans(loaded: tuple[plan_policy.PolicyView, plan_queues.Queues]) -> None:
+def _plans(loaded: tuple[policy_card.PolicyView, Queues]) -> None:
     snapshot, queues = loaded
     ui.label('Payment plans').classes(theme.H1).props('role=heading aria-level=1')
     _policy_card(snapshot)
@@ -39,7 +39,7 @@ def _plans(loaded: tuple[plan_policy.PolicyView, plan_queues.Queues]) -> None:
     _queue(f'Active plans ({queues.active_count:,})', queues.active, 'active-queue', 'No active plans.')
 
 
-def _policy_card(snapshot: plan_policy.PolicyView) -> None:
+def _policy_card(snapshot: policy_card.PolicyView) -> None:
     min_balance, min_installment, max_months = snapshot.min_balance, snapshot.min_installment, snapshot.max_months
     down, rule, version = snapshot.down_payment_percent, snapshot.new_charges_rule, snapshot.terms_version
     with ui.column().classes(theme.CARD + ' gap-3 max-w-2xl').props('aria-label="Plan policy"'):
@@ -61,19 +61,19 @@ def _policy_card(snapshot: plan_policy.PolicyView) -> None:
         fields['max_months'].value = str(max_months)
         fields['down_payment_percent'].value = str(down)
         ui.label('New charges on an account with a plan').classes('font-medium text-slate-900')
-        rule_choice = ui.radio(plan_policy.RULES, value=rule).mark('new_charges_rule')
+        rule_choice = ui.radio(policy_card.RULES, value=rule).mark('new_charges_rule')
 
         async def save() -> None:
             forms.set_error(error, '')
             forms.clear_errors(fields)
             done.classes(add='hidden')
-            form = plan_policy.PolicyForm(min_balance=fields['min_balance'].value,
+            form = policy_card.PolicyForm(min_balance=fields['min_balance'].value,
                                           min_installment=fields['min_installment'].value,
                                           max_months=fields['max_months'].value,
                                           down_payment_percent=fields['down_payment_percent'].value,
                                           new_charges_rule=rule_choice.value or '')
             try:
-                policy = await write(plan_policy.update, session.actor(), form)
+                policy = await write(policy_card.update, session.actor(), form)
             except DomainError as problem:
                 forms.show_errors(fields, problem.field_errors)
                 forms.set_error(error, problem.message)

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from portal import audit
 from portal.errors import NotFound
-from portal.models import AccountAccess, AuditEvent
+from portal.models import AccountAccess, AuditEvent, Role
 
 STAFF_ROLES = frozenset({'staff', 'admin'})
 
@@ -57,7 +57,7 @@ def require_staff(session: Session, actor: Actor, *, purpose: str = 'staff_only'
 
 def require_admin(session: Session, actor: Actor, *, purpose: str = 'admin_only') -> None:
     """Admins pass; anyone else (staff too) gets Refused (a NotFound), audited as `purpose`."""
-    if actor.role != 'admin':
+    if actor.role != Role.admin:
         raise _refuse(session, actor, purpose=purpose, entity_type='admin')
 
 

@@ -13,7 +13,7 @@ from operator import itemgetter
 
 from portal.demo.context import Context, Weighted, between, pick
 from portal.demo.state import PAYMENT, AccountState
-from portal.models import InstallmentStatus, PaymentStatus, PlanStatus
+from portal.models import InstallmentStatus, LedgerKind, PaymentStatus, PlanStatus
 
 DESK_METHODS = Weighted((('card', 75), ('cash', 12), ('check', 13)))
 PARTIAL_AMOUNTS = (2500, 4000, 5000, 7500, 10000, 15000)
@@ -237,7 +237,7 @@ def issue_statement(ctx: Context, st: AccountState, rng: random.Random,
         amount_due = min(amount_due, upcoming[0])
     paid_at, paid = ctx.null, 0
     for _entry_id, day, minute, kind, amount in posted:
-        if day > cutoff and kind == 'patient_payment':
+        if day > cutoff and kind == LedgerKind.patient_payment:
             paid -= amount
             if paid >= amount_due:
                 paid_at = ctx.stamp(day, minute)

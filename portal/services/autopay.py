@@ -38,9 +38,9 @@ from portal.models import (
     PlanInstallment,
     PlanStatus,
 )
-from portal.services import plan_ledger, plan_notices
 from portal.services.attempt_targets import installment_target
 from portal.services.payments.attempts import PaymentUnderWay
+from portal.services.plans import coverage, notices
 from portal.services.practice import load_practice_today
 
 log = logging.getLogger(__name__)
@@ -162,9 +162,9 @@ def _claim(session: Session, installment_id: int, today: date) -> Claim | str:
         return 'skipped'
     resumed, before = row.status == InstallmentStatus.charging, row.status
     if not resumed:
-        standing = plan_ledger.reconcile(session, plan)
+        standing = coverage.reconcile(session, plan)
         due = standing.due_now.get(row.id, 0)
-        if row.status not in plan_ledger.OPEN or due <= 0:
+        if row.status not in coverage.OPEN or due <= 0:
             return 'covered'
         row.attempts += 1
         row.status, row.claimed_amount, row.last_attempt_at = InstallmentStatus.charging, due, utcnow()
@@ -229,14 +229,14 @@ def _record(session: Session, claim: Claim, *, status: str, payment_id: int | No
         return 'processing'
     if status == 'succeeded':
         row.status, row.payment_id, row.next_retry_on = InstallmentStatus.paid, payment_id, None
-        plan_ledger.reconcile(session, plan, today=today)  # completes the plan only on settled money
+        coverage.reconcile(session, plan, today=today)  # completes the plan only on settled money
         return 'succeeded'
     row.status = InstallmentStatus.failed
     failures = row.attempts
     link = f'{get_settings().public_base_url}/plans'
     if failures > len(RETRY_AFTER_DAYS):
         row.next_retry_on = None
-        plan_ledger.mark_delinquent(session, plan)
+        coverage.mark_delinquent(session, plan)
         _notify(session, plan, 'payment_method_update', f'plan-{plan.id}-inst-{row.seq}-delinquent',
                 amount=claim.amount, link=f'{get_settings().public_base_url}/payment-methods')
         return 'delinquent'
@@ -250,7 +250,7 @@ def _record(session: Session, claim: Claim, *, status: str, payment_id: int | No
 
 
 def _notify(session: Session, plan: PaymentPlan, template: str, dedupe_key: str, *, amount: int, link: str) -> None:
-    plan_notices.notify_guarantor(session, plan, template, dedupe_key, amount=amount, link=link)
+    notices.notify_guarantor(session, plan, template, dedupe_key, amount=amount, link=link)
 
 
 def past_due_manual_plans(today: date) -> int:
@@ -268,11 +268,11 @@ def past_due_manual_plans(today: date) -> int:
             plan = session.get(PaymentPlan, plan_id)
             if plan is None or plan.status != PlanStatus.active:
                 continue
-            standing = plan_ledger.reconcile(session, plan)
-            late = [row for row in plan_ledger.installments(session, plan_id)
+            standing = coverage.reconcile(session, plan)
+            late = [row for row in coverage.installments(session, plan_id)
                     if row.id in standing.due_now and row.due_date <= cutoff]
             if late and plan.status == PlanStatus.active:
-                plan_ledger.mark_delinquent(session, plan)
+                coverage.mark_delinquent(session, plan)
                 _notify(session, plan, 'payment_failed', f'plan-{plan_id}-inst-{late[0].seq}-missed',
                         amount=standing.due_now[late[0].id], link=f'{get_settings().public_base_url}/plans')
                 turned += 1

@@ -23,8 +23,8 @@ from portal.models import (
     Statement,
 )
 from portal.notify import templates
-from portal.services import plan_ledger
 from portal.services.payable import payable_now
+from portal.services.plans import coverage
 from portal.services.preferences import channel_allowed
 
 HOLD_FLAGS = (FlagKind.dispute, FlagKind.chargeback, FlagKind.collections_hold, FlagKind.financial_assistance)
@@ -72,7 +72,7 @@ def _installment(session: Session, installment_id: int) -> str | None:
         return 'plan not active'
     if not _owes(session, plan.account_id):
         return 'nothing owed'
-    if plan_ledger.still_due(session, installment_id) <= 0:
+    if coverage.still_due(session, installment_id) <= 0:
         return 'installment paid'
     return None
 

@@ -29,10 +29,10 @@ from portal.models import (
     Refund,
     Statement,
 )
-from portal.services import plan_ledger
 from portal.services.messaging.read_state import patient_unread_query
 from portal.services.payable import waiting_query
 from portal.services.person_names import guarantor_name
+from portal.services.plans import coverage
 from portal.services.practice import practice_today
 from portal.services.refund_reasons import RefundLine, plain_reason
 from portal.services.statement_status import StatementSummary, plan_due, summary_columns, summary_of
@@ -94,7 +94,7 @@ def _plan_summary(session: Session, account_id: int) -> PlanSummary | None:
     open_installments = session.connection().execute(
         select(PlanInstallment.due_date, PlanInstallment.amount)
         .where(PlanInstallment.plan_id == plan.id,  # not paid, nor skipped when a lower balance trimmed the plan
-               col(PlanInstallment.status).in_(plan_ledger.OWING))
+               col(PlanInstallment.status).in_(coverage.OWING))
         .order_by(col(PlanInstallment.seq))).all()
     upcoming = open_installments[0] if open_installments else None
     return PlanSummary(installment_amount=plan.installment_amount,

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from portal import audit
 from portal.config import get_settings
 from portal.models import Payment
-from portal.services import plan_ledger, plan_notices
+from portal.services.plans import coverage, notices
 from portal.services.practice import practice_today
 
 RETURN_TEMPLATE = 'plan_payment_returned'
@@ -26,11 +26,11 @@ def account_money_moved(session: Session, /, *, account_id: int, returned_paymen
     `returned_payment_id`: a payment the bank returned (it had been processing). When that reopens
     installments, those whose date has passed make the plan past due (the staff queue), and the account
     holder is emailed to update the payment method, once per returned payment."""
-    plan = plan_ledger.open_plan(session, account_id)
+    plan = coverage.open_plan(session, account_id)
     if plan is None:
         return
-    rows = plan_ledger.installments(session, plan.id)
-    standing = plan_ledger.reconcile(session, plan, rows=rows)
+    rows = coverage.installments(session, plan.id)
+    standing = coverage.reconcile(session, plan, rows=rows)
     if returned_payment_id is None or not standing.reopened:
         return
     returned = session.get(Payment, returned_payment_id)
@@ -38,7 +38,7 @@ def account_money_moved(session: Session, /, *, account_id: int, returned_paymen
     audit.record(session, action='plan_payment_returned', entity_type='payment_plan', entity_id=plan.id,
                  account_id=account_id, actor_role='gateway',
                  detail=f'payment={returned_payment_id} reopened={len(standing.reopened)}')
-    if plan_ledger.past_due(rows, standing.due_now, practice_today(session)):
-        plan_ledger.mark_delinquent(session, plan)
-    plan_notices.notify_guarantor(session, plan, RETURN_TEMPLATE, f'payment-returned:{returned_payment_id}',
+    if coverage.past_due(rows, standing.due_now, practice_today(session)):
+        coverage.mark_delinquent(session, plan)
+    notices.notify_guarantor(session, plan, RETURN_TEMPLATE, f'payment-returned:{returned_payment_id}',
                                   amount=amount, link=f'{get_settings().public_base_url}/payment-methods')

@@ -23,6 +23,7 @@ from portal.models import (
     PaymentAttempt,
     PlanInstallment,
     Refund,
+    RefundStatus,
     SavedPaymentMethod,
     Statement,
 )
@@ -134,7 +135,7 @@ def payment_history(session: Session, actor: Actor, relationships: dict[int, str
     day_of = practice(session).day_of
     refunded: dict[int, int] = {}
     for refund in refunds:
-        if refund.status == 'succeeded':
+        if refund.status == RefundStatus.succeeded:
             refunded[refund.payment_id] = refunded.get(refund.payment_id, 0) + refund.amount
     items, by_payment = [], {}
     for payment, target, saved, account_number in rows:

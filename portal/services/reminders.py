@@ -35,6 +35,7 @@ from portal.models import (
     PlanInstallment,
     PlanStatus,
     PracticeSettings,
+    Role,
     Statement,
     User,
 )
@@ -42,10 +43,10 @@ from portal.money import format_money
 from portal.notify import templates
 from portal.notify.outbox import enqueue
 from portal.notify.texts import outside_quiet_hours
-from portal.services import plan_ledger
 from portal.services.due import CHECKS, on_plan
 from portal.services.money_moved import RETURN_TEMPLATE
 from portal.services.payable import payable_now
+from portal.services.plans import coverage
 from portal.services.practice import practice_zone
 from portal.services.preferences import allowed_channels
 
@@ -79,7 +80,7 @@ class Sweep:
             select(User.id, User.first_name, User.email, User.mobile_phone)
             .join(AccountAccess, col(AccountAccess.user_id) == User.id)
             .where(AccountAccess.account_id == account_id, col(AccountAccess.revoked_at).is_(None),
-                   User.is_active == True, User.role == 'patient')  # noqa: E712
+                   User.is_active == True, User.role == Role.patient)  # noqa: E712
             .order_by(User.id)).all()
         return [Recipient(*row) for row in rows]
 
@@ -175,7 +176,7 @@ def installments_due_soon(sweep: Sweep) -> None:
                col(PlanInstallment.due_date) >= sweep.today,
                col(PlanInstallment.due_date) <= sweep.today + timedelta(days=SOON_DAYS))).all()
     for installment, plan in rows:
-        owed = min(plan_ledger.still_due(sweep.session, installment.id), sweep.owed(plan.account_id))
+        owed = min(coverage.still_due(sweep.session, installment.id), sweep.owed(plan.account_id))
         if owed <= 0:  # paid meanwhile (on /pay, by insurance...), or covered by a payment still processing
             continue
         sweep.notify(account_id=plan.account_id, template='installment_due', key=f'installment-due:{installment.id}',

@@ -40,8 +40,8 @@ from portal.models import (
 )
 from portal.models.accounts import FlagKind
 from portal.notify import templates
-from portal.services import plan_ledger
 from portal.services.payable import waiting_by_account
+from portal.services.plans import coverage
 from portal.services.practice import load_practice_today
 from portal.services.statement_totals import Totals, line_of
 
@@ -136,7 +136,7 @@ def _next_installments(session: Session) -> dict[int, int]:
     rows = session.connection().execute(
         select(PaymentPlan.account_id, PlanInstallment.amount)
         .join(PlanInstallment, PlanInstallment.plan_id == PaymentPlan.id)
-        .where(col(PaymentPlan.status).in_(plan_ledger.ACTIVE), col(PlanInstallment.status).in_(plan_ledger.OWING))
+        .where(col(PaymentPlan.status).in_(coverage.ACTIVE), col(PlanInstallment.status).in_(coverage.OWING))
         .order_by(PaymentPlan.account_id, PlanInstallment.seq))
     found: dict[int, int] = {}
     for account_id, amount in rows:

@@ -16,7 +16,8 @@ from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from portal.models import LedgerEntry, LedgerKind, PaymentPlan, PlanInstallment, PlanStatus, Statement
-from portal.services import ledger, plan_ledger
+from portal.services import ledger
+from portal.services.plans import coverage
 
 # the patient's own money: payments, refunds of them, and corrections of either
 PATIENT_MONEY = (LedgerKind.patient_payment, LedgerKind.refund)
@@ -62,8 +63,8 @@ def plan_due(session: Session, account_id: int) -> PlanDue | None:
         select(PaymentPlan.id, PaymentPlan.status, PlanInstallment.id.label('installment_id'),
                PlanInstallment.amount, PlanInstallment.due_date)
         .join(PlanInstallment, PlanInstallment.plan_id == PaymentPlan.id)
-        .where(PaymentPlan.account_id == account_id, col(PaymentPlan.status).in_(plan_ledger.ACTIVE),
-               col(PlanInstallment.status).in_(plan_ledger.OWING))
+        .where(PaymentPlan.account_id == account_id, col(PaymentPlan.status).in_(coverage.ACTIVE),
+               col(PlanInstallment.status).in_(coverage.OWING))
         .order_by(col(PaymentPlan.id).desc(), col(PlanInstallment.seq)).limit(1)).first()
     if row is None:
         return None

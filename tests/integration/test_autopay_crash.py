@@ -16,8 +16,8 @@ from sqlmodel import select
 
 from portal.db import dispose_engine, read_session
 from portal.models import LedgerEntry, LedgerKind, Payment, PaymentAttempt, PlanInstallment
+from tests.support.plans import household, sign
 from tests.support.servers import ROOT
-from tests.unit.plan_helpers import household, sign
 
 PLANS = 12  # three installments due on each: 36 charges
 KILL_AFTER = 10

@@ -21,7 +21,7 @@ from portal.config import reload_settings
 from portal.db import read_session
 from portal.models import Notification
 from portal.notify.email import send_email
-from portal.services import identity
+from portal.services.identity import password_changes
 from tests.factories import make_account, make_user
 
 
@@ -83,7 +83,7 @@ def test_reset_email_arrives_with_the_link_and_no_phi(db: str, smtp_server: tupl
         patch.setenv('PORTAL_BASE_URL', 'https://billing.example.com')
         reload_settings()
         try:
-            identity.request_password_reset(email='maria@example.com', ip='203.0.113.7')
+            password_changes.request_password_reset(email='maria@example.com', ip='203.0.113.7')
             wait_for_mail(collector)
         finally:
             patch.undo()
@@ -106,7 +106,7 @@ def test_reset_email_arrives_with_the_link_and_no_phi(db: str, smtp_server: tupl
     assert (notification.status, notification.attempts) == ('sent', 1)
 
     token = link.rsplit('=', 1)[1]
-    identity.reset_password(token=token, new_password='amber-kettle-orchard-93',
+    password_changes.reset_password(token=token, new_password='amber-kettle-orchard-93',
                             password_confirm='amber-kettle-orchard-93', ip='203.0.113.7')
 
 

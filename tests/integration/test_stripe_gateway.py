@@ -17,7 +17,7 @@ from portal.payments.registry import reset_gateway, set_gateway
 from portal.payments.stripe_gateway import StripeGateway
 from portal.services import ledger
 from portal.services.payments import charge_saved_method, new_key
-from portal.services.payments.events import handle_webhook
+from portal.services.payments.deliveries import handle_webhook
 from portal.services.payments.staff import refund_payment
 from tests.factories import make_account, make_charges, make_user
 from tests.support.localstripe import SECRET_KEY, WebhookCatcher, localstripe

@@ -18,7 +18,7 @@ from portal.services.statement_run import run_statements
 from tests.factories import STRONG_PASSWORD, make_account, make_charges, make_claim, make_user
 from tests.pages.conftest import sign_in
 from tests.support.payments import fresh_gateway  # noqa: F401  (autouse)
-from tests.unit.plan_helpers import household, sign
+from tests.support.plans import household, sign
 
 
 def _latest(account_id: int) -> int:

@@ -61,7 +61,7 @@ async def test_the_page_links_home(user: User) -> None:
 
 
 async def test_a_second_click_while_the_first_runs_does_nothing(user: User, monkeypatch) -> None:  # noqa: ANN001
-    from portal.services import identity
+    from portal.services.identity import password_changes
     started, release, calls = threading.Event(), threading.Event(), []
 
     def slow_reset(**kwargs) -> None:  # noqa: ANN003
@@ -69,7 +69,7 @@ async def test_a_second_click_while_the_first_runs_does_nothing(user: User, monk
         started.set()
         release.wait(5)
 
-    monkeypatch.setattr(identity, 'request_password_reset', slow_reset)
+    monkeypatch.setattr(password_changes, 'request_password_reset', slow_reset)
     await user.open('/forgot')
     user.find(marker='email').type('someone@example.com')
     user.find(marker='submit').click()

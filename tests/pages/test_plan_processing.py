@@ -12,9 +12,9 @@ from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
 from portal.models import AccountAccess, GuarantorAccount, Payment, PlanInstallment
 from portal.payments.gateway import GatewayEvent
-from portal.services import plans
 from portal.services.payable import standing
 from portal.services.payments import add_demo_method, new_key, process_events
+from portal.services.plans import signing
 from portal.services.practice import load_practice_today as practice_today
 from tests.pages.conftest import DEMO_PATIENT, DEMO_STAFF, sign_in
 from tests.support.payments import confirm_and_pay
@@ -28,7 +28,7 @@ def _plan_paid_by_bank() -> tuple[int, Payment]:
     with write_session() as session:
         account = session.exec(select(GuarantorAccount).where(GuarantorAccount.account_number == DEMO_ACCOUNT)).one()
         user_id = session.exec(select(AccountAccess.user_id).where(AccountAccess.account_id == account.id)).first()
-        plan = plans.create(session, Actor(user_id, 'patient'), account_id=account.id, day_of_month=1, months=4,
+        plan = signing.create(session, Actor(user_id, 'patient'), account_id=account.id, day_of_month=1, months=4,
                             signed_name='Maria Alvarez', consent=True, autopay_method_id=None)
         bank = add_demo_method(session, account_id=account.id, behaviour='bank', is_default=False)
         account_id, bank_id, plan_id = account.id, bank.id, plan.id

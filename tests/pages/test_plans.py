@@ -11,7 +11,7 @@ from sqlmodel import func, select
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
 from portal.models import AccountAccess, GuarantorAccount, PaymentPlan, PlanInstallment, PlanPolicy
-from portal.services import plans
+from portal.services.plans import signing
 from tests.pages.conftest import DEMO_PATIENT, DEMO_STAFF, sign_in
 
 DEMO_ACCOUNT = 'A10002026'
@@ -124,7 +124,7 @@ def _demo_plan(*, status: str = 'active') -> int:
     with write_session() as session:
         account = session.exec(select(GuarantorAccount).where(GuarantorAccount.account_number == DEMO_ACCOUNT)).one()
         user_id = session.exec(select(AccountAccess.user_id).where(AccountAccess.account_id == account.id)).first()
-        plan = plans.create(session, Actor(user_id, 'patient'), account_id=account.id, day_of_month=1, months=4,
+        plan = signing.create(session, Actor(user_id, 'patient'), account_id=account.id, day_of_month=1, months=4,
                             signed_name='Maria Alvarez', consent=True, autopay_method_id=None)
         plan.status = status
         return plan.id

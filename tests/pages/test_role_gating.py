@@ -43,7 +43,7 @@ async def test_unknown_paths_are_refused_even_when_signed_in(user: User) -> None
 
 
 async def test_staff_without_exemption_must_enrol_totp_first(user: User) -> None:
-    from portal.services.identity import create_user
+    from portal.services.identity.admin import create_user
     create_user(email='clerk@example.com', password='orbit-lantern-meadow-42', role='staff',
                 first_name='Casey', last_name='Clerk')
     await sign_in(user, 'clerk@example.com', 'orbit-lantern-meadow-42')
@@ -121,7 +121,7 @@ def _store(_user: User, auth: dict) -> None:
 
 async def test_a_code_entered_for_one_sign_in_never_passes_another(user: User) -> None:
     """Two tabs share one browser's storage: tab 1's correct code must not mark tab 2's sign-in."""
-    from portal.services.identity import create_user
+    from portal.services.identity.admin import create_user
     from tests.factories import make_user
     secret = pyotp.random_base32()
     make_user(email='first@example.com', password='orbit-lantern-meadow-42', role='staff', totp_secret=secret)
@@ -154,13 +154,13 @@ def test_next_paths_are_our_own_plain_paths() -> None:
 
 async def test_a_password_reset_elsewhere_ends_this_session(user: User) -> None:
     from components import session
-    from portal.services import identity
+    from portal.services.identity import password_changes
     await sign_in(user, DEMO_PATIENT)
     await user.should_see('Amount due')
     with read_session() as db_session:
         patient_id = db_session.exec(select(UserRow.id).where(UserRow.email == DEMO_PATIENT)).one()
     time.sleep(1.1)  # the change comes after the sign-in, not in the same second
-    identity.change_password(user_id=patient_id, current_password='settle-demo-2026',
+    password_changes.change_password(user_id=patient_id, current_password='settle-demo-2026',
                              new_password='harbor-quartz-lantern-88', password_confirm='harbor-quartz-lantern-88',
                              ip='')
     session._validity.clear()  # noqa: SLF001  (skip the 30 s cache instead of waiting it out)

@@ -66,10 +66,10 @@ async def test_sign_out_returns_to_sign_in(user: User) -> None:
 
 async def test_wrong_passwords_from_another_address_do_not_lock_the_owner_out(user: User) -> None:
     from portal.errors import DomainError
-    from portal.services import identity
+    from portal.services.identity import sessions
     for _ in range(6):  # someone who knows the email locks out only their own address
         try:
-            identity.sign_in(email=DEMO_PATIENT, password='not-her-password-at-all', ip='203.0.113.66')
+            sessions.sign_in(email=DEMO_PATIENT, password='not-her-password-at-all', ip='203.0.113.66')
         except DomainError:
             pass
     await sign_in(user, DEMO_PATIENT)

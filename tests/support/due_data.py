@@ -10,7 +10,7 @@ from sqlmodel import func, select
 from portal.auth.permissions import Actor
 from portal.db import dispose_engine, init_engine, write_session
 from portal.models import LedgerEntry, Statement
-from portal.services import plans
+from portal.services.plans import signing
 from portal.services.practice import load_practice_today as practice_today
 from portal.services.statement_run import quick_pay_code
 from tests.factories import make_account, make_charges, make_claim, make_user
@@ -56,7 +56,7 @@ def build(database_url: str, *, tag: str) -> DueHouseholds:
             charged = session.exec(select(func.max(LedgerEntry.id)).where(LedgerEntry.account_id == payer.id)).one()
         _statement(payer.id, days_ago=35, first=charged, previous=96174, new_charges=0)  # only a previous balance
         with write_session() as session:
-            plans.create(session, Actor(user.id, 'patient'), account_id=payer.id, day_of_month=1, months=4,
+            signing.create(session, Actor(user.id, 'patient'), account_id=payer.id, day_of_month=1, months=4,
                          signed_name='Maria Lopez', consent=True, autopay_method_id=None)
         return DueHouseholds(pending_email, plan_email)
     finally:

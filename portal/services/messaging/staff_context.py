@@ -15,10 +15,10 @@ from portal.auth.permissions import Actor, require_staff
 from portal.errors import NotFound, ValidationFailed
 from portal.models import AccountFlag, FlagKind, GuarantorAccount, Payment, PlanInstallment
 from portal.money import format_money
-from portal.services import plan_ledger
 from portal.services.messaging import links
 from portal.services.messaging.links import LinkView
 from portal.services.payable import standing
+from portal.services.plans import coverage
 from portal.services.practice import practice
 
 LAST_PAYMENTS = 5
@@ -130,11 +130,11 @@ def _linked(session: Session, account_id: int, link: LinkView | None) -> LinkedI
 
 def plan_line(session: Session, account_id: int) -> PlanLine | None:
     """The account's open plan and its next installment still to pay, or None."""
-    plan = plan_ledger.open_plan(session, account_id)
+    plan = coverage.open_plan(session, account_id)
     if plan is None:
         return None
     upcoming = session.exec(select(PlanInstallment).where(
-        PlanInstallment.plan_id == plan.id, col(PlanInstallment.status).in_(plan_ledger.OPEN))
+        PlanInstallment.plan_id == plan.id, col(PlanInstallment.status).in_(coverage.OPEN))
         .order_by(col(PlanInstallment.seq))).first()
     return PlanLine(status=str(plan.status), installment=plan.installment_amount, months=plan.months,
                     day_of_month=plan.day_of_month, next_date=upcoming.due_date if upcoming else None,

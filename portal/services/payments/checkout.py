@@ -16,13 +16,9 @@ from portal.money import AmountError, format_money, parse_amount
 from portal.services.attempt_targets import amount_target, plan_pay_target, statement_target
 from portal.services.linked_accounts import account_choices
 from portal.services.payable import standing
-from portal.services.payments.core import (
-    ChargeOutcome,
-    charge_saved_method,
-    checkout_for_attempt,
-    open_attempt,
-    reserve,
-)
+from portal.services.payments.attempts import open_attempt, reserve
+from portal.services.payments.core import ChargeOutcome, charge_saved_method
+from portal.services.payments.hosted_checkout import checkout_for_attempt
 from portal.services.payments.methods import MethodView, list_methods
 from portal.services.practice import practice_today
 from portal.services.statement_status import PlanDue, paid_since_query, plan_due, standing_of

@@ -14,8 +14,9 @@ from portal.db import read_session, write_session
 from portal.errors import ValidationFailed
 from portal.models import Notification, Patient, Payment, PaymentAttempt, PaymentStatus, Statement
 from portal.services.payments import tokens
+from portal.services.payments.attempts import open_attempt, reserve
 from portal.services.payments.checkout import amount_for
-from portal.services.payments.core import checkout_for_attempt, open_attempt, reserve
+from portal.services.payments.hosted_checkout import checkout_for_attempt
 from portal.services.payments.receipts import receipt_email
 
 GENERIC = 'We could not find a bill with that code and date of birth. Check both and try again.'
@@ -114,9 +115,9 @@ def email_receipt(*, done_token: str, email: str, ip: str) -> None:
     payment (asking again for the same address sends nothing new), and rate limited per payment and
     per address, so a result-page link cannot be used to mail strangers."""
     from portal.config import get_settings
-    from portal.services.identity import _email_error
+    from portal.services.identity.shared import check_email
     attempt_id = tokens.read('done', done_token)
-    error, address = _email_error(email)
+    error, address = check_email(email)
     if error:
         raise ValidationFailed(error, field_errors={'email': error})
     if attempt_id is None:

@@ -156,7 +156,8 @@ def start_setup(*, actor: Actor, account_id: int) -> str:
     from portal.config import get_settings
     from portal.db import write_session
     from portal.payments.gateway import CheckoutRequest
-    from portal.services.payments.core import customer_for, new_key
+    from portal.services.payments.core import new_key
+    from portal.services.payments.hosted_checkout import customer_for
     with write_session() as session:
         require_account(session, actor, account_id, purpose='add_payment_method')
         attempt = PaymentAttempt(account_id=account_id, user_id=actor.user_id, target='setup', amount=0,

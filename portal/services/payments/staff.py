@@ -34,7 +34,7 @@ from portal.services.money_moved import account_money_moved
 from portal.services.payable import standing
 from portal.services.payments.allocation import allocate
 from portal.services.payments.core import new_key
-from portal.services.payments.events import new_receipt_number
+from portal.services.payments.payment_events import new_receipt_number
 from portal.services.payments.refund_events import post_refund
 from portal.services.person_names import guarantor_name, searchable_guarantor_name
 from portal.services.practice import practice, practice_today

@@ -1,0 +1,200 @@
+"""What is due now (issue 12): charges still with insurance are held out of what is asked for (not of the
+balance), pay-in-full and allocation skip them, statement runs and reminders never ask for them, and a
+practice may turn that off; a statement lists what is still open from earlier statements; a plan payer's
+statement asks for the installment and is not overdue; a re-billed statement asks for what is left."""
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlmodel import select
+
+from portal.auth.permissions import Actor
+from portal.db import read_session, write_session
+from portal.documents.statement_pdf import render_statement
+from portal.models import Claim, PaymentAllocation, PracticeSettings, Statement
+from portal.payments.demo_gateway import DemoGateway
+from portal.services import home, payable, statements
+from portal.services.due import CHECKS
+from portal.services.payments import charge_saved_method, checkout, new_key, staff
+from portal.services.practice import load_practice_today as practice_today
+from portal.services.practice import practice
+from portal.services.statement_run import run_statements
+from tests.factories import make_account, make_charges, make_claim, make_saved_method, make_user
+from tests.support.documents import normalized
+from tests.support.plans import household, sign
+
+
+def _account_with_pending(amounts: tuple[int, ...] = (5000, 15500)) -> tuple[int, Actor, list[int]]:
+    """An account owing a visit per amount, the last one still with insurance: (account id, patient, charge ids)."""
+    account, _ = make_account()
+    charges = make_charges(account, list(amounts))
+    make_claim(charges[-1])
+    user = make_user(account=account)
+    return account.id, Actor(user.id, 'patient'), charges
+
+
+def _statement(account_id: int) -> Statement:
+    with read_session() as session:
+        return session.exec(select(Statement).where(Statement.account_id == account_id)
+                            .order_by(Statement.id.desc())).first()
+
+
+@pytest.mark.parametrize(('status', 'pending'), [('submitted', True), ('in_process', True), ('appealed', True),
+                                                 ('paid', False), ('partially_paid', False), ('denied', False)])
+def test_one_function_says_which_claim_statuses_are_pending(status: str, pending: bool) -> None:
+    assert payable.claim_is_pending(status) is pending
+
+
+def test_a_pending_claim_is_held_out_of_what_is_due_but_not_out_of_the_balance(db: str) -> None:
+    account_id, patient, _ = _account_with_pending()
+    with write_session() as session:
+        money = payable.standing(session, account_id)
+        (account,) = home.patient_home(session, patient).accounts
+        context = checkout.pay_context(session, patient)
+        assert checkout.amount_for(session, account_id=account_id, choice='full') == (5000, 'balance')
+    assert (money.balance, money.waiting, money.now) == (20500, 15500, 5000)
+    assert (account.balance, account.waiting, account.amount_due) == (20500, 15500, 5000)
+    assert (context.payable, context.waiting) == (5000, 15500)
+
+
+def test_once_the_insurer_answers_the_charge_is_due(db: str) -> None:
+    account_id, _, _ = _account_with_pending()
+    with write_session() as session:
+        session.exec(select(Claim)).one().status = 'paid'
+    with read_session() as session:
+        assert payable.payable_now(session, account_id) == 20500
+
+
+def test_the_practice_may_turn_the_hold_out_off(db: str) -> None:
+    account_id, _, _ = _account_with_pending()
+    with write_session() as session:
+        session.add(PracticeSettings(name='Riverside', hold_pending_insurance=False))
+    with read_session() as session:
+        assert practice(session).hold_pending_insurance is False
+        assert payable.standing(session, account_id).waiting == 0
+        assert payable.payable_now(session, account_id) == 20500
+
+
+def test_pay_in_full_pays_what_is_due_now_and_skips_the_pending_charge(demo: DemoGateway) -> None:
+    account, _ = make_account()
+    charges = make_charges(account, [15500, 5000])  # the older visit is the one still with insurance
+    make_claim(charges[0])
+    account_id = account.id
+    method = make_saved_method(account_id)
+    with read_session() as session:
+        amount, target = checkout.amount_for(session, account_id=account_id, choice='full')
+    paid = charge_saved_method(account_id=account_id, method_id=method.id, amount=amount, target=target,
+                               idempotency_key=new_key())
+    assert paid.status == 'succeeded'
+    with read_session() as session:
+        parts = session.exec(select(PaymentAllocation.charge_id, PaymentAllocation.amount)).all()
+        assert payable.payable_now(session, account_id) == 0
+    assert parts == [(charges[1], 5000)]
+
+
+def test_a_statement_shows_waiting_for_insurance_and_asks_only_for_the_rest(db: str) -> None:
+    account_id, patient, _ = _account_with_pending()
+    only_pending, _, _ = _account_with_pending((9000,))  # all it owes is with insurance
+    result = run_statements(on=practice_today())
+    statement = _statement(account_id)
+    assert (statement.new_balance, statement.waiting_for_insurance, statement.amount_due) == (20500, 15500, 5000)
+    assert _statement(only_pending) is None and result.statements_created == 1  # nothing to ask for: no statement
+    with write_session() as session:
+        detail = statements.statement_detail(session, actor=patient, statement_id=statement.id)
+    assert (detail.summary.waiting_for_insurance, detail.summary.amount_due) == (15500, 5000)
+    assert detail.totals.new_balance - detail.summary.waiting_for_insurance == 5000  # the statement identity
+    text = _pdf_text(detail)
+    assert in_order(text, ['New balance', '$205.00', 'Waiting for insurance', '-$155.00', 'Amount due', '$50.00'])
+
+
+def in_order(text: str, parts: list[str]) -> bool:
+    """Every part printed, each after the one before."""
+    at = 0
+    for part in parts:
+        at = text.find(part, at)
+        if at < 0:
+            return False
+        at += len(part)
+    return True
+
+
+def _pdf_text(detail: statements.StatementDetail) -> str:
+    reader = PdfReader(io.BytesIO(render_statement(detail, pay_url='https://portal.example.com/pay?code=X')))
+    return normalized(' '.join(page.extract_text() for page in reader.pages))
+
+
+def test_reminders_never_ask_for_a_charge_still_with_insurance(db: str) -> None:
+    account_id, _, _ = _account_with_pending((15500,))
+    with write_session() as session:  # billed before the claim was appealed
+        session.exec(select(Claim)).one().status = 'denied'
+    run_statements(on=practice_today())
+    statement_id = _statement(account_id).id
+    with read_session() as session:
+        assert CHECKS['statement-due'](session, statement_id, None) is None  # the control: it asks
+    with write_session() as session:
+        session.exec(select(Claim)).one().status = 'appealed'
+    with read_session() as session:
+        assert CHECKS['statement-due'](session, statement_id, None) == 'nothing owed'
+        assert CHECKS['statement-overdue'](session, statement_id, None) == 'nothing owed'
+
+
+def test_a_statement_lists_what_is_still_open_from_earlier_statements(db: str) -> None:
+    account, _ = make_account()
+    [charge] = make_charges(account, [96174])
+    patient = Actor(make_user(account=account).id, 'patient')
+    today = practice_today()
+    run_statements(on=today - timedelta(days=40))
+    run_statements(on=today)  # nothing new since: only "Previous balance"
+    latest = _statement(account.id)
+    assert latest.previous_balance == 96174 and latest.new_charges == 0
+    with write_session() as session:
+        detail = statements.statement_detail(session, actor=patient, statement_id=latest.id)
+    assert detail.visits == []
+    [visit] = detail.earlier
+    assert [(line.charge_id, line.patient_owes) for line in visit.lines] == [(charge, 96174)]
+    assert visit.patient_name and visit.provider_name
+    assert in_order(_pdf_text(detail), ['Still open from earlier statements', '99213', '$961.74'])
+
+
+def test_a_plan_payers_statement_asks_for_the_installment_and_is_not_overdue(db: str) -> None:
+    home_ = household(100_000)
+    run_statements(on=practice_today() - timedelta(days=40))  # due 19 days ago: overdue
+    with write_session() as session:
+        assert statements.list_statements(session, actor=home_.actor)[0].status == 'overdue'
+    plan_id = sign(home_, months=4)
+    with write_session() as session:
+        (listed,) = statements.list_statements(session, actor=home_.actor)
+        detail = statements.statement_detail(session, actor=home_.actor, statement_id=listed.id)
+        (account,) = home.patient_home(session, home_.actor).accounts
+        context = checkout.pay_context(session, home_.actor)
+        amount, target = checkout.amount_for(session, account_id=home_.account_id, choice='installment')
+    assert (listed.status, listed.amount_due, listed.on_plan) == ('due', 25000, True)
+    assert detail.plan is not None and detail.plan.plan_id == plan_id
+    assert account.latest_statement is not None
+    assert (account.latest_statement.status, account.latest_statement.amount_due, account.amount_due) == (
+        'due', 25000, 25000)
+    assert context.installment is not None and context.installment.amount == 25000 and context.statements == []
+    assert (amount, target) == (25000, f'plan-pay:{context.installment.installment_id}')
+    assert 'You are on a payment plan: pay $250.00' in _pdf_text(detail)
+
+
+def test_a_statement_re_billed_by_a_refund_asks_only_for_what_is_left(demo: DemoGateway) -> None:
+    account, _ = make_account()
+    make_charges(account, [48020])
+    owner = Actor(make_user(account=account).id, 'patient')
+    method = make_saved_method(account)
+    run_statements(on=practice_today())
+    statement_id = _statement(account.id).id
+    paid = charge_saved_method(account_id=account.id, method_id=method.id, amount=48020,
+                               target=f'statement:{statement_id}', idempotency_key=new_key())
+    clerk = Actor(make_user(role='staff').id, 'staff')
+    staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='10', reason='Billing correction',
+                         balance_after=1000)
+    with write_session() as session:
+        (listed,) = statements.list_statements(session, actor=owner)
+        (account_home,) = home.patient_home(session, owner).accounts
+    assert (listed.status, listed.amount_due) == ('due', 1000)
+    assert account_home.latest_statement is not None and account_home.latest_statement.amount_due == 1000
