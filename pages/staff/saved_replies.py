@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from components import forms, page, session, theme
+from components import dialogs, forms, page, session, theme
 from components.calls import write
 from portal.errors import DomainError
 from portal.services.messaging import saved_replies
@@ -49,8 +49,7 @@ def _page(first: tuple[SavedReplyView, ...]) -> None:
         await reload()
 
     def editor(row: SavedReplyView | None) -> None:
-        with ui.dialog() as dialog, ui.card().classes('w-full max-w-lg gap-2'):
-            ui.label('Edit saved reply' if row else 'New saved reply').classes(theme.H2)
+        with dialogs.dialog('Edit saved reply' if row else 'New saved reply', width='max-w-lg') as dialog:
             title = forms.field('Title', max_length=saved_replies.MAX_TITLE, mark='reply-title')
             body = ui.textarea('Text').props('outlined autogrow maxlength=5000').classes('w-full').mark('reply-text')
             title.value, body.value = (row.title, row.body) if row else ('', '')
@@ -67,9 +66,7 @@ def _page(first: tuple[SavedReplyView, ...]) -> None:
                 dialog.close()
                 await reload()
 
-            with ui.row().classes('w-full justify-end gap-2'):
-                ui.button('Cancel', on_click=dialog.close).props('flat no-caps')
-                ui.button('Save', on_click=save).props('unelevated no-caps').mark('reply-save')
+            dialogs.actions(dialog, 'Save', save, mark='reply-save')
         dialog.open()
 
     ui.button('New saved reply', icon='add', on_click=lambda: editor(None)).props('unelevated no-caps') \

@@ -125,9 +125,14 @@ def _run(request: Callable[[], object]) -> object:
         return refused
 
 
+PLAN_ENDED = 'This plan has ended.'  # the other payment paid the whole balance first, which ended the plan
+
+
 def _refused(result: object) -> bool:
-    """Refused with nothing sent to the gateway: the message, or autopay leaving the installment for later."""
-    return isinstance(result, DomainError) and result.message == UNDER_WAY or result == autopay.UNDER_WAY
+    """Refused with nothing sent to the gateway: the message (or, for a plan installment, the plan that
+    the other payment has just paid off), or autopay leaving the installment for later."""
+    return isinstance(result, DomainError) and result.message in (UNDER_WAY, PLAN_ENDED) \
+        or result == autopay.UNDER_WAY
 
 
 def _settle(gateway: SlowGateway, result: object) -> None:
