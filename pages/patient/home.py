@@ -56,7 +56,7 @@ async def content(auth: dict) -> None:
 def _account(account: AccountHome, *, several: bool, since: payment_history.SinceStatement | None = None) -> ui.html:
     """The amount due, then the statement, appointment and messages cards (returned: they follow the badge)."""
     _amount_due(account, several=several)
-    return _block(_cards_html(account, since))
+    return _block(_cards_html(account, since)).mark('home-cards')
 
 
 def _cards_html(account: AccountHome, since: payment_history.SinceStatement | None) -> str:
