@@ -194,6 +194,7 @@ def _thread(first: staff_threads.StaffThreadView, replies: tuple[saved_replies.S
             return
         conversation.refresh(view)
         context.refresh(view)
+        follow_actions(view)
 
     @ui.refreshable
     def conversation(view: staff_threads.StaffThreadView) -> None:
@@ -214,7 +215,7 @@ def _thread(first: staff_threads.StaffThreadView, replies: tuple[saved_replies.S
         with ui.column().classes('lg:col-span-2 gap-3 min-w-0'):
             conversation(first)
             _compose(first, replies, refresh)
-            _actions(first, refresh)
+            follow_actions = _actions(first, refresh)
         with ui.column().classes('gap-3 min-w-0'):
             context(first)
     live.watch([f'thread:{thread_id}'], refresh)
@@ -280,7 +281,10 @@ def _compose(view: staff_threads.StaffThreadView, replies: tuple[saved_replies.S
         ui.button('Add note', icon='lock', on_click=add).props('outline no-caps color=brown-9').mark('note-submit')
 
 
-def _actions(view: staff_threads.StaffThreadView, after: Callable[[], Awaitable[None]]) -> None:
+def _actions(view: staff_threads.StaffThreadView, after: Callable[[], Awaitable[None]]
+             ) -> Callable[[staff_threads.StaffThreadView], None]:
+    """Assign, status and move; returns what keeps the assignee and status choices on the thread's latest
+    (a reply moves the status; a colleague may assign it meanwhile)."""
     thread_id = view.id
     me = session.actor().user_id
     with ui.column().classes(theme.CARD + ' gap-3'):
@@ -328,3 +332,9 @@ def _actions(view: staff_threads.StaffThreadView, after: Callable[[], Awaitable[
                     .props('outline no-caps').mark('move')
         else:
             ui.label('The patient can see no other account to move this to.').classes(theme.MUTED)
+
+    def follow(latest: staff_threads.StaffThreadView) -> None:
+        who.value = latest.assigned_to_user_id or 0
+        status.value = latest.status.value
+
+    return follow

@@ -155,6 +155,8 @@ async def test_two_people_exchange_messages_live(create_user: Callable[[], User]
     office.find(marker='reply-submit').click()
     await _eventually(lambda: 'We reversed the duplicate charge.' in _text(patient, 'messages'))
     assert 'statement.pdf' in _text(patient, 'messages')
+    with office:  # the status choice follows the thread (the reply made it wait on the patient)
+        assert next(iter(office.find(marker='status').elements)).value == 'waiting_on_patient'
     patient.find(marker='reply-body').type('Thank you, that was quick.')
     patient.find(marker='reply-submit').click()
     await _eventually(lambda: 'Thank you, that was quick.' in _text(office, 'messages'))
