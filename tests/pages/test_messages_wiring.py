@@ -142,6 +142,13 @@ async def test_two_people_exchange_messages_live(create_user: Callable[[], User]
     from pages.system import Readiness
     await _eventually(lambda: Readiness.ready, 10)
     thread_id, _ = _patient_thread()
+    from portal.auth.permissions import Actor
+    from portal.db import write_session
+    from portal.services.messaging import compose
+    with read_session() as session:
+        patient_id = session.exec(select(UserRow.id).where(UserRow.email == DEMO_PATIENT)).one()
+    with write_session() as session:  # the office owes a reply: the thread is open
+        compose.reply(session, actor=Actor(patient_id, 'patient'), thread_id=thread_id, body='Any news?')
     await sign_in(patient, DEMO_PATIENT)
     await patient.should_see('Amount due')
     await patient.open(f'/messages/{thread_id}')
