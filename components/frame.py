@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 from html import escape
+from typing import Any
 
 from nicegui import ui
 
@@ -123,7 +123,8 @@ def frame(title: str, *, auth: dict, path: str, badge: Badge | None = None,
     # value=False + show-if-above: Quasar opens it on laptops by itself, with no JavaScript round trip per client
     with ui.left_drawer(value=False, bordered=True).props('show-if-above breakpoint=1023 :width=240') \
             .classes('bg-white') as drawer:
-        menu = ui.html(nav_html(nav, path, unread=badge.unread if badge else 0), sanitize=False).classes('w-full').mark('nav')
+        menu = ui.html(nav_html(nav, path, unread=badge.unread if badge else 0), sanitize=False) \
+            .classes('w-full').mark('nav')
     if badge is not None and badge.account_ids:
         _follow_badge(menu, nav, path, badge, on_badge)
     demo_banner()

@@ -45,7 +45,7 @@ def _on_disk(directory: Path) -> list[Path]:
     return sorted(path for path in directory.rglob('*') if path.is_file())
 
 
-def _start(actor: Actor, account_id: int, uploads_: list[tuple[str, bytes]], body: str = 'See the attached bill.') -> int:
+def _start(actor: Actor, account_id: int, uploads_: list[tuple[str, bytes]], body: str = 'See the bill.') -> int:
     with write_session() as session:
         return compose.start_thread(session, actor=actor, account_id=account_id, category='billing_question',
                                     subject='My bill', body=body, files=uploads_)
