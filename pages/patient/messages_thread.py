@@ -67,7 +67,7 @@ def _thread(thread: ConversationView) -> None:
     listing = ui.element('ol').classes('w-full flex flex-col gap-3') \
         .props('aria-label="Messages" aria-live="polite"').mark('messages')
     _draw_messages(listing, thread)
-    state = {'key': uuid4().hex, 'status': thread.status}
+    state = {'key': uuid4().hex, 'status': thread.status, 'messages': thread.messages}
 
     with ui.column().classes(theme.CARD + ' gap-2'):
         body = ui.textarea('Your reply').props(f'outlined autogrow maxlength={safety.MAX_BODY} counter') \
@@ -89,7 +89,9 @@ def _thread(thread: ConversationView) -> None:
 
     def show(view: ConversationView) -> None:
         head.set_content(_head_html(view))
-        _draw_messages(listing, view)
+        if view.messages != state['messages']:  # redraw only what changed: pictures are not fetched again
+            state['messages'] = view.messages
+            _draw_messages(listing, view)
         show_status(view)
 
     async def refresh() -> None:

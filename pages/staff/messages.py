@@ -185,14 +185,22 @@ def _messages(view: staff_threads.StaffThreadView) -> None:
                 uploads.attachment_list(list(message.files))
 
 
+def _drawn(view: staff_threads.StaffThreadView) -> tuple:
+    """What the conversation shows: a refresh that finds the same redraws nothing."""
+    return view.messages, view.status, view.assigned_to, view.subject
+
+
 def _thread(first: staff_threads.StaffThreadView, replies: tuple[saved_replies.SavedReplyView, ...]) -> None:
     thread_id = first.id
+    drawn = [_drawn(first)]
 
     async def refresh() -> None:
         view = await write(staff_threads.open_thread, actor=session.actor(), thread_id=thread_id, opening=False)
         if view is None:  # the page is closing
             return
-        conversation.refresh(view)
+        if _drawn(view) != drawn[0]:  # redraw only what changed: pictures are not fetched (and audited) again
+            drawn[0] = _drawn(view)
+            conversation.refresh(view)
         context.refresh(view)
         follow_actions(view)
 

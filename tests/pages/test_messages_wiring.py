@@ -189,3 +189,24 @@ async def test_the_home_card_and_the_badge_follow_a_reply_live(user: User) -> No
                      key=None)
     await _eventually(lambda: f'{unread + 1} unread message' in _text(user, 'home-cards')
                       and f'aria-label="{unread + 1} unread"' in _text(user, 'nav'))
+
+
+async def test_a_live_refresh_that_finds_nothing_new_redraws_no_message(user: User) -> None:
+    """Pictures are not fetched (and, for staff, audited as file views) again on every refresh."""
+    from portal import live
+    from portal.db import write_session
+    thread_id, _ = _patient_thread()
+    await sign_in(user, DEMO_STAFF)
+    await user.should_see('Collections dashboard')
+    await user.open(f'/staff/messages/{thread_id}')
+    await user.should_see('Reply to the patient')
+
+    def ids(marker: str) -> set[int]:
+        with user:
+            return {element.id for element in user.find(marker=marker).elements}
+
+    messages, context = ids('messages'), ids('account-context')
+    with write_session() as session:
+        live.publish(session, f'thread:{thread_id}')
+    await _eventually(lambda: ids('account-context') != context)  # the refresh ran
+    assert ids('messages') == messages
