@@ -21,6 +21,7 @@ from components import live  # noqa: E402
 from pages.system import Readiness  # noqa: E402
 from portal import db  # noqa: E402
 from portal.jobs.scheduler import SchedulerService  # noqa: E402
+from portal.services import practice  # noqa: E402
 from portal.startup import prepare_database  # noqa: E402
 
 logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
@@ -34,6 +35,7 @@ for warning in settings.startup_warnings():
 
 db.init_engine(settings.database_url)
 scheduler = SchedulerService(enabled=settings.scheduler == 'on')
+practice_refresher = practice.CacheRefresher()  # pages never wait on the database for the practice's facts
 pages.register(scheduler)
 
 
@@ -49,6 +51,8 @@ async def start() -> None:
         logging.getLogger('settle').exception('start-up failed')
         fail_start()
         return
+    await run.io_bound(practice.refresh_cached)
+    practice_refresher.start()
     await run.io_bound(scheduler.start)
     live.start(settings.database_url)  # this process's one live-update listener (a thread)
     Readiness.ready = True
@@ -63,6 +67,7 @@ def fail_start() -> None:
 
 async def stop() -> None:
     await live.stop()
+    practice_refresher.stop()
     await asyncio.to_thread(scheduler.stop)  # run.io_bound does nothing once the app is stopping
     db.dispose_engine()
 

@@ -4,10 +4,11 @@ that signs out an idle page even when it sends no HTTP request."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from nicegui import ui
 
@@ -104,10 +105,12 @@ def signed_out_card(title: str, subtitle: str = '') -> ui.column:
 
 
 @contextmanager
-def frame(title: str, *, auth: dict, path: str, badge: Badge | None = None) -> Iterator[ui.column]:
+def frame(title: str, *, auth: dict, path: str, badge: Badge | None = None,
+          on_badge: Callable[[Badge], Any] | None = None) -> Iterator[ui.column]:
     """Header, navigation and session guard around a page's content, in as few elements as possible:
     each element costs every connected client memory and render time. A patient's `badge` (unread
-    messages) shows beside Messages and follows their accounts' inbox topics live."""
+    messages) shows beside Messages and follows their accounts' inbox topics live; `on_badge(latest)`
+    lets the page follow the same count (the home's Messages cards) without a watch of its own."""
     name = practice.cached_practice().name
     ui.page_title(f'{title} · {name}')
     nav = STAFF_NAV if session.is_staff(auth) else PATIENT_NAV
@@ -121,19 +124,23 @@ def frame(title: str, *, auth: dict, path: str, badge: Badge | None = None) -> I
     # value=False + show-if-above: Quasar opens it on laptops by itself, with no JavaScript round trip per client
     with ui.left_drawer(value=False, bordered=True).props('show-if-above breakpoint=1023 :width=240') \
             .classes('bg-white') as drawer:
-        menu = ui.html(nav_html(nav, path, unread=badge.unread if badge else 0), sanitize=False).classes('w-full')
+        menu = ui.html(nav_html(nav, path, unread=badge.unread if badge else 0), sanitize=False) \
+            .classes('w-full').mark('nav')
     if badge is not None and badge.account_ids:
-        _follow_badge(menu, nav, path, badge)
+        _follow_badge(menu, nav, path, badge, on_badge)
     demo_banner()
     _session_guard(int(auth['user_id']), str(auth.get('nonce', '')))
     with ui.column().classes(theme.PAGE) as content:
         yield content
 
 
-def _follow_badge(menu: ui.html, nav: list[NavItem], path: str, badge: Badge) -> None:
+def _follow_badge(menu: ui.html, nav: list[NavItem], path: str, badge: Badge,
+                  on_badge: Callable[[Badge], Any] | None) -> None:
     async def refresh() -> None:
         latest = await read(inbox.badge, actor=session.actor())
         menu.set_content(nav_html(nav, path, unread=latest.unread))
+        if on_badge is not None:
+            on_badge(latest)
 
     live.watch([f'inbox:{account_id}' for account_id in badge.account_ids], refresh)
 

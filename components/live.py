@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
-from nicegui import ui
+from nicegui import storage, ui
 
 from portal import live
 
@@ -144,7 +144,12 @@ class Hub:
         watcher.client.safe_invoke(lambda: self._call(watcher))
 
     def _call(self, watcher: Watcher) -> Awaitable[None] | None:
-        """Runs inside the client's context (safe_invoke); an awaitable result is awaited there too."""
+        """Runs inside the client's context (safe_invoke); an awaitable result is awaited there too. The
+        page's request is made current first, as NiceGUI does for a browser event: without it
+        `app.storage.user` (who is signed in) cannot be read from a live refresh."""
+        request = getattr(watcher.client, 'request', None)
+        if request is not None:
+            storage.request_contextvar.set(request)
         result = watcher.on_change()
         if inspect.isawaitable(result):
             watcher.running = True

@@ -8,6 +8,7 @@ it, and any refusal (or a lost connection) is told in words on the page.
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 from typing import Any
 
 from nicegui import events, run, ui
@@ -19,6 +20,15 @@ from portal.services.files import MAX_FILES_PER_MESSAGE
 UPLOAD_MAX_FILE_BYTES = 10 * 1000 * 1000  # "10 MB a file", as the messages say it
 TOO_LARGE = f'That file is too large. Choose one of at most {UPLOAD_MAX_FILE_BYTES // 1_000_000} MB.'
 FAILED = 'The file did not upload. Check that it is at most 10 MB and try again.'
+ACCEPT = '.pdf,.jpg,.jpeg,.png,.heic,.heif,application/pdf,image/*'
+HEADER = (  # a Vue template: `props` is QUploader's slot scope (pickFiles, addFiles, isUploading)
+    '<div class="flex items-center no-wrap gap-2 p-2">'
+    '<q-btn flat dense no-caps icon="attach_file" label="Choose files" class="shrink-0" '
+    '@click="props.pickFiles" :disable="props.isUploading"></q-btn>'
+    '<input type="file" class="q-uploader__input hidden" multiple tabindex="-1" aria-label="Attach files" '
+    f'accept="{ACCEPT}" @change="e => {{ props.addFiles(e.target.files); e.target.value = \'\' }}">'
+    '<span class="text-sm">LABEL</span>'
+    '<q-spinner v-if="props.isUploading" size="1.25em" aria-label="Uploading"></q-spinner></div>')
 
 
 def file_upload(label: str, *, on_upload: Callable[[events.UploadEventArguments], Any], mark: str = '') -> ui.upload:
@@ -46,7 +56,10 @@ class AttachmentPicker:
             self.upload = ui.upload(label=label, multiple=True, auto_upload=True, max_files=MAX_FILES_PER_MESSAGE,
                                     max_file_size=UPLOAD_MAX_FILE_BYTES, on_upload=self._received,
                                     on_rejected=lambda: self._tell(TOO_LARGE)).classes('w-full').mark(mark)
-            self.upload.props('accept=".pdf,.jpg,.jpeg,.png,.heic,.heif,application/pdf,image/*"')
+            self.upload.props(f'accept="{ACCEPT}"')
+            # our own header: a named button and a labelled input (Quasar's own puts an unnamed file input
+            # inside a link-button, which screen readers cannot name and axe reports as nested controls)
+            self.upload.add_slot('header', HEADER.replace('LABEL', escape(label)))
             self.upload.on('failed', lambda: self._tell(FAILED))
             self.upload.on('start', lambda: self._tell(''))  # a new choice: forget the last one's refusals
             # empty the field once every file chosen together has arrived (a reset earlier would abort the

@@ -7,6 +7,7 @@ element costs each connected client memory and render time, and this is the busi
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from html import escape
 
 from nicegui import ui
@@ -29,7 +30,17 @@ async def content(auth: dict) -> None:
                                                  call(payment_history.load_activity_since, actor=session.actor()),
                                                  read(inbox.badge, actor=session.actor()))
     since_by_account = {item.account_number: item for item in since}
-    with frame('Home', auth=auth, path='/', badge=badge):
+    cards: list[tuple[AccountHome, ui.html]] = []
+
+    def follow(latest: inbox.Badge) -> None:
+        """The Messages cards follow the badge (one live watch, the frame's)."""
+        for index, (shown, block) in enumerate(cards):
+            count = latest.unread_of(shown.account_id)
+            if count != shown.unread_messages:
+                cards[index] = (replace(shown, unread_messages=count), block)
+                block.set_content(_cards_html(cards[index][0], since_by_account.get(shown.account_number)))
+
+    with frame('Home', auth=auth, path='/', badge=badge, on_badge=follow):
         _block(f'<h1 class="{theme.H1}">Hi {escape(auth.get("first_name") or "there")}</h1>')
         if not summary.accounts:
             _block(f'<section class="{theme.CARD}"><h2 class="{theme.H2}">No billing account is linked to your '
@@ -37,14 +48,20 @@ async def content(auth: dict) -> None:
                    f'{escape(practice.cached_practice().phone)} and we will link it.</p></section>')
             return
         for account in summary.accounts:
-            _account(account, several=len(summary.accounts) > 1,
-                     since=since_by_account.get(account.account_number))
+            block = _account(account, several=len(summary.accounts) > 1,
+                             since=since_by_account.get(account.account_number))
+            cards.append((account, block))
 
 
-def _account(account: AccountHome, *, several: bool, since: payment_history.SinceStatement | None = None) -> None:
+def _account(account: AccountHome, *, several: bool, since: payment_history.SinceStatement | None = None) -> ui.html:
+    """The amount due, then the statement, appointment and messages cards (returned: they follow the badge)."""
     _amount_due(account, several=several)
-    _block('<div class="w-full grid grid-cols-1 md:grid-cols-3 gap-4">'
-           + _statement_card(account, since) + _appointment_card(account) + _messages_card(account) + '</div>')
+    return _block(_cards_html(account, since)).mark('home-cards')
+
+
+def _cards_html(account: AccountHome, since: payment_history.SinceStatement | None) -> str:
+    return ('<div class="w-full grid grid-cols-1 md:grid-cols-3 gap-4">'
+            + _statement_card(account, since) + _appointment_card(account) + _messages_card(account) + '</div>')
 
 
 def _amount_due(account: AccountHome, *, several: bool) -> None:

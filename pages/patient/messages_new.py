@@ -7,7 +7,7 @@ from uuid import uuid4
 
 from nicegui import ui
 
-from components import forms, page, session, theme
+from components import forms, page, session, theme, uploads
 from components.calls import write
 from portal.errors import DomainError
 from portal.services.messaging import compose, safety
@@ -48,8 +48,7 @@ def _form(view: ComposeView) -> None:
             link.value: f'{KIND_NAMES[link.kind]}: {link.label}' for link in view.links}
         link = ui.select(options, value=NO_LINK, label='Is it about one of these? (optional)') \
             .props('outlined options-dense').classes('w-full').mark('link')
-        ui.button('Attach a file', icon='attach_file').props('flat no-caps disable') \
-            .classes('self-start text-slate-600').tooltip('Attachments are not available yet').mark('attach')
+        picker = uploads.AttachmentPicker()
         error = forms.error_message()
         fields = {'category': category, 'subject': subject, 'body': body, 'link': link}
 
@@ -60,7 +59,7 @@ def _form(view: ComposeView) -> None:
             try:
                 thread_id = await write(compose.start_thread, actor=session.actor(), account_id=view.account_id,
                                         category=category.value or '', subject=subject.value, body=body.value,
-                                        link=link.value or None, idempotency_key=key)
+                                        link=link.value or None, idempotency_key=key, files=list(picker.files))
             except DomainError as failure:
                 forms.show_errors(fields, failure.field_errors)
                 forms.set_error(error, failure.message)

@@ -1,5 +1,5 @@
 """One conversation with the billing office at /messages/{id}: the messages (plain text, never HTML; never
-an internal note), a reply box, attachments (off until the file service is in), and "Mark as resolved".
+an internal note), a reply box with up to 5 attachments (each message shows its files), and "Mark as resolved".
 New messages and status changes appear live; what the page shows counts as read."""
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from uuid import uuid4
 
 from nicegui import ui
 
-from components import chips, forms, live, page, session, theme
+from components import chips, forms, live, page, session, theme, uploads
 from components.calls import write
 from portal.errors import DomainError
 from portal.models import ThreadStatus
 from portal.services.messaging import compose, safety
 from portal.services.messaging.compose import ConversationView
+from portal.services.messaging.threads import MessageView
 
 
 def register() -> None:
@@ -40,32 +41,41 @@ def _head_html(thread: ConversationView) -> str:
             f'{chips.status_html(thread.status, chips.THREAD, test_id="thread-status")}</div>{promise}{about}')
 
 
-def _messages_html(thread: ConversationView) -> str:
-    items = ''.join(
-        f'<li class="rounded-xl border px-3 py-2 max-w-[90%] '
-        f'{"self-end bg-teal-50 border-teal-200" if message.mine else "self-start bg-white border-slate-200"}">'
-        f'<p class="text-sm font-semibold text-slate-700">{escape(message.author)} · '
-        f'{escape(forms.appointment_time(message.at))}</p>'
-        f'<p class="text-slate-900 whitespace-pre-line break-words">{escape(message.body)}</p></li>'
-        for message in thread.messages)
-    return f'<ol class="flex flex-col gap-3" aria-label="Messages" aria-live="polite">{items}</ol>'
+def _bubble_classes(message: MessageView) -> str:
+    side = 'self-end bg-teal-50 border-teal-200' if message.mine else 'self-start bg-white border-slate-200'
+    return f'rounded-xl border px-3 py-2 max-w-[90%] flex flex-col gap-2 {side}'
+
+
+def _message_html(message: MessageView) -> str:
+    return (f'<p class="text-sm font-semibold text-slate-700">{escape(message.author)} · '
+            f'{escape(forms.appointment_time(message.at))}</p>'
+            f'<p class="text-slate-900 whitespace-pre-line break-words">{escape(message.body)}</p>')
+
+
+def _draw_messages(listing: ui.element, thread: ConversationView) -> None:
+    """Each message as text (never HTML) with its attachments (pictures as thumbnails, others as links)."""
+    listing.clear()
+    with listing:
+        for message in thread.messages:
+            with ui.element('li').classes(_bubble_classes(message)):
+                ui.html(_message_html(message), sanitize=False)
+                uploads.attachment_list(list(message.files))
 
 
 def _thread(thread: ConversationView) -> None:
     head = ui.html(_head_html(thread), sanitize=False).classes('w-full').mark('thread-head')
-    listing = ui.html(_messages_html(thread), sanitize=False).classes('w-full').mark('messages')
-    state = {'key': uuid4().hex, 'status': thread.status}
+    listing = ui.element('ol').classes('w-full flex flex-col gap-3') \
+        .props('aria-label="Messages" aria-live="polite"').mark('messages')
+    _draw_messages(listing, thread)
+    state = {'key': uuid4().hex, 'status': thread.status, 'messages': thread.messages}
 
     with ui.column().classes(theme.CARD + ' gap-2'):
         body = ui.textarea('Your reply').props(f'outlined autogrow maxlength={safety.MAX_BODY} counter') \
             .classes('w-full').mark('reply-body')
+        picker = uploads.AttachmentPicker()
         error = forms.error_message()
-        with ui.row().classes('w-full items-center gap-2'):
-            send_button = ui.button('Send', icon='send').props('unelevated no-caps size=lg') \
-                .classes('grow sm:grow-0').mark('reply-submit')
-            # attachments come with the file service (msg-files); the control is here, switched off
-            ui.button('Attach a file', icon='attach_file').props('flat no-caps disable') \
-                .classes('text-slate-600').tooltip('Attachments are not available yet').mark('attach')
+        send_button = ui.button('Send', icon='send').props('unelevated no-caps size=lg') \
+            .classes('w-full sm:w-auto sm:self-start').mark('reply-submit')
     resolved_note = ui.html('', sanitize=False).classes('w-full')
     resolve_button = ui.button('Mark as resolved', icon='task_alt').props('outline no-caps') \
         .classes('self-start').mark('resolve')
@@ -79,7 +89,9 @@ def _thread(thread: ConversationView) -> None:
 
     def show(view: ConversationView) -> None:
         head.set_content(_head_html(view))
-        listing.set_content(_messages_html(view))
+        if view.messages != state['messages']:  # redraw only what changed: pictures are not fetched again
+            state['messages'] = view.messages
+            _draw_messages(listing, view)
         show_status(view)
 
     async def refresh() -> None:
@@ -92,7 +104,7 @@ def _thread(thread: ConversationView) -> None:
         send_button.disable()  # one click, one message (the key covers a retry after a timeout)
         try:
             await write(compose.reply, actor=session.actor(), thread_id=thread.id, body=body.value,
-                        idempotency_key=state['key'])
+                        idempotency_key=state['key'], files=list(picker.files))
         except DomainError as failure:
             forms.set_error(error, failure.message)
             return
@@ -100,6 +112,7 @@ def _thread(thread: ConversationView) -> None:
             send_button.enable()
         state['key'] = uuid4().hex
         body.value = ''
+        picker.clear()
         await refresh()
 
     async def resolve() -> None:

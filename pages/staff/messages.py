@@ -10,7 +10,7 @@ from uuid import uuid4
 
 from nicegui import ui
 
-from components import account_context, chips, forms, live, page, session, theme
+from components import account_context, chips, forms, live, page, session, theme, uploads
 from components.calls import write
 from portal.errors import DomainError
 from portal.models.messaging import CATEGORY_LABELS, ThreadStatus
@@ -158,33 +158,51 @@ def _queue(first: QueuePage, filters: dict) -> None:  # noqa: C901
     live.watch(['staff-queue'], refresh)
 
 
-def _messages_html(view: staff_threads.StaffThreadView) -> str:
-    items = []
-    for message in view.messages:
-        when = escape(forms.date_time(message.at))
-        if message.internal_note:
-            items.append(f'<li data-testid="internal-note" class="w-full rounded-xl border-2 border-dashed '
-                         f'border-amber-400 bg-amber-50 p-4"><p class="text-sm font-semibold text-amber-900">'
-                         f'<i class="q-icon material-icons" aria-hidden="true">lock</i> Internal note · '
-                         f'{escape(message.author)} · {when} · the patient never sees this</p>'
-                         f'<p class="text-slate-900 whitespace-pre-line break-words">{escape(message.body)}</p></li>')
-            continue
-        tone = 'bg-white' if message.from_patient else 'bg-teal-50'
-        items.append(f'<li data-testid="message" class="{theme.CARD} {tone}"><p class="text-sm font-semibold '
-                     f'text-slate-700">{escape(message.author)}{"" if message.from_patient else " (office)"} · {when}'
-                     f'</p><p class="text-slate-900 whitespace-pre-line break-words">{escape(message.body)}</p></li>')
-    return f'<ol class="flex flex-col gap-3" aria-label="Messages">{"".join(items)}</ol>'
+NOTE_CLASSES = 'w-full rounded-xl border-2 border-dashed border-amber-400 bg-amber-50 p-4 flex flex-col gap-2'
+
+
+def _message_html(message: staff_threads.StaffMessage) -> str:
+    when = escape(forms.date_time(message.at))
+    if message.internal_note:
+        return (f'<p class="text-sm font-semibold text-amber-900"><i class="q-icon material-icons" aria-hidden="true">'
+                f'lock</i> Internal note · {escape(message.author)} · {when} · the patient never sees this</p>'
+                f'<p class="text-slate-900 whitespace-pre-line break-words">{escape(message.body)}</p>')
+    return (f'<p class="text-sm font-semibold text-slate-700">{escape(message.author)}'
+            f'{"" if message.from_patient else " (office)"} · {when}</p>'
+            f'<p class="text-slate-900 whitespace-pre-line break-words">{escape(message.body)}</p>')
+
+
+def _messages(view: staff_threads.StaffThreadView) -> None:
+    """The conversation, oldest first: messages as text (never HTML) with their attachments; internal
+    notes drawn visibly apart."""
+    with ui.element('ol').classes('w-full flex flex-col gap-3').props('aria-label="Messages"').mark('messages'):
+        for message in view.messages:
+            tone = 'bg-white' if message.from_patient else 'bg-teal-50'
+            classes = NOTE_CLASSES if message.internal_note else f'{theme.CARD} {tone} flex flex-col gap-2'
+            with ui.element('li').classes(classes).props(
+                    f'data-testid="{"internal-note" if message.internal_note else "message"}"'):
+                ui.html(_message_html(message), sanitize=False)
+                uploads.attachment_list(list(message.files))
+
+
+def _drawn(view: staff_threads.StaffThreadView) -> tuple:
+    """What the conversation shows: a refresh that finds the same redraws nothing."""
+    return view.messages, view.status, view.assigned_to, view.subject
 
 
 def _thread(first: staff_threads.StaffThreadView, replies: tuple[saved_replies.SavedReplyView, ...]) -> None:
     thread_id = first.id
+    drawn = [_drawn(first)]
 
     async def refresh() -> None:
         view = await write(staff_threads.open_thread, actor=session.actor(), thread_id=thread_id, opening=False)
         if view is None:  # the page is closing
             return
-        conversation.refresh(view)
+        if _drawn(view) != drawn[0]:  # redraw only what changed: pictures are not fetched (and audited) again
+            drawn[0] = _drawn(view)
+            conversation.refresh(view)
         context.refresh(view)
+        follow_actions(view)
 
     @ui.refreshable
     def conversation(view: staff_threads.StaffThreadView) -> None:
@@ -193,7 +211,7 @@ def _thread(first: staff_threads.StaffThreadView, replies: tuple[saved_replies.S
                 f'{chips.status_html(view.status.value, STATUS, test_id="thread-status")}'
                 f'{chips.chip_html(view.category_label, "neutral")}'
                 f'{chips.chip_html(assignee, "brand", test_id="assignee")}</p>', sanitize=False).classes('w-full')
-        ui.html(_messages_html(view), sanitize=False).classes('w-full').mark('messages')
+        _messages(view)
 
     @ui.refreshable
     def context(view: staff_threads.StaffThreadView) -> None:
@@ -205,7 +223,7 @@ def _thread(first: staff_threads.StaffThreadView, replies: tuple[saved_replies.S
         with ui.column().classes('lg:col-span-2 gap-3 min-w-0'):
             conversation(first)
             _compose(first, replies, refresh)
-            _actions(first, refresh)
+            follow_actions = _actions(first, refresh)
         with ui.column().classes('gap-3 min-w-0'):
             context(first)
     live.watch([f'thread:{thread_id}'], refresh)
@@ -235,17 +253,19 @@ def _compose(view: staff_threads.StaffThreadView, replies: tuple[saved_replies.S
             picker.props('disable')
         reply = ui.textarea('Reply').props(f'outlined maxlength={safety.MAX_BODY} autogrow') \
             .classes('w-full').mark('reply-body')
+        attach = uploads.AttachmentPicker()
         error = forms.error_message().mark('reply-error')
 
         async def send() -> None:
             forms.set_error(error, '')
             try:
                 await write(staff_threads.reply, actor=session.actor(), thread_id=thread_id, body=reply.value,
-                            idempotency_key=keys['reply'])
+                            idempotency_key=keys['reply'], files=list(attach.files))
             except DomainError as failure:
                 forms.set_error(error, failure.message)
                 return
             keys['reply'], reply.value = uuid4().hex, ''
+            attach.clear()
             await after()
 
         ui.button('Send reply', icon='send', on_click=send).props('unelevated no-caps').mark('reply-submit')
@@ -269,7 +289,10 @@ def _compose(view: staff_threads.StaffThreadView, replies: tuple[saved_replies.S
         ui.button('Add note', icon='lock', on_click=add).props('outline no-caps color=brown-9').mark('note-submit')
 
 
-def _actions(view: staff_threads.StaffThreadView, after: Callable[[], Awaitable[None]]) -> None:
+def _actions(view: staff_threads.StaffThreadView, after: Callable[[], Awaitable[None]]
+             ) -> Callable[[staff_threads.StaffThreadView], None]:
+    """Assign, status and move; returns what keeps the assignee and status choices on the thread's latest
+    (a reply moves the status; a colleague may assign it meanwhile)."""
     thread_id = view.id
     me = session.actor().user_id
     with ui.column().classes(theme.CARD + ' gap-3'):
@@ -317,3 +340,9 @@ def _actions(view: staff_threads.StaffThreadView, after: Callable[[], Awaitable[
                     .props('outline no-caps').mark('move')
         else:
             ui.label('The patient can see no other account to move this to.').classes(theme.MUTED)
+
+    def follow(latest: staff_threads.StaffThreadView) -> None:
+        who.value = latest.assigned_to_user_id or 0
+        status.value = latest.status.value
+
+    return follow

@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 def run() -> int:
     from portal.services.files import sweep_orphans
     from portal.services.identity.admin import purge_expired_security_rows
+    from portal.services.messaging import attachments  # noqa: F401  (registers which messages still exist)
     removed = purge_expired_security_rows() + prune_runs()
     with write_session() as session:
         removed += sweep_orphans(session)

@@ -26,7 +26,6 @@ from portal.models.insurance import Claim, ClaimAdjustment, ClaimStatus, ClaimSt
 from portal.models.ledger import LedgerEntry, LedgerKind
 from portal.models.live import LiveEvent
 from portal.models.messaging import (
-    Attachment,
     AuthorRole,
     Message,
     MessageThread,
@@ -55,7 +54,7 @@ from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit,
 
 __all__ = [
     'AccountAccess', 'AccountFlag', 'AttemptStatus', 'ClaimStatus', 'FlagKind', 'PaymentStatus', 'RefundStatus',
-    'AuthorRole', 'ThreadCategory', 'ThreadRead', 'ThreadStatus', 'Appointment', 'Attachment', 'AuditEvent',
+    'AuthorRole', 'ThreadCategory', 'ThreadRead', 'ThreadStatus', 'Appointment', 'AuditEvent',
     'Charge', 'Claim',
     'ClaimAdjustment', 'ClaimStatusEvent', 'Coverage', 'Encounter', 'Estimate', 'GatewayCustomer', 'GuarantorAccount',
     'InstallmentStatus', 'JobRun', 'LedgerEntry', 'LedgerKind', 'Location', 'Message', 'MessageThread', 'Notification',

@@ -29,8 +29,6 @@ class Coverage(SQLModel, table=True):
     priority: int = 1  # 1 primary, 2 secondary
     effective_from: date | None = None
     effective_to: date | None = None
-    card_front_attachment_id: int | None = Field(default=None, foreign_key='attachment.id')
-    card_back_attachment_id: int | None = Field(default=None, foreign_key='attachment.id')
     status: str = Field(default='active', max_length=16)
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -65,7 +65,8 @@ class MessageThread(SQLModel, table=True):
     charge_id: int | None = Field(default=None, foreign_key='charge.id', index=True)
     statement_id: int | None = Field(default=None, foreign_key='statement.id')
     payment_id: int | None = Field(default=None, foreign_key='payment.id')
-    # use_alter: claim → coverage → attachment → message → thread would otherwise be a cycle to sort
+    # use_alter: once needed for the cycle claim → coverage → attachment → message → thread (attachment is
+    # gone since 0015); kept so the schema matches the migrations
     claim_id: int | None = Field(default=None, sa_column_args=(ForeignKey('claim.id', use_alter=True),))
     appointment_id: int | None = Field(default=None, foreign_key='appointment.id')
     created_by_user_id: int | None = Field(default=None, foreign_key='user.id', index=True)
@@ -98,16 +99,3 @@ class ThreadRead(SQLModel, table=True):
     user_id: int = Field(foreign_key='user.id', index=True)
     last_read_message_id: int = 0
     updated_at: datetime = Field(default_factory=utcnow)
-
-
-class Attachment(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    message_id: int | None = Field(default=None, foreign_key='message.id', index=True)
-    account_id: int = Field(foreign_key='guarantor_account.id', index=True)
-    uploaded_by_user_id: int | None = Field(default=None, foreign_key='user.id')
-    filename: str = Field(max_length=200)
-    content_type: str = Field(max_length=100)
-    size_bytes: int
-    storage_key: str = Field(max_length=200, unique=True)
-    sha256: str = Field(max_length=64)
-    created_at: datetime = Field(default_factory=utcnow)

@@ -10,6 +10,8 @@ components that hold no session. Stored instants stay UTC.
 """
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from portal.db import read_session, write_session
 from portal.models import PracticeSettings
 
 CACHE_SECONDS = 30.0
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -93,20 +96,27 @@ def load_practice_today() -> date:
 
 _cache_lock = threading.Lock()
 _cached: tuple[float, Practice] | None = None  # (monotonic time read, the practice then)
+_refreshing = False  # a background read is under way (at most one per process)
 
 
 def cached_practice() -> Practice:
     """The practice for pages and components that hold no session (the frame's name, a stored instant
-    on the practice's clock): read from the database at most every CACHE_SECONDS per process, so an
-    admin's change reaches every process within that time."""
-    global _cached  # noqa: PLW0603
+    on the practice's clock), at most CACHE_SECONDS old, so an admin's change reaches every process
+    within that time (each process reads the database itself; `CacheRefresher` keeps it fresh).
+
+    On the event loop it never waits on the database once the cache is warm (`refresh_cached` at start-up):
+    past CACHE_SECONDS it answers with the last value and reads the new one on a background thread. Off
+    the event loop (services in worker threads), an old or empty cache is read there and then."""
     with _cache_lock:
-        if _cached is not None and time.monotonic() - _cached[0] < CACHE_SECONDS:
-            return _cached[1]
-    found = load_practice()
-    with _cache_lock:
-        _cached = (time.monotonic(), found)
-    return found
+        cached = _cached
+    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    if cached is not None and _on_event_loop():
+        _refresh_in_background()
+        return cached[1]
+    if cached is None and _on_event_loop():
+        log.warning('practice cache read on the event loop before it was warmed (refresh_cached at start-up)')
+    return refresh_cached()
 
 
 def cached_zone() -> str:
@@ -114,11 +124,79 @@ def cached_zone() -> str:
     return cached_practice().timezone
 
 
+def refresh_cached() -> Practice:
+    """Read the practice now and keep it as the cached one (blocking: a worker thread, or start-up)."""
+    global _cached  # noqa: PLW0603
+    found = load_practice()
+    with _cache_lock:
+        _cached = (time.monotonic(), found)
+    return found
+
+
 def forget_cached() -> None:
-    """Drop the cached practice (after an admin saves new facts in this process, and in tests)."""
+    """Drop the cached practice (in tests: each test reads its own database)."""
     global _cached  # noqa: PLW0603
     with _cache_lock:
         _cached = None
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _refresh_in_background() -> None:
+    global _refreshing  # noqa: PLW0603
+    with _cache_lock:
+        if _refreshing:
+            return
+        _refreshing = True
+    threading.Thread(target=_refresh_once, name='practice-cache-refresh', daemon=True).start()
+
+
+def _refresh_once() -> None:
+    global _refreshing  # noqa: PLW0603
+    try:
+        refresh_cached()
+    except Exception:  # noqa: BLE001  (the last value stays; the next expiry tries again)
+        log.warning('practice cache: reading the practice failed', exc_info=True)
+    finally:
+        with _cache_lock:
+            _refreshing = False
+
+
+class CacheRefresher:
+    """Re-reads the practice every `every` seconds (half of CACHE_SECONDS) on a daemon thread, so pages
+    on the event loop always find a fresh value. One per process: `start()` on app start-up (after
+    `refresh_cached`), `stop()` on shutdown."""
+
+    def __init__(self, every: float = CACHE_SECONDS / 2) -> None:
+        self.every = every
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name='practice-cache', daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                refresh_cached()
+            except Exception:  # noqa: BLE001  (a database hiccup: the next round tries again)
+                log.warning('practice cache: reading the practice failed', exc_info=True)
 
 
 def seed_from_environment() -> bool:

@@ -43,7 +43,8 @@ async def _drawn(user: User, text: str) -> str:
     """The conversation's HTML once it shows `text` (a send redraws it after its write)."""
     for _ in range(60):
         found = user.find(marker='messages').elements
-        if found and text in (content := found.pop().content):
+        if found and text in (content := ''.join(getattr(element, 'content', '')
+                                                 for element in found.pop().descendants())):
             return content
         await asyncio.sleep(0.05)
     raise AssertionError(f'{text!r} never appeared in the conversation')

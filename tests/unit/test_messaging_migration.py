@@ -3,7 +3,9 @@ status open / closed, read stamps per message) become categories, statuses and p
 and back on downgrade."""
 from __future__ import annotations
 
+import pytest
 from alembic import command
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 
 from portal.db import alembic_config, read_session, write_session
@@ -61,3 +63,29 @@ def test_threads_and_read_stamps_migrate_both_ways(db: str) -> None:
                  ) == [(101, True, True), (102, False, True), (103, True, True), (104, True, True),
                        (105, True, True), (106, True, True)]
     command.upgrade(alembic_config(db), 'head')
+
+
+def test_the_old_attachment_table_goes_and_comes_back_empty(db: str) -> None:
+    """0015 drops the never-written `attachment` table (and coverage's card columns); rows added by hand
+    stop the upgrade instead of being lost."""
+    def tables() -> set[str]:
+        with read_session() as session:
+            return set(sa_inspect(session.connection()).get_table_names())
+
+    assert 'attachment' not in tables() and 'stored_file' in tables()
+    command.downgrade(alembic_config(db), '0014_live_events')
+    assert 'attachment' in tables()
+    with read_session() as session:
+        columns = {column['name'] for column in sa_inspect(session.connection()).get_columns('coverage')}
+    assert {'card_front_attachment_id', 'card_back_attachment_id'} <= columns
+    account, _ = make_account()
+    with write_session() as session:
+        session.connection().execute(text(
+            "INSERT INTO attachment (account_id, filename, content_type, size_bytes, storage_key, sha256, created_at) "
+            "VALUES (:a, 'x.pdf', 'application/pdf', 1, 'k', 'h', :t)"), {'a': account.id, 't': T0})
+    with pytest.raises(RuntimeError, match='1 row'):
+        command.upgrade(alembic_config(db), 'head')
+    with write_session() as session:
+        session.connection().execute(text('DELETE FROM attachment'))
+    command.upgrade(alembic_config(db), 'head')
+    assert 'attachment' not in tables()

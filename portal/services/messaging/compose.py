@@ -5,6 +5,7 @@ Every send is checked (safety.py) before anything is read, is idempotent by the 
 live topics (threads.post). Another account's thread is a NotFound, audited by `require_account`."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -26,7 +27,8 @@ from portal.models import (
 )
 from portal.models.accounts import FlagKind
 from portal.models.messaging import CATEGORY_LABELS, STATUS_LABELS
-from portal.services.messaging import links, read_state, safety, threads
+from portal.services.messaging import attachments, links, read_state, safety, threads
+from portal.services.messaging.attachments import Upload
 from portal.services.messaging.links import LinkView
 from portal.services.messaging.threads import MessageView
 from portal.services.practice import practice
@@ -101,7 +103,7 @@ def _dispute(session: Session, actor: Actor, thread: MessageThread) -> None:
 
 def _new_thread(session: Session, actor: Actor, *, account_id: int, category: ThreadCategory, subject: str,
                 body: str, key: str | None, link: tuple[str, int] | None = None,
-                statement_id: int | None = None) -> int:
+                statement_id: int | None = None, files: Sequence[Upload] = ()) -> int:
     """Create the thread and its first message in one savepoint; a key already posted returns its thread."""
     earlier = threads.existing_post(session, key, actor=actor)
     if earlier is not None:
@@ -116,7 +118,7 @@ def _new_thread(session: Session, actor: Actor, *, account_id: int, category: Th
     with session.begin_nested():
         session.add(thread)
         session.flush()
-    message, fresh = threads.post(session, thread, actor=actor, body=body, key=key, first=True)
+    message, fresh = threads.post(session, thread, actor=actor, body=body, key=key, first=True, files=files)
     if not fresh:  # the same key won a race meanwhile: drop this copy of the thread
         session.delete(thread)
         return int(message.thread_id)
@@ -137,10 +139,12 @@ def _checked(clean, value: str, problems: list[ValidationFailed]) -> str:  # noq
 
 
 def start_thread(session: Session, /, *, actor: Actor, account_id: int, category: str, subject: str, body: str,
-                 link: str | None = None, idempotency_key: str | None = None) -> int:
+                 link: str | None = None, idempotency_key: str | None = None, files: Sequence[Upload] = ()) -> int:
     """A new conversation with the billing office; returns the thread id. `link` is 'charge:12' (or payment,
-    claim, appointment) and must be the account's own. Raises ValidationFailed for a bad category, subject,
-    body, link or key, or past 20 new threads in a day; NotFound for an account the actor may not act on."""
+    claim, appointment) and must be the account's own; `files` [(name, bytes)] are its first message's
+    attachments (at most 5, each checked before anything is stored). Raises ValidationFailed for a bad
+    category, subject, body, file, link or key, or past 20 new threads in a day; NotFound for an account the
+    actor may not act on."""
     key = safety.clean_key(idempotency_key)
     problems: list[ValidationFailed] = []
     if category not in CATEGORY_LABELS:
@@ -148,6 +152,7 @@ def start_thread(session: Session, /, *, actor: Actor, account_id: int, category
                                          field_errors={'category': 'Choose what your message is about.'}))
     title = _checked(safety.clean_subject, subject, problems)
     text = _checked(safety.clean_body, body, problems)
+    _checked(attachments.check, files, problems)
     if problems:  # every field's problem at once, not one per try
         message = problems[0].message if len(problems) == 1 else 'Please fix the fields marked in red.'
         raise ValidationFailed(message, field_errors={name: words for problem in problems
@@ -155,7 +160,7 @@ def start_thread(session: Session, /, *, actor: Actor, account_id: int, category
     require_account(session, actor, account_id, purpose='start_thread')
     about = links.resolve(session, account_id, link)
     return _new_thread(session, actor, account_id=account_id, category=ThreadCategory(category), subject=title,
-                       body=text, key=key, link=about)
+                       body=text, key=key, link=about, files=files)
 
 
 def ask_about_charge(session: Session, /, *, actor: Actor, statement_id: int, charge_id: int, body: str,
@@ -204,12 +209,14 @@ def find_thread(session: Session, /, *, actor: Actor, thread_id: int) -> Convers
         return None
 
 
-def reply(session: Session, /, *, actor: Actor, thread_id: int, body: str, idempotency_key: str | None = None
-          ) -> int:
-    """Add the person's message to the thread (a resolved thread opens again); returns the message id."""
+def reply(session: Session, /, *, actor: Actor, thread_id: int, body: str, idempotency_key: str | None = None,
+          files: Sequence[Upload] = ()) -> int:
+    """Add the person's message, with up to 5 files [(name, bytes)], to the thread (a resolved thread opens
+    again); returns the message id. A refused body or file (ValidationFailed) posts nothing."""
     text, key = safety.clean_body(body), safety.clean_key(idempotency_key)
+    attachments.check(files)
     thread = threads.thread_for(session, actor, thread_id, purpose='reply_thread')
-    message, _ = threads.post(session, thread, actor=actor, body=text, key=key)
+    message, _ = threads.post(session, thread, actor=actor, body=text, key=key, files=files)
     return int(message.id)
 
 

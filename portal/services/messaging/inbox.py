@@ -82,8 +82,17 @@ def unread_total(session: Session, /, *, actor: Actor) -> int:
 class Badge:
     unread: int  # what unread_total says
     account_ids: tuple[int, ...]  # the accounts whose inbox topics can change it
+    by_account: tuple[tuple[int, int], ...] = ()  # (account id, unread) for each of them: the home cards
+
+    def unread_of(self, account_id: int) -> int:
+        return dict(self.by_account).get(account_id, 0)
 
 
 def badge(session: Session, /, *, actor: Actor) -> Badge:
-    """The navigation badge of a patient: the unread total and the accounts to watch for changes."""
-    return Badge(unread_total(session, actor=actor), tuple(account_relationships(session, actor.user_id)))
+    """The navigation badge of a patient: the unread total, the accounts to watch for changes and each
+    one's unread count (the home page's Messages cards), all from `read_state.patient_unread_query`."""
+    account_ids = tuple(account_relationships(session, actor.user_id))
+    run = session.connection().execute
+    by_account = tuple((account_id, int(run(select(read_state.patient_unread_query(actor.user_id, account_id)))
+                                        .scalar() or 0)) for account_id in account_ids)
+    return Badge(unread_total(session, actor=actor), account_ids, by_account)

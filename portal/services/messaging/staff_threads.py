@@ -7,6 +7,7 @@ other issues call to ask for insurance details or to move a visit).
 Every change publishes the thread, the account's inbox and the staff queue (`threads.publish`)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -18,7 +19,9 @@ from portal.errors import NotFound, ValidationFailed
 from portal.models import AccountAccess, FlagKind, GuarantorAccount, Message, MessageThread, User
 from portal.models.messaging import CATEGORY_LABELS, AuthorRole, ThreadCategory, ThreadStatus
 from portal.services import account_flags
-from portal.services.messaging import links, notices, read_state, safety, staff_common, threads
+from portal.services.files import StoredFileView
+from portal.services.messaging import attachments, links, notices, read_state, safety, staff_common, threads
+from portal.services.messaging.attachments import Upload
 from portal.services.messaging.staff_common import staff_thread
 from portal.services.messaging.staff_context import AccountContext, account_context
 
@@ -34,6 +37,7 @@ class StaffMessage:
     internal_note: bool  # staff only; drawn visibly apart
     body: str
     at: datetime
+    files: tuple[StoredFileView, ...] = ()  # its attachments, in upload order
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ def open_thread(session: Session, /, *, actor: Actor, thread_id: int, opening: b
                                   message_id=max(int(message.id) for message in messages))
     names = {user.id: f'{user.first_name} {user.last_name}'.strip() or user.email for user in session.exec(
         select(User).where(col(User.id).in_({m.author_user_id for m in messages if m.author_user_id}))).all()}
+    stored = attachments.of_messages(session, [int(m.id) for m in messages])
     return StaffThreadView(
         id=thread.id, subject=thread.subject, category=ThreadCategory(thread.category),
         category_label=CATEGORY_LABELS[ThreadCategory(thread.category)], status=ThreadStatus(thread.status),
@@ -86,7 +91,8 @@ def open_thread(session: Session, /, *, actor: Actor, thread_id: int, opening: b
         expected_reply_by=thread.expected_reply_by,
         messages=tuple(StaffMessage(m.id, names.get(m.author_user_id, 'Billing office' if m.author_role ==
                                                     AuthorRole.staff else 'Patient'),
-                                    m.author_role == AuthorRole.patient, m.internal_note, m.body, m.created_at)
+                                    m.author_role == AuthorRole.patient, m.internal_note, m.body, m.created_at,
+                                    stored.get(int(m.id), ()))
                        for m in messages),
         context=account_context(session, actor=actor, account_id=thread.account_id,
                                 linked=links.of_thread(session, thread), audited=False),
@@ -100,13 +106,16 @@ def colleagues(session: Session) -> tuple[Colleague, ...]:
     return tuple(Colleague(row.id, f'{row.first_name} {row.last_name}'.strip() or row.email) for row in rows)
 
 
-def reply(session: Session, /, *, actor: Actor, thread_id: int, body: str, idempotency_key: str | None = None) -> int:
-    """Send the patient a reply; returns the message id. The same key posts once (a double click, a retry).
+def reply(session: Session, /, *, actor: Actor, thread_id: int, body: str, idempotency_key: str | None = None,
+          files: Sequence[Upload] = ()) -> int:
+    """Send the patient a reply with up to 5 files [(name, bytes)] (a refused one posts nothing); returns the
+    message id. The same key posts once (a double click, a retry).
     The thread then waits on the patient, and the patient gets a contentless "new message" email, at most
     once per thread an hour (`notices.notify_patient_of_reply`)."""
-    thread = staff_thread(session, actor, thread_id, purpose='staff_reply')
     text, key = safety.clean_body(body), safety.clean_key(idempotency_key)
-    message, new = threads.post(session, thread, actor=actor, body=text, key=key)
+    attachments.check(files)
+    thread = staff_thread(session, actor, thread_id, purpose='staff_reply')
+    message, new = threads.post(session, thread, actor=actor, body=text, key=key, files=files)
     if new:
         notices.notify_patient_of_reply(session, thread.id)
         audit.record(session, action='staff_reply', actor_user_id=actor.user_id, actor_role=actor.role,

@@ -6,6 +6,7 @@ Topics (portal.live): `thread:{id}`, `inbox:{account_id}`, `staff-queue`.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,7 +18,9 @@ from portal.auth.permissions import Actor, require_account
 from portal.clock import utcnow
 from portal.errors import NotFound, ValidationFailed
 from portal.models import AuthorRole, Message, MessageThread, ThreadStatus, User
-from portal.services.messaging import read_state
+from portal.services.files import StoredFileView
+from portal.services.messaging import attachments, read_state
+from portal.services.messaging.attachments import Upload
 from portal.services.messaging.reply_dates import expected_reply_by
 
 GONE = 'We could not find that conversation.'
@@ -74,14 +77,15 @@ def existing_post(session: Session, key: str | None, *, actor: Actor, thread_id:
 
 
 def post(session: Session, thread: MessageThread, *, actor: Actor, body: str, key: str | None,
-         internal_note: bool = False, first: bool = False) -> tuple[Message, bool]:
+         internal_note: bool = False, first: bool = False, files: Sequence[Upload] = ()) -> tuple[Message, bool]:
     """Add a checked message to a thread the actor may act on; returns (message, True) or, for a key
     already posted (a double click, a retry after a timeout), (that message, False) and nothing changes.
 
     A patient's message makes the thread open (the office owes a reply by the expected date); the
     office's reply makes it waiting_on_patient; an internal note changes no status and staff only see it.
     The author has read the thread up to their own message. `first`: the thread was just made for this
-    message, so a concurrent send under the same key may have landed in the winner's own new thread."""
+    message, so a concurrent send under the same key may have landed in the winner's own new thread.
+    `files` [(name, bytes)], already checked (`attachments.check`), are stored with a new message only."""
     if internal_note and not actor.is_staff:
         raise NotFound(GONE)
     earlier = _replayed(session, key, actor=actor, thread_id=None if first else thread.id)
@@ -100,6 +104,7 @@ def post(session: Session, thread: MessageThread, *, actor: Actor, body: str, ke
         if earlier is None:
             raise
         return earlier, False
+    attachments.store(session, int(message.id), files, uploaded_by=actor.user_id)
     if not internal_note:
         thread.last_message_at = now
         set_status(session, thread, ThreadStatus.waiting_on_patient if actor.is_staff else ThreadStatus.open, now=now)
@@ -118,6 +123,7 @@ class MessageView:
     internal_note: bool  # staff views only; never in a patient's view
     body: str  # plain text: pages show it as text, never as HTML
     at: datetime  # UTC
+    files: tuple[StoredFileView, ...] = ()  # its attachments, in upload order
 
 
 def message_views(session: Session, thread_id: int, *, actor: Actor) -> list[MessageView]:
@@ -126,13 +132,15 @@ def message_views(session: Session, thread_id: int, *, actor: Actor) -> list[Mes
         .where(Message.thread_id == thread_id).order_by(col(Message.id))
     if not actor.is_staff:
         query = query.where(col(Message.internal_note).is_(False))
+    rows = session.exec(query).all()
+    stored = attachments.of_messages(session, [int(message.id) for message, _name in rows])
     views = []
-    for message, first_name in session.exec(query).all():
+    for message, first_name in rows:
         mine = message.author_user_id == actor.user_id
         office = message.author_role == AuthorRole.staff
         author = 'You' if mine else 'Billing office' if office and not actor.is_staff else (first_name or 'Patient')
         views.append(MessageView(int(message.id), author, mine, office, message.internal_note, message.body,
-                                 message.created_at))
+                                 message.created_at, stored.get(int(message.id), ())))
     return views
 
 
