@@ -12,7 +12,7 @@ from components import chips, dialogs, forms, page, session, theme
 from components.calls import read, write
 from components.coverage_form import CoverageInputs
 from components.guards import OneAtATime
-from components.uploads import file_upload
+from components.uploads import photo_upload
 from portal.clock import practice_day
 from portal.errors import DomainError
 from portal.services import coverage
@@ -146,8 +146,7 @@ def _cards(item: CoverageView, reload) -> None:  # noqa: ANN001
                     ui.notify(f'Saved the {side} of the card.')
                     await reload()
                 label = f'{"Replace" if stored else "Add"} a photo of the {side}'
-                file_upload(label, on_upload=received, mark=f'upload-{side}') \
-                    .props('accept="image/*,.heic,.pdf" capture=environment flat bordered')
+                photo_upload(label, on_upload=received, mark=f'upload-{side}-{item.id}')
 
 
 def _edit(account: AccountCoverage, patient: PatientCoverage, item: CoverageView | None, reload) -> None:  # noqa: ANN001

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from html import escape
 
 from nicegui import ui
 
@@ -66,7 +65,14 @@ def _item(item: QueueItem, payers: dict[int, str], reload) -> None:  # noqa: ANN
         summary = (f'{shown.priority_label}: {shown.payer_name}, {shown.plan_name or "no plan"} · member '
                    f'{shown.member_id_masked} · group {shown.group_number or "—"} · subscriber '
                    f'{shown.subscriber_name} ({shown.relationship})')
-        ui.html(f'<p class="text-slate-800">{escape(summary)}</p>', sanitize=False)
+        text = ui.label(summary).classes('text-slate-800')
+
+        async def reveal() -> None:
+            whole = await write(coverage.reveal_member_id, actor=session.actor(), coverage_id=shown.id)
+            text.text = summary.replace(shown.member_id_masked, whole)
+            button.delete()
+        button = ui.button('Show the member id', on_click=reveal).props('flat dense no-caps') \
+            .mark(f'reveal-{shown.id}')
         with ui.row().classes('gap-2'):
             for side, stored in (('front', shown.card_front), ('back', shown.card_back)):
                 if stored is not None:
