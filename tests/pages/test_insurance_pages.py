@@ -98,3 +98,27 @@ async def test_patients_cannot_open_the_queue(user: User) -> None:
     await user.should_see('Hi Maria')
     response = await user.http_client.get('/staff/insurance')
     assert response.status_code == 404 and 'Insurance verification' not in response.text
+
+
+async def test_a_bad_card_photo_is_told_and_a_good_one_is_shown(user: User) -> None:
+    from nicegui import ui
+    from nicegui.elements.upload_files import SmallFileUpload
+
+    from portal.models import StoredFile
+    from tests.support import uploads
+
+    await _open(user)
+    first = _demo_coverage()[0]
+    (field,) = user.find(marker=f'upload-front-{first.id}').elements
+    assert isinstance(field, ui.upload) and field.props['capture'] == 'environment'
+    for name, data, words in (('card.jpg', uploads.executable(), 'is not a PDF, JPEG, PNG or HEIC'),
+                              ('card.png', b'', 'is empty'),
+                              ('huge.png', uploads.png_bomb(), 'too large')):
+        await field.handle_uploads([SmallFileUpload(name, 'image/png', data)])
+        await user.should_see(words)
+    with read_session() as session:
+        assert session.exec(select(func.count()).select_from(StoredFile)
+                            .where(StoredFile.owner_kind == 'coverage_card')).one() == 0
+    await field.handle_uploads([SmallFileUpload('IMG_0001.png', 'image/png', uploads.png())])
+    await user.should_see('Saved the front of the card.')
+    await user.should_see('Replace a photo of the front')
