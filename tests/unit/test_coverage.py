@@ -14,11 +14,12 @@ from sqlmodel import select
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
 from portal.errors import NotFound, ValidationFailed
-from portal.models import AuditEvent, MessageThread, StoredFile
+from portal.models import AuditEvent, MessageThread, Notification, StoredFile
 from portal.models.insurance import Coverage, Payer
 from portal.services import coverage, coverage_queue, files
 from portal.services.coverage import Benefits, CoverageForm
 from portal.services.file_content import FileRefused
+from portal.services.messaging import inbox
 from tests.factories import make_account, make_user
 from tests.support import uploads
 
@@ -181,6 +182,11 @@ def test_verification_round_trip(household: dict) -> None:
                                                body='Please send a photo of the back of your card.')
     with read_session() as session:
         assert session.get(MessageThread, thread_id).account_id == household['account'].id
+        assert inbox.badge(session, actor=household['me']).unread == 1
+        (email,) = session.exec(select(Notification).where(Notification.user_id == household['me'].user_id)).all()
+    # told when it matters: a contentless email (and the Messages badge); nothing about the coverage in it
+    assert email.template == 'new_message'
+    assert 'BPH' not in email.context_json and 'Prairie' not in email.context_json and 'card' not in email.context_json
     actions = {'add_coverage', 'change_coverage', 'verify_coverage', 'correct_coverage', 'record_benefits',
                'ask_about_coverage'}
     with read_session() as session:
