@@ -122,3 +122,33 @@ async def test_a_bad_card_photo_is_told_and_a_good_one_is_shown(user: User) -> N
     await field.handle_uploads([SmallFileUpload('IMG_0001.png', 'image/png', uploads.png())])
     await user.should_see('Saved the front of the card.')
     await user.should_see('Replace a photo of the front')
+
+
+async def test_staff_enter_benefits_correct_and_ask_from_the_queue(user: User) -> None:
+    from portal.db import write_session
+    first = _demo_coverage()[0]
+    with write_session() as session:
+        row = session.get(Coverage, first.id)
+        row.verified_at = None
+        session.add(row)
+    await sign_in(user, DEMO_STAFF)
+    await user.should_see('Insurance queue')
+    await user.open('/staff/insurance')
+    await user.should_see('waiting since')
+    user.find(marker=f'benefits-{first.id}').click()
+    await user.should_see('Benefits for')
+    _value(user, 'copay', '-5')
+    _value(user, 'deductible-remaining', '1,000.50')
+    user.find(marker='submit').click()
+    await user.should_see('The amount must be more than zero.')
+    _value(user, 'copay', '25')
+    user.find(marker='submit').click()
+    await user.should_see('Benefits saved')
+    user.find(marker=f'correct-{first.id}').click()
+    await user.should_see('Correct coverage for')
+    _value(user, 'group-number', '40211-999')
+    user.find(marker='submit').click()
+    await user.should_see('Corrected and verified: group number.')
+    stored = _demo_coverage()[0]
+    assert (stored.copay, stored.deductible_remaining, stored.group_number) == (2500, 100050, '40211-999')
+    assert stored.verified_at is not None and stored.corrected_fields == 'group number'
