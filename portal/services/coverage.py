@@ -111,7 +111,7 @@ def payers(session: Session) -> dict[int, str]:
     return {row.id: row.name for row in session.exec(select(Payer).order_by(Payer.name)).all()}
 
 
-def view(session: Session, row: Coverage, payer_name: str, cards: list[StoredFileView]) -> CoverageView:
+def view(row: Coverage, payer_name: str, cards: list[StoredFileView]) -> CoverageView:
     """The patient-facing view of one coverage row (`cards`: its stored card files)."""
     side = {card.name.split('.')[0].removeprefix('card-'): card for card in cards}
     benefits = None if row.benefits_as_of is None else Benefits(
@@ -140,7 +140,7 @@ def coverage_page(session: Session, /, *, actor: Actor) -> list[AccountCoverage]
                             .order_by(Coverage.priority, Coverage.id)).all()
         cards = files.files_of(session, owner_kind=CARD_KIND, owner_ids=[row.id for row in rows])
         patients = tuple(PatientCoverage(p.id, f'{p.first_name} {p.last_name}', tuple(
-            view(session, row, names.get(row.payer_id, ''), cards.get(row.id, []))
+            view(row, names.get(row.payer_id, ''), cards.get(row.id, []))
             for row in rows if row.patient_id == p.id)) for p in people)
         found.append(AccountCoverage(account_id, account.account_number if account else '', patients, names))
     return found

@@ -55,7 +55,7 @@ def queue(session: Session, /, *, actor: Actor, limit: int = 50) -> list[QueueIt
         .where(or_(col(Coverage.verified_at).is_(None), col(Coverage.changed_at) > Coverage.verified_at))
         .order_by(since, Coverage.id).limit(limit)).all()
     cards = files.files_of(session, owner_kind=coverage.CARD_KIND, owner_ids=[row.id for row, *_ in rows])
-    return [QueueItem(coverage.view(session, row, payer.name, cards.get(row.id, [])), account.id,
+    return [QueueItem(coverage.view(row, payer.name, cards.get(row.id, [])), account.id,
                       account.account_number, f'{patient.first_name} {patient.last_name}',
                       row.changed_at or row.created_at, row.verified_at is None)
             for row, patient, account, payer in rows]
