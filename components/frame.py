@@ -36,12 +36,14 @@ PATIENT_NAV = [
     NavItem('Payment history', 'history', '/payments'),
     NavItem('Payment plans', 'event_repeat', '/plans'),
     NavItem('Payment methods', 'credit_card', '/payment-methods'),
+    NavItem('Insurance', 'health_and_safety', '/insurance'),
     NavItem('Profile', 'person', '/profile'),
 ]
 STAFF_NAV = [
     NavItem('Dashboard', 'insights', '/staff'),
     NavItem('Accounts', 'folder_shared', '/staff/accounts'),
     NavItem('Messages', 'forum', '/staff/messages'),
+    NavItem('Insurance queue', 'health_and_safety', '/staff/insurance'),
     NavItem('Statement runs', 'print', '/staff/statement-runs'),
     NavItem('Payment plans', 'event_repeat', '/staff/plans'),
     NavItem('Notifications', 'outbox', '/staff/notifications'),

@@ -25,4 +25,5 @@ def install() -> None:
     app.colors(primary=PRIMARY, secondary=SECONDARY, accent=ACCENT, positive=POSITIVE, negative=NEGATIVE,
                warning=WARNING)
     ui.add_head_html('<style>body{background:#f8fafc;color:#0f172a}'
-                     '.settle-nav a:focus-visible{outline:2px solid #0f5c6e;outline-offset:2px}</style>', shared=True)
+                     '.settle-nav a:focus-visible{outline:2px solid #0f5c6e;outline-offset:2px}'
+                     '.settle-photo-upload .q-uploader__list{display:none}</style>', shared=True)

@@ -41,6 +41,22 @@ def file_upload(label: str, *, on_upload: Callable[[events.UploadEventArguments]
     return element
 
 
+def photo_upload(text: str, *, on_upload: Callable[[events.UploadEventArguments], Any], mark: str = '') -> ui.upload:
+    """One picture or PDF at a time; phones offer the camera (`capture`). Quasar's own header nests its
+    file input in an unnamed button; here the input sits in a visible label instead, so a screen reader
+    names it and a keyboard reaches it (the ring shows where focus is)."""
+    element = file_upload(text, on_upload=on_upload, mark=mark)
+    element.props('accept="image/*,.heic,.heif,.pdf,application/pdf" capture=environment flat bordered color=white')
+    element.classes('settle-photo-upload')  # theme.py hides Quasar's file list: the page shows the stored photo
+    with element.add_slot('header'):
+        with ui.element('label').classes('relative flex items-center gap-2 w-full px-3 py-3 cursor-pointer '
+                                         'text-teal-900 font-semibold focus-within:ring-2 focus-within:ring-teal-700'):
+            ui.icon('photo_camera', size='sm').props('aria-hidden=true')
+            ui.html(f'<span>{escape(text)}</span>', sanitize=False)
+            ui.element('q-uploader-add-trigger')
+    return element
+
+
 class AttachmentPicker:
     """Up to MAX_FILES_PER_MESSAGE files chosen for one message, held here until the page sends them.
 

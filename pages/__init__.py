@@ -41,6 +41,10 @@ def register(scheduler: SchedulerService) -> None:
     from pages.staff import saved_replies as staff_saved_replies
     staff_messages.register()
     staff_saved_replies.register()
+    from pages.patient import insurance
+    from pages.staff import insurance as staff_insurance
+    insurance.register()
+    staff_insurance.register()
     register_notifications(scheduler)
     from pages import wire
     from portal.config import get_settings

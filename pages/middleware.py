@@ -35,6 +35,7 @@ RULES: tuple[tuple[str, frozenset[str]], ...] = (
     ('/payment-methods', PATIENTS),
     ('/payments', PATIENTS),  # the history and signed-in receipts (access-checked per payment)
     ('/messages', PATIENTS),
+    ('/insurance', PATIENTS),
     ('/staff', STAFF_ROLES),
 )
 

@@ -48,7 +48,7 @@ def build_household(ctx: Context, household: Household, rng: random.Random, *, p
             batch['coverage'].append((coverage_id, patient_id, ctx.payer_ids[spec.payer_code], spec.plan.name,
                                       spec.member_id, spec.group_number, spec.subscriber_name,
                                       spec.subscriber_relationship, spec.priority, spec.effective_from.isoformat(),
-                                      'active', created_at))
+                                      'active', created_at, created_at))  # verified by the office when recorded
         st.coverages.append(covered)
     if household.has_user and email:
         registered = min(ctx.yesterday, created + between(rng, 0, 30))

@@ -37,7 +37,7 @@ COLUMNS_SPEC = {
     'patient': 'id account_id mrn first_name last_name date_of_birth sex relationship_to_guarantor created_at',
     'account_access': 'id user_id account_id relationship created_at',
     'coverage': 'id patient_id payer_id plan_name member_id group_number subscriber_name '
-                'subscriber_relationship priority effective_from status created_at',
+                'subscriber_relationship priority effective_from status created_at verified_at',
     'encounter': 'id account_id patient_id provider_id location_id date_of_service visit_type',
     'charge': 'id encounter_id account_id patient_id code code_system modifier description units amount '
               'currency date_of_service created_at',

@@ -31,6 +31,18 @@ class Coverage(SQLModel, table=True):
     effective_to: date | None = None
     status: str = Field(default='active', max_length=16)
     created_at: datetime = Field(default_factory=utcnow)
+    # Verification by the office (0015): the queue holds coverage changed after its last verification.
+    changed_at: datetime | None = None  # the patient's last add or change; None for seeded rows
+    verified_at: datetime | None = None
+    verified_by_user_id: int | None = Field(default=None, foreign_key='user.id')
+    corrected_fields: str = Field(default='', max_length=200)  # labels staff corrected, shown to the patient
+    # Benefits snapshot, money in minor units, as of benefits_as_of (None: the office has none).
+    benefits_as_of: date | None = None
+    copay: int | None = None
+    deductible_met: int | None = None
+    deductible_remaining: int | None = None
+    out_of_pocket_met: int | None = None
+    out_of_pocket_remaining: int | None = None
 
 
 class ClaimStatus(StrEnum):
