@@ -29,6 +29,7 @@ class NavItem:
 PATIENT_NAV = [
     NavItem('Home', 'home', '/'),
     NavItem('Statements', 'receipt_long', '/statements'),
+    NavItem('Insurance claims', 'health_and_safety', '/claims'),
     NavItem('Messages', 'mail', '/messages'),
     NavItem('Pay', 'payments', '/pay'),
     NavItem('Payment history', 'history', '/payments'),
