@@ -53,6 +53,9 @@ class NextStepKind(StrEnum):
     ask_us = 'ask_us'
 
 
+PATIENT_CAN_ACT = frozenset({NextStepKind.update_insurance, NextStepKind.call_insurer})  # told by email and badge
+
+
 @dataclass(frozen=True)
 class NextStep:
     kind: NextStepKind
@@ -102,7 +105,7 @@ class ClaimSummary:
     insurance_paid: int
     patient_owes: int
     pending: bool  # still with the insurer
-    needs_you: bool  # denied with something the patient can do
+    needs_you: bool  # denied with something the patient can do (update insurance, call the insurer)
 
 
 @dataclass(frozen=True)
@@ -179,12 +182,28 @@ def claim_detail(session: Session, /, *, actor: Actor, claim_id: int) -> ClaimDe
                                  day(claim.submitted_at), ''),)
     adjustments = session.exec(select(ClaimAdjustment).where(ClaimAdjustment.claim_id == claim.id)
                                .order_by(col(ClaimAdjustment.id))).all()
-    step = None
-    if claim.status == ClaimStatus.denied:
-        step = next_step([(row.group_code, row.carc_code, row.rarc_code) for row in adjustments],
-                         claim_id=int(claim.id), payer_name=payer.name if payer else '',
-                         payer_phone=payer.phone if payer else '')
-    return ClaimDetail(summary, payer.phone if payer else '', timeline, _lines(session, claim, adjustments), step)
+    return ClaimDetail(summary, payer.phone if payer else '', timeline, _lines(session, claim, adjustments),
+                       _step(claim, adjustments, payer))
+
+
+def needs_you(session: Session, claim: Claim) -> bool:
+    """Is this a denied claim with something the patient can do (update insurance, call the insurer)?"""
+    if claim.status != ClaimStatus.denied:
+        return False
+    coverage = session.get(Coverage, claim.coverage_id) if claim.coverage_id else None
+    payer = session.get(Payer, coverage.payer_id) if coverage else None
+    adjustments = list(session.exec(select(ClaimAdjustment).where(ClaimAdjustment.claim_id == claim.id)).all())
+    step = _step(claim, adjustments, payer)
+    return step is not None and step.kind in PATIENT_CAN_ACT
+
+
+def _step(claim: Claim, adjustments: list[ClaimAdjustment], payer: Payer | None) -> NextStep | None:
+    """A denied claim's next step (None for any other status)."""
+    if claim.status != ClaimStatus.denied:
+        return None
+    return next_step([(row.group_code, row.carc_code, row.rarc_code) for row in adjustments],
+                     claim_id=int(claim.id), payer_name=payer.name if payer else '',
+                     payer_phone=payer.phone if payer else '')
 
 
 def _summary(session: Session, claim: Claim) -> tuple[ClaimSummary, Payer | None]:
@@ -192,8 +211,9 @@ def _summary(session: Session, claim: Claim) -> tuple[ClaimSummary, Payer | None
     encounter = session.get(Encounter, claim.encounter_id)
     coverage = session.get(Coverage, claim.coverage_id) if claim.coverage_id else None
     payer = session.get(Payer, coverage.payer_id) if coverage else None
-    lines = _lines(session, claim, session.exec(select(ClaimAdjustment)
-                                                .where(ClaimAdjustment.claim_id == claim.id)).all())
+    adjustments = list(session.exec(select(ClaimAdjustment).where(ClaimAdjustment.claim_id == claim.id)).all())
+    lines = _lines(session, claim, adjustments)
+    step = _step(claim, adjustments, payer)
     pending = claim_is_pending(claim.status)
     summary = ClaimSummary(
         id=int(claim.id), date_of_service=encounter.date_of_service,
@@ -201,7 +221,7 @@ def _summary(session: Session, claim: Claim) -> tuple[ClaimSummary, Payer | None
         claim_number=claim.claim_number, status=claim.status, status_label=STATUS_WORDS[claim.status],
         billed=sum(line.billed for line in lines), insurance_paid=sum(line.insurance_paid for line in lines),
         patient_owes=0 if pending else sum(line.patient_owes for line in lines), pending=pending,
-        needs_you=claim.status == ClaimStatus.denied)
+        needs_you=step is not None and step.kind in PATIENT_CAN_ACT)
     return summary, payer
 
 

@@ -131,3 +131,34 @@ def test_another_accounts_claim_is_not_found_and_audited() -> None:
         assert denied == 1
     with write_session() as session:
         assert list_claims(session, actor=stranger) == ()
+
+
+def _outbox() -> list:
+    from portal.models import Notification
+    with read_session() as session:
+        return list(session.exec(select(Notification).where(Notification.template == 'claim_update')).all())
+
+
+def test_a_denial_the_patient_can_act_on_emails_once_without_phi_and_counts_on_the_badge() -> None:
+    from portal.services.claim_updates import claims_needing_you, record_claim_status
+    actor, claim_id, _ = _claim(ClaimStatus.in_process, [(0, 'PR', '27', '', 18000), (1, 'PR', '27', '', 4000)], {})
+    with write_session() as session:
+        assert claims_needing_you(session, actor=actor) == 0
+        event = record_claim_status(session, claim_id=claim_id, status=ClaimStatus.denied, code='PR-27')
+    (mail,) = _outbox()
+    assert mail.dedupe_key == f'claim-update:{event.id}' and '/claims' in mail.context_json
+    for phi in ('Office visit', '99213', 'PR-27', 'Blue Prairie', 'CLM', 'Lopez'):
+        assert phi not in mail.context_json, phi
+    with write_session() as session:
+        assert session.get(Claim, claim_id).status == ClaimStatus.denied
+        assert claims_needing_you(session, actor=actor) == 1
+        assert claim_detail(session, actor=actor, claim_id=claim_id).summary.needs_you
+
+
+def test_a_denial_the_practice_absorbs_sends_nothing_and_shows_no_badge() -> None:
+    from portal.services.claim_updates import claims_needing_you, record_claim_status
+    actor, claim_id, _ = _claim(ClaimStatus.in_process, [(0, 'CO', '50', 'N115', 18000)], {})
+    with write_session() as session:
+        record_claim_status(session, claim_id=claim_id, status=ClaimStatus.denied, code='CO-50')
+        assert claims_needing_you(session, actor=actor) == 0
+    assert _outbox() == []

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from portal.auth.permissions import Actor, account_relationships
 from portal.models import GuarantorAccount, Message, MessageThread, ThreadCategory, ThreadStatus
 from portal.models.messaging import CATEGORY_LABELS, STATUS_LABELS
+from portal.services.claim_updates import claims_needing_you
 from portal.services.messaging import read_state
 from portal.services.messaging.threads import promised
 
@@ -82,8 +83,11 @@ def unread_total(session: Session, /, *, actor: Actor) -> int:
 class Badge:
     unread: int  # what unread_total says
     account_ids: tuple[int, ...]  # the accounts whose inbox topics can change it
+    claims: int = 0  # denied claims the patient can act on (claim_updates.claims_needing_you)
 
 
 def badge(session: Session, /, *, actor: Actor) -> Badge:
-    """The navigation badge of a patient: the unread total and the accounts to watch for changes."""
-    return Badge(unread_total(session, actor=actor), tuple(account_relationships(session, actor.user_id)))
+    """The navigation badges of a patient: the unread total, the accounts to watch for changes, and the
+    denied claims they can act on."""
+    return Badge(unread_total(session, actor=actor), tuple(account_relationships(session, actor.user_id)),
+                 claims_needing_you(session, actor=actor))
