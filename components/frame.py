@@ -29,7 +29,7 @@ class NavItem:
 PATIENT_NAV = [
     NavItem('Home', 'home', '/'),
     NavItem('Statements', 'receipt_long', '/statements'),
-    NavItem('Insurance claims', 'health_and_safety', '/claims'),
+    NavItem('Claims', 'health_and_safety', '/claims'),
     NavItem('Messages', 'mail', '/messages'),
     NavItem('Pay', 'payments', '/pay'),
     NavItem('Payment history', 'history', '/payments'),
@@ -75,7 +75,7 @@ def badge_html(unread: int) -> str:
 
 
 def claims_badge_html(count: int) -> str:
-    """The count beside 'Insurance claims' of denied claims the patient can act on (nothing when 0)."""
+    """The count beside 'Claims' of denied claims the patient can act on (nothing when 0)."""
     if count <= 0:
         return ''
     return (f'<span data-testid="nav-claims" class="ml-auto rounded-full bg-red-800 text-white text-xs font-semibold '

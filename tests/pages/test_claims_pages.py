@@ -29,7 +29,7 @@ async def test_claims_list_and_a_denied_claim_with_its_next_step(user: User) -> 
     denied, own, _ = _demo_claims()
     await sign_in(user, DEMO_PATIENT)
     await user.should_see('Amount due')
-    await user.should_see('Insurance claims')  # in the navigation, with the badge of claims needing the patient
+    await user.should_see('>Claims<span')  # in the navigation, with the badge of claims needing the patient
     await user.should_see('aria-label="1 need your attention">1</span>')
     await user.open('/claims')
     await user.should_see('Match the claim number')
