@@ -31,6 +31,7 @@ class NavItem:
 PATIENT_NAV = [
     NavItem('Home', 'home', '/'),
     NavItem('Statements', 'receipt_long', '/statements'),
+    NavItem('Claims', 'health_and_safety', '/claims'),
     NavItem('Messages', 'mail', '/messages'),
     NavItem('Pay', 'payments', '/pay'),
     NavItem('Payment history', 'history', '/payments'),
@@ -77,7 +78,15 @@ def badge_html(unread: int) -> str:
             f'px-2 py-0.5" aria-label="{unread} unread">{shown}</span>')
 
 
-def nav_html(items: list[NavItem], current_path: str, *, unread: int = 0) -> str:
+def claims_badge_html(count: int) -> str:
+    """The count beside 'Claims' of denied claims the patient can act on (nothing when 0)."""
+    if count <= 0:
+        return ''
+    return (f'<span data-testid="nav-claims" class="ml-auto rounded-full bg-red-800 text-white text-xs font-semibold '
+            f'px-2 py-0.5" aria-label="{count} need your attention">{count}</span>')
+
+
+def nav_html(items: list[NavItem], current_path: str, *, unread: int = 0, claims: int = 0) -> str:
     links = []
     for item in items:
         current = item.path == current_path
@@ -86,7 +95,8 @@ def nav_html(items: list[NavItem], current_path: str, *, unread: int = 0) -> str
         links.append(f'<a href="{item.path}"{marker} class="no-underline rounded-lg '
                      f'px-3 py-3 flex no-wrap items-center gap-3 text-base {style}">'
                      f'<i class="q-icon material-icons text-xl" aria-hidden="true">{item.icon}</i>'
-                     f'{escape(item.label)}{badge_html(unread) if item.path == "/messages" else ""}</a>')
+                     f'{escape(item.label)}{badge_html(unread) if item.path == "/messages" else ""}'
+                     f'{claims_badge_html(claims) if item.path == "/claims" else ""}</a>')
     return f'<nav aria-label="Main" class="settle-nav flex flex-col gap-1 pt-2">{"".join(links)}</nav>'
 
 
@@ -126,8 +136,8 @@ def frame(title: str, *, auth: dict, path: str, badge: Badge | None = None,
     # value=False + show-if-above: Quasar opens it on laptops by itself, with no JavaScript round trip per client
     with ui.left_drawer(value=False, bordered=True).props('show-if-above breakpoint=1023 :width=240') \
             .classes('bg-white') as drawer:
-        menu = ui.html(nav_html(nav, path, unread=badge.unread if badge else 0), sanitize=False) \
-            .classes('w-full').mark('nav')
+        menu = ui.html(nav_html(nav, path, unread=badge.unread if badge else 0, claims=badge.claims if badge else 0),
+                       sanitize=False).classes('w-full').mark('nav')
     if badge is not None and badge.account_ids:
         _follow_badge(menu, nav, path, badge, on_badge)
     demo_banner()
@@ -140,7 +150,7 @@ def _follow_badge(menu: ui.html, nav: list[NavItem], path: str, badge: Badge,
                   on_badge: Callable[[Badge], Any] | None) -> None:
     async def refresh() -> None:
         latest = await read(inbox.badge, actor=session.actor())
-        menu.set_content(nav_html(nav, path, unread=latest.unread))
+        menu.set_content(nav_html(nav, path, unread=latest.unread, claims=latest.claims))
         if on_badge is not None:
             on_badge(latest)
 

@@ -36,6 +36,8 @@ def register(scheduler: SchedulerService) -> None:
     from pages.patient import plans as patient_plans
     from pages.staff import plans as staff_plans
     patient_plans.register()
+    from pages.patient import claims as patient_claims
+    patient_claims.register()
     staff_plans.register()
     from pages.staff import messages as staff_messages
     from pages.staff import saved_replies as staff_saved_replies

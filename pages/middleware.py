@@ -32,6 +32,7 @@ RULES: tuple[tuple[str, frozenset[str]], ...] = (
     ('/files', SIGNED_IN),  # the file service asks the owner's access check (a message's thread...)
     ('/statements', PATIENTS),
     ('/plans', PATIENTS),
+    ('/claims', PATIENTS),
     ('/payment-methods', PATIENTS),
     ('/payments', PATIENTS),  # the history and signed-in receipts (access-checked per payment)
     ('/messages', PATIENTS),

@@ -1,6 +1,6 @@
 """A new message to the billing office at /messages/new: what it is about (category), a subject, the
 message, and optionally one of the account's own charges, payments, claims or appointments. Someone with
-several accounts picks the account first (?account=ID)."""
+several accounts picks the account first (?account=ID); ?link=claim:12 chooses what it is about."""
 from __future__ import annotations
 
 from uuid import uuid4
@@ -19,13 +19,15 @@ KIND_NAMES = {'charge': 'Charge', 'payment': 'Payment', 'claim': 'Insurance clai
 
 def register() -> None:
     @ui.page('/messages/new', response_timeout=60)
-    async def new_message_page(account: str = '') -> None:
-        await page.show('New message', path='/messages', draw=_form,
+    async def new_message_page(account: str = '', link: str = '') -> None:
+        await page.show('New message', path='/messages', draw=lambda view: _form(view, link),
                         load=lambda actor: write(compose.compose_form, actor=actor,
                                                  account_id=page.optional_id(account)))
 
 
-def _form(view: ComposeView) -> None:
+def _form(view: ComposeView, about: str = '') -> None:
+    """`about` ('claim:12', from a claim's "Ask us" button) is chosen as the link when it is one of the
+    account's own; anything else is ignored."""
     ui.html(f'<p><a class="{theme.LINK}" href="/messages">All messages</a></p>'
             f'<h1 class="{theme.H1} mt-2">New message</h1>'
             f'<p class="text-slate-700">The billing office answers within {view.reply_days} business '
@@ -46,7 +48,8 @@ def _form(view: ComposeView) -> None:
             .classes('w-full').mark('body')
         options = {NO_LINK: 'Nothing in particular'} | {
             link.value: f'{KIND_NAMES[link.kind]}: {link.label}' for link in view.links}
-        link = ui.select(options, value=NO_LINK, label='Is it about one of these? (optional)') \
+        link = ui.select(options, value=about if about in options else NO_LINK,
+                         label='Is it about one of these? (optional)') \
             .props('outlined options-dense').classes('w-full').mark('link')
         picker = uploads.AttachmentPicker()
         error = forms.error_message()

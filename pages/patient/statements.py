@@ -154,9 +154,19 @@ def _visit(detail: StatementDetail, visit: Visit, money, *, still_open: bool = F
                         f'data-testid="insurance-pending">{PENDING}</p>')
         _html(f'<h2 class="{theme.H2}">Visit on {forms.long_date(visit.date_of_service)}</h2>'
               f'<p class="text-slate-800">{escape(visit.patient_name)}</p>'
-              f'<p class="{theme.MUTED}">{escape(visit.provider_name)} · {escape(visit.location_name)}</p>{earlier}')
+              f'<p class="{theme.MUTED}">{escape(visit.provider_name)} · {escape(visit.location_name)}</p>'
+              f'{_insurance(visit)}{earlier}')
         for line in visit.lines:
             _charge(detail, line, money, note_earlier=not every_line_earlier and not still_open)
+
+
+def _insurance(visit: Visit) -> str:
+    """The payers billed for the visit, linking to its claim explained."""
+    if visit.claim_id is None:
+        return ''
+    payers = escape(' and '.join(visit.payer_names) or 'your insurance')
+    return (f'<p class="text-sm text-slate-800">Billed to {payers} · <a class="{theme.LINK}" '
+            f'data-testid="claim-link" href="/claims/{visit.claim_id}">See the insurance claim</a></p>')
 
 
 PENDING = 'Your insurance is still processing this visit. What you owe may go down once it pays.'

@@ -2,8 +2,9 @@
 
 Spelled out rather than drawn at random so it is the same in every demo database (dates move with
 today): three patients on one PPO plan, insurance payments and contractual adjustments within the
-current statement, a balance due in about two weeks, a claim still with insurance, a booked visit,
-an unread reply from the billing office and a saved Visa test card.
+current statement, a balance due in about two weeks, a claim still with insurance, a claim denied because
+coverage had ended (the patient can update their insurance), a booked visit, an unread reply from the billing
+office and a saved Visa test card.
 """
 from __future__ import annotations
 
@@ -43,6 +44,9 @@ def demo_household(today: date) -> Household:
             VisitSpec(0, 40, 'Lab visit', 0, 0, [('36415', 1, ''), ('83036', 1, ''), ('84443', 1, '')],
                       copay_at_visit=False, submit_lag=1, adjudicate_lag=12),
             VisitSpec(0, 12, 'Office visit', 0, 0, [('99213', 1, '')], adjudicate_lag=20),  # still with insurance
+            # denied: the insurer says Daniel's coverage had ended (PR-27), so he can update his insurance
+            VisitSpec(1, 100, 'Office visit', 3, 0, [('99213', 1, '')], outcome='patient_owes', copay_at_visit=False,
+                      adjudicate_lag=21),
         ],
         payments=[(150, 5000, 'card'), (45, 4000, 'us_bank_account')],
         statement_days_ago=STATEMENT_DAYS_AGO,

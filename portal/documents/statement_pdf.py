@@ -182,7 +182,7 @@ def _visit_block(table: Table, visit: Visit, detail: StatementDetail) -> tuple[f
     """A visit's heading, note and measured rows; and the height of its heading with its first row,
     which are kept together on one page."""
     header = f'{long_date(visit.date_of_service)} · {visit.patient_name} · {visit.provider_name} · ' \
-             f'{visit.location_name}'
+             f'{visit.location_name}' + (f' · billed to {" and ".join(visit.payer_names)}' if visit.payer_names else '')
     pending = 'Insurance is still processing this visit: what you owe may go down.' if visit.insurance_pending else ''
     rows = []
     for line in visit.lines:

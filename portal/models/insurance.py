@@ -46,12 +46,15 @@ class Coverage(SQLModel, table=True):
 
 
 class ClaimStatus(StrEnum):
+    created = 'created'  # made by the office, not sent yet
     submitted = 'submitted'
+    accepted = 'accepted'  # the insurer has it and will decide
     in_process = 'in_process'
     paid = 'paid'
     partially_paid = 'partially_paid'
     denied = 'denied'
     appealed = 'appealed'
+    reprocessed = 'reprocessed'  # decided again after an appeal or a correction
 
 
 class Claim(SQLModel, table=True):

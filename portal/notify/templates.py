@@ -112,6 +112,16 @@ TEMPLATES: dict[str, Template] = {
         kind='payment',
         sms='{practice}: a payment of {amount} did not go through. Update your payment method: {link}' + _STOP,
     ),
+    'claim_update': Template(  # a denied claim the patient can act on; which claim and why stay behind sign-in
+        subject='There is an update about your insurance claim',
+        body=('Hi {first_name},\n\n'
+              'There is an update about your insurance claim, and there may be something you can do. Sign in to '
+              'see it:\n\n'
+              '{link}' + _SIGN_OFF),
+        fields=frozenset({'first_name', 'link'}),
+        kind='statement',
+        sms='{practice}: there is an update about your insurance claim. See it: {link}' + _STOP,
+    ),
     'new_message': Template(
         subject='You have a new message from {practice}',
         body=('Hi {first_name},\n\n'

@@ -48,7 +48,8 @@ BALANCE_TARGETS = (attempt_targets.BALANCE, *(attempt_targets.prefix(kind) for k
 IN_FLIGHT_FOR = timedelta(minutes=5)  # longer than any gateway call (Stripe: 80 s timeout, 2 retries)
 CHECKOUT_LIFETIME = timedelta(hours=25)  # a hosted checkout lives at most a day
 # the insurer has not answered yet
-PENDING_CLAIM_STATUSES = frozenset({ClaimStatus.submitted, ClaimStatus.in_process, ClaimStatus.appealed})
+PENDING_CLAIM_STATUSES = frozenset({ClaimStatus.created, ClaimStatus.submitted, ClaimStatus.accepted,
+                                    ClaimStatus.in_process, ClaimStatus.appealed})
 
 
 def claim_is_pending(status: str) -> bool:

@@ -15,12 +15,14 @@ from portal.models import (
     Charge,
     Claim,
     ClaimAdjustment,
+    Coverage,
     Encounter,
     LedgerEntry,
     LedgerKind,
     Location,
     MessageThread,
     Patient,
+    Payer,
     Provider,
     Refund,
     Statement,
@@ -66,6 +68,8 @@ class Visit:
     location_name: str
     lines: list[ChargeLine]
     insurance_pending: bool = False  # a claim for this visit is still with the insurer
+    claim_id: int | None = None  # the visit's first (primary) claim, explained at /claims/{claim_id}
+    payer_names: tuple[str, ...] = ()  # the insurers billed for this visit, primary first
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,7 @@ def visits_of(session: Session, statement: Statement, charge_ids: list[int], *, 
     pending = set(session.connection().execute(
         select(Claim.encounter_id).where(col(Claim.encounter_id).in_(encounter_ids),
                                          col(Claim.status).in_(sorted(PENDING_CLAIM_STATUSES)))).scalars())
+    claims = _claims_by_visit(session, encounter_ids)
     visits: dict[int, Visit] = {}
     for charge, dos, first, last, provider_first, provider_last, credentials, location in rows:
         visit = visits.get(charge.encounter_id)
@@ -150,13 +155,26 @@ def visits_of(session: Session, statement: Statement, charge_ids: list[int], *, 
             visit = visits[charge.encounter_id] = Visit(
                 date_of_service=dos, patient_name=f'{first} {last}',
                 provider_name=f'{provider_first} {provider_last}, {credentials}', location_name=location, lines=[],
-                insurance_pending=charge.encounter_id in pending)
+                insurance_pending=charge.encounter_id in pending, **claims.get(charge.encounter_id, {}))
         line = _line(charge, history[charge.id], shares[charge.id], questions.get(charge.id),
                      billed_earlier=charge.id not in new_charges)
         if open_amounts is not None:
             line = replace(line, patient_owes=open_amounts[charge.id])
         visit.lines.append(line)
     return list(visits.values())
+
+
+def _claims_by_visit(session: Session, encounter_ids: set[int]) -> dict[int, dict]:
+    """encounter id -> {'claim_id': its first claim, 'payer_names': the payers billed, in claim order}."""
+    found: dict[int, dict] = {}
+    for encounter_id, claim_id, payer in session.connection().execute(
+            select(Claim.encounter_id, Claim.id, Payer.name)
+            .outerjoin(Coverage, Coverage.id == Claim.coverage_id).outerjoin(Payer, Payer.id == Coverage.payer_id)
+            .where(col(Claim.encounter_id).in_(encounter_ids)).order_by(col(Claim.id))):
+        entry = found.setdefault(encounter_id, {'claim_id': claim_id, 'payer_names': ()})
+        if payer and payer not in entry['payer_names']:
+            entry['payer_names'] += (payer,)
+    return found
 
 
 def _line(charge: Charge, history: list[LedgerEntry], shares: list[Adjustment], thread_id: int | None, *,

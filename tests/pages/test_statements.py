@@ -102,6 +102,8 @@ async def test_detail_itemizes_by_visit_with_insurance_and_meanings(user: User) 
     await user.should_see('you do not owe this')
     await user.should_see('Next steps')
     await user.should_see('still processing this visit')  # the demo household has a claim with insurance
+    await user.should_see('Billed to Blue Prairie Health')  # each visit names its payer and links its claim
+    await user.should_see('data-testid="claim-link" href="/claims/')
     pay = next(iter(user.find(marker='pay').elements))
     assert pay.props['href'] == f'/pay?statement={own.id}'
     pdf = next(iter(user.find(marker='pdf').elements))

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from portal.auth.permissions import Actor, account_relationships
 from portal.models import GuarantorAccount, Message, MessageThread, ThreadCategory, ThreadStatus
 from portal.models.messaging import CATEGORY_LABELS, STATUS_LABELS
+from portal.services.claim_updates import claims_needing_you
 from portal.services.messaging import read_state
 from portal.services.messaging.threads import promised
 
@@ -83,16 +84,18 @@ class Badge:
     unread: int  # what unread_total says
     account_ids: tuple[int, ...]  # the accounts whose inbox topics can change it
     by_account: tuple[tuple[int, int], ...] = ()  # (account id, unread) for each of them: the home cards
+    claims: int = 0  # denied claims the patient can act on (claim_updates.claims_needing_you)
 
     def unread_of(self, account_id: int) -> int:
         return dict(self.by_account).get(account_id, 0)
 
 
 def badge(session: Session, /, *, actor: Actor) -> Badge:
-    """The navigation badge of a patient: the unread total, the accounts to watch for changes and each
-    one's unread count (the home page's Messages cards), all from `read_state.patient_unread_query`."""
+    """The navigation badges of a patient: the unread total, the accounts to watch for changes, each
+    one's unread count (the home page's Messages cards), all from `read_state.patient_unread_query`, and
+    the denied claims they can act on."""
     account_ids = tuple(account_relationships(session, actor.user_id))
     run = session.connection().execute
     by_account = tuple((account_id, int(run(select(read_state.patient_unread_query(actor.user_id, account_id)))
                                         .scalar() or 0)) for account_id in account_ids)
-    return Badge(unread_total(session, actor=actor), account_ids, by_account)
+    return Badge(unread_total(session, actor=actor), account_ids, by_account, claims_needing_you(session, actor=actor))

@@ -87,3 +87,30 @@ def test_staff_views_are_audited(db: str) -> None:
     with read_session() as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.actor_user_id == staff.id)).all()
     assert [(event.action, event.outcome) for event in events] == [('view_statement', 'ok')]
+
+
+def test_a_visit_with_a_claim_names_its_payer_and_links_the_claim(db: str) -> None:
+    from portal.models import Claim, Coverage, Payer
+    from tests.factories import make_claim
+    account, patients = make_account()
+    charges = make_visit(account=account, patient=patients[0], date_of_service=date(2026, 4, 6),
+                         lines=[('99213', 'Office visit', 15500)])
+    claim_id = make_claim(charges[0], status='paid')
+    with write_session() as session:
+        payer = Payer(name='Blue Prairie Health', payer_code='BPH-T')
+        session.add(payer)
+        session.flush()
+        coverage = Coverage(patient_id=patients[0].id, payer_id=payer.id, member_id='X1', subscriber_name='Maria Lopez')
+        session.add(coverage)
+        session.flush()
+        session.get(Claim, claim_id).coverage_id = coverage.id
+    actor = Actor(user_id=make_user(account=account).id, role='patient')
+    run_statements(on=DAY)
+    with write_session() as session:
+        statement_id = session.exec(select(Statement.id).where(Statement.account_id == account.id)).one()
+        detail = statements.statement_detail(session, actor=actor, statement_id=statement_id)
+    (visit,) = detail.visits
+    assert (visit.claim_id, visit.payer_names) == (claim_id, ('Blue Prairie Health',))
+    text = '\n'.join(page.extract_text() for page in PdfReader(io.BytesIO(render_statement(
+        detail, pay_url='https://portal.example.com/pay'))).pages)
+    assert 'billed to Blue Prairie Health' in ' '.join(text.split())

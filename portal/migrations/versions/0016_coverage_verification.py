@@ -1,8 +1,8 @@
 """coverage verification: when the patient last changed coverage, the office's verification and
 corrections, and the benefits snapshot (money in minor units)
 
-Revision ID: 0015_coverage_verification
-Revises: 0014_live_events
+Revision ID: 0016_coverage_verification
+Revises: 0015_drop_old_attachments
 """
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '0015_coverage_verification'
-down_revision = '0014_live_events'
+revision = '0016_coverage_verification'
+down_revision = '0015_drop_old_attachments'
 branch_labels = None
 depends_on = None
 
