@@ -14,7 +14,7 @@ from sqlmodel import select
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
 from portal.documents.statement_pdf import render_statement
-from portal.models import Claim, PaymentAllocation, PracticeSettings, Statement
+from portal.models import Claim, PaymentAllocation, PlanInstallment, PracticeSettings, Statement
 from portal.payments.demo_gateway import DemoGateway
 from portal.services import home, payable, statements
 from portal.services.due import CHECKS
@@ -226,3 +226,26 @@ def test_a_copay_paid_on_a_pending_visit_is_not_held_out_again_and_pay_in_full_c
                                                                                      waiting=True)}
         assert payable.standing(session, account_id).waiting == 13000
     assert left == {pending: 13000} and not set(older) & set(left)
+
+
+def test_a_plan_payers_statement_shows_the_next_installment_once_this_one_is_paid(demo: DemoGateway) -> None:
+    """Verifier F2: after this month's installment is paid (the statement is then paid), the statement still
+    shows the plan and asks for the next installment by its date, not "Set up a payment plan"."""
+    home_ = household(100_000)
+    plan_id = sign(home_, months=4)
+    run_statements(on=practice_today())
+    with read_session() as session:
+        amount, target = checkout.amount_for(session, account_id=home_.account_id, choice='installment')
+    paid = charge_saved_method(account_id=home_.account_id, method_id=home_.method_id, amount=amount, target=target,
+                               idempotency_key=new_key())
+    assert paid.status == 'succeeded' and amount == 25000
+    with read_session() as session:
+        rows = session.exec(select(PlanInstallment).where(PlanInstallment.plan_id == plan_id)
+                            .order_by(PlanInstallment.seq)).all()
+    assert [row.status for row in rows] == ['paid', 'scheduled', 'scheduled', 'scheduled']
+    with write_session() as session:
+        (listed,) = statements.list_statements(session, actor=home_.actor)
+        detail = statements.statement_detail(session, actor=home_.actor, statement_id=listed.id)
+    assert (listed.on_plan, listed.status, listed.amount_due, listed.due_date) == (True, 'due', 25000, rows[1].due_date)
+    assert detail.plan is not None and detail.plan.plan_id == plan_id and detail.plan.installment_id == rows[1].id
+    assert 'You are on a payment plan: pay $250.00' in _pdf_text(detail)
