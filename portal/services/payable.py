@@ -1,6 +1,7 @@
 """What an account can pay now: the one home of the rule, in minor units of the account's currency.
 
-    waiting for insurance = what is still open on charges whose claim is pending (`claim_is_pending`)
+    waiting for insurance = what is still open on charges whose claim is pending (`claim_is_pending`):
+                            the charge less insurance, adjustments and patient payments applied to it
     payable now = balance - payments still processing - waiting for insurance   (what is asked for now)
     room for a new attempt of a target = balance - payments still processing - the attempts in flight
                                          toward the same cap (a patient may pay what is not asked yet)
@@ -27,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlmodel import Session, col
 
 from portal.clock import utcnow
@@ -38,6 +39,7 @@ from portal.models import (
     ClaimStatus,
     LedgerEntry,
     Payment,
+    PaymentAllocation,
     PaymentAttempt,
     PaymentStatus,
     PracticeSettings,
@@ -72,26 +74,51 @@ def pending_charge_ids(account_id=None):  # noqa: ANN001, ANN201  (a SELECT of c
     return query if account_id is None else query.where(Charge.account_id == account_id)
 
 
+def open_on_charges(charge_ids, account_id=None, *, upto_entry_id=None):  # noqa: ANN001, ANN201
+    """(account_id, charge_id, open) rows, a subquery: what is still open on each of those charges (minor
+    units, never below 0 per charge). Open = the ledger on the charge (the charge less insurance payments
+    and adjustments posted against it) less what payments not failed have been allocated to it.
+    `upto_entry_id` reads it as of that ledger entry (a statement's snapshot): only payments whose
+    ledger entry is at or before it count. Refunds that reopen a charge are not read here
+    (allocation.paid_on_charges has that detail; a refund on a pending charge is rare)."""
+    where = [col(LedgerEntry.charge_id).in_(charge_ids), col(LedgerEntry.payment_id).is_(None)]
+    if account_id is not None:
+        where.append(LedgerEntry.account_id == account_id)
+    if upto_entry_id is not None:
+        where.append(LedgerEntry.id <= upto_entry_id)
+    owed = (select(LedgerEntry.account_id.label('account_id'), LedgerEntry.charge_id.label('charge_id'),
+                   func.sum(LedgerEntry.amount).label('owed'))
+            .where(*where).group_by(LedgerEntry.account_id, LedgerEntry.charge_id).subquery())
+    paid_where = [col(PaymentAllocation.charge_id).in_(charge_ids), Payment.status != PaymentStatus.failed]
+    if account_id is not None:
+        paid_where.append(Payment.account_id == account_id)
+    if upto_entry_id is not None:
+        paid_where.append(select(LedgerEntry.id).where(LedgerEntry.payment_id == Payment.id,
+                                                       LedgerEntry.id <= upto_entry_id).exists())
+    paid = (select(PaymentAllocation.charge_id.label('charge_id'), func.sum(PaymentAllocation.amount).label('paid'))
+            .join(Payment, Payment.id == PaymentAllocation.payment_id)
+            .where(*paid_where).group_by(PaymentAllocation.charge_id).subquery())
+    open_amount = owed.c.owed - func.coalesce(paid.c.paid, 0)
+    return (select(owed.c.account_id, owed.c.charge_id,
+                   case((open_amount > 0, open_amount), else_=0).label('open'))
+            .select_from(owed).outerjoin(paid, paid.c.charge_id == owed.c.charge_id).subquery())
+
+
 def waiting_by_account(session: Session, *, upto_entry_id: int) -> dict[int, int]:
     """account id -> what is waiting for insurance as of that ledger entry (> 0 only): a statement run's
     reading of every account at once."""
+    still_open = open_on_charges(pending_charge_ids(), upto_entry_id=upto_entry_id)
     rows = session.connection().execute(
-        select(LedgerEntry.account_id, func.sum(LedgerEntry.amount))
-        .where(col(LedgerEntry.charge_id).in_(pending_charge_ids()), col(LedgerEntry.payment_id).is_(None),
-               LedgerEntry.id <= upto_entry_id)
-        .group_by(LedgerEntry.account_id)).all()
+        select(still_open.c.account_id, func.sum(still_open.c.open)).group_by(still_open.c.account_id)).all()
     return {account_id: int(amount) for account_id, amount in rows if int(amount) > 0}
 
 
 def waiting_query(account_id, *, upto_entry_id=None):  # noqa: ANN001, ANN201  (a scalar subquery)
-    """What is open on charges still with insurance (minor units; callers clamp it at 0): the ledger on
-    those charges (the charge less insurance payments and adjustments on it); `upto_entry_id` reads it
-    as of that ledger entry (a statement's snapshot)."""
-    where = [LedgerEntry.account_id == account_id, col(LedgerEntry.charge_id).in_(pending_charge_ids(account_id)),
-             col(LedgerEntry.payment_id).is_(None)]
-    if upto_entry_id is not None:
-        where.append(LedgerEntry.id <= upto_entry_id)
-    return select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(*where).scalar_subquery()
+    """What is open on charges still with insurance (minor units, >= 0): for each such charge, the charge
+    less insurance payments and adjustments on it and less patient payments applied to it (a desk copay)
+    (`open_on_charges`); `upto_entry_id` reads it as of that ledger entry (a statement's snapshot)."""
+    still_open = open_on_charges(pending_charge_ids(account_id), account_id, upto_entry_id=upto_entry_id)
+    return select(func.coalesce(func.sum(still_open.c.open), 0)).scalar_subquery()
 
 
 def cap_of(target: str) -> str:

@@ -4,8 +4,9 @@ overdue, and what is left to pay on it.
     left to pay = the statement's amount due - what the patient paid since it (less refunds),
                   never more than what the account can pay now (payable.py: charges still with
                   insurance and payments still processing are not asked for)
-    on a plan   = the plan's next open installment is what is due, by its date; a statement is not
-                  overdue while its plan is current (active, not delinquent)
+    on a plan   = while the plan is open (active or delinquent), its next open installment is what is
+                  due, by its date, whether or not this statement's own amount was paid; overdue only
+                  when the plan is delinquent and that installment's date has passed
 """
 from __future__ import annotations
 
@@ -86,28 +87,28 @@ def covered(statement, *, paid_since: int, balance: int) -> bool:  # noqa: ANN00
     return statement.amount_due <= 0 or balance <= 0 or paid_since >= statement.amount_due
 
 
-def statement_status(statement, *, paid_since: int, balance: int, on: date,  # noqa: ANN001
-                     plan_current: bool = False) -> str:
+def statement_status(statement, *, paid_since: int, balance: int, on: date) -> str:  # noqa: ANN001
     """paid, due or overdue. `statement` is a Statement or a row with its paid_at, amount_due and
     due_date; `paid_since` as paid_since_query; `balance` the account's balance now (minor units); `on`
-    the practice's day; `plan_current`: the account's plan is active, so nothing of it is overdue.
+    the practice's day (an account on a plan is read by standing_of instead).
     paid_at marks a statement paid when it was; a refund that re-bills it clears paid_at
     (reopen_refunded_statements)."""
     if statement.paid_at is not None or covered(statement, paid_since=paid_since, balance=balance):
         return 'paid'
-    return 'overdue' if on > statement.due_date and not plan_current else 'due'
+    return 'overdue' if on > statement.due_date else 'due'
 
 
 def standing_of(statement, *, paid_since: int, balance: int, payable: int, plan: PlanDue | None,  # noqa: ANN001
                 on: date) -> Standing:
     """The statement's status, what is left to pay on it and by when (see the module docstring);
     `payable` is what the account can pay now (payable.Payable.now)."""
-    status = statement_status(statement, paid_since=paid_since, balance=balance, on=on,
-                              plan_current=plan is not None and plan.current)
+    if plan is not None:  # while a plan is open its next installment is what is due, even once this
+        # statement's own amount (an installment already paid) is covered
+        status = 'overdue' if not plan.current and on > plan.due_date else 'due'
+        return Standing(status, max(0, min(plan.amount, payable)), plan.due_date)
+    status = statement_status(statement, paid_since=paid_since, balance=balance, on=on)
     if status == 'paid':
         return Standing('paid', 0, statement.due_date)
-    if plan is not None:
-        return Standing(status, max(0, min(plan.amount, payable)), plan.due_date)
     return Standing(status, max(0, min(statement.amount_due - paid_since, payable)), statement.due_date)
 
 
@@ -122,7 +123,7 @@ def summary_of(row, *, account_number: str, balance: int, payable: int, plan: Pl
         id=row.id, account_number=account_number, statement_date=row.statement_date, due_date=standing.due_date,
         amount_due=row.amount_due if paid else standing.left_to_pay, new_balance=row.new_balance,
         currency=row.currency, status=standing.status, waiting_for_insurance=row.waiting_for_insurance,
-        on_plan=plan is not None and not paid)
+        on_plan=plan is not None)
 
 
 def summary_columns(account_id: int) -> tuple:

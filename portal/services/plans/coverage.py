@@ -31,6 +31,7 @@ from portal.models import (
     PlanPolicy,
     PlanStatus,
 )
+from portal.services.payable import open_on_charges
 from portal.services.plans.schedules import respread
 from portal.services.practice import practice_today
 
@@ -72,15 +73,19 @@ def installments(session: Session, plan_id: int) -> list[PlanInstallment]:
 
 
 def funds(session: Session, plan: PaymentPlan) -> Funds:
-    """One query: the balance, payments still processing, the policy's rule and charges since signing."""
+    """One query: the balance, payments still processing, the policy's rule and what is still open on
+    charges posted since signing (not the gross charges: insurance, adjustments and payments on them
+    lower what the plan leaves out)."""
     account = plan.account_id
     balance = (select(func.coalesce(func.sum(LedgerEntry.amount), 0))
                .where(LedgerEntry.account_id == account).scalar_subquery())
     processing = (select(func.coalesce(func.sum(Payment.amount), 0))
                   .where(Payment.account_id == account, Payment.status == PaymentStatus.processing).scalar_subquery())
-    since = (select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-             .where(LedgerEntry.account_id == account, LedgerEntry.kind == LedgerKind.charge,
-                    col(LedgerEntry.posted_at) > plan.signed_at).scalar_subquery())
+    new_charges = select(LedgerEntry.charge_id).where(
+        LedgerEntry.account_id == account, LedgerEntry.kind == LedgerKind.charge,
+        col(LedgerEntry.charge_id).is_not(None), col(LedgerEntry.posted_at) > plan.signed_at)
+    still_open = open_on_charges(new_charges, account)
+    since = select(func.coalesce(func.sum(still_open.c.open), 0)).scalar_subquery()
     rule = select(PlanPolicy.new_charges_rule).where(PlanPolicy.id == plan.policy_id).scalar_subquery()
     row = session.connection().execute(select(balance, processing, since, rule)).one()
     need = int(row[0])

@@ -5,7 +5,7 @@ statement asks for the installment and is not overdue; a re-billed statement ask
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -14,11 +14,11 @@ from sqlmodel import select
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
 from portal.documents.statement_pdf import render_statement
-from portal.models import Claim, PaymentAllocation, PracticeSettings, Statement
+from portal.models import Claim, PaymentAllocation, PlanInstallment, PracticeSettings, Statement
 from portal.payments.demo_gateway import DemoGateway
 from portal.services import home, payable, statements
 from portal.services.due import CHECKS
-from portal.services.payments import charge_saved_method, checkout, new_key, staff
+from portal.services.payments import allocation, charge_saved_method, checkout, new_key, staff
 from portal.services.practice import load_practice_today as practice_today
 from portal.services.practice import practice
 from portal.services.statement_run import run_statements
@@ -198,3 +198,54 @@ def test_a_statement_re_billed_by_a_refund_asks_only_for_what_is_left(demo: Demo
         (account_home,) = home.patient_home(session, owner).accounts
     assert (listed.status, listed.amount_due) == ('due', 1000)
     assert account_home.latest_statement is not None and account_home.latest_statement.amount_due == 1000
+
+
+def test_a_copay_paid_on_a_pending_visit_is_not_held_out_again_and_pay_in_full_clears_the_rest(
+        demo: DemoGateway) -> None:
+    """Verifier F1: a $25 desk copay applied to the pending $155 visit leaves $130 waiting, not $155; pay in
+    full then covers every line not with insurance."""
+    account, _ = make_account()
+    account_id = account.id
+    method = make_saved_method(account_id)
+    [pending] = make_charges(account, [15500], start=date(2026, 11, 18))
+    copay = charge_saved_method(account_id=account_id, method_id=method.id, amount=2500, target='balance',
+                                idempotency_key=new_key())  # at the desk, before the claim went out
+    make_claim(pending)
+    older = make_charges(account, [30020, 2500], start=date(2026, 10, 20))
+    with read_session() as session:
+        assert session.exec(select(PaymentAllocation.charge_id).where(
+            PaymentAllocation.payment_id == copay.payment_id)).all() == [pending]
+        money = payable.standing(session, account_id)
+        assert (money.balance, money.waiting, money.now) == (45520, 13000, 32520)
+        amount, target = checkout.amount_for(session, account_id=account_id, choice='full')
+    assert amount == 32520
+    charge_saved_method(account_id=account_id, method_id=method.id, amount=amount, target=target,
+                        idempotency_key=new_key())
+    with read_session() as session:
+        left = {item.charge_id: item.open_amount for item in allocation.open_charges(session, account_id,
+                                                                                     waiting=True)}
+        assert payable.standing(session, account_id).waiting == 13000
+    assert left == {pending: 13000} and not set(older) & set(left)
+
+
+def test_a_plan_payers_statement_shows_the_next_installment_once_this_one_is_paid(demo: DemoGateway) -> None:
+    """Verifier F2: after this month's installment is paid (the statement is then paid), the statement still
+    shows the plan and asks for the next installment by its date, not "Set up a payment plan"."""
+    home_ = household(100_000)
+    plan_id = sign(home_, months=4)
+    run_statements(on=practice_today())
+    with read_session() as session:
+        amount, target = checkout.amount_for(session, account_id=home_.account_id, choice='installment')
+    paid = charge_saved_method(account_id=home_.account_id, method_id=home_.method_id, amount=amount, target=target,
+                               idempotency_key=new_key())
+    assert paid.status == 'succeeded' and amount == 25000
+    with read_session() as session:
+        rows = session.exec(select(PlanInstallment).where(PlanInstallment.plan_id == plan_id)
+                            .order_by(PlanInstallment.seq)).all()
+    assert [row.status for row in rows] == ['paid', 'scheduled', 'scheduled', 'scheduled']
+    with write_session() as session:
+        (listed,) = statements.list_statements(session, actor=home_.actor)
+        detail = statements.statement_detail(session, actor=home_.actor, statement_id=listed.id)
+    assert (listed.on_plan, listed.status, listed.amount_due, listed.due_date) == (True, 'due', 25000, rows[1].due_date)
+    assert detail.plan is not None and detail.plan.plan_id == plan_id and detail.plan.installment_id == rows[1].id
+    assert 'You are on a payment plan: pay $250.00' in _pdf_text(detail)

@@ -14,7 +14,7 @@ from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.models import AuditEvent, LedgerKind, PaymentPlan, PlanInstallment
 from portal.services import ledger
 from portal.services.plans import policy_card, signing, tracking
-from tests.factories import make_user
+from tests.factories import make_charges, make_user
 from tests.support.plans import household, post_charge, sign
 
 pytestmark = pytest.mark.usefixtures('db')
@@ -175,3 +175,26 @@ def test_names_match_reasonably() -> None:
     assert signing.name_matches('Maria Elena Álvarez', 'Maria', 'Álvarez')
     assert not signing.name_matches('Maria', 'Maria', 'Álvarez')
     assert not signing.name_matches('Mario Alvarez', 'Maria', 'Álvarez')
+
+
+def test_a_new_charge_cancelled_by_insurance_does_not_pay_the_plan() -> None:
+    """Verifier F3: a charge posted after signing and cancelled by insurance and an adjustment leaves the
+    plan's need as it was; opening the plan neither shows nor stores it as paid off."""
+    with time_machine.travel(NOON, tick=False) as traveller:
+        home = household(balance=10_052)
+        plan_id = sign(home, months=2)
+        traveller.shift(60)
+        [charge] = make_charges(home.account_id, [24_000])
+        with write_session() as session:
+            ledger.post(session, account_id=home.account_id, kind=LedgerKind.insurance_payment, amount=-20_000,
+                        external_ref='era-1', effective_date=date(2026, 11, 20), charge_id=charge)
+            ledger.post(session, account_id=home.account_id, kind=LedgerKind.contractual_adjustment,
+                        amount=-4_000, external_ref='adj-1', effective_date=date(2026, 11, 20), charge_id=charge)
+        with write_session() as session:
+            view = tracking.overview(session, home.actor, home.account_id)
+        assert (view.status, view.paid, view.remaining, view.next_amount) == ('active', 0, 10_052, 5_026)
+        assert {line.status for line in view.lines} == {'scheduled'}
+        with read_session() as session:
+            assert session.get(PaymentPlan, plan_id).status == 'active'
+            assert {row.status for row in session.exec(select(PlanInstallment)
+                                                       .where(PlanInstallment.plan_id == plan_id))} == {'scheduled'}
