@@ -282,9 +282,15 @@ def record_offline_payment(session: Session, actor: Actor, *, account_id: int, a
     if method not in ('cash', 'check'):
         raise ValidationFailed('Choose cash or check.')
     reference = _bare_reference(method, reference)
+    errors = {}  # every field's error at once, not one per try
+    try:
+        amount = parse_amount(amount_text, maximum=10_000_000, verb='record')
+    except AmountError as error:
+        errors['amount'] = str(error)
     if method == 'check' and not reference:
-        raise ValidationFailed('Enter the check number.', field_errors={'reference': 'Enter the check number.'})
-    amount = _amount(amount_text, maximum=10_000_000, verb='record')
+        errors['reference'] = 'Enter the check number.'
+    if errors:
+        raise ValidationFailed(' '.join(errors.values()), field_errors=errors)
     payment = Payment(account_id=account_id, amount=amount, method=method, status=PaymentStatus.succeeded,
                       receipt_number=new_receipt_number(session), reference=reference[:60],
                       recorded_by_user_id=actor.user_id, settled_at=utcnow())
