@@ -59,7 +59,7 @@ def _account(actor, detail: staff.StaffAccount) -> None:  # noqa: ANN001
         for title, test_id, amount, note in figures:
             ui.html(f'<div class="{theme.CARD}"><p class="text-sm text-slate-700">{title}</p>'
                     f'<p data-testid="{test_id}" class="text-2xl font-bold">{money(amount)}</p>'
-                    f'<p class="{theme.MUTED}">{note}</p></div>', sanitize=False).classes('w-full sm:w-64')
+                    f'<p class="{theme.MUTED}">{note}</p></div>', sanitize=False).classes('w-full sm:w-52')
     for flag in detail.flags:
         ui.label(flag).classes('w-full text-amber-900 bg-amber-50 border border-amber-200 rounded-lg px-3 py-2') \
             .mark('flag')
