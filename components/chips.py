@@ -14,6 +14,7 @@ SHAPE = 'inline-block text-xs font-semibold rounded-full px-2 py-0.5 whitespace-
 
 STATEMENT = {'paid': ('Paid', 'good'), 'due': ('Due', 'info'), 'overdue': ('Overdue', 'bad')}
 PLAN = {'active': ('On track', 'good'), 'delinquent': ('Past due', 'bad'), 'completed': ('Paid off', 'info')}
+PAYMENT = {'succeeded': ('Paid', 'good'), 'processing': ('Processing', 'warn'), 'failed': ('Failed', 'bad')}
 JOB = {'ok': ('ok', 'good'), 'failed': ('failed', 'bad'), 'running': ('running', 'info')}
 THREAD = {'open': ('Waiting for the office', 'info'), 'waiting_on_patient': ('Waiting for you', 'warn'),
           'resolved': ('Resolved', 'good')}

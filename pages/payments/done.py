@@ -40,10 +40,14 @@ def register() -> None:
     @ui.page('/pay/receipt/{token}')
     async def guest_receipt(token: str) -> None:
         view = await call(receipts.receipt_by_token, token[:300])
+        if view is None and not receipts.receipt_link_expired(token[:300]):
+            not_found.content()  # a mistyped or forged link: the one 404 page
+            return
         with signed_out_card('Receipt'):
-            if view is None:
+            if view is None:  # ours, but older than 7 days: 410 Gone, and what to do instead
+                ui.status_code(410)
                 ui.label('This receipt link has expired. Call the billing office for a copy.') \
-                    .classes('text-slate-800')
+                    .classes('text-slate-800').mark('receipt-expired')
                 return
             receipt_block(view, pdf_url=f'/pay/receipt/{token}/pdf')
 

@@ -9,7 +9,7 @@ from html import escape
 from nicegui import ui
 
 from components import chips, forms, page, theme
-from components.activity import since_html
+from components.activity import refund_words, since_html
 from components.calls import call
 from components.receipts import receipt_block
 from portal.services import payment_history
@@ -103,7 +103,7 @@ def _item(item: HistoryItem, *, several: bool) -> str:
     if item.refund:
         words = REFUND_STATUS[item.status] if item.status in REFUND_STATUS else 'Refund'
         chip = chips.chip_html(words, STATUS[Status.refunded if item.status == Status.succeeded else item.status][1])
-        title, amount = 'Refund to you', f'−{money}'
+        title, amount = 'Refund to you', refund_words(money)
         detail = (f'<p class="text-slate-800 mt-1" data-testid="refund-why">{escape(item.why)}</p>'
                   f'<p class="{theme.MUTED}">To {escape(item.method)} · from receipt {escape(item.receipt_number)}</p>')
     else:
@@ -127,11 +127,13 @@ def _since_card(since: SinceStatement, *, several: bool) -> str:
     """The details behind the home page's "Since your statement" line: each movement since it."""
     if not since.anything:
         return ''
-    money = lambda minor: ('+' if minor > 0 else '−') + forms.money(abs(minor), since.currency)  # noqa: E731
+    signed = lambda minor: ('+' if minor > 0 else '−') + forms.money(abs(minor), since.currency)  # noqa: E731
+    money = lambda line: refund_words(forms.money(abs(line.amount), since.currency)) if line.refund \
+        else signed(line.amount)  # noqa: E731
     rows = ''.join(
         f'<li class="py-2 border-t border-slate-100 flex no-wrap justify-between gap-3"><span class="min-w-0">'
-        f'{forms.short_date(line.on)} · {escape(line.what)}</span><span class="font-medium whitespace-nowrap">'
-        f'{money(line.amount)}</span></li>' for line in since.lines)
+        f'{forms.short_date(line.on)} · {escape(line.what)}{" (added to your balance)" if line.refund else ""}'
+        f'</span><span class="font-medium whitespace-nowrap">{money(line)}</span></li>' for line in since.lines)
     return (f'<section id="since" class="{theme.CARD} scroll-mt-20 flex flex-col gap-1" '
             f'aria-label="Since your statement">'
             f'<h2 class="{theme.H2}">Since your statement</h2>{since_html(since, several=several, link=False)}'

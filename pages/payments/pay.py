@@ -92,8 +92,9 @@ def _pay_form(context: PayContext) -> None:
         error = forms.error_message()
         state = {'key': core.new_key()}
 
+        @OneAtATime  # a double click reads (and asks) once
         async def submit() -> None:
-            if pay.running:  # a double click sends one request
+            if pay.running or _open(state.get('dialog')):  # one confirm dialog at a time; one request
                 return
             forms.set_error(error, '')
             amount.error = None
@@ -114,7 +115,7 @@ def _pay_form(context: PayContext) -> None:
             except DomainError as failure:
                 show_failure(failure)
                 return
-            _confirm(preview, lambda: pay(chosen, saved, preview.amount))
+            state['dialog'] = _confirm(preview, lambda: pay(chosen, saved, preview.amount))
 
         def show_failure(failure: DomainError) -> None:
             if isinstance(failure, attempts.AttemptChanged):
@@ -141,7 +142,9 @@ def _pay_form(context: PayContext) -> None:
                     return
                 go(hosted_checkout.done_url(result.outcome.attempt_id))
 
-        pay.disables(forms.submit_button('Continue to payment', submit))
+        button = forms.submit_button('Continue to payment', submit)
+        submit.disables(button)
+        pay.disables(button)
         ui.label('Card and bank details are entered on the secure payment page, never on ours.') \
             .classes(theme.MUTED)
 
@@ -161,8 +164,13 @@ def _choices(context: PayContext, money: Callable[[int], str]) -> dict[str, str]
     return options
 
 
-def _confirm(preview: checkout.PaymentPreview, pay: Callable[[], Awaitable[None]]) -> None:
-    """"Pay $4.60 with Visa ending 4242?": Cancel changes nothing; the button names the amount again."""
+def _open(dialog: ui.dialog | None) -> bool:
+    return dialog is not None and not dialog.is_deleted and bool(dialog.value)
+
+
+def _confirm(preview: checkout.PaymentPreview, pay: Callable[[], Awaitable[None]]) -> ui.dialog:
+    """"Pay $4.60 with Visa ending 4242?": Cancel changes nothing; the button names the amount again.
+    Returns the open dialog."""
     async def confirmed() -> None:
         await pay()  # the dialog stays up meanwhile; a second click is refused by pay's guard
         dialog.close()
@@ -172,6 +180,7 @@ def _confirm(preview: checkout.PaymentPreview, pay: Callable[[], Awaitable[None]
         ui.label('It is charged as soon as you confirm.').classes(theme.MUTED)
         dialogs.actions(dialog, f'Pay {forms.money(preview.amount, preview.currency)}', confirmed, mark='confirm-pay')
     dialog.open()
+    return dialog
 
 
 def guest_page(*, code: str, cancelled: bool) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from components import forms, page, session, theme
+from components import chips, forms, page, session, theme
 from components.calls import write
 from pages.staff.account_dialogs import offline_dialog, refund_dialog
 from portal.services.payments import staff
@@ -52,12 +52,14 @@ def _account(actor, detail: staff.StaffAccount) -> None:  # noqa: ANN001
     ui.link('Write to the patient', f'/staff/messages/new?account={detail.id}').classes(theme.LINK) \
         .mark('write-to-patient')
     figures = (('Balance', 'staff-balance', detail.balance, f'{money(detail.processing)} processing'),
+               ('Due now', 'staff-due-now', detail.due_now, 'what the patient is asked to pay'),
+               ('Waiting for insurance', 'staff-waiting', detail.waiting, 'on claims still pending: not asked yet'),
                ('Credit (refundable)', 'staff-credit', detail.credit, 'what the account holds for the patient'))
     with ui.row().classes('w-full gap-4'):
         for title, test_id, amount, note in figures:
             ui.html(f'<div class="{theme.CARD}"><p class="text-sm text-slate-700">{title}</p>'
                     f'<p data-testid="{test_id}" class="text-2xl font-bold">{money(amount)}</p>'
-                    f'<p class="{theme.MUTED}">{note}</p></div>', sanitize=False).classes('w-full sm:w-64')
+                    f'<p class="{theme.MUTED}">{note}</p></div>', sanitize=False).classes('w-full sm:w-52')
     for flag in detail.flags:
         ui.label(flag).classes('w-full text-amber-900 bg-amber-50 border border-amber-200 rounded-lg px-3 py-2') \
             .mark('flag')
@@ -67,9 +69,12 @@ def _account(actor, detail: staff.StaffAccount) -> None:  # noqa: ANN001
             ('receipt', 'Receipt'), ('date', 'Date'), ('method', 'Method'), ('amount', 'Amount'),
             ('status', 'Status'), ('refunded', 'Refunded'))]
         rows = [{'id': p.id, 'receipt': p.receipt_number, 'date': forms.short_date(p.received_on),
-                 'method': p.method, 'amount': money(p.amount), 'status': p.status, 'refunded': money(p.refunded)}
+                 'method': p.method_label, 'amount': money(p.amount), 'status': chips.look(p.status, chips.PAYMENT)[0],
+                 'chip': chips.status_html(p.status, chips.PAYMENT), 'refunded': money(p.refunded)}
                 for p in detail.payments]
-        ui.table(columns=columns, rows=rows, row_key='id').classes('w-full').props(PHONE_TABLE).mark('payments')
+        table = ui.table(columns=columns, rows=rows, row_key='id').classes('w-full').props(PHONE_TABLE) \
+            .mark('payments')
+        table.add_slot('body-cell-status', '<q-td :props="props"><span v-html="props.row.chip"></span></q-td>')
         if any(p.refundable > 0 for p in detail.payments):
             ui.button('Refund a payment', icon='undo', on_click=lambda: refund_dialog(actor, detail)) \
                 .props('outline no-caps').mark('refund')

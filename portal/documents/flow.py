@@ -104,13 +104,22 @@ class Table:
         what must follow the headings on their page (a title above them, the first row)."""
         self.flow, self.columns, self.style, self.head = flow, list(columns), style, head
         self.gutter, self.shade, self.keep_with = gutter, shade, keep_with
+        # what the rows now being drawn belong to (a visit's heading), drawn again under the column
+        # headings when they run onto a new page: set it after drawing the group's own heading, and
+        # back to None after its last row
+        self.continued: Callable[[], None] | None = None
 
     def __enter__(self) -> Table:
         if self.head is not None:
             self.flow.need(self.head_height() + max(self.keep_with, self.style.line * 2))
             self.heading()
-            self.flow.repeat = self.heading
+            self.flow.repeat = self._repeat
         return self
+
+    def _repeat(self) -> None:
+        self.heading()
+        if self.continued is not None:
+            self.continued()
 
     def __exit__(self, *_: object) -> None:
         self.flow.repeat = None

@@ -4,9 +4,12 @@ Page 1, folded in three for a #10 double-window envelope: the practice's return 
 guarantor's address sit in the envelope's two windows; beside them the account, dates and amount
 due; the middle third has the account summary and how to pay, then the itemized visits begin; the
 bottom third is the detachable remittance stub (`remittance.draw_stub`). The visits continue on
-the following pages, each with the account number and "Page N of M" and the column headings again.
+the following pages, each with the account number and "Page N of M" and the column headings again,
+and, when a visit's lines run over, that visit's heading again marked "(continued)".
 """
 from __future__ import annotations
+
+import functools
 
 from fpdf import FPDF
 
@@ -173,9 +176,17 @@ def _visits(flow: Flow, detail: StatementDetail, *, earlier: bool = False) -> No
             flow.text(header, VISIT)
             if pending:
                 flow.text(pending, NOTE)
+            table.continued = functools.partial(_continued, flow, header)
             for row in rows:
                 table.row(row)
+            table.continued = None
     flow.gap(3)
+
+
+def _continued(flow: Flow, header: str) -> None:
+    """A visit's heading again at the top of the page its lines run onto."""
+    flow.gap(1.2)
+    flow.text(f'{header} (continued)', VISIT)
 
 
 def _visit_block(table: Table, visit: Visit, detail: StatementDetail) -> tuple[float, str, str, list[Row]]:

@@ -178,6 +178,7 @@ class ActivityLine:
     on: date  # the day it took effect (the date of service, for a charge)
     what: str  # the charge's plain description, or 'Insurance paid', 'Your payment', ...
     amount: int  # signed minor units: positive adds to what is owed
+    refund: bool = False  # money sent back to the patient (it adds to what is owed)
 
 
 KIND_WORDS = {LedgerKind.charge: 'New charge', LedgerKind.insurance_payment: 'Insurance paid',
@@ -244,7 +245,7 @@ def activity_since_statements(session: Session, account_ids: list[int], *, lines
             credits=-sum(int(sums.get(kind, 0)) for kind in _CREDITS),
             refunds=int(sums.get(LedgerKind.refund, 0)), corrections=int(sums.get(LedgerKind.correction, 0)),
             lines=tuple(ActivityLine(on, (description if kind == LedgerKind.charge and description else
-                                          KIND_WORDS.get(kind, 'Change')), int(amount))
+                                          KIND_WORDS.get(kind, 'Change')), int(amount), kind == LedgerKind.refund)
                         for on, kind, amount, description in shown)))
     return found
 

@@ -27,3 +27,15 @@ async def test_a_guest_receipt_goes_to_one_address(user: User) -> None:
     user.find(marker='receipt-email').clear().type('stranger@example.com')
     user.find(marker='send-receipt').click()
     await user.should_see('already sent to another address')
+
+
+async def test_a_forged_receipt_link_is_the_404_page_and_an_old_one_says_expired(user: User) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from components.not_found import MESSAGE
+    forged = await user.http_client.get('/pay/receipt/garbage', follow_redirects=False)
+    assert forged.status_code == 404 and MESSAGE in forged.text and 'expired' not in forged.text
+    old = tokens.make('receipt', 1, issued_at=datetime.now(UTC) - timedelta(days=8))
+    expired = await user.http_client.get(f'/pay/receipt/{old}', follow_redirects=False)
+    assert expired.status_code == 410 and 'This receipt link has expired' in expired.text
+    assert MESSAGE not in expired.text

@@ -197,3 +197,24 @@ async def test_a_saved_card_is_charged_only_after_the_patient_confirms_the_amoun
     user.find(marker='confirm-pay').click()
     await user.should_see('Payment received')
     assert _account()[1] == before - 460 and _payments_for(account_id) == 1
+
+
+async def test_a_double_click_on_continue_opens_one_confirm_dialog(user: User) -> None:
+    from tests.factories import make_saved_method
+    account_id, before = _account()
+    method = make_saved_method(account_id)
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see(marker='pay')
+    await user.open('/pay')
+    user.find(marker='choice').elements.pop().value = 'other'
+    user.find(marker='method').elements.pop().value = method.id
+    user.find(marker='amount').type('4.60')
+    user.find(marker='submit').click()
+    user.find(marker='submit').click()  # the second click of a double click
+    await user.should_see('Pay $4.60 with Visa ending 4242?')
+    user.find(marker='submit').click()  # behind the open dialog: nothing
+    await user.should_see('Pay $4.60 with Visa ending 4242?')
+    assert len(user.find(marker='confirm-question').elements) == 1
+    user.find(marker='confirm-pay').click()
+    await user.should_see('Payment received')
+    assert _account()[1] == before - 460 and _payments_for(account_id) == 1

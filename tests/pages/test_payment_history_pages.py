@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import func, select
 
@@ -152,3 +153,29 @@ async def test_a_failed_payment_says_it_paid_nothing(user: User) -> None:
     await user.should_see('Failed')
     await user.open(f'/payments/{payment_id}')
     await user.should_see('This payment did not go through, so it paid nothing.')
+
+
+async def test_a_refund_reads_the_same_way_in_since_your_statement_and_in_the_list(user: User) -> None:
+    from portal.auth.permissions import Actor
+    from portal.services.payments import staff
+    from portal.services.practice import load_practice_today
+    from portal.services.statement_run import run_statements
+    from tests.factories import STRONG_PASSWORD, make_charges, make_paid_attempt, make_user
+    attempt_id = make_paid_attempt(signed_in=True, amount=8000)
+    with read_session() as session:
+        payment_id, account_id = session.exec(select(Payment.id, Payment.account_id)
+                                              .where(Payment.attempt_id == attempt_id)).one()
+    make_charges(account_id, [5000])
+    run_statements(on=load_practice_today())
+    clerk = Actor(user_id=make_user(role='staff').id, role='staff')
+    staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='20', reason='Insurance paid',
+                         balance_after=7000)
+    make_user(email='since-refund@example.com', account=account_id)
+    await sign_in(user, 'since-refund@example.com', STRONG_PASSWORD)
+    await user.should_see(marker='pay')
+    await user.open('/payments')
+    await user.should_see('Refund to you')
+    page = ' '.join(element.content for element in user.find(ui.html).elements)
+    assert '$20.00 refunded to you (added to your balance)' in page
+    assert page.count('$20.00 back to you') == 2  # the since line and the list, the same words
+    assert '+$20.00' not in page and '−$20.00' not in page

@@ -2,6 +2,7 @@
 (search, ledger, refund, cash or check), and the receipt PDF's access check."""
 from __future__ import annotations
 
+from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import func, select
 
@@ -138,3 +139,28 @@ async def test_receipt_pdf_only_for_the_account(user: User) -> None:
         denied = session.exec(select(func.count(AuditEvent.id)).where(AuditEvent.action == 'view_receipt',
                                                                        AuditEvent.outcome == 'denied')).one()
     assert denied == 1
+
+
+async def test_the_staff_account_page_reads_in_words_and_splits_due_now_from_waiting(user: User) -> None:
+    from portal.models import Payment as PaymentRow
+    from portal.services.payments.payment_events import new_receipt_number
+    from tests.factories import make_account, make_charges, make_claim, make_saved_method
+    account, _ = make_account()
+    charges = make_charges(account, [5000, 15500])
+    make_claim(charges[1])
+    card = make_saved_method(account)
+    with write_session() as session:
+        for method, status, saved in (('card', 'succeeded', card.id), ('us_bank_account', 'processing', None)):
+            session.add(PaymentRow(account_id=account.id, amount=1000, method=method, status=status,
+                                   saved_method_id=saved, receipt_number=new_receipt_number(session)))
+            session.flush()
+    await sign_in(user, DEMO_STAFF)
+    await user.should_see('Collections dashboard')
+    await user.open(f'/staff/accounts/{account.id}')
+    await user.should_see('Due now')
+    await user.should_see('Waiting for insurance')
+    figures = ' '.join(element.content for element in user.find(ui.html).elements)
+    assert 'data-testid="staff-due-now" class="text-2xl font-bold">$40.00' in figures  # 205 - 155 - 10 processing
+    assert 'data-testid="staff-waiting" class="text-2xl font-bold">$155.00' in figures
+    rows = {row['method']: row['status'] for row in user.find(marker='payments').elements.pop().rows}
+    assert rows == {'Visa ending 4242': 'Paid', 'Bank account (ACH)': 'Processing'}

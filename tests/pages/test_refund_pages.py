@@ -73,3 +73,19 @@ async def test_the_patient_reads_why_money_came_back_on_the_receipt_and_home(use
     await sign_in(user, 'refunded@example.com', STRONG_PASSWORD)
     await user.should_see('$20.00 was refunded to you on')
     await user.should_see(REASONS['Insurance paid'])
+
+
+async def test_the_cash_or_check_dialog_shows_every_fields_error_at_once(user: User) -> None:
+    account, _ = make_account()
+    make_charges(account, [5000])
+    await sign_in(user, DEMO_STAFF)
+    await user.should_see('Collections dashboard')
+    await user.open(f'/staff/accounts/{account.id}')
+    user.find(marker='record-offline').click()
+    user.find(marker='offline-amount').type('4,60')  # a check (the default) with no number, and a bad amount
+    user.find(marker='submit').click()
+    await user.should_see('Enter the amount like 4.60. Enter the check number.')
+    assert user.find(marker='offline-amount').elements.pop().error == 'Enter the amount like 4.60.'
+    assert user.find(marker='offline-reference').elements.pop().error == 'Enter the check number.'
+    with read_session() as session:
+        assert ledger.balance(session, account.id) == 5000

@@ -145,6 +145,11 @@ def receipt_by_token(token: str) -> ReceiptView | None:
         return receipt_view(session, payment) if payment else None
 
 
+def receipt_link_expired(token: str) -> bool:
+    """Whether a receipt link that gave no receipt is a genuine one past its 7 days (else it is not ours)."""
+    return tokens.expired('receipt', token)
+
+
 _USER_ADDRESS = select(User.email, User.first_name).where(User.id == bindparam('id'))
 _ACCOUNT_ADDRESS = select(GuarantorAccount.email, GuarantorAccount.guarantor_first_name) \
     .where(GuarantorAccount.id == bindparam('id'))

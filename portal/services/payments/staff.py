@@ -25,6 +25,7 @@ from portal.models import (
     PaymentStatus,
     Refund,
     RefundStatus,
+    SavedPaymentMethod,
 )
 from portal.money import AmountError, format_money, parse_amount
 from portal.payments.gateway import GatewayError
@@ -35,6 +36,7 @@ from portal.services.payable import standing
 from portal.services.payments.allocation import allocate
 from portal.services.payments.core import new_key
 from portal.services.payments.payment_events import new_receipt_number
+from portal.services.payments.receipts import payment_method_label
 from portal.services.payments.refund_events import post_refund
 from portal.services.person_names import guarantor_name, searchable_guarantor_name
 from portal.services.practice import practice, practice_today
@@ -57,6 +59,7 @@ class PaymentRow:
     status: PaymentStatus
     refunded: int
     reference: str
+    method_label: str = ''  # in people's words: 'Visa ending 4242', 'Bank account (ACH)', 'Check'
 
     @property
     def refundable(self) -> int:
@@ -80,6 +83,7 @@ class StaffAccount:
     currency: str
     balance: int
     processing: int
+    waiting: int = 0  # open on charges whose claim is still pending: not asked for yet (payable.standing)
     flags: list[str] = field(default_factory=list)
     entries: list[EntryRow] = field(default_factory=list)
     payments: list[PaymentRow] = field(default_factory=list)
@@ -88,6 +92,11 @@ class StaffAccount:
     def credit(self) -> int:
         """What the account holds for the patient (a negative balance), the natural refund."""
         return max(0, -self.balance)
+
+    @property
+    def due_now(self) -> int:
+        """What the patient is asked for now: the balance less money processing and waiting for insurance."""
+        return max(0, self.balance - self.processing - self.waiting)
 
 
 @dataclass(frozen=True)
@@ -157,16 +166,20 @@ def staff_account(session: Session, actor: Actor, account_id: int) -> StaffAccou
                             .order_by(col(Payment.received_at).desc()).limit(50)).all()
     flags = session.exec(select(AccountFlag).where(AccountFlag.account_id == account_id,
                                                    col(AccountFlag.cleared_at).is_(None))).all()
-    money = standing(session, account_id)  # balance and processing read together
+    method_ids = {p.saved_method_id for p in payments if p.saved_method_id}
+    saved = {m.id: m for m in session.exec(select(SavedPaymentMethod)
+                                           .where(col(SavedPaymentMethod.id).in_(method_ids)))} if method_ids else {}
+    money = standing(session, account_id)  # balance, processing and waiting read together
     day_of = practice(session).day_of
     return StaffAccount(
         id=account_id, account_number=account.account_number,
         name=guarantor_name(account), currency=account.currency,
-        balance=money.balance, processing=money.processing,
+        balance=money.balance, processing=money.processing, waiting=money.waiting,
         flags=[f'{FlagKind(flag.kind).label}: {flag.reason}' for flag in flags],
         entries=[EntryRow(e.id, e.effective_date, e.kind, e.amount, e.memo) for e in entries],
         payments=[PaymentRow(p.id, p.receipt_number, day_of(p.received_at), p.amount, p.method, p.status,
-                             _refunded(session, p.id), p.reference) for p in payments])
+                             _refunded(session, p.id), p.reference,
+                             payment_method_label(p, saved.get(p.saved_method_id))) for p in payments])
 
 
 def _amount(text: str, *, maximum: int, verb: str) -> int:
@@ -282,9 +295,15 @@ def record_offline_payment(session: Session, actor: Actor, *, account_id: int, a
     if method not in ('cash', 'check'):
         raise ValidationFailed('Choose cash or check.')
     reference = _bare_reference(method, reference)
+    errors = {}  # every field's error at once, not one per try
+    try:
+        amount = parse_amount(amount_text, maximum=10_000_000, verb='record')
+    except AmountError as error:
+        errors['amount'] = str(error)
     if method == 'check' and not reference:
-        raise ValidationFailed('Enter the check number.', field_errors={'reference': 'Enter the check number.'})
-    amount = _amount(amount_text, maximum=10_000_000, verb='record')
+        errors['reference'] = 'Enter the check number.'
+    if errors:
+        raise ValidationFailed(' '.join(errors.values()), field_errors=errors)
     payment = Payment(account_id=account_id, amount=amount, method=method, status=PaymentStatus.succeeded,
                       receipt_number=new_receipt_number(session), reference=reference[:60],
                       recorded_by_user_id=actor.user_id, settled_at=utcnow())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from portal.config import get_settings
 
@@ -36,3 +36,15 @@ def read(purpose: str, token: str) -> int | None:
     except BadSignature:
         return None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def expired(purpose: str, token: str) -> bool:
+    """True when the token is genuine (ours, for this purpose) but older than its time; False when it is
+    valid or forged: a forged link is "not found", an old one of ours is "expired"."""
+    try:
+        _serializer(purpose).loads(token or '', max_age=MAX_AGE[purpose])
+    except SignatureExpired:
+        return True
+    except BadSignature:
+        return False
+    return False
