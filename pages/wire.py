@@ -20,6 +20,9 @@ def register(settings: Settings) -> None:
         return SecurityHeaders(BodyLimit(WebhookFastPath(build(app))), settings)
 
     app.build_middleware_stack = outer_layers  # type: ignore[method-assign]
+    # Quasar's ajax bar flashes on every fetch (file downloads, pictures) as a progressbar with no
+    # accessible name (axe: aria-progressbar-name); pages show their own progress where it matters
+    app.config.quasar_config['loadingBar']['skipHijack'] = True
 
 
 def layers(stack: ASGIApp) -> list[type]:

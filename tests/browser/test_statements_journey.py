@@ -90,13 +90,16 @@ def test_statement_pages_on_a_laptop(new_page, screenshots) -> None:  # noqa: AN
     page.screenshot(path=screenshots / 'statement-ask-1280.png')
     page.get_by_role('button', name='Send').click()
     page.wait_for_url('**/messages/*')
+    thread_path = '/' + page.url.split('/', 3)[3].split('?')[0]
     wait_connected(page)
     page.get_by_text('What is this charge for?').wait_for(state='visible')
     page.screenshot(path=screenshots / 'charge-question-thread-1280.png', full_page=True)
     assert_accessible(page, 'charge question thread at 1280x800')
     page.get_by_role('link', name='Back to the statement').click()
     wait_connected(page)
-    page.get_by_role('link', name='Question open — see the conversation').wait_for(state='visible')
+    # this line's link now leads to the new thread (older lines may have open questions of their own)
+    page.locator(f'a[href="{thread_path}"]', has_text='Question open — see the conversation') \
+        .wait_for(state='visible')
     page.goto('/statements')
     wait_connected(page)
     page.locator('[href^="/statements/"]').first.wait_for(state='visible')
