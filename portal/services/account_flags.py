@@ -11,14 +11,18 @@ from portal.errors import NotFound
 from portal.models import AccountFlag, FlagKind
 
 
-def resolve_flags(session: Session, /, *, actor: Actor, account_id: int, kind: FlagKind) -> int:
-    """Clear the account's open flags of one kind, stamped with who and when; flags of any other kind stay
-    open. Returns how many were cleared (0 when none was open). Staff only: anyone else gets NotFound."""
+def resolve_flags(session: Session, /, *, actor: Actor, account_id: int, kind: FlagKind,
+                  reason: str | None = None) -> int:
+    """Clear the account's open flags of one kind (and, given `reason`, only those raised for it: one
+    disputed charge, not every dispute on the account), stamped with who and when; flags of any other
+    kind stay open. Returns how many were cleared (0 when none was open). Staff only: anyone else gets
+    NotFound."""
     if not actor.is_staff:
         raise NotFound()
     require_account(session, actor, account_id, purpose='resolve_flag')
-    rows = session.exec(select(AccountFlag).where(AccountFlag.account_id == account_id, AccountFlag.kind == kind,
-                                                  col(AccountFlag.cleared_at).is_(None))).all()
+    query = select(AccountFlag).where(AccountFlag.account_id == account_id, AccountFlag.kind == kind,
+                                      col(AccountFlag.cleared_at).is_(None))
+    rows = session.exec(query.where(AccountFlag.reason == reason) if reason is not None else query).all()
     for row in rows:
         row.cleared_at, row.cleared_by_user_id = utcnow(), actor.user_id
         audit.record(session, action='flag_resolved', actor_user_id=actor.user_id, actor_role=actor.role,

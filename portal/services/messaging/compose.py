@@ -94,11 +94,17 @@ def _check_daily_limit(session: Session, actor: Actor) -> None:
                                f'day. Reply in one of them{f", or call us at {phone}" if phone else ""}.')
 
 
+def dispute_reason(thread: MessageThread) -> str:
+    """The reason a dispute thread's flag carries: what was disputed, so resolving this thread clears this
+    flag and no other ('charge 16 disputed by the patient', or the thread itself when no charge is linked)."""
+    about = f'charge {thread.charge_id}' if thread.charge_id else f'message thread {thread.id}'
+    return f'{about} disputed by the patient'
+
+
 def _dispute(session: Session, actor: Actor, thread: MessageThread) -> None:
     """A dispute raises the account's billing-dispute flag (staff clear it when they resolve the dispute)."""
-    about = f'charge {thread.charge_id}' if thread.charge_id else f'message thread {thread.id}'
     session.add(AccountFlag(account_id=thread.account_id, kind=FlagKind.dispute,
-                            reason=f'{about} disputed by the patient', created_by_user_id=actor.user_id))
+                            reason=dispute_reason(thread), created_by_user_id=actor.user_id))
 
 
 def _new_thread(session: Session, actor: Actor, *, account_id: int, category: ThreadCategory, subject: str,

@@ -20,7 +20,7 @@ from portal.models import AccountAccess, FlagKind, GuarantorAccount, Message, Me
 from portal.models.messaging import CATEGORY_LABELS, AuthorRole, ThreadCategory, ThreadStatus
 from portal.services import account_flags
 from portal.services.files import StoredFileView
-from portal.services.messaging import attachments, links, notices, read_state, safety, staff_common, threads
+from portal.services.messaging import attachments, compose, links, notices, read_state, safety, staff_common, threads
 from portal.services.messaging.attachments import Upload
 from portal.services.messaging.staff_common import staff_thread
 from portal.services.messaging.staff_context import AccountContext, account_context
@@ -151,8 +151,9 @@ def assign(session: Session, /, *, actor: Actor, thread_id: int, assignee_user_i
 
 def set_status(session: Session, /, *, actor: Actor, thread_id: int, status: str, note: str = '') -> int:
     """Open, waiting on patient or resolved. Resolving a billing dispute needs a note: it is kept as an
-    internal note and the account's billing-dispute flags are cleared (`account_flags.resolve_flags`, kind
-    dispute only: a card chargeback stays open). Returns how many flags were cleared."""
+    internal note and this thread's billing-dispute flag is cleared (`account_flags.resolve_flags`, kind
+    dispute and this thread's reason only: other disputes and a card chargeback stay open). Returns how
+    many flags were cleared."""
     thread = staff_thread(session, actor, thread_id, purpose='staff_status')
     try:
         chosen = ThreadStatus(status)
@@ -166,7 +167,8 @@ def set_status(session: Session, /, *, actor: Actor, thread_id: int, status: str
             raise ValidationFailed(message, field_errors={'note': message})
         threads.post(session, thread, actor=actor, body=safety.clean_body('Billing dispute resolved: ' + text),
                      key=None, internal_note=True)
-        cleared = account_flags.resolve_flags(session, actor=actor, account_id=thread.account_id, kind=FlagKind.dispute)
+        cleared = account_flags.resolve_flags(session, actor=actor, account_id=thread.account_id,
+                                              kind=FlagKind.dispute, reason=compose.dispute_reason(thread))
     threads.set_status(session, thread, chosen)
     audit.record(session, action='staff_status', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='message_thread', entity_id=thread.id, account_id=thread.account_id,

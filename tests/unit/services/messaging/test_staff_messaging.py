@@ -79,16 +79,21 @@ def _open_flags(account_id: int) -> list[str]:
 def test_resolving_a_billing_dispute_clears_that_flag_and_never_a_chargeback(db: str) -> None:
     thread_id, account_id, _ = _thread(category=ThreadCategory.dispute_charge)
     with write_session() as session:
-        session.add(AccountFlag(account_id=account_id, kind=FlagKind.dispute, reason='charge disputed'))
+        thread = session.get(MessageThread, thread_id)
+        session.add(AccountFlag(account_id=account_id, kind=FlagKind.dispute,
+                                reason=compose.dispute_reason(thread)))
+        # another dispute on the same account, still open in its own thread: it must stay
+        session.add(AccountFlag(account_id=account_id, kind=FlagKind.dispute,
+                                reason='charge 999999 disputed by the patient'))
         session.add(AccountFlag(account_id=account_id, kind=FlagKind.chargeback, reason='card dispute'))
     staff = _staff()
     with write_session() as session, pytest.raises(ValidationFailed, match='how the dispute was resolved'):
         staff_threads.set_status(session, actor=staff, thread_id=thread_id, status='resolved')
-    assert _open_flags(account_id) == ['chargeback', 'dispute']
+    assert _open_flags(account_id) == ['chargeback', 'dispute', 'dispute']
     with write_session() as session:
         cleared = staff_threads.set_status(session, actor=staff, thread_id=thread_id, status='resolved',
                                            note='Coding error; corrected and re-billed.')
-    assert cleared == 1 and _open_flags(account_id) == ['chargeback']
+    assert cleared == 1 and _open_flags(account_id) == ['chargeback', 'dispute']
     with read_session() as session:
         note = session.exec(select(Message).where(Message.thread_id == thread_id)
                             .order_by(col(Message.id).desc())).first()
