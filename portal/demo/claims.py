@@ -219,6 +219,7 @@ def _claim(ctx: Context, st: AccountState, lines: list[Line], encounter_id: int,
 def _secondary_claim(ctx: Context, st: AccountState, rng: random.Random, lines: list[Line], encounter_id: int,
                      patient_id: int, coverage_id: int, dos: int, primary_decided: int) -> None:
     """The secondary plan pays the coinsurance the primary left; the patient keeps deductible and copay."""
+    visit = lines
     lines = [line for line in lines if line.coinsurance and not line.denied]
     if not lines:
         return
@@ -226,6 +227,8 @@ def _secondary_claim(ctx: Context, st: AccountState, rng: random.Random, lines: 
     adjudicated = submitted + between(rng, 7, 21)
     if adjudicated > ctx.yesterday:
         _claim(ctx, st, lines, encounter_id, patient_id, coverage_id, dos, submitted, adjudicated, denial=None)
+        # a visit with a claim still pending is held out whole (payable.pending_charge_ids)
+        st.pending_charges.update(line.charge_id for line in visit)
         return
     null, batch, entries = ctx.null, ctx.batch, st.entries
     claim_id = ctx.next_id('claim')

@@ -76,6 +76,7 @@ def record_payment(ctx: Context, st: AccountState, rng: random.Random, day: int,
     next_allocation = ctx.ids('payment_allocation').__next__
     ctx.batch['payment_allocation'].extend((next_allocation(), payment_id, charge_id, part)
                                            for charge_id, part in allocations)
+    st.allocated.extend((day, charge_id, part) for charge_id, part in allocations)
     st.entries.append((day, PAYMENT, minute, 'patient_payment', -amount, null, null, payment_id, null, null, ''))
     return payment_id
 
@@ -227,8 +228,12 @@ def issue_statement(ctx: Context, st: AccountState, rng: random.Random,
         else:
             break
     new_balance = previous + sum(sums.values())
-    waiting = min(new_balance, max(0, sum(entry[4] for entry in st.entries  # charges still with insurance
-                                           if entry[6] in st.pending_charges and entry[0] <= cutoff)))
+    # what is still open on charges still with insurance (payable.waiting_query's rule): their ledger lines
+    # less what patients paid on them by the statement day
+    waiting = min(new_balance, max(0, sum(entry[4] for entry in st.entries
+                                           if entry[6] in st.pending_charges and entry[0] <= cutoff)
+                                   - sum(part for day, charge_id, part in st.allocated
+                                         if charge_id in st.pending_charges and day <= cutoff)))
     if new_balance - waiting <= 0:
         return 0
     amount_due = new_balance - waiting

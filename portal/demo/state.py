@@ -24,5 +24,6 @@ class AccountState:
     deductible_met: dict[tuple[int, str], int] = field(default_factory=dict)
     installments: list[tuple[int, int, str]] = field(default_factory=list)  # (due day, amount, status)
     pending_charges: set[int] = field(default_factory=set)  # charges whose claim the insurer has not answered
+    allocated: list[tuple[int, int, int]] = field(default_factory=list)  # (day, charge_id, amount) paid on charges
     user_id: int = 0
     card_id: int = 0

@@ -263,3 +263,17 @@ def test_names_include_characters_outside_latin_1() -> None:
 def _as_date(value: object):  # noqa: ANN202
     from datetime import date
     return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def test_every_statement_holds_out_what_the_pay_page_would(seeded: str) -> None:
+    """A demo statement's "Waiting for insurance" is the statement run's rule (payable.waiting_query as of
+    its last entry): what is still open on pending charges, so a copay paid at the desk is not held twice."""
+    from portal.models import Statement
+    from portal.services.payable import waiting_query
+    with write_session() as session:
+        statements = session.exec(select(Statement)).all()
+        assert any(statement.waiting_for_insurance for statement in statements)
+        for statement in statements:
+            expected = session.exec(select(waiting_query(statement.account_id,
+                                                         upto_entry_id=statement.last_entry_id))).one()
+            assert statement.waiting_for_insurance == min(expected, statement.new_balance), statement.id
