@@ -18,6 +18,7 @@ from portal.services import files
 from portal.services.files import MAX_FILES_PER_MESSAGE
 
 UPLOAD_MAX_FILE_BYTES = 10 * 1000 * 1000  # "10 MB a file", as the messages say it
+WRONG_TYPE = 'A file you chose is not a PDF, JPEG, PNG or HEIC file, so it was not added.'
 TOO_LARGE = f'That file is too large. Choose one of at most {UPLOAD_MAX_FILE_BYTES // 1_000_000} MB.'
 FAILED = 'The file did not upload. Check that it is at most 10 MB and try again.'
 ACCEPT = '.pdf,.jpg,.jpeg,.png,.heic,.heif,application/pdf,image/*'
@@ -57,6 +58,13 @@ def photo_upload(text: str, *, on_upload: Callable[[events.UploadEventArguments]
     return element
 
 
+def too_many_message(left_out: int) -> str:
+    """What the picker says when `left_out` files of one choice went past MAX_FILES_PER_MESSAGE."""
+    verb = 'was' if left_out == 1 else 'were'
+    return (f'You can attach at most {MAX_FILES_PER_MESSAGE} files to a message: '
+            f'{left_out} of the files you chose {verb} not added.')
+
+
 class AttachmentPicker:
     """Up to MAX_FILES_PER_MESSAGE files chosen for one message, held here until the page sends them.
 
@@ -70,14 +78,19 @@ class AttachmentPicker:
         self.files: list[tuple[str, bytes]] = []
         with ui.column().classes('w-full gap-1') as self.container:
             self.upload = ui.upload(label=label, multiple=True, auto_upload=True, max_files=MAX_FILES_PER_MESSAGE,
-                                    max_file_size=UPLOAD_MAX_FILE_BYTES, on_upload=self._received,
-                                    on_rejected=lambda: self._tell(TOO_LARGE)).classes('w-full').mark(mark)
+                                    max_file_size=UPLOAD_MAX_FILE_BYTES, on_upload=self._received) \
+                .classes('w-full').mark(mark)
             self.upload.props(f'accept="{ACCEPT}"')
             # our own header: a named button and a labelled input (Quasar's own puts an unnamed file input
             # inside a link-button, which screen readers cannot name and axe reports as nested controls)
             self.upload.add_slot('header', HEADER.replace('LABEL', escape(label)))
             self.upload.on('failed', lambda: self._tell(FAILED))
-            self.upload.on('start', lambda: self._tell(''))  # a new choice: forget the last one's refusals
+            # Quasar refuses files of a choice in the browser ("rejected": too large, or past max-files) and
+            # then announces the rest ("added"), in that order: a new choice forgets the last one's refusals,
+            # but not the ones just told for this very choice
+            self._refused_now = False
+            self.upload.on('rejected', lambda event: self._rejected(event.args or []))
+            self.upload.on('added', self._added, args=[])
             # empty the field once every file chosen together has arrived (a reset earlier would abort the
             # others still uploading): the list below is what will be sent
             self.upload.on('finish', lambda: self.upload.reset())
@@ -91,6 +104,23 @@ class AttachmentPicker:
             self.error.text = ''
         elif message not in self.error.text.splitlines():
             self.error.text = f'{self.error.text}\n{message}'.strip()
+
+    def _rejected(self, entries: list[dict[str, Any]]) -> None:
+        """Quasar's refusals of a new choice, each {'failedPropValidation': 'max-file-size' | 'max-files' | ...}."""
+        reasons = [entry.get('failedPropValidation') if isinstance(entry, dict) else None for entry in entries]
+        self._tell('')
+        if 'max-files' in reasons:
+            self._tell(too_many_message(reasons.count('max-files')))
+        if 'max-file-size' in reasons:
+            self._tell(TOO_LARGE)
+        if any(reason not in ('max-files', 'max-file-size') for reason in reasons):  # 'accept': the file type
+            self._tell(WRONG_TYPE)
+        self._refused_now = True
+
+    def _added(self) -> None:
+        if not self._refused_now:
+            self._tell('')
+        self._refused_now = False
 
     async def _received(self, event: events.UploadEventArguments) -> None:
         name, data = event.file.name, await event.file.read()

@@ -41,7 +41,8 @@ def _rows_html(view: InboxView) -> str:
                 'statement.</p></section>')
     summary = (f'{view.unread_total} unread' if view.unread_total else 'All read')
     return (f'<p class="{theme.MUTED} mb-2" data-testid="inbox-summary">{summary}</p>'
-            f'<ul class="flex flex-col gap-2" aria-label="Conversations">{"".join(map(_row_html, view.rows))}</ul>')
+            f'<ul class="flex flex-col gap-2 min-w-0" aria-label="Conversations">'
+            f'{"".join(map(_row_html, view.rows))}</ul>')
 
 
 def _row_html(row: InboxRow) -> str:
@@ -53,12 +54,14 @@ def _row_html(row: InboxRow) -> str:
     account = f'<p class="{theme.MUTED}">{escape(row.account_label)}</p>' if row.account_label else ''
     weight = 'font-bold' if unread else 'font-medium'
     edge = ' border-l-4 border-l-teal-700' if unread else ''
-    return (f'<li><a href="/messages/{row.id}" data-testid="thread-{row.id}" class="no-underline block '
+    return (f'<li class="min-w-0"><a href="/messages/{row.id}" data-testid="thread-{row.id}" class="no-underline block '
             f'{theme.CARD}{edge} hover:border-teal-600 focus-visible:outline focus-visible:outline-2 '
             f'focus-visible:outline-teal-700">'
-            f'<div class="flex no-wrap items-start gap-2"><p class="text-slate-900 {weight} break-words min-w-0 '
+            # w-0 min-w-full: as wide as the card, never wider (a one-word subject or preview would widen the page)
+            f'<div class="flex no-wrap items-start gap-2 w-0 min-w-full">'
+            f'<p class="text-slate-900 {weight} break-words min-w-0 '
             f'flex-1">{escape(row.subject)}</p>{count}</div>'
-            f'<p class="text-slate-700 break-words">{escape(row.preview)}</p>'
+            f'<p class="text-slate-700 truncate w-0 min-w-full">{escape(row.preview)}</p>'
             f'<div class="flex flex-wrap items-center gap-2 mt-1">'
             f'{chips.chip_html(row.category_label, "neutral")}'
             f'{chips.status_html(row.status, chips.THREAD)}'

@@ -42,15 +42,17 @@ def _form(view: ComposeView, about: str = '') -> None:
                 .props('outlined').classes('w-full').mark('account')
         category = ui.select(dict(view.categories), label='What is it about?').props('outlined') \
             .classes('w-full').mark('category')
-        subject = ui.input('Subject').props(f'outlined maxlength={safety.MAX_SUBJECT}').classes('w-full') \
-            .mark('subject')
-        body = ui.textarea('Your message').props(f'outlined autogrow maxlength={safety.MAX_BODY} counter') \
+        subject = ui.input('Subject').props(f'outlined hide-bottom-space maxlength={safety.MAX_SUBJECT}') \
+            .classes('w-full').mark('subject')
+        # hide-bottom-space: a long error (or the counter) grows the field instead of overlapping the next one
+        body = ui.textarea('Your message') \
+            .props(f'outlined hide-bottom-space autogrow maxlength={safety.MAX_BODY} counter') \
             .classes('w-full').mark('body')
         options = {NO_LINK: 'Nothing in particular'} | {
             link.value: f'{KIND_NAMES[link.kind]}: {link.label}' for link in view.links}
         link = ui.select(options, value=about if about in options else NO_LINK,
                          label='Is it about one of these? (optional)') \
-            .props('outlined options-dense').classes('w-full').mark('link')
+            .props('outlined hide-bottom-space options-dense').classes('w-full').mark('link')
         picker = uploads.AttachmentPicker()
         error = forms.error_message()
         fields = {'category': category, 'subject': subject, 'body': body, 'link': link}

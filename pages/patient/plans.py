@@ -167,9 +167,10 @@ def _changes(view: PlanView, start: PlanStart) -> None:
                     .props('outline no-caps').mark('change-day')
         methods = {method.id: f'Autopay with {method.label}' for method in start.methods}
         methods[BY_HAND] = 'Pay each installment myself'
-        with ui.row().classes('w-full items-center gap-2 no-wrap'):
+        # wraps: a long method label would otherwise push "Save" out of the card on a phone
+        with ui.row().classes('w-full items-center gap-2'):
             method = ui.select(methods, value=view.autopay_method_id or BY_HAND, label='How you pay') \
-                .props('outlined').classes('grow').mark('new-method')
+                .props('outlined').classes('grow min-w-0 max-w-full').mark('new-method')
             ui.button('Save', on_click=lambda: apply(tracking.change_autopay, method_id=method.value or None)) \
                 .props('outline no-caps').mark('change-method')
 

@@ -130,10 +130,14 @@ def _queue(first: QueuePage, filters: dict) -> None:  # noqa: C901
             waiting = forms.date_time(row.last_message_at)
             assigned = escape(row.assigned_to) if row.assigned_to else 'Unassigned'
             items.append(
-                f'<li><a href="/staff/messages/{row.id}" data-testid="queue-row" class="no-underline block '
-                f'{theme.CARD} hover:border-teal-600"><span class="flex flex-wrap items-center gap-2">'
-                f'<span class="font-semibold text-slate-900">{escape(row.subject)}</span>{"".join(flags)}</span>'
-                f'<span class="block text-sm text-slate-700">{escape(row.guarantor)} · {escape(row.account_number)}'
+                f'<li class="min-w-0"><a href="/staff/messages/{row.id}" data-testid="queue-row" '
+                f'class="no-underline block {theme.CARD} hover:border-teal-600">'
+                # w-0 min-w-full: as wide as the card, never wider (a one-word subject would widen the page)
+                f'<span class="flex flex-wrap items-center gap-2 w-0 min-w-full">'
+                f'<span class="font-semibold text-slate-900 break-words min-w-0 max-w-full">{escape(row.subject)}'
+                f'</span>{"".join(flags)}</span>'
+                f'<span class="block text-sm text-slate-700 break-words min-w-0">'
+                f'{escape(row.guarantor)} · {escape(row.account_number)}'
                 f' · last message {escape(waiting)} · {assigned}</span></a></li>')
         ui.html(f'<ol class="flex flex-col gap-2" aria-label="Conversations">{"".join(items)}</ol>',
                 sanitize=False).classes('w-full').mark('queue')

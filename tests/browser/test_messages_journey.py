@@ -5,6 +5,7 @@ PORTAL_SHOTS_DIR when set)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -70,6 +71,24 @@ def test_patient_on_a_phone_asks_about_a_charge_and_finds_it_in_the_inbox(new_pa
     assert_no_sideways_scroll(page, 'the new message form at 390 px')
     _shot(page, screenshots, 'messages-new-390.png')
     assert_accessible(page, 'new message at 390x844')
+
+    # a refused body: its long error takes its own lines, above the next field (it once overlapped its label)
+    page.get_by_label('What is it about?').click()
+    page.get_by_role('option').first.click()
+    page.get_by_label('Subject').fill('S' * 100)  # one long word, in the subject and the body
+    page.get_by_label('Your message').fill('hello\x00world')
+    page.get_by_role('button', name='Send message').click()
+    error = page.locator('.q-field--error .q-field__messages').first
+    error.wait_for(state='visible')
+    below = page.get_by_text('Is it about one of these? (optional)').bounding_box()
+    assert error.bounding_box()['y'] + error.bounding_box()['height'] <= below['y'], 'the error overlaps the next field'
+    page.get_by_label('Your message').fill('x' * 5000)
+    page.get_by_role('button', name='Send message').click()
+    page.wait_for_url(re.compile(r'.*/messages/\d+$'))
+    page.goto('/messages')
+    wait_connected(page)
+    page.locator('[data-testid^="thread-"]').first.wait_for(state='visible')
+    assert_no_sideways_scroll(page, 'the inbox with a one-word message at 390 px')
     assert_no_page_errors(page)
 
 

@@ -80,6 +80,10 @@ def test_patient_sets_up_a_plan_with_autopay_and_sees_the_schedule(new_page, scr
     assert page.get_by_test_id('plan-schedule').locator('li').count() == 4
     assert re.search(r'\$[\d,]+\.\d{2}', page.get_by_test_id('next-payment').inner_text())
     _no_sideways_scroll(page, PHONE[0])
+    # a payer whose method reads longer ("Autopay with Mastercard ending 4444") once pushed Save out of the card
+    page.locator('.q-select').filter(has_text='How you pay').locator('.q-field__native span').first.evaluate(
+        "element => { element.textContent = 'Autopay with Mastercard ending 4444 (and then some)' }")
+    _no_sideways_scroll(page, PHONE[0])
     _finish(page, screenshots, 'plan-progress-390', '/plans progress at 390x844')
 
     laptop = new_page(*LAPTOP)

@@ -135,3 +135,25 @@ def test_the_attachment_list_shows_pictures_as_thumbnails_and_others_as_download
     assert [(link.props['href'], link.text) for link in links] == [('/files/p1', ''),
                                                                    ('/files/d1', 'bill.pdf (3.0 MB)')]
     assert 'download' in links[1].props
+
+
+async def test_the_picker_says_when_a_choice_goes_past_five_files_and_keeps_saying_it_while_they_arrive() -> None:
+    from nicegui import Client, ui
+
+    from components.uploads import AttachmentPicker
+    with Client(ui.page('')):
+        picker = AttachmentPicker()
+    # the browser refuses the 6th of six files chosen together, then announces the five it kept
+    picker._rejected([{'failedPropValidation': 'max-files', 'file': {}}])
+    picker._added()
+    for number in range(5):
+        await picker._received(_Event(f'page{number}.png', uploads.png()))
+    assert len(picker.files) == 5
+    assert picker.error.text == 'You can attach at most 5 files to a message: 1 of the files you chose was not added.'
+    picker._added()  # the next choice, with nothing refused, forgets it
+    assert picker.error.text == ''
+    picker._rejected([{'failedPropValidation': 'max-file-size'}, {'failedPropValidation': 'max-files'},
+                      {'failedPropValidation': 'max-files'}])
+    assert picker.error.text.splitlines() == [
+        'You can attach at most 5 files to a message: 2 of the files you chose were not added.',
+        'That file is too large. Choose one of at most 10 MB.']
