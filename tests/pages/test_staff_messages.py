@@ -12,6 +12,7 @@ from portal.db import read_session, write_session
 from portal.models import AccountFlag, FlagKind, Message, MessageThread
 from portal.models import User as UserRow
 from portal.models.messaging import AuthorRole, ThreadCategory, ThreadStatus
+from portal.services.messaging import compose
 from tests.factories import make_account, make_charges, make_user
 from tests.pages.conftest import DEMO_STAFF, sign_in
 
@@ -21,13 +22,14 @@ def _thread(subject: str = 'Question about my March bill', *, category=ThreadCat
     make_charges(account, [12345])
     patient = make_user(account=account.id)
     with write_session() as session:
-        if category == ThreadCategory.dispute_charge:
-            session.add(AccountFlag(account_id=account.id, kind=FlagKind.dispute, reason='charge disputed'))
-            session.add(AccountFlag(account_id=account.id, kind=FlagKind.chargeback, reason='card dispute'))
         thread = MessageThread(account_id=account.id, subject=subject, category=category, status=ThreadStatus.open,
                                created_by_user_id=patient.id)
         session.add(thread)
         session.flush()
+        if category == ThreadCategory.dispute_charge:  # the flag this dispute raised, and a card chargeback
+            session.add(AccountFlag(account_id=account.id, kind=FlagKind.dispute,
+                                    reason=compose.dispute_reason(thread)))
+            session.add(AccountFlag(account_id=account.id, kind=FlagKind.chargeback, reason='card dispute'))
         session.add(Message(thread_id=thread.id, author_user_id=patient.id, author_role=AuthorRole.patient,
                             body='Why was I charged twice?'))
         return thread.id
