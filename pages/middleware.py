@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from components import not_found, session
 from pages.system import Readiness
-from portal.auth.permissions import STAFF_ROLES
+from portal.auth.permissions import ADMIN_ROLES, STAFF_ROLES
 
 PUBLIC_PREFIXES = ('/_nicegui', '/assets/', '/healthz', '/webhooks/', '/favicon')
 PUBLIC_PAGES = frozenset({'/', '/register', '/forgot', '/reset', '/pay', '/auth/session'})
@@ -37,6 +37,7 @@ RULES: tuple[tuple[str, frozenset[str]], ...] = (
     ('/payments', PATIENTS),  # the history and signed-in receipts (access-checked per payment)
     ('/messages', PATIENTS),
     ('/insurance', PATIENTS),
+    ('/staff/admin', ADMIN_ROLES),  # before the general staff rule: staff get the 404 page
     ('/staff', STAFF_ROLES),
 )
 

@@ -21,6 +21,7 @@ from portal.errors import NotFound
 from portal.models import AccountAccess, AuditEvent, Role
 
 STAFF_ROLES = frozenset({'staff', 'admin'})
+ADMIN_ROLES = frozenset({'admin'})
 
 
 @dataclass(frozen=True)

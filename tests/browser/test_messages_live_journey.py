@@ -120,6 +120,8 @@ def test_a_patient_on_a_phone_sees_the_office_reply_live(new_page, screenshots) 
     _mark_document(patient)
     office.get_by_label('Reply', exact=True).fill('One more thing: no payment is due until next month.')
     office.get_by_role('button', name='Send reply').click()
+    # the promise runs from the reply being stored (shown on the office's page), not from the click
+    office.get_by_text('no payment is due until next month').wait_for(state='visible')
     patient.locator(f'[data-testid="thread-{thread_id}"] [aria-label="1 unread"]').wait_for(state='attached',
                                                                                            timeout=LIVE_MS)
     patient.locator(f'[data-testid="nav-unread"][aria-label="{before + 1} unread"]').wait_for(state='attached',

@@ -167,3 +167,12 @@ async def test_a_password_reset_elsewhere_ends_this_session(user: User) -> None:
     response = await user.http_client.get('/profile', follow_redirects=False)
     assert response.headers['location'] == '/?reason=signed-out'
     assert not _signed_in_storages()
+
+
+def test_admin_pages_are_for_admins_only() -> None:
+    from pages.middleware import allowed_roles
+
+    assert allowed_roles('/staff/admin') == {'admin'}
+    assert allowed_roles('/staff/admin/users') == {'admin'}
+    assert allowed_roles('/staff/administrators') == {'staff', 'admin'}  # a prefix, not a substring
+    assert allowed_roles('/staff/accounts') == {'staff', 'admin'}
