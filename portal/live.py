@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from portal.background import DaemonLoop
 from portal.clock import utcnow
 from portal.db import build_engine, is_sqlite, normalize_url
 from portal.models.live import LiveEvent
@@ -64,37 +65,21 @@ def publish(session: Session, topic: str) -> None:
         connection.execute(insert(_event).values(topic=topic, created_at=utcnow()))
 
 
-class Listener:
+class Listener(DaemonLoop):
     """This process's one listener (start on app start-up, stop on shutdown). `deliver` is called from the
     listener's daemon thread, never concurrently with itself; it must return quickly (hand over, not work)."""
 
+    thread_name = 'settle-live-listener'
+
     def __init__(self, url: str, deliver: Deliver) -> None:
+        super().__init__()
         self.url = normalize_url(url)
         self.deliver = deliver
         self.connected = threading.Event()  # set while the listener is connected and listening
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> None:
-        if self.running:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name='settle-live-listener', daemon=True)
-        self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        super().stop(timeout)
         self.connected.clear()
-
-    def _run(self) -> None:
-        raise NotImplementedError
 
     def _hand_over(self, topics: frozenset[str]) -> None:
         if not topics or self._stop.is_set():

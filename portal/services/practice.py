@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from portal.background import DaemonLoop
 from portal.clock import practice_day
 from portal.config import get_settings
 from portal.db import read_session, write_session
@@ -168,28 +169,16 @@ def _refresh_once() -> None:
             _refreshing = False
 
 
-class CacheRefresher:
+class CacheRefresher(DaemonLoop):
     """Re-reads the practice every `every` seconds (half of CACHE_SECONDS) on a daemon thread, so pages
     on the event loop always find a fresh value. One per process: `start()` on app start-up (after
     `refresh_cached`), `stop()` on shutdown."""
 
+    thread_name = 'practice-cache'
+
     def __init__(self, every: float = CACHE_SECONDS / 2) -> None:
+        super().__init__()
         self.every = every
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name='practice-cache', daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     def _run(self) -> None:
         while not self._stop.wait(self.every):

@@ -74,7 +74,7 @@ def test_the_check_allows_other_imports(source: str) -> None:
 
 # Each part of portal/ (a package, or a module directly under portal/) -> the parts it may import.
 # A pair not listed is refused. Keep docs/architecture.md in step.
-_FOUNDATION = frozenset({'config', 'clock', 'money', 'reference', 'errors', 'job_catalogue'})
+_FOUNDATION = frozenset({'config', 'clock', 'money', 'reference', 'errors', 'job_catalogue', 'background'})
 _DATA = _FOUNDATION | {'db', 'models', 'audit'}
 _DOMAIN = _DATA | {'payments', 'demo', 'interop', 'auth', 'notify', 'live', 'services'}
 LAYERS: dict[str, frozenset[str]] = {
@@ -84,6 +84,7 @@ LAYERS: dict[str, frozenset[str]] = {
     'reference': frozenset(),
     'errors': frozenset(),
     'job_catalogue': frozenset(),  # the job catalogue: ids, function references, schedules
+    'background': frozenset(),  # the one stoppable daemon-thread loop (live listener, practice cache)
     'clock': frozenset({'config'}),
     'db': frozenset({'config'}),
     'models': frozenset({'config', 'clock', 'money'}),
@@ -94,7 +95,7 @@ LAYERS: dict[str, frozenset[str]] = {
     'interop': frozenset({'config', 'clock', 'money', 'reference', 'errors'}),  # parses; a service writes
     'auth': _DATA,
     'notify': _DATA,  # the outbox, templates, senders: never services (they pass their checks in)
-    'live': frozenset({'config', 'clock', 'db', 'models'}),  # publish + the process's listener; services publish
+    'live': frozenset({'config', 'clock', 'db', 'models', 'background'}),  # publish + the process's listener; services publish
     'services': _DOMAIN - {'services'},
     'documents': _DOMAIN,  # PDFs drawn from the services' views
     'jobs': _DOMAIN,  # claim the run, call one service, record the count
