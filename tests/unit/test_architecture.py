@@ -95,7 +95,7 @@ LAYERS: dict[str, frozenset[str]] = {
     'interop': frozenset({'config', 'clock', 'money', 'reference', 'errors'}),  # parses; a service writes
     'auth': _DATA,
     'notify': _DATA,  # the outbox, templates, senders: never services (they pass their checks in)
-    'live': frozenset({'config', 'clock', 'db', 'models', 'background'}),  # publish + the process's listener; services publish
+    'live': frozenset({'config', 'clock', 'db', 'models', 'background'}),  # publish + the listener; services publish
     'services': _DOMAIN - {'services'},
     'documents': _DOMAIN,  # PDFs drawn from the services' views
     'jobs': _DOMAIN,  # claim the run, call one service, record the count
