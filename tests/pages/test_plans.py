@@ -6,12 +6,14 @@ import asyncio
 
 import pytest
 from nicegui.testing import User
+from sqlalchemy import Engine, event
 from sqlmodel import func, select
 
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
 from portal.models import AccountAccess, GuarantorAccount, PaymentPlan, PlanInstallment, PlanPolicy
 from portal.services.plans import signing
+from tests.factories import make_charges
 from tests.pages.conftest import DEMO_PATIENT, DEMO_STAFF, sign_in
 
 DEMO_ACCOUNT = 'A10002026'
@@ -181,3 +183,33 @@ async def test_paying_an_installment_by_hand_covers_it(user: User) -> None:
                             .order_by(PlanInstallment.seq)).all()
         statuses = [row.status for row in rows]
     assert statuses == ['paid', 'scheduled', 'scheduled', 'scheduled']
+
+
+async def test_opening_the_plan_page_writes_nothing(user: User) -> None:
+    """Re-spreading new charges is the money-moved step's work (where charges land), never the page's: even
+    a charge posted without that step (so the stored installments are behind the ledger) is only read."""
+    plan_id = _demo_plan()
+    with write_session() as session:
+        session.exec(select(PlanPolicy)).one().new_charges_rule = 'respread'
+        account_id = session.get(PaymentPlan, plan_id).account_id
+    make_charges(account_id, [5000])
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Hi Maria')
+    writes: list[str] = []
+
+    def note(_conn, _cursor, statement: str, *_args) -> None:  # noqa: ANN001
+        if statement.lstrip().split(' ', 1)[0].upper() in {'INSERT', 'UPDATE', 'DELETE'}:
+            writes.append(statement)
+
+    event.listen(Engine, 'before_cursor_execute', note)
+    try:
+        await user.open('/plans')
+        await user.should_see('Your plan')
+        await user.should_see(marker='next-payment')
+    finally:
+        event.remove(Engine, 'before_cursor_execute', note)
+    assert writes == []
+    with read_session() as session:
+        assert sum(row.amount for row in session.exec(
+            select(PlanInstallment).where(PlanInstallment.plan_id == plan_id)).all()) == \
+            session.get(PaymentPlan, plan_id).total_amount

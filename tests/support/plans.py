@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from portal.auth.permissions import Actor
 from portal.db import write_session
 from portal.models import PlanPolicy
+from portal.services.money_moved import account_money_moved
 from portal.services.plans import signing
 from tests.factories import make_account, make_charges, make_saved_method, make_user
 
@@ -18,7 +19,10 @@ class Household:
 
 
 def post_charge(account_id: int, amount: int, ref: str = '') -> None:
-    make_charges(account_id, [amount])
+    """A new charge as the charge import posts one: the ledger entry, then the money-moved step."""
+    with write_session() as session:
+        make_charges(account_id, [amount], session=session)
+        account_money_moved(session, account_id=account_id)
 
 
 def household(balance: int = 100_000, *, policy: dict | None = None, behaviour: str = 'succeed') -> Household:

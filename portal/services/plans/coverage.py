@@ -11,10 +11,14 @@ payment the bank returns reopens what it covered (due again, or past due by thei
 installment but the ones autopay is charging is derived again each time, so the statuses always follow
 the ledger, whichever way it moved. A need above what the installments hold (new charges under
 'respread') is spread over the scheduled ones.
+
+Only `reconcile` writes, and only the step after money moves (`services/money_moved.py`, run by every
+writer of an account's ledger: charge import, payments, refunds, insurance) calls it, with autopay and
+paying now; reading a plan (`standing`, the plan page) never writes.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func
@@ -60,6 +64,7 @@ class Standing:
     remaining: int  # what the open installments still need once the money in flight settles
     due_now: dict[int, int]  # installment id -> what it still needs (partial payments count)
     reopened: tuple[int, ...] = ()  # installments paid or settling before this call and open again now
+    statuses: dict[int, Status] = field(default_factory=dict)  # installment id -> the status the ledger gives it
 
     @property
     def processing(self) -> int:
@@ -117,12 +122,13 @@ def _coverage(rows: list[PlanInstallment], money: Funds) -> tuple[dict[int, Stat
 
 
 def standing(session: Session, plan: PaymentPlan, *, rows: list[PlanInstallment] | None = None) -> Standing:
-    """Where the plan stands now, without changing anything (for checks at send time and such)."""
+    """Where the plan stands now, without changing anything (the plan page, checks at send time and such):
+    `statuses` holds what `reconcile` would store, for installments autopay is not charging."""
     rows = rows if rows is not None else installments(session, plan.id)
     money = funds(session, plan)
-    _, due_now = _coverage(rows, money)
+    statuses, due_now = _coverage(rows, money)
     return Standing(plan_balance=money.need, in_flight=money.in_flight, remaining=sum(due_now.values()),
-                    due_now=due_now)
+                    due_now=due_now, statuses=statuses)
 
 
 def still_due(session: Session, installment_id: int) -> int:

@@ -66,7 +66,7 @@ def _own_plan(session: Session, actor: Actor, plan_id: int, *, purpose: str) -> 
 
 
 def overview(session: Session, actor: Actor, account_id: int) -> PlanView | None:
-    """The account's open plan (brought up to date with the ledger first), or its latest finished one."""
+    """The account's open plan as the ledger has it now (read only), or None."""
     require_account(session, actor, account_id, purpose='view_plans')
     plan = coverage.open_plan(session, account_id)
     if plan is None:
@@ -75,11 +75,14 @@ def overview(session: Session, actor: Actor, account_id: int) -> PlanView | None
 
 
 def view_of(session: Session, plan: PaymentPlan) -> PlanView:
+    """Read only: the statuses shown are the ones the ledger gives (what `coverage.reconcile` stores when
+    money moves), so a view never writes."""
     rows = coverage.installments(session, plan.id)
-    standing = coverage.reconcile(session, plan, rows=rows)
+    standing = coverage.standing(session, plan, rows=rows)
     today = practice_today(session)
     lines = [InstallmentLine(seq=row.seq, due_date=row.due_date, amount=row.amount,
-                             status=_line_status(row, today, standing.due_now.get(row.id, 0)),
+                             status=_line_status(standing.statuses.get(row.id, InstallmentStatus(row.status)), row,
+                                                 today, standing.due_now.get(row.id, 0)),
                              still_due=standing.due_now.get(row.id, 0)) for row in rows]
     upcoming = next((line for line in lines if line.still_due), None)
     method = session.get(SavedPaymentMethod, plan.autopay_method_id) if plan.autopay_method_id else None
@@ -93,12 +96,12 @@ def view_of(session: Session, plan: PaymentPlan) -> PlanView:
                     returned=_returned(session, plan) if standing.remaining else 0)
 
 
-def _line_status(row: PlanInstallment, today: date, still_due: int) -> str:
-    if row.status in coverage.IN_FLIGHT:
+def _line_status(status: InstallmentStatus, row: PlanInstallment, today: date, still_due: int) -> str:
+    if status in coverage.IN_FLIGHT:
         return 'processing'
-    if row.status not in coverage.OPEN or not still_due:
-        return row.status
-    if row.status == InstallmentStatus.failed:
+    if status not in coverage.OPEN or not still_due:
+        return status
+    if status == InstallmentStatus.failed:
         return 'failed'
     return 'past_due' if row.due_date < today else 'due' if row.due_date == today else 'scheduled'
 

@@ -115,7 +115,7 @@ def _a_payment_moves_progress(home) -> None:  # noqa: ANN001
                     external_ref='desk-payment-1', effective_date=date(2026, 11, 20))
     with write_session() as session:
         view = tracking.overview(session, home.actor, home.account_id)
-    assert (view.total, view.paid, view.remaining) == (105_000, 26_250, 78_750)
+    assert (view.total, view.paid, view.remaining) == (107_000, 26_250, 80_750)
 
 
 def _new_charges(home, plan_id: int) -> None:  # noqa: ANN001
@@ -126,9 +126,13 @@ def _new_charges(home, plan_id: int) -> None:  # noqa: ANN001
     with write_session() as session:  # now re-spread new charges
         policy = policy_card.current(session)
         policy.new_charges_rule = 'respread'
+    with write_session() as session:  # viewing the plan changes nothing: the next money movement re-spreads
+        view = tracking.overview(session, home.actor, home.account_id)
+    assert view.total == 100_000 and sum(line.amount for line in view.lines) == 100_000
+    post_charge(home.account_id, 2000, 'another-visit')
     with write_session() as session:
         view = tracking.overview(session, home.actor, home.account_id)
-    assert view.total == 105_000 and sum(line.amount for line in view.lines) == 105_000
+    assert view.total == 107_000 and sum(line.amount for line in view.lines) == 107_000
     assert view.id == plan_id
 
 
