@@ -65,10 +65,7 @@ def bill_visit(ctx: Context, st: AccountState, rng: random.Random, *, person: in
         entries.append((dos, CHARGE, 13 * 60, 'charge', amount, patient_id, charge_id, null, null, null, ''))
         st.charge_ids.append(charge_id)
         billed.append(Line(charge_id, code, units, amount, procedure.category))
-    coverages = st.coverages[person]
-    if not coverages:
-        _self_pay(ctx, st, dos, patient_id, billed)
-        return
+    coverages = st.coverages[person]  # every demo patient is insured
     denial = None
     if outcome is None:
         outcome, draw = 'paid', rng.random()
@@ -151,9 +148,12 @@ def _claim(ctx: Context, st: AccountState, lines: list[Line], encounter_id: int,
     events.append((next_event(), claim_id, ClaimStatus.submitted, ctx.stamp(submitted, minute), ''))
     billed = sum(line.billed for line in lines)
     if adjudicated > ctx.yesterday:
-        status = ClaimStatus.in_process if submitted + 2 <= ctx.yesterday else ClaimStatus.submitted
-        if status == ClaimStatus.in_process:
-            events.append((next_event(), claim_id, ClaimStatus.in_process, ctx.stamp(submitted + 2, minute), ''))
+        status, since = ClaimStatus.submitted, submitted  # accepted a day later, reviewed from the fourth
+        for days, later in ((1, ClaimStatus.accepted), (4, ClaimStatus.in_process)):
+            if submitted + days <= ctx.yesterday:
+                status, since = later, submitted + days
+        if status != ClaimStatus.submitted:
+            events.append((next_event(), claim_id, status, ctx.stamp(since, minute), ''))
         batch['claim'].append((claim_id, st.account_id, patient_id, encounter_id, coverage_id, number, status,
                                billed, 0, 0, 0, ctx.stamp(submitted, minute), null))
         st.pending_charges.update(line.charge_id for line in lines)  # held out of what is due (payable.py)
@@ -255,12 +255,3 @@ def _secondary_claim(ctx: Context, st: AccountState, rng: random.Random, lines: 
     batch['claim'].append((claim_id, st.account_id, patient_id, encounter_id, coverage_id,
                            f'C{iso[2:4]}{iso[5:7]}{iso[8:10]}{claim_id:07d}', ClaimStatus.paid, billed, paid, paid,
                            kept, ctx.stamp(submitted, minute), decided))
-
-
-def _self_pay(ctx: Context, st: AccountState, dos: int, patient_id: int, lines: list[Line]) -> None:
-    """No insurance: the practice's self-pay discount at once, the rest is the patient's."""
-    for line in lines:
-        discount = line.billed * 25 // 100
-        st.entries.append((dos, ADJUSTMENT, 13 * 60 + 1, 'contractual_adjustment', -discount, patient_id,
-                           line.charge_id, ctx.null, ctx.null, ctx.null, 'Self-pay discount'))
-        st.owed.append((dos, dos, line.charge_id, line.billed - discount))

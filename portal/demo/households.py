@@ -155,10 +155,7 @@ def _insure(rng: random.Random, today: date, members: list[Person], *, guarantor
                                                      member_id(rng, supplement.member_prefix), '',
                                                      f'{person.first} {person.last}', 'self', since))
         return
-    draw = rng.random()
-    if draw < 0.07:
-        return  # self-pay household
-    if draw < 0.22:
+    if rng.random() < 0.16:  # every household is insured (the insurance pages have something to show)
         medicaid = PAYER_BY_CODE['PSM']
         for person in members:
             plan = medicaid.plans[1 if person.relationship == 'child' else 0]

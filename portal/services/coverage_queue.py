@@ -19,13 +19,14 @@ from sqlmodel import Session, col, select
 
 from portal import audit
 from portal.auth.permissions import Actor, require_staff
-from portal.clock import today, utcnow
+from portal.clock import utcnow
 from portal.errors import ValidationFailed
 from portal.models import GuarantorAccount, Patient
 from portal.models.insurance import Coverage, Payer
 from portal.services import coverage, files
 from portal.services.coverage import Benefits, CoverageForm, CoverageView
 from portal.services.messaging.staff_threads import start_thread
+from portal.services.practice import practice_today
 
 _LABELS = {'payer_id': 'insurance company', 'plan_name': 'plan', 'member_id': 'member id',
            'group_number': 'group number', 'subscriber_name': 'subscriber', 'subscriber_relationship': 'relationship',
@@ -104,7 +105,7 @@ def record_benefits(session: Session, /, *, actor: Actor, coverage_id: int, bene
                'out_of_pocket_remaining': benefits.out_of_pocket_remaining}
     errors = {name: 'Give an amount from 0 to $10,000,000.' for name, value in amounts.items()
               if value is not None and not 0 <= value <= MAX_MONEY}
-    if benefits.as_of > today():
+    if benefits.as_of > practice_today(session):  # the practice's calendar day, not the UTC one
         errors['as_of'] = 'The date cannot be in the future.'
     if errors:
         raise ValidationFailed('Check the highlighted fields: nothing was saved.', field_errors=errors)

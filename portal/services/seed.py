@@ -18,17 +18,23 @@ from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from sqlalchemy import Connection, Engine, text
+from sqlmodel import select
 
 from portal import clock
 from portal.config import get_settings
-from portal.db import get_engine
+from portal.db import get_engine, write_session
 from portal.demo.accounts import build_household
+from portal.demo.card_image import card_png
 from portal.demo.context import Context
 from portal.demo.households import random_household
 from portal.demo.reference import add_reference
 from portal.demo.showcase import DEMO_ACCOUNT_NUMBER, DEMO_PATIENT_EMAIL, DEMO_STAFF_EMAIL, demo_household
 from portal.demo.writer import TABLE_ORDER, BulkWriter
 from portal.errors import DomainError
+from portal.models import GuarantorAccount, Patient
+from portal.models.insurance import Coverage, Payer
+from portal.services import files
+from portal.services.coverage import CARD_KIND, SIDES
 
 DEMO_PATIENTS = 200
 DEMO_SEED = 2026
@@ -138,11 +144,31 @@ def _seed(*, patients: int, seed: int, password: str, progress: Progress | None,
         writer.advance_sequences()
     if fast:
         _refresh_statistics(engine)
+    _attach_demo_cards()
     if progress:
         progress(total, total)
     rows = dict(writer.rows_written)
     return SeedSummary(patients=rows['patient'], accounts=rows['guarantor_account'], seed=seed,
                        seconds=time.perf_counter() - started, password=password, rows=rows)
+
+
+def _attach_demo_cards() -> None:
+    """The demo household's insurance cards, front and back, through the file service: one small picture
+    drawn once and kept for each of its coverages (a handful of files, whatever the number of patients)."""
+    with write_session() as session:
+        rows = session.exec(select(Coverage, Payer.name).join(Payer, Payer.id == Coverage.payer_id)
+                            .join(Patient, Patient.id == Coverage.patient_id)
+                            .join(GuarantorAccount, GuarantorAccount.id == Patient.account_id)
+                            .where(GuarantorAccount.account_number == DEMO_ACCOUNT_NUMBER)
+                            .order_by(Coverage.id)).all()
+        if not rows:
+            return
+        first, payer = rows[0]
+        picture = card_png(payer, first.plan_name, first.group_number)
+        for coverage, _ in rows:
+            for side in SIDES:
+                files.store(session, owner_kind=CARD_KIND, owner_id=coverage.id, name=f'card-{side}.png',
+                            data=picture, uploaded_by=None)
 
 
 def _refresh_statistics(engine: Engine) -> None:

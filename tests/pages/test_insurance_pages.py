@@ -111,17 +111,26 @@ async def test_a_bad_card_photo_is_told_and_a_good_one_is_shown(user: User) -> N
     first = _demo_coverage()[0]
     (field,) = user.find(marker=f'upload-front-{first.id}').elements
     assert isinstance(field, ui.upload) and field.props['capture'] == 'environment'
+
+    def cards() -> list[tuple[str, str]]:  # the demo household's seeded pictures, then what was stored
+        with read_session() as session:
+            return [tuple(row) for row in session.exec(select(StoredFile.name, StoredFile.sha256).where(
+                StoredFile.owner_kind == 'coverage_card', StoredFile.owner_id == first.id)
+                .order_by(StoredFile.name)).all()]
+
+    seeded = cards()
+    assert [name for name, _ in seeded] == ['card-back.png', 'card-front.png']
     for name, data, words in (('card.jpg', uploads.executable(), 'is not a PDF, JPEG, PNG or HEIC'),
                               ('card.png', b'', 'is empty'),
                               ('huge.png', uploads.png_bomb(), 'too large')):
         await field.handle_uploads([SmallFileUpload(name, 'image/png', data)])
         await user.should_see(words)
-    with read_session() as session:
-        assert session.exec(select(func.count()).select_from(StoredFile)
-                            .where(StoredFile.owner_kind == 'coverage_card')).one() == 0
+    assert cards() == seeded  # nothing stored
     await field.handle_uploads([SmallFileUpload('IMG_0001.png', 'image/png', uploads.png())])
     await user.should_see('Saved the front of the card.')
     await user.should_see('Replace a photo of the front')
+    back, front = cards()
+    assert back == seeded[0] and front[0] == 'card-front.png' and front != seeded[1]  # the front replaced
 
 
 async def test_staff_enter_benefits_correct_and_ask_from_the_queue(user: User) -> None:

@@ -202,3 +202,17 @@ def test_staff_benefits_refuse_negative_amounts_and_patients_cannot_open_the_que
     with read_session() as session, pytest.raises(NotFound):
         coverage_queue.queue(session, actor=household['me'])
     assert page(household).benefits is None
+
+
+def test_benefits_as_of_follows_the_practices_calendar_day(household: dict) -> None:
+    import time_machine
+    coverage_id = save(household)
+    with time_machine.travel('2026-11-21 03:00:00+00:00', tick=False):  # 9 pm on Nov 20 in Chicago
+        with write_session() as session, pytest.raises(ValidationFailed) as refused:
+            coverage_queue.record_benefits(session, actor=household['staff'], coverage_id=coverage_id,
+                                           benefits=Benefits(date(2026, 11, 21), 2500, None, None, None, None))
+        assert refused.value.field_errors == {'as_of': 'The date cannot be in the future.'}
+        with write_session() as session:
+            coverage_queue.record_benefits(session, actor=household['staff'], coverage_id=coverage_id,
+                                           benefits=Benefits(date(2026, 11, 20), 2500, None, None, None, None))
+    assert page(household).benefits.as_of == date(2026, 11, 20)

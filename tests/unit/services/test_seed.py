@@ -49,7 +49,7 @@ def fingerprint() -> dict[str, str]:
 
 @pytest.fixture
 def seeded(db: str) -> str:
-    seed_database(patients=SMALL, seed=11, password=PASSWORD)
+    seed_database(patients=SMALL, seed=12, password=PASSWORD)  # a seed whose households include a plan
     return db
 
 
@@ -277,3 +277,30 @@ def test_every_statement_holds_out_what_the_pay_page_would(seeded: str) -> None:
             expected = session.exec(select(waiting_query(statement.account_id,
                                                          upto_entry_id=statement.last_entry_id))).one()
             assert statement.waiting_for_insurance == min(expected, statement.new_balance), statement.id
+
+
+def test_every_demo_patient_is_insured_and_every_claim_names_the_payers_number(seeded: str) -> None:
+    assert scalar('SELECT COUNT(*) FROM patient p WHERE NOT EXISTS '
+                  '(SELECT 1 FROM coverage c WHERE c.patient_id = p.id)') == 0
+    statuses = {status for (status,) in rows('SELECT DISTINCT status FROM claim')}
+    assert {'submitted', 'accepted', 'in_process', 'paid', 'partially_paid', 'denied'} <= statuses
+    assert scalar("SELECT COUNT(*) FROM claim WHERE claim_number IS NULL OR claim_number = ''") == 0
+
+
+def test_the_demo_household_has_card_pictures_and_a_denied_claim_with_a_next_step(seeded: str) -> None:
+    from portal.services.claims import COVERAGE_ENDED_CARCS
+    from portal.services.file_disk import object_path
+    cards = rows("SELECT f.owner_id, f.name, f.storage_key, f.content_type FROM stored_file f "
+                 "JOIN coverage c ON c.id = f.owner_id JOIN patient p ON p.id = c.patient_id "
+                 "JOIN guarantor_account a ON a.id = p.account_id WHERE f.owner_kind = 'coverage_card' "
+                 "AND a.account_number = :n ORDER BY f.owner_id, f.name", n=DEMO_ACCOUNT_NUMBER)
+    coverages = scalar('SELECT COUNT(*) FROM coverage c JOIN patient p ON p.id = c.patient_id '
+                       'JOIN guarantor_account a ON a.id = p.account_id WHERE a.account_number = :n',
+                       n=DEMO_ACCOUNT_NUMBER)
+    assert [name for _, name, _, _ in cards] == ['card-back.png', 'card-front.png'] * coverages
+    assert all(kind == 'image/png' and object_path(key).is_file() for _, _, key, kind in cards)
+    assert scalar("SELECT COUNT(*) FROM stored_file WHERE owner_kind = 'coverage_card'") == len(cards)  # no one else
+    denials = [code for (code,) in rows(
+        "SELECT e.code FROM claim_status_event e JOIN claim c ON c.id = e.claim_id JOIN guarantor_account a "
+        "ON a.id = c.account_id WHERE a.account_number = :n AND e.status = 'denied'", n=DEMO_ACCOUNT_NUMBER)]
+    assert any(code.split('-')[1] in COVERAGE_ENDED_CARCS for code in denials)
