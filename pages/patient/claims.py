@@ -15,7 +15,8 @@ from portal.services.claims import ClaimDetail, ClaimLine, ClaimSummary
 CLAIM = {'created': ('Created', 'neutral'), 'submitted': ('With your insurer', 'info'),
          'accepted': ('With your insurer', 'info'), 'in_process': ('With your insurer', 'info'),
          'paid': ('Paid', 'good'), 'partially_paid': ('Partly paid', 'warn'), 'denied': ('Denied', 'bad'),
-         'appealed': ('Appealed', 'info'), 'reprocessed': ('Decided again', 'neutral')}
+         'appealed': ('Appealed', 'info'), 'reprocessed': ('Decided again', 'neutral'),
+         claims.DEDUCTIBLE: (claims.DEDUCTIBLE_WORDS, 'neutral')}  # insurance paid $0: all to the deductible
 
 
 def register() -> None:
@@ -48,7 +49,7 @@ def _row(item: ClaimSummary) -> str:
               'See what you can do</p>' if item.needs_you else '')
     return (f'<li class="{theme.CARD}"><a class="block" data-testid="claim-{item.id}" href="/claims/{item.id}">'
             f'<div class="flex flex-wrap items-center gap-2"><span class="{theme.H2}">'
-            f'{forms.long_date(item.date_of_service)}</span>{chips.status_html(item.status, CLAIM)}</div>'
+            f'{forms.long_date(item.date_of_service)}</span>{chips.status_html(item.shown_as, CLAIM)}</div>'
             f'<p class="text-slate-800">{escape(item.patient_name)} · {escape(item.payer_name)}</p>'
             f'<p class="text-slate-700 text-sm">Claim number {escape(item.claim_number)}</p>'
             f'<p class="mt-1">Billed {forms.money(item.billed)} · Insurance paid {forms.money(item.insurance_paid)}'
@@ -59,7 +60,7 @@ def _detail(view: ClaimDetail) -> None:
     item = view.summary
     ui.html(f'<p><a class="{theme.LINK}" href="/claims">All claims</a></p>'
             f'<div class="flex flex-wrap items-center gap-2 mt-2"><h1 class="{theme.H1}">Visit of '
-            f'{forms.long_date(item.date_of_service)}</h1>{chips.status_html(item.status, CLAIM, test_id="status")}'
+            f'{forms.long_date(item.date_of_service)}</h1>{chips.status_html(item.shown_as, CLAIM, test_id="status")}'
             f'</div><p class="text-slate-800">{escape(item.patient_name)} · {escape(item.payer_name)}</p>'
             f'<p class="text-slate-800">Your insurer\'s claim number: <strong data-testid="claim-number">'
             f'{escape(item.claim_number)}</strong></p>', sanitize=False).classes('w-full')

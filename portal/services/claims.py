@@ -41,6 +41,9 @@ STATUS_WORDS = {  # what a patient reads for each step of a claim
     ClaimStatus.accepted: 'Accepted by your insurer', ClaimStatus.in_process: 'Your insurer is reviewing it',
     ClaimStatus.paid: 'Paid', ClaimStatus.partially_paid: 'Partly paid', ClaimStatus.denied: 'Denied',
     ClaimStatus.appealed: 'Appealed by our office', ClaimStatus.reprocessed: 'Decided again'}
+DEDUCTIBLE = 'deductible'  # a decided claim insurance paid nothing on because it all went to the deductible
+DEDUCTIBLE_WORDS = 'Applied to deductible'
+DEDUCTIBLE_CARC = '1'
 COST_SHARE_CARCS = frozenset({'1', '2', '3'})  # deductible, coinsurance, copay: part of the allowed amount
 COVERAGE_ENDED_CARCS = frozenset({'26', '27', '31', '33', '39', '200'})  # insurance on file was not in force
 PATIENT_INFO_CARCS = frozenset({'22', '227'})  # other coverage questions; information asked of the patient
@@ -106,6 +109,7 @@ class ClaimSummary:
     patient_owes: int
     pending: bool  # still with the insurer
     needs_you: bool  # denied with something the patient can do (update insurance, call the insurer)
+    shown_as: str  # what the status chip says: the status, or DEDUCTIBLE (paid, but nothing, all deductible)
 
 
 @dataclass(frozen=True)
@@ -215,14 +219,24 @@ def _summary(session: Session, claim: Claim) -> tuple[ClaimSummary, Payer | None
     lines = _lines(session, claim, adjustments)
     step = _step(claim, adjustments, payer)
     pending = claim_is_pending(claim.status)
+    insurance_paid = sum(line.insurance_paid for line in lines)
+    shown_as = DEDUCTIBLE if _all_to_deductible(claim.status, insurance_paid, adjustments) else claim.status
     summary = ClaimSummary(
         id=int(claim.id), date_of_service=encounter.date_of_service,
         patient_name=full_name(patient.first_name, patient.last_name), payer_name=payer.name if payer else 'Insurance',
-        claim_number=claim.claim_number, status=claim.status, status_label=STATUS_WORDS[claim.status],
-        billed=sum(line.billed for line in lines), insurance_paid=sum(line.insurance_paid for line in lines),
+        claim_number=claim.claim_number, status=claim.status,
+        status_label=DEDUCTIBLE_WORDS if shown_as == DEDUCTIBLE else STATUS_WORDS[claim.status],
+        billed=sum(line.billed for line in lines), insurance_paid=insurance_paid,
         patient_owes=0 if pending else sum(line.patient_owes for line in lines), pending=pending,
-        needs_you=step is not None and step.kind in PATIENT_CAN_ACT)
+        needs_you=step is not None and step.kind in PATIENT_CAN_ACT, shown_as=shown_as)
     return summary, payer
+
+
+def _all_to_deductible(status: ClaimStatus, insurance_paid: int, adjustments: list[ClaimAdjustment]) -> bool:
+    """Decided as paid, yet insurance paid nothing because the patient's share went to the deductible (PR-1):
+    'Paid' would tell the patient the insurer paid something."""
+    return status in (ClaimStatus.paid, ClaimStatus.partially_paid) and insurance_paid == 0 and any(
+        row.group_code == 'PR' and row.carc_code == DEDUCTIBLE_CARC for row in adjustments)
 
 
 def _lines(session: Session, claim: Claim, adjustments: list[ClaimAdjustment]) -> tuple[ClaimLine, ...]:

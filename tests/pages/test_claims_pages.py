@@ -78,3 +78,27 @@ async def test_another_accounts_claim_is_not_found_and_audited(user: User) -> No
     with read_session() as session:
         assert session.exec(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == 'view_claim', AuditEvent.outcome == 'denied')).one() == 1
+
+
+async def test_a_claim_that_all_went_to_the_deductible_is_not_shown_as_paid(user: User) -> None:
+    from datetime import date
+
+    from portal.models import Patient
+    from tests.factories import make_claim, make_visit
+    with write_session() as session:
+        account = session.exec(select(GuarantorAccount).where(GuarantorAccount.account_number == DEMO_ACCOUNT)).one()
+        patient = session.exec(select(Patient).where(Patient.account_id == account.id)).first()
+        (charge,) = make_visit(account=account, patient=patient, date_of_service=date(2026, 11, 2),
+                               lines=[('99213', 'Office visit', 18000)], session=session)
+        claim_id = make_claim(charge, status=ClaimStatus.paid, session=session)
+        session.add(ClaimAdjustment(claim_id=claim_id, charge_id=charge, group_code='CO', carc_code='45', amount=6000))
+        session.add(ClaimAdjustment(claim_id=claim_id, charge_id=charge, group_code='PR', carc_code='1', amount=12000))
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    await user.open('/claims')
+    await user.should_see('Match the claim number')
+    listing = next(iter(user.find(marker='claims').elements)).content
+    row = listing.split(f'data-testid="claim-{claim_id}"')[1].split('</li>')[0]
+    assert '>Applied to deductible</span>' in row and '>Paid</span>' not in row
+    await user.open(f'/claims/{claim_id}')
+    await user.should_see('Applied to deductible')

@@ -21,7 +21,7 @@ from portal.models import (
     Payer,
 )
 from portal.services import ledger
-from portal.services.claims import NextStepKind, claim_detail, list_claims, next_step
+from portal.services.claims import DEDUCTIBLE, NextStepKind, claim_detail, list_claims, next_step
 from tests.factories import make_account, make_claim, make_user, make_visit
 
 pytestmark = pytest.mark.usefixtures('db')
@@ -162,3 +162,21 @@ def test_a_denial_the_practice_absorbs_sends_nothing_and_shows_no_badge() -> Non
         record_claim_status(session, claim_id=claim_id, status=ClaimStatus.denied, code='CO-50')
         assert claims_needing_you(session, actor=actor) == 0
     assert _outbox() == []
+
+
+def test_a_claim_insurance_paid_nothing_on_because_of_the_deductible_says_so_not_paid() -> None:
+    actor, claim_id, _ = _claim(ClaimStatus.paid, [(0, 'CO', '45', '', 6000), (0, 'PR', '1', '', 12000),
+                                                   (1, 'PR', '1', '', 4000)], {})
+    with write_session() as session:
+        (summary,) = list_claims(session, actor=actor)
+        view = claim_detail(session, actor=actor, claim_id=claim_id)
+    assert (summary.shown_as, summary.status_label) == (DEDUCTIBLE, 'Applied to deductible')
+    assert summary.insurance_paid == 0 and summary.patient_owes == 16000
+    assert view.summary.shown_as == DEDUCTIBLE and view.summary.status == ClaimStatus.paid
+
+
+def test_a_claim_insurance_paid_on_keeps_its_paid_chip() -> None:
+    actor, _, _ = _claim(ClaimStatus.paid, [(0, 'CO', '45', '', 6000), (0, 'PR', '1', '', 2000)], {0: 10000})
+    with write_session() as session:
+        (summary,) = list_claims(session, actor=actor)
+    assert (summary.shown_as, summary.status_label) == (ClaimStatus.paid, 'Paid')
