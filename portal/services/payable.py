@@ -43,6 +43,8 @@ from portal.models import (
     PaymentAttempt,
     PaymentStatus,
     PracticeSettings,
+    Refund,
+    RefundStatus,
 )
 from portal.services import attempt_targets
 
@@ -78,9 +80,9 @@ def open_on_charges(charge_ids, account_id=None, *, upto_entry_id=None):  # noqa
     """(account_id, charge_id, open) rows, a subquery: what is still open on each of those charges (minor
     units, never below 0 per charge). Open = the ledger on the charge (the charge less insurance payments
     and adjustments posted against it) less what payments not failed have been allocated to it.
-    `upto_entry_id` reads it as of that ledger entry (a statement's snapshot): only payments whose
-    ledger entry is at or before it count. Refunds that reopen a charge are not read here
-    (allocation.paid_on_charges has that detail; a refund on a pending charge is rare)."""
+    `upto_entry_id` reads it as of that ledger entry (a statement's snapshot): only payments and refunds
+    whose ledger entry is at or before it count. A refund reopens what its payment had paid as
+    `allocation.paid_on_charges` reads it (`_refund_takes`)."""
     where = [col(LedgerEntry.charge_id).in_(charge_ids), col(LedgerEntry.payment_id).is_(None)]
     if account_id is not None:
         where.append(LedgerEntry.account_id == account_id)
@@ -98,10 +100,38 @@ def open_on_charges(charge_ids, account_id=None, *, upto_entry_id=None):  # noqa
     paid = (select(PaymentAllocation.charge_id.label('charge_id'), func.sum(PaymentAllocation.amount).label('paid'))
             .join(Payment, Payment.id == PaymentAllocation.payment_id)
             .where(*paid_where).group_by(PaymentAllocation.charge_id).subquery())
-    open_amount = owed.c.owed - func.coalesce(paid.c.paid, 0)
+    taken = _refund_takes(charge_ids, account_id, upto_entry_id)
+    open_amount = owed.c.owed - func.coalesce(paid.c.paid, 0) + func.coalesce(taken.c.taken, 0)
     return (select(owed.c.account_id, owed.c.charge_id,
                    case((open_amount > 0, open_amount), else_=0).label('open'))
-            .select_from(owed).outerjoin(paid, paid.c.charge_id == owed.c.charge_id).subquery())
+            .select_from(owed).outerjoin(paid, paid.c.charge_id == owed.c.charge_id)
+            .outerjoin(taken, taken.c.charge_id == owed.c.charge_id).subquery())
+
+
+def _refund_takes(charge_ids, account_id=None, upto_entry_id=None):  # noqa: ANN001, ANN202  (a subquery)
+    """(charge_id, taken) rows: what succeeded refunds took back off the payments allocated to each charge,
+    the rule of `allocation.paid_on_charges` in SQL: a refund comes first out of its payment's unapplied
+    credit, then off its allocations newest first. Only refunded payments are read (few rows)."""
+    where = [Refund.status == RefundStatus.succeeded, Payment.status != PaymentStatus.failed]
+    if account_id is not None:
+        where.append(Payment.account_id == account_id)
+    if upto_entry_id is not None:
+        where.append(select(LedgerEntry.id).where(LedgerEntry.refund_id == Refund.id,
+                                                  LedgerEntry.id <= upto_entry_id).exists())
+    refunded = (select(Refund.payment_id.label('payment_id'), func.sum(Refund.amount).label('refunded'))
+                .join(Payment, Payment.id == Refund.payment_id).where(*where).group_by(Refund.payment_id).subquery())
+    by_payment = {'partition_by': PaymentAllocation.payment_id}
+    parts = (select(PaymentAllocation.charge_id.label('charge_id'), PaymentAllocation.amount.label('amount'),
+                    (refunded.c.refunded - Payment.amount
+                     + func.sum(PaymentAllocation.amount).over(**by_payment)  # the refund less the unapplied credit
+                     - func.sum(PaymentAllocation.amount).over(  # less the newer allocations (it takes those first)
+                         **by_payment, order_by=col(PaymentAllocation.id).desc(), rows=(None, 0))
+                     + PaymentAllocation.amount).label('reaches'))
+             .join(refunded, refunded.c.payment_id == PaymentAllocation.payment_id)
+             .join(Payment, Payment.id == PaymentAllocation.payment_id).subquery())
+    taken = case((parts.c.reaches <= 0, 0), (parts.c.reaches >= parts.c.amount, parts.c.amount), else_=parts.c.reaches)
+    return (select(parts.c.charge_id, func.sum(taken).label('taken'))
+            .where(col(parts.c.charge_id).in_(charge_ids)).group_by(parts.c.charge_id).subquery())
 
 
 def waiting_by_account(session: Session, *, upto_entry_id: int) -> dict[int, int]:

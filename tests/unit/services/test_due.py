@@ -249,3 +249,23 @@ def test_a_plan_payers_statement_shows_the_next_installment_once_this_one_is_pai
     assert (listed.on_plan, listed.status, listed.amount_due, listed.due_date) == (True, 'due', 25000, rows[1].due_date)
     assert detail.plan is not None and detail.plan.plan_id == plan_id and detail.plan.installment_id == rows[1].id
     assert 'You are on a payment plan: pay $250.00' in _pdf_text(detail)
+
+
+def test_a_refund_that_reopens_a_charge_still_with_insurance_waits_for_insurance(demo: DemoGateway) -> None:
+    """A $155 visit paid in full at the desk, then its claim goes out; a $40 refund of that payment reopens
+    $40 of the visit: it waits for the insurer like the rest of the visit, it is not asked for."""
+    account, _ = make_account()
+    method = make_saved_method(account)
+    [visit] = make_charges(account, [15500], start=date(2026, 11, 18))
+    paid = charge_saved_method(account_id=account.id, method_id=method.id, amount=15500, target='balance',
+                               idempotency_key=new_key())
+    make_claim(visit)
+    make_charges(account, [3000], start=date(2026, 10, 20))  # not with insurance: asked for
+    clerk = Actor(make_user(role='staff').id, 'staff')
+    staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='40', reason='Billing correction',
+                         balance_after=7000)
+    with read_session() as session:
+        money = payable.standing(session, account.id)
+        by_python = allocation.paid_on_charges(session, account.id)
+    assert by_python[visit] == 11500  # the refund took $40 off what the payment had paid on the visit
+    assert (money.balance, money.waiting, money.now) == (7000, 4000, 3000)
