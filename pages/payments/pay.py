@@ -69,11 +69,13 @@ def _pay_form(context: PayContext) -> None:
             ui.label(f'{money(context.waiting)} is waiting for insurance: we will ask for it only once your '
                      'insurance has paid its part.').classes(theme.MUTED).mark('waiting-for-insurance')
         if context.payable <= 0:
-            ui.label('Nothing is due right now. Thank you!').classes('text-slate-800')
-            return
+            ui.label('Nothing is due right now. Thank you!').classes('text-slate-800').mark('nothing-due')
+            if context.ceiling <= 0:
+                return
+            ui.label('You may still pay ahead toward what is waiting for insurance.').classes('text-slate-800')
         options = _choices(context, money)
         initial = next(iter(options)) if context.installment else \
-            next((key for key in options if key == statement_target(context.selected_statement)), 'full')
+            next((key for key in options if key == statement_target(context.selected_statement)), next(iter(options)))
         ui.label('How much?').classes('font-medium text-slate-800')
         choice = ui.radio(options, value=initial).props('aria-label="How much to pay"').mark('choice')
         amount = forms.field(f'Amount (from $1.00 up to {money(context.ceiling)})', max_length=20,
@@ -155,7 +157,7 @@ def _choices(context: PayContext, money: Callable[[int], str]) -> dict[str, str]
     if context.installment:
         options['installment'] = f"This month's installment · {money(context.installment.amount)}"
         options['full'] = f'Pay off the whole balance · {money(context.payable)}'
-    else:
+    elif context.payable > 0:  # else all that is left waits for insurance: only another amount (paying ahead)
         options['full'] = f'Full amount due · {money(context.payable)}'
     for item in context.statements:
         options[statement_target(item.id)] = (f'Statement of {forms.short_date(item.statement_date)} · '

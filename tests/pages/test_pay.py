@@ -218,3 +218,25 @@ async def test_a_double_click_on_continue_opens_one_confirm_dialog(user: User) -
     user.find(marker='confirm-pay').click()
     await user.should_see('Payment received')
     assert _account()[1] == before - 460 and _payments_for(account_id) == 1
+
+
+async def test_while_everything_left_waits_for_insurance_another_amount_pays_ahead(user: User) -> None:
+    from tests.factories import STRONG_PASSWORD, make_account, make_charges, make_claim, make_user
+    account, _ = make_account()
+    [visit] = make_charges(account, [15500])
+    make_claim(visit)  # still with the insurer: nothing is asked for
+    make_user(account=account, email='ahead@example.com', first_name='Ana')
+    await sign_in(user, 'ahead@example.com', STRONG_PASSWORD)
+    await user.should_see(marker='home-cards')
+    await user.open('/pay')
+    await user.should_see(marker='nothing-due')
+    await user.should_see('is waiting for insurance')
+    (choice,) = user.find(marker='choice').elements
+    assert list(choice.options) == ['other'] and choice.value == 'other'
+    user.find(marker='amount').type('20.00')
+    user.find(marker='method').elements.pop().value = 0
+    user.find(marker='submit').click()
+    await _checkout_with(user, '4242 4242 4242 4242')
+    await user.should_see('Payment received')
+    with read_session() as session:
+        assert ledger.balance(session, account.id) == 13500

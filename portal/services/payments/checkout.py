@@ -131,7 +131,7 @@ def amount_for(session: Session, *, account_id: int, choice: str, amount_text: s
     (open_attempt), which answers "already under way" rather than "nothing is due"."""
     reading = standing(session, account_id)
     most = reading.now
-    if most <= 0:
+    if most <= 0 and (choice != 'other' or reading.ceiling <= 0):  # all left waits for insurance: pay ahead
         raise ValidationFailed('Nothing is due right now. Thank you!')
     if choice == 'full':
         return most, 'balance'
@@ -153,8 +153,9 @@ def amount_for(session: Session, *, account_id: int, choice: str, amount_text: s
             amount = parse_amount(amount_text, maximum=reading.ceiling)
         except AmountError as error:
             raise ValidationFailed(str(error), field_errors={'amount': str(error)}) from None
-        if amount < min(MINIMUM, most):
-            message = f'The least you can pay here is {format_money(min(MINIMUM, most))}.'
+        least = min(MINIMUM, most if most > 0 else reading.ceiling)
+        if amount < least:
+            message = f'The least you can pay here is {format_money(least)}.'
             raise ValidationFailed(message, field_errors={'amount': message})
         return amount, amount_target(amount)
     raise ValidationFailed('Choose how much to pay.')
