@@ -5,8 +5,10 @@ overdue, and what is left to pay on it.
                   never more than what the account can pay now (payable.py: charges still with
                   insurance and payments still processing are not asked for)
     on a plan   = while the plan is open (active or delinquent), its next open installment is what is
-                  due, by its date, whether or not this statement's own amount was paid; overdue only
-                  when the plan is delinquent and that installment's date has passed
+                  due, by its date, on the account's newest statement whether or not its own amount was
+                  paid, and on an older one its payments have not covered (an older statement that was
+                  paid stays paid); overdue only when the plan is delinquent and that installment's date
+                  has passed
 """
 from __future__ import annotations
 
@@ -98,12 +100,21 @@ def statement_status(statement, *, paid_since: int, balance: int, on: date) -> s
     return 'overdue' if on > statement.due_date else 'due'
 
 
+def plan_applies(statement, *, paid_since: int, balance: int, plan: PlanDue | None, newest: bool,  # noqa: ANN001
+                 on: date) -> PlanDue | None:
+    """The plan whose next installment this statement asks for: on the newest statement always (even once
+    its own amount, an installment already paid, is covered), on an older one only while it is unpaid."""
+    if plan is None or newest:
+        return plan
+    return None if statement_status(statement, paid_since=paid_since, balance=balance, on=on) == 'paid' else plan
+
+
 def standing_of(statement, *, paid_since: int, balance: int, payable: int, plan: PlanDue | None,  # noqa: ANN001
-                on: date) -> Standing:
+                on: date, newest: bool = True) -> Standing:
     """The statement's status, what is left to pay on it and by when (see the module docstring);
-    `payable` is what the account can pay now (payable.Payable.now)."""
-    if plan is not None:  # while a plan is open its next installment is what is due, even once this
-        # statement's own amount (an installment already paid) is covered
+    `payable` is what the account can pay now (payable.Payable.now); `newest`: the account's newest statement."""
+    plan = plan_applies(statement, paid_since=paid_since, balance=balance, plan=plan, newest=newest, on=on)
+    if plan is not None:  # while a plan is open its next installment is what is due
         status = 'overdue' if not plan.current and on > plan.due_date else 'due'
         return Standing(status, max(0, min(plan.amount, payable)), plan.due_date)
     status = statement_status(statement, paid_since=paid_since, balance=balance, on=on)
@@ -113,10 +124,11 @@ def standing_of(statement, *, paid_since: int, balance: int, payable: int, plan:
 
 
 def summary_of(row, *, account_number: str, balance: int, payable: int, plan: PlanDue | None,  # noqa: ANN001
-               on: date) -> StatementSummary:
+               on: date, newest: bool = True) -> StatementSummary:
     """The summary of a statement `row` (a Statement, or a row with its id, statement_date, due_date,
     amount_due, new_balance, currency, paid_at, waiting_for_insurance and paid_since as paid_since_query);
     the other arguments as for standing_of."""
+    plan = plan_applies(row, paid_since=int(row.paid_since), balance=balance, plan=plan, newest=newest, on=on)
     standing = standing_of(row, paid_since=int(row.paid_since), balance=balance, payable=payable, plan=plan, on=on)
     paid = standing.status == 'paid'
     return StatementSummary(

@@ -71,7 +71,7 @@ def _summaries(session: Session, account_id: int, account_number: str) -> list[S
     plan = plan_due(session, account_id)
     today = practice_today(session)
     return [summary_of(row, account_number=account_number, balance=money.balance, payable=money.now, plan=plan,
-                       on=today) for row in rows]
+                       on=today, newest=index == 0) for index, row in enumerate(rows)]
 
 
 def list_statements(session: Session, *, actor: Actor) -> list[StatementSummary]:

@@ -269,3 +269,25 @@ def test_a_refund_that_reopens_a_charge_still_with_insurance_waits_for_insurance
         by_python = allocation.paid_on_charges(session, account.id)
     assert by_python[visit] == 11500  # the refund took $40 off what the payment had paid on the visit
     assert (money.balance, money.waiting, money.now) == (7000, 4000, 3000)
+
+
+def test_on_a_plan_an_older_statement_that_was_paid_stays_paid(demo: DemoGateway) -> None:
+    """A $60 statement paid in full; then a $1,000 visit, its statement, and a plan for it: the newest
+    statement asks for the installment, the older one stays paid (it does not ask for the installment)."""
+    home_ = household(6000)
+    today = practice_today()
+    run_statements(on=today - timedelta(days=40))
+    older = _statement(home_.account_id)
+    paid = charge_saved_method(account_id=home_.account_id, method_id=home_.method_id, amount=6000,
+                               target=f'statement:{older.id}', idempotency_key=new_key())
+    assert paid.status == 'succeeded'
+    make_charges(home_.account_id, [100_000], start=today - timedelta(days=5))
+    run_statements(on=today)
+    sign(home_, months=4)
+    with write_session() as session:
+        newest, old = statements.list_statements(session, actor=home_.actor)
+        detail = statements.statement_detail(session, actor=home_.actor, statement_id=older.id)
+    assert old.id == older.id and newest.id != older.id
+    assert (newest.status, newest.amount_due, newest.on_plan) == ('due', 25000, True)
+    assert (old.status, old.amount_due, old.on_plan) == ('paid', 6000, False)
+    assert detail.summary.status == 'paid' and detail.plan is None
