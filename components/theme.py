@@ -18,6 +18,7 @@ H1 = 'text-2xl font-semibold text-slate-900'
 H2 = 'text-lg font-semibold text-slate-900'
 BIG_BUTTON = 'w-full text-base'
 LINK = 'text-teal-800 underline underline-offset-2'
+NO_FILE_LIST = 'settle-no-file-list'  # an upload field without Quasar's file list (the page shows the files)
 
 
 def install() -> None:
@@ -26,4 +27,4 @@ def install() -> None:
                warning=WARNING)
     ui.add_head_html('<style>body{background:#f8fafc;color:#0f172a}'
                      '.settle-nav a:focus-visible{outline:2px solid #0f5c6e;outline-offset:2px}'
-                     '.settle-photo-upload .q-uploader__list{display:none}</style>', shared=True)
+                     f'.{NO_FILE_LIST} .q-uploader__list{{display:none}}</style>', shared=True)

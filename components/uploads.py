@@ -48,7 +48,7 @@ def photo_upload(text: str, *, on_upload: Callable[[events.UploadEventArguments]
     names it and a keyboard reaches it (the ring shows where focus is)."""
     element = file_upload(text, on_upload=on_upload, mark=mark)
     element.props('accept="image/*,.heic,.heif,.pdf,application/pdf" capture=environment flat bordered color=white')
-    element.classes('settle-photo-upload')  # theme.py hides Quasar's file list: the page shows the stored photo
+    element.classes(theme.NO_FILE_LIST)  # the page shows the stored photo
     with element.add_slot('header'):
         with ui.element('label').classes('relative flex items-center gap-2 w-full px-3 py-3 cursor-pointer '
                                          'text-teal-900 font-semibold focus-within:ring-2 focus-within:ring-teal-700'):
@@ -79,7 +79,7 @@ class AttachmentPicker:
         with ui.column().classes('w-full gap-1') as self.container:
             self.upload = ui.upload(label=label, multiple=True, auto_upload=True, max_files=MAX_FILES_PER_MESSAGE,
                                     max_file_size=UPLOAD_MAX_FILE_BYTES, on_upload=self._received) \
-                .classes('w-full').mark(mark)
+                .classes(f'w-full {theme.NO_FILE_LIST}').mark(mark)  # `chosen` below lists the files, not an empty box
             self.upload.props(f'accept="{ACCEPT}"')
             # our own header: a named button and a labelled input (Quasar's own puts an unnamed file input
             # inside a link-button, which screen readers cannot name and axe reports as nested controls)

@@ -11,7 +11,7 @@ from uuid import uuid4
 
 from nicegui import ui
 
-from components import chips, dialogs, forms, page, session, theme
+from components import chips, dialogs, forms, page, session, theme, uploads
 from components.activity import since_html
 from components.calls import call, write
 from portal.errors import DomainError
@@ -207,6 +207,7 @@ def _ask(detail: StatementDetail, line: ChargeLine) -> None:
         body = ui.textarea('Your question', validation=required) \
             .props(f'outlined maxlength={safety.MAX_BODY} lazy-rules=ondemand').classes('w-full') \
             .mark('question-body')
+        picker = uploads.AttachmentPicker()  # an Explanation of Benefits, a receipt: as on a message thread
         error = forms.error_message()
         key = uuid4().hex  # one question per dialog: a double click or a retry posts it once
 
@@ -217,7 +218,8 @@ def _ask(detail: StatementDetail, line: ChargeLine) -> None:
             try:
                 thread_id = await write(compose.ask_about_charge, actor=session.actor(),
                                         statement_id=detail.summary.id, charge_id=line.charge_id,
-                                        body=body.value, category=kind.value, idempotency_key=key)
+                                        body=body.value, category=kind.value, idempotency_key=key,
+                                        files=list(picker.files))
             except DomainError as failure:
                 forms.set_error(error, failure.message)
                 return

@@ -163,6 +163,38 @@ async def test_asking_about_a_charge_opens_a_thread_and_the_line_shows_it(user: 
 
 
 
+
+async def test_asking_about_a_charge_can_carry_a_file_and_the_field_shows_no_empty_box(user: User) -> None:
+    from nicegui import ui
+
+    from components.theme import NO_FILE_LIST
+    from portal.models import StoredFile
+    from tests.support import uploads
+    own, _ = _statements()
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    await user.open(f'/statements/{own.id}')
+    await user.should_see('Ask about this charge')
+    charge_id = min(int(marker[4:]) for element in user.find('Ask about this charge').elements
+                    for marker in element._markers if marker.startswith('ask-'))
+    user.find(marker=f'ask-{charge_id}').click()
+    await user.should_see('Your question')
+    (picker,) = user.find(kind=ui.upload, marker='attachments-picker').elements
+    assert NO_FILE_LIST in picker.classes  # Quasar's (always empty) file list is hidden: the chosen files show below
+    await picker.handle_uploads([ui.upload.SmallFileUpload('eob.pdf', 'application/pdf', uploads.pdf())])
+    await user.should_see('eob.pdf')
+    user.find(marker='question-body').type('My insurer says this was covered: see the EOB.')
+    user.find(marker='question-submit').click()
+    await user.should_see('Back to the statement')
+    await user.should_see(marker='attachments')
+    with read_session() as session:
+        thread = session.exec(select(MessageThread).where(MessageThread.charge_id == charge_id)).one()
+        message = session.exec(select(Message).where(Message.thread_id == thread.id)).one()
+        names = session.exec(select(StoredFile.name).where(StoredFile.owner_kind == 'message',
+                                                           StoredFile.owner_id == message.id)).all()
+    assert names == ['eob.pdf']
+
+
 async def test_disputing_a_charge_raises_a_billing_dispute_never_a_chargeback(user: User) -> None:
     own, _ = _statements()
     await sign_in(user, DEMO_PATIENT)

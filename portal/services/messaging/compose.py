@@ -170,12 +170,15 @@ def start_thread(session: Session, /, *, actor: Actor, account_id: int, category
 
 
 def ask_about_charge(session: Session, /, *, actor: Actor, statement_id: int, charge_id: int, body: str,
-                     category: str = ThreadCategory.billing_question, idempotency_key: str | None = None) -> int:
+                     category: str = ThreadCategory.billing_question, idempotency_key: str | None = None,
+                     files: Sequence[Upload] = ()) -> int:
     """A question (or a dispute) about one line of a statement; returns the thread id. A second one about a
-    line that has an unresolved thread joins that thread."""
+    line that has an unresolved thread joins that thread. `files` as for start_thread (an Explanation of
+    Benefits, a photo of a receipt)."""
     if category not in QUESTION_CATEGORIES:
         raise ValidationFailed('Choose a question or a dispute.')
     text, key = safety.clean_body(body), safety.clean_key(idempotency_key)
+    attachments.check(files)
     statement = get_statement(session, actor=actor, statement_id=statement_id, purpose='ask_about_charge')
     charge = session.get(Charge, charge_id)
     if charge is None or charge.account_id != statement.account_id:
@@ -184,12 +187,13 @@ def ask_about_charge(session: Session, /, *, actor: Actor, statement_id: int, ch
         MessageThread.charge_id == charge_id, MessageThread.status != ThreadStatus.resolved,
         col(MessageThread.category).in_(QUESTION_CATEGORIES)).order_by(col(MessageThread.id).desc())).first()
     if thread is not None:
-        message, _ = threads.post(session, thread, actor=actor, body=text, key=key)
+        message, _ = threads.post(session, thread, actor=actor, body=text, key=key, files=files)
         return int(message.thread_id)
     label = 'Dispute' if category == ThreadCategory.dispute_charge else 'Question'
     subject = f'{label} about {charge.code} on the {statement.statement_date:%B %Y} statement'
     return _new_thread(session, actor, account_id=statement.account_id, category=ThreadCategory(category),
-                       subject=subject, body=text, key=key, link=('charge', charge_id), statement_id=statement_id)
+                       subject=subject, body=text, key=key, link=('charge', charge_id), statement_id=statement_id,
+                       files=files)
 
 
 def open_thread(session: Session, /, *, actor: Actor, thread_id: int) -> ConversationView:

@@ -293,3 +293,31 @@ def test_a_double_click_at_the_same_moment_posts_once(db: str) -> None:
     with read_session() as session:
         assert len(session.exec(select(Message).where(Message.body == 'Same click')).all()) == 1
         assert len(session.exec(select(MessageThread)).all()) == 2
+
+
+def test_a_question_about_a_charge_carries_files_and_a_refused_file_stores_nothing(db: str) -> None:
+    from portal.models import StoredFile
+    from portal.services.files import FileRefused
+    from tests.support import uploads
+    account, _ = make_account()
+    actor = Actor(make_user(account=account).id, 'patient')
+    [charge_id] = make_charges(account, [8000])
+    with write_session() as session:
+        statement = Statement(account_id=account.id, period='2026-02', statement_date=date(2026, 2, 1),
+                              due_date=date(2026, 2, 22), new_charges=8000, new_balance=8000, amount_due=8000,
+                              quick_pay_code=f'EOB{account.id:09d}')
+        session.add(statement)
+        session.flush()
+        statement_id = statement.id
+    with pytest.raises(FileRefused), write_session() as session:
+        compose.ask_about_charge(session, actor=actor, statement_id=statement_id, charge_id=charge_id,
+                                 body='See my EOB', files=[('eob.jpg', uploads.executable())])
+    with read_session() as session:
+        assert session.exec(select(MessageThread).where(MessageThread.charge_id == charge_id)).all() == []
+    with write_session() as session:
+        thread_id = compose.ask_about_charge(session, actor=actor, statement_id=statement_id, charge_id=charge_id,
+                                             body='See my EOB', files=[('eob.pdf', uploads.pdf())])
+    with read_session() as session:
+        message = session.exec(select(Message).where(Message.thread_id == thread_id)).one()
+        assert session.exec(select(StoredFile.name).where(StoredFile.owner_kind == 'message',
+                                                          StoredFile.owner_id == message.id)).all() == ['eob.pdf']
