@@ -71,20 +71,23 @@ def account_relationships(session: Session, user_id: int) -> dict[int, str]:
     return {account_id: relationship for account_id, relationship in rows}
 
 
-def require_account(session: Session, actor: Actor, account_id: int, *, purpose: str = 'view_account') -> str:
+def require_account(session: Session, actor: Actor, account_id: int, *, purpose: str = 'view_account',
+                    audit_view: bool = True) -> str:
     """Check the actor may see this account; return the relationship ('staff' for staff).
 
-    Staff views of a person's data and non-self patient views are audited; a refusal raises Refused
+    Staff views of a person's data and non-self patient views are audited (unless the caller audits the
+    view itself: `audit_view=False`, as the file service does once per file); a refusal raises Refused
     (a NotFound), audited once.
     """
     if actor.is_staff:
-        audit.record(session, action=purpose, actor_user_id=actor.user_id, actor_role=actor.role,
-                     entity_type='account', entity_id=account_id, account_id=account_id, source_ip=actor.ip)
+        if audit_view:
+            audit.record(session, action=purpose, actor_user_id=actor.user_id, actor_role=actor.role,
+                         entity_type='account', entity_id=account_id, account_id=account_id, source_ip=actor.ip)
         return 'staff'
     relationship = account_relationships(session, actor.user_id).get(account_id)
     if relationship is None:
         raise _refuse(session, actor, purpose=purpose, entity_type='account', entity_id=account_id)
-    if relationship != 'self':
+    if relationship != 'self' and audit_view:
         audit.record(session, action=purpose, actor_user_id=actor.user_id, actor_role=actor.role,
                      entity_type='account', entity_id=account_id, account_id=account_id, source_ip=actor.ip,
                      detail=f'relationship={relationship}')

@@ -146,13 +146,15 @@ def coverage_page(session: Session, /, *, actor: Actor) -> list[AccountCoverage]
     return found
 
 
-def owned(session: Session, actor: Actor, coverage_id: int, *, purpose: str) -> tuple[Coverage, int]:
-    """The coverage row and its account id, once the actor may act on that account (else Refused)."""
+def owned(session: Session, actor: Actor, coverage_id: int, *, purpose: str,
+          audit_view: bool = True) -> tuple[Coverage, int]:
+    """The coverage row and its account id, once the actor may act on that account (else Refused);
+    `audit_view` as for `require_account`."""
     row = session.get(Coverage, coverage_id)
     patient = session.get(Patient, row.patient_id) if row is not None else None
     if row is None or patient is None:
         raise NotFound()
-    require_account(session, actor, patient.account_id, purpose=purpose)
+    require_account(session, actor, patient.account_id, purpose=purpose, audit_view=audit_view)
     return row, patient.account_id
 
 
@@ -283,9 +285,9 @@ def attach_card(session: Session, /, *, actor: Actor, coverage_id: int, side: st
     return stored
 
 
-def _may_see_card(session: Session, actor: Actor, coverage_id: int) -> bool:
-    owned(session, actor, coverage_id, purpose='view_coverage_card')
-    return True
+def _may_see_card(session: Session, actor: Actor, coverage_id: int) -> int:
+    """The coverage's account id, for whoever may act on it (refusals audited); the file service audits the view."""
+    return owned(session, actor, coverage_id, purpose='view_coverage_card', audit_view=False)[1]
 
 
 def _present(session: Session, ids: list[int]) -> set[int]:

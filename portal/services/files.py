@@ -11,7 +11,8 @@
 - `register_access(owner_kind, check, owners_present=)`: the owner's module says who may see its
   files (`check(session, actor, owner_id) -> bool`) and, for the orphan sweep, which owners still exist.
 - `read_file(session, actor=, file_id=)`: (view, bytes) for /files/{id}; anyone the owner's check
-  refuses, and any unknown id, gets Refused (a NotFound), audited once.
+  refuses, and any unknown id, gets Refused (a NotFound), audited once. A view by staff or a proxy is
+  audited once per user and file per VIEW_AUDIT_WINDOW (not on every fetch of a thumbnail).
 - `sweep_orphans(session)`: housekeeping: files on disk without a row (older than an hour), uploads
   never committed, and rows whose owner is gone.
 """
@@ -28,10 +29,10 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from portal import audit
-from portal.auth.permissions import Actor, Refused
+from portal.auth.permissions import Actor, Refused, account_relationships
 from portal.clock import utcnow
 from portal.errors import NotFound
-from portal.models import StoredFile
+from portal.models import AuditEvent, StoredFile
 from portal.services import file_disk
 from portal.services.file_content import MAX_BYTES, MAX_PIXELS, FileRefused, prepare
 
@@ -41,7 +42,10 @@ MAX_FILES_PER_MESSAGE = 5
 ORPHAN_AGE = timedelta(hours=1)
 _BATCH = 500
 
-AccessCheck = Callable[[Session, Actor, int], bool]
+# owner id -> the owner's account id when the actor may see its files, else None (or Refused): the check
+# audits refusals, never views (read_file audits a view once per user and file per VIEW_AUDIT_WINDOW)
+AccessCheck = Callable[[Session, Actor, int], int | None]
+VIEW_AUDIT_WINDOW = timedelta(minutes=10)  # a page of 5 thumbnails, reloaded: one audit row per file, not 5 per load
 OwnersPresent = Callable[[Session, list[int]], set[int]]
 _access: dict[str, AccessCheck] = {}
 _owners_present: dict[str, OwnersPresent] = {}
@@ -137,19 +141,37 @@ def read_file(session: Session, /, *, actor: Actor, file_id: str) -> tuple[Store
     if row is None or check is None:
         raise _refuse(session, actor, file_id)
     try:
-        allowed = check(session, actor, row.owner_id)
+        account_id = check(session, actor, row.owner_id)
     except Refused:
         raise  # the check audited its own refusal
     except NotFound:
-        allowed = False
-    if not allowed:
+        account_id = None
+    if account_id is None:
         raise _refuse(session, actor, file_id)
     try:
         data = file_disk.object_path(row.storage_key).read_bytes()
     except FileNotFoundError:
         log.error('stored file %s has a row but no bytes on disk', row.id)
         raise NotFound from None
+    _audit_view(session, actor, row, account_id)
     return _view(row), data
+
+
+def _audit_view(session: Session, actor: Actor, row: StoredFile, account_id: int) -> None:
+    """Staff and proxies viewing a person's file are audited (as `require_account` audits views), once per
+    user and file per VIEW_AUDIT_WINDOW: the browser fetches a thumbnail on every page load. A patient's own
+    account's file is not audited (nor one whose owner's check vouched for the actor without an account)."""
+    if not actor.is_staff and account_relationships(session, actor.user_id).get(account_id) in (None, 'self'):
+        return
+    since = utcnow() - VIEW_AUDIT_WINDOW
+    seen = session.exec(select(AuditEvent.id).where(
+        AuditEvent.actor_user_id == actor.user_id, AuditEvent.at > since, AuditEvent.action == 'view_file',
+        AuditEvent.entity_type == 'file', AuditEvent.entity_id == row.public_id, AuditEvent.outcome == 'ok')
+        .limit(1)).first()
+    if seen is None:
+        audit.record(session, action='view_file', actor_user_id=actor.user_id, actor_role=actor.role,
+                     entity_type='file', entity_id=row.public_id, account_id=account_id, source_ip=actor.ip,
+                     detail=f'owner={row.owner_kind}')
 
 
 def sweep_orphans(session: Session, /, *, older_than: timedelta = ORPHAN_AGE) -> int:

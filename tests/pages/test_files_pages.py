@@ -20,7 +20,7 @@ KIND = 'test-owner'  # owner id = the user id of the one who may see the file
 
 @pytest.fixture
 def owner_kind() -> Iterator[None]:
-    files.register_access(KIND, lambda _session, actor, owner_id: actor.user_id == owner_id)
+    files.register_access(KIND, lambda _session, actor, owner_id: owner_id if actor.user_id == owner_id else None)
     yield
     files._access.pop(KIND, None)
 

@@ -74,7 +74,8 @@ async def test_a_new_message_with_files_shows_them_on_its_thread(user: User, fil
     await user.should_see(marker='attachment-picture')
     await user.should_see(marker='attachment-download')
     with read_session() as session:
-        stored = session.exec(select(StoredFile).order_by(StoredFile.id)).all()
+        stored = session.exec(select(StoredFile).where(StoredFile.owner_kind == 'message')
+                              .order_by(StoredFile.id)).all()
         message = session.exec(select(Message).where(Message.body.startswith('Why was I charged twice'))).one()
     assert [(row.name, row.owner_kind, row.owner_id) for row in stored] == [
         ('bill.pdf', 'message', message.id), ('card.png', 'message', message.id)]

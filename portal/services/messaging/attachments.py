@@ -44,16 +44,17 @@ def of_messages(session: Session, message_ids: Sequence[int]) -> dict[int, tuple
             files.files_of(session, owner_kind=OWNER_KIND, owner_ids=list(message_ids)).items()}
 
 
-def may_see(session: Session, actor: Actor, message_id: int) -> bool:
-    """Staff: every message (audited as a view of its account). A patient: a message that is not an
-    internal note, in a thread of an account they may see (another account's: Refused, audited)."""
+def may_see(session: Session, actor: Actor, message_id: int) -> int | None:
+    """Staff: every message. A patient: a message that is not an internal note, in a thread of an account
+    they may see (another account's: Refused, audited). Returns the account id; the file service audits
+    the view itself."""
     row = session.exec(select(Message.internal_note, MessageThread.account_id)
                        .join(MessageThread, col(MessageThread.id) == Message.thread_id)
                        .where(Message.id == message_id)).first()
     if row is None or (row[0] and not actor.is_staff):
-        return False
-    require_account(session, actor, row[1], purpose='view_message_file')
-    return True
+        return None
+    require_account(session, actor, row[1], purpose='view_message_file', audit_view=False)
+    return row[1]
 
 
 def messages_present(session: Session, message_ids: list[int]) -> set[int]:

@@ -216,3 +216,28 @@ def test_benefits_as_of_follows_the_practices_calendar_day(household: dict) -> N
             coverage_queue.record_benefits(session, actor=household['staff'], coverage_id=coverage_id,
                                            benefits=Benefits(date(2026, 11, 20), 2500, None, None, None, None))
     assert page(household).benefits.as_of == date(2026, 11, 20)
+
+
+def test_staff_viewing_a_card_photo_is_audited_once_per_file_per_ten_minutes(household: dict) -> None:
+    import time_machine
+    coverage_id = save(household)
+    with write_session() as session:
+        card = coverage.attach_card(session, actor=household['me'], coverage_id=coverage_id, side='front',
+                                    name='front.png', data=uploads.png())
+
+    def views() -> list[tuple[int, str]]:
+        with read_session() as session:
+            return [(row.actor_user_id, row.entity_id) for row in session.exec(select(AuditEvent).where(
+                AuditEvent.action.in_(('view_file', 'view_coverage_card'))).order_by(AuditEvent.id)).all()]
+
+    with time_machine.travel('2026-11-20 15:00:00+00:00', tick=False) as traveller:
+        for _ in range(5):  # a page with the thumbnail, reloaded five times
+            with write_session() as session:
+                files.read_file(session, actor=household['staff'], file_id=card.id)
+        with write_session() as session:  # the patient's own card: not a view to audit
+            files.read_file(session, actor=household['me'], file_id=card.id)
+        assert views() == [(household['staff'].user_id, card.id)]
+        traveller.shift(601)
+        with write_session() as session:
+            files.read_file(session, actor=household['staff'], file_id=card.id)
+    assert views() == [(household['staff'].user_id, card.id)] * 2

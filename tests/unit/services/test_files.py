@@ -34,7 +34,7 @@ def file_dir(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.setenv('PORTAL_FILE_DIR', str(directory))
     reload_settings()
     PRESENT.clear()
-    files.register_access(KIND, lambda _session, actor, owner_id: actor.user_id == owner_id,
+    files.register_access(KIND, lambda _session, actor, owner_id: owner_id if actor.user_id == owner_id else None,
                           owners_present=lambda _session, ids: set(ids) & PRESENT)
     yield directory
     files._access.pop(KIND, None)
