@@ -76,7 +76,7 @@ class AccountHome:
 
 @dataclass(frozen=True)
 class PatientHome:
-    accounts: list[AccountHome]
+    accounts: tuple[AccountHome, ...]
 
     @property
     def total_due(self) -> int:
@@ -103,7 +103,8 @@ def _plan_summary(session: Session, account_id: int) -> PlanSummary | None:
                        remaining=sum(item.amount for item in open_installments))
 
 
-def account_home(session: Session, actor: Actor, account_id: int, *, relationship: str | None = None) -> AccountHome:
+def account_home(session: Session, /, *, actor: Actor, account_id: int,
+                 relationship: str | None = None) -> AccountHome:
     """One account's home figures; `relationship` is passed when the caller already checked access.
 
     Column-only Core queries on the session's connection: this runs on every patient home load,
@@ -175,7 +176,7 @@ def _next_appointment(session: Session, account_id: int) -> AppointmentSummary |
                               location_name=row.location, visit_type=row.visit_type)
 
 
-def patient_home(session: Session, actor: Actor, relationships: dict[int, str] | None = None) -> PatientHome:
+def patient_home(session: Session, /, *, actor: Actor, relationships: dict[int, str] | None = None) -> PatientHome:
     """Every account this patient may act on (`relationships`, when the caller has read them). Views
     of an account that is not their own (a parent's view of a child's, a proxy's) are audited; those
     need a write session."""
@@ -187,8 +188,8 @@ def patient_home(session: Session, actor: Actor, relationships: dict[int, str] |
             audit.record(session, action='view_home', actor_user_id=actor.user_id, actor_role=actor.role,
                          entity_type='account', entity_id=account_id, account_id=account_id, source_ip=actor.ip,
                          detail=f'relationship={relationship}')
-        accounts.append(account_home(session, actor, account_id, relationship=relationship))
-    return PatientHome(accounts=accounts)
+        accounts.append(account_home(session, actor=actor, account_id=account_id, relationship=relationship))
+    return PatientHome(accounts=tuple(accounts))
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,6 @@ def load_patient_home(*, actor: Actor) -> PatientHome:
     with read_session() as session:
         relationships = account_relationships(session, actor.user_id)
         if all(relationship == 'self' for relationship in relationships.values()):
-            return patient_home(session, actor, relationships)
+            return patient_home(session, actor=actor, relationships=relationships)
     with write_session() as session:
-        return patient_home(session, actor, relationships)
+        return patient_home(session, actor=actor, relationships=relationships)

@@ -74,7 +74,7 @@ def _summaries(session: Session, account_id: int, account_number: str) -> list[S
                        on=today, newest=index == 0) for index, row in enumerate(rows)]
 
 
-def list_statements(session: Session, *, actor: Actor) -> list[StatementSummary]:
+def list_statements(session: Session, /, *, actor: Actor) -> tuple[StatementSummary, ...]:
     """Every statement of every account the patient may act on, newest first."""
     relationships = account_relationships(session, actor.user_id)
     found: list[StatementSummary] = []
@@ -84,10 +84,11 @@ def list_statements(session: Session, *, actor: Actor) -> list[StatementSummary]
         number = session.connection().execute(select(GuarantorAccount.account_number)
                                               .where(GuarantorAccount.id == account_id)).scalar_one()
         found.extend(_summaries(session, account_id, number))
-    return sorted(found, key=lambda item: (item.statement_date, item.id), reverse=True)
+    return tuple(sorted(found, key=lambda item: (item.statement_date, item.id), reverse=True))
 
 
-def get_statement(session: Session, *, actor: Actor, statement_id: int, purpose: str = 'view_statement') -> Statement:
+def get_statement(session: Session, /, *, actor: Actor, statement_id: int,
+                  purpose: str = 'view_statement') -> Statement:
     """The statement row, if the actor may see its account; otherwise NotFound (audited)."""
     statement = session.get(Statement, statement_id)
     if statement is None:
@@ -101,7 +102,7 @@ def get_statement(session: Session, *, actor: Actor, statement_id: int, purpose:
     return statement
 
 
-def statement_detail(session: Session, *, actor: Actor, statement_id: int,
+def statement_detail(session: Session, /, *, actor: Actor, statement_id: int,
                      purpose: str = 'view_statement') -> StatementDetail:
     statement = get_statement(session, actor=actor, statement_id=statement_id, purpose=purpose)
     account = session.get(GuarantorAccount, statement.account_id)
@@ -132,7 +133,7 @@ def statement_detail(session: Session, *, actor: Actor, statement_id: int,
                                                          for line in visit.lines}))
 
 
-def find_statement_detail(session: Session, *, actor: Actor, statement_id: int,
+def find_statement_detail(session: Session, /, *, actor: Actor, statement_id: int,
                           purpose: str = 'view_statement') -> StatementDetail | None:
     """Like statement_detail, but None instead of NotFound, so a write session keeps the audit
     event of the refusal (raising would roll it back)."""

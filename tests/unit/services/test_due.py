@@ -52,7 +52,7 @@ def test_a_pending_claim_is_held_out_of_what_is_due_but_not_out_of_the_balance(d
     account_id, patient, _ = _account_with_pending()
     with write_session() as session:
         money = payable.standing(session, account_id)
-        (account,) = home.patient_home(session, patient).accounts
+        (account,) = home.patient_home(session, actor=patient).accounts
         context = checkout.pay_context(session, patient)
         assert checkout.amount_for(session, account_id=account_id, choice='full') == (5000, 'balance')
     assert (money.balance, money.waiting, money.now) == (20500, 15500, 5000)
@@ -168,7 +168,7 @@ def test_a_plan_payers_statement_asks_for_the_installment_and_is_not_overdue(db:
     with write_session() as session:
         (listed,) = statements.list_statements(session, actor=home_.actor)
         detail = statements.statement_detail(session, actor=home_.actor, statement_id=listed.id)
-        (account,) = home.patient_home(session, home_.actor).accounts
+        (account,) = home.patient_home(session, actor=home_.actor).accounts
         context = checkout.pay_context(session, home_.actor)
         amount, target = checkout.amount_for(session, account_id=home_.account_id, choice='installment')
     assert (listed.status, listed.amount_due, listed.on_plan) == ('due', 25000, True)
@@ -195,7 +195,7 @@ def test_a_statement_re_billed_by_a_refund_asks_only_for_what_is_left(demo: Demo
                          balance_after=1000)
     with write_session() as session:
         (listed,) = statements.list_statements(session, actor=owner)
-        (account_home,) = home.patient_home(session, owner).accounts
+        (account_home,) = home.patient_home(session, actor=owner).accounts
     assert (listed.status, listed.amount_due) == ('due', 1000)
     assert account_home.latest_statement is not None and account_home.latest_statement.amount_due == 1000
 

@@ -34,7 +34,7 @@ def test_patient_home_shows_the_balance_less_processing_payments(db: str) -> Non
         session.add(Payment(account_id=account.id, amount=2000, method='us_bank_account', status='processing',
                             receipt_number='R-1', gateway_intent_id='pi_processing'))
     with read_session() as session:
-        summary = home.patient_home(session, Actor(patient.id, 'patient'))
+        summary = home.patient_home(session, actor=Actor(patient.id, 'patient'))
     (only,) = summary.accounts
     assert only.balance == 12000
     assert only.processing == 2000
@@ -48,10 +48,10 @@ def test_another_account_is_not_found_and_the_attempt_is_audited(db: str) -> Non
     theirs, _ = make_account(guarantor_last_name='Other')
     patient = make_user(account=mine)
     with write_session() as session, pytest.raises(NotFound):
-        home.account_home(session, Actor(patient.id, 'patient', ip='203.0.113.9'), theirs.id)
+        home.account_home(session, actor=Actor(patient.id, 'patient', ip='203.0.113.9'), account_id=theirs.id)
     with write_session() as session:
         with pytest.raises(NotFound):
-            home.account_home(session, Actor(patient.id, 'patient', ip='203.0.113.9'), theirs.id)
+            home.account_home(session, actor=Actor(patient.id, 'patient', ip='203.0.113.9'), account_id=theirs.id)
     with read_session() as session:
         denied = session.exec(select(AuditEvent).where(AuditEvent.outcome == 'denied')).all()
     assert denied and denied[-1].entity_id == str(theirs.id) and denied[-1].source_ip == '203.0.113.9'
@@ -61,7 +61,7 @@ def test_staff_views_of_an_account_are_audited(db: str) -> None:
     account, _ = make_account()
     clerk = make_user(role='staff')
     with write_session() as session:
-        home.account_home(session, Actor(clerk.id, 'staff'), account.id)
+        home.account_home(session, actor=Actor(clerk.id, 'staff'), account_id=account.id)
     with read_session() as session:
         event = session.exec(select(AuditEvent).where(AuditEvent.actor_user_id == clerk.id)).one()
     assert (event.action, event.account_id, event.outcome) == ('view_home', account.id, 'ok')

@@ -260,7 +260,7 @@ def test_the_badge_the_inbox_and_the_home_card_agree(db: str) -> None:
         view = inbox.inbox(session, actor=actor)
         assert [row.unread for row in view.rows] == [2, 1]
         assert view.unread_total == inbox.unread_total(session, actor=actor) == 3
-        assert home.account_home(session, actor, account_id).unread_messages == 3
+        assert home.account_home(session, actor=actor, account_id=account_id).unread_messages == 3
     with write_session() as session:
         compose.open_thread(session, actor=actor, thread_id=second)
     with read_session() as session:

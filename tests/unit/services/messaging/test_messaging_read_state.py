@@ -45,7 +45,8 @@ def _check(people: list[Actor]) -> None:
             view = inbox.inbox(session, actor=person)
             badge = inbox.badge(session, actor=person).unread
             mine = inbox.badge(session, actor=person).account_ids
-            homes = sum(home.account_home(session, person, account_id).unread_messages for account_id in mine)
+            homes = sum(home.account_home(session, actor=person, account_id=account_id).unread_messages
+                        for account_id in mine)
         assert {row.id: row.unread for row in view.rows if row.unread} == expected
         assert badge == view.unread_total == homes == sum(expected.values())
 

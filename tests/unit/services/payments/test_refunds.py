@@ -94,7 +94,7 @@ def test_a_statement_re_billed_by_a_refund_is_no_longer_paid_anywhere(demo: Demo
     def shown() -> tuple[str, str, bool]:
         with write_session() as session:
             (listed,) = statements.list_statements(session, actor=patient)
-            (account,) = home.patient_home(session, patient).accounts
+            (account,) = home.patient_home(session, actor=patient).accounts
             paid_at = session.exec(select(Statement.paid_at).where(Statement.account_id == account_id)).one()
         assert account.latest_statement is not None
         return listed.status, account.latest_statement.status, paid_at is not None
@@ -104,7 +104,7 @@ def test_a_statement_re_billed_by_a_refund_is_no_longer_paid_anywhere(demo: Demo
                          balance_after=10000)
     assert shown() == ('due', 'due', False)  # the patient owes it again: quick pay and reminders work again
     with write_session() as session:  # and home says why the balance went up
-        (account,) = home.patient_home(session, patient).accounts
+        (account,) = home.patient_home(session, actor=patient).accounts
     assert account.refund == RefundLine(practice_today(), 10000, REASONS['Billing correction'])
     assert account.amount_due == 10000
 
