@@ -91,12 +91,8 @@ def open_on_charges(charge_ids, account_id=None, *, upto_entry_id=None):  # noqa
     owed = (select(LedgerEntry.account_id.label('account_id'), LedgerEntry.charge_id.label('charge_id'),
                    func.sum(LedgerEntry.amount).label('owed'))
             .where(*where).group_by(LedgerEntry.account_id, LedgerEntry.charge_id).subquery())
-    paid_where = [col(PaymentAllocation.charge_id).in_(charge_ids), Payment.status != PaymentStatus.failed]
-    if account_id is not None:
-        paid_where.append(Payment.account_id == account_id)
-    if upto_entry_id is not None:
-        paid_where.append(select(LedgerEntry.id).where(LedgerEntry.payment_id == Payment.id,
-                                                       LedgerEntry.id <= upto_entry_id).exists())
+    paid_where = [col(PaymentAllocation.charge_id).in_(charge_ids),
+                  *_payments_standing(account_id, upto_entry_id, posted=LedgerEntry.payment_id == Payment.id)]
     paid = (select(PaymentAllocation.charge_id.label('charge_id'), func.sum(PaymentAllocation.amount).label('paid'))
             .join(Payment, Payment.id == PaymentAllocation.payment_id)
             .where(*paid_where).group_by(PaymentAllocation.charge_id).subquery())
@@ -108,16 +104,23 @@ def open_on_charges(charge_ids, account_id=None, *, upto_entry_id=None):  # noqa
             .outerjoin(taken, taken.c.charge_id == owed.c.charge_id).subquery())
 
 
+def _payments_standing(account_id, upto_entry_id, *, posted) -> list:  # noqa: ANN001  (SQL conditions)
+    """Payments not failed (of the account, when given) and, as of a statement's snapshot (`upto_entry_id`),
+    only those whose `posted` ledger entry (the payment's, a refund's) is at or before it."""
+    where = [Payment.status != PaymentStatus.failed]
+    if account_id is not None:
+        where.append(Payment.account_id == account_id)
+    if upto_entry_id is not None:
+        where.append(select(LedgerEntry.id).where(posted, LedgerEntry.id <= upto_entry_id).exists())
+    return where
+
+
 def _refund_takes(charge_ids, account_id=None, upto_entry_id=None):  # noqa: ANN001, ANN202  (a subquery)
     """(charge_id, taken) rows: what succeeded refunds took back off the payments allocated to each charge,
     the rule of `allocation.paid_on_charges` in SQL: a refund comes first out of its payment's unapplied
     credit, then off its allocations newest first. Only refunded payments are read (few rows)."""
-    where = [Refund.status == RefundStatus.succeeded, Payment.status != PaymentStatus.failed]
-    if account_id is not None:
-        where.append(Payment.account_id == account_id)
-    if upto_entry_id is not None:
-        where.append(select(LedgerEntry.id).where(LedgerEntry.refund_id == Refund.id,
-                                                  LedgerEntry.id <= upto_entry_id).exists())
+    where = [Refund.status == RefundStatus.succeeded,
+             *_payments_standing(account_id, upto_entry_id, posted=LedgerEntry.refund_id == Refund.id)]
     refunded = (select(Refund.payment_id.label('payment_id'), func.sum(Refund.amount).label('refunded'))
                 .join(Payment, Payment.id == Refund.payment_id).where(*where).group_by(Refund.payment_id).subquery())
     by_payment = {'partition_by': PaymentAllocation.payment_id}

@@ -134,7 +134,9 @@ async def test_own_statement_pdf_is_served(user: User) -> None:
     assert response.content.startswith(b'%PDF')
 
 
-async def test_asking_about_a_charge_opens_a_thread_and_the_line_shows_it(user: User) -> None:
+async def _ask_about_the_first_charge(user: User) -> tuple[Statement, int]:
+    """Sign in as the demo patient, open their statement and its first "Ask about this charge" dialog:
+    (the statement, the charge id)."""
     own, _ = _statements()
     await sign_in(user, DEMO_PATIENT)
     await user.should_see('Amount due')
@@ -144,6 +146,11 @@ async def test_asking_about_a_charge_opens_a_thread_and_the_line_shows_it(user: 
     charge_id = min(int(marker[4:]) for element in user.find('Ask about this charge').elements
                     for marker in element._markers if marker.startswith('ask-'))
     user.find(marker=f'ask-{charge_id}').click()
+    return own, charge_id
+
+
+async def test_asking_about_a_charge_opens_a_thread_and_the_line_shows_it(user: User) -> None:
+    own, charge_id = await _ask_about_the_first_charge(user)
     await user.should_see('Your question')
     user.find(marker='question-submit').click()
     await user.should_see('Write your question first.')
@@ -162,22 +169,13 @@ async def test_asking_about_a_charge_opens_a_thread_and_the_line_shows_it(user: 
     await user.should_see(marker=f'question-open-{charge_id}')
 
 
-
-
 async def test_asking_about_a_charge_can_carry_a_file_and_the_field_shows_no_empty_box(user: User) -> None:
     from nicegui import ui
 
     from components.theme import NO_FILE_LIST
     from portal.models import StoredFile
     from tests.support import uploads
-    own, _ = _statements()
-    await sign_in(user, DEMO_PATIENT)
-    await user.should_see('Amount due')
-    await user.open(f'/statements/{own.id}')
-    await user.should_see('Ask about this charge')
-    charge_id = min(int(marker[4:]) for element in user.find('Ask about this charge').elements
-                    for marker in element._markers if marker.startswith('ask-'))
-    user.find(marker=f'ask-{charge_id}').click()
+    own, charge_id = await _ask_about_the_first_charge(user)
     await user.should_see('Your question')
     (picker,) = user.find(kind=ui.upload, marker='attachments-picker').elements
     assert NO_FILE_LIST in picker.classes  # Quasar's (always empty) file list is hidden: the chosen files show below
@@ -196,14 +194,7 @@ async def test_asking_about_a_charge_can_carry_a_file_and_the_field_shows_no_emp
 
 
 async def test_disputing_a_charge_raises_a_billing_dispute_never_a_chargeback(user: User) -> None:
-    own, _ = _statements()
-    await sign_in(user, DEMO_PATIENT)
-    await user.should_see('Amount due')
-    await user.open(f'/statements/{own.id}')
-    await user.should_see('Ask about this charge')
-    charge_id = min(int(marker[4:]) for element in user.find('Ask about this charge').elements
-                    for marker in element._markers if marker.startswith('ask-'))
-    user.find(marker=f'ask-{charge_id}').click()
+    own, charge_id = await _ask_about_the_first_charge(user)
     user.find('I think this charge is wrong').click()
     user.find(marker='question-body').type('I was never seen that day.')
     user.find(marker='question-submit').click()

@@ -212,10 +212,8 @@ def test_a_link_must_be_the_accounts_own(db: str) -> None:
         assert session.exec(select(MessageThread)).all() == []
 
 
-def test_ask_about_a_charge_joins_the_open_thread_and_shows_in_the_inbox(db: str) -> None:
-    account, _ = make_account()
-    user = make_user(account=account)
-    actor = Actor(user.id, 'patient')
+def _statement_with_a_charge(account) -> tuple[int, int]:  # noqa: ANN001
+    """A February statement of one $80 charge on the account: (statement id, charge id)."""
     [charge_id] = make_charges(account, [8000])
     with write_session() as session:
         statement = Statement(account_id=account.id, period='2026-02', statement_date=date(2026, 2, 1),
@@ -223,7 +221,14 @@ def test_ask_about_a_charge_joins_the_open_thread_and_shows_in_the_inbox(db: str
                               quick_pay_code=f'MSG{account.id:09d}')
         session.add(statement)
         session.flush()
-        statement_id = statement.id
+        return statement.id, charge_id
+
+
+def test_ask_about_a_charge_joins_the_open_thread_and_shows_in_the_inbox(db: str) -> None:
+    account, _ = make_account()
+    user = make_user(account=account)
+    actor = Actor(user.id, 'patient')
+    statement_id, charge_id = _statement_with_a_charge(account)
     ids = set()
     for body in ('What is this?', 'Also, why so much?'):
         with write_session() as session:
@@ -301,14 +306,7 @@ def test_a_question_about_a_charge_carries_files_and_a_refused_file_stores_nothi
     from tests.support import uploads
     account, _ = make_account()
     actor = Actor(make_user(account=account).id, 'patient')
-    [charge_id] = make_charges(account, [8000])
-    with write_session() as session:
-        statement = Statement(account_id=account.id, period='2026-02', statement_date=date(2026, 2, 1),
-                              due_date=date(2026, 2, 22), new_charges=8000, new_balance=8000, amount_due=8000,
-                              quick_pay_code=f'EOB{account.id:09d}')
-        session.add(statement)
-        session.flush()
-        statement_id = statement.id
+    statement_id, charge_id = _statement_with_a_charge(account)
     with pytest.raises(FileRefused), write_session() as session:
         compose.ask_about_charge(session, actor=actor, statement_id=statement_id, charge_id=charge_id,
                                  body='See my EOB', files=[('eob.jpg', uploads.executable())])
