@@ -304,3 +304,19 @@ def test_the_demo_household_has_card_pictures_and_a_denied_claim_with_a_next_ste
         "SELECT e.code FROM claim_status_event e JOIN claim c ON c.id = e.claim_id JOIN guarantor_account a "
         "ON a.id = c.account_id WHERE a.account_number = :n AND e.status = 'denied'", n=DEMO_ACCOUNT_NUMBER)]
     assert any(code.split('-')[1] in COVERAGE_ENDED_CARCS for code in denials)
+
+
+def test_seeded_plans_store_the_statuses_the_ledger_gives(seeded: str) -> None:
+    """Pages only read plans (the money-moved step writes them): the seeder leaves none behind the ledger."""
+    from sqlmodel import col
+
+    from portal.db import read_session
+    from portal.models import PaymentPlan
+    from portal.services.plans import coverage
+    with read_session() as session:
+        plans = session.exec(select(PaymentPlan).where(col(PaymentPlan.status).in_(coverage.ACTIVE))).all()
+        assert plans
+        for plan in plans:
+            rows = coverage.installments(session, plan.id)
+            derived = coverage.standing(session, plan, rows=rows).statuses
+            assert {row.id: row.status for row in rows if row.id in derived} == derived
