@@ -1,0 +1,128 @@
+"""Opening hours as wall-clock arithmetic, with no database: a provider's windows on one local day
+(weekly hours, plus extra hours, less time off), and the open start times inside them as UTC instants.
+
+Windows are minutes of the local day (0-1440) in the location's zone; they become instants only at the
+end (`instant`), so 9:00-17:00 stays 9:00-17:00 across daylight-saving changes. A wall time that does not
+exist (the spring-forward hour) is never offered; in the repeated fall-back hour the first one is meant.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from portal.models.schedule import GRANULE_MINUTES
+
+Window = tuple[int, int]  # [start, end) in minutes of the local day
+DAY = 24 * 60
+
+
+def minutes(value: time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def end_minutes(value: time) -> int:
+    """An end time; 23:59 counts as the end of the day."""
+    return DAY if (value.hour, value.minute) == (23, 59) else minutes(value)
+
+
+def merge(windows: Iterable[Window]) -> list[Window]:
+    merged: list[list[int]] = []
+    for start, end in sorted(window for window in windows if window[0] < window[1]):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def subtract(windows: list[Window], taken: Iterable[Window]) -> list[Window]:
+    result = windows
+    for cut_start, cut_end in taken:
+        pieces: list[Window] = []
+        for start, end in result:
+            if cut_end <= start or cut_start >= end:
+                pieces.append((start, end))
+                continue
+            if start < cut_start:
+                pieces.append((start, cut_start))
+            if cut_end < end:
+                pieces.append((cut_end, end))
+        result = pieces
+    return result
+
+
+def wall_clock(day: date, minute: int) -> datetime:
+    """The naive local wall-clock time `minute` minutes into `day`."""
+    return datetime.combine(day, time(0)) + timedelta(minutes=minute)
+
+
+def exists(wall: datetime, zone: ZoneInfo) -> bool:
+    """Whether a naive wall-clock time happens in `zone` (False inside the spring-forward gap)."""
+    there = wall.replace(tzinfo=zone)
+    return there.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall
+
+
+def instant(wall: datetime, zone: ZoneInfo) -> datetime:
+    """The UTC instant of an existing naive wall-clock time (the first one when it happens twice)."""
+    return wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+
+
+@lru_cache(maxsize=64)
+def _holidays(state: str, year: int) -> dict[date, str]:
+    return dict(holidays.country_holidays('US', subdiv=state or None, years=year))
+
+
+def holiday(day: date, state: str) -> str | None:
+    """The name of the public holiday on `day` (US, plus the practice's state when set), or None."""
+    return _holidays(state, day.year).get(day)
+
+
+@dataclass(frozen=True)
+class OpenStart:
+    starts_at: datetime  # UTC
+    local: datetime  # the same instant in the location's zone
+
+
+def open_starts(day: date, windows: list[Window], *, zone: ZoneInfo, duration: int, step: int,
+                busy: set[int] | frozenset[int] = frozenset(), after: datetime | None = None) -> Iterator[OpenStart]:
+    """Start times on `day` whose whole visit (`duration` minutes) fits in one window, counted in wall-clock
+    minutes of the start and end (so no visit runs past 17:00 when the clocks change), whose granules
+    (`granule_of`) are not in `busy`, and that begin after `after`. Starts are every `step` minutes from
+    each window's start; wall times that do not exist are skipped."""
+    granules_per_visit = -(-duration // GRANULE_MINUTES)
+    for window_start, window_end in windows:
+        for minute in range(window_start, window_end - duration + 1, step):
+            wall = wall_clock(day, minute)
+            if not exists(wall, zone):
+                continue
+            start = instant(wall, zone)
+            if after is not None and start <= after:
+                continue
+            local_end = (start + timedelta(minutes=duration)).astimezone(zone)
+            end_minute = (local_end.date() - day).days * DAY + local_end.hour * 60 + local_end.minute
+            if end_minute > window_end:
+                continue
+            first = granule_of(start)
+            if busy and any(first + offset in busy for offset in range(granules_per_visit)):
+                continue
+            yield OpenStart(start, start.astimezone(zone))
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def granule_of(moment: datetime) -> int:
+    """The number of the 5-minute granule an instant falls in (minutes since 1970 / 5)."""
+    return int((moment - EPOCH).total_seconds()) // (GRANULE_MINUTES * 60)
+
+
+def granule_starts(start: datetime, duration: int) -> list[datetime]:
+    """The UTC starts of the granules a visit covers."""
+    first = EPOCH + timedelta(minutes=granule_of(start) * GRANULE_MINUTES)
+    count = -(-int((start + timedelta(minutes=duration) - first).total_seconds()) // (GRANULE_MINUTES * 60))
+    return [first + timedelta(minutes=GRANULE_MINUTES * index) for index in range(count)]
