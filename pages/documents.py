@@ -1,5 +1,6 @@
-"""Documents served only to users with access: /documents/statements/{id}.pdf. Anyone else gets
-404, and the attempt is audited (by the service's access check)."""
+"""Documents served only to users with access: /documents/statements/{id}.pdf and a visit's calendar
+file /documents/appointments/{id}.ics. Anyone else gets 404, and the attempt is audited (by the
+service's access check)."""
 from __future__ import annotations
 
 from nicegui import app, background_tasks, run
@@ -10,9 +11,13 @@ from components import not_found, session
 from components.page import parse_id
 from portal.config import get_settings
 from portal.db import write_session
+from portal.documents.appointment_ics import render_ics
 from portal.documents.pdf import prepare_fonts
 from portal.documents.statement_pdf import render_statement
+from portal.errors import NotFound
 from portal.services import statements
+from portal.services.appointments import visits
+from portal.services.practice import practice
 
 
 def _statement_pdf(actor, statement_id: int) -> bytes | None:  # noqa: ANN001
@@ -24,7 +29,29 @@ def _statement_pdf(actor, statement_id: int) -> bytes | None:  # noqa: ANN001
     return render_statement(detail, pay_url=f'{get_settings().public_base_url}/pay?code={detail.quick_pay_code}')
 
 
+def _appointment_ics(actor, appointment_id: int) -> bytes | None:  # noqa: ANN001
+    with write_session() as db:  # the access check's audit events are kept, refusals too
+        try:
+            visit = visits.visit(db, actor=actor, appointment_id=appointment_id, purpose='download_appointment_ics')
+        except NotFound:
+            return None
+        name = practice(db).name
+    return render_ics(visit, practice=name, base_url=get_settings().public_base_url)
+
+
 def register() -> None:
+    @app.get('/documents/appointments/{appointment_id}.ics')
+    async def appointment_ics(request: Request, appointment_id: str) -> Response:
+        wanted = parse_id(appointment_id)
+        if session.current_auth() is None or wanted is None:
+            return not_found.response(request)
+        ics = await run.io_bound(_appointment_ics, session.actor(), wanted)
+        if ics is None:
+            return not_found.response(request)
+        return Response(ics, media_type='text/calendar; charset=utf-8', headers={
+            'Content-Disposition': f'attachment; filename="appointment-{wanted}.ics"',
+            'Cache-Control': 'private, no-store'})
+
     @app.get('/documents/statements/{statement_id}.pdf')
     async def statement_pdf(request: Request, statement_id: str) -> Response:
         wanted = parse_id(statement_id)
