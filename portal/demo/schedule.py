@@ -5,11 +5,13 @@ half of a provider's day, so patients still find open times."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+from portal.clock import wall_instant, wall_time_exists
 from portal.demo.context import Context
 from portal.demo.practice import CLINIC_WEEK, LOCATIONS
-from portal.services.appointments import hours
+from portal.models.schedule import granule_of, granule_starts
+from portal.reference.holidays import holiday
 
 HOLIDAY_STATE = 'IL'
 # (plain name, minutes, self-pay price in cents, CPT/HCPCS codes, patients may book, for new patients)
@@ -38,7 +40,7 @@ def add_visit_types(ctx: Context, existing: dict[str, int]) -> None:
 def add_closed_day(ctx: Context) -> None:
     """A staff training day three weeks ahead (a weekday that is not a holiday), every location closed."""
     day = ctx.today + timedelta(days=21)
-    while day.weekday() >= 5 or hours.holiday(day, HOLIDAY_STATE):
+    while day.weekday() >= 5 or holiday(day, HOLIDAY_STATE):
         day += timedelta(days=1)
     ctx.closed_day = day
     ctx.batch['schedule_exception'].append((ctx.next_id('schedule_exception'), 'closed', ctx.iso[day.toordinal()],
@@ -67,7 +69,7 @@ class Placer:
         """(location id, the start's stamp, granule stamps) for a visit on `day` near `minute` (local), or
         None when the provider does not work then or the day is full, closed or a holiday."""
         location = works_at(provider, day.weekday())
-        if location is None or hours.holiday(day, HOLIDAY_STATE) or day == getattr(self.ctx, 'closed_day', None):
+        if location is None or holiday(day, HOLIDAY_STATE) or day == getattr(self.ctx, 'closed_day', None):
             return None
         provider_id = self.ctx.provider_ids[provider]
         granules_needed = -(-duration // 5)
@@ -76,12 +78,12 @@ class Placer:
         opens, closes = hours_of(day.weekday())
         start = min(max(opens, minute - minute % 15), closes - duration)
         for candidate in [*range(start, closes - duration + 1, 15), *range(opens, start, 15)]:
-            wall = hours.wall_clock(day, candidate)
-            if not hours.exists(wall, self.ctx.timezone):
+            wall = datetime.combine(day, time(0)) + timedelta(minutes=candidate)
+            if not wall_time_exists(wall, self.ctx.timezone):
                 continue
-            instant = hours.instant(wall, self.ctx.timezone)
-            granules = hours.granule_starts(instant, duration)
-            numbers = {hours.granule_of(granule) for granule in granules}
+            instant = wall_instant(wall, self.ctx.timezone)
+            granules = granule_starts(instant, duration)
+            numbers = {granule_of(granule) for granule in granules}
             if numbers & self.held[provider_id]:
                 continue
             self.held[provider_id] |= numbers

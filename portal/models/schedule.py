@@ -3,13 +3,26 @@ impossible by construction (one row per provider per 5-minute granule a held vis
 (provider_id, granule_start); visits of any length therefore cannot overlap, on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 GRANULE_MINUTES = 5
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def granule_of(moment: datetime) -> int:
+    """The number of the 5-minute granule an instant falls in (minutes since 1970 / 5)."""
+    return int((moment - EPOCH).total_seconds()) // (GRANULE_MINUTES * 60)
+
+
+def granule_starts(start: datetime, duration: int) -> list[datetime]:
+    """The UTC starts of the granules a visit of `duration` minutes from `start` covers."""
+    first = EPOCH + timedelta(minutes=granule_of(start) * GRANULE_MINUTES)
+    count = -(-int((start + timedelta(minutes=duration) - first).total_seconds()) // (GRANULE_MINUTES * 60))
+    return [first + timedelta(minutes=GRANULE_MINUTES * index) for index in range(count)]
 
 
 class VisitType(SQLModel, table=True):

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays
+from portal.clock import wall_instant as instant
+from portal.clock import wall_time_exists as exists
+from portal.models.schedule import GRANULE_MINUTES, granule_of, granule_starts
+from portal.reference.holidays import holiday
 
-from portal.models.schedule import GRANULE_MINUTES
+__all__ = ['DAY', 'OpenStart', 'Window', 'end_minutes', 'exists', 'granule_of', 'granule_starts', 'holiday',
+           'instant', 'merge', 'minutes', 'open_starts', 'subtract', 'wall_clock']
 
 Window = tuple[int, int]  # [start, end) in minutes of the local day
 DAY = 24 * 60
@@ -61,27 +64,6 @@ def wall_clock(day: date, minute: int) -> datetime:
     return datetime.combine(day, time(0)) + timedelta(minutes=minute)
 
 
-def exists(wall: datetime, zone: ZoneInfo) -> bool:
-    """Whether a naive wall-clock time happens in `zone` (False inside the spring-forward gap)."""
-    there = wall.replace(tzinfo=zone)
-    return there.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall
-
-
-def instant(wall: datetime, zone: ZoneInfo) -> datetime:
-    """The UTC instant of an existing naive wall-clock time (the first one when it happens twice)."""
-    return wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
-
-
-@lru_cache(maxsize=64)
-def _holidays(state: str, year: int) -> dict[date, str]:
-    return dict(holidays.country_holidays('US', subdiv=state or None, years=year))
-
-
-def holiday(day: date, state: str) -> str | None:
-    """The name of the public holiday on `day` (US, plus the practice's state when set), or None."""
-    return _holidays(state, day.year).get(day)
-
-
 @dataclass(frozen=True)
 class OpenStart:
     starts_at: datetime  # UTC
@@ -111,18 +93,3 @@ def open_starts(day: date, windows: list[Window], *, zone: ZoneInfo, duration: i
             if busy and any(first + offset in busy for offset in range(granules_per_visit)):
                 continue
             yield OpenStart(start, start.astimezone(zone))
-
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def granule_of(moment: datetime) -> int:
-    """The number of the 5-minute granule an instant falls in (minutes since 1970 / 5)."""
-    return int((moment - EPOCH).total_seconds()) // (GRANULE_MINUTES * 60)
-
-
-def granule_starts(start: datetime, duration: int) -> list[datetime]:
-    """The UTC starts of the granules a visit covers."""
-    first = EPOCH + timedelta(minutes=granule_of(start) * GRANULE_MINUTES)
-    count = -(-int((start + timedelta(minutes=duration) - first).total_seconds()) // (GRANULE_MINUTES * 60))
-    return [first + timedelta(minutes=GRANULE_MINUTES * index) for index in range(count)]
