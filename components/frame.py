@@ -32,6 +32,7 @@ PATIENT_NAV = [
     NavItem('Home', 'home', '/'),
     NavItem('Statements', 'receipt_long', '/statements'),
     NavItem('Claims', 'health_and_safety', '/claims'),
+    NavItem('Appointments', 'event', '/appointments'),
     NavItem('Messages', 'mail', '/messages'),
     NavItem('Pay', 'payments', '/pay'),
     NavItem('Payment history', 'history', '/payments'),

@@ -46,6 +46,8 @@ def register(scheduler: SchedulerService) -> None:
     from pages.patient import insurance
     from pages.staff import insurance as staff_insurance
     insurance.register()
+    from pages.patient import appointments
+    appointments.register()
     staff_insurance.register()
     register_notifications(scheduler)
     from pages import wire
