@@ -133,7 +133,8 @@ class SlotPicker:
             ui.html(f'<h3 class="font-semibold text-slate-900">{escape(first.location_name)} · '
                     f'{first.local:%A} {forms.short_date(first.local.date())} · times in {first.zone_label}</h3>',
                     sanitize=False).classes('w-full')
-            with ui.row().classes('w-full gap-2').props(f'role=group aria-label="Times at {escape(first.location_name)}"'):
+            group = f'role=group aria-label="Times at {escape(first.location_name)}"'
+            with ui.row().classes('w-full gap-2').props(group):
                 for slot in items:
                     label = slot.local.strftime('%I:%M %p').lstrip('0') + f' {slot.zone_label}'
                     ui.button(label, on_click=lambda _, s=slot: self._choose(s)) \
@@ -163,7 +164,8 @@ class SlotPicker:
                f'{slot.local.strftime("%I:%M %p").lstrip("0")} {slot.zone_label}'
         with self.results, ui.column().classes(theme.CARD + ' gap-2 border-teal-700').props(
                 'role=region aria-label="Confirm your visit"'):
-            ui.html(f'<h2 class="{theme.H2}">Confirm</h2><p class="text-slate-900 font-medium" data-testid="confirm-when">'
+            ui.html(f'<h2 class="{theme.H2}">Confirm</h2>'
+                    f'<p class="text-slate-900 font-medium" data-testid="confirm-when">'
                     f'{escape(when)}</p><p class="text-slate-800">{escape(type_name)} for {escape(patient)}</p>'
                     f'<p class="text-slate-800">{escape(slot.provider_name)} · {escape(slot.location_name)}</p>',
                     sanitize=False).classes('w-full')

@@ -53,7 +53,8 @@ def _list(view: MyVisits, done: str) -> None:
         _upcoming(item)
     if view.past:
         ui.html(f'<h2 class="{theme.H2}">Past and cancelled</h2>'
-                f'<ul class="flex flex-col gap-2 w-full" data-testid="past">{"".join(_past(item) for item in view.past)}'
+                f'<ul class="flex flex-col gap-2 w-full" data-testid="past">'
+                f'{"".join(_past(item) for item in view.past)}'
                 '</ul>', sanitize=False).classes('w-full')
 
 

@@ -75,7 +75,8 @@ def add_appointments(ctx: Context, st: AccountState, rng: random.Random) -> None
             while not placer.book(appointment_id=next_id(), account_id=st.account_id,
                                   patient_id=st.patient_ids[person], provider=provider, day=day,
                                   minute=hour * 60 + minute, visit_type=visit_type,
-                                  duration=DURATIONS.get(visit_type, 30), created=ctx.stamp(ctx.yesterday - 3, 17 * 60)):
+                                  duration=DURATIONS.get(visit_type, 30),
+                                  created=ctx.stamp(ctx.yesterday - 3, 17 * 60)):
                 day += timedelta(days=1)  # the provider is elsewhere or away that day: the next one
         return
     for index, patient_id in enumerate(st.patient_ids):

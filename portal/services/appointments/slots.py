@@ -204,7 +204,8 @@ def check_fits(session: Session, *, provider_id: int, location: Location, visit_
         raise ValidationFailed('Choose one of the times shown.', field_errors={'time': 'Choose a time.'})
     if not hours.exists(wall, zone):
         raise ValidationFailed(f'{wall:%I:%M %p} does not exist on {wall:%B} {wall.day}: the clocks move forward '
-                               'an hour that night. Please choose another time.', field_errors={'time': 'No such time.'})
+                               'an hour that night. Please choose another time.',
+                               field_errors={'time': 'No such time.'})
     starts_at = hours.instant(wall, zone)
     if starts_at <= (now or utcnow()):
         raise ValidationFailed('That time has passed. Please choose a time in the future.',

@@ -73,7 +73,8 @@ class VisitView:
         return STATUS_LABELS.get(AppointmentStatus(self.status), self.status)
 
 
-def _query():  # noqa: ANN202
+def base_query():  # noqa: ANN202
+    """Visits with their patient's name, provider and location, as `views` reads them."""
     return (select(Appointment, Patient.first_name, Patient.last_name, Provider, Location)
             .join(Patient, col(Patient.id) == Appointment.patient_id)
             .join(Provider, col(Provider.id) == Appointment.provider_id)
@@ -107,7 +108,7 @@ def visit(session: Session, /, *, actor: Actor, appointment_id: int, purpose: st
     if appointment is None:
         raise NotFound()
     require_account(session, actor, appointment.account_id, purpose=purpose)
-    return views(session, _query().where(Appointment.id == appointment_id))[0]
+    return views(session, base_query().where(Appointment.id == appointment_id))[0]
 
 
 @dataclass(frozen=True)
@@ -129,11 +130,11 @@ def my_visits(session: Session, /, *, actor: Actor) -> MyVisits:
                          detail=f'relationship={relationship}')
     accounts = list(relationships)
     now = utcnow()
-    upcoming = views(session, _query().where(col(Appointment.account_id).in_(accounts),
+    upcoming = views(session, base_query().where(col(Appointment.account_id).in_(accounts),
                                              col(Appointment.status).in_(ACTIVE), Appointment.starts_at > now)
                      .order_by(col(Appointment.starts_at)), now=now)
     shown = {visit.id for visit in upcoming}
-    past = [visit for visit in views(session, _query().where(col(Appointment.account_id).in_(accounts))
+    past = [visit for visit in views(session, base_query().where(col(Appointment.account_id).in_(accounts))
                                      .where((Appointment.starts_at <= now)
                                             | col(Appointment.status).notin_(ACTIVE))
                                      .order_by(col(Appointment.starts_at).desc()).limit(20), now=now)

@@ -2,7 +2,7 @@
 the cutoff; change requests become "appointment change" threads; staff changes email the patient."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
 import pytest
 import time_machine
