@@ -101,7 +101,8 @@ def _hold(session: Session, appointment: Appointment) -> None:
         raise ValidationFailed(TAKEN, field_errors={'time': 'Taken.'}) from None
 
 
-def _release(session: Session, appointment_id: int) -> None:
+def release(session: Session, appointment_id: int) -> None:
+    """Free a visit's granules (cancelled, moved, missed): only booked and checked-in visits hold time."""
     session.connection().execute(delete(AppointmentGranule).where(
         AppointmentGranule.appointment_id == appointment_id))  # type: ignore[arg-type]
 
@@ -171,7 +172,7 @@ def reschedule(session: Session, /, *, actor: Actor, appointment_id: int, starts
                                 location_id or appointment.location_id)
     start = check_fits(session, provider_id=int(provider.id), location=location, visit_type=visit_type,
                        wall=_wall(starts_at, location), ignore_appointment=appointment.id)
-    _release(session, int(appointment.id))
+    release(session, int(appointment.id))
     appointment.starts_at, appointment.provider_id, appointment.location_id = start, int(provider.id), int(location.id)
     appointment.sequence += 1
     appointment.updated_at = utcnow()
@@ -187,7 +188,7 @@ def reschedule(session: Session, /, *, actor: Actor, appointment_id: int, starts
 def cancel(session: Session, /, *, actor: Actor, appointment_id: int) -> Booked:
     """Cancel a booked visit (patients up to the cutoff): its time is free again; SEQUENCE grows by one."""
     appointment = _changeable(session, actor, appointment_id, 'cancel_appointment')
-    _release(session, int(appointment.id))
+    release(session, int(appointment.id))
     appointment.status = AppointmentStatus.cancelled
     appointment.sequence += 1
     appointment.updated_at = utcnow()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.clock import wall_instant as instant
@@ -75,7 +75,34 @@ def open_starts(day: date, windows: list[Window], *, zone: ZoneInfo, duration: i
     """Start times on `day` whose whole visit (`duration` minutes) fits in one window, counted in wall-clock
     minutes of the start and end (so no visit runs past 17:00 when the clocks change), whose granules
     (`granule_of`) are not in `busy`, and that begin after `after`. Starts are every `step` minutes from
-    each window's start; wall times that do not exist are skipped."""
+    each window's start; wall times that do not exist are skipped.
+
+    A day without a clock change (all but two a year) is plain arithmetic from local midnight; the two
+    change days take the careful path, converting each start and end."""
+    midnight = datetime.combine(day, time(0), tzinfo=zone)
+    next_midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    steady = midnight.utcoffset() == next_midnight.utcoffset() and \
+        (next_midnight.astimezone(UTC) - midnight.astimezone(UTC)) == timedelta(days=1)
+    if not steady:
+        yield from _careful_starts(day, windows, zone=zone, duration=duration, step=step, busy=busy, after=after)
+        return
+    base = midnight.astimezone(UTC)
+    first_granule = granule_of(base)
+    per_visit = -(-duration // GRANULE_MINUTES)
+    for window_start, window_end in windows:
+        for minute in range(window_start, window_end - duration + 1, step):
+            start = base + timedelta(minutes=minute)
+            if after is not None and start <= after:
+                continue
+            if busy:
+                first = first_granule + minute // GRANULE_MINUTES
+                if any(first + offset in busy for offset in range(per_visit)):
+                    continue
+            yield OpenStart(start, midnight + timedelta(minutes=minute))
+
+
+def _careful_starts(day: date, windows: list[Window], *, zone: ZoneInfo, duration: int, step: int,
+                    busy: set[int] | frozenset[int], after: datetime | None) -> Iterator[OpenStart]:
     granules_per_visit = -(-duration // GRANULE_MINUTES)
     for window_start, window_end in windows:
         for minute in range(window_start, window_end - duration + 1, step):

@@ -23,6 +23,7 @@ from portal.models import (
     ThreadCategory,
     ThreadStatus,
 )
+from portal.services.appointments.booking import release
 from portal.services.appointments.choices import Choice
 from portal.services.appointments.slots import provider_name
 from portal.services.appointments.visits import VisitView, base_query, time_label, views
@@ -123,7 +124,8 @@ def check_in(session: Session, /, *, actor: Actor, appointment_id: int) -> None:
 
 
 def no_show(session: Session, /, *, actor: Actor, appointment_id: int) -> None:
-    """The patient did not come: a booked visit whose time has begun becomes missed. Staff only."""
+    """The patient did not come: a booked visit whose time has begun becomes missed and lets go of its
+    time. Staff only."""
     appointment = _visit(session, actor, appointment_id, 'staff_no_show')
     if appointment.status != AppointmentStatus.booked:
         raise ValidationFailed('Only a booked visit can be marked missed.')
@@ -131,6 +133,7 @@ def no_show(session: Session, /, *, actor: Actor, appointment_id: int) -> None:
         raise ValidationFailed('The visit has not begun yet: mark it missed after its start time.')
     appointment.status = AppointmentStatus.no_show
     appointment.updated_at = utcnow()
+    release(session, int(appointment.id))  # the rest of the slot is free for a walk-in
     session.add(appointment)
     _audit(session, actor, 'staff_no_show', appointment)
 

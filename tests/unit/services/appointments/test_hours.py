@@ -82,3 +82,19 @@ def test_busy_granules_block_every_start_whose_visit_would_overlap() -> None:
 def test_windows_merge_and_subtract() -> None:
     assert hours.merge([(540, 720), (700, 780), (800, 900)]) == [(540, 780), (800, 900)]
     assert hours.subtract([(540, 1020)], [(720, 780)]) == [(540, 720), (780, 1020)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(day=st.dates(min_value=date(2020, 1, 1), max_value=date(2037, 12, 31)), zone=st.sampled_from(US_ZONES),
+       start=st.integers(0, 20 * 60).map(lambda minute: minute - minute % 5), length=st.integers(30, 12 * 60),
+       taken=st.sets(st.integers(0, 24 * 12 - 1), max_size=40))
+def test_the_arithmetic_path_of_ordinary_days_agrees_with_the_careful_one(day: date, zone: str, start: int,
+                                                                          length: int, taken: set[int]) -> None:
+    where = ZoneInfo(zone)
+    base = hours.granule_of(datetime.combine(day, datetime.min.time(), where).astimezone(UTC))
+    busy = frozenset(base + granule for granule in taken)
+    windows = [(start, min(start + length, hours.DAY))]
+    fast = list(hours.open_starts(day, windows, zone=where, duration=30, step=15, busy=busy))
+    careful = list(hours._careful_starts(day, windows, zone=where, duration=30, step=15, busy=busy, after=None))
+    assert [(item.starts_at, item.local.utcoffset(), item.local.replace(tzinfo=None)) for item in fast] == \
+        [(item.starts_at, item.local.utcoffset(), item.local.replace(tzinfo=None)) for item in careful]
