@@ -130,7 +130,7 @@ class SlotPicker:
             by_location.setdefault(slot.location_id, []).append(slot)
         for items in by_location.values():
             first = items[0]
-            ui.html(f'<h3 class="font-semibold text-slate-900">{escape(first.location_name)} · '
+            ui.html(f'<h3 class="text-base font-semibold text-slate-900">{escape(first.location_name)} · '
                     f'{first.local:%A} {forms.short_date(first.local.date())} · times in {first.zone_label}</h3>',
                     sanitize=False).classes('w-full')
             group = f'role=group aria-label="Times at {escape(first.location_name)}"'
@@ -163,7 +163,7 @@ class SlotPicker:
         when = f'{slot.local:%A}, {forms.short_date(slot.local.date())} at ' \
                f'{slot.local.strftime("%I:%M %p").lstrip("0")} {slot.zone_label}'
         with self.results, ui.column().classes(theme.CARD + ' gap-2 border-teal-700').props(
-                'role=region aria-label="Confirm your visit"'):
+                'role=region aria-label="Confirm your visit"') as card:
             ui.html(f'<h2 class="{theme.H2}">Confirm</h2>'
                     f'<p class="text-slate-900 font-medium" data-testid="confirm-when">'
                     f'{escape(when)}</p><p class="text-slate-800">{escape(type_name)} for {escape(patient)}</p>'
@@ -181,3 +181,5 @@ class SlotPicker:
             guarded = OneAtATime(confirm)
             button = forms.submit_button(self.confirm_label, guarded)
             guarded.disables(button)
+        # on a phone the times run long: bring the confirmation (below them) into view
+        card.client.run_javascript(f'document.getElementById("c{card.id}")?.scrollIntoView({{block: "center"}})')

@@ -69,7 +69,7 @@ def _schedule(view: StaffSchedule) -> None:
         ui.button(icon='chevron_right', on_click=lambda: go(day=(view.first_day + timedelta(days=step)).isoformat())) \
             .props('flat round aria-label="Later"').mark('later')
         ui.toggle({'day': 'Day', 'week': 'Week'}, value='week' if week else 'day',
-                  on_change=lambda event: go(view=event.value)).mark('span')
+                  on_change=lambda event: go(view=event.value)).props('no-caps').mark('span')
         ui.select({0: 'All providers'} | {choice.id: choice.label for choice in view.providers},
                   value=int(params.get('provider') or 0), label='Provider',
                   on_change=lambda event: go(provider=event.value)).props('outlined').classes('min-w-[14rem]') \
@@ -79,6 +79,7 @@ def _schedule(view: StaffSchedule) -> None:
                   on_change=lambda event: go(location=event.value)).props('outlined').classes('min-w-[12rem]') \
             .mark('location')
     _find_patient()
+    _requests(view)
     for day in view.days:
         with ui.column().classes(theme.CARD + ' gap-2').mark(f'day-{day.day.isoformat()}'):
             ui.label(f'{day.day:%A} {forms.short_date(day.day)}').classes(theme.H2) \
@@ -87,7 +88,6 @@ def _schedule(view: StaffSchedule) -> None:
                 ui.label('No visits.').classes('text-slate-700')
             for item in day.visits:
                 _visit_row(item)
-    _requests(view)
 
 
 def _valid(text: str) -> bool:
@@ -105,11 +105,13 @@ def _visit_row(item: VisitView) -> None:
                 f' · {escape(item.visit_type)} · {item.duration_minutes} min</p><p class="text-slate-700 text-sm">'
                 f'{escape(item.provider_name)} · {escape(item.location_name)}</p></div>', sanitize=False) \
             .classes('grow')
-        if item.status == 'booked':
+        if item.status == 'booked' and item.starts_at - utcnow() <= timedelta(hours=12):
             ui.button('Check in', on_click=lambda: _act(staff.check_in, item.id)).props('outline no-caps') \
                 .mark(f'check-in-{item.id}')
+        if item.status == 'booked' and item.starts_at <= utcnow():
             ui.button('No-show', on_click=lambda: _act(staff.no_show, item.id)).props('outline no-caps') \
                 .mark(f'no-show-{item.id}')
+        if item.status == 'booked':
             ui.button('Move', on_click=lambda: ui.navigate.to(f'/staff/schedule/book?reschedule={item.id}')) \
                 .props('outline no-caps').mark(f'move-{item.id}')
             ui.button('Cancel', on_click=lambda: _cancel(item)).props('outline no-caps color=negative') \
