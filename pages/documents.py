@@ -39,30 +39,28 @@ def _appointment_ics(actor, appointment_id: int) -> bytes | None:  # noqa: ANN00
     return render_ics(visit, practice=name, base_url=get_settings().public_base_url)
 
 
+async def _serve(request: Request, text_id: str, render, *, media_type: str, disposition: str) -> Response:  # noqa: ANN001
+    """The document `render(actor, id)` makes for the signed-in person, or the 404 page (bad id, not theirs)."""
+    wanted = parse_id(text_id)
+    if session.current_auth() is None or wanted is None:
+        return not_found.response(request)
+    body = await run.io_bound(render, session.actor(), wanted)
+    if body is None:
+        return not_found.response(request)
+    return Response(body, media_type=media_type, headers={
+        'Content-Disposition': disposition.format(id=wanted), 'Cache-Control': 'private, no-store'})
+
+
 def register() -> None:
     @app.get('/documents/appointments/{appointment_id}.ics')
     async def appointment_ics(request: Request, appointment_id: str) -> Response:
-        wanted = parse_id(appointment_id)
-        if session.current_auth() is None or wanted is None:
-            return not_found.response(request)
-        ics = await run.io_bound(_appointment_ics, session.actor(), wanted)
-        if ics is None:
-            return not_found.response(request)
-        return Response(ics, media_type='text/calendar; charset=utf-8', headers={
-            'Content-Disposition': f'attachment; filename="appointment-{wanted}.ics"',
-            'Cache-Control': 'private, no-store'})
+        return await _serve(request, appointment_id, _appointment_ics, media_type='text/calendar; charset=utf-8',
+                            disposition='attachment; filename="appointment-{id}.ics"')
 
     @app.get('/documents/statements/{statement_id}.pdf')
     async def statement_pdf(request: Request, statement_id: str) -> Response:
-        wanted = parse_id(statement_id)
-        if session.current_auth() is None or wanted is None:
-            return not_found.response(request)
-        pdf = await run.io_bound(_statement_pdf, session.actor(), wanted)
-        if pdf is None:
-            return not_found.response(request)
-        return Response(pdf, media_type='application/pdf', headers={
-            'Content-Disposition': f'inline; filename="statement-{wanted}.pdf"',
-            'Cache-Control': 'private, no-store'})
+        return await _serve(request, statement_id, _statement_pdf, media_type='application/pdf',
+                            disposition='inline; filename="statement-{id}.pdf"')
 
     # parse the fonts before the first statement asks for them
     app.on_startup(lambda: background_tasks.create(run.io_bound(prepare_fonts), name='prepare-fonts'))

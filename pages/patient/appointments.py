@@ -8,7 +8,7 @@ from html import escape
 
 from nicegui import ui
 
-from components import chips, dialogs, forms, page, session, theme
+from components import chips, dialogs, forms, page, session, theme, visit_dialogs
 from components.calls import write
 from components.guards import OneAtATime
 from components.slot_picker import Picked, SlotPicker
@@ -77,7 +77,8 @@ def _upcoming(item: VisitView) -> None:
             if item.changeable:
                 ui.button('Reschedule', on_click=lambda: ui.navigate.to(f'/appointments/book?reschedule={item.id}')) \
                     .props('outline no-caps').mark(f'reschedule-{item.id}')
-                ui.button('Cancel visit', on_click=lambda: _cancel_dialog(item)) \
+                ui.button('Cancel visit', on_click=lambda: visit_dialogs.cancel(
+                    item, then=lambda: ui.navigate.to('/appointments?done=cancelled'))) \
                     .props('outline no-caps color=negative').mark(f'cancel-{item.id}')
             elif item.inside_cutoff:
                 ui.button('Request a change', on_click=lambda: _change_dialog(item)) \
@@ -89,25 +90,6 @@ def _past(item: VisitView) -> str:
             f'{chips.status_html(item.status, STATUS)}</p><p class="text-slate-700 text-sm">'
             f'{escape(item.patient_name)} · {escape(item.visit_type)} · {escape(item.provider_name)} · '
             f'{escape(item.location_name)}</p></li>')
-
-
-def _cancel_dialog(item: VisitView) -> None:
-    with dialogs.dialog('Cancel this visit?') as dialog:
-        ui.label(f'{item.visit_type} for {item.patient_name}, {item.when}.').classes('text-slate-800')
-        error = forms.error_message()
-
-        async def cancel() -> None:
-            try:
-                await write(booking.cancel, actor=session.actor(), appointment_id=item.id)
-            except DomainError as failure:
-                forms.set_error(error, failure.message)
-                return
-            dialog.close()
-            ui.navigate.to('/appointments?done=cancelled')
-
-        guarded = OneAtATime(cancel)
-        guarded.disables(dialogs.actions(dialog, 'Cancel the visit', guarded, cancel='Keep it', danger=True))
-    dialog.open()
 
 
 def _change_dialog(item: VisitView) -> None:

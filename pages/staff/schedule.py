@@ -9,9 +9,8 @@ from html import escape
 
 from nicegui import ui
 
-from components import chips, dialogs, forms, page, session, theme
+from components import chips, forms, page, session, theme, visit_dialogs
 from components.calls import read, write
-from components.guards import OneAtATime
 from components.slot_picker import Picked, SlotPicker
 from portal.clock import utcnow
 from portal.errors import DomainError
@@ -114,8 +113,9 @@ def _visit_row(item: VisitView) -> None:
         if item.status == 'booked':
             ui.button('Move', on_click=lambda: ui.navigate.to(f'/staff/schedule/book?reschedule={item.id}')) \
                 .props('outline no-caps').mark(f'move-{item.id}')
-            ui.button('Cancel', on_click=lambda: _cancel(item)).props('outline no-caps color=negative') \
-                .mark(f'cancel-{item.id}')
+            ui.button('Cancel', on_click=lambda: visit_dialogs.cancel(
+                item, note='The patient is emailed.', then=ui.navigate.reload)) \
+                .props('outline no-caps color=negative').mark(f'cancel-{item.id}')
 
 
 async def _act(action, appointment_id: int) -> None:  # noqa: ANN001
@@ -125,26 +125,6 @@ async def _act(action, appointment_id: int) -> None:  # noqa: ANN001
         ui.notify(failure.message, type='negative')
         return
     ui.navigate.reload()
-
-
-def _cancel(item: VisitView) -> None:
-    with dialogs.dialog('Cancel this visit?') as dialog:
-        ui.label(f'{item.patient_name}: {item.visit_type}, {item.when}. The patient is emailed.') \
-            .classes('text-slate-800')
-        error = forms.error_message()
-
-        async def cancel() -> None:
-            try:
-                await write(booking.cancel, actor=session.actor(), appointment_id=item.id)
-            except DomainError as failure:
-                forms.set_error(error, failure.message)
-                return
-            dialog.close()
-            ui.navigate.reload()
-
-        guarded = OneAtATime(cancel)
-        guarded.disables(dialogs.actions(dialog, 'Cancel the visit', guarded, cancel='Keep it', danger=True))
-    dialog.open()
 
 
 def _find_patient() -> None:

@@ -46,13 +46,15 @@ PROVIDERS, DAYS = 20, 60
 
 def build(first_day: date) -> int:
     with write_session() as session:
-        locations = [Location(name='North', timezone='America/Chicago'), Location(name='West', timezone='America/Denver')]
+        locations = [Location(name='North', timezone='America/Chicago'),
+                     Location(name='West', timezone='America/Denver')]
         session.add_all(locations)
         visit_type = VisitType(name='Check-up', duration_minutes=30, price=15000, codes='99213')
         account = GuarantorAccount(account_number='A1', guarantor_first_name='B', guarantor_last_name='C')
         session.add_all([visit_type, account])
         session.flush()
-        patient = Patient(account_id=account.id, mrn='M1', first_name='B', last_name='C', date_of_birth=date(1980, 1, 1))
+        patient = Patient(account_id=account.id, mrn='M1', first_name='B', last_name='C',
+                          date_of_birth=date(1980, 1, 1))
         session.add(patient)
         providers = [Provider(npi=f'{1000000000 + index}', first_name='P', last_name=f'N{index}')
                      for index in range(PROVIDERS)]
