@@ -57,10 +57,11 @@ class SlotPicker:
     def _draw_choices(self) -> None:
         form = self.form
         with ui.column().classes(theme.CARD + ' gap-3'):
-            if form.moving is None:
+            if form.moving is None or self.picked.visit_type_id is None:  # an older visit may have no type
                 ui.label('What kind of visit?').classes(theme.H2)
                 ui.radio(_options(form.visit_types), value=self.picked.visit_type_id,
                          on_change=lambda event: self._set(visit_type_id=event.value)).mark('visit-type')
+            if form.moving is None:
                 ui.label('Who is the visit for?').classes(theme.H2)
                 if form.patients:
                     ui.radio(_options(form.patients), value=self.picked.patient_id,

@@ -35,9 +35,7 @@ def _draw(view: ScheduleSetup) -> None:
     _section('Providers', 'providers', view.providers, toggle='provider', add=_provider_form)
     _section('Locations', 'locations', view.locations, toggle='location', add=_location_form)
     _section('Visit types', 'visit-types', view.visit_types, toggle='visit_type', add=_visit_type_form)
-    _section('Weekly hours', 'hours', view.hours, remove=lambda row_id: write(
-        setup.remove_hours, actor=session.actor(), hours_id=row_id),
-        add=lambda: _hours_form(providers, locations))
+    _weekly_hours(view.hours, add=lambda: _hours_form(providers, locations))
     _section('Exceptions (time off, extra hours, closed days)', 'exceptions', view.exceptions,
              remove=lambda row_id: write(setup.remove_exception, actor=session.actor(), exception_id=row_id),
              add=lambda: _exception_form(providers, locations))
@@ -58,10 +56,11 @@ def _section(title: str, mark: str, rows: list[Row], *, add: Callable[[], None],
         if not rows:
             ui.label('None yet.').classes('text-slate-700')
         for row in rows:
-            with ui.row().classes('w-full items-center gap-2 border-t border-slate-200 pt-2'):
+            with ui.row().classes('w-full items-center gap-2 no-wrap border-t border-slate-200 pt-2'):
                 ui.html(f'<p class="text-slate-900 font-medium">{escape(row.label)}'
                         f'{"" if row.active else " (not offered)"}</p>'
-                        f'<p class="text-slate-700 text-sm">{escape(row.detail)}</p>', sanitize=False).classes('grow')
+                        f'<p class="text-slate-700 text-sm">{escape(row.detail)}</p>', sanitize=False) \
+                    .classes('grow min-w-0')
                 if toggle:
                     ui.button('Stop offering' if row.active else 'Offer again',
                               on_click=lambda _, r=row: _run(lambda: write(
@@ -71,6 +70,28 @@ def _section(title: str, mark: str, rows: list[Row], *, add: Callable[[], None],
                     ui.button('Remove', on_click=lambda _, r=row: _run(lambda: remove(r.id))) \
                         .props('outline no-caps color=negative').mark(f'{mark}-remove-{row.id}')
         with ui.expansion(f'Add to {title.split(" (")[0].lower()}').classes('w-full').mark(f'{mark}-add'):
+            add()
+
+
+def _weekly_hours(rows: list[Row], *, add: Callable[[], None]) -> None:
+    """One folded line per provider (their days and places inside), so sixty rows do not fill the page."""
+    by_provider: dict[str, list[Row]] = {}
+    for row in rows:
+        by_provider.setdefault(row.label, []).append(row)
+    with ui.column().classes(theme.CARD + ' gap-2').mark('hours'):
+        ui.label('Weekly hours').classes(theme.H2).props('role=heading aria-level=2')
+        if not rows:
+            ui.label('None yet.').classes('text-slate-700')
+        for provider, items in by_provider.items():
+            days = ', '.join(dict.fromkeys(item.detail.split(' ')[0][:3] for item in items))
+            with ui.expansion(f'{provider} · {days}').classes('w-full border-t border-slate-200'):
+                for item in items:
+                    with ui.row().classes('w-full items-center gap-2'):
+                        ui.label(item.detail).classes('grow text-slate-800')
+                        ui.button('Remove', on_click=lambda _, r=item: _run(lambda: write(
+                            setup.remove_hours, actor=session.actor(), hours_id=r.id))) \
+                            .props('outline dense no-caps color=negative').mark(f'hours-remove-{item.id}')
+        with ui.expansion('Add to weekly hours').classes('w-full').mark('hours-add'):
             add()
 
 

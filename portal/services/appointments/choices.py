@@ -2,7 +2,7 @@
 providers and locations (with each location's zone), and, when moving a visit, that visit."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -42,6 +42,9 @@ def booking_form(session: Session, /, *, actor: Actor, reschedule_id: int | None
     patient they found (`patient_ids`) and get every visit type. `reschedule_id`: a visit the actor may
     change (NotFound otherwise)."""
     moving = visit(session, actor=actor, appointment_id=reschedule_id) if reschedule_id is not None else None
+    if moving is not None and moving.visit_type_id is None:  # an older visit: its type by name, when offered
+        named = session.exec(select(VisitType.id).where(VisitType.name == moving.visit_type)).first()
+        moving = replace(moving, visit_type_id=named)
     types = select(VisitType).where(VisitType.active == True).order_by(VisitType.id)  # noqa: E712
     if actor.is_staff:
         require_staff(session, actor, purpose='staff_booking_form')
