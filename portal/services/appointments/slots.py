@@ -21,7 +21,6 @@ from portal.models import (
     AppointmentStatus,
     ExceptionKind,
     Location,
-    PracticeSettings,
     Provider,
     ProviderAvailability,
     ScheduleException,
@@ -30,6 +29,7 @@ from portal.models import (
 from portal.models.schedule import GRANULE_MINUTES
 from portal.services.appointments import hours
 from portal.services.appointments.hours import Window
+from portal.services.practice import practice
 
 MAX_DAYS = 90
 HELD = (AppointmentStatus.booked, AppointmentStatus.checked_in)  # visits that hold their granules
@@ -60,8 +60,8 @@ def provider_name(provider: Provider) -> str:
 
 
 def holiday_state(session: Session) -> str:
-    stored = session.exec(select(PracticeSettings.holiday_state).order_by(col(PracticeSettings.id)).limit(1)).first()
-    return stored or ''
+    """The US state whose holidays close the practice besides federal ones ('' for federal only)."""
+    return practice(session).holiday_state
 
 
 @dataclass

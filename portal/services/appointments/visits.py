@@ -12,7 +12,8 @@ from portal import audit
 from portal.auth.permissions import Actor, account_relationships, require_account
 from portal.clock import utcnow
 from portal.errors import NotFound
-from portal.models import Appointment, AppointmentStatus, Location, Patient, PracticeSettings, Provider
+from portal.models import Appointment, AppointmentStatus, Location, Patient, Provider
+from portal.services.practice import practice
 
 ACTIVE = (AppointmentStatus.booked, AppointmentStatus.checked_in)
 STATUS_LABELS = {AppointmentStatus.booked: 'Booked', AppointmentStatus.checked_in: 'Checked in',
@@ -33,9 +34,8 @@ def address_of(location: Location) -> str:
 
 
 def cutoff_hours(session: Session) -> int:
-    stored = session.exec(select(PracticeSettings.cancel_cutoff_hours).order_by(col(PracticeSettings.id))
-                          .limit(1)).first()
-    return 24 if stored is None else int(stored)
+    """The practice's cutoff: patients change visits online up to this many hours before them."""
+    return practice(session).cancel_cutoff_hours
 
 
 @dataclass(frozen=True)
