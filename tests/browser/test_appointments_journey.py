@@ -4,6 +4,7 @@ laptop. Screenshots at 390 and 1280 land in test-artifacts/screenshots/; axe che
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import pytest
 from icalendar import Calendar
@@ -107,3 +108,31 @@ def test_appointment_pages_and_the_staff_schedule_on_a_laptop(new_page, screensh
     staff.screenshot(path=screenshots / 'staff-schedule-1280.png', full_page=True)
     assert_accessible(staff, 'staff schedule at 1280')
     assert_no_page_errors(staff)
+
+
+def test_schedule_set_up_for_an_admin_on_a_laptop_and_a_phone(new_page, screenshots, portal_server) -> None:  # noqa: ANN001
+    database = portal_server.env['PORTAL_DATABASE_URL'].removeprefix('sqlite:///')
+
+    def set_role(role: str) -> None:
+        with sqlite3.connect(database) as connection:
+            connection.execute('UPDATE user SET role = ? WHERE email = ?', (role, STAFF))
+
+    set_role('admin')
+    try:
+        for size in (LAPTOP, PHONE):
+            page = new_page(*size)
+            open_sign_in(page)
+            sign_in(page, STAFF)
+            page.get_by_text('Collections dashboard').wait_for(state='visible')
+            page.goto('/staff/admin/schedule')
+            wait_connected(page)
+            page.get_by_role('heading', name='Weekly hours').wait_for(state='visible')
+            page.get_by_text('Add to visit types').click()
+            page.get_by_label('Name in plain words').wait_for(state='visible')
+            if size == PHONE:
+                assert_no_sideways_scroll(page, 'schedule set-up at 390 px')
+            page.screenshot(path=screenshots / f'admin-schedule-{size[0]}.png', full_page=True)
+            assert_accessible(page, f'schedule set-up at {size[0]}')
+            assert_no_page_errors(page)
+    finally:
+        set_role('staff')

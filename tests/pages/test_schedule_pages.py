@@ -151,3 +151,25 @@ async def test_an_admin_adds_a_visit_type_hours_and_a_day_off(user: User) -> Non
     with read_session() as session:
         assert session.exec(select(ScheduleException).where(ScheduleException.note == 'Conference')).one()
         assert len(session.exec(select(ProviderAvailability)).all()) == hours_before
+
+
+async def test_staff_move_a_visit_and_the_patient_is_told(user: User) -> None:
+    visit = _demo_visit()
+    await _staff(user)
+    await user.open(f'/staff/schedule?day={_local_day(visit.id)}')
+    user.find(marker=f'move-{visit.id}').click()
+    await user.should_see('Move a visit')
+    await user.should_see('The patient is emailed about the move.')
+    await user.should_see('times in C')
+    button = next(element for element in user.find(ui.button).elements
+                  if any(mark.startswith('time-') for mark in element._markers))
+    user.find(marker=next(mark for mark in button._markers if mark.startswith('time-'))).click()
+    await user.should_see('Confirm')
+    user.find(marker='submit').click()
+    await user.should_see(marker='find-patient')
+    with read_session() as session:
+        moved = session.get(Appointment, visit.id)
+        told = session.exec(select(Notification.dedupe_key)
+                            .where(Notification.template == 'appointment_changed')).all()
+    assert moved.sequence == 1 and moved.starts_at != visit.starts_at
+    assert f'appointment-changed:{visit.id}:1' in told
