@@ -68,6 +68,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column('timezone', _STRING(length=64), nullable=False,
                                    server_default='America/Chicago'))
         batch.add_column(sa.Column('active', sa.Boolean(), nullable=False, server_default=sa.true()))
+    # existing locations are where the practice is: its zone, not the column's default
+    op.execute("UPDATE location SET timezone = (SELECT timezone FROM practice_settings ORDER BY id LIMIT 1) "
+               "WHERE EXISTS (SELECT 1 FROM practice_settings WHERE timezone <> '')")
     with op.batch_alter_table('appointment') as batch:
         batch.add_column(sa.Column('visit_type_id', sa.Integer(), nullable=True))
         batch.add_column(sa.Column('sequence', sa.Integer(), nullable=False, server_default='0'))
