@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from icalendar import Calendar
-from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import select
 
@@ -14,6 +13,7 @@ from portal.clock import utcnow
 from portal.db import read_session, write_session
 from portal.models import Appointment, AppointmentStatus, GuarantorAccount, MessageThread, VisitType
 from tests.pages.conftest import DEMO_PATIENT, sign_in
+from tests.support.slot_picking import pick_first_time
 
 DEMO_ACCOUNT = 'A10002026'
 
@@ -33,16 +33,6 @@ def _demo_visits() -> tuple[list[Appointment], int]:
 def _value(user: User, marker: str, value: object) -> None:
     element = next(iter(user.find(marker=marker).elements))
     element.value = value
-
-
-async def _pick_first_time(user: User) -> None:
-    await user.should_see(marker='later-dates')
-    await user.should_see('times in C')
-    buttons = [element for element in user.find(ui.button).elements
-               if any(mark.startswith('time-') for mark in element._markers)]
-    assert buttons, 'no open times shown'
-    user.find(marker=next(mark for mark in buttons[0]._markers if mark.startswith('time-'))).click()
-    await user.should_see('Confirm')
 
 
 async def test_the_list_shows_upcoming_visits_in_the_locations_zone_and_the_home_links_there(user: User) -> None:
@@ -74,7 +64,8 @@ async def test_a_patient_books_a_visit_step_by_step(user: User) -> None:
     _value(user, 'visit-type', follow_up)
     patients = next(iter(user.find(marker='patient').elements)).options
     _value(user, 'patient', next(iter(patients)))
-    await _pick_first_time(user)
+    await user.should_see(marker='later-dates')
+    await pick_first_time(user)
     user.find(marker='submit').click()
     await user.should_see('Your visit is booked.')
     after, _ = _demo_visits()
@@ -90,7 +81,8 @@ async def test_a_patient_moves_and_cancels_a_visit(user: User) -> None:
     user.find(marker=f'reschedule-{later.id}').click()
     await user.should_see('Move your visit')
     await user.should_see('Now: ')
-    await _pick_first_time(user)
+    await user.should_see(marker='later-dates')
+    await pick_first_time(user)
     user.find(marker='submit').click()
     await user.should_see('Your visit was moved.')
     with read_session() as session:

@@ -25,6 +25,7 @@ from portal.models import (
 )
 from portal.services.appointments.visits import base_query, views
 from tests.pages.conftest import DEMO_STAFF, sign_in
+from tests.support.slot_picking import pick_first_time
 
 DEMO_ACCOUNT = 'A10002026'
 
@@ -101,11 +102,7 @@ async def test_staff_find_a_patient_by_name_and_book_a_new_patient_visit(user: U
     await user.open(f'/staff/schedule/book?patient={patient_id}')
     await user.should_see('What kind of visit?')
     next(iter(user.find(marker='visit-type').elements)).value = new_visit
-    await user.should_see('times in C')
-    button = next(element for element in user.find(ui.button).elements
-                  if any(mark.startswith('time-') for mark in element._markers))
-    user.find(marker=next(mark for mark in button._markers if mark.startswith('time-'))).click()
-    await user.should_see('Confirm')
+    await pick_first_time(user)
     user.find(marker='submit').click()
     await user.should_see(marker='find-patient')  # back on the schedule, on the visit's day
     with read_session() as session:
@@ -160,11 +157,7 @@ async def test_staff_move_a_visit_and_the_patient_is_told(user: User) -> None:
     user.find(marker=f'move-{visit.id}').click()
     await user.should_see('Move a visit')
     await user.should_see('The patient is emailed about the move.')
-    await user.should_see('times in C')
-    button = next(element for element in user.find(ui.button).elements
-                  if any(mark.startswith('time-') for mark in element._markers))
-    user.find(marker=next(mark for mark in button._markers if mark.startswith('time-'))).click()
-    await user.should_see('Confirm')
+    await pick_first_time(user)
     user.find(marker='submit').click()
     await user.should_see(marker='find-patient')
     with read_session() as session:
