@@ -202,3 +202,13 @@ def test_open_slots_leave_out_taken_and_past_times(family: dict) -> None:
     assert '10:15' not in monday and '10:30' not in monday and '10:45' not in monday and '11:00' in monday
     assert monday[-1] == '16:30' and all(slot.zone_label == 'CDT' for day in days if day.day >= MONDAY
                                          for slot in day.slots)
+
+
+def test_a_message_about_an_evening_visit_names_the_visits_own_day_and_zone(family: dict) -> None:
+    from portal.services.messaging import links
+    with at():
+        booked = _book(family, datetime(2026, 3, 9, 16, 30))  # 21:30 UTC: still March 9 in Chicago
+    with read_session() as session:
+        [choice] = [item for item in links.choices(session, family['account'].id) if item.kind == 'appointment']
+    assert choice.id == booked.appointment_id
+    assert choice.label == 'Check-up · Mon, Mar 9, 2026 · 4:30 PM CDT'
