@@ -32,6 +32,7 @@ PATIENT_NAV = [
     NavItem('Home', 'home', '/'),
     NavItem('Statements', 'receipt_long', '/statements'),
     NavItem('Claims', 'health_and_safety', '/claims'),
+    NavItem('Appointments', 'event', '/appointments'),
     NavItem('Messages', 'mail', '/messages'),
     NavItem('Pay', 'payments', '/pay'),
     NavItem('Payment history', 'history', '/payments'),
@@ -44,12 +45,16 @@ STAFF_NAV = [
     NavItem('Dashboard', 'insights', '/staff'),
     NavItem('Accounts', 'folder_shared', '/staff/accounts'),
     NavItem('Messages', 'forum', '/staff/messages'),
+    NavItem('Schedule', 'calendar_month', '/staff/schedule'),
     NavItem('Insurance queue', 'health_and_safety', '/staff/insurance'),
     NavItem('Statement runs', 'print', '/staff/statement-runs'),
     NavItem('Payment plans', 'event_repeat', '/staff/plans'),
     NavItem('Notifications', 'outbox', '/staff/notifications'),
     NavItem('Jobs', 'schedule', '/staff/jobs'),
     NavItem('Profile', 'person', '/profile'),
+]
+ADMIN_NAV = [  # after the staff items, for admins only (the middleware refuses /staff/admin to staff)
+    NavItem('Schedule set-up', 'edit_calendar', '/staff/admin/schedule'),
 ]
 
 
@@ -126,6 +131,8 @@ def frame(title: str, *, auth: dict, path: str, badge: Badge | None = None,
     name = practice.cached_practice().name
     ui.page_title(f'{title} · {name}')
     nav = STAFF_NAV if session.is_staff(auth) else PATIENT_NAV
+    if auth.get('role') == 'admin':
+        nav = STAFF_NAV[:-1] + ADMIN_NAV + STAFF_NAV[-1:]
     with ui.header(elevated=False).classes('bg-white text-slate-900 border-b border-slate-200 px-2 sm:px-4 py-2 '
                                            'items-center no-wrap gap-1'):
         ui.button(icon='menu', on_click=lambda: drawer.toggle()).props(

@@ -46,7 +46,13 @@ def register(scheduler: SchedulerService) -> None:
     from pages.patient import insurance
     from pages.staff import insurance as staff_insurance
     insurance.register()
+    from pages.patient import appointments
+    appointments.register()
     staff_insurance.register()
+    from pages.staff import schedule as staff_schedule
+    staff_schedule.register()
+    from pages.staff import admin_schedule
+    admin_schedule.register()
     register_notifications(scheduler)
     from pages import wire
     from portal.config import get_settings

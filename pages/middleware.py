@@ -37,6 +37,7 @@ RULES: tuple[tuple[str, frozenset[str]], ...] = (
     ('/payments', PATIENTS),  # the history and signed-in receipts (access-checked per payment)
     ('/messages', PATIENTS),
     ('/insurance', PATIENTS),
+    ('/appointments', PATIENTS),
     ('/staff/admin', ADMIN_ROLES),  # before the general staff rule: staff get the 404 page
     ('/staff', STAFF_ROLES),
 )

@@ -22,6 +22,17 @@ def practice_time(moment: datetime, *, zone: str | tzinfo) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(where)
 
 
+def wall_time_exists(wall: datetime, zone: ZoneInfo) -> bool:
+    """Whether a naive wall-clock time happens in `zone` (False inside the spring-forward gap)."""
+    there = wall.replace(tzinfo=zone)
+    return there.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall
+
+
+def wall_instant(wall: datetime, zone: ZoneInfo) -> datetime:
+    """The UTC instant of an existing naive wall-clock time (the first one when it happens twice)."""
+    return wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+
+
 def practice_day(moment: datetime | None = None, *, zone: str | tzinfo) -> date:
     """The practice's calendar day of an instant: every date shown to a person or written into a PDF,
     email, CSV or queue comes from here, never from `instant.date()` (a payment at 23:15 in Chicago is

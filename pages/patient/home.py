@@ -120,13 +120,16 @@ def _statement_card(account: AccountHome, since: payment_history.SinceStatement 
 def _appointment_card(account: AccountHome) -> str:
     appointment = account.next_appointment
     if appointment is None:
-        return _card('Next appointment', '<p class="text-slate-700">No upcoming appointments.</p>')
+        return _card('Next appointment', '<p class="text-slate-700">No upcoming appointments.</p>'
+                     f'<a href="/appointments/book" data-testid="home-book" class="{theme.LINK} py-2">Book a visit</a>')
     return _card('Next appointment',
-                 f'<p class="text-slate-800 font-medium">{escape(forms.appointment_time(appointment.starts_at))}</p>'
+                 f'<p class="text-slate-800 font-medium">{escape(appointment.when)}</p>'
                  f'<p class="text-slate-800">{escape(appointment.patient_first_name)} · '
                  f'{escape(appointment.visit_type)}</p>'
                  f'<p class="{theme.MUTED}">{escape(appointment.provider_name)}, '
-                 f'{escape(appointment.location_name)}</p>')
+                 f'{escape(appointment.location_name)}</p>'
+                 f'<a href="/appointments" data-testid="home-appointments" class="{theme.LINK} py-2">'
+                 'See, reschedule or cancel your visits</a>')
 
 
 def _messages_card(account: AccountHome) -> str:

@@ -75,6 +75,9 @@ class Context:
     run_ids: dict[str, int] = field(default_factory=dict)
     run_counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     quick_codes: set[str] = field(default_factory=set)
+    visit_type_ids: dict[str, int] = field(default_factory=dict)
+    closed_day: date | None = None  # the demo's training day (portal.demo.schedule)
+    placer: Any = None  # portal.demo.schedule.Placer: booked visits that never overlap
 
     def __post_init__(self) -> None:
         self.today_ord = self.today.toordinal()

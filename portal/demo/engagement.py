@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from portal.demo.context import Context, between, pick
 from portal.demo.practice import ADULT_PROVIDERS, PEDIATRIC_PROVIDERS, TEST_CARDS, THREADS
+from portal.demo.schedule import Placer
 from portal.demo.state import AccountState
 from portal.models import ThreadCategory, ThreadStatus
 
@@ -64,14 +65,19 @@ def add_appointments(ctx: Context, st: AccountState, rng: random.Random) -> None
         hour, minute = _slot(rng, day)
         rows.append((next_id(), st.account_id, patient_id, ctx.provider_ids[provider], ctx.location_ids[location],
                      ctx.local_stamp(day, hour, minute), DURATIONS.get(visit_type, 30), visit_type, 'completed',
-                     ctx.stamp(dos - between(rng, 1, 30), 16 * 60)))
+                     ctx.stamp(dos - between(rng, 1, 30), 16 * 60), ctx.visit_type_ids.get(visit_type, ctx.null)))
     household = st.household
+    placer = ctx.placer if ctx.placer is not None else Placer(ctx)
+    ctx.placer = placer
     if household.appointments is not None:
         for person, days_ahead, hour, minute, provider, visit_type in household.appointments:
             day = _weekday(ctx.today + timedelta(days=days_ahead))
-            rows.append((next_id(), st.account_id, st.patient_ids[person], ctx.provider_ids[provider],
-                         ctx.location_ids[household.home_location], ctx.local_stamp(day, hour, minute),
-                         DURATIONS.get(visit_type, 30), visit_type, 'booked', ctx.stamp(ctx.yesterday - 3, 17 * 60)))
+            while not placer.book(appointment_id=next_id(), account_id=st.account_id,
+                                  patient_id=st.patient_ids[person], provider=provider, day=day,
+                                  minute=hour * 60 + minute, visit_type=visit_type,
+                                  duration=DURATIONS.get(visit_type, 30),
+                                  created=ctx.stamp(ctx.yesterday - 3, 17 * 60)):
+                day += timedelta(days=1)  # the provider is elsewhere or away that day: the next one
         return
     for index, patient_id in enumerate(st.patient_ids):
         child = household.people[index].relationship == 'child'
@@ -84,15 +90,16 @@ def add_appointments(ctx: Context, st: AccountState, rng: random.Random) -> None
                 rows.append((next_id(), st.account_id, patient_id, ctx.provider_ids[provider],
                              ctx.location_ids[household.home_location], ctx.local_stamp(day, hour, minute), 30,
                              'Office visit', pick(rng, ('no_show', 'cancelled')),
-                             ctx.stamp(day.toordinal() - between(rng, 2, 20), 16 * 60)))
-        if draw < 0.27:
+                             ctx.stamp(day.toordinal() - between(rng, 2, 20), 16 * 60),
+                             ctx.visit_type_ids.get('Office visit', ctx.null)))
+        if draw < 0.27:  # a booked visit ahead, where the schedule has room (else none)
             day = _weekday(ctx.today + timedelta(days=between(rng, 1, 75)))
             hour, minute = _slot(rng, day)
             visit_type = pick(rng, FUTURE_VISITS)
-            rows.append((next_id(), st.account_id, patient_id, ctx.provider_ids[provider],
-                         ctx.location_ids[household.home_location], ctx.local_stamp(day, hour, minute),
-                         DURATIONS.get(visit_type, 30), visit_type, 'booked',
-                         ctx.stamp(ctx.yesterday - between(rng, 0, 40), 16 * 60)))
+            placer.book(appointment_id=next_id(), account_id=st.account_id, patient_id=patient_id, provider=provider,
+                        day=day, minute=hour * 60 + minute, visit_type=visit_type,
+                        duration=DURATIONS.get(visit_type, 30),
+                        created=ctx.stamp(ctx.yesterday - between(rng, 0, 40), 16 * 60))
 
 
 def add_threads(ctx: Context, st: AccountState, rng: random.Random) -> None:

@@ -20,6 +20,7 @@ from portal.demo.practice import (
     PROVIDERS,
     STAFF,
 )
+from portal.demo.schedule import HOLIDAY_STATE, add_closed_day, add_visit_types
 from portal.demo.showcase import DEMO_STAFF_EMAIL
 
 
@@ -42,7 +43,8 @@ def add_reference(ctx: Context, connection: Connection, settings: Settings, *, s
     for name, address, city, state, postal_code, phone in LOCATIONS:
         if name not in locations:
             locations[name] = ctx.next_id('location')
-            batch['location'].append((locations[name], name, address, city, state, postal_code, phone))
+            batch['location'].append((locations[name], name, address, city, state, postal_code, phone,
+                                      settings.practice_timezone))
     ctx.location_ids = [locations[location[0]] for location in LOCATIONS]
 
     providers = _existing(connection, 'SELECT npi, id FROM provider')
@@ -57,6 +59,8 @@ def add_reference(ctx: Context, connection: Connection, settings: Settings, *, s
                                                    weekday, f'{start:02d}:00:00.000000', f'{end:02d}:00:00.000000',
                                                    30))
     ctx.provider_ids = [providers[provider[0]] for provider in PROVIDERS]
+    add_visit_types(ctx, _existing(connection, 'SELECT name, id FROM visit_type'))
+    add_closed_day(ctx)
 
     users = _existing(connection, 'SELECT email, id FROM "user"')
     for email, first, last in STAFF:
@@ -79,7 +83,7 @@ def add_reference(ctx: Context, connection: Connection, settings: Settings, *, s
             ctx.next_id('practice_settings'), settings.practice_name, '', settings.practice_timezone,
             settings.practice_phone, settings.mail_from, *PRACTICE_ADDRESS,
             settings.practice_tax_id or PRACTICE_TAX_ID, settings.practice_npi or PRACTICE_NPI, 28, 21, '30,60,90',
-            created))
+            HOLIDAY_STATE, created))
 
     this_month = date(ctx.today.year, ctx.today.month, 1)
     for first_day in (ctx.add_months(this_month, -1, 1), this_month):

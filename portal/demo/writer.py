@@ -21,7 +21,7 @@ from sqlalchemy import Connection, text
 COLUMNS_SPEC = {
     'payer': 'id name payer_code phone',
     'provider': 'id npi first_name last_name credentials specialty',
-    'location': 'id name address_line1 city state postal_code phone',
+    'location': 'id name address_line1 city state postal_code phone timezone',
     'provider_availability': 'id provider_id location_id weekday start_time end_time slot_minutes',
     'user': 'id email password_hash role first_name last_name is_active mfa_exempt failed_sign_ins '
             'created_at password_changed_at last_sign_in_at?',
@@ -29,7 +29,9 @@ COLUMNS_SPEC = {
                    'terms_version terms_text updated_at',
     'practice_settings': 'id name logo_path timezone phone from_address address_line1 city state postal_code '
                          'tax_id npi '
-                         'statement_cadence_days statement_due_days reminder_ladder updated_at',
+                         'statement_cadence_days statement_due_days reminder_ladder holiday_state updated_at',
+    'visit_type': 'id name duration_minutes price currency codes patient_bookable new_patients active',
+    'schedule_exception': 'id kind day note',
     'statement_run': 'id period started_by_user_id started_at finished_at state accounts_considered '
                      'statements_created skipped_on_hold skipped_not_due errors',
     'guarantor_account': 'id account_number guarantor_first_name guarantor_last_name email? phone? '
@@ -61,7 +63,8 @@ COLUMNS_SPEC = {
                  'previous_balance new_charges refunds insurance_payments adjustments patient_payments '
                  'new_balance waiting_for_insurance amount_due currency quick_pay_code paid_at? delivery',
     'appointment': 'id account_id patient_id provider_id location_id starts_at duration_minutes visit_type '
-                   'status created_at',
+                   'status created_at visit_type_id?',
+    'appointment_granule': 'id provider_id granule_start appointment_id',
     'message_thread': 'id account_id subject category status charge_id? created_by_user_id? assigned_to_user_id? '
                       'created_at last_message_at',
     'message': 'id thread_id author_user_id? author_role body internal_note created_at',

@@ -14,6 +14,7 @@ from portal.models.accounts import AccountFlag, FlagKind, GuarantorAccount, Pati
 from portal.models.audit import AuditEvent
 from portal.models.care import (
     Appointment,
+    AppointmentStatus,
     Charge,
     Encounter,
     Estimate,
@@ -48,6 +49,7 @@ from portal.models.payments import (
     WebhookEvent,
 )
 from portal.models.plans import InstallmentStatus, PaymentPlan, PlanInstallment, PlanPolicy, PlanStatus
+from portal.models.schedule import AppointmentGranule, ExceptionKind, ScheduleException, VisitType
 from portal.models.statements import Statement, StatementRun
 from portal.models.system import JobRun, PracticeSettings
 from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit, Role, SessionHandoff, User
@@ -63,4 +65,5 @@ __all__ = [
     'SessionHandoff', 'LiveEvent',
     'ProviderAvailability', 'RateLimitHit', 'Refund', 'Role', 'SavedPaymentMethod', 'SavedReply', 'Statement',
     'StatementRun', 'StoredFile', 'User', 'WebhookEvent',
+    'AppointmentGranule', 'AppointmentStatus', 'ExceptionKind', 'ScheduleException', 'VisitType',
 ]

@@ -1,7 +1,11 @@
-"""Care delivered and scheduled: providers, locations, encounters, charges, appointments, estimates."""
+"""Care delivered and scheduled: providers, locations, encounters, charges, appointments, estimates.
+
+The scheduling tables (visit types, exceptions, the per-provider time granules that make double
+booking impossible) live in `portal.models.schedule`."""
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from enum import StrEnum
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
@@ -16,6 +20,7 @@ class Provider(SQLModel, table=True):
     last_name: str = Field(max_length=80)
     credentials: str = Field(default='MD', max_length=20)
     specialty: str = Field(default='', max_length=80)
+    active: bool = True  # inactive providers keep their history but get no new bookings
 
 
 class Location(SQLModel, table=True):
@@ -26,6 +31,8 @@ class Location(SQLModel, table=True):
     state: str = Field(default='', max_length=2)
     postal_code: str = Field(default='', max_length=10)
     phone: str = Field(default='', max_length=32)
+    timezone: str = Field(default='America/Chicago', max_length=64)  # IANA zone: hours and visits are shown in it
+    active: bool = True
 
 
 class Encounter(SQLModel, table=True):
@@ -58,7 +65,17 @@ class Charge(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class AppointmentStatus(StrEnum):
+    booked = 'booked'
+    checked_in = 'checked_in'
+    completed = 'completed'
+    cancelled = 'cancelled'
+    no_show = 'no_show'
+
+
 class Appointment(SQLModel, table=True):
+    """A visit: an instant in UTC, shown in its location's zone. While booked or checked in, its
+    provider's 5-minute granules are held in `appointment_granule` (unique per provider and granule)."""
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key='guarantor_account.id', index=True)
     patient_id: int = Field(foreign_key='patient.id', index=True)
@@ -67,11 +84,17 @@ class Appointment(SQLModel, table=True):
     starts_at: datetime = Field(index=True)
     duration_minutes: int = 30
     visit_type: str = Field(default='Office visit', max_length=80)
-    status: str = Field(default='booked', max_length=16)  # booked, cancelled, completed, no_show
+    status: str = Field(default='booked', max_length=16)  # AppointmentStatus
     created_at: datetime = Field(default_factory=utcnow)
+    visit_type_id: int | None = Field(default=None, foreign_key='visit_type.id')
+    sequence: int = 0  # grows with each change (its calendar file's SEQUENCE)
+    updated_at: datetime | None = None
+    booked_by_user_id: int | None = Field(default=None, foreign_key='user.id')
 
 
 class ProviderAvailability(SQLModel, table=True):
+    """Weekly hours of a provider at a location: local wall-clock times in the location's zone, so
+    9:00-17:00 stays 9:00-17:00 across daylight-saving changes."""
     __tablename__ = 'provider_availability'
 
     id: int | None = Field(default=None, primary_key=True)
@@ -80,7 +103,7 @@ class ProviderAvailability(SQLModel, table=True):
     weekday: int  # 0 = Monday
     start_time: time
     end_time: time
-    slot_minutes: int = 30
+    slot_minutes: int = 15  # offered start times are this far apart
 
 
 class Estimate(SQLModel, table=True):

@@ -88,10 +88,23 @@ TEMPLATES: dict[str, Template] = {
               'This is a reminder that you have an appointment with {practice} tomorrow. '
               'Sign in to see the time and place:\n\n'
               '{link}\n\n'
-              'If you cannot come, please call us.' + _SIGN_OFF),
-        fields=frozenset({'first_name', 'link'}),
+              'To add it to your calendar (after signing in):\n\n'
+              '{calendar_link}\n\n'
+              'If you cannot come, please reschedule or cancel in the portal, or call us.' + _SIGN_OFF),
+        fields=frozenset({'first_name', 'link', 'calendar_link'}),
         kind='appointment',
         sms='{practice}: reminder of your appointment tomorrow. Details: {link}' + _STOP,
+    ),
+    'appointment_changed': Template(
+        subject='Your appointment with {practice} has changed',
+        body=('Hi {first_name},\n\n'
+              'Our office has moved or cancelled one of your appointments. '
+              'Sign in to see the new details:\n\n'
+              '{link}\n\n'
+              'If the change does not suit you, please reschedule in the portal or call us.' + _SIGN_OFF),
+        fields=frozenset({'first_name', 'link'}),
+        kind='appointment',
+        sms='{practice}: one of your appointments has changed. Details: {link}' + _STOP,
     ),
     'payment_received': Template(
         subject='We received your payment to {practice}',

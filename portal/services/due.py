@@ -7,6 +7,7 @@ the contract the reminder job and the statements and payments flows share.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC
 
 from sqlmodel import Session, col, select
 
@@ -83,12 +84,16 @@ def _asks_for_money(session: Session, notification: Notification) -> str | None:
     return None
 
 
-def _appointment(session: Session, appointment_id: int) -> str | None:
+def _appointment(session: Session, appointment_id: int, notification: Notification) -> str | None:
+    """Still booked, ahead, and at the time the key names (a moved visit's old reminder is held back)."""
     appointment = session.get(Appointment, appointment_id)
     if appointment is None or appointment.status != 'booked':
         return 'appointment not booked'
     if appointment.starts_at <= utcnow():
         return 'appointment passed'
+    parts = notification.dedupe_key.split(':')
+    if len(parts) > 2 and parts[2] != appointment.starts_at.astimezone(UTC).strftime('%Y%m%dT%H%MZ'):
+        return 'appointment moved'
     return None
 
 
@@ -108,7 +113,7 @@ CHECKS: dict[str, Check] = {
     'installment-due': lambda session, id_, _row: _installment(session, id_),
     'payment-failed': lambda session, _id, row: _asks_for_money(session, row),
     'payment-returned': lambda session, _id, row: _asks_for_money(session, row),
-    'appointment-tomorrow': lambda session, id_, _row: _appointment(session, id_),
+    'appointment-tomorrow': lambda session, id_, row: _appointment(session, id_, row),
     'password_reset': lambda session, id_, _row: _password_reset(session, id_),
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
@@ -29,6 +30,7 @@ from portal.models import (
     Refund,
     Statement,
 )
+from portal.services.appointments.visits import ACTIVE, time_label
 from portal.services.messaging.read_state import patient_unread_query
 from portal.services.payable import waiting_query
 from portal.services.person_names import guarantor_name
@@ -45,6 +47,7 @@ class AppointmentSummary:
     provider_name: str
     location_name: str
     visit_type: str
+    when: str = ''  # in the location's zone, labelled with it (appointments.visits.time_label)
 
 
 @dataclass(frozen=True)
@@ -162,18 +165,20 @@ def account_home(session: Session, /, *, actor: Actor, account_id: int,
 def _next_appointment(session: Session, account_id: int) -> AppointmentSummary | None:
     row = session.connection().execute(
         select(Appointment.starts_at, Appointment.visit_type, Patient.first_name.label('patient_first_name'),
-               Provider.first_name, Provider.last_name, Provider.credentials, Location.name.label('location'))
+               Provider.first_name, Provider.last_name, Provider.credentials, Location.name.label('location'),
+               Location.timezone)
         .join(Patient, Patient.id == Appointment.patient_id)
         .join(Provider, Provider.id == Appointment.provider_id)
         .join(Location, Location.id == Appointment.location_id)
-        .where(Appointment.account_id == account_id, Appointment.status == 'booked',
+        .where(Appointment.account_id == account_id, col(Appointment.status).in_(ACTIVE),
                Appointment.starts_at >= utcnow())
         .order_by(col(Appointment.starts_at)).limit(1)).first()
     if row is None:
         return None
     return AppointmentSummary(starts_at=row.starts_at, patient_first_name=row.patient_first_name,
                               provider_name=f'{row.first_name} {row.last_name}, {row.credentials}',
-                              location_name=row.location, visit_type=row.visit_type)
+                              location_name=row.location, visit_type=row.visit_type,
+                              when=time_label(row.starts_at.astimezone(ZoneInfo(row.timezone))))
 
 
 def patient_home(session: Session, /, *, actor: Actor, relationships: dict[int, str] | None = None) -> PatientHome:

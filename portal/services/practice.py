@@ -42,6 +42,8 @@ class Practice:
     hold_pending_insurance: bool = True  # charges whose claim is pending are not asked for (payable.py)
     reply_business_days: int = 2  # the billing office answers a patient's message within this many business days
     from_address: str = ''  # the envelope sender of emails
+    cancel_cutoff_hours: int = 24  # patients reschedule or cancel online up to this long before a visit
+    holiday_state: str = ''  # US state whose public holidays (besides federal ones) close the schedule
 
     def day_of(self, moment: datetime | None) -> date:
         """The practice's calendar day of an instant (naive instants are UTC); today when None."""
@@ -64,7 +66,8 @@ def practice(session: Session) -> Practice:
     return Practice(row.name or settings.practice_name, row.phone or settings.practice_phone, ', '.join(lines),
                     lines, row.tax_id or settings.practice_tax_id, row.npi or settings.practice_npi,
                     row.timezone or settings.practice_timezone, row.hold_pending_insurance,
-                    reply_business_days=row.reply_business_days, from_address=row.from_address or settings.mail_from)
+                    reply_business_days=row.reply_business_days, from_address=row.from_address or settings.mail_from,
+                    cancel_cutoff_hours=row.cancel_cutoff_hours, holiday_state=row.holiday_state)
 
 
 def load_practice() -> Practice:

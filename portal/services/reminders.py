@@ -5,7 +5,7 @@ A new statement ('statement-ready:<statement>', shared with the statement run, w
 it already), due in 3 days ('statement-due:<statement>'), overdue at each step of the practice's
 reminder ladder ('statement-overdue:<oldest unpaid statement>:<step>'), installment in 3 days
 ('installment-due:<installment>', for what it still needs after the payments made so far), failed
-payment ('payment-failed:<payment>'), appointment tomorrow ('appointment-tomorrow:<appointment>').
+payment ('payment-failed:<payment>'), appointment tomorrow ('appointment-tomorrow:<appointment>:<start, UTC>').
 A rerun queues nothing twice; the senders check again at send time that each is still due and what
 is owed now (portal.services.due). Each person gets each kind on the channels they chose; the first
 message of a reminder (the first person's email) carries the bare key, the others
@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -27,6 +27,7 @@ from portal.db import write_session
 from portal.models import (
     AccountAccess,
     Appointment,
+    AppointmentStatus,
     InstallmentStatus,
     Notification,
     Payment,
@@ -197,14 +198,24 @@ def failed_payments(sweep: Sweep) -> None:
                      path='/payment-methods', amount=format_money(payment.amount, payment.currency))
 
 
+def appointment_stamp(starts_at: datetime) -> str:
+    """A visit's start in its reminder key ('20260309T1530Z'): a moved visit gets a fresh reminder."""
+    return starts_at.astimezone(UTC).strftime('%Y%m%dT%H%MZ')
+
+
 def appointments_tomorrow(sweep: Sweep) -> None:
+    """Booked visits tomorrow on the practice's calendar, keyed by visit and start time, with the link to
+    the visit's calendar file; a cancelled visit gets none (and one cancelled after queueing is held back
+    at send time, see portal.services.due)."""
     tomorrow = sweep.today + timedelta(days=1)
     start = datetime.combine(tomorrow, time(0), tzinfo=sweep.zone)
     for appointment in sweep.session.exec(select(Appointment).where(
-            Appointment.status == 'booked', col(Appointment.starts_at) >= start,
+            Appointment.status == AppointmentStatus.booked, col(Appointment.starts_at) >= start,
             col(Appointment.starts_at) < start + timedelta(days=1))).all():
         sweep.notify(account_id=appointment.account_id, template='appointment_tomorrow',
-                     key=f'appointment-tomorrow:{appointment.id}', path='/')
+                     key=f'appointment-tomorrow:{appointment.id}:{appointment_stamp(appointment.starts_at)}',
+                     path='/appointments',
+                     calendar_link=f'{sweep.base_url}/documents/appointments/{appointment.id}.ics')
 
 
 SWEEPS: tuple[Callable[[Sweep], None], ...] = (

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, select
 
 from portal.errors import ValidationFailed
-from portal.models import Appointment, Charge, Claim, MessageThread, Payment
+from portal.models import Appointment, Charge, Claim, Location, MessageThread, Payment
 from portal.money import format_money
+from portal.services.appointments.visits import time_label
 
 LINK_KINDS = ('charge', 'payment', 'claim', 'appointment')
 _MODELS = {'charge': Charge, 'payment': Payment, 'claim': Claim, 'appointment': Appointment}
@@ -38,7 +41,9 @@ def _label(kind: str, row: object) -> str:
     if isinstance(row, Claim):
         return f'Insurance claim {row.claim_number} · {_day(row.submitted_at.date())}'
     assert isinstance(row, Appointment)
-    return f'{row.visit_type} · {_day(row.starts_at.date())}'
+    location = object_session(row).get(Location, row.location_id)  # type: ignore[union-attr]
+    zone = ZoneInfo(location.timezone if location is not None else 'UTC')
+    return f'{row.visit_type} · {time_label(row.starts_at.astimezone(zone))}'  # the visit's own day, with its zone
 
 
 def _view(kind: str, row: object) -> LinkView:

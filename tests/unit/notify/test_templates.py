@@ -18,7 +18,8 @@ from portal.notify import templates
 from tests.support.notify_data import billed_household, outbox
 
 ALLOWED = {'first_name', 'link', 'amount', 'receipt_number', 'statement_number',
-           'count'}  # count: how many conversations are overdue, in the staff digest (no patient's data)
+           'count',  # count: how many conversations are overdue, in the staff digest (no patient's data)
+           'calendar_link'}  # a visit's .ics address behind sign-in: an id, nothing about the visit
 NOW = datetime(2026, 3, 2, 15, tzinfo=UTC)
 
 

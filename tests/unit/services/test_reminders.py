@@ -178,7 +178,7 @@ def test_appointment_tomorrow_and_suppressed_when_cancelled(sent: list[dict]) ->
         later = _appointment(household, datetime(2026, 3, 5, 16, 30, tzinfo=UTC))
         reminders.run()
         reminders.run()
-        assert keys() == [f'appointment-tomorrow:{tomorrow}']
+        assert keys() == [f'appointment-tomorrow:{tomorrow}:20260303T1630Z']
         with write_session() as session:
             session.get(Appointment, tomorrow).status = 'cancelled'
         delivery.deliver_pending()
@@ -186,6 +186,23 @@ def test_appointment_tomorrow_and_suppressed_when_cancelled(sent: list[dict]) ->
     with at(datetime(2026, 3, 4, 15, tzinfo=UTC)):
         reminders.run()
         delivery.deliver_pending()
-    assert keys()[-1] == f'appointment-tomorrow:{later}'
+    assert keys()[-1] == f'appointment-tomorrow:{later}:20260305T1630Z'
     assert [message['subject'] for message in sent] == [
         'Reminder: your appointment with Riverside Family Medicine is tomorrow']
+    assert f'/documents/appointments/{later}.ics' in sent[0]['body']
+
+
+def test_a_moved_visit_gets_a_fresh_reminder_and_the_old_one_is_held_back(sent: list[dict]) -> None:
+    with at(START):
+        household = billed_household(due_date=DUE)
+        pay_off(household)
+        visit = _appointment(household, datetime(2026, 3, 3, 16, 30, tzinfo=UTC))
+        reminders.run()
+        with write_session() as session:  # moved to 18:00 the same day, before the first was sent
+            session.get(Appointment, visit).starts_at = datetime(2026, 3, 3, 18, 0, tzinfo=UTC)
+        reminders.run()
+        delivery.deliver_pending()
+    assert {row.dedupe_key: row.status for row in outbox()} == {
+        f'appointment-tomorrow:{visit}:20260303T1630Z': 'suppressed',
+        f'appointment-tomorrow:{visit}:20260303T1800Z': 'sent'}
+    assert len(sent) == 1
