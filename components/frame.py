@@ -51,6 +51,20 @@ STAFF_NAV = [
     NavItem('Jobs', 'schedule', '/staff/jobs'),
     NavItem('Profile', 'person', '/profile'),
 ]
+ADMIN_NAV = [  # shown to admins only, after the staff pages (the middleware refuses these paths to staff)
+    NavItem('Users', 'manage_accounts', '/staff/admin/users'),
+    NavItem('Practice settings', 'tune', '/staff/admin/settings'),
+    NavItem('Audit log', 'policy', '/staff/admin/audit'),
+]
+
+
+def navigation_for(auth: dict) -> list[NavItem]:
+    """The navigation a signed-in person sees: patients', staff's, or staff's plus the admin area."""
+    if not session.is_staff(auth):
+        return PATIENT_NAV
+    if auth.get('role') == 'admin':
+        return [*STAFF_NAV[:-1], *ADMIN_NAV, STAFF_NAV[-1]]
+    return STAFF_NAV
 
 
 def demo_banner() -> None:
@@ -125,7 +139,7 @@ def frame(title: str, *, auth: dict, path: str, badge: Badge | None = None,
     lets the page follow the same count (the home's Messages cards) without a watch of its own."""
     name = practice.cached_practice().name
     ui.page_title(f'{title} · {name}')
-    nav = STAFF_NAV if session.is_staff(auth) else PATIENT_NAV
+    nav = navigation_for(auth)
     with ui.header(elevated=False).classes('bg-white text-slate-900 border-b border-slate-200 px-2 sm:px-4 py-2 '
                                            'items-center no-wrap gap-1'):
         ui.button(icon='menu', on_click=lambda: drawer.toggle()).props(
@@ -166,8 +180,9 @@ async def sign_out(*, reason: str = '') -> None:
 
 
 def _session_guard(user_id: int, nonce: str) -> None:
-    """Checks the session every 20 s; the warning dialog is built only when it is needed. A page drawn
-    for a sign-in that has since ended or changed (another tab signed in) leaves at once."""
+    """Checks the session every 20 s, and at once when an admin changes this user (their `user:{id}` topic,
+    published on any process); the warning dialog is built only when it is needed. A page drawn for a
+    sign-in that has since ended or changed (another tab signed in) leaves at once."""
     dialog: ui.dialog | None = None
     message: ui.label | None = None
 
@@ -203,5 +218,10 @@ def _session_guard(user_id: int, nonce: str) -> None:
                                                  last_active_at=float(auth['last_active_at']))
             warn(max(1, round(left / 60)))
 
+    async def user_changed() -> None:
+        session.forget_validity(user_id)
+        await check()
+
     ui.timer(20, check)
+    live.watch([f'user:{user_id}'], user_changed)
     ui.on('settle-activity', lambda: session.touch())

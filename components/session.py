@@ -77,7 +77,8 @@ _validity: dict[tuple[int, str, float], tuple[float, bool]] = {}
 
 async def still_valid(auth: dict[str, Any]) -> bool:
     """Checked against the database at most every 30 s per sign-in (deactivation, role or password
-    change end it); the answer is cached in this process meanwhile."""
+    change end it); the answer is cached in this process meanwhile. An admin's change publishes the
+    user's topic, which drops the cached answer at once on every process (`forget_validity`)."""
     key = (int(auth['user_id']), str(auth.get('role')), float(auth.get('verified_at', auth.get('signed_in_at', 0))))
     now = time.time()
     cached = _validity.get(key)
@@ -89,6 +90,13 @@ async def still_valid(auth: dict[str, Any]) -> bool:
         _validity.clear()
     _validity[key] = (now + VALIDITY_SECONDS, valid)
     return valid
+
+
+def forget_validity(user_id: int) -> None:
+    """Drop this process's cached answers for a user's sign-ins (their `user:{id}` topic was published:
+    deactivated, role or two-step sign-in changed), so the next check asks the database."""
+    for key in [key for key in _validity if key[0] == user_id]:
+        _validity.pop(key, None)
 
 
 async def credentials_confirmed(next_path: str) -> None:

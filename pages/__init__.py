@@ -48,6 +48,7 @@ def register(scheduler: SchedulerService) -> None:
     insurance.register()
     staff_insurance.register()
     register_notifications(scheduler)
+    register_admin(scheduler)
     from pages import wire
     from portal.config import get_settings
     wire.register(get_settings())
@@ -61,3 +62,13 @@ def register_notifications(scheduler: SchedulerService) -> None:
     staff_jobs.register(scheduler)
     staff_notifications.register()
     sms_webhook.register()
+
+
+def register_admin(scheduler: SchedulerService) -> None:
+    """The admin pages (users, practice settings, audit log) and the staff invitation link."""
+    from pages import invite
+    from pages.staff.admin import audit_log, settings, users
+    invite.register()
+    users.register()
+    settings.register(scheduler)
+    audit_log.register()

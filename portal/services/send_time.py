@@ -23,4 +23,11 @@ def complete(template: str, dedupe_key: str, context: dict[str, object]) -> dict
         if link is None:
             raise NoLongerValid('the reset expired or was used before the message went out')
         return {**context, 'link': link}
+    if template == 'staff_invite':
+        from portal.services.identity.staff import mint_invite_link
+        subject = dedupe_key.partition(':')[2]
+        link = mint_invite_link(int(subject)) if subject.isdigit() else None
+        if link is None:
+            raise NoLongerValid('the invitation expired, was revoked or was used before the message went out')
+        return {**context, 'link': link}
     raise ValueError(f'no send-time fields for {template!r}')
