@@ -65,8 +65,10 @@ def register_notifications(scheduler: SchedulerService) -> None:
 
 
 def register_admin(scheduler: SchedulerService) -> None:
-    """The admin pages (users, practice settings, audit log) and the staff invitation link."""
-    from pages import invite
+    """The admin pages (users, practice settings, audit log), the staff invitation link and staff single
+    sign-on."""
+    from pages import invite, single_sign_on
+    single_sign_on.register()
     from pages.staff.admin import audit_log, settings, users
     invite.register()
     users.register()

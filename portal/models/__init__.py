@@ -10,8 +10,8 @@ SQLModel.metadata.naming_convention = {
     'pk': 'pk_%(table_name)s',
 }
 
-from portal.models.admin import StaffInvite
 from portal.models.accounts import AccountFlag, FlagKind, GuarantorAccount, Patient
+from portal.models.admin import StaffInvite
 from portal.models.audit import AuditEvent
 from portal.models.care import (
     Appointment,

@@ -131,7 +131,7 @@ FIELDS: tuple[SettingField, ...] = (
     SettingField('address_line1', 'Street address', text(120)),
     SettingField('city', 'City', text(80)),
     SettingField('state', 'State', text(2, pattern=r'[A-Z]{2}', hint='Use the two capital letters, such as IL.')),
-    SettingField('postal_code', 'ZIP code', text(10, pattern=r'\d{5}(-\d{4})?', hint='Use 5 digits, or 5+4 (62704-1234).')),
+    SettingField('postal_code', 'ZIP code', text(10, pattern=r'\d{5}(-\d{4})?', hint='Use 5 digits or 5+4.')),
     SettingField('phone', 'Phone', phone),
     SettingField('tax_id', 'Tax id (EIN)', text(10, pattern=r'\d{2}-\d{7}', hint='Write the EIN as 12-3456789.'),
                  help='Printed on receipts for HSA and FSA claims.'),
