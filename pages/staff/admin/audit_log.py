@@ -16,7 +16,7 @@ from portal.services.audit_log import AuditFilter
 
 PATH = '/staff/admin/audit'
 COLUMNS = [
-    {'name': 'at', 'label': 'When', 'field': 'at', 'align': 'left'},
+    {'name': 'at', 'label': 'When', 'field': 'at', 'align': 'left', 'classes': 'whitespace-nowrap'},
     {'name': 'who', 'label': 'Who', 'field': 'who', 'align': 'left'},
     {'name': 'action', 'label': 'Action', 'field': 'action', 'align': 'left'},
     {'name': 'entity', 'label': 'Record', 'field': 'entity', 'align': 'left'},
@@ -82,7 +82,8 @@ def register() -> None:
                 rows = [{'id': row.id, 'at': forms.date_time(row.at), 'who': row.who or '—', 'action': row.action,
                          'entity': row.entity, 'account': row.account_number, 'outcome': row.outcome,
                          'detail': row.detail} for row in found.rows]
-                ui.table(columns=COLUMNS, rows=rows, row_key='id').props('flat bordered wrap-cells dense') \
+                ui.table(columns=COLUMNS, rows=rows, row_key='id') \
+                    .props('flat bordered wrap-cells dense') \
                     .classes('w-full').mark('audit-table')
                 with ui.row().classes('gap-2 items-center'):
                     ui.button('Newer', icon='chevron_left', on_click=lambda: turn(-1)).props('flat no-caps') \

@@ -98,5 +98,5 @@ def _logo(url: str) -> None:
                 return
             ui.navigate.reload()
 
-        uploads.file_upload('Upload a logo (JPEG, PNG or HEIC)', on_upload=upload, mark='logo-upload') \
-            .props('accept="image/*,.heic,.heif"')
+        uploads.photo_upload('Upload a logo (JPEG, PNG or HEIC)', on_upload=upload, mark='logo-upload') \
+            .props('accept="image/*,.heic,.heif"').props(remove='capture')
