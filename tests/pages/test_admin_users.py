@@ -15,6 +15,7 @@ from portal.models import AuditEvent, Notification
 from portal.models import User as UserRow
 from tests.factories import STRONG_PASSWORD, make_user
 from tests.pages.conftest import DEMO_STAFF, sign_in
+from tests.pages.test_role_gating import _secret_on_page
 
 CLERK_PASSWORD = 'harbor-violet-candle-73'
 
@@ -43,15 +44,6 @@ def invite_link(email: str) -> str:
     stored = json.loads(note.context_json)
     assert 'link' not in stored and 'token' not in note.context_json
     return str(send_time.complete(note.template, note.dedupe_key, stored)['link'])
-
-
-def _secret_on_page(user: User) -> str:
-    from nicegui import ui
-    for label in user.find(ui.label).elements:
-        text = label.text.replace(' ', '')
-        if len(text) in (16, 32) and text.isalnum() and text.isupper():
-            return text
-    raise AssertionError('no TOTP key shown')
 
 
 async def test_admin_sees_the_admin_area_and_staff_get_404(user: User) -> None:

@@ -132,7 +132,7 @@ def invite_staff(session: Session, /, *, actor: Actor, email: str, role: str, fi
     session.add(row)
     session.flush()
     enqueue(session, channel='email', template='staff_invite', recipient=email, dedupe_key=f'staff_invite:{row.id}',
-            context={'first_name': first or 'there', 'role': role})
+            context={'first_name': first or 'there'})
     audit.record(session, action='staff_invited', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='staff_invite', entity_id=row.id, source_ip=actor.ip, detail=f'role {role}')
     return InviteView(id=row.id, email=email, role=role, invited_at=row.created_at, expires_at=row.expires_at,
