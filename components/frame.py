@@ -73,14 +73,14 @@ def demo_banner() -> None:
                  'Demo payments — no money moves</div>', sanitize=False).classes('w-full')
 
 
-def brand_html(name: str, *, size: str = 'h-9 w-9') -> str:
-    return (f'<span class="flex no-wrap items-center gap-2"><img src="/assets/logo.svg" alt="{escape(name)} logo" '
-            f'class="{size} shrink-0"><span class="text-base sm:text-lg font-semibold leading-tight">'
+def brand_html(name: str, *, size: str = 'h-9 w-9', logo: str = '/assets/logo.svg') -> str:
+    return (f'<span class="flex no-wrap items-center gap-2"><img src="{escape(logo)}" alt="{escape(name)} logo" '
+            f'class="{size} shrink-0 object-contain"><span class="text-base sm:text-lg font-semibold leading-tight">'
             f'{escape(name)}</span></span>')
 
 
-def brand(name: str, *, size: str = 'h-9 w-9') -> None:
-    ui.html(brand_html(name, size=size), sanitize=False)
+def brand(name: str, *, size: str = 'h-9 w-9', logo: str = '') -> None:
+    ui.html(brand_html(name, size=size, logo=logo or '/assets/logo.svg'), sanitize=False)
 
 
 def badge_html(unread: int) -> str:
@@ -137,14 +137,15 @@ def frame(title: str, *, auth: dict, path: str, badge: Badge | None = None,
     each element costs every connected client memory and render time. A patient's `badge` (unread
     messages) shows beside Messages and follows their accounts' inbox topics live; `on_badge(latest)`
     lets the page follow the same count (the home's Messages cards) without a watch of its own."""
-    name = practice.cached_practice().name
+    facts = practice.cached_practice()
+    name = facts.name
     ui.page_title(f'{title} · {name}')
     nav = navigation_for(auth)
     with ui.header(elevated=False).classes('bg-white text-slate-900 border-b border-slate-200 px-2 sm:px-4 py-2 '
                                            'items-center no-wrap gap-1'):
         ui.button(icon='menu', on_click=lambda: drawer.toggle()).props(
             'flat round aria-label="Open navigation"').classes('lg:hidden')
-        brand(name)
+        brand(name, logo=facts.logo_url)  # an uploaded logo is served to signed-in people only (/files)
         ui.button('Sign out', icon='logout', on_click=lambda: sign_out()).props(
             'flat no-caps dense aria-label="Sign out"').classes('text-slate-700 shrink-0 px-2 ml-auto').mark('sign-out')
     # value=False + show-if-above: Quasar opens it on laptops by itself, with no JavaScript round trip per client

@@ -41,6 +41,7 @@ class Practice:
     hold_pending_insurance: bool = True  # charges whose claim is pending are not asked for (payable.py)
     reply_business_days: int = 2  # the billing office answers a patient's message within this many business days
     from_address: str = ''  # the envelope sender of emails
+    logo_url: str = ''  # '/files/<id>' of the logo an admin uploaded ('' for the Settle mark); signed-in pages only
 
     def day_of(self, moment: datetime | None) -> date:
         """The practice's calendar day of an instant (naive instants are UTC); today when None."""
@@ -63,7 +64,8 @@ def practice(session: Session) -> Practice:
     return Practice(row.name or settings.practice_name, row.phone or settings.practice_phone, ', '.join(lines),
                     lines, row.tax_id or settings.practice_tax_id, row.npi or settings.practice_npi,
                     row.timezone or settings.practice_timezone, row.hold_pending_insurance,
-                    reply_business_days=row.reply_business_days, from_address=row.from_address or settings.mail_from)
+                    reply_business_days=row.reply_business_days, from_address=row.from_address or settings.mail_from,
+                    logo_url=row.logo_path)
 
 
 def load_practice() -> Practice:

@@ -91,6 +91,9 @@ async def test_a_logo_that_is_not_a_picture_is_refused(user: User) -> None:
     make_user(email='clerk@example.com', role='staff', totp_secret=secret)
     await sign_in_with_code(user, 'clerk@example.com', secret)
     assert (await user.http_client.get(url_again)).status_code == 200
+    assert practice.cached_practice().logo_url == url_again
+    await user.open('/staff')
+    assert any(url_again in element.content for element in user.find(ui.html).elements)  # the frame shows it
 
 
 async def test_audit_log_filters_pages_and_exports_audited_csv(user: User) -> None:

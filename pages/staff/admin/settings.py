@@ -85,7 +85,7 @@ def _logo(url: str) -> None:
         if url:
             ui.image(url).classes('w-24 h-24 object-contain').props('alt="The practice logo" fit=contain')
         else:
-            ui.label('No logo uploaded yet: pages show the Settle mark.').classes(theme.MUTED)
+            ui.label('No logo uploaded yet: signed-in pages show the Settle mark.').classes(theme.MUTED)
         message = forms.error_message()
 
         async def upload(event: events.UploadEventArguments) -> None:
