@@ -20,6 +20,10 @@ from tests.support.servers import ROOT, ServerHandle, clean_env, free_port, star
 SCRIPT = Path(__file__).with_name('oidc_provider.mjs')
 
 
+class ProviderMissing(RuntimeError):
+    pass
+
+
 @dataclass
 class Provider:
     handle: ServerHandle
@@ -36,7 +40,7 @@ def start_provider(tmp: Path, *, clients: list[dict], accounts: dict[str, dict])
     node = shutil.which('node')
     module = os.environ.get('SETTLE_OIDC_PROVIDER_MODULE', '')  # a copy outside the repository, if any
     if node is None or not (module or (ROOT / 'node_modules' / 'oidc-provider').is_dir()):
-        raise RuntimeError('oidc-provider is not installed: run scripts/setup')
+        raise ProviderMissing('node or the npm package oidc-provider is missing: run scripts/setup (npm ci)')
     port = free_port()
     env = {**clean_env(), 'PORT': str(port), 'CLIENTS': json.dumps(clients), 'ACCOUNTS': json.dumps(accounts)}
     if module:
