@@ -10,7 +10,6 @@ its reason. Both routes are public in the middleware.
 """
 from __future__ import annotations
 
-import logging
 from functools import cache
 
 import httpx
@@ -26,10 +25,8 @@ from pages.session_handoff import move_session
 from portal.config import get_settings
 from portal.services.identity import single_sign_on as sso
 
-log = logging.getLogger(__name__)
 START = '/auth/oidc/start'
 CALLBACK = '/auth/oidc/callback'
-PATHS = (START, CALLBACK)
 
 
 def enabled() -> bool:
