@@ -48,7 +48,10 @@ async def test_reversed_quiet_hours_are_refused(user: User) -> None:
     assert 'overnight' in user.find(marker='setting-quiet_hours_end').elements.pop().error
 
 
-async def test_a_saved_change_is_audited_old_to_new_and_read_at_once(user: User) -> None:
+async def test_a_saved_change_is_audited_old_to_new_and_read_at_once(user: User, monkeypatch) -> None:  # noqa: ANN001
+    from portal.jobs.scheduler import SchedulerService
+    followed: list[bool] = []
+    monkeypatch.setattr(SchedulerService, 'follow_zone', lambda self: followed.append(True) or True)
     admin = await sign_in_as_admin(user)
     await user.open('/staff/admin/settings')
     _set(user, 'name', 'Lakeside Family Clinic')
@@ -57,6 +60,7 @@ async def test_a_saved_change_is_audited_old_to_new_and_read_at_once(user: User)
     user.find(marker='submit').click()
     await user.should_see('Saved 3 change(s).')
     assert practice.cached_practice().name == 'Lakeside Family Clinic'  # this process's cache was refreshed
+    assert followed == [True]  # the scheduler here re-registers the daily jobs in the new zone at once
     with read_session() as session:
         row = session.exec(select(PracticeSettings)).first()
         assert (row.timezone, row.hold_pending_insurance) == ('America/New_York', False)
