@@ -229,6 +229,12 @@ def _staff_user(session: Session, user_id: int) -> User:
     return user
 
 
+def _end_sign_ins(user: User) -> None:
+    """End every sign-in the user made before now, for good: `sign_in_still_valid` refuses sign-ins older
+    than the password change time, whatever the user's state becomes later."""
+    user.password_changed_at = utcnow()
+
+
 def _active_admins(session: Session) -> int:
     return session.exec(select(func.count()).select_from(User)
                         .where(User.role == Role.admin, col(User.is_active).is_(True))).one()
@@ -246,6 +252,7 @@ def deactivate_user(session: Session, /, *, actor: Actor, user_id: int) -> None:
     if user.role == Role.admin and _active_admins(session) <= 1:
         raise DomainError('This is the last admin. Make someone else an admin first.')
     user.is_active = False
+    _end_sign_ins(user)  # so a later reactivation does not bring back a browser signed in before it
     session.add(user)
     live.publish(session, user_topic(user.id))
     audit.record(session, action='user_deactivated', actor_user_id=actor.user_id, actor_role=actor.role,
@@ -277,6 +284,7 @@ def change_role(session: Session, /, *, actor: Actor, user_id: int, role: str) -
     if user.role == Role.admin and user.is_active and _active_admins(session) <= 1:
         raise DomainError('This is the last admin. Make someone else an admin first.')
     old, user.role = user.role, role
+    _end_sign_ins(user)  # so changing the role back does not bring back a browser signed in before the change
     session.add(user)
     live.publish(session, user_topic(user.id))
     audit.record(session, action='user_role_changed', actor_user_id=actor.user_id, actor_role=actor.role,
@@ -291,7 +299,7 @@ def reset_mfa(session: Session, /, *, actor: Actor, user_id: int) -> None:
     if user.id == actor.user_id:
         raise DomainError('You cannot reset your own two-step sign-in here. Ask another admin.')
     user.totp_secret, user.totp_enabled_at = None, None
-    user.password_changed_at = utcnow()  # ends every sign-in made before the reset (sign_in_still_valid)
+    _end_sign_ins(user)
     session.add(user)
     live.publish(session, user_topic(user.id))
     audit.record(session, action='mfa_reset', actor_user_id=actor.user_id, actor_role=actor.role,

@@ -119,3 +119,26 @@ def test_an_mfa_reset_forgets_the_app_and_ends_sign_ins(db: str) -> None:
         row = session.get(User, clerk.id)
     assert row.totp_secret is None and row.totp_enabled_at is None
     assert not sessions.sign_in_still_valid(user_id=clerk.id, role='staff', verified_at=before)
+
+
+def test_a_sign_in_ended_by_deactivation_stays_ended_after_reactivation(db: str) -> None:
+    admin = make_user(role='admin')
+    clerk = make_user(role='staff')
+    before = utcnow().timestamp() - 5  # a browser the clerk signed in with before the deactivation
+    with write_session() as session:
+        staff.deactivate_user(session, actor=_actor(admin), user_id=clerk.id)
+    with write_session() as session:
+        staff.reactivate_user(session, actor=_actor(admin), user_id=clerk.id)
+    assert not sessions.sign_in_still_valid(user_id=clerk.id, role='staff', verified_at=before)
+    assert sessions.sign_in_still_valid(user_id=clerk.id, role='staff', verified_at=utcnow().timestamp())
+
+
+def test_a_sign_in_ended_by_a_role_change_stays_ended_when_the_role_is_changed_back(db: str) -> None:
+    admin = make_user(role='admin')
+    clerk = make_user(role='staff')
+    before = utcnow().timestamp() - 5
+    with write_session() as session:
+        staff.change_role(session, actor=_actor(admin), user_id=clerk.id, role='admin')
+    with write_session() as session:
+        staff.change_role(session, actor=_actor(admin), user_id=clerk.id, role='staff')
+    assert not sessions.sign_in_still_valid(user_id=clerk.id, role='staff', verified_at=before)
