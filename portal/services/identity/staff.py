@@ -254,9 +254,14 @@ def deactivate_user(session: Session, /, *, actor: Actor, user_id: int) -> None:
     user.is_active = False
     _end_sign_ins(user)  # so a later reactivation does not bring back a browser signed in before it
     session.add(user)
+    # a person who leaves takes their pending invitations with them (an admin could have invited themselves)
+    revoked = session.execute(
+        update(StaffInvite).where(StaffInvite.invited_by_user_id == user.id, col(StaffInvite.used_at).is_(None),
+                                  col(StaffInvite.revoked_at).is_(None)).values(revoked_at=utcnow())).rowcount
     live.publish(session, user_topic(user.id))
     audit.record(session, action='user_deactivated', actor_user_id=actor.user_id, actor_role=actor.role,
-                 entity_type='user', entity_id=user.id, source_ip=actor.ip)
+                 entity_type='user', entity_id=user.id, source_ip=actor.ip,
+                 detail=f'{revoked} pending invitation(s) revoked' if revoked else '')
 
 
 def reactivate_user(session: Session, /, *, actor: Actor, user_id: int) -> None:

@@ -142,3 +142,18 @@ def test_a_sign_in_ended_by_a_role_change_stays_ended_when_the_role_is_changed_b
     with write_session() as session:
         staff.change_role(session, actor=_actor(admin), user_id=clerk.id, role='staff')
     assert not sessions.sign_in_still_valid(user_id=clerk.id, role='staff', verified_at=before)
+
+
+def test_deactivating_an_admin_revokes_the_invitations_they_sent(db: str) -> None:
+    admin = make_user(role='admin')
+    leaving = make_user(role='admin')
+    token = _invite(leaving, email='friend@example.com', role='admin')
+    kept = _invite(admin, email='casey@example.com')
+    with write_session() as session:
+        staff.deactivate_user(session, actor=_actor(admin), user_id=leaving.id)
+    with pytest.raises(DomainError, match='expired or was already used'):
+        staff.accept_invite(token=token, password=PASSWORD, password_confirm=PASSWORD, ip='')
+    assert staff.invite_for_token(token=kept).email == 'casey@example.com'  # other admins' invitations stand
+    with read_session() as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == 'user_deactivated')).one()
+    assert event.detail == '1 pending invitation(s) revoked'
