@@ -97,6 +97,12 @@ def _role_from(claims: SsoClaims) -> str | None:
     return None
 
 
+class _Refusal(Exception):  # noqa: N818  (internal: rolls the sign-in's transaction back)
+    def __init__(self, reason: str, user_id: int | None) -> None:
+        super().__init__(reason)
+        self.reason, self.user_id = reason, user_id
+
+
 def record_refusal(reason: str, *, ip: str, detail: str = '', user_id: int | None = None) -> SsoRefused:
     """Audit a refused single sign-on and return the error to raise."""
     with write_session() as session:
@@ -141,21 +147,23 @@ def sso_sign_in(*, claims: SsoClaims, ip: str) -> tuple[Identity, bool]:
     key = f'{claims.issuer} {claims.subject}'[:255]
     # a password nobody knows, for a user made by single sign-on (hashed before the transaction opens)
     spare_hash = hash_password(secrets.token_urlsafe(32))
-    refusal: tuple[str, int | None] | None = None
-    with write_session() as session:
-        user = session.exec(select(User).where(User.oidc_subject == key)).first()
-        if user is None:
-            user = _link_by_email(session, claims, key, spare_hash, ip)
-        role = _role_from(claims) if get_settings().oidc_role_claim else None
-        if user is None:
-            refusal = ('unknown', None)
-        elif user.role not in STAFF_ROLES:
-            refusal = ('unknown', user.id)
-        elif not user.is_active:
-            refusal = ('inactive', user.id)
-        elif get_settings().oidc_role_claim and role is None:
-            refusal = ('role', user.id)
-        else:
+    try:
+        with write_session() as session:
+            user = session.exec(select(User).where(User.oidc_subject == key)).first()
+            role = _role_from(claims) if get_settings().oidc_role_claim else None
+            if user is None:
+                if get_settings().oidc_role_claim and role is None:
+                    raise _Refusal('role', None)  # before linking: no user is made, no invitation used
+                user = _link_by_email(session, claims, key, spare_hash, ip)
+            if user is None:
+                raise _Refusal('unknown', None)
+            # from here `user` was in the database before (a user made from an invitation just now passes)
+            if user.role not in STAFF_ROLES:
+                raise _Refusal('unknown', user.id)
+            if not user.is_active:
+                raise _Refusal('inactive', user.id)
+            if get_settings().oidc_role_claim and role is None:
+                raise _Refusal('role', user.id)
             if role is not None and role != user.role:
                 audit.record(session, action='user_role_changed', actor_user_id=user.id, actor_role=role,
                              entity_type='user', entity_id=user.id, source_ip=ip,
@@ -166,6 +174,6 @@ def sso_sign_in(*, claims: SsoClaims, ip: str) -> tuple[Identity, bool]:
             audit.record(session, action='sign_in', actor_user_id=user.id, actor_role=user.role, source_ip=ip,
                          detail='single sign-on' + (' (provider MFA)' if provider_checked_mfa(claims) else ''))
             identity = to_identity(user)
-    if refusal is not None:
-        raise record_refusal(refusal[0], ip=ip, user_id=refusal[1])
+    except _Refusal as refusal:  # rolled back: a refused sign-in links nobody and uses no invitation
+        raise record_refusal(refusal.reason, ip=ip, user_id=refusal.user_id) from None
     return identity, provider_checked_mfa(claims)

@@ -85,3 +85,22 @@ def test_a_deactivated_user_is_refused(db: str) -> None:
     with pytest.raises(sso.SsoRefused) as refused:
         sso.sso_sign_in(claims=_claims('g', 'gone@example.com'), ip='')
     assert refused.value.reason == 'inactive' and _refusals() == ['inactive']
+
+
+def test_a_refused_first_sign_in_links_nobody_and_leaves_the_invitation_usable(db: str) -> None:
+    admin = make_user(role='admin')
+    gone = make_user(email='gone@example.com', role='staff', is_active=False)
+    with write_session() as session:
+        staff.invite_staff(session, actor=Actor(user_id=admin.id, role='admin'), email='new@example.com', role='staff')
+    with pytest.raises(sso.SsoRefused) as refused:  # the provider names no role (yet)
+        sso.sso_sign_in(claims=_claims('n-1', 'new@example.com', groups=['billing']), ip='')
+    assert refused.value.reason == 'role'
+    with pytest.raises(sso.SsoRefused) as refused:
+        sso.sso_sign_in(claims=_claims('g-1', 'gone@example.com'), ip='')
+    assert refused.value.reason == 'inactive'
+    with read_session() as session:
+        invite = session.exec(select(StaffInvite)).one()
+        assert session.exec(select(User).where(User.email == 'new@example.com')).first() is None
+        assert session.get(User, gone.id).oidc_subject is None
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == 'sso_linked')).first() is None
+    assert invite.used_at is None and _refusals() == ['role', 'inactive']
