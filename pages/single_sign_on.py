@@ -51,7 +51,8 @@ def client():  # noqa: ANN201
 def claims_options() -> dict:
     """What the ID token must say besides its signature, expiry and nonce: this issuer, this portal as audience."""
     settings = get_settings()
-    return {'iss': {'essential': True, 'values': [settings.oidc_issuer.rstrip('/')]},
+    base = settings.oidc_issuer.rstrip('/')  # providers differ on a trailing slash (Auth0 writes one): take either
+    return {'iss': {'essential': True, 'values': [base, base + '/']},
             'aud': {'essential': True, 'values': [settings.oidc_client_id]}}
 
 

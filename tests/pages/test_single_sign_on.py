@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -199,3 +200,19 @@ async def test_a_provider_that_is_down_is_refused_with_a_clear_page(user: User,
     assert _refusals() == ['down: ConnectError']
 
 
+
+
+async def test_an_issuer_written_with_a_trailing_slash_signs_in(user: User, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Some providers (Auth0) name themselves 'https://host/': their ID tokens' iss must still match."""
+    slashed = start_provider(tmp_path, clients=[{'client_id': 'settle', 'client_secret': SECRET,
+                                                 'redirect_uris': [CALLBACK]}], accounts=ACCOUNTS, issuer_path='/')
+    try:
+        assert slashed.issuer.endswith('/')
+        monkeypatch.setenv('PORTAL_OIDC_ISSUER', slashed.issuer)
+        reload_settings()
+        make_user(email='sam@example.com', role='staff')
+        assert await sso(user, 'clerk-1', amr='mfa') == '/staff'
+        assert _refusals() == []
+    finally:
+        slashed.stop()

@@ -27,16 +27,18 @@ class ProviderMissing(RuntimeError):
 @dataclass
 class Provider:
     handle: ServerHandle
+    issuer_path: str = ''
 
     @property
     def issuer(self) -> str:
-        return self.handle.base_url
+        return self.handle.base_url + self.issuer_path
 
     def stop(self) -> None:
         self.handle.stop()
 
 
-def start_provider(tmp: Path, *, clients: list[dict], accounts: dict[str, dict]) -> Provider:
+def start_provider(tmp: Path, *, clients: list[dict], accounts: dict[str, dict], issuer_path: str = '') -> Provider:
+    """`issuer_path` ends the issuer's name ('/': 'http://127.0.0.1:PORT/', as some providers write it)."""
     node = shutil.which('node')
     module = os.environ.get('SETTLE_OIDC_PROVIDER_MODULE', '')  # a copy outside the repository, if any
     if node is None or not (module or (ROOT / 'node_modules' / 'oidc-provider').is_dir()):
@@ -45,6 +47,8 @@ def start_provider(tmp: Path, *, clients: list[dict], accounts: dict[str, dict])
     env = {**clean_env(), 'PORT': str(port), 'CLIENTS': json.dumps(clients), 'ACCOUNTS': json.dumps(accounts)}
     if module:
         env['OIDC_PROVIDER_MODULE'] = module
+    if issuer_path:
+        env['ISSUER_PATH'] = issuer_path
     handle = start_process([node, str(SCRIPT)], cwd=ROOT, log_path=tmp / 'oidc-provider.log', env=env,
                            base_url=f'http://127.0.0.1:{port}')
     deadline = time.monotonic() + 20
@@ -52,7 +56,7 @@ def start_provider(tmp: Path, *, clients: list[dict], accounts: dict[str, dict])
         try:
             with urllib.request.urlopen(handle.url('/.well-known/openid-configuration'), timeout=1) as answer:
                 if answer.status == 200:
-                    return Provider(handle)
+                    return Provider(handle, issuer_path)
         except OSError:
             time.sleep(0.1)
         if not handle.alive():

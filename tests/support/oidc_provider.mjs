@@ -8,7 +8,7 @@
 const { default: Provider } = await import(process.env.OIDC_PROVIDER_MODULE || 'oidc-provider');
 
 const port = Number(process.env.PORT);
-const issuer = `http://127.0.0.1:${port}`;
+const issuer = `http://127.0.0.1:${port}${process.env.ISSUER_PATH || ''}`; // ISSUER_PATH: such as '/', as some providers write it
 const accounts = JSON.parse(process.env.ACCOUNTS || '{}');
 const clients = JSON.parse(process.env.CLIENTS || '[]').map((client) => ({
   grant_types: ['authorization_code'], response_types: ['code'],
