@@ -5,7 +5,8 @@ lot when any is wrong, audits each change (old -> new), and drops this process's
 processes re-read it within 30 s; the scheduler leader follows a new time zone within a minute, or at
 once when the change is made on its own process, see pages/staff/admin_settings.py).
 
-The logo goes through the file service (`set_practice_logo`): a picture only (JPEG, PNG, HEIC).
+The logo goes through the file service (`set_practice_logo`): a picture only (JPEG, PNG, HEIC), judged by its
+content as the file service judges it.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from portal.db import write_session
 from portal.errors import ValidationFailed
 from portal.models import PracticeSettings, StoredFile
 from portal.services import files, practice
-from portal.services.file_content import FileRefused
+from portal.services.file_content import FileRefused, prepare
 
 LOGO_OWNER = 'practice_logo'
 FIX = 'Please fix the settings marked below.'
@@ -225,10 +226,10 @@ def update_practice_settings(*, actor: Actor, values: dict[str, Any]) -> tuple[s
 def set_practice_logo(*, actor: Actor, name: str, data: bytes) -> str:
     """Store a new logo (a JPEG, PNG or HEIC picture) and return its address ('/files/...')."""
     try:
-        files.check_upload(name, data)
+        kind = prepare(name, data).content_type  # by content, as the file service stores it (cached for store)
     except FileRefused as refused:
         raise ValidationFailed(refused.message, field_errors={'logo': refused.message}) from None
-    if name.lower().endswith('.pdf') or data[:5] == b'%PDF-':
+    if not kind.startswith('image/'):
         message = 'The logo must be a picture: a JPEG, PNG or HEIC file.'
         raise ValidationFailed(message, field_errors={'logo': message})
     with write_session() as session:

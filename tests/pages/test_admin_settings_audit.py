@@ -80,7 +80,8 @@ async def test_a_logo_that_is_not_a_picture_is_refused(user: User) -> None:
     from tests.support.uploads import pdf, png
     admin = make_user(email='boss@example.com', role='admin')
     actor = Actor(user_id=admin.id, role='admin')
-    for name, data in (("logo.pdf", pdf()), ('logo.png', b'not a picture at all')):
+    odd_pdf = pdf().replace(b'%PDF-', b'%PDF ', 1)  # still a PDF to the file service, named as a picture
+    for name, data in (("logo.pdf", pdf()), ('logo.png', b'not a picture at all'), ('logo.png', odd_pdf)):
         try:
             set_practice_logo(actor=actor, name=name, data=data)
         except ValidationFailed as refused:
