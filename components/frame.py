@@ -219,10 +219,6 @@ def _session_guard(user_id: int, nonce: str) -> None:
                                                  last_active_at=float(auth['last_active_at']))
             warn(max(1, round(left / 60)))
 
-    async def user_changed() -> None:
-        session.forget_validity(user_id)
-        await check()
-
     ui.timer(20, check)
-    live.watch([f'user:{user_id}'], user_changed)
+    live.watch([f'user:{user_id}'], check)  # the topic has already dropped the cached answer (session.py)
     ui.on('settle-activity', lambda: session.touch())

@@ -144,3 +144,19 @@ async def test_admin_deactivates_and_resets_mfa_from_the_page(user: User) -> Non
     with read_session() as session:
         row = session.get(UserRow, clerk.id)
         assert row.is_active is False and row.totp_secret is None
+
+
+async def test_a_user_topic_ends_the_sign_in_in_a_process_with_no_page_of_theirs_open(user: User) -> None:
+    """The process's cached 'still valid' answer goes with the topic, so the deactivated person's next request
+    (a new tab, a page opened later) is refused at once rather than within the 30 s cache."""
+    import time
+
+    from components import live, session
+    clerk = make_user(email='dana@example.com', role='staff')
+    auth = {'user_id': clerk.id, 'role': 'staff', 'verified_at': time.time()}
+    assert await session.still_valid(auth)  # cached in this process now
+    with write_session() as db_session:
+        db_session.get(UserRow, clerk.id).is_active = False
+    assert len(live.hub) == 0  # no page of theirs (nor anyone's) is open here
+    live.hub.notify([f'user:{clerk.id}'])  # as the listener hands over the topic from the admin's process
+    assert not await session.still_valid(auth)
