@@ -140,3 +140,19 @@ async def until(condition, tries: int = 60) -> None:  # noqa: ANN001
             return
         await asyncio.sleep(0.05)
     raise AssertionError('the page did not get there')
+
+
+async def test_saving_the_form_keeps_what_another_admin_saved_meanwhile(user: User) -> None:
+    from portal.auth.permissions import Actor
+    from portal.services.practice_admin import update_practice_settings
+    await sign_in_as_admin(user)
+    await user.open('/staff/admin/settings')
+    await user.should_see('Practice settings')
+    other = make_user(email='other.admin@example.com', role='admin')
+    update_practice_settings(actor=Actor(user_id=other.id, role='admin'), values={'name': 'Lakeside Family Clinic'})
+    _set(user, 'statement_due_days', '30')  # this admin changes only the due days, on a form loaded before
+    user.find(marker='submit').click()
+    await user.should_see('Saved 1 change(s).')
+    with read_session() as session:
+        row = session.exec(select(PracticeSettings)).first()
+    assert (row.name, row.statement_due_days) == ('Lakeside Family Clinic', 30)

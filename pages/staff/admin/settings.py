@@ -33,6 +33,8 @@ def register(scheduler: SchedulerService) -> None:
             with ui.column().classes(theme.CARD + ' gap-3').mark('settings-form'):
                 error = forms.error_message()
                 inputs = {field.name: _input(field, view.values[field.name], zones) for field in FIELDS}
+                # only what this admin changed is sent: another admin's save meanwhile is not undone
+                shown = {name: element.value for name, element in inputs.items()}
                 with ui.row().classes('w-full items-center gap-2'):
                     ui.label('Payments').classes('font-semibold')
                     ui.label('Demo (no money moves)' if view.payments_mode == 'demo' else 'Stripe') \
@@ -44,7 +46,8 @@ def register(scheduler: SchedulerService) -> None:
                     forms.set_error(error, '')
                     for element in inputs.values():
                         element.error = None
-                    values = {name: element.value for name, element in inputs.items()}
+                    values = {name: element.value for name, element in inputs.items()
+                              if element.value != shown[name]}
                     try:
                         changed = await call(practice_admin.update_practice_settings, actor=session.actor(),
                                              values=values)
@@ -54,6 +57,7 @@ def register(scheduler: SchedulerService) -> None:
                                 inputs[name].error = message
                         forms.set_error(error, failure.message)
                         return
+                    shown.update(values)
                     if 'timezone' in changed:
                         await run.io_bound(scheduler.follow_zone)
                     ui.notify(f'Saved {len(changed)} change(s).' if changed else 'Nothing changed.', type='positive')
