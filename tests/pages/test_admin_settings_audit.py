@@ -156,3 +156,9 @@ async def test_saving_the_form_keeps_what_another_admin_saved_meanwhile(user: Us
     with read_session() as session:
         row = session.exec(select(PracticeSettings)).first()
     assert (row.name, row.statement_due_days) == ('Lakeside Family Clinic', 30)
+
+
+async def test_a_mangled_audit_link_opens_the_first_page(user: User) -> None:
+    await sign_in_as_admin(user)
+    await user.open('/staff/admin/audit?page=abc&start=2026-13-45')  # not a 422 error in JSON
+    await user.should_see('page 1 of')

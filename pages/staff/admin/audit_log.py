@@ -36,10 +36,10 @@ def _day(text: str | None) -> date | None:
 def register() -> None:
     @ui.page(PATH, response_timeout=60)
     async def audit_page(who: str = '', action: str = '', account: str = '', start: str = '', end: str = '',
-                         page: int = 1) -> None:
+                         page: str = '1') -> None:
         auth = session.current_auth()
         assert auth is not None
-        state = {'page': max(1, page)}
+        state = {'page': int(page) if page.isdigit() and len(page) <= 6 else 1}  # a mangled link: the first page
         with frame('Audit log', auth=auth, path=PATH):
             ui.label('Audit log').classes(theme.H1).props('role=heading aria-level=1')
             with ui.column().classes(theme.CARD + ' gap-3').mark('audit-filters'):
