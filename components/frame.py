@@ -53,9 +53,21 @@ STAFF_NAV = [
     NavItem('Jobs', 'schedule', '/staff/jobs'),
     NavItem('Profile', 'person', '/profile'),
 ]
-ADMIN_NAV = [  # after the staff items, for admins only (the middleware refuses /staff/admin to staff)
+ADMIN_NAV = [  # shown to admins only, after the staff pages (the middleware refuses these paths to staff)
+    NavItem('Users', 'manage_accounts', '/staff/admin/users'),
+    NavItem('Practice settings', 'tune', '/staff/admin/settings'),
+    NavItem('Audit log', 'policy', '/staff/admin/audit'),
     NavItem('Schedule set-up', 'edit_calendar', '/staff/admin/schedule'),
 ]
+
+
+def navigation_for(auth: dict) -> list[NavItem]:
+    """The navigation a signed-in person sees: patients', staff's, or staff's plus the admin area."""
+    if not session.is_staff(auth):
+        return PATIENT_NAV
+    if auth.get('role') == 'admin':
+        return [*STAFF_NAV[:-1], *ADMIN_NAV, STAFF_NAV[-1]]
+    return STAFF_NAV
 
 
 def demo_banner() -> None:
@@ -64,14 +76,14 @@ def demo_banner() -> None:
                  'Demo payments — no money moves</div>', sanitize=False).classes('w-full')
 
 
-def brand_html(name: str, *, size: str = 'h-9 w-9') -> str:
-    return (f'<span class="flex no-wrap items-center gap-2"><img src="/assets/logo.svg" alt="{escape(name)} logo" '
-            f'class="{size} shrink-0"><span class="text-base sm:text-lg font-semibold leading-tight">'
+def brand_html(name: str, *, size: str = 'h-9 w-9', logo: str = '/assets/logo.svg') -> str:
+    return (f'<span class="flex no-wrap items-center gap-2"><img src="{escape(logo)}" alt="{escape(name)} logo" '
+            f'class="{size} shrink-0 object-contain"><span class="text-base sm:text-lg font-semibold leading-tight">'
             f'{escape(name)}</span></span>')
 
 
-def brand(name: str, *, size: str = 'h-9 w-9') -> None:
-    ui.html(brand_html(name, size=size), sanitize=False)
+def brand(name: str, *, size: str = 'h-9 w-9', logo: str = '') -> None:
+    ui.html(brand_html(name, size=size, logo=logo or '/assets/logo.svg'), sanitize=False)
 
 
 def badge_html(unread: int) -> str:
@@ -128,16 +140,15 @@ def frame(title: str, *, auth: dict, path: str, badge: Badge | None = None,
     each element costs every connected client memory and render time. A patient's `badge` (unread
     messages) shows beside Messages and follows their accounts' inbox topics live; `on_badge(latest)`
     lets the page follow the same count (the home's Messages cards) without a watch of its own."""
-    name = practice.cached_practice().name
+    facts = practice.cached_practice()
+    name = facts.name
     ui.page_title(f'{title} · {name}')
-    nav = STAFF_NAV if session.is_staff(auth) else PATIENT_NAV
-    if auth.get('role') == 'admin':
-        nav = STAFF_NAV[:-1] + ADMIN_NAV + STAFF_NAV[-1:]
+    nav = navigation_for(auth)
     with ui.header(elevated=False).classes('bg-white text-slate-900 border-b border-slate-200 px-2 sm:px-4 py-2 '
                                            'items-center no-wrap gap-1'):
         ui.button(icon='menu', on_click=lambda: drawer.toggle()).props(
             'flat round aria-label="Open navigation"').classes('lg:hidden')
-        brand(name)
+        brand(name, logo=facts.logo_url)  # an uploaded logo is served to signed-in people only (/files)
         ui.button('Sign out', icon='logout', on_click=lambda: sign_out()).props(
             'flat no-caps dense aria-label="Sign out"').classes('text-slate-700 shrink-0 px-2 ml-auto').mark('sign-out')
     # value=False + show-if-above: Quasar opens it on laptops by itself, with no JavaScript round trip per client
@@ -173,8 +184,9 @@ async def sign_out(*, reason: str = '') -> None:
 
 
 def _session_guard(user_id: int, nonce: str) -> None:
-    """Checks the session every 20 s; the warning dialog is built only when it is needed. A page drawn
-    for a sign-in that has since ended or changed (another tab signed in) leaves at once."""
+    """Checks the session every 20 s, and at once when an admin changes this user (their `user:{id}` topic,
+    published on any process); the warning dialog is built only when it is needed. A page drawn for a
+    sign-in that has since ended or changed (another tab signed in) leaves at once."""
     dialog: ui.dialog | None = None
     message: ui.label | None = None
 
@@ -211,4 +223,5 @@ def _session_guard(user_id: int, nonce: str) -> None:
             warn(max(1, round(left / 60)))
 
     ui.timer(20, check)
+    live.watch([f'user:{user_id}'], check)  # the topic has already dropped the cached answer (session.py)
     ui.on('settle-activity', lambda: session.touch())

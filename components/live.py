@@ -57,6 +57,7 @@ class Hub:
         self._watchers: set[Watcher] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._listener: live.Listener | None = None
+        self._hooks: list[Callable[[frozenset[str]], None]] = []  # kept across restarts: set at import time
 
     @property
     def listener(self) -> live.Listener | None:
@@ -109,9 +110,19 @@ class Hub:
         except RuntimeError:  # the loop closed between the check and the call (shutdown)
             pass
 
+    def on_topics(self, hook: Callable[[frozenset[str]], None]) -> None:
+        """Call `hook(topics)` on the event loop for every batch of topics, before the pages' watchers and
+        whether or not any page is open (process-wide caches that a topic makes stale)."""
+        self._hooks.append(hook)
+
     def notify(self, topics: Iterable[str]) -> None:
-        """Topics changed: schedule each watcher of any of them once."""
+        """Topics changed: run the hooks, then schedule each watcher of any of them once."""
         topics = frozenset(topics)
+        for hook in self._hooks:
+            try:
+                hook(topics)
+            except Exception:
+                log.exception('a live topic hook failed')
         if live.EVERYTHING in topics:
             due = set(self._watchers)
         else:

@@ -10,6 +10,8 @@ from typing import Any
 
 from nicegui import app, context, run, ui
 
+from components import live
+from portal import live as portal_live
 from portal.auth.permissions import STAFF_ROLES, Actor
 from portal.auth.sessions import SessionPolicy, SessionStatus
 from portal.config import get_settings
@@ -77,7 +79,8 @@ _validity: dict[tuple[int, str, float], tuple[float, bool]] = {}
 
 async def still_valid(auth: dict[str, Any]) -> bool:
     """Checked against the database at most every 30 s per sign-in (deactivation, role or password
-    change end it); the answer is cached in this process meanwhile."""
+    change end it); the answer is cached in this process meanwhile. An admin's change publishes the
+    user's topic, which drops the cached answer at once on every process (`_forget_changed_users`, open page or not)."""
     key = (int(auth['user_id']), str(auth.get('role')), float(auth.get('verified_at', auth.get('signed_in_at', 0))))
     now = time.time()
     cached = _validity.get(key)
@@ -89,6 +92,28 @@ async def still_valid(auth: dict[str, Any]) -> bool:
         _validity.clear()
     _validity[key] = (now + VALIDITY_SECONDS, valid)
     return valid
+
+
+def forget_validity(user_id: int) -> None:
+    """Drop this process's cached answers for a user's sign-ins (their `user:{id}` topic was published:
+    deactivated, role or two-step sign-in changed), so the next check asks the database."""
+    for key in [key for key in _validity if key[0] == user_id]:
+        _validity.pop(key, None)
+
+
+def _forget_changed_users(topics: frozenset[str]) -> None:
+    """Every process drops its cached answers for the users whose topic came, open page or not: a new
+    request from a deactivated user's browser is refused at once, not after the 30 s cache."""
+    if portal_live.EVERYTHING in topics:
+        _validity.clear()
+        return
+    for topic in topics:
+        kind, _, user_id = topic.partition(':')
+        if kind == 'user' and user_id.isdigit():
+            forget_validity(int(user_id))
+
+
+live.hub.on_topics(_forget_changed_users)
 
 
 async def credentials_confirmed(next_path: str) -> None:

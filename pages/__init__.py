@@ -54,6 +54,7 @@ def register(scheduler: SchedulerService) -> None:
     from pages.staff import admin_schedule
     admin_schedule.register()
     register_notifications(scheduler)
+    register_admin(scheduler)
     from pages import wire
     from portal.config import get_settings
     wire.register(get_settings())
@@ -67,3 +68,15 @@ def register_notifications(scheduler: SchedulerService) -> None:
     staff_jobs.register(scheduler)
     staff_notifications.register()
     sms_webhook.register()
+
+
+def register_admin(scheduler: SchedulerService) -> None:
+    """The admin pages (users, practice settings, audit log), the staff invitation link and staff single
+    sign-on."""
+    from pages import invite, single_sign_on
+    single_sign_on.register()
+    from pages.staff.admin import audit_log, settings, users
+    invite.register()
+    users.register()
+    settings.register(scheduler)
+    audit_log.register()

@@ -14,15 +14,19 @@ from components.calls import call
 from components.frame import signed_out_card
 from components.guards import OneAtATime
 from portal.auth.passwords import MAX_LENGTH as PASSWORD_MAX
+from portal.config import get_settings
 from portal.errors import DomainError
 from portal.models.users import Relationship
 from portal.services.identity import password_changes, registration, sessions
+from portal.services.identity.single_sign_on import REASONS as sso_reasons
+from portal.services.identity.single_sign_on import provider_name
 
 REASONS = {
     'timeout': 'You were signed out because the page was idle. Please sign in again.',
     'signed-out': 'You are signed out.',
     'reset': 'Your password was changed. Sign in with the new password.',
     'sign-in-expired': 'Your sign-in did not finish. Please sign in again.',
+    **{f'sso-{reason}': message for reason, message in sso_reasons.items()},
 }
 
 
@@ -95,6 +99,10 @@ def sign_in_page(*, reason: str, next_path: str) -> None:
 
         password.on('keydown.enter', submit)
         submit.disables(forms.submit_button('Sign in', submit))
+        if get_settings().oidc_issuer:  # staff single sign-on (pages/single_sign_on.py)
+            ui.button(f'Sign in with {provider_name()}', icon='badge',
+                      on_click=lambda: ui.navigate.to('/auth/oidc/start')) \
+                .props('outline no-caps size=lg').classes(theme.BIG_BUTTON).mark('sso')
         with ui.row().classes('w-full justify-between text-base'):
             ui.link('Forgot password?', '/forgot').classes('text-teal-800 py-2')
             ui.link('Create an account', '/register').classes('text-teal-800 py-2')

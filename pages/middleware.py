@@ -19,7 +19,8 @@ from pages.system import Readiness
 from portal.auth.permissions import ADMIN_ROLES, STAFF_ROLES
 
 PUBLIC_PREFIXES = ('/_nicegui', '/assets/', '/healthz', '/webhooks/', '/favicon')
-PUBLIC_PAGES = frozenset({'/', '/register', '/forgot', '/reset', '/pay', '/auth/session'})
+PUBLIC_PAGES = frozenset({'/', '/register', '/forgot', '/reset', '/pay', '/auth/session', '/invite',
+                          '/auth/oidc/start', '/auth/oidc/callback'})  # the last two: staff single sign-on
 # guest pay (success, cancel, receipt by signed link) and the demo gateway's hosted checkout
 PUBLIC_PAGE_PREFIXES = ('/pay/', '/demo-checkout/')
 SIGNED_IN = frozenset({'patient', 'staff', 'admin'})

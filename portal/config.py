@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     oidc_issuer: str = ''
     oidc_client_id: str = ''
     oidc_client_secret: str = ''
+    oidc_provider_name: str = ''  # the button reads "Sign in with <this>" (default: the issuer's host)
+    oidc_role_claim: str = ''  # an ID token claim naming the Settle role ('staff' or 'admin'); '' keeps local roles
+    oidc_mfa_acr: str = ''  # comma-separated acr values that mean the provider checked a second factor
 
     scheduler: Literal['on', 'off'] = 'on'
     demo: bool = False  # serve demo mode on a non-loopback host or an https address, deliberately

@@ -1,7 +1,8 @@
 """Live updates between processes: services `publish` a topic inside their write transaction, and one
 `Listener` per process hears every topic published by any process once that transaction has committed.
 
-Topics name what changed: `thread:{thread_id}`, `inbox:{account_id}`, `staff-queue`. A topic says only
+Topics name what changed: `thread:{thread_id}`, `inbox:{account_id}`, `staff-queue`, `user:{user_id}` (an
+admin changed that user: their open pages re-check their sign-in). A topic says only
 *that* something changed (never what): pages reload what they show through the services, with their own
 access checks, so a topic carries no data and no PHI.
 

@@ -11,6 +11,7 @@ SQLModel.metadata.naming_convention = {
 }
 
 from portal.models.accounts import AccountFlag, FlagKind, GuarantorAccount, Patient
+from portal.models.admin import StaffInvite
 from portal.models.audit import AuditEvent
 from portal.models.care import (
     Appointment,
@@ -62,7 +63,7 @@ __all__ = [
     'InstallmentStatus', 'JobRun', 'LedgerEntry', 'LedgerKind', 'Location', 'Message', 'MessageThread', 'Notification',
     'NotificationPreference', 'PasswordResetToken', 'Patient', 'Payer', 'Payment', 'PaymentAllocation',
     'PaymentAttempt', 'PaymentPlan', 'PlanInstallment', 'PlanPolicy', 'PlanStatus', 'PracticeSettings', 'Provider',
-    'SessionHandoff', 'LiveEvent',
+    'SessionHandoff', 'LiveEvent', 'StaffInvite',
     'ProviderAvailability', 'RateLimitHit', 'Refund', 'Role', 'SavedPaymentMethod', 'SavedReply', 'Statement',
     'StatementRun', 'StoredFile', 'User', 'WebhookEvent',
     'AppointmentGranule', 'AppointmentStatus', 'ExceptionKind', 'ScheduleException', 'VisitType',

@@ -32,6 +32,8 @@ class PracticeSettings(SQLModel, table=True):
     reply_business_days: int = 2  # the office answers a patient's message within this many business days
     cancel_cutoff_hours: int = 24  # patients reschedule or cancel up to this long before a visit
     holiday_state: str = Field(default='', max_length=2)  # US state whose public holidays close the practice
+    quiet_hours_start: int = 21  # no texts from this hour (practice time) ...
+    quiet_hours_end: int = 8  # ... until this hour
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by_user_id: int | None = Field(default=None, foreign_key='user.id')
 

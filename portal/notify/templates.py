@@ -41,6 +41,17 @@ TEMPLATES: dict[str, Template] = {
         fields=frozenset({'first_name', 'link'}),
         send_time=frozenset({'link'}),  # a usable reset link never sits in the outbox
     ),
+    'staff_invite': Template(
+        subject='You are invited to the {practice} billing portal',
+        body=('Hi {first_name},\n\n'
+              'You are invited to join the {practice} billing portal as a member of the billing office. To choose '
+              'your password and set up two-step sign-in, open this link:\n\n'
+              '{link}\n\n'
+              'The link expires in 72 hours and works once. If you did not expect this, ignore this email.'
+              + _SIGN_OFF),
+        fields=frozenset({'first_name', 'link'}),
+        send_time=frozenset({'link'}),  # a usable invite link never sits in the outbox
+    ),
     'statement_ready': Template(
         subject='You have a new statement from {practice}',
         body=('Hi {first_name},\n\n'

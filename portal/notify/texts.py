@@ -1,6 +1,7 @@
 """Sending queued texts: quiet hours, per-person limits, and the outbox sweep for the sms channel.
 
-Rules, in the practice's time zone: no text between 21:00 and 08:00 (it waits until 08:00); at most
+Rules, in the practice's time zone: no text in the practice's quiet hours (21:00 to 08:00 unless an admin
+set others in the practice settings; it waits until they end); at most
 one text a calendar day and three in any seven days to one number (it waits for the first day it
 fits). A message that is no longer wanted is suppressed instead (the caller's `still_wanted`, from
 portal.services.due). Rows are claimed ('sending', with a lease) in one transaction, serialized
@@ -19,7 +20,7 @@ from sqlmodel import Session, col, or_, select
 
 from portal.clock import practice_day, utcnow
 from portal.db import write_session
-from portal.models import Notification
+from portal.models import Notification, PracticeSettings
 from portal.notify import templates
 from portal.notify.email import Claimed, Sender, StillWanted
 from portal.notify.outbox import context_of
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 
 QUIET_FROM = time(21, 0)
 QUIET_UNTIL = time(8, 0)
+Quiet = tuple[time, time]  # (from, until): overnight, from > until
+DEFAULT_QUIET: Quiet = (QUIET_FROM, QUIET_UNTIL)
 PER_DAY = 1
 PER_WEEK = 3
 MAX_ATTEMPTS = 5
@@ -36,17 +39,26 @@ LEASE = timedelta(minutes=10)
 CLAIM_LOCK_KEY = 0x5E7715  # PostgreSQL advisory lock serializing the text claim
 
 
-def _at_opening(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, QUIET_UNTIL, tzinfo=zone).astimezone(UTC)
+def quiet_hours(session: Session) -> Quiet:
+    """The practice's quiet hours for texts (its settings row; 21:00 to 08:00 without one)."""
+    row = session.exec(select(PracticeSettings.quiet_hours_start, PracticeSettings.quiet_hours_end)
+                       .order_by(col(PracticeSettings.id)).limit(1)).first()
+    return (time(row[0]), time(row[1])) if row is not None else DEFAULT_QUIET
 
 
-def outside_quiet_hours(moment: datetime, zone: ZoneInfo) -> datetime:
-    """`moment` if a text may go then, else the next 08:00 in the practice's time zone."""
+def _at_opening(day: date, zone: ZoneInfo, quiet: Quiet = DEFAULT_QUIET) -> datetime:
+    return datetime.combine(day, quiet[1], tzinfo=zone).astimezone(UTC)
+
+
+def outside_quiet_hours(moment: datetime, zone: ZoneInfo, quiet: Quiet = DEFAULT_QUIET) -> datetime:
+    """`moment` if a text may go then, else the end of the quiet hours (08:00 by default) in the
+    practice's time zone."""
     local = moment.astimezone(zone)
-    if QUIET_UNTIL <= local.time() < QUIET_FROM:
+    quiet_from, quiet_until = quiet
+    if quiet_until <= local.time() < quiet_from:
         return moment
-    day = local.date() if local.time() < QUIET_UNTIL else local.date() + timedelta(days=1)
-    return _at_opening(day, zone)
+    day = local.date() if local.time() < quiet_until else local.date() + timedelta(days=1)
+    return _at_opening(day, zone, quiet)
 
 
 def first_day_within_limits(sent: list[datetime], now: datetime, zone: ZoneInfo) -> date:
@@ -62,11 +74,11 @@ def first_day_within_limits(sent: list[datetime], now: datetime, zone: ZoneInfo)
     return candidate
 
 
-def earliest_send(sent: list[datetime], now: datetime, zone: ZoneInfo) -> datetime:
+def earliest_send(sent: list[datetime], now: datetime, zone: ZoneInfo, quiet: Quiet = DEFAULT_QUIET) -> datetime:
     """When a text to a number that was sent texts at `sent` may go, at `now` or later."""
     day = first_day_within_limits(sent, now, zone)
-    start = now if day == practice_day(now, zone=zone) else _at_opening(day, zone)
-    return outside_quiet_hours(start, zone)
+    start = now if day == practice_day(now, zone=zone) else _at_opening(day, zone, quiet)
+    return outside_quiet_hours(start, zone, quiet)
 
 
 def deliver_pending_sms(limit: int = 100, *, still_wanted: StillWanted,
@@ -119,6 +131,7 @@ def _claim(limit: int, still_wanted: StillWanted, zone_of: Callable[[Session], Z
         if not rows:
             return []
         zone = zone_of(session)
+        quiet = quiet_hours(session)
         history = _recent_sends(session, {row.recipient for row in rows}, now - timedelta(days=8))
         claimed = []
         for row in rows:
@@ -129,7 +142,7 @@ def _claim(limit: int, still_wanted: StillWanted, zone_of: Callable[[Session], Z
                 continue
             sends = [moment for moment in history.get(row.recipient, []) if row.status != 'sending'
                      or moment != row.sent_at]
-            when = earliest_send(sends, now, zone)
+            when = earliest_send(sends, now, zone, quiet)
             if when > now:  # quiet hours or the person's limit: wait, then check again
                 row.status, row.send_after, row.sent_at = 'pending', when, None
                 session.add(row)

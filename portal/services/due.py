@@ -21,6 +21,7 @@ from portal.models import (
     PaymentPlan,
     PlanInstallment,
     PlanStatus,
+    StaffInvite,
     Statement,
 )
 from portal.notify import templates
@@ -104,6 +105,13 @@ def _password_reset(session: Session, reset_id: int) -> str | None:
     return None
 
 
+def _staff_invite(session: Session, invite_id: int) -> str | None:
+    invite = session.get(StaffInvite, invite_id)
+    if invite is None or invite.used_at is not None or invite.revoked_at is not None or invite.expires_at <= utcnow():
+        return 'invitation expired, revoked or used'
+    return None
+
+
 Check = Callable[[Session, int, Notification], str | None]
 CHECKS: dict[str, Check] = {
     'statement-ready': lambda session, id_, _row: _statement(session, id_, reminder=False),
@@ -115,6 +123,7 @@ CHECKS: dict[str, Check] = {
     'payment-returned': lambda session, _id, row: _asks_for_money(session, row),
     'appointment-tomorrow': lambda session, id_, row: _appointment(session, id_, row),
     'password_reset': lambda session, id_, _row: _password_reset(session, id_),
+    'staff_invite': lambda session, id_, _row: _staff_invite(session, id_),
 }
 
 

@@ -44,6 +44,7 @@ class Practice:
     from_address: str = ''  # the envelope sender of emails
     cancel_cutoff_hours: int = 24  # patients reschedule or cancel online up to this long before a visit
     holiday_state: str = ''  # US state whose public holidays (besides federal ones) close the schedule
+    logo_url: str = ''  # '/files/<id>' of the logo an admin uploaded ('' for the Settle mark); signed-in pages only
 
     def day_of(self, moment: datetime | None) -> date:
         """The practice's calendar day of an instant (naive instants are UTC); today when None."""
@@ -67,7 +68,8 @@ def practice(session: Session) -> Practice:
                     lines, row.tax_id or settings.practice_tax_id, row.npi or settings.practice_npi,
                     row.timezone or settings.practice_timezone, row.hold_pending_insurance,
                     reply_business_days=row.reply_business_days, from_address=row.from_address or settings.mail_from,
-                    cancel_cutoff_hours=row.cancel_cutoff_hours, holiday_state=row.holiday_state)
+                    cancel_cutoff_hours=row.cancel_cutoff_hours, holiday_state=row.holiday_state,
+                    logo_url=row.logo_path)
 
 
 def load_practice() -> Practice:

@@ -43,7 +43,7 @@ from portal.models import (
 from portal.money import format_money
 from portal.notify import templates
 from portal.notify.outbox import enqueue
-from portal.notify.texts import outside_quiet_hours
+from portal.notify.texts import DEFAULT_QUIET, Quiet, outside_quiet_hours, quiet_hours
 from portal.services.due import CHECKS, on_plan
 from portal.services.money_moved import RETURN_TEMPLATE
 from portal.services.payable import payable_now
@@ -75,6 +75,7 @@ class Sweep:
     base_url: str
     zone: ZoneInfo
     queued: int = 0
+    quiet: Quiet = DEFAULT_QUIET  # the practice's quiet hours for texts
 
     def recipients(self, account_id: int) -> list[Recipient]:
         rows = self.session.exec(
@@ -97,7 +98,7 @@ class Sweep:
                 dedupe = key if not bare_used else f'{key}:{channel}:{person.user_id}'
                 bare_used = True
                 recipient = person.email if channel == 'email' else person.phone
-                send_after = outside_quiet_hours(self.now, self.zone) if channel == 'sms' else None
+                send_after = outside_quiet_hours(self.now, self.zone, self.quiet) if channel == 'sms' else None
                 queued = enqueue(self.session, channel=channel, template=template, recipient=recipient or '',
                                  dedupe_key=dedupe, user_id=person.user_id, account_id=account_id,
                                  send_after=send_after,
@@ -236,7 +237,7 @@ def queue_reminders() -> int:
                 zone = practice_zone(session)
                 now = utcnow()
                 sweep = Sweep(session=session, today=practice_day(now, zone=zone), now=now, base_url=base_url,
-                              zone=zone)
+                              zone=zone, quiet=quiet_hours(session))
                 sweep_function(sweep)
             queued += sweep.queued
         except Exception:
