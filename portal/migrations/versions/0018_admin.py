@@ -1,7 +1,7 @@
 """admin: staff invitations, and the texts' quiet hours as practice settings
 
-Revision ID: 0017_admin
-Revises: 0016_coverage_verification
+Revision ID: 0018_admin
+Revises: 0017_appt
 """
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '0017_admin'
-down_revision = '0016_coverage_verification'
+revision = '0018_admin'
+down_revision = '0017_appt'
 branch_labels = None
 depends_on = None
 
