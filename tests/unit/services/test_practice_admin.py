@@ -49,7 +49,8 @@ def test_good_values_are_stored_audited_and_cached(admin: Actor) -> None:
     ('timezone', 'Mars/Olympus'), ('timezone', 'CST'), ('reminder_ladder', '60,30'), ('reminder_ladder', '0,30'),
     ('reminder_ladder', ''), ('npi', '1234567890'), ('npi', '12345'), ('tax_id', '123456789'), ('state', 'Illinois'),
     ('postal_code', '6270'), ('phone', '12'), ('name', '  '), ('reply_business_days', '0'), ('quiet_hours_start', '24'),
-    ('hold_pending_insurance', 'yes'),
+    ('hold_pending_insurance', 'yes'), ('cancel_cutoff_hours', '-1'), ('cancel_cutoff_hours', '169'),
+    ('holiday_state', 'ZZ'), ('holiday_state', 'Illinois'),
 ])
 def test_each_bad_value_is_refused_with_its_own_message(admin: Actor, name: str, value: object) -> None:
     with pytest.raises(ValidationFailed) as refused:
@@ -103,3 +104,10 @@ def test_reversed_dates_are_refused(admin: Actor) -> None:
     today = utcnow().date()
     with read_session() as session, pytest.raises(ValidationFailed):
         audit_log.audit_page(session, actor=admin, where=AuditFilter(date_from=today, date_to=today - timedelta(1)))
+
+
+def test_the_appointment_cutoff_and_holiday_state_are_stored_and_read(admin: Actor) -> None:
+    practice_admin.update_practice_settings(actor=admin, values={**GOOD, 'cancel_cutoff_hours': '48',
+                                                                 'holiday_state': 'tx'})
+    facts = practice.cached_practice()
+    assert (facts.cancel_cutoff_hours, facts.holiday_state) == (48, 'TX')
