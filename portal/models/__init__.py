@@ -48,6 +48,15 @@ from portal.models.payments import (
     WebhookEvent,
 )
 from portal.models.plans import InstallmentStatus, PaymentPlan, PlanInstallment, PlanPolicy, PlanStatus
+from portal.models.remittance import (
+    MatchState,
+    ProviderLevelAdjustment,
+    Remittance,
+    RemittanceAdjustment,
+    RemittanceClaim,
+    RemittanceLine,
+    RemittancePosting,
+)
 from portal.models.statements import Statement, StatementRun
 from portal.models.system import JobRun, PracticeSettings
 from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit, Role, SessionHandoff, User
@@ -63,4 +72,6 @@ __all__ = [
     'SessionHandoff', 'LiveEvent',
     'ProviderAvailability', 'RateLimitHit', 'Refund', 'Role', 'SavedPaymentMethod', 'SavedReply', 'Statement',
     'StatementRun', 'StoredFile', 'User', 'WebhookEvent',
+    'MatchState', 'ProviderLevelAdjustment', 'Remittance', 'RemittanceAdjustment', 'RemittanceClaim',
+    'RemittanceLine', 'RemittancePosting',
 ]
