@@ -85,6 +85,39 @@ def cmd_import_charges(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_835(args: argparse.Namespace) -> int:
+    """Each file on its own: a fatal finding refuses that file whole (nothing posted, exit 2); warnings
+    and unmatched claims are listed and the file is posted (exit 0)."""
+    from pathlib import Path
+
+    from portal.db import write_session
+    from portal.interop.x12_835 import MAX_BYTES
+    from portal.services.remittance_import import Refused835, import_835
+    migrate()
+    refused = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            with path.open('rb') as handle:
+                data = handle.read(MAX_BYTES + 1)  # one byte more than allowed is enough to refuse it
+        except OSError as error:
+            print(f'{name}: cannot be read ({error.strerror}); nothing posted.', file=sys.stderr)
+            refused += 1
+            continue
+        try:
+            with write_session() as session:
+                report = import_835(session, actor=None, data=data, file_name=path.name)
+        except Refused835 as refusal:
+            print(f'{name}: refused, nothing posted.', file=sys.stderr)
+            for finding in refusal.findings:
+                print(f'  {finding}', file=sys.stderr)
+            refused += 1
+            continue
+        print(f'{name}:')
+        print('  ' + report.describe().replace('\n', '\n  '))
+    return 2 if refused else 0
+
+
 def cmd_autopay(_args: argparse.Namespace) -> int:
     """Run the autopay sweep now (the scheduler runs it daily); safe to repeat."""
     from portal.jobs import autopay
@@ -115,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
                                   description=COLUMNS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     charges.add_argument('file', help='the CSV file (UTF-8, header row)')
     charges.set_defaults(run=cmd_import_charges)
+    remits = commands.add_parser('import-835', help='post insurance payments from 835 remittance files',
+                                 description='Each file is checked whole: a fatal problem (not an 835, another '
+                                             'version, envelope or control numbers that disagree, a payment total '
+                                             'that does not balance) refuses it with line and reason and posts '
+                                             'nothing (exit 2). Warnings and unmatched claims are listed; a payment '
+                                             'already imported is skipped.')
+    remits.add_argument('files', nargs='+', metavar='FILE', help='835 files (005010X221A1)')
+    remits.set_defaults(run=cmd_import_835)
     commands.add_parser('autopay', help='charge the plan installments due now (the daily job)') \
         .set_defaults(run=cmd_autopay)
     return parser

@@ -124,6 +124,7 @@ class Remittance835:
     line: int  # the ST segment
     control_number: str
     amount: int  # BPR02
+    bpr_line: int = 0
     credit_debit: str = 'C'
     method: str = ''  # BPR04: ACH, CHK, BOP, FWT, NON
     payment_date: date | None = None  # BPR16
@@ -215,13 +216,26 @@ def read_835(data: bytes, *, validate: bool = True) -> Read835:
 
 
 def _check_balance(remittance: Remittance835, findings: list[Finding]) -> None:
-    """BPR02 = sum of CLP04 - sum of PLB amounts (005010X221A1 section 1.10.2.1, balancing)."""
+    """BPR02 = sum of CLP04 - sum of PLB amounts: fatal (005010X221A1 section 1.10.2.1.1, transaction
+    balancing). Claim and line balancing (1.10.2.1.2 and 1.10.2.1.3: charge - payment = adjustments) are
+    warnings: the ledger posts what was paid and adjusted, whatever the billed figure says."""
     expected = remittance.claims_paid - remittance.provider_adjustment_total
     if remittance.amount != expected:
-        findings.append(Finding(remittance.line, 'BPR', 'BPR02',
+        findings.append(Finding(remittance.bpr_line or remittance.line, 'BPR', 'BPR02',
                                 f'the payment total {remittance.amount / 100:.2f} does not equal the claim '
                                 f'payments {remittance.claims_paid / 100:.2f} less provider-level adjustments '
                                 f'{remittance.provider_adjustment_total / 100:.2f}', fatal=True))
+    for claim in remittance.claims:
+        adjusted = sum(item.amount for item in claim.adjustments) + \
+            sum(item.amount for line in claim.lines for item in line.adjustments)
+        if claim.billed - claim.paid != adjusted:
+            findings.append(Finding(claim.line, 'CLP', 'CLP03', f'claim {claim.claim_number}: billed less paid '
+                                    f'({(claim.billed - claim.paid) / 100:.2f}) is not the sum of its adjustments '
+                                    f'({adjusted / 100:.2f})'))
+        for line in claim.lines:
+            if line.billed - line.paid != sum(item.amount for item in line.adjustments):
+                findings.append(Finding(line.line, 'SVC', 'SVC02', f'the line billed {line.billed / 100:.2f} and '
+                                        f'paid {line.paid / 100:.2f}; its adjustments do not make up the difference'))
 
 
 def _read_transaction(body: list[Segment], findings: list[Finding]) -> Remittance835:
@@ -233,7 +247,7 @@ def _read_transaction(body: list[Segment], findings: list[Finding]) -> Remittanc
     for segment in body[1:-1]:
         sid, qualifier = segment.id, segment.get(1)
         if sid == 'BPR':
-            remittance.amount = amount(segment, 2)
+            remittance.amount, remittance.bpr_line = amount(segment, 2), segment.line
             remittance.credit_debit = segment.get(3)
             remittance.method = segment.get(4)
             remittance.payment_date = x12_date(segment, 16)

@@ -70,8 +70,8 @@ def split_interchange(data: bytes, *, max_bytes: int) -> Interchange:
     """Split the file into segments with the ISA's delimiters and check the envelope around them."""
     result = Interchange()
     if len(data) > max_bytes:
-        return _fatal(result, 0, '', '', f'the file is {len(data) / 1_048_576:.1f} MB; the most an 835 may be is '
-                                         f'{max_bytes // 1_048_576} MB')
+        return _fatal(result, 0, '', '', f'the file is larger than {max_bytes // 1_048_576} MB, the most an 835 '
+                                         f'may be')
     text = data.decode('latin-1').lstrip('\ufeff\xef\xbb\xbf \t\r\n')
     if not text.strip():
         return _fatal(result, 1, '', '', 'the file is empty')
