@@ -85,6 +85,21 @@ def cmd_import_charges(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_claims(args: argparse.Namespace) -> int:
+    from portal.interop.charges_csv import ImportRejected
+    from portal.services.claim_import import import_claims
+    migrate()
+    try:
+        summary = import_claims(args.file)
+    except ImportRejected as rejected:
+        print(f'Nothing was imported: {len(rejected.problems)} problem(s) in {args.file}.', file=sys.stderr)
+        for problem in rejected.problems:
+            print(f'  {problem}', file=sys.stderr)
+        return 2
+    print(summary.describe())
+    return 0
+
+
 def cmd_import_835(args: argparse.Namespace) -> int:
     """Each file on its own: a fatal finding refuses that file whole (nothing posted, exit 2); warnings
     and unmatched claims are listed and the file is posted (exit 0)."""
@@ -148,6 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
                                   description=COLUMNS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     charges.add_argument('file', help='the CSV file (UTF-8, header row)')
     charges.set_defaults(run=cmd_import_charges)
+    from portal.interop.claims_csv import COLUMNS_HELP as CLAIM_COLUMNS
+    claims = commands.add_parser('import-claims', help="import claims from the practice's billing system (CSV)",
+                                 description=CLAIM_COLUMNS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    claims.add_argument('file', help='the CSV file (UTF-8, header row)')
+    claims.set_defaults(run=cmd_import_claims)
     remits = commands.add_parser('import-835', help='post insurance payments from 835 remittance files',
                                  description='Each file is checked whole: a fatal problem (not an 835, another '
                                              'version, envelope or control numbers that disagree, a payment total '
