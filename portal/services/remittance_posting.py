@@ -112,8 +112,8 @@ def post_claim(session: Session, *, remittance: Remittance, payer_key: str, row:
                 session.add(ClaimAdjustment(claim_id=claim.id, charge_id=charge_id, group_code=item.group,
                                             carc_code=item.reason, amount=item.amount))
 
-    for service, charge in zip(payment.lines, match_lines(payment, charges), strict=True):
-        line_key = service.control_number or f'L{service.line}'
+    for number, (service, charge) in enumerate(zip(payment.lines, match_lines(payment, charges), strict=True), 1):
+        line_key = service.control_number or f'L{number}'  # the line's place in its claim
         charge_id = charge.id if charge else None
         if charge is None:
             result.warnings.append(f'line {service.line}, SVC01: {service.billed_code} matches no charge on claim '
