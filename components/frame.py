@@ -45,6 +45,7 @@ STAFF_NAV = [
     NavItem('Accounts', 'folder_shared', '/staff/accounts'),
     NavItem('Messages', 'forum', '/staff/messages'),
     NavItem('Insurance queue', 'health_and_safety', '/staff/insurance'),
+    NavItem('Remittances', 'receipt_long', '/staff/remittances'),
     NavItem('Statement runs', 'print', '/staff/statement-runs'),
     NavItem('Payment plans', 'event_repeat', '/staff/plans'),
     NavItem('Notifications', 'outbox', '/staff/notifications'),

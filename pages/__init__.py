@@ -47,6 +47,8 @@ def register(scheduler: SchedulerService) -> None:
     from pages.staff import insurance as staff_insurance
     insurance.register()
     staff_insurance.register()
+    from pages.staff import remittances as staff_remittances
+    staff_remittances.register()
     register_notifications(scheduler)
     from pages import wire
     from portal.config import get_settings

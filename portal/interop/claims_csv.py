@@ -102,7 +102,8 @@ def read_claims(path: str | Path, *, today: date) -> list[ClaimRows]:
                 if row is None:
                     continue
                 if row.charge_external_id in seen:
-                    problems.append(Problem(row.line, 'charge_external_id', f'repeats row {seen[row.charge_external_id]}'))
+                    problems.append(Problem(row.line, 'charge_external_id',
+                                            f'repeats row {seen[row.charge_external_id]}'))
                 seen[row.charge_external_id] = row.line
                 group = claims.setdefault(row.claim_number, ClaimRows(row.claim_number))
                 first = group.rows[0] if group.rows else row

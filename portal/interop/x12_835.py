@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from portal.interop.x12_835_envelope import Finding, Interchange, Segment, split_interchange
 from portal.interop.x12_835_pyx12 import pyx12_findings
 
-MAX_BYTES = 10 * 1024 * 1024  # the upload limit; an 835 of 5,000 claims is about 3 MB
+MAX_BYTES = 10_000_000  # "10 MB", the upload limit (components.uploads); 5,000 claims are about 3 MB
 REVERSAL = '22'  # CLP02: reversal of previous payment (005010X221A1, Loop 2100 CLP02)
 DENIED = '4'
 PRIMARY, SECONDARY, TERTIARY = ('1', '19'), ('2', '20'), ('3', '21')

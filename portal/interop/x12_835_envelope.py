@@ -70,7 +70,7 @@ def split_interchange(data: bytes, *, max_bytes: int) -> Interchange:
     """Split the file into segments with the ISA's delimiters and check the envelope around them."""
     result = Interchange()
     if len(data) > max_bytes:
-        return _fatal(result, 0, '', '', f'the file is larger than {max_bytes // 1_048_576} MB, the most an 835 '
+        return _fatal(result, 0, '', '', f'the file is larger than {max_bytes // 1_000_000} MB, the most an 835 '
                                          f'may be')
     text = data.decode('latin-1').lstrip('\ufeff\xef\xbb\xbf \t\r\n')
     if not text.strip():
@@ -85,7 +85,7 @@ def split_interchange(data: bytes, *, max_bytes: int) -> Interchange:
     delimiters = {element, repetition, component, terminator}
     result.text = text
     segments: list[Segment] = []
-    for number, raw in enumerate(text.split(terminator), start=1):
+    for raw in text.split(terminator):
         raw = raw.strip('\r\n')
         if not raw:
             continue

@@ -3,9 +3,9 @@
 Real payers' files deviate from the guide (the guide's own examples carry an invalid BPR16 date and
 no PER*BL), so nothing pyx12 reports stops an import: Settle's own checks (`x12_835_envelope`,
 `x12_835.read_835`) decide what is fatal. pyx12 reports each problem through its logger as it walks
-the file, and then writes its error report, which can raise (its 999 acknowledgement does on the guide's own examples); the findings are
-taken from the log while it walks, so a failure of the report (or of pyx12 itself) keeps them and
-adds one warning saying pyx12 stopped.
+the file, then writes its error report, which can raise (its 999 acknowledgement does on the guide's own
+examples); the findings are taken from the log while it walks, so a failure of the report (or of pyx12
+itself) keeps them and adds one warning saying pyx12 stopped.
 """
 from __future__ import annotations
 

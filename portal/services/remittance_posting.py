@@ -157,7 +157,8 @@ def _update_claim(session: Session, claim: Claim, payment: ClaimPayment, *, repr
     else:
         status = ClaimStatus.partially_paid
     session.add(claim)
-    record_claim_status(session, claim_id=claim.id, status=status, code=(reasons[0] if reasons else payment.status)[:16])
+    code = (reasons[0] if reasons else payment.status)[:16]
+    record_claim_status(session, claim_id=claim.id, status=status, code=code)
 
 
 def post_reversal(session: Session, *, remittance: Remittance, payer_key: str, row: RemittanceClaim,

@@ -92,3 +92,22 @@ def remit(*claims: ClaimPayment, trace: str = 'TRC-1', payer: str = 'ACME', name
 
 def file_of(*remittances: Remittance835) -> bytes:
     return write_835(list(remittances))
+
+
+def paying_a_seeded_claim(*, sent_as: str, trace: str = 'PAGE-1') -> tuple[bytes, str, int]:
+    """An 835 that pays a demo claim still waiting for its insurer in full (a CO-45 write-off on each line),
+    with the claim number mistyped as `sent_as`: (file, the real claim number, its account id)."""
+    from portal.db import read_session
+    from portal.models import ClaimStatus
+    with read_session() as session:
+        claim = session.exec(select(Claim).where(Claim.status.in_([ClaimStatus.submitted, ClaimStatus.in_process]))
+                             .order_by(Claim.id)).first()
+        charges = session.exec(select(Charge).where(Charge.encounter_id == claim.encounter_id)).all()
+    lines = [ServiceLine(line=0, qualifier='HC', code=charge.code, modifiers=tuple(charge.modifier.split()),
+                         billed=charge.amount, paid=charge.amount - charge.amount // 5, units=charge.units,
+                         service_date=charge.date_of_service, adjustments=[Adjustment('CO', '45', charge.amount // 5)])
+             for charge in charges]
+    claim_payment = ClaimPayment(line=0, claim_number=sent_as, status='1', billed=sum(c.amount for c in charges),
+                                 paid=sum(line.paid for line in lines), patient_responsibility=0,
+                                 payer_claim_number='ICN-PAGE', patient_last='DOE', patient_first='ANA', lines=lines)
+    return file_of(remit(claim_payment, trace=trace)), claim.claim_number, claim.account_id

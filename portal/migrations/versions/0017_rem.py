@@ -10,7 +10,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision = '0017_rem'
 down_revision = '0016_coverage_verification'
 branch_labels = None

@@ -77,7 +77,7 @@ GOOD = _file('guide_style_warnings.835').decode()
     (_file('claim_837.835'), 2, 'GS01', 'an 837'),
     (_file('claim_837.835').replace(b'GS*HC', b'GS*HP').replace(b'X222A1', b'X221A1'), 3, 'ST01', 'an 837'),
     (_file('version_4010.835'), 1, 'ISA12', '005010X221A1'),
-    (GOOD.replace('GS*HP*ACME*SETTLE*20260302*1200*905*X*005010X221A1', 'GS*HP*ACME*SETTLE*20260302*1200*905*X*004010X091A1')
+    (GOOD.replace('905*X*005010X221A1', '905*X*004010X091A1')
      .encode(), 2, 'GS08', '005010X221A1'),
     (_file('unbalanced.835'), 4, 'BPR02', 'does not equal the claim payments 150.00 less provider-level'),
     (GOOD.replace('SE*25*1234', 'SE*24*1234').encode(), 27, 'SE01', 'says 24 segments; the transaction has 25'),
