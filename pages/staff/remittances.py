@@ -9,7 +9,7 @@ from nicegui import events, ui
 from components import chips, dialogs, forms, page, session, theme
 from components.calls import read, write
 from components.guards import OneAtATime
-from components.uploads import file_upload
+from components.uploads import named_file_upload
 from portal.errors import DomainError
 from portal.models import MatchState
 from portal.services import remittances
@@ -83,12 +83,15 @@ def _list(items: list[RemittanceRow]) -> None:
                                  f'{payment.unmatched} not matched, {len(report.warnings)} warnings.') \
                             .mark('imported')
             table.rows = _rows(await read(remittances.recent_remittances, actor=session.actor()))
+            none_yet.visible, table.visible = not table.rows, bool(table.rows)
 
-        upload = file_upload('Upload an 835 file (up to 10 MB)', on_upload=received, mark='upload-835')
-    if not items:
-        ui.label('No remittances imported yet.').classes('text-slate-700').mark('none-yet')
+        upload = named_file_upload('Upload an 835 file (up to 10 MB)', on_upload=received, mark='upload-835')
+        upload.classes('settle-photo-upload')  # no file list: the outcome above says what happened
+    none_yet = ui.label('No remittances imported yet.').classes('text-slate-700').mark('none-yet')
+    none_yet.visible = not items
     table = ui.table(columns=COLUMNS, rows=_rows(items), row_key='id').classes('w-full').mark('remittances')
     table.add_slot('body-cell-trace', TRACE_LINK)
+    table.visible = bool(items)
 
 
 def _detail(detail: RemittanceDetail) -> None:
@@ -96,12 +99,14 @@ def _detail(detail: RemittanceDetail) -> None:
     ui.link('All remittances', '/staff/remittances').classes(theme.LINK)
     ui.label(f'Payment {row.trace_number} from {row.payer}').classes(theme.H1).props('role=heading aria-level=1')
     paid_on = forms.long_date(row.payment_date) if row.payment_date else 'no date given'
-    ui.label(f'{forms.money(row.amount)} by {detail.method or "—"}, {paid_on}; imported '
-             f'{forms.date_time(row.imported_at)} from {detail.file_name or "an upload"}. {row.matched} of '
-             f'{row.claims} claims matched, {row.unmatched} not matched.').classes('text-slate-700').mark('summary')
 
     @ui.refreshable
     def claims(current: RemittanceDetail) -> None:
+        counts = current.row
+        ui.label(f'{forms.money(row.amount)} by {detail.method or "—"}, {paid_on}; imported '
+                 f'{forms.date_time(row.imported_at)} from {detail.file_name or "an upload"}. {counts.matched} of '
+                 f'{counts.claims} claims matched, {counts.unmatched} not matched.').classes('text-slate-700') \
+            .mark('summary')
         waiting = [claim for claim in current.claims if claim.state == MatchState.open]
         if waiting:
             ui.label('Not matched').classes(theme.H2).props('role=heading aria-level=2')
@@ -146,6 +151,8 @@ def _claim(claim: RemittanceClaimView) -> None:
         ui.label(_figures(claim)).classes('text-slate-800 break-words')
         if claim.pairing:
             ui.label(claim.pairing).classes('text-slate-800 font-medium').mark('pairing')
+        if claim.matched_claim_number and claim.matched_claim_number != claim.claim_number:
+            ui.label(f'Posted to the practice’s claim {claim.matched_claim_number}').classes('text-slate-800')
         if claim.account_id:
             ui.link('Open the account', f'/staff/accounts/{claim.account_id}').classes(theme.LINK)
 

@@ -66,6 +66,7 @@ class RemittanceClaimView:
     account_id: int | None
     pairing: str  # "Reverses the payment in TRC-1 (line 12)" / "Reversed by the payment in TRC-2" / ''
     corrected: bool
+    matched_claim_number: str  # the practice's claim it posted to ('' when none)
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,9 @@ def remittance_detail(session: Session, /, *, actor: Actor, remittance_id: int) 
         col(RemittanceClaim.id).in_([row.reverses_id for row in rows if row.reverses_id]))).all()}
     traces = {r.id: r.trace_number for r in session.exec(select(Remittance).where(col(Remittance.id).in_(
         {row.remittance_id for row in (*reversed_by.values(), *originals.values())}))).all()}
-    accounts = dict(session.exec(select(Claim.id, Claim.account_id).where(
-        col(Claim.id).in_([row.claim_id for row in rows if row.claim_id]))).all())
+    matched = {claim_id: (account_id, number) for claim_id, account_id, number in session.exec(
+        select(Claim.id, Claim.account_id, Claim.claim_number).where(
+            col(Claim.id).in_([row.claim_id for row in rows if row.claim_id]))).all()}
     claims = []
     for row in rows:
         pairing = ''
@@ -128,7 +130,8 @@ def remittance_detail(session: Session, /, *, actor: Actor, remittance_id: int) 
         claims.append(RemittanceClaimView(row.id, row.claim_number, STATUS_LABELS.get(row.status_code, row.status_code),
                                           row.patient_name, row.service_date, row.billed, row.paid,
                                           row.patient_responsibility, row.match_state, STATE_LABELS[row.match_state],
-                                          row.claim_id, accounts.get(row.claim_id), pairing, row.corrected))
+                                          row.claim_id, matched.get(row.claim_id, (None, ''))[0], pairing,
+                                          row.corrected, matched.get(row.claim_id, (None, ''))[1]))
     plb = [ProviderAdjustmentView(item.reason_code, PLB_LABELS.get(item.reason_code, 'Provider adjustment'),
                                   item.reference, item.amount)
            for item in session.exec(select(ProviderLevelAdjustment).where(

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from portal.db import write_session
 from portal.interop.x12_835 import Adjustment, ClaimPayment, ProviderAdjustment, Remittance835, ServiceLine
@@ -94,15 +94,13 @@ def file_of(*remittances: Remittance835) -> bytes:
     return write_835(list(remittances))
 
 
-def paying_a_seeded_claim(*, sent_as: str, trace: str = 'PAGE-1') -> tuple[bytes, str, int]:
-    """An 835 that pays a demo claim still waiting for its insurer in full (a CO-45 write-off on each line),
-    with the claim number mistyped as `sent_as`: (file, the real claim number, its account id)."""
-    from portal.db import read_session
+def paying_a_seeded_claim(session: Session, *, sent_as: str, trace: str = 'PAGE-1') -> tuple[bytes, str, int]:
+    """An 835 that pays a demo claim still waiting for its insurer (80%, a CO-45 write-off for the rest of each
+    line), with the claim number mistyped as `sent_as`: (file, the real claim number, its account id)."""
     from portal.models import ClaimStatus
-    with read_session() as session:
-        claim = session.exec(select(Claim).where(Claim.status.in_([ClaimStatus.submitted, ClaimStatus.in_process]))
-                             .order_by(Claim.id)).first()
-        charges = session.exec(select(Charge).where(Charge.encounter_id == claim.encounter_id)).all()
+    claim = session.exec(select(Claim).where(Claim.status.in_([ClaimStatus.submitted, ClaimStatus.in_process]))
+                         .order_by(Claim.id)).first()
+    charges = session.exec(select(Charge).where(Charge.encounter_id == claim.encounter_id)).all()
     lines = [ServiceLine(line=0, qualifier='HC', code=charge.code, modifiers=tuple(charge.modifier.split()),
                          billed=charge.amount, paid=charge.amount - charge.amount // 5, units=charge.units,
                          service_date=charge.date_of_service, adjustments=[Adjustment('CO', '45', charge.amount // 5)])
