@@ -3,6 +3,7 @@ and the benchmark. The envelope is always right (counts and control numbers); th
 caller gives, so a caller can write an unbalanced BPR on purpose."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 from portal.interop.x12_835 import Adjustment, ClaimPayment, ProviderAdjustment, Remittance835, ServiceLine
@@ -12,6 +13,12 @@ def money(minor: int) -> str:
     sign = '-' if minor < 0 else ''
     whole, cents = divmod(abs(minor), 100)
     return f'{sign}{whole}.{cents:02d}' if cents else f'{sign}{whole}'
+
+
+def text(value: str) -> str:
+    """Free text as the X12 basic character set takes it: accents folded, delimiters left out."""
+    folded = unicodedata.normalize('NFKD', value).encode('ascii', 'ignore').decode()
+    return ''.join(char for char in folded if char not in '*~:^').upper()
 
 
 def _day(value: date | None) -> str:
@@ -60,7 +67,8 @@ def _claim(claim: ClaimPayment) -> list[str]:
                          money(claim.patient_responsibility) if claim.patient_responsibility else '',
                          claim.filing_indicator or '12', claim.payer_claim_number, '11', claim.frequency or '1')]
     segments += _cas(claim.adjustments)
-    segments.append(_segment('NM1', 'QC', '1', claim.patient_last or 'PATIENT', claim.patient_first, '', '', '',
+    segments.append(_segment('NM1', 'QC', '1', text(claim.patient_last) or 'PATIENT', text(claim.patient_first), '',
+                             '', '',
                              'MI' if claim.patient_id else '', claim.patient_id))
     if claim.remarks:
         segments.append(_segment('MOA', '', '', *claim.remarks[:5]))
@@ -92,11 +100,11 @@ def transaction(remittance: Remittance835, *, control: str, payee_npi: str) -> l
                          _day(remittance.payment_date)),
                 _segment('TRN', '1', remittance.trace_number, remittance.originator or '1512345678'),
                 _segment('DTM', '405', _day(remittance.payment_date)),
-                _segment('N1', 'PR', remittance.payer_name, *(('XV', remittance.payer_ids[0])
+                _segment('N1', 'PR', text(remittance.payer_name), *(('XV', remittance.payer_ids[0])
                                                               if remittance.payer_ids else ())),
                 _segment('N3', '100 PAYER WAY'), _segment('N4', 'CHICAGO', 'IL', '60601'),
                 _segment('PER', 'BL', 'EDI SUPPORT', 'TE', '8005550100'),
-                _segment('N1', 'PE', remittance.payee_name or 'PRACTICE', 'XX', payee_npi)]
+                _segment('N1', 'PE', text(remittance.payee_name) or 'PRACTICE', 'XX', payee_npi)]
     for number, claim in enumerate(remittance.claims, start=1):
         if number == 1:
             segments.append(_segment('LX', '1'))
