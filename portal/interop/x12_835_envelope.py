@@ -82,16 +82,18 @@ def split_interchange(data: bytes, *, max_bytes: int) -> Interchange:
     if len(isa) != 17 or element.isalnum() or terminator.isalnum():
         return _fatal(result, 1, 'ISA', '', 'this is not an X12 file: the ISA segment is not 106 characters '
                                             'with 16 elements')
-    delimiters = {element, repetition, component, terminator}
+    allowed = ALLOWED_CONTROL | {element, repetition, component, terminator}
+    control = re.compile('[' + ''.join(re.escape(chr(code)) for code in (*range(32), 127) if chr(code) not in allowed)
+                         + ']')
     result.text = text
     segments: list[Segment] = []
     for raw in text.split(terminator):
         raw = raw.strip('\r\n')
         if not raw:
             continue
-        bad = next((char for char in raw if (ord(char) < 32 or ord(char) == 127)
-                    and char not in ALLOWED_CONTROL and char not in delimiters), None)
-        if bad is not None:
+        found = control.search(raw)
+        if found is not None:
+            bad = found.group()
             return _fatal(result, len(segments) + 1, raw[:3], '', f'the file holds a control character '
                                                                   f'(code {ord(bad)}), which X12 does not allow')
         parts = tuple(raw.split(element))

@@ -15,6 +15,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from portal import audit
@@ -22,6 +23,7 @@ from portal.auth.permissions import Actor, require_staff
 from portal.interop.x12_835 import ClaimPayment, Read835, Remittance835, read_835
 from portal.interop.x12_835_envelope import Finding
 from portal.models import (
+    Charge,
     Claim,
     Coverage,
     MatchState,
@@ -34,7 +36,7 @@ from portal.models import (
 )
 from portal.services.money_moved import account_money_moved
 from portal.services.practice import practice_today
-from portal.services.remittance_posting import Posted, post_claim, post_reversal
+from portal.services.remittance_posting import Plan, Posted, post_claim, post_plan, post_reversal
 
 
 class Refused835(Exception):
@@ -79,16 +81,44 @@ def _payer(session: Session, remittance: Remittance835) -> Payer | None:
         next((payer for payer in payers if payer.name.casefold() == remittance.payer_name.casefold()), None)
 
 
-def _payer_fits(session: Session, claim: Claim, payer: Payer | None, payment: ClaimPayment) -> bool:
-    if payer is None:
-        return False
-    order = payment.payer_order or 1
-    if order == 1 and claim.coverage_id is not None:
-        coverage = session.get(Coverage, claim.coverage_id)
-        return coverage is not None and coverage.payer_id == payer.id
-    return session.exec(select(Coverage.id).where(Coverage.patient_id == claim.patient_id,
-                                                  Coverage.payer_id == payer.id,
-                                                  Coverage.priority == order)).first() is not None
+def _chunks(values: list, size: int = 500) -> list[list]:
+    return [values[start:start + size] for start in range(0, len(values), size)]
+
+
+@dataclass
+class _Known:
+    """What the claims of one remittance refer to, read in a few queries."""
+    claims: dict[str, Claim]
+    coverages: dict[int, list[Coverage]]  # patient id -> coverages
+    charges: dict[int, list[Charge]]  # encounter id -> charges
+
+    @classmethod
+    def load(cls, session: Session, numbers: list[str]) -> _Known:
+        claims = {claim.claim_number: claim for chunk in _chunks(sorted(set(numbers))) for claim in session.exec(
+            select(Claim).where(col(Claim.claim_number).in_(chunk))).all()}
+        patients = sorted({claim.patient_id for claim in claims.values()})
+        encounters = sorted({claim.encounter_id for claim in claims.values()})
+        coverages: dict[int, list[Coverage]] = {}
+        for chunk in _chunks(patients):
+            for coverage in session.exec(select(Coverage).where(col(Coverage.patient_id).in_(chunk))).all():
+                coverages.setdefault(coverage.patient_id, []).append(coverage)
+        charges: dict[int, list[Charge]] = {}
+        for chunk in _chunks(encounters):
+            for charge in session.exec(select(Charge).where(col(Charge.encounter_id).in_(chunk))
+                                       .order_by(col(Charge.id))).all():
+                charges.setdefault(charge.encounter_id, []).append(charge)
+        return cls(claims, coverages, charges)
+
+    def payer_fits(self, claim: Claim, payer: Payer | None, payment: ClaimPayment) -> bool:
+        """Primary (CLP02 1/19, or unsaid): the claim's coverage's payer; secondary or tertiary: the patient's
+        coverage of that priority with this payer."""
+        if payer is None:
+            return False
+        order = payment.payer_order or 1
+        mine = self.coverages.get(claim.patient_id, [])
+        if order == 1 and claim.coverage_id is not None:
+            return any(coverage.id == claim.coverage_id and coverage.payer_id == payer.id for coverage in mine)
+        return any(coverage.payer_id == payer.id and coverage.priority == order for coverage in mine)
 
 
 def _original(session: Session, remittance: Remittance, payment: ClaimPayment) -> RemittanceClaim | None:
@@ -106,54 +136,70 @@ def _original(session: Session, remittance: Remittance, payment: ClaimPayment) -
         (rows[0] if rows else None)
 
 
-def _record_claim(session: Session, remittance: Remittance, seq: int, payment: ClaimPayment) -> RemittanceClaim:
-    row = RemittanceClaim(remittance_id=remittance.id, seq=seq, line=payment.line,
-                          claim_number=payment.claim_number[:40], status_code=payment.status[:4],
-                          payer_claim_number=payment.payer_claim_number[:50], billed=payment.billed,
-                          paid=payment.paid, patient_responsibility=payment.patient_responsibility,
-                          patient_name=payment.patient_name[:160], member_id=payment.patient_id[:80],
-                          service_date=payment.service_date or next(
-                              (line.service_date for line in payment.lines if line.service_date), None),
-                          remarks=' '.join(payment.remarks)[:200], corrected=payment.is_corrected,
-                          match_state=MatchState.open)
-    session.add(row)
+def _record_claims(session: Session, remittance: Remittance, payments: list[ClaimPayment]) -> list[RemittanceClaim]:
+    """Every claim, line and adjustment as the payer sent it, in three batches."""
+    rows = [RemittanceClaim(remittance_id=remittance.id, seq=seq, line=payment.line,
+                            claim_number=payment.claim_number[:40], status_code=payment.status[:4],
+                            payer_claim_number=payment.payer_claim_number[:50], billed=payment.billed,
+                            paid=payment.paid, patient_responsibility=payment.patient_responsibility,
+                            patient_name=payment.patient_name[:160], member_id=payment.patient_id[:80],
+                            service_date=payment.service_date or next(
+                                (line.service_date for line in payment.lines if line.service_date), None),
+                            remarks=' '.join(payment.remarks)[:200], corrected=payment.is_corrected,
+                            match_state=MatchState.open)
+            for seq, payment in enumerate(payments, start=1)]
+    session.add_all(rows)
     session.flush()
-    for item in payment.adjustments:
-        session.add(RemittanceAdjustment(remittance_claim_id=row.id, group_code=item.group[:2],
-                                         reason_code=item.reason[:8], amount=item.amount))
-    for number, service in enumerate(payment.lines, start=1):
-        line = RemittanceLine(remittance_claim_id=row.id, seq=number, code=service.code[:10],
-                              modifiers=' '.join(service.modifiers)[:20], billed=service.billed, paid=service.paid,
-                              units=service.units, service_date=service.service_date,
-                              control_number=service.control_number[:50], remarks=' '.join(service.remarks)[:200])
-        session.add(line)
-        session.flush()
-        for item in service.adjustments:
-            session.add(RemittanceAdjustment(remittance_claim_id=row.id, remittance_line_id=line.id,
-                                             group_code=item.group[:2], reason_code=item.reason[:8],
-                                             amount=item.amount))
-    return row
+    connection = session.connection()
+    line_rows = [{'remittance_claim_id': row.id, 'seq': number, 'code': service.code[:10],
+                  'modifiers': ' '.join(service.modifiers)[:20], 'billed': service.billed, 'paid': service.paid,
+                  'units': service.units, 'service_date': service.service_date,
+                  'control_number': service.control_number[:50], 'remarks': ' '.join(service.remarks)[:200],
+                  'charge_id': None}
+                 for row, payment in zip(rows, payments, strict=True)
+                 for number, service in enumerate(payment.lines, start=1)]
+    for chunk in _chunks(line_rows, 5000):  # Core: building 20,000 model instances costs more than the INSERT
+        connection.execute(insert(RemittanceLine), chunk)
+    line_ids = {(claim_id, seq): line_id for claim_id, seq, line_id in connection.execute(
+        select(RemittanceLine.remittance_claim_id, RemittanceLine.seq, RemittanceLine.id)
+        .join(RemittanceClaim, col(RemittanceClaim.id) == RemittanceLine.remittance_claim_id)
+        .where(RemittanceClaim.remittance_id == remittance.id)).all()}
+    adjustments = [{'remittance_claim_id': row.id, 'remittance_line_id': None, 'group_code': item.group[:2],
+                    'reason_code': item.reason[:8], 'amount': item.amount}
+                   for row, payment in zip(rows, payments, strict=True) for item in payment.adjustments]
+    adjustments += [{'remittance_claim_id': row.id, 'remittance_line_id': line_ids[row.id, number],
+                     'group_code': item.group[:2], 'reason_code': item.reason[:8], 'amount': item.amount}
+                    for row, payment in zip(rows, payments, strict=True)
+                    for number, service in enumerate(payment.lines, start=1) for item in service.adjustments]
+    for chunk in _chunks(adjustments, 5000):
+        connection.execute(insert(RemittanceAdjustment), chunk)
+    return rows
 
 
-def settle_claim(session: Session, *, remittance: Remittance, row: RemittanceClaim, payment: ClaimPayment,
-                 claim: Claim, on: date) -> Posted:
-    """Post a matched claim (or a reversal of an earlier one) and link it to the claim."""
+def settle_claim(session: Session, plan: Plan, *, remittance: Remittance, row: RemittanceClaim,
+                 payment: ClaimPayment, claim: Claim, charges: list[Charge], on: date, claim_key: str = '') -> Posted:
+    """Plan the posting of a matched claim (or of a reversal of an earlier one) and link it to the claim.
+    `claim_key`: the claim number, made unique within its remittance (a number sent twice gets #seq)."""
     row.claim_id = claim.id
     payer_key = remittance.key.rsplit(':', 1)[0]
+    claim_key = claim_key or payment.claim_number
     if payment.is_reversal:
+        if plan.entries:
+            post_plan(session, plan)  # the original may be in this very file
         original = _original(session, remittance, payment)
         if original is None:
             row.match_state = MatchState.open
             return Posted(warnings=[f'line {payment.line}, CLP02: a reversal of claim {payment.claim_number}, '
                                     f'whose payment Settle has no record of: nothing posted'])
-        return post_reversal(session, remittance=remittance, payer_key=payer_key, row=row, payment=payment,
-                             original=original, claim=claim, on=on)
-    return post_claim(session, remittance=remittance, payer_key=payer_key, row=row, payment=payment, claim=claim,
-                      on=on)
+        return post_reversal(session, plan, remittance=remittance, payer_key=payer_key, claim_key=claim_key, row=row,
+                             payment=payment, original=original, claim=claim, on=on)
+    return post_claim(session, plan, remittance=remittance, payer_key=payer_key, claim_key=claim_key, row=row,
+                      payment=payment, claim=claim, charges=charges, on=on)
 
 
 def _import_payment(session: Session, actor: Actor | None, item: Remittance835, file_name: str, file_hash: str,
                     warnings: list[str], unmatched: list[str], touched: set[int]) -> ImportedPayment:
+    unmatched_before = len(unmatched)
     payer = _payer(session, item)
     payer_key = (payer.payer_code if payer else (item.payer_ids or [item.originator or item.payer_name])[0])[:40]
     key = f'{payer_key}:{item.trace_number}'[:120]
@@ -174,26 +220,28 @@ def _import_payment(session: Session, actor: Actor | None, item: Remittance835, 
                                             fiscal_date=plb.fiscal_date, reason_code=plb.reason[:4],
                                             reference=plb.reference[:50], amount=plb.amount))
     on = item.payment_date or practice_today(session)
-    numbers = {payment.claim_number for payment in item.claims}
-    claims = {claim.claim_number: claim for start in range(0, len(numbers), 500) for claim in session.exec(
-        select(Claim).where(col(Claim.claim_number).in_(sorted(numbers)[start:start + 500]))).all()}
-    for seq, payment in enumerate(item.claims, start=1):
-        row = _record_claim(session, remittance, seq, payment)
-        claim = claims.get(payment.claim_number)
-        if claim is None or not _payer_fits(session, claim, payer, payment):
+    known = _Known.load(session, [payment.claim_number for payment in item.claims])
+    plan = Plan()
+    seen: set[str] = set()
+    for row, payment in zip(_record_claims(session, remittance, item.claims), item.claims, strict=True):
+        claim_key = payment.claim_number if payment.claim_number not in seen else f'{payment.claim_number}#{row.seq}'
+        seen.add(payment.claim_number)
+        claim = known.claims.get(payment.claim_number)
+        if claim is None or not known.payer_fits(claim, payer, payment):
             why = 'no such claim' if claim is None else f'the claim is not with {payer_label}'
             unmatched.append(f'claim {payment.claim_number} (line {payment.line}): {why}')
             continue
         row.match_state = MatchState.matched
-        posted = settle_claim(session, remittance=remittance, row=row, payment=payment, claim=claim, on=on)
+        posted = settle_claim(session, plan, remittance=remittance, row=row, payment=payment, claim=claim,
+                              charges=known.charges.get(claim.encounter_id, []), on=on, claim_key=claim_key)
         warnings.extend(posted.warnings)
         if posted.account_id is not None:
             touched.add(posted.account_id)
         if row.match_state == MatchState.open:
             unmatched.append(f'claim {payment.claim_number} (line {payment.line}): reversal without its original')
-    remittance.claims_matched = sum(1 for row in session.exec(select(RemittanceClaim.match_state).where(
-        RemittanceClaim.remittance_id == remittance.id)).all() if row != MatchState.open)
-    remittance.claims_unmatched = remittance.claims_count - remittance.claims_matched
+    post_plan(session, plan)
+    remittance.claims_unmatched = len(unmatched) - unmatched_before
+    remittance.claims_matched = remittance.claims_count - remittance.claims_unmatched
     audit.record(session, action='remittance_imported', actor_user_id=actor.user_id if actor else None,
                  actor_role=actor.role if actor else 'command_line', entity_type='remittance',
                  entity_id=remittance.id, source_ip=actor.ip if actor else '',

@@ -20,6 +20,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from portal.interop.x12_835 import ClaimPayment
@@ -58,6 +59,32 @@ class Posted:
     account_id: int | None = None
 
 
+@dataclass
+class Plan:
+    """Ledger entries to post for remittance claims, posted together by `post_plan` (one batch per import)."""
+    entries: list[tuple[int, dict]] = field(default_factory=list)  # (remittance claim id, ledger columns)
+
+    def add(self, row: RemittanceClaim, **values: object) -> None:
+        self.entries.append((row.id, values))
+
+
+def post_plan(session: Session, plan: Plan) -> dict[int, int]:
+    """Post the planned entries through the ledger's writer and remember which remittance claim posted each
+    new one (what a reversal later corrects); returns how many entries each remittance claim created."""
+    posted = ledger.post_many(session, [values for _, values in plan.entries])
+    created: dict[int, int] = {}
+    links = []
+    for row_id, values in plan.entries:
+        entry_id, new = posted[values['external_ref']]
+        if new:
+            links.append({'remittance_claim_id': row_id, 'ledger_entry_id': entry_id})
+            created[row_id] = created.get(row_id, 0) + 1
+    if links:
+        session.connection().execute(insert(RemittancePosting), links)
+    plan.entries.clear()
+    return created
+
+
 def match_lines(claim_payment: ClaimPayment, charges: list[Charge]) -> list[Charge | None]:
     """Each service line's charge: by REF*6R (the charge's external id, or Settle's charge number), else by
     procedure code + modifiers + date of service + units (SVC06 when the payer paid another code)."""
@@ -81,25 +108,25 @@ def match_lines(claim_payment: ClaimPayment, charges: list[Charge]) -> list[Char
     return found
 
 
-def post_claim(session: Session, *, remittance: Remittance, payer_key: str, row: RemittanceClaim,
-               payment: ClaimPayment, claim: Claim, on: date) -> Posted:
-    """Post a matched, not-reversal claim payment; update the claim's figures and status."""
+def post_claim(session: Session, plan: Plan, *, remittance: Remittance, payer_key: str, claim_key: str,
+               row: RemittanceClaim, payment: ClaimPayment, claim: Claim, charges: list[Charge],
+               on: date) -> Posted:
+    """Plan the entries of a matched, not-reversal claim payment (`claim_key`: the claim number, made unique
+    in its remittance); update the claim's figures and status."""
     result = Posted(account_id=claim.account_id)
-    charges = list(session.exec(select(Charge).where(Charge.encounter_id == claim.encounter_id)
-                                .order_by(col(Charge.id))).all())
     links = {'patient_id': claim.patient_id, 'claim_id': claim.id, 'memo': f'ERA {remittance.trace_number}'[:200]}
+    adjustments: list[dict] = []
 
     def put(kind: str, amount: int, line_key: str, what: str, charge_id: int | None, carc: str | None = None) -> None:
-        entry, created = ledger.post(session, account_id=claim.account_id, kind=kind, amount=amount,
-                                     external_ref=entry_ref(payer_key, remittance.trace_number, payment.claim_number,
-                                                            line_key, what),
-                                     effective_date=on, charge_id=charge_id, carc_code=carc, **links)
-        if created:
-            session.add(RemittancePosting(remittance_claim_id=row.id, ledger_entry_id=entry.id))
-            result.entries += 1
+        plan.add(row, account_id=claim.account_id, kind=kind, amount=amount,
+                 external_ref=entry_ref(payer_key, remittance.trace_number, claim_key, line_key, what),
+                 effective_date=on, charge_id=charge_id, carc_code=carc, **links)
 
-    def adjust(adjustments: list, line_key: str, charge_id: int | None) -> None:
-        for item in adjustments:
+    def adjust(items: list, line_key: str, charge_id: int | None, remark: str) -> None:
+        for item in items:
+            if charge_id is not None and item.amount:
+                adjustments.append({'claim_id': claim.id, 'charge_id': charge_id, 'group_code': item.group[:2],
+                                    'carc_code': item.reason[:8], 'rarc_code': remark[:8], 'amount': item.amount})
             if item.group == PATIENT_GROUP or item.amount == 0 or (item.group, item.reason) == PRIOR_PAYER:
                 continue
             if item.group not in WRITTEN_OFF_GROUPS or item.amount < 0:
@@ -108,9 +135,6 @@ def post_claim(session: Session, *, remittance: Remittance, payer_key: str, row:
                 continue
             put(LedgerKind.contractual_adjustment, -item.amount, line_key, f'{item.group}-{item.reason}', charge_id,
                 item.reason)
-            if charge_id is not None:
-                session.add(ClaimAdjustment(claim_id=claim.id, charge_id=charge_id, group_code=item.group,
-                                            carc_code=item.reason, amount=item.amount))
 
     for number, (service, charge) in enumerate(zip(payment.lines, match_lines(payment, charges), strict=True), 1):
         line_key = service.control_number or f'L{number}'  # the line's place in its claim
@@ -122,15 +146,12 @@ def post_claim(session: Session, *, remittance: Remittance, payer_key: str, row:
             put(LedgerKind.insurance_payment, -service.paid, line_key, 'paid', charge_id)
         elif service.paid < 0:
             result.warnings.append(f'line {service.line}, SVC03: a negative payment outside a reversal is not posted')
-        adjust(service.adjustments, line_key, charge_id)
-        for item in service.adjustments:
-            if item.group == PATIENT_GROUP and charge_id is not None and item.amount:
-                session.add(ClaimAdjustment(claim_id=claim.id, charge_id=charge_id, group_code=item.group,
-                                            carc_code=item.reason, rarc_code=(service.remarks or [''])[0][:8],
-                                            amount=item.amount))
+        adjust(service.adjustments, line_key, charge_id, (service.remarks or [''])[0])
     if not payment.lines and payment.paid > 0:
         put(LedgerKind.insurance_payment, -payment.paid, 'claim', 'paid', None)
-    adjust(payment.adjustments, 'claim', None)
+    adjust(payment.adjustments, 'claim', None, '')
+    if adjustments:
+        session.connection().execute(insert(ClaimAdjustment), adjustments)
     _update_claim(session, claim, payment, reprocessed=payment.is_corrected)
     row.posted = True
     return result
@@ -161,25 +182,21 @@ def _update_claim(session: Session, claim: Claim, payment: ClaimPayment, *, repr
     record_claim_status(session, claim_id=claim.id, status=status, code=code)
 
 
-def post_reversal(session: Session, *, remittance: Remittance, payer_key: str, row: RemittanceClaim,
-                  payment: ClaimPayment, original: RemittanceClaim, claim: Claim, on: date) -> Posted:
-    """One correction per entry the original payment posted, pointing at it, for the opposite amount."""
+def post_reversal(session: Session, plan: Plan, *, remittance: Remittance, payer_key: str, claim_key: str,
+                  row: RemittanceClaim, payment: ClaimPayment, original: RemittanceClaim, claim: Claim,
+                  on: date) -> Posted:
+    """Plan one correction per entry the original payment posted, pointing at it, for the opposite amount."""
     result = Posted(account_id=claim.account_id)
     entries = session.exec(select(LedgerEntry).join(RemittancePosting,
                                                    col(RemittancePosting.ledger_entry_id) == LedgerEntry.id)
                            .where(RemittancePosting.remittance_claim_id == original.id)
                            .where(LedgerEntry.kind != LedgerKind.correction).order_by(col(LedgerEntry.id))).all()
     for entry in entries:
-        created_entry, created = ledger.post(
-            session, account_id=entry.account_id, kind=LedgerKind.correction, amount=-entry.amount,
-            external_ref=entry_ref(payer_key, remittance.trace_number, payment.claim_number, 'reverses',
-                                   entry.id),
-            effective_date=on, patient_id=entry.patient_id, charge_id=entry.charge_id, claim_id=entry.claim_id,
-            corrects_entry_id=entry.id, corrects_kind=entry.kind, carc_code=entry.carc_code,
-            memo=f'ERA {remittance.trace_number} reverses'[:200])
-        if created:
-            session.add(RemittancePosting(remittance_claim_id=row.id, ledger_entry_id=created_entry.id))
-            result.entries += 1
+        plan.add(row, account_id=entry.account_id, kind=LedgerKind.correction, amount=-entry.amount,
+                 external_ref=entry_ref(payer_key, remittance.trace_number, claim_key, 'reverses', entry.id),
+                 effective_date=on, patient_id=entry.patient_id, charge_id=entry.charge_id, claim_id=entry.claim_id,
+                 corrects_entry_id=entry.id, corrects_kind=entry.kind, carc_code=entry.carc_code,
+                 memo=f'ERA {remittance.trace_number} reverses'[:200])
     if -payment.paid != original.paid:
         result.warnings.append(f'line {payment.line}, CLP04: the reversal of {payment.paid / 100:.2f} does not '
                                f'undo the original payment of {original.paid / 100:.2f}; the original was reversed '

@@ -14,6 +14,7 @@ from portal.clock import utcnow
 from portal.errors import NotFound, ValidationFailed
 from portal.interop.x12_835 import Adjustment, ClaimPayment, ServiceLine
 from portal.models import (
+    Charge,
     Claim,
     MatchState,
     ProviderLevelAdjustment,
@@ -25,6 +26,7 @@ from portal.models import (
 from portal.services.money_moved import account_money_moved
 from portal.services.practice import practice_today
 from portal.services.remittance_import import settle_claim
+from portal.services.remittance_posting import Plan, post_plan
 
 STATUS_LABELS = {'1': 'Processed as primary', '2': 'Processed as secondary', '3': 'Processed as tertiary',
                  '4': 'Denied', '19': 'Primary, forwarded', '20': 'Secondary, forwarded',
@@ -190,8 +192,13 @@ def match_by_hand(session: Session, /, *, actor: Actor, remittance_claim_id: int
                                field_errors={'claim_number': 'There is no claim with that number.'})
     remittance = session.get(Remittance, row.remittance_id)
     row.match_state, row.matched_by_user_id, row.matched_at = MatchState.matched_by_hand, actor.user_id, utcnow()
-    posted = settle_claim(session, remittance=remittance, row=row, payment=_payment_of(session, row), claim=claim,
-                          on=remittance.payment_date or practice_today(session))
+    plan = Plan()
+    charges = list(session.exec(select(Charge).where(Charge.encounter_id == claim.encounter_id)
+                                .order_by(col(Charge.id))).all())
+    posted = settle_claim(session, plan, remittance=remittance, row=row, payment=_payment_of(session, row),
+                          claim=claim, charges=charges, on=remittance.payment_date or practice_today(session),
+                          claim_key=f'{row.claim_number}#{row.seq}')
+    post_plan(session, plan)
     if row.match_state == MatchState.open:  # a reversal with nothing to reverse
         raise ValidationFailed(posted.warnings[0] if posted.warnings else 'Nothing could be posted for this claim.')
     session.add(row)
