@@ -106,7 +106,7 @@ def cmd_import_835(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from portal.db import write_session
-    from portal.interop.x12_835 import MAX_BYTES
+    from portal.interop.x12_835 import MAX_BYTES, read_835
     from portal.services.remittance_import import Refused835, import_835
     migrate()
     refused = 0
@@ -119,9 +119,10 @@ def cmd_import_835(args: argparse.Namespace) -> int:
             print(f'{name}: cannot be read ({error.strerror}); nothing posted.', file=sys.stderr)
             refused += 1
             continue
+        checked = read_835(data)  # outside the write transaction: pyx12 takes seconds on a big file
         try:
             with write_session() as session:
-                report = import_835(session, actor=None, data=data, file_name=path.name)
+                report = import_835(session, actor=None, data=data, file_name=path.name, read=checked)
         except Refused835 as refusal:
             print(f'{name}: refused, nothing posted.', file=sys.stderr)
             for finding in refusal.findings:

@@ -7,10 +7,11 @@ from __future__ import annotations
 from nicegui import events, ui
 
 from components import chips, dialogs, forms, page, session, theme
-from components.calls import read, write
+from components.calls import call, read, write
 from components.guards import OneAtATime
 from components.uploads import named_file_upload
 from portal.errors import DomainError
+from portal.interop.x12_835 import read_835
 from portal.models import MatchState
 from portal.services import remittances
 from portal.services.remittance_import import Refused835, import_835
@@ -62,8 +63,9 @@ def _list(items: list[RemittanceRow]) -> None:
         async def received(event: events.UploadEventArguments) -> None:
             name, data = event.file.name, await event.file.read()
             outcome.clear()
-            try:
-                report = await write(import_835, actor=session.actor(), data=data, file_name=name)
+            try:  # read and validated first, outside the write transaction (pyx12 takes seconds on a big file)
+                checked = await call(read_835, data)
+                report = await write(import_835, actor=session.actor(), data=data, file_name=name, read=checked)
             except Refused835 as refusal:
                 with outcome:
                     ui.label(f'{name} was refused; nothing was posted.').classes('text-red-800 font-semibold') \

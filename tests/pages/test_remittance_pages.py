@@ -28,7 +28,7 @@ async def _open(user: User) -> None:
 async def test_a_refused_file_names_line_and_reason_and_lists_nothing(user: User) -> None:
     await _open(user)
     await _upload(user, 'claims.835', b'ISA*00*          *00*' + b'x' * 200)
-    await user.should_see('claims.835 was refused; nothing was posted.')
+    await user.should_see('claims.835 was refused; nothing was posted.', retries=100)
     await user.should_see(marker='refusal')
     await user.should_see('No remittances imported yet.')
     with read_session() as session:
@@ -41,7 +41,7 @@ async def test_staff_upload_a_file_and_match_its_unmatched_claim_by_hand(user: U
         before = ledger.balance(session, account_id)
     await _open(user)
     await _upload(user, 'era.835', data)
-    await user.should_see('imported: 0 of 1 claims matched, 1 not matched')
+    await user.should_see('imported: 0 of 1 claims matched, 1 not matched', retries=100)  # pyx12 runs first
     table = next(iter(user.find(kind=ui.table, marker='remittances').elements))
     assert [(row['trace'], row['matched'], row['unmatched']) for row in table.rows] == [('PAGE-1', '0 of 1', '1')]
     await user.open(f'/staff/remittances/{table.rows[0]["id"]}')
