@@ -70,34 +70,29 @@ def cmd_statement_run(_args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_import_charges(args: argparse.Namespace) -> int:
+def _import_csv(importer, file: str) -> int:  # noqa: ANN001
+    """An all-or-nothing CSV import: its summary, or every problem (row, field, reason) and exit 2."""
     from portal.interop.charges_csv import ImportRejected
-    from portal.services.charge_import import import_charges
     migrate()
     try:
-        summary = import_charges(args.file)
+        summary = importer(file)
     except ImportRejected as rejected:
-        print(f'Nothing was imported: {len(rejected.problems)} problem(s) in {args.file}.', file=sys.stderr)
+        print(f'Nothing was imported: {len(rejected.problems)} problem(s) in {file}.', file=sys.stderr)
         for problem in rejected.problems:
             print(f'  {problem}', file=sys.stderr)
         return 2
     print(summary.describe())
     return 0
+
+
+def cmd_import_charges(args: argparse.Namespace) -> int:
+    from portal.services.charge_import import import_charges
+    return _import_csv(import_charges, args.file)
 
 
 def cmd_import_claims(args: argparse.Namespace) -> int:
-    from portal.interop.charges_csv import ImportRejected
     from portal.services.claim_import import import_claims
-    migrate()
-    try:
-        summary = import_claims(args.file)
-    except ImportRejected as rejected:
-        print(f'Nothing was imported: {len(rejected.problems)} problem(s) in {args.file}.', file=sys.stderr)
-        for problem in rejected.problems:
-            print(f'  {problem}', file=sys.stderr)
-        return 2
-    print(summary.describe())
-    return 0
+    return _import_csv(import_claims, args.file)
 
 
 def cmd_import_835(args: argparse.Namespace) -> int:

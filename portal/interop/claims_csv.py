@@ -8,12 +8,11 @@ CLP01 of its 837 (the patient control number), which is how an 835 finds the cla
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from portal.interop.charges_csv import ImportRejected, Problem
+from portal.interop.charges_csv import ImportRejected, Problem, csv_records
 from portal.money import AmountError, parse_amount
 
 COLUMNS_HELP = """\
@@ -86,34 +85,21 @@ def read_claims(path: str | Path, *, today: date) -> list[ClaimRows]:
     problems: list[Problem] = []
     claims: dict[str, ClaimRows] = {}
     seen: dict[str, int] = {}
-    try:
-        handle = Path(path).open(encoding='utf-8-sig', newline='')
-    except OSError as error:
-        raise ImportRejected([Problem(0, 'file', f'cannot be read ({error.strerror})')]) from None
-    with handle:
-        reader = csv.DictReader(handle)
-        missing = [name for name in REQUIRED if name not in (reader.fieldnames or [])]
-        if missing:
-            raise ImportRejected([Problem(1, name, 'column is missing from the header') for name in missing])
-        try:
-            for raw in reader:
-                row, found = _parse(reader.line_num, raw, today)
-                problems.extend(found)
-                if row is None:
-                    continue
-                if row.charge_external_id in seen:
-                    problems.append(Problem(row.line, 'charge_external_id',
-                                            f'repeats row {seen[row.charge_external_id]}'))
-                seen[row.charge_external_id] = row.line
-                group = claims.setdefault(row.claim_number, ClaimRows(row.claim_number))
-                first = group.rows[0] if group.rows else row
-                for name in ('payer_code', 'submitted', 'priority'):
-                    if getattr(row, name) != getattr(first, name):
-                        problems.append(Problem(row.line, name.replace('submitted', 'submitted_date'),
-                                                f'differs from row {first.line} of the same claim'))
-                group.rows.append(row)
-        except (UnicodeDecodeError, csv.Error) as error:
-            raise ImportRejected([Problem(reader.line_num + 1, 'file', f'is not UTF-8 CSV ({error})')]) from None
+    for line, raw in csv_records(path, REQUIRED):
+        row, found = _parse(line, raw, today)
+        problems.extend(found)
+        if row is None:
+            continue
+        if row.charge_external_id in seen:
+            problems.append(Problem(row.line, 'charge_external_id', f'repeats row {seen[row.charge_external_id]}'))
+        seen[row.charge_external_id] = row.line
+        group = claims.setdefault(row.claim_number, ClaimRows(row.claim_number))
+        first = group.rows[0] if group.rows else row
+        for name in ('payer_code', 'submitted', 'priority'):
+            if getattr(row, name) != getattr(first, name):
+                problems.append(Problem(row.line, name.replace('submitted', 'submitted_date'),
+                                        f'differs from row {first.line} of the same claim'))
+        group.rows.append(row)
     if not claims and not problems:
         problems.append(Problem(2, 'file', 'has no rows'))
     if problems:

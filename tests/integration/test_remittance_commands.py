@@ -38,3 +38,13 @@ def test_warnings_and_unmatched_claims_are_listed_and_exit_0(tmp_path: Path) -> 
     again = run(['-m', 'portal', 'import-835', str(FILES / 'guide_style_warnings.835')], tmp_path,
                 PYTHONPATH=str(ROOT))
     assert 'Already imported payment CHK-12345' in again.stdout and _remittances(tmp_path) == 1
+
+
+def test_import_claims_refuses_a_bad_file_with_row_field_and_reason(tmp_path: Path) -> None:
+    claims = tmp_path / 'claims.csv'
+    claims.write_text('claim_number,payer_code,submitted_date,charge_external_id,billed\n'
+                      'PM-1,ACME,2026-02-04,EXT-404,155.00\n', encoding='utf-8')
+    result = run(['-m', 'portal', 'import-claims', str(claims)], tmp_path, PYTHONPATH=str(ROOT))
+    assert result.returncode == 2
+    assert "row 2, charge_external_id: no charge 'EXT-404'" in result.stderr
+    assert 'Traceback' not in result.stderr
