@@ -1,8 +1,8 @@
 """835 files the demo seeder writes from its own claims, so a demo import matches and posts: claims still
 waiting for their insurer get a partial payment and a denial (with provider-level interest and a
 recoupment), then a second file reverses the partial payment and pays the corrected claim. Written to
-`<data dir>/demo-835/` (beside PORTAL_FILE_DIR); import them in order with
-`python -m portal import-835 data/demo-835/*.835` or on /staff/remittances."""
+`PORTAL_FILE_DIR/demo-835/` (never swept: the sweep reads only stored objects); import them in order with
+`python -m portal import-835 data/files/demo-835/*.835` or on /staff/remittances."""
 from __future__ import annotations
 
 from datetime import date

@@ -148,7 +148,7 @@ def _seed(*, patients: int, seed: int, password: str, progress: Progress | None,
         progress(total, total)
     rows = dict(writer.rows_written)
     with read_session() as session:
-        files = write_demo_remittances(session, Path(settings.file_dir).parent / 'demo-835', on=clock.today(),
+        files = write_demo_remittances(session, Path(settings.file_dir) / 'demo-835', on=clock.today(),
                                        npi=settings.practice_npi or DEMO_NPI)
     return SeedSummary(patients=rows['patient'], accounts=rows['guarantor_account'], seed=seed,
                        seconds=time.perf_counter() - started, password=password, rows=rows,
