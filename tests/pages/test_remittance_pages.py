@@ -6,11 +6,12 @@ from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import select
 
-from portal.db import read_session
+from portal.db import read_session, write_session
 from portal.models import RemittanceClaim
 from portal.services import ledger
+from portal.services.remittance_import import import_835
 from tests.pages.conftest import DEMO_PATIENT, DEMO_STAFF, sign_in
-from tests.support.remits import paying_a_seeded_claim
+from tests.support.remits import file_of, insured_visit, lab_line, office_line, paying_a_seeded_claim, payment, remit
 
 
 async def _upload(user: User, name: str, data: bytes) -> None:
@@ -66,3 +67,22 @@ async def test_patients_get_the_404_page(user: User) -> None:
     await user.should_see('Hi Maria')
     response = await user.http_client.get('/staff/remittances')
     assert response.status_code == 404 and 'Insurance remittances' not in response.text
+
+
+async def test_a_reversal_is_shown_beside_the_payment_it_reverses(user: User) -> None:
+    visit = insured_visit('PM-REV-1')
+    ids = []
+    for claims, trace in (([payment(visit.claim_number, lines=[office_line(20000), lab_line(2200)])], 'ERA-A'),
+                          ([payment(visit.claim_number, status='22', lines=[office_line(-20000), lab_line(-2200)]),
+                            payment(visit.claim_number, icn='ICN-2', frequency='7',
+                                    lines=[office_line(18000, ('CO', '45', 2000)), lab_line(2200)])], 'ERA-B')):
+        with write_session() as session:
+            ids.append(import_835(session, actor=None, data=file_of(remit(*claims, trace=trace))).payments[0]
+                       .remittance_id)
+    await _open(user)
+    await user.open(f'/staff/remittances/{ids[1]}')
+    await user.should_see('Reverses the payment of 222.00 in ERA-A (claim PM-REV-1, line 13)')
+    await user.should_see('Reversal of an earlier payment')
+    await user.should_see('(corrected claim)')
+    await user.open(f'/staff/remittances/{ids[0]}')
+    await user.should_see('Reversed by the payment ERA-B (line 13)')
