@@ -28,6 +28,7 @@ COLUMNS = [
 ]
 TRACE_LINK = ('<q-td :props="props"><a class="text-teal-800 underline" :href="\'/staff/remittances/\' + props.row.id">'
               '{{ props.row.trace }}</a></q-td>')
+SHOWN_FINDINGS = 200
 STATE_TONES = {MatchState.matched: 'good', MatchState.matched_by_hand: 'good', MatchState.open: 'warn',
                MatchState.not_ours: 'neutral'}
 
@@ -130,12 +131,15 @@ def _detail(detail: RemittanceDetail) -> None:
                 effect = 'taken off the payment' if item.amount > 0 else 'added to the payment'
                 ui.label(f'{item.label} ({item.reason}{" " + item.reference if item.reference else ""}): '
                          f'{forms.money(abs(item.amount))} {effect}')
-    ui.label(f'Findings ({len(detail.findings)})').classes(theme.H2).props('role=heading aria-level=2')
+    ui.label(f'Findings ({row.warnings:,})').classes(theme.H2).props('role=heading aria-level=2')
     with ui.column().classes(theme.CARD + ' gap-1').mark('findings'):
         if not detail.findings:
             ui.label('The file had no warnings.').classes('text-slate-700')
-        for finding in detail.findings:
+        for finding in detail.findings[:SHOWN_FINDINGS]:
             ui.label(finding).classes('text-sm text-slate-800 break-words')
+        if row.warnings > SHOWN_FINDINGS:
+            ui.label(f'… and {row.warnings - SHOWN_FINDINGS:,} more (the first {len(detail.findings):,} are kept; '
+                     f'import the file from the command line to list them all).').classes(theme.MUTED)
 
 
 def _figures(claim: RemittanceClaimView) -> str:

@@ -38,6 +38,8 @@ from portal.services.money_moved import account_money_moved
 from portal.services.practice import practice_today
 from portal.services.remittance_posting import Plan, Posted, post_claim, post_plan, post_reversal
 
+KEPT_FINDINGS = 1000  # findings stored with a remittance; a broken file can carry far more
+
 
 class Refused835(Exception):
     """The file has fatal findings: nothing was posted."""
@@ -268,7 +270,7 @@ def import_835(session: Session, /, *, actor: Actor | None, data: bytes, file_na
     for payment in payments:
         remittance = session.get(Remittance, payment.remittance_id)
         if remittance is not None and not payment.already_imported:
-            remittance.findings = '\n'.join(warnings)
+            remittance.findings = '\n'.join(warnings[:KEPT_FINDINGS])  # the count says how many there were
             remittance.warnings_count = len(warnings)
     for account_id in sorted(touched):
         account_money_moved(session, account_id=account_id)
