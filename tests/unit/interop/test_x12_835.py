@@ -104,3 +104,10 @@ def test_a_line_that_does_not_balance_is_a_warning() -> None:
                     .replace('CLP*PM-1001*1*222', 'CLP*PM-1001*1*225').encode(), validate=False)
     assert read.fatal == [] and read.remittances
     assert {(f.segment, f.element) for f in read.warnings} == {('SVC', 'SVC02'), ('CLP', 'CLP03')}
+
+
+def test_a_payer_named_twice_is_a_warning_and_the_first_is_kept() -> None:
+    text = GOOD.replace('N4*CHICAGO*IL*60601~', 'N4*CHICAGO*IL*60601~\nN1*PR*OTHER PAYER~').replace('SE*25*', 'SE*26*')
+    read = read_835(text.encode())
+    assert read.fatal == [] and read.remittances[0].payer_name == 'ACME HEALTH'
+    assert any(f.line == 10 and f.element == 'N102' and 'a second payer' in f.message for f in read.warnings)
