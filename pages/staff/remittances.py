@@ -107,7 +107,8 @@ def _detail(detail: RemittanceDetail) -> None:
     def claims(current: RemittanceDetail) -> None:
         counts = current.row
         ui.label(f'{forms.money(row.amount)} by {detail.method or "—"}, {paid_on}; imported '
-                 f'{forms.date_time(row.imported_at)} from {detail.file_name or "an upload"}. {counts.matched} of '
+                 f'{forms.date_time(row.imported_at)} by {detail.imported_by} from {detail.file_name or "an upload"}. '
+                 f'{counts.matched} of '
                  f'{counts.claims} claims matched, {counts.unmatched} not matched.').classes('text-slate-700') \
             .mark('summary')
         waiting = [claim for claim in current.claims if claim.state == MatchState.open]

@@ -22,6 +22,7 @@ from portal.models import (
     RemittanceAdjustment,
     RemittanceClaim,
     RemittanceLine,
+    User,
 )
 from portal.services.money_moved import account_money_moved
 from portal.services.practice import practice_today
@@ -84,6 +85,7 @@ class RemittanceDetail:
     row: RemittanceRow
     method: str
     file_name: str
+    imported_by: str  # the staff member's name, or 'the command line'
     findings: tuple[str, ...]
     claims: tuple[RemittanceClaimView, ...]
     provider_adjustments: tuple[ProviderAdjustmentView, ...]
@@ -139,8 +141,10 @@ def remittance_detail(session: Session, /, *, actor: Actor, remittance_id: int) 
            for item in session.exec(select(ProviderLevelAdjustment).where(
                ProviderLevelAdjustment.remittance_id == remittance_id).order_by(col(ProviderLevelAdjustment.id))).all()]
     findings = tuple(line for line in remittance.findings.split('\n') if line)
-    return RemittanceDetail(_row(remittance), remittance.method, remittance.file_name, findings, tuple(claims),
-                            tuple(plb))
+    importer = session.get(User, remittance.imported_by_user_id) if remittance.imported_by_user_id else None
+    imported_by = f'{importer.first_name} {importer.last_name}'.strip() if importer else 'the command line'
+    return RemittanceDetail(_row(remittance), remittance.method, remittance.file_name, imported_by, findings,
+                            tuple(claims), tuple(plb))
 
 
 def _open_row(session: Session, remittance_claim_id: int) -> RemittanceClaim:

@@ -33,8 +33,9 @@ def test_an_unmatched_claim_matched_by_hand_posts_once(db: str) -> None:
     visit = insured_visit()
     remittance_id = _import(file_of(remit(payment('TYPO-1001', lines=[office_line(18000, ('CO', '45', 2000)),
                                                                       lab_line(2200)]))))
-    [claim] = _detail(remittance_id).claims
-    assert (claim.state, claim.claim_number) == (MatchState.open, 'TYPO-1001')
+    detail = _detail(remittance_id)
+    [claim] = detail.claims
+    assert (claim.state, claim.claim_number, detail.imported_by) == (MatchState.open, 'TYPO-1001', 'Pat Lee')
     staff = _staff()
     with write_session() as session, pytest.raises(ValidationFailed):
         remittances.match_by_hand(session, actor=staff, remittance_claim_id=claim.id, claim_number='NOPE')
