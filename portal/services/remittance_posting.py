@@ -20,7 +20,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import insert
+from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
 
 from portal.interop.x12_835 import ClaimPayment
@@ -202,6 +202,9 @@ def post_reversal(session: Session, plan: Plan, *, remittance: Remittance, payer
                                f'undo the original payment of {original.paid / 100:.2f}; the original was reversed '
                                f'in full')
     row.reverses_id, row.claim_id, row.posted = original.id, claim.id, True
+    # the payer took back its decision: the reasons it gave (shown to the patient on /claims/{id}) go with it;
+    # a corrected claim brings its own
+    session.connection().execute(delete(ClaimAdjustment).where(col(ClaimAdjustment.claim_id) == claim.id))
     claim.paid_amount -= original.paid
     session.add(claim)
     record_claim_status(session, claim_id=claim.id, status=ClaimStatus.in_process, code='22')

@@ -8,6 +8,7 @@ from sqlmodel import col, func, select
 from portal.db import read_session, write_session
 from portal.models import (
     Claim,
+    ClaimAdjustment,
     ClaimStatus,
     ClaimStatusEvent,
     LedgerEntry,
@@ -128,6 +129,10 @@ def test_a_reversal_corrects_the_original_entries_and_the_corrected_claim_posts_
     assert _balance(visit.account_id) == 3000
     claim = _claim(visit.claim_id)
     assert (claim.status, claim.paid_amount) == (ClaimStatus.reprocessed, 17200)
+    with read_session() as session:  # the reasons the patient reads are the corrected claim's only
+        assert sorted(session.exec(select(ClaimAdjustment.group_code, ClaimAdjustment.carc_code, ClaimAdjustment.amount)
+                                   .where(ClaimAdjustment.claim_id == visit.claim_id)).all()) == \
+            [('CO', '45', 2000), ('PR', '1', 3000)]
 
 
 def test_a_reversal_of_a_payment_never_imported_posts_nothing_and_waits_for_staff(db: str) -> None:
