@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
-from portal.interop.x12_835 import Adjustment, ClaimPayment, ProviderAdjustment, Remittance835, ServiceLine
+from portal.interop.x12_835_data import Adjustment, ClaimPayment, ProviderAdjustment, Remittance835, ServiceLine
 
 
 def money(minor: int) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from portal.interop.x12_835 import Adjustment, ClaimPayment, ProviderAdjustment, Remittance835, ServiceLine
+from portal.interop.x12_835_data import Adjustment, ClaimPayment, ProviderAdjustment, Remittance835, ServiceLine
 from portal.interop.x12_835_write import write_835
 from portal.models import Charge, Claim, ClaimStatus, Coverage, Patient, Payer
 
