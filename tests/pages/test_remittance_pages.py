@@ -6,7 +6,9 @@ from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import select
 
+from components.uploads import UPLOAD_MAX_FILE_BYTES
 from portal.db import read_session, write_session
+from portal.interop.x12_835 import MAX_BYTES
 from portal.models import RemittanceClaim
 from portal.services import ledger
 from portal.services.remittance_import import import_835
@@ -28,6 +30,8 @@ async def _open(user: User) -> None:
 
 async def test_a_refused_file_names_line_and_reason_and_lists_nothing(user: User) -> None:
     await _open(user)
+    field = next(iter(user.find(kind=ui.upload, marker='upload-835').elements))
+    assert field.props['max-file-size'] == UPLOAD_MAX_FILE_BYTES == MAX_BYTES  # the browser refuses bigger files
     await _upload(user, 'claims.835', b'ISA*00*          *00*' + b'x' * 200)
     await user.should_see('claims.835 was refused; nothing was posted.', retries=100)
     await user.should_see(marker='refusal')
