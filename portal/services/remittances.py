@@ -148,7 +148,10 @@ def remittance_detail(session: Session, /, *, actor: Actor, remittance_id: int) 
 
 
 def _open_row(session: Session, remittance_claim_id: int) -> RemittanceClaim:
-    row = session.get(RemittanceClaim, remittance_claim_id)
+    # locked (PostgreSQL; SQLite's write transaction is already alone): two staff matching one claim at once
+    # post once, the second is told it has been dealt with
+    row = session.exec(select(RemittanceClaim).where(RemittanceClaim.id == remittance_claim_id)
+                       .with_for_update()).first()
     if row is None:
         raise NotFound()
     if row.match_state != MatchState.open:
