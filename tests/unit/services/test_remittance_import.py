@@ -195,3 +195,21 @@ def test_the_statement_identity_holds_after_an_import(db: str) -> None:
                                              - statement.insurance_payments - statement.adjustments
                                              - statement.patient_payments)
     assert (statement.insurance_payments, statement.adjustments) == (17200, 2000)
+
+
+def test_after_a_reversal_and_its_corrected_claim_the_patients_claim_page_shows_the_corrected_money(db: str) -> None:
+    from portal.auth.permissions import Actor
+    from portal.services.claims import claim_detail
+    from tests.factories import make_user
+    visit = insured_visit()
+    _import(file_of(remit(payment(visit.claim_number, lines=[office_line(18000, ('CO', '45', 2000)),
+                                                            lab_line(2200)]), trace='FIRST')))
+    reversal = payment(visit.claim_number, status='22', icn='ICN-1', lines=[
+        office_line(-18000, ('CO', '45', -2000)), lab_line(-2200)])
+    corrected = payment(visit.claim_number, icn='ICN-2', frequency='7', original_reference='ICN-1', lines=[
+        office_line(15000, ('CO', '45', 2000), ('PR', '1', 3000)), lab_line(2200)])
+    _import(file_of(remit(reversal, corrected, trace='SECOND')))
+    patient = Actor(make_user(account=visit.account_id).id, 'patient')
+    with write_session() as session:
+        summary = claim_detail(session, actor=patient, claim_id=visit.claim_id).summary
+    assert (summary.insurance_paid, summary.patient_owes) == (17200, 3000)  # the reversed 202.00 is not counted
