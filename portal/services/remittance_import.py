@@ -203,7 +203,9 @@ def _import_payment(session: Session, actor: Actor | None, item: Remittance835, 
                     warnings: list[str], unmatched: list[str], touched: set[int]) -> ImportedPayment:
     unmatched_before = len(unmatched)
     payer = _payer(session, item)
-    payer_key = (payer.payer_code if payer else (item.payer_ids or [item.originator or item.payer_name])[0])[:40]
+    # the payer as the file names it (N104, else TRN03, else its name), never Settle's payer table: a payer
+    # renamed or added in Settle later must not make the same payment a new one (and post it again)
+    payer_key = (item.payer_ids or [item.originator or item.payer_name])[0][:40]
     key = f'{payer_key}:{item.trace_number}'[:120]
     payer_label = payer.name if payer else item.payer_name
     existing = session.exec(select(Remittance).where(Remittance.key == key)).first()

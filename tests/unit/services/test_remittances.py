@@ -78,3 +78,22 @@ def test_patients_may_not_see_remittances(db: str) -> None:
     patient = make_user()
     with read_session() as session, pytest.raises(Refused):
         remittances.recent_remittances(session, actor=Actor(patient.id, 'patient'))
+
+
+def test_a_payment_matched_by_hand_is_not_posted_again_once_settle_knows_its_payer_by_name(db: str) -> None:
+    from portal.models import Payer
+    visit = insured_visit()
+    era = file_of(remit(payment(visit.claim_number, lines=[office_line(18000, ('CO', '45', 2000)), lab_line(2200)]),
+                        payer='ACME-EDI', name='ACME HEALTH CO'))  # the payer's own id and name, unknown to Settle
+    [claim] = _detail(_import(era)).claims
+    with write_session() as session:
+        remittances.match_by_hand(session, actor=_staff(), remittance_claim_id=claim.id,
+                                  claim_number=visit.claim_number)
+    with write_session() as session:  # staff name the payer as its 835s do: now Settle finds it by name
+        payer = session.exec(select(Payer).where(Payer.payer_code == 'ACME')).one()
+        payer.name = 'Acme Health Co'
+        session.add(payer)
+    with write_session() as session:
+        again = import_835(session, actor=_staff(), data=era).payments[0]
+    with read_session() as session:
+        assert (again.already_imported, ledger.balance(session, visit.account_id)) == (True, 0)
