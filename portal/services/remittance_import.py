@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from portal import audit
@@ -199,6 +200,11 @@ def settle_claim(session: Session, plan: Plan, *, remittance: Remittance, row: R
                       payment=payment, claim=claim, charges=charges, on=on)
 
 
+def _already(existing: Remittance, payer_label: str, item: Remittance835) -> ImportedPayment:
+    return ImportedPayment(existing.id, payer_label, item.trace_number, item.amount, existing.claims_count,
+                           existing.claims_matched, existing.claims_unmatched, True)
+
+
 def _import_payment(session: Session, actor: Actor | None, item: Remittance835, file_name: str, file_hash: str,
                     warnings: list[str], unmatched: list[str], touched: set[int]) -> ImportedPayment:
     unmatched_before = len(unmatched)
@@ -210,15 +216,18 @@ def _import_payment(session: Session, actor: Actor | None, item: Remittance835, 
     payer_label = payer.name if payer else item.payer_name
     existing = session.exec(select(Remittance).where(Remittance.key == key)).first()
     if existing is not None:
-        return ImportedPayment(existing.id, payer_label, item.trace_number, item.amount, existing.claims_count,
-                               existing.claims_matched, existing.claims_unmatched, True)
+        return _already(existing, payer_label, item)
     remittance = Remittance(key=key, payer_id=payer.id if payer else None, payer_name=payer_label[:120],
                             trace_number=item.trace_number[:50], amount=item.amount, method=item.method[:8],
                             payment_date=item.payment_date, file_name=file_name[:200], file_hash=file_hash,
                             imported_by_user_id=actor.user_id if actor else None,
                             plb_total=item.provider_adjustment_total, claims_count=len(item.claims))
-    session.add(remittance)
-    session.flush()
+    try:
+        with session.begin_nested():  # another import of this payment may have committed since we looked
+            session.add(remittance)
+            session.flush()
+    except IntegrityError:
+        return _already(session.exec(select(Remittance).where(Remittance.key == key)).one(), payer_label, item)
     for plb in item.provider_adjustments:
         session.add(ProviderLevelAdjustment(remittance_id=remittance.id, provider_id=plb.provider_id[:50],
                                             fiscal_date=plb.fiscal_date, reason_code=plb.reason[:4],

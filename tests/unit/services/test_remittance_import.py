@@ -213,3 +213,29 @@ def test_after_a_reversal_and_its_corrected_claim_the_patients_claim_page_shows_
     with write_session() as session:
         summary = claim_detail(session, actor=patient, claim_id=visit.claim_id).summary
     assert (summary.insurance_paid, summary.patient_owes) == (17200, 3000)  # the reversed 202.00 is not counted
+
+
+def test_two_imports_of_one_file_at_the_same_time_post_it_once_and_the_second_says_already_imported(db: str) -> None:
+    import threading
+
+    from portal.interop.x12_835 import read_835
+    visit = insured_visit()
+    era = file_of(remit(payment(visit.claim_number, lines=[office_line(18000, ('CO', '45', 2000)), lab_line(2200)])))
+    second: list[object] = []
+
+    def import_too() -> None:
+        try:
+            second.append(_import(era))
+        except Exception as error:  # noqa: BLE001  (what the test checks)
+            second.append(error)
+
+    with write_session() as session:  # the first import's transaction is open while the second one runs
+        first = import_835(session, actor=None, data=era, read=read_835(era))
+        other = threading.Thread(target=import_too)
+        other.start()
+        other.join(2)  # gives the second import time to reach the payment's row, which waits for this commit
+    other.join()
+    assert not first.payments[0].already_imported
+    assert [type(outcome).__name__ for outcome in second] == ['Import835Report']  # not a unique-key error
+    assert second[0].payments[0].already_imported
+    assert _balance(visit.account_id) == 0
