@@ -158,9 +158,10 @@ def post_claim(session: Session, plan: Plan, *, remittance: Remittance, payer_ke
 
 
 def _update_claim(session: Session, claim: Claim, payment: ClaimPayment, *, reprocessed: bool) -> None:
-    """Figures and status: denied (CLP02 4, or nothing paid), paid (nothing left to the patient),
-    partially paid, or reprocessed for a corrected claim; the status is recorded through
-    `claim_updates.record_claim_status` (the timeline and the patient's notice)."""
+    """Figures and status: denied (CLP02 4, or nothing paid and nothing left to the patient), paid (nothing
+    left to the patient), partially paid (a deductible taken with nothing paid too), or reprocessed for a
+    corrected claim; the status is recorded through `claim_updates.record_claim_status` (the timeline and the
+    patient's notice)."""
     written_off = sum(item.amount for service in payment.lines for item in service.adjustments
                       if item.group in WRITTEN_OFF_GROUPS) + sum(item.amount for item in payment.adjustments
                                                                  if item.group in WRITTEN_OFF_GROUPS)
@@ -169,8 +170,8 @@ def _update_claim(session: Session, claim: Claim, payment: ClaimPayment, *, repr
     claim.allowed_amount = max(payment.billed - written_off, 0)
     reasons = [item.reason for service in payment.lines for item in service.adjustments] + \
         [item.reason for item in payment.adjustments]
-    if payment.status == '4' or payment.paid == 0:
-        status = ClaimStatus.denied
+    if payment.status == '4' or (payment.paid == 0 and payment.patient_responsibility == 0):
+        status = ClaimStatus.denied  # nothing paid and nothing the patient's: applied to a deductible is not denied
     elif reprocessed:
         status = ClaimStatus.reprocessed
     elif payment.patient_responsibility == 0 and payment.paid + written_off >= payment.billed:

@@ -107,6 +107,14 @@ def test_a_denial_posts_the_write_off_and_records_the_denied_status(db: str) -> 
     assert _balance(visit.account_id) == 0
 
 
+def test_a_claim_the_payer_applied_to_the_deductible_is_not_denied(db: str) -> None:
+    visit = insured_visit()  # processed as primary, nothing paid: the allowed amount is the patient's deductible
+    _import(file_of(remit(payment(visit.claim_number, lines=[
+        office_line(0, ('CO', '45', 5000), ('PR', '1', 15000)), lab_line(0, ('PR', '1', 2200))]))))
+    assert _claim(visit.claim_id).status == ClaimStatus.partially_paid
+    assert _balance(visit.account_id) == 17200
+
+
 def test_a_reversal_corrects_the_original_entries_and_the_corrected_claim_posts_again(db: str) -> None:
     visit = insured_visit()
     _import(file_of(remit(payment(visit.claim_number, lines=[office_line(18000, ('CO', '45', 2000)),
