@@ -116,8 +116,13 @@ def post_claim(session: Session, plan: Plan, *, remittance: Remittance, payer_ke
     result = Posted(account_id=claim.account_id)
     links = {'patient_id': claim.patient_id, 'claim_id': claim.id, 'memo': f'ERA {remittance.trace_number}'[:200]}
     adjustments: list[dict] = []
+    used: dict[tuple[str, str], int] = {}  # (line key, what) -> how many entries took it
 
     def put(kind: str, amount: int, line_key: str, what: str, charge_id: int | None, carc: str | None = None) -> None:
+        # a reason sent twice on a line, or a line control number on two lines (payers' deviations), is a
+        # second amount, not the same one: it gets its own key (#2, #3 in file order)
+        times = used[line_key, what] = used.get((line_key, what), 0) + 1
+        what = what if times == 1 else f'{what}#{times}'
         plan.add(row, account_id=claim.account_id, kind=kind, amount=amount,
                  external_ref=entry_ref(payer_key, remittance.trace_number, claim_key, line_key, what),
                  effective_date=on, charge_id=charge_id, carc_code=carc, **links)

@@ -115,6 +115,17 @@ def test_a_claim_the_payer_applied_to_the_deductible_is_not_denied(db: str) -> N
     assert _balance(visit.account_id) == 17200
 
 
+def test_a_reason_sent_twice_on_a_line_and_a_line_control_number_sent_twice_post_every_amount(db: str) -> None:
+    visit = insured_visit()  # deviations real payers send: CAS*CO*45 twice on one line, two lines with one REF*6R
+    _import(file_of(remit(payment(visit.claim_number, lines=[
+        office_line(10000, ('CO', '45', 1000), ('CO', '45', 1000), control='X-1', billed=12000),
+        office_line(8000, ('CO', '45', 2000), control='X-1', billed=10000)]))))
+    assert sorted(_entries(visit.account_id)) == sorted([
+        ('insurance_payment', -10000, None), ('contractual_adjustment', -1000, '45'),
+        ('contractual_adjustment', -1000, '45'), ('insurance_payment', -8000, None),
+        ('contractual_adjustment', -2000, '45')])
+
+
 def test_a_reversal_corrects_the_original_entries_and_the_corrected_claim_posts_again(db: str) -> None:
     visit = insured_visit()
     _import(file_of(remit(payment(visit.claim_number, lines=[office_line(18000, ('CO', '45', 2000)),
