@@ -18,9 +18,10 @@ does not use are skipped.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from portal.interop.x12_835_data import (
     DENIED,
@@ -40,6 +41,9 @@ from portal.interop.x12_835_pyx12 import pyx12_findings
 __all__ = ['DENIED', 'MAX_BYTES', 'PRIMARY', 'REVERSAL', 'SECONDARY', 'TERTIARY', 'Adjustment', 'Bad',
            'ClaimPayment', 'ProviderAdjustment', 'Read835', 'Remittance835', 'ServiceLine', 'read_835']
 
+DECIMAL = re.compile(r'-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)')  # X12 R (decimal) type
+LARGEST = 999_999_999  # minor units: 9,999,999.99, past any practice's payment, within the columns' 32-bit integers
+MOST_UNITS = 99_999
 MAX_BYTES = 10_000_000  # "10 MB", the upload limit (components.uploads); 5,000 claims are about 3 MB
 
 
@@ -71,12 +75,13 @@ def amount(segment: Segment, position: int, *, required: bool = True) -> int:
         if required:
             raise Bad(segment, position, 'the amount is missing')
         return 0
-    try:
-        cents = Decimal(raw) * 100
-    except InvalidOperation:
-        raise Bad(segment, position, f'{raw!r} is not an amount') from None
-    if not cents.is_finite() or cents != cents.to_integral_value():
+    if not DECIMAL.fullmatch(raw):  # X12's R type: digits, a point, a minus sign (no exponent, no NaN)
+        raise Bad(segment, position, f'{raw!r} is not an amount')
+    cents = Decimal(raw) * 100
+    if cents != cents.to_integral_value():
         raise Bad(segment, position, f'{raw!r} is not an amount in dollars and cents')
+    if abs(cents) > LARGEST:
+        raise Bad(segment, position, f'{raw!r} is not an amount Settle can post (at most 9,999,999.99)')
     return int(cents)
 
 
@@ -189,10 +194,9 @@ def _claim_segment(segment: Segment, claim: ClaimPayment, service: ServiceLine |
     if sid == 'SVC':
         parts = segment.components(1)
         original = segment.components(6)
-        units = segment.get(5)
         service = ServiceLine(line=segment.line, qualifier=parts[0], code=parts[1] if len(parts) > 1 else '',
                               modifiers=tuple(part for part in parts[2:6] if part), billed=amount(segment, 2),
-                              paid=amount(segment, 3), units=_units(units),
+                              paid=amount(segment, 3), units=_units(segment, 5),
                               original_code=original[1] if len(original) > 1 else '',
                               original_modifiers=tuple(part for part in original[2:6] if part))
         claim.lines.append(service)
@@ -218,12 +222,14 @@ def _claim_segment(segment: Segment, claim: ClaimPayment, service: ServiceLine |
     return service
 
 
-def _units(raw: str) -> int:
+def _units(segment: Segment, position: int) -> int:
     """SVC05 units paid (default 1); fractional units round down to whole ones for matching."""
-    try:
-        return max(int(Decimal(raw)), 0) if raw else 1
-    except InvalidOperation:
+    raw = segment.get(position)
+    if not raw:
         return 1
+    if not DECIMAL.fullmatch(raw) or abs(Decimal(raw)) > MOST_UNITS:
+        raise Bad(segment, position, f'{raw!r} is not a number of units')
+    return max(int(Decimal(raw)), 0)
 
 
 def _adjustments(segment: Segment) -> list[Adjustment]:

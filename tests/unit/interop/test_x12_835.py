@@ -87,6 +87,9 @@ GOOD = _file('guide_style_warnings.835').decode()
     (GOOD.replace('IEA*1*000000905', 'IEA*1*000000906').encode(), 29, 'IEA02', 'does not match ISA13'),
     (GOOD.split('SVC*HC:36415')[0].encode(), 22, '', 'truncated'),
     (GOOD.replace('NM1*QC*1*DOE', 'NM1*QC*1*D\x07OE').encode(), 13, '', 'control character'),
+    (GOOD.replace('SVC*HC:36415*22*20', 'SVC*HC:36415*22*1E+30').encode(), 23, 'SVC03', 'not an amount'),
+    (GOOD.replace('SVC*HC:36415*22*20', 'SVC*HC:36415*22*20**NaN').encode(), 23, 'SVC05', 'not a number of units'),
+    (GOOD.replace('SVC*HC:36415*22*20', 'SVC*HC:36415*22*20**1E+999').encode(), 23, 'SVC05', 'not a number of'),
 ])
 def test_fatal_cases_are_refused_with_line_and_reason(data: bytes, line: int, element: str, says: str) -> None:
     found_line, _, found_element, message = _fatal(data)
