@@ -126,15 +126,20 @@ def test_a_reason_sent_twice_on_a_line_and_a_line_control_number_sent_twice_post
         ('contractual_adjustment', -2000, '45')])
 
 
-def test_a_reversal_corrects_the_original_entries_and_the_corrected_claim_posts_again(db: str) -> None:
-    visit = insured_visit()
+def _paid_then_reversed_and_corrected(visit):  # noqa: ANN001, ANN202
+    """FIRST pays 180.00 + 22.00; SECOND reverses it and pays the corrected claim (150.00 + 22.00, PR-1 30.00)."""
     _import(file_of(remit(payment(visit.claim_number, lines=[office_line(18000, ('CO', '45', 2000)),
                                                             lab_line(2200)]), trace='FIRST')))
     reversal = payment(visit.claim_number, status='22', icn='ICN-1', lines=[
         office_line(-18000, ('CO', '45', -2000)), lab_line(-2200)])
     corrected = payment(visit.claim_number, icn='ICN-2', frequency='7', original_reference='ICN-1', lines=[
         office_line(15000, ('CO', '45', 2000), ('PR', '1', 3000)), lab_line(2200)])
-    report = _import(file_of(remit(reversal, corrected, trace='SECOND')))
+    return _import(file_of(remit(reversal, corrected, trace='SECOND')))
+
+
+def test_a_reversal_corrects_the_original_entries_and_the_corrected_claim_posts_again(db: str) -> None:
+    visit = insured_visit()
+    report = _paid_then_reversed_and_corrected(visit)
     assert report.payments[0].matched == 2
     with read_session() as session:
         originals = session.exec(select(LedgerEntry).where(LedgerEntry.memo == 'ERA FIRST')
@@ -221,13 +226,7 @@ def test_after_a_reversal_and_its_corrected_claim_the_patients_claim_page_shows_
     from portal.services.claims import claim_detail
     from tests.factories import make_user
     visit = insured_visit()
-    _import(file_of(remit(payment(visit.claim_number, lines=[office_line(18000, ('CO', '45', 2000)),
-                                                            lab_line(2200)]), trace='FIRST')))
-    reversal = payment(visit.claim_number, status='22', icn='ICN-1', lines=[
-        office_line(-18000, ('CO', '45', -2000)), lab_line(-2200)])
-    corrected = payment(visit.claim_number, icn='ICN-2', frequency='7', original_reference='ICN-1', lines=[
-        office_line(15000, ('CO', '45', 2000), ('PR', '1', 3000)), lab_line(2200)])
-    _import(file_of(remit(reversal, corrected, trace='SECOND')))
+    _paid_then_reversed_and_corrected(visit)
     patient = Actor(make_user(account=visit.account_id).id, 'patient')
     with write_session() as session:
         summary = claim_detail(session, actor=patient, claim_id=visit.claim_id).summary
