@@ -47,6 +47,7 @@ STAFF_NAV = [
     NavItem('Messages', 'forum', '/staff/messages'),
     NavItem('Schedule', 'calendar_month', '/staff/schedule'),
     NavItem('Insurance queue', 'health_and_safety', '/staff/insurance'),
+    NavItem('Remittances', 'receipt_long', '/staff/remittances'),
     NavItem('Statement runs', 'print', '/staff/statement-runs'),
     NavItem('Payment plans', 'event_repeat', '/staff/plans'),
     NavItem('Notifications', 'outbox', '/staff/notifications'),

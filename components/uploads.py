@@ -42,6 +42,18 @@ def file_upload(label: str, *, on_upload: Callable[[events.UploadEventArguments]
     return element
 
 
+def named_file_upload(label: str, *, on_upload: Callable[[events.UploadEventArguments], Any], mark: str = '',
+                      accept: str = '') -> ui.upload:
+    """file_upload with the accessible header of the attachment picker (a named button, a labelled input):
+    one file of any type (`accept` narrows what the browser offers)."""
+    element = file_upload(label, on_upload=on_upload, mark=mark)
+    header = HEADER.replace(' multiple', '').replace(f'accept="{ACCEPT}"', f'accept="{escape(accept)}"' if accept
+                                                    else '').replace('Attach files', escape(label))
+    element.add_slot('header', header.replace('LABEL', escape(label)).replace('Choose files', 'Choose a file'))
+    element.props('flat bordered')
+    return element
+
+
 def photo_upload(text: str, *, on_upload: Callable[[events.UploadEventArguments], Any], mark: str = '') -> ui.upload:
     """One picture or PDF at a time; phones offer the camera (`capture`). Quasar's own header nests its
     file input in an unnamed button; here the input sits in a visible label instead, so a screen reader

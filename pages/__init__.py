@@ -53,6 +53,8 @@ def register(scheduler: SchedulerService) -> None:
     staff_schedule.register()
     from pages.staff import admin_schedule
     admin_schedule.register()
+    from pages.staff import remittances as staff_remittances
+    staff_remittances.register()
     register_notifications(scheduler)
     register_admin(scheduler)
     from pages import wire

@@ -70,19 +70,63 @@ def cmd_statement_run(_args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_import_charges(args: argparse.Namespace) -> int:
+def _import_csv(importer, file: str) -> int:  # noqa: ANN001
+    """An all-or-nothing CSV import: its summary, or every problem (row, field, reason) and exit 2."""
     from portal.interop.charges_csv import ImportRejected
-    from portal.services.charge_import import import_charges
     migrate()
     try:
-        summary = import_charges(args.file)
+        summary = importer(file)
     except ImportRejected as rejected:
-        print(f'Nothing was imported: {len(rejected.problems)} problem(s) in {args.file}.', file=sys.stderr)
+        print(f'Nothing was imported: {len(rejected.problems)} problem(s) in {file}.', file=sys.stderr)
         for problem in rejected.problems:
             print(f'  {problem}', file=sys.stderr)
         return 2
     print(summary.describe())
     return 0
+
+
+def cmd_import_charges(args: argparse.Namespace) -> int:
+    from portal.services.charge_import import import_charges
+    return _import_csv(import_charges, args.file)
+
+
+def cmd_import_claims(args: argparse.Namespace) -> int:
+    from portal.services.claim_import import import_claims
+    return _import_csv(import_claims, args.file)
+
+
+def cmd_import_835(args: argparse.Namespace) -> int:
+    """Each file on its own: a fatal finding refuses that file whole (nothing posted, exit 2); warnings
+    and unmatched claims are listed and the file is posted (exit 0)."""
+    from pathlib import Path
+
+    from portal.db import write_session
+    from portal.interop.x12_835 import MAX_BYTES, read_835
+    from portal.services.remittance_import import Refused835, import_835
+    migrate()
+    refused = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            with path.open('rb') as handle:
+                data = handle.read(MAX_BYTES + 1)  # one byte more than allowed is enough to refuse it
+        except OSError as error:
+            print(f'{name}: cannot be read ({error.strerror}); nothing posted.', file=sys.stderr)
+            refused += 1
+            continue
+        checked = read_835(data)  # outside the write transaction: pyx12 takes seconds on a big file
+        try:
+            with write_session() as session:
+                report = import_835(session, actor=None, data=data, file_name=path.name, read=checked)
+        except Refused835 as refusal:
+            print(f'{name}: refused, nothing posted.', file=sys.stderr)
+            for finding in refusal.findings:
+                print(f'  {finding}', file=sys.stderr)
+            refused += 1
+            continue
+        print(f'{name}:')
+        print('  ' + report.describe().replace('\n', '\n  '))
+    return 2 if refused else 0
 
 
 def cmd_autopay(_args: argparse.Namespace) -> int:
@@ -115,6 +159,19 @@ def build_parser() -> argparse.ArgumentParser:
                                   description=COLUMNS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     charges.add_argument('file', help='the CSV file (UTF-8, header row)')
     charges.set_defaults(run=cmd_import_charges)
+    from portal.interop.claims_csv import COLUMNS_HELP as CLAIM_COLUMNS
+    claims = commands.add_parser('import-claims', help="import claims from the practice's billing system (CSV)",
+                                 description=CLAIM_COLUMNS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    claims.add_argument('file', help='the CSV file (UTF-8, header row)')
+    claims.set_defaults(run=cmd_import_claims)
+    remits = commands.add_parser('import-835', help='post insurance payments from 835 remittance files',
+                                 description='Each file is checked whole: a fatal problem (not an 835, another '
+                                             'version, envelope or control numbers that disagree, a payment total '
+                                             'that does not balance) refuses it with line and reason and posts '
+                                             'nothing (exit 2). Warnings and unmatched claims are listed; a payment '
+                                             'already imported is skipped.')
+    remits.add_argument('files', nargs='+', metavar='FILE', help='835 files (005010X221A1)')
+    remits.set_defaults(run=cmd_import_835)
     commands.add_parser('autopay', help='charge the plan installments due now (the daily job)') \
         .set_defaults(run=cmd_autopay)
     return parser

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -134,33 +135,39 @@ def _parse(line: int, raw: dict[str, str], lookups: Lookups, today: date) -> tup
                 location_id, description, units, value['modifier'].upper(), f'csv:{visit_key}'[:64]), []
 
 
-def read_rows(path: str | Path, lookups: Lookups, *, today: date) -> list[ChargeRow]:
-    """Every row checked; ImportRejected with every problem found when any row is wrong."""
-    problems: list[Problem] = []
-    rows: list[ChargeRow] = []
-    seen: dict[str, int] = {}
+def csv_records(path: str | Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, row) of a UTF-8 CSV file with a header row; ImportRejected when the file cannot be read, lacks
+    a required column or is not UTF-8 CSV. Shared by the practice-system imports (charges, claims)."""
     try:
         handle = Path(path).open(encoding='utf-8-sig', newline='')
     except OSError as error:
         raise ImportRejected([Problem(0, 'file', f'cannot be read ({error.strerror})')]) from None
     with handle:
         reader = csv.DictReader(handle)
-        missing = [name for name in REQUIRED if name not in (reader.fieldnames or [])]
-        if missing:
-            raise ImportRejected([Problem(1, name, 'column is missing from the header') for name in missing])
         try:
+            missing = [name for name in required if name not in (reader.fieldnames or [])]
+            if missing:
+                raise ImportRejected([Problem(1, name, 'column is missing from the header') for name in missing])
             for raw in reader:
-                line = reader.line_num
-                row, found = _parse(line, raw, lookups, today)
-                problems.extend(found)
-                if row is None:
-                    continue
-                if row.external_id in seen:
-                    problems.append(Problem(line, 'external_id', f'repeats row {seen[row.external_id]}'))
-                seen[row.external_id] = line
-                rows.append(row)
+                yield reader.line_num, raw
         except (UnicodeDecodeError, csv.Error) as error:
             raise ImportRejected([Problem(reader.line_num + 1, 'file', f'is not UTF-8 CSV ({error})')]) from None
+
+
+def read_rows(path: str | Path, lookups: Lookups, *, today: date) -> list[ChargeRow]:
+    """Every row checked; ImportRejected with every problem found when any row is wrong."""
+    problems: list[Problem] = []
+    rows: list[ChargeRow] = []
+    seen: dict[str, int] = {}
+    for line, raw in csv_records(path, REQUIRED):
+        row, found = _parse(line, raw, lookups, today)
+        problems.extend(found)
+        if row is None:
+            continue
+        if row.external_id in seen:
+            problems.append(Problem(line, 'external_id', f'repeats row {seen[row.external_id]}'))
+        seen[row.external_id] = line
+        rows.append(row)
     if not rows and not problems:
         problems.append(Problem(2, 'file', 'has no rows'))
     if problems:

@@ -51,6 +51,15 @@ from portal.models.payments import (
 )
 from portal.models.plans import InstallmentStatus, PaymentPlan, PlanInstallment, PlanPolicy, PlanStatus
 from portal.models.schedule import AppointmentGranule, ExceptionKind, ScheduleException, VisitType
+from portal.models.remittance import (
+    MatchState,
+    ProviderLevelAdjustment,
+    Remittance,
+    RemittanceAdjustment,
+    RemittanceClaim,
+    RemittanceLine,
+    RemittancePosting,
+)
 from portal.models.statements import Statement, StatementRun
 from portal.models.system import JobRun, PracticeSettings
 from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit, Role, SessionHandoff, User
@@ -67,4 +76,6 @@ __all__ = [
     'ProviderAvailability', 'RateLimitHit', 'Refund', 'Role', 'SavedPaymentMethod', 'SavedReply', 'Statement',
     'StatementRun', 'StoredFile', 'User', 'WebhookEvent',
     'AppointmentGranule', 'AppointmentStatus', 'ExceptionKind', 'ScheduleException', 'VisitType',
+    'MatchState', 'ProviderLevelAdjustment', 'Remittance', 'RemittanceAdjustment', 'RemittanceClaim',
+    'RemittanceLine', 'RemittancePosting',
 ]

@@ -35,8 +35,10 @@ def record_claim_status(session: Session, /, *, claim_id: int, status: ClaimStat
     claim.status = status
     if status in DECISIONS:
         claim.adjudicated_at = when
-    session.flush()
-    if status == ClaimStatus.denied and needs_you(session, claim):
+    if status != ClaimStatus.denied:
+        return event  # not flushed: an import recording thousands of statuses has the session write them together
+    session.flush()  # the email's dedupe key needs the event's id
+    if needs_you(session, claim):
         found = account_recipient(session, claim.account_id)
         if found is not None:
             account, recipient, user = found

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from portal import audit
 from portal.auth.permissions import Actor, account_relationships, require_account
@@ -244,9 +244,12 @@ def _lines(session: Session, claim: Claim, adjustments: list[ClaimAdjustment]) -
     for row in adjustments:
         by_charge[row.charge_id].append(row)
     paid: dict[int, int] = defaultdict(int)
-    for charge_id, amount in session.connection().execute(
-            select(LedgerEntry.charge_id, LedgerEntry.amount).where(LedgerEntry.claim_id == claim.id,
-                                                                    LedgerEntry.kind == LedgerKind.insurance_payment)):
+    for charge_id, amount in session.connection().execute(  # a reversed payment's correction takes it back
+            select(LedgerEntry.charge_id, LedgerEntry.amount).where(
+                LedgerEntry.claim_id == claim.id,
+                or_(LedgerEntry.kind == LedgerKind.insurance_payment,
+                    (LedgerEntry.kind == LedgerKind.correction)
+                    & (LedgerEntry.corrects_kind == LedgerKind.insurance_payment)))):
         paid[charge_id] -= amount
     charge_ids = {row.charge_id for row in adjustments if row.charge_id} | set(paid)
     query = select(Charge).where(Charge.encounter_id == claim.encounter_id)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
@@ -22,7 +23,7 @@ from sqlmodel import col, select
 
 from portal import clock
 from portal.config import get_settings
-from portal.db import get_engine, write_session
+from portal.db import get_engine, read_session, write_session
 from portal.demo.accounts import build_household
 from portal.demo.card_image import card_png
 from portal.demo.context import Context
@@ -36,12 +37,14 @@ from portal.models.insurance import Coverage, Payer
 from portal.services import files
 from portal.services.coverage import CARD_KIND, SIDES
 from portal.services.money_moved import account_money_moved
+from portal.services.demo_remittances import write_demo_remittances
 
 DEMO_PATIENTS = 200
 DEMO_SEED = 2026
 FAST_LOAD_FROM = 20_000  # patients; below this, inserting into live indexes is quick enough
 FLUSH_ROWS = 40_000  # ledger rows per write
 GENERATION_SHARE = 0.9  # of the progress bar; rebuilding indexes fills the rest
+DEMO_NPI = '1234567893'  # the payee NPI in demo 835s when the practice has none
 SEED_LOCK = 72_702_026  # PostgreSQL advisory lock key: one seeder at a time
 
 Progress = Callable[[int, int], None]
@@ -59,6 +62,7 @@ class SeedSummary:
     seconds: float
     password: str
     rows: dict[str, int] = field(default_factory=dict)
+    remittance_files: tuple[str, ...] = ()  # demo 835s about the seeded claims (services/demo_remittances.py)
 
     def describe(self) -> str:
         rows = self.rows
@@ -73,6 +77,8 @@ class SeedSummary:
             f'Demo sign-ins (password: {self.password}):',
             f'  patient  {DEMO_PATIENT_EMAIL}  (Maria Alvarez, account {DEMO_ACCOUNT_NUMBER})',
             f'  staff    {DEMO_STAFF_EMAIL}  (billing staff; no MFA in this demo database)',
+            *([f'Demo 835 remittances to import (python -m portal import-835 …, or /staff/remittances): '
+               f'{", ".join(self.remittance_files)}'] if self.remittance_files else []),
         ))
 
 
@@ -149,8 +155,12 @@ def _seed(*, patients: int, seed: int, password: str, progress: Progress | None,
     if progress:
         progress(total, total)
     rows = dict(writer.rows_written)
+    with read_session() as session:
+        remits = write_demo_remittances(session, Path(settings.file_dir) / 'demo-835', on=clock.today(),
+                                        npi=settings.practice_npi or DEMO_NPI)
     return SeedSummary(patients=rows['patient'], accounts=rows['guarantor_account'], seed=seed,
-                       seconds=time.perf_counter() - started, password=password, rows=rows)
+                       seconds=time.perf_counter() - started, password=password, rows=rows,
+                       remittance_files=tuple(str(path) for path in remits))
 
 
 def _plans_follow_the_ledger() -> None:
