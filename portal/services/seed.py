@@ -36,8 +36,8 @@ from portal.models import GuarantorAccount, Patient, PaymentPlan, PlanStatus
 from portal.models.insurance import Coverage, Payer
 from portal.services import files
 from portal.services.coverage import CARD_KIND, SIDES
-from portal.services.money_moved import account_money_moved
 from portal.services.demo_remittances import write_demo_remittances
+from portal.services.money_moved import account_money_moved
 
 DEMO_PATIENTS = 200
 DEMO_SEED = 2026

@@ -1,8 +1,8 @@
 """remittances (835 imports): payments, their claims, lines, adjustments, the ledger entries they
 posted, and provider-level adjustments (the practice's money)
 
-Revision ID: 0017_rem
-Revises: 0016_coverage_verification
+Revision ID: 0019_rem
+Revises: 0018_admin
 """
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '0017_rem'
-down_revision = '0016_coverage_verification'
+revision = '0019_rem'
+down_revision = '0018_admin'
 branch_labels = None
 depends_on = None
 
