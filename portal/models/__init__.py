@@ -48,6 +48,7 @@ from portal.models.payments import (
     WebhookEvent,
 )
 from portal.models.plans import InstallmentStatus, PaymentPlan, PlanInstallment, PlanPolicy, PlanStatus
+from portal.models.receivables import ChargeBalance, LedgerDay, ReceivableRollup, Responsibility
 from portal.models.statements import Statement, StatementRun
 from portal.models.system import JobRun, PracticeSettings
 from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit, Role, SessionHandoff, User
@@ -63,4 +64,5 @@ __all__ = [
     'SessionHandoff', 'LiveEvent',
     'ProviderAvailability', 'RateLimitHit', 'Refund', 'Role', 'SavedPaymentMethod', 'SavedReply', 'Statement',
     'StatementRun', 'StoredFile', 'User', 'WebhookEvent',
+    'ChargeBalance', 'LedgerDay', 'ReceivableRollup', 'Responsibility',
 ]

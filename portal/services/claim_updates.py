@@ -16,6 +16,7 @@ from portal.models import Claim, ClaimStatus, ClaimStatusEvent
 from portal.notify import outbox
 from portal.services.claims import needs_you
 from portal.services.plans.notices import account_recipient
+from portal.services.receivables import refresh_account
 
 DECISIONS = frozenset({ClaimStatus.paid, ClaimStatus.partially_paid, ClaimStatus.denied, ClaimStatus.reprocessed})
 
@@ -25,7 +26,8 @@ def record_claim_status(session: Session, /, *, claim_id: int, status: ClaimStat
     """Append a status event to the claim and move the claim to it (a decision also sets `adjudicated_at`).
     The caller (a remittance import, the billing office) has checked its right to do so. A denial the
     patient can act on queues the 'claim_update' email once per event (dedupe key `claim-update:<event id>`)
-    to the account holder. Raises NotFound for an unknown claim."""
+    to the account holder. The account's charge balances follow (responsibility moves between insurance and
+    the patient). Raises NotFound for an unknown claim."""
     claim = session.get(Claim, claim_id)
     if claim is None:
         raise NotFound()
@@ -36,6 +38,7 @@ def record_claim_status(session: Session, /, *, claim_id: int, status: ClaimStat
     if status in DECISIONS:
         claim.adjudicated_at = when
     session.flush()
+    refresh_account(session, claim.account_id)  # a decided claim hands its open charges to the patient
     if status == ClaimStatus.denied and needs_you(session, claim):
         found = account_recipient(session, claim.account_id)
         if found is not None:

@@ -29,6 +29,7 @@ from portal.demo.reference import add_reference
 from portal.demo.showcase import DEMO_ACCOUNT_NUMBER, DEMO_PATIENT_EMAIL, DEMO_STAFF_EMAIL, demo_household
 from portal.demo.writer import TABLE_ORDER, BulkWriter
 from portal.errors import DomainError
+from portal.services import receivables
 
 DEMO_PATIENTS = 200
 DEMO_SEED = 2026
@@ -136,6 +137,7 @@ def _seed(*, patients: int, seed: int, password: str, progress: Progress | None,
             (lambda done, steps: progress(generated + (total - generated) * done // steps, total)) if progress
             else None)
         writer.advance_sequences()
+        receivables.rebuild(connection)  # the bulk load went past the ledger's writer
     if fast:
         _refresh_statistics(engine)
     if progress:
