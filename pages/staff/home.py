@@ -126,11 +126,12 @@ def _aging(view: Dashboard) -> None:
                             amount = row.total if responsibility is None else getattr(row, responsibility)
                             with ui.element('td').classes('p-1'):
                                 ui.link(forms.money(amount), _drill(view.filters, responsibility=responsibility,
-                                                                    bucket=row.bucket)) \
+                                                                    bucket=row.bucket)).classes(theme.LINK) \
                                     .props(f'data-testid=aging-{responsibility or "all"}-{row.bucket}')
                         total = view.total_ar if responsibility is None else view.responsibility_total(responsibility)
                         with ui.element('td').classes('p-1 font-medium'):
-                            ui.link(forms.money(total), _drill(view.filters, responsibility=responsibility))
+                            ui.link(forms.money(total), _drill(view.filters, responsibility=responsibility)) \
+                                .classes(theme.LINK)
 
 
 def _cell(tag: str, text: str, scope: str) -> None:
