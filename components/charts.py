@@ -49,8 +49,9 @@ def collections(series: list[Collections], grouping: str) -> go.Figure:
     """Patient and insurance collections by day, week (starting Monday) or month."""
     sums: dict[str, list[int]] = {}
     for day in series:
-        label = (day.day.isoformat() if grouping == 'day' else
-                 (day.day - timedelta(days=day.day.weekday())).isoformat() if grouping == 'week' else f'{day.day:%Y-%m}')
+        monday = day.day - timedelta(days=day.day.weekday())
+        label = day.day.isoformat() if grouping == 'day' else monday.isoformat() if grouping == 'week' \
+            else f'{day.day:%Y-%m}'
         sums.setdefault(label, [0, 0])
         sums[label][0] += day.patient
         sums[label][1] += day.insurance
@@ -68,6 +69,7 @@ def collections(series: list[Collections], grouping: str) -> go.Figure:
 def mix(parts: dict[str, int], names: dict[str, str]) -> go.Figure:
     """A donut of money by kind (payment method, channel)."""
     figure = go.Figure(go.Pie(labels=[names.get(key, key) for key in parts], values=[v / 100 for v in parts.values()],
-                              hole=0.5, sort=False, hovertemplate='%{label}: $%{value:,.2f} (%{percent})<extra></extra>'))
+                              hole=0.5, sort=False,
+                              hovertemplate='%{label}: $%{value:,.2f} (%{percent})<extra></extra>'))
     figure.update_layout(height=260, showlegend=True, **{**_LAYOUT, 'margin': {'l': 8, 'r': 8, 't': 8, 'b': 8}})
     return figure

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from portal.models.columns import StateText
@@ -47,7 +47,13 @@ class ReceivableRollup(SQLModel, table=True):
     """charge_balance summed by responsibility, date of service, provider, location and payer. Aging buckets
     are date-of-service ranges read from it at load time, so nothing here goes stale overnight."""
     __tablename__ = 'receivable_rollup'
-    __table_args__ = (UniqueConstraint(*ROLLUP_KEY, name='uq_receivable_rollup_key'),)
+    __table_args__ = (
+        UniqueConstraint(*ROLLUP_KEY, name='uq_receivable_rollup_key'),
+        # the aging figures read only rows with something open, from this index alone
+        Index('ix_receivable_rollup_open', 'date_of_service', 'responsibility', 'provider_id', 'location_id',
+              'payer_id', 'open_amount', 'open_charges',
+              sqlite_where=text('open_amount <> 0'), postgresql_where=text('open_amount <> 0')),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     responsibility: Responsibility = Field(max_length=16, sa_type=StateText(Responsibility, 16))

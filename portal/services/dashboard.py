@@ -86,7 +86,8 @@ def open_total(session: Session, filters: Filters, *, responsibility: str | None
     amount, charges = session.connection().execute(
         select(func.coalesce(func.sum(ReceivableRollup.open_amount), 0),
                func.coalesce(func.sum(ReceivableRollup.open_charges), 0))
-        .where(*rollup_where(filters, responsibility=responsibility, bucket=bucket, as_of=as_of))).one()
+        .where(*rollup_where(filters, responsibility=responsibility, bucket=bucket, as_of=as_of),
+               ReceivableRollup.open_amount != 0)).one()
     return int(amount), int(charges)
 
 
@@ -220,20 +221,19 @@ def collections_dashboard(session: Session, /, *, actor: Actor, filters: Filters
 
 
 def _aging(session: Session, filters: Filters, as_of: date) -> list[Aging]:
-    columns = []
-    for name, _, _ in BUCKETS:
-        oldest, newest = dos_range(name, as_of)
-        in_bucket = ReceivableRollup.date_of_service <= newest
-        if oldest is not None:
-            in_bucket = and_(in_bucket, ReceivableRollup.date_of_service >= oldest)
-        for responsibility in RESPONSIBILITIES:
-            hit = and_(in_bucket, ReceivableRollup.responsibility == responsibility)
-            columns.append(func.coalesce(func.sum(case((hit, ReceivableRollup.open_amount), else_=0)), 0))
-            columns.append(func.coalesce(func.sum(case((hit, ReceivableRollup.open_charges), else_=0)), 0))
-    row = [int(value) for value in session.connection().execute(
-        select(*columns).where(*rollup_where(filters, as_of=as_of))).one()]
-    return [Aging(name, row[4 * n], row[4 * n + 2], row[4 * n + 1], row[4 * n + 3])
-            for n, (name, _, _) in enumerate(BUCKETS)]
+    """Open A/R by bucket and responsibility: one pass over the rollup rows with something open (a partial
+    index holds just those)."""
+    bucket = case(*[(ReceivableRollup.date_of_service >= as_of - timedelta(days=high), name)
+                    for name, _, high in BUCKETS if high is not None], else_='120+')
+    rows = session.connection().execute(
+        select(ReceivableRollup.responsibility, bucket, func.sum(ReceivableRollup.open_amount),
+               func.sum(ReceivableRollup.open_charges))
+        .where(*rollup_where(filters, as_of=as_of), ReceivableRollup.open_amount != 0)
+        .group_by(ReceivableRollup.responsibility, bucket)).all()
+    found = {(str(responsibility), name): (int(amount), int(charges)) for responsibility, name, amount, charges in rows}
+    return [Aging(name, found.get(('patient', name), (0, 0))[0], found.get(('insurance', name), (0, 0))[0],
+                  found.get(('patient', name), (0, 0))[1], found.get(('insurance', name), (0, 0))[1])
+            for name, _, _ in BUCKETS]
 
 
 def _monthly_patient_rate(session: Session, filters: Filters, start: date, end: date) -> list[tuple[str, int, int]]:

@@ -22,10 +22,14 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import func  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from portal.db import init_engine, migrate, read_session  # noqa: E402
-from portal.models import Charge, LedgerEntry  # noqa: E402
 from portal.auth.permissions import Actor  # noqa: E402
-from portal.db import write_session  # noqa: E402
+from portal.db import (  # noqa: E402
+    init_engine,
+    migrate,
+    read_session,
+    write_session,  # noqa: E402
+)
+from portal.models import Charge, LedgerEntry  # noqa: E402
 from portal.services import dashboard, dashboard_drill, home, receivables  # noqa: E402
 from portal.services.seed import seed_database  # noqa: E402
 

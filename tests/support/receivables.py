@@ -78,7 +78,8 @@ def reference_balances(session: Session, account_id: int) -> dict[int, dict]:
         FROM charge c JOIN encounter e ON e.id = c.encounter_id
         LEFT JOIN ledger_entry le ON le.charge_id = c.id AND le.payment_id IS NULL
         WHERE c.account_id = :account_id
-        GROUP BY c.id, c.account_id, c.date_of_service, e.provider_id, e.location_id"""), {'account_id': account_id}).all()
+        GROUP BY c.id, c.account_id, c.date_of_service, e.provider_id, e.location_id"""),
+        {'account_id': account_id}).all()
     pending = {charge_id for charge_id, status in session.connection().execute(  # the claim rule, not the hold
         select(Charge.id, Claim.status).join(Claim, Claim.encounter_id == Charge.encounter_id)
         .where(Charge.account_id == account_id)) if claim_is_pending(status)}
@@ -100,7 +101,8 @@ def stored_balances(session: Session, account_id: int) -> dict[int, dict]:
     from portal.models import ChargeBalance
     return {row.charge_id: {name: getattr(row, name) for name in (
         'account_id', 'date_of_service', 'provider_id', 'location_id', 'responsibility', 'charged',
-        'insurance_paid', 'adjusted', 'patient_paid', 'open_amount')} for row in session.exec(select(ChargeBalance).where(ChargeBalance.account_id == account_id))}
+        'insurance_paid', 'adjusted', 'patient_paid', 'open_amount')}
+        for row in session.exec(select(ChargeBalance).where(ChargeBalance.account_id == account_id))}
 
 
 def rollup_of(balances: dict[int, dict]) -> dict[tuple, tuple[int, int, int]]:

@@ -55,6 +55,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_receivable_rollup')),
         sa.UniqueConstraint('responsibility', 'date_of_service', 'provider_id', 'location_id', 'payer_id',
                             name='uq_receivable_rollup_key'))
+    op.create_index('ix_receivable_rollup_open', 'receivable_rollup',
+                    ['date_of_service', 'responsibility', 'provider_id', 'location_id', 'payer_id', 'open_amount',
+                     'open_charges'],
+                    sqlite_where=sa.text('open_amount <> 0'), postgresql_where=sa.text('open_amount <> 0'))
     op.create_table(
         'ledger_day',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -72,6 +76,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('ledger_day')
+    op.drop_index('ix_receivable_rollup_open', table_name='receivable_rollup')
     op.drop_table('receivable_rollup')
     op.drop_index('ix_charge_balance_drill', table_name='charge_balance')
     op.drop_index('ix_charge_balance_account_id', table_name='charge_balance')
