@@ -46,30 +46,33 @@ def aging(rows: list[Aging]) -> go.Figure:
 
 
 def collections(series: list[Collections], grouping: str) -> go.Figure:
-    """Patient and insurance collections by day, week (starting Monday) or month."""
-    sums: dict[str, list[int]] = {}
+    """Patient and insurance collections by day, week (starting Monday) or month; each bar carries its
+    (source, first day, last day) so a click opens its payments."""
+    sums: dict[str, list] = {}
     for day in series:
         monday = day.day - timedelta(days=day.day.weekday())
         label = day.day.isoformat() if grouping == 'day' else monday.isoformat() if grouping == 'week' \
             else f'{day.day:%Y-%m}'
-        sums.setdefault(label, [0, 0])
-        sums[label][0] += day.patient
-        sums[label][1] += day.insurance
+        bar = sums.setdefault(label, [0, 0, day.day, day.day])
+        bar[0] += day.patient
+        bar[1] += day.insurance
+        bar[3] = day.day
     labels = list(sums)
     figure = go.Figure()
-    figure.add_bar(name='Patients', x=labels, y=[value[0] / 100 for value in sums.values()], marker_color=PRIMARY,
-                   hovertemplate='%{x}<br>Patients: $%{y:,.2f}<extra></extra>')
-    figure.add_bar(name='Insurance', x=labels, y=[value[1] / 100 for value in sums.values()],
-                   marker_color='#7fb8c4', hovertemplate='%{x}<br>Insurance: $%{y:,.2f}<extra></extra>')
+    for index, (name, source, color) in enumerate((('Patients', 'patient', PRIMARY),
+                                                   ('Insurance', 'insurance', '#7fb8c4'))):
+        figure.add_bar(name=name, x=labels, y=[bar[index] / 100 for bar in sums.values()], marker_color=color,
+                       customdata=[[source, bar[2].isoformat(), bar[3].isoformat()] for bar in sums.values()],
+                       hovertemplate=f'%{{x}}<br>{name}: $%{{y:,.2f}}<extra></extra>')
     figure.update_layout(barmode='stack', height=300, xaxis={'type': 'category'},
                          yaxis={'tickprefix': '$', 'gridcolor': '#e2e8f0', 'tickformat': ',.0f'}, **_LAYOUT)
     return figure
 
 
 def mix(parts: dict[str, int], names: dict[str, str]) -> go.Figure:
-    """A donut of money by kind (payment method, channel)."""
+    """A donut of money by kind (payment method, channel); each slice carries its key."""
     figure = go.Figure(go.Pie(labels=[names.get(key, key) for key in parts], values=[v / 100 for v in parts.values()],
-                              hole=0.5, sort=False,
+                              hole=0.5, sort=False, customdata=list(parts),
                               hovertemplate='%{label}: $%{value:,.2f} (%{percent})<extra></extra>'))
     figure.update_layout(height=260, showlegend=True, **{**_LAYOUT, 'margin': {'l': 8, 'r': 8, 't': 8, 'b': 8}})
     return figure

@@ -37,13 +37,14 @@ def _dashboard(view: Dashboard) -> None:
         _figure('Insurance A/R', forms.money(view.responsibility_total('insurance')), 'insurance-ar',
                 _drill(view.filters, responsibility='insurance'))
         collected = sum(day.patient for day in view.collections)
-        _figure('Collected from patients', forms.money(collected), 'collected-period', None,
+        _figure('Collected from patients', forms.money(collected), 'collected-period',
+                _payments('patient', view.start, view.end),
                 note=f'{forms.long_date(view.start)} – {forms.long_date(view.end)}')
     _aging(view)
     _collections(view)
     with ui.grid().classes('w-full grid-cols-1 md:grid-cols-2 gap-4'):
-        _mix('Payment method mix', view.method_mix, METHODS, 'method-mix')
-        _mix('Guest and signed-in payments', view.channel_mix, CHANNELS, 'channel-mix')
+        _mix('Payment method mix', view.method_mix, METHODS, 'method-mix', view, 'method')
+        _mix('Guest and signed-in payments', view.channel_mix, CHANNELS, 'channel-mix', view, 'channel')
     with ui.grid().classes('w-full grid-cols-2 md:grid-cols-5 gap-4'):
         _figure('Active plans', f'{view.plans_active:,}', 'plans-active', '/staff/plans')
         _figure('Plans past due', f'{view.plans_past_due:,}', 'plans-past-due', '/staff/plans')
@@ -146,20 +147,52 @@ def _collections(view: Dashboard) -> None:
             grouping = ui.toggle({'day': 'Day', 'week': 'Week', 'month': 'Month'}, value='week') \
                 .props('dense no-caps').mark('collections-grouping')
         plot = ui.plotly(charts.collections(view.collections, 'week')).classes('w-full') \
-            .props('aria-label="Bar chart of patient and insurance payments in the period"')
+            .props('aria-label="Bar chart of patient and insurance payments in the period; the links below list them"')
         grouping.on_value_change(lambda event: plot.update_figure(charts.collections(view.collections, event.value)))
 
+        def opened(event) -> None:  # noqa: ANN001
+            points = (event.args or {}).get('points') or []
+            if points and points[0].get('customdata'):
+                source, first, last = points[0]['customdata']
+                ui.navigate.to(_payments(source, first, last))
 
-def _mix(title: str, parts: dict[str, int], names: dict[str, str], test_id: str) -> None:
+        plot.on('plotly_click', opened)
+        with ui.row().classes('gap-4 text-sm'):
+            patient = sum(day.patient for day in view.collections)
+            insurance = sum(day.insurance for day in view.collections)
+            ui.link(f'Patient payments: {forms.money(patient)}', _payments('patient', view.start, view.end)) \
+                .classes(theme.LINK).props('data-testid=collections-patient')
+            ui.link(f'Insurance payments: {forms.money(insurance)}', _payments('insurance', view.start, view.end)) \
+                .classes(theme.LINK).props('data-testid=collections-insurance')
+
+
+def _payments(source: str, first: object, last: object, **more: str) -> str:
+    extra = ''.join(f'&{key}={value}' for key, value in more.items())
+    return f'/staff/dashboard/payments?source={source}&start={first}&end={last}{extra}'
+
+
+def _mix(title: str, parts: dict[str, int], names: dict[str, str], test_id: str, view: Dashboard,
+         dimension: str) -> None:
     with ui.column().classes(theme.CARD + ' gap-2'):
         ui.label(title).classes(theme.H2).props('role=heading aria-level=2')
         if not parts:
             ui.label('No patient payments in the period.').classes('text-sm text-slate-600')
             return
-        ui.plotly(charts.mix(parts, names)).classes('w-full').props(f'aria-label="{title}, chart"')
+        plot = ui.plotly(charts.mix(parts, names)).classes('w-full') \
+            .props(f'aria-label="{title}, chart; the links below list the payments"')
+
+        def opened(event) -> None:  # noqa: ANN001
+            points = (event.args or {}).get('points') or []
+            if points and points[0].get('customdata') is not None:
+                key = points[0]['customdata']
+                key = key[0] if isinstance(key, list) else key
+                ui.navigate.to(_payments('patient', view.start, view.end, **{dimension: key}))
+
+        plot.on('plotly_click', opened)
         with ui.column().classes('gap-0 text-sm').props(f'data-testid={test_id}'):
             for key, amount in parts.items():
-                ui.label(f'{names.get(key, key)}: {forms.money(amount)}')
+                ui.link(f'{names.get(key, key)}: {forms.money(amount)}',
+                        _payments('patient', view.start, view.end, **{dimension: key})).classes(theme.LINK)
 
 
 def _kpi(kpi: Kpi, view: Dashboard) -> None:
@@ -177,3 +210,7 @@ def _kpi(kpi: Kpi, view: Dashboard) -> None:
         ui.label(f'{kpi.numerator_label}: {shown(kpi.numerator)} ÷ {kpi.denominator_label}: '
                  f'{shown(kpi.denominator)}').classes('text-xs text-slate-700')
         ui.label(f'As of {forms.long_date(view.as_of)}').classes('text-xs text-slate-600')
+        behind = {'ar-over-90': ('A/R over 90 days', '91+'), 'net-days': ('Net A/R', 'all')}.get(kpi.key)
+        if behind:
+            ui.link(f'Show the charges behind {behind[0]}', _drill(view.filters, bucket=behind[1])) \
+                .classes(theme.LINK + ' text-xs')

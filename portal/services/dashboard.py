@@ -59,6 +59,8 @@ def dos_range(bucket: str, as_of: date) -> tuple[date | None, date]:
     """The dates of service (oldest, newest) of an aging bucket ('all': every date up to as of)."""
     if bucket == 'all':
         return None, as_of
+    if bucket == '91+':  # AR-1's numerator: 91-120 and 120+
+        return None, as_of - timedelta(days=91)
     for name, low, high in BUCKETS:
         if name == bucket:
             return (as_of - timedelta(days=high) if high is not None else None), as_of - timedelta(days=low)
@@ -190,10 +192,9 @@ def collections_dashboard(session: Session, /, *, actor: Actor, filters: Filters
         if kind == 'insurance_payment':
             by_day[day][1] += collected
             continue
-        by_day[day][0] += collected
-        if kind == 'patient_payment':
-            methods[method or 'other'] += collected
-            channels[channel or 'other'] += collected
+        by_day[day][0] += collected  # payments less refunds, by the method and channel of the payment
+        methods[method or 'other'] += collected
+        channels[channel or 'other'] += collected
     series = [Collections(start + timedelta(days=n), *by_day.get(start + timedelta(days=n), [0, 0]))
               for n in range((end - start).days + 1)]
     plans = dict(connection.execute(select(PaymentPlan.status, func.count()).group_by(PaymentPlan.status)).all())

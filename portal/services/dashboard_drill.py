@@ -51,13 +51,14 @@ class Drill:
 def _check(responsibility: str | None, bucket: str) -> None:
     if responsibility is not None and responsibility not in RESPONSIBILITIES:
         raise ValueError(f'unknown responsibility {responsibility!r}')
-    if bucket != 'all' and bucket not in {name for name, _, _ in BUCKETS}:
+    if bucket not in {'all', '91+'} | {name for name, _, _ in BUCKETS}:
         raise ValueError(f'unknown aging bucket {bucket!r}')
 
 
 def title_of(responsibility: str | None, bucket: str) -> str:
     who = {'patient': 'Patient', 'insurance': 'Insurance', None: 'All'}[responsibility]
-    when = 'all ages' if bucket == 'all' else f'{bucket} days from date of service'
+    when = 'all ages' if bucket == 'all' else 'over 90 days from date of service' if bucket == '91+' \
+        else f'{bucket} days from date of service'
     return f'{who} A/R, {when}'
 
 

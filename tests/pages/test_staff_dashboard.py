@@ -55,3 +55,15 @@ def _exports() -> int:
     with read_session() as session:
         return int(session.exec(select(func.count()).select_from(AuditEvent)
                                 .where(AuditEvent.action == 'export_ar_drill')).one())
+
+
+async def test_the_period_s_patient_payments_open_with_the_collected_figure_as_total(user: User) -> None:
+    from components.forms import money
+    figures = _figures()
+    collected = sum(day.patient for day in figures.collections)
+    await sign_in(user, DEMO_STAFF)
+    await user.should_see('Total A/R')
+    await user.open(f'/staff/dashboard/payments?source=patient&start={figures.start}&end={figures.end}')
+    await user.should_see('Patient payments, ')
+    await user.should_see(money(collected))
+    await user.should_see('Download CSV')

@@ -143,3 +143,35 @@ def test_the_csv_of_a_figure_is_audited_and_escaped(db: str) -> None:
     from portal.models import AuditEvent
     with read_session() as session:
         assert session.exec(select(AuditEvent).where(AuditEvent.action == 'export_ar_drill')).first() is not None
+
+
+def test_the_payments_behind_collections_and_each_mix_slice_add_up_to_the_figure(db: str) -> None:
+    from portal.services import dashboard_payments
+    from tests.support.receivables import refund
+    today = _today()
+    account, _ = make_account()
+    make_charges(account, [90000], start=today - timedelta(days=40))
+    payer = make_user(account=account).id
+    with write_session() as session:
+        account_money_moved(session, account_id=account.id)
+        first = pay(session, account.id, 20000, method='card', on=today - timedelta(days=3))
+        pay(session, account.id, 5000, method='check', on=today - timedelta(days=2), payer_user_id=payer)
+        refund(session, first, 4000, on=today - timedelta(days=1))
+    figures = _figures()
+    assert sum(day.patient for day in figures.collections) == 21000
+    assert figures.method_mix == {'card': 16000, 'check': 5000}
+    assert figures.channel_mix == {'guest': 16000, 'signed_in': 5000}
+
+    def drilled(**figure) -> tuple[int, int]:  # noqa: ANN003
+        with read_session() as session:
+            drill = dashboard_payments.payments_drill(session, actor=STAFF, start=figures.start, end=figures.end,
+                                                      **figure)
+        return drill.total, sum(row.amount for row in drill.rows)
+
+    assert drilled(source='patient') == (21000, 21000)
+    for method, amount in figures.method_mix.items():
+        assert drilled(source='patient', method=method) == (amount, amount)
+    for channel, amount in figures.channel_mix.items():
+        assert drilled(source='patient', channel=channel) == (amount, amount)
+    with read_session() as session, pytest.raises(ValueError):
+        dashboard_payments.payments_drill(session, actor=STAFF, source='nobody', start=today, end=today)
