@@ -48,7 +48,7 @@ from portal.models.payments import (
     WebhookEvent,
 )
 from portal.models.plans import InstallmentStatus, PaymentPlan, PlanInstallment, PlanPolicy, PlanStatus
-from portal.models.receivables import ChargeBalance, LedgerDay, ReceivableRollup, Responsibility
+from portal.models.receivables import ChargeBalance, LedgerDay, ReceivableRollup, ReceivableTotal, Responsibility
 from portal.models.statements import Statement, StatementRun
 from portal.models.system import JobRun, PracticeSettings
 from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit, Role, SessionHandoff, User
@@ -64,5 +64,5 @@ __all__ = [
     'SessionHandoff', 'LiveEvent',
     'ProviderAvailability', 'RateLimitHit', 'Refund', 'Role', 'SavedPaymentMethod', 'SavedReply', 'Statement',
     'StatementRun', 'StoredFile', 'User', 'WebhookEvent',
-    'ChargeBalance', 'LedgerDay', 'ReceivableRollup', 'Responsibility',
+    'ChargeBalance', 'LedgerDay', 'ReceivableRollup', 'ReceivableTotal', 'Responsibility',
 ]

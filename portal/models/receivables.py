@@ -53,6 +53,9 @@ class ReceivableRollup(SQLModel, table=True):
         Index('ix_receivable_rollup_open', 'date_of_service', 'responsibility', 'provider_id', 'location_id',
               'payer_id', 'open_amount', 'open_charges',
               sqlite_where=text('open_amount <> 0'), postgresql_where=text('open_amount <> 0')),
+        # net revenue and the patient collection rate read recent dates of service from this index alone
+        Index('ix_receivable_rollup_dos', 'date_of_service', 'responsibility', 'provider_id', 'location_id',
+              'payer_id', 'charged', 'insurance_paid', 'adjusted', 'patient_paid'),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -67,6 +70,25 @@ class ReceivableRollup(SQLModel, table=True):
     insurance_paid: int = 0
     adjusted: int = 0
     patient_paid: int = 0
+    open_amount: int = 0
+
+
+TOTAL_KEY = ('responsibility', 'provider_id', 'location_id', 'payer_id')
+
+
+class ReceivableTotal(SQLModel, table=True):
+    """What is open by responsibility, provider, location and payer, whatever the date of service (a few
+    hundred rows at most): the oldest aging bucket is this less the recent days, so an aging load reads at
+    most 120 days of receivable_rollup however long the history is."""
+    __tablename__ = 'receivable_total'
+    __table_args__ = (UniqueConstraint(*TOTAL_KEY, name='uq_receivable_total_key'),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    responsibility: Responsibility = Field(max_length=16, sa_type=StateText(Responsibility, 16))
+    provider_id: int
+    location_id: int
+    payer_id: int
+    open_charges: int = 0
     open_amount: int = 0
 
 
@@ -159,6 +181,11 @@ SELECT {', '.join(ROLLUP_KEY)}, COUNT(*), SUM(CASE WHEN open_amount > 0 THEN 1 E
   {', '.join(f'SUM({name})' for name in SUMMED)}
 FROM charge_balance GROUP BY {', '.join(ROLLUP_KEY)}"""  # noqa: S608
 
+TOTAL_FROM_BALANCES = f"""
+INSERT INTO receivable_total ({', '.join(TOTAL_KEY)}, open_charges, open_amount)
+SELECT {', '.join(TOTAL_KEY)}, SUM(CASE WHEN open_amount > 0 THEN 1 ELSE 0 END), SUM(open_amount)
+FROM charge_balance WHERE open_amount <> 0 GROUP BY {', '.join(TOTAL_KEY)}"""  # noqa: S608
+
 # a payment's channel: taken by the office, by a signed-in payer, by autopay (an installment's numbered try),
 # or by a guest (quick pay)
 CHANNEL_SQL = """CASE WHEN p.id IS NULL THEN '' WHEN p.recorded_by_user_id IS NOT NULL THEN 'office'
@@ -178,7 +205,8 @@ GROUP BY le.effective_date, COALESCE(le.corrects_kind, le.kind), COALESCE(p.meth
 
 def rebuild_statements(pending_statuses: list[str]) -> list[str]:
     """Empty the three derived tables and fill them again from the ledger, payments and claims."""
-    return ['DELETE FROM receivable_rollup', 'DELETE FROM charge_balance', 'DELETE FROM ledger_day',
+    return ['DELETE FROM receivable_total', 'DELETE FROM receivable_rollup', 'DELETE FROM charge_balance',
+            'DELETE FROM ledger_day',
             f"INSERT INTO charge_balance ({', '.join(BALANCE_COLUMNS)}) "
             + standing_sql(pending_statuses, one_account=False),
-            ROLLUP_FROM_BALANCES, LEDGER_DAYS]
+            ROLLUP_FROM_BALANCES, TOTAL_FROM_BALANCES, LEDGER_DAYS]

@@ -33,6 +33,7 @@ from portal.models import (
     PlanStatus,
     Provider,
     ReceivableRollup,
+    ReceivableTotal,
 )
 from portal.services.practice import practice_today
 
@@ -82,15 +83,36 @@ def rollup_where(filters: Filters, *, responsibility: str | None = None, bucket:
     return where
 
 
+def _total_where(filters: Filters, responsibility: str | None) -> list:
+    where = [] if responsibility is None else [ReceivableTotal.responsibility == responsibility]
+    for name in ('provider_id', 'location_id', 'payer_id'):
+        if getattr(filters, name) is not None:
+            where.append(getattr(ReceivableTotal, name) == getattr(filters, name))
+    return where
+
+
 def open_total(session: Session, filters: Filters, *, responsibility: str | None, bucket: str,
                as_of: date) -> tuple[int, int]:
-    """(open amount, charges with something open) of one figure, from the rollup."""
-    amount, charges = session.connection().execute(
-        select(func.coalesce(func.sum(ReceivableRollup.open_amount), 0),
-               func.coalesce(func.sum(ReceivableRollup.open_charges), 0))
-        .where(*rollup_where(filters, responsibility=responsibility, bucket=bucket, as_of=as_of),
-               ReceivableRollup.open_amount != 0)).one()
-    return int(amount), int(charges)
+    """(open amount, charges with something open) of one figure. A bucket with an oldest date sums its days of
+    receivable_rollup; an open-ended one (120+, 91+, all) is receivable_total less the rollup's days after it,
+    so no figure reads more than 120 days of rollup rows."""
+    oldest, newest = dos_range(bucket, as_of)
+    connection = session.connection()
+    sums = (func.coalesce(func.sum(ReceivableRollup.open_amount), 0),
+            func.coalesce(func.sum(ReceivableRollup.open_charges), 0))
+    if oldest is not None:
+        amount, charges = connection.execute(select(*sums).where(
+            *rollup_where(filters, responsibility=responsibility, bucket=bucket, as_of=as_of),
+            ReceivableRollup.open_amount != 0)).one()
+        return int(amount), int(charges)
+    newer = rollup_where(filters, responsibility=responsibility, as_of=date.max)[1:]  # filters, any date
+    later_amount, later_charges = connection.execute(select(*sums).where(
+        *newer, ReceivableRollup.date_of_service > newest, ReceivableRollup.open_amount != 0)).one()
+    amount, charges = connection.execute(
+        select(func.coalesce(func.sum(ReceivableTotal.open_amount), 0),
+               func.coalesce(func.sum(ReceivableTotal.open_charges), 0))
+        .where(*_total_where(filters, responsibility))).one()
+    return int(amount) - int(later_amount), int(charges) - int(later_charges)
 
 
 @dataclass(frozen=True)
@@ -222,16 +244,23 @@ def collections_dashboard(session: Session, /, *, actor: Actor, filters: Filters
 
 
 def _aging(session: Session, filters: Filters, as_of: date) -> list[Aging]:
-    """Open A/R by bucket and responsibility: one pass over the rollup rows with something open (a partial
-    index holds just those)."""
+    """Open A/R by bucket and responsibility: the four recent buckets from at most 120 days of rollup rows
+    with something open (a partial index holds just those), 120+ from receivable_total less everything
+    newer (open_total)."""
+    recent = [(name, high) for name, _, high in BUCKETS if high is not None]
     bucket = case(*[(ReceivableRollup.date_of_service >= as_of - timedelta(days=high), name)
-                    for name, _, high in BUCKETS if high is not None], else_='120+')
+                    for name, high in recent], else_='older')
+    newest_old = as_of - timedelta(days=recent[-1][1] + 1)
     rows = session.connection().execute(
         select(ReceivableRollup.responsibility, bucket, func.sum(ReceivableRollup.open_amount),
                func.sum(ReceivableRollup.open_charges))
-        .where(*rollup_where(filters, as_of=as_of), ReceivableRollup.open_amount != 0)
+        .where(*rollup_where(filters, as_of=as_of), ReceivableRollup.date_of_service > newest_old,
+               ReceivableRollup.open_amount != 0)
         .group_by(ReceivableRollup.responsibility, bucket)).all()
     found = {(str(responsibility), name): (int(amount), int(charges)) for responsibility, name, amount, charges in rows}
+    for responsibility in RESPONSIBILITIES:
+        found[(responsibility, '120+')] = open_total(session, filters, responsibility=responsibility, bucket='120+',
+                                                     as_of=as_of)
     return [Aging(name, found.get(('patient', name), (0, 0))[0], found.get(('insurance', name), (0, 0))[0],
                   found.get(('patient', name), (0, 0))[1], found.get(('insurance', name), (0, 0))[1])
             for name, _, _ in BUCKETS]

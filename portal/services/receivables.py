@@ -27,9 +27,11 @@ from portal.models.receivables import (
     DAY_KEY,
     ROLLUP_KEY,
     SUMMED,
+    TOTAL_KEY,
     ChargeBalance,
     LedgerDay,
     ReceivableRollup,
+    ReceivableTotal,
     rebuild_statements,
     standing_sql,
 )
@@ -81,6 +83,20 @@ def refresh_account(session: Session, account_id: int) -> int:
         connection.execute(rollup.on_conflict_do_update(
             index_elements=list(ROLLUP_KEY),
             set_={name: table.c[name] + rollup.excluded[name] for name in counted}), moves)
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for move in moves:
+        total = totals[tuple(move[name] for name in TOTAL_KEY)]
+        total[0] += move['open_charges']
+        total[1] += move['open_amount']
+    totals_moved = [{**dict(zip(TOTAL_KEY, key, strict=True)), 'open_charges': charges, 'open_amount': amount}
+                    for key, (charges, amount) in totals.items() if charges or amount]
+    if totals_moved:
+        table = ReceivableTotal.__table__
+        total_upsert = _insert(connection, table)
+        connection.execute(total_upsert.on_conflict_do_update(
+            index_elements=list(TOTAL_KEY),
+            set_={name: table.c[name] + total_upsert.excluded[name] for name in ('open_charges', 'open_amount')}),
+            totals_moved)
     return len(changed)
 
 

@@ -125,3 +125,23 @@ def stored_rollup(session: Session) -> dict[tuple, tuple[int, int, int]]:
         sums[key][1] += row.open_charges
         sums[key][2] += row.open_amount
     return {key: tuple(value) for key, value in sums.items() if any(value)}
+
+
+def totals_of(balances: dict[int, dict]) -> dict[tuple, tuple[int, int]]:
+    """(responsibility, provider, location) -> (open charges, open amount)."""
+    sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for row in balances.values():
+        key = (str(row['responsibility']), row['provider_id'], row['location_id'])
+        sums[key][0] += row['open_amount'] > 0
+        sums[key][1] += row['open_amount']
+    return {key: tuple(value) for key, value in sums.items() if any(value)}
+
+
+def stored_totals(session: Session) -> dict[tuple, tuple[int, int]]:
+    from portal.models import ReceivableTotal
+    sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for row in session.exec(select(ReceivableTotal)):
+        key = (str(row.responsibility), row.provider_id, row.location_id)
+        sums[key][0] += row.open_charges
+        sums[key][1] += row.open_amount
+    return {key: tuple(value) for key, value in sums.items() if any(value)}

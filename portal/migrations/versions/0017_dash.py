@@ -1,6 +1,7 @@
 """receivables kept current for the collections dashboard: each charge's open amount and responsibility
 (charge_balance), its rollup by responsibility, date of service, provider, location and payer
-(receivable_rollup), and the ledger summed by day (ledger_day); filled from the existing ledger
+(receivable_rollup), open totals by responsibility, provider, location and payer (receivable_total), and
+the ledger summed by day (ledger_day); filled from the existing ledger; an index on claims by decision time
 
 Revision ID: 0017_dash
 Revises: 0016_coverage_verification
@@ -59,6 +60,22 @@ def upgrade() -> None:
                     ['date_of_service', 'responsibility', 'provider_id', 'location_id', 'payer_id', 'open_amount',
                      'open_charges'],
                     sqlite_where=sa.text('open_amount <> 0'), postgresql_where=sa.text('open_amount <> 0'))
+    op.create_index('ix_receivable_rollup_dos', 'receivable_rollup',
+                    ['date_of_service', 'responsibility', 'provider_id', 'location_id', 'payer_id', 'charged',
+                     'insurance_paid', 'adjusted', 'patient_paid'])
+    op.create_table(
+        'receivable_total',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('responsibility', _TEXT(length=16), nullable=False),
+        sa.Column('provider_id', sa.Integer(), nullable=False),
+        sa.Column('location_id', sa.Integer(), nullable=False),
+        sa.Column('payer_id', sa.Integer(), nullable=False),
+        sa.Column('open_charges', sa.Integer(), nullable=False),
+        sa.Column('open_amount', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_receivable_total')),
+        sa.UniqueConstraint('responsibility', 'provider_id', 'location_id', 'payer_id', name='uq_receivable_total_key'))
+    # the denial rates read the claims decided in a period
+    op.create_index('ix_claim_adjudicated', 'claim', ['adjudicated_at', 'status', 'billed_amount'])
     op.create_table(
         'ledger_day',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -76,6 +93,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('ledger_day')
+    op.drop_index('ix_claim_adjudicated', table_name='claim')
+    op.drop_table('receivable_total')
+    op.drop_index('ix_receivable_rollup_dos', table_name='receivable_rollup')
     op.drop_index('ix_receivable_rollup_open', table_name='receivable_rollup')
     op.drop_table('receivable_rollup')
     op.drop_index('ix_charge_balance_drill', table_name='charge_balance')

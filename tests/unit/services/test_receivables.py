@@ -24,6 +24,8 @@ from tests.support.receivables import (
     rollup_of,
     stored_balances,
     stored_rollup,
+    stored_totals,
+    totals_of,
 )
 
 
@@ -100,6 +102,7 @@ def test_balances_and_rollup_equal_a_reading_from_scratch_after_any_activity(db:
         for other in set(session.exec(select(ChargeBalance.account_id))):
             everyone.update(reference_balances(session, other))
         assert stored_rollup(session) == {key: value for key, value in rollup_of(everyone).items() if any(value)}
+        assert stored_totals(session) == totals_of(everyone)
 
 
 def test_rebuilding_gives_what_was_kept_current(db: str) -> None:
