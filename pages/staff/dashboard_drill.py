@@ -7,6 +7,7 @@ from nicegui import ui
 from components import forms, page, theme
 from components.calls import read, write
 from components.dashboard_filters import filters_from, query_of
+from components.pager import pager
 from portal.services import dashboard_drill
 from portal.services.dashboard_drill import Drill
 
@@ -63,13 +64,7 @@ def _drill(view: Drill, query, download) -> None:  # noqa: ANN001
                                  row.responsibility.title(), *money):
                         with ui.element('td').classes('p-1'):
                             ui.label(text)
-    if view.pages > 1:
-        with ui.row().classes('items-center gap-4').props('role=navigation aria-label=Pages'):
-            if view.page > 1:
-                ui.link('Previous', f'?{query()}&page_number={view.page - 1}').classes(theme.LINK)
-            ui.label(f'Page {view.page} of {view.pages}').classes('text-sm')
-            if view.page < view.pages:
-                ui.link('Next', f'?{query()}&page_number={view.page + 1}').classes(theme.LINK).mark('next-page')
+    pager('/staff/dashboard/ar', view.page, view.pages, query())
 
 
 def query_of_filters(query: str) -> str:

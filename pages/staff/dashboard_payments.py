@@ -8,6 +8,7 @@ from nicegui import ui
 
 from components import forms, page, theme
 from components.calls import read, write
+from components.pager import pager
 from components.session import actor as current_actor
 from portal.services import dashboard_payments
 from portal.services.dashboard_payments import PaymentsDrill
@@ -65,10 +66,4 @@ def _draw(view: PaymentsDrill, query: str, download) -> None:  # noqa: ANN001
                                  CHANNELS.get(row.channel, row.channel), forms.money(row.amount)):
                         with ui.element('td').classes('p-1'):
                             ui.label(text)
-    if view.pages > 1:
-        with ui.row().classes('items-center gap-4').props('role=navigation aria-label=Pages'):
-            if view.page > 1:
-                ui.link('Previous', f'?{query}&page_number={view.page - 1}').classes(theme.LINK)
-            ui.label(f'Page {view.page} of {view.pages}').classes('text-sm')
-            if view.page < view.pages:
-                ui.link('Next', f'?{query}&page_number={view.page + 1}').classes(theme.LINK)
+    pager('/staff/dashboard/payments', view.page, view.pages, query)

@@ -67,3 +67,13 @@ async def test_the_period_s_patient_payments_open_with_the_collected_figure_as_t
     await user.should_see('Patient payments, ')
     await user.should_see(money(collected))
     await user.should_see('Download CSV')
+
+
+async def test_a_long_drill_down_pages_by_fifty(user: User) -> None:
+    await sign_in(user, DEMO_STAFF)
+    await user.should_see('Total A/R')
+    await user.open('/staff/dashboard/ar?bucket=all')
+    await user.should_see('All A/R, all ages')
+    await user.should_see('Page 1 of')
+    user.find(marker='next-page').click()
+    await user.should_see('Page 2 of')
