@@ -139,6 +139,6 @@ def count_entry(session: Session, *, kind: str, amount: int, effective_date: dat
 def rebuild(connection: Connection) -> int:
     """Fill charge_balance, receivable_rollup and ledger_day again from the ledger, payments and claims (in
     the caller's transaction, `session.connection()` or the seeder's); returns the number of charges."""
-    for statement in rebuild_statements(_PENDING):
+    for statement in rebuild_statements(_PENDING, connection.dialect.name):
         connection.execute(text(statement))
     return int(connection.execute(text('SELECT COUNT(*) FROM charge_balance')).scalar() or 0)

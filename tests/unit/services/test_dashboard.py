@@ -175,3 +175,10 @@ def test_the_payments_behind_collections_and_each_mix_slice_add_up_to_the_figure
         assert drilled(source='patient', channel=channel) == (amount, amount)
     with read_session() as session, pytest.raises(ValueError):
         dashboard_payments.payments_drill(session, actor=STAFF, source='nobody', start=today, end=today)
+
+
+def test_an_unknown_bucket_or_responsibility_is_refused(db: str) -> None:
+    with read_session() as session:
+        for figure in ({'bucket': '200-300'}, {'responsibility': 'guarantor'}):
+            with pytest.raises(ValueError):
+                dashboard_drill.ar_drill(session, actor=STAFF, filters=Filters(), **figure)
