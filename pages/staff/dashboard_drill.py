@@ -8,6 +8,7 @@ from components import forms, page, theme
 from components.calls import read, write
 from components.dashboard_filters import filters_from, query_of
 from components.pager import pager
+from components.session import actor as current_actor
 from portal.services import dashboard_drill
 from portal.services.dashboard_drill import Drill
 
@@ -26,26 +27,26 @@ def register() -> None:
             except ValueError:
                 return None  # an unknown bucket or responsibility: not found
 
-        async def download(actor) -> None:  # noqa: ANN001
-            text = await write(dashboard_drill.ar_drill_csv, actor=actor, filters=filters, responsibility=who,
-                               bucket=bucket)
+        async def download() -> None:
+            text = await write(dashboard_drill.ar_drill_csv, actor=current_actor(), filters=filters,
+                               responsibility=who, bucket=bucket)
             ui.download.content(text.encode(), f'ar-{who or "all"}-{bucket}.csv', 'text/csv')
 
         def draw(view: Drill) -> None:
-            _drill(view, lambda: query_of(filters, responsibility=who, bucket=bucket), download)
+            _drill(view, back=f'/staff?{query_of(filters)}',
+                   query=query_of(filters, responsibility=who, bucket=bucket), download=download)
 
         await page.show('Dashboard', path='/staff', load=load, draw=draw)
 
 
-def _drill(view: Drill, query, download) -> None:  # noqa: ANN001
-    from components.session import actor
-    ui.link('← Dashboard', f'/staff?{query_of_filters(query())}').classes(theme.LINK)
+def _drill(view: Drill, *, back: str, query: str, download) -> None:  # noqa: ANN001
+    ui.link('← Dashboard', back).classes(theme.LINK)
     ui.label(view.title).classes(theme.H1).props('role=heading aria-level=1')
     with ui.row().classes('w-full items-baseline gap-4'):
         ui.label(forms.money(view.total)).classes('text-2xl font-bold').props('data-testid=drill-total')
         ui.label(f'{view.charges:,} charges with something open · as of {forms.long_date(view.as_of)}') \
             .classes('text-sm text-slate-600')
-        ui.button('Download CSV', on_click=lambda: download(actor())).props('outline no-caps').mark('drill-csv')
+        ui.button('Download CSV', on_click=download).props('outline no-caps').mark('drill-csv')
     with ui.element('div').classes(theme.CARD + ' overflow-x-auto'):
         with ui.element('table').classes('w-full text-sm').props('data-testid=drill-table'):
             with ui.element('tr'):
@@ -64,9 +65,5 @@ def _drill(view: Drill, query, download) -> None:  # noqa: ANN001
                                  row.responsibility.title(), *money):
                         with ui.element('td').classes('p-1'):
                             ui.label(text)
-    pager('/staff/dashboard/ar', view.page, view.pages, query())
+    pager('/staff/dashboard/ar', view.page, view.pages, query)
 
-
-def query_of_filters(query: str) -> str:
-    """The dashboard's own query: the filters without the figure's responsibility and bucket."""
-    return '&'.join(part for part in query.split('&') if not part.startswith(('responsibility=', 'bucket=')))
