@@ -29,9 +29,14 @@ def account_money_moved(session: Session, /, *, account_id: int, returned_paymen
     installments, those whose date has passed make the plan past due (the staff queue), and the account
     holder is emailed to update the payment method, once per returned payment.
 
-    First, the account's charge balances and the dashboard's rollup follow the ledger
-    (receivables.refresh_account)."""
+    Then the account's charge balances and the dashboard's rollups follow the ledger
+    (receivables.refresh_account), last, so the rollup rows it updates stay locked for as short a time as
+    possible."""
+    _plan_follows(session, account_id, returned_payment_id)
     refresh_account(session, account_id)
+
+
+def _plan_follows(session: Session, account_id: int, returned_payment_id: int | None) -> None:
     plan = coverage.open_plan(session, account_id)
     if plan is None:
         return

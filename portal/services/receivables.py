@@ -20,7 +20,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
-from portal.models import GuarantorAccount
 from portal.models.receivables import (
     BALANCE_COLUMNS,
     CHANNEL_SQL,
@@ -44,6 +43,8 @@ _STORED = select(*[getattr(ChargeBalance, name) for name in BALANCE_COLUMNS])
 _PAYMENT_FACTS = text(f"""SELECT COALESCE(p.method, '') AS method, {CHANNEL_SQL} AS channel
 FROM payment p LEFT JOIN payment_attempt pt ON pt.id = p.attempt_id WHERE p.id = :payment_id""")  # noqa: S608
 _REFUND_PAYMENT = text('SELECT payment_id FROM refund WHERE id = :refund_id')
+_LOCK_SPACE = 0x5e771e  # advisory lock keys of this module: (space, account id)
+_ACCOUNT_LOCK = text(f'SELECT pg_advisory_xact_lock({_LOCK_SPACE}, CAST(:account_id AS integer))')
 
 
 def _insert(connection: Connection, table):  # noqa: ANN001, ANN202
@@ -52,16 +53,19 @@ def _insert(connection: Connection, table):  # noqa: ANN001, ANN202
 
 def refresh_account(session: Session, account_id: int) -> int:
     """Bring the account's charge balances and their rollup up to date with the ledger; returns how many
-    charges changed. Idempotent. On PostgreSQL the account row is locked first, so two transactions
-    refreshing one account take turns and each reads what the other committed."""
+    charges changed. Idempotent. On PostgreSQL a transaction-long advisory lock per account makes two
+    transactions refreshing one account take turns, each reading what the other committed; rollup rows are
+    updated in key order."""
     session.flush()  # what this transaction wrote is read below through its connection
-    session.exec(select(GuarantorAccount.id).where(GuarantorAccount.id == account_id).with_for_update()).first()
     connection = session.connection()
+    if connection.dialect.name == 'postgresql':  # SQLite runs one writer at a time anyway
+        # a lock of its own (not the account row, which payment flows lock in their own order), taken last
+        connection.execute(_ACCOUNT_LOCK, {'account_id': account_id})
     fresh = {row['charge_id']: row for row in
              connection.execute(_ACCOUNT_STANDING, {'account_id': account_id}).mappings()}
     stored = {row.charge_id: row._mapping for row in
               connection.execute(_STORED.where(ChargeBalance.account_id == account_id))}
-    changed = [dict(row) for charge_id, row in fresh.items() if _differs(row, stored.get(charge_id))]
+    changed = [dict(row) for charge_id, row in sorted(fresh.items()) if _differs(row, stored.get(charge_id))]
     if not changed:
         return 0
     deltas: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -76,7 +80,7 @@ def refresh_account(session: Session, account_id: int) -> int:
         set_={name: upsert.excluded[name] for name in BALANCE_COLUMNS if name != 'charge_id'}), changed)
     counted = ('charges', 'open_charges', *SUMMED)
     moves = [{**dict(zip(ROLLUP_KEY, key, strict=True)), **{name: delta.get(name, 0) for name in counted}}
-             for key, delta in deltas.items() if any(delta.values())]
+             for key, delta in sorted(deltas.items(), key=lambda item: str(item[0])) if any(delta.values())]
     if moves:
         table = ReceivableRollup.__table__
         rollup = _insert(connection, table)
@@ -89,7 +93,8 @@ def refresh_account(session: Session, account_id: int) -> int:
         total[0] += move['open_charges']
         total[1] += move['open_amount']
     totals_moved = [{**dict(zip(TOTAL_KEY, key, strict=True)), 'open_charges': charges, 'open_amount': amount}
-                    for key, (charges, amount) in totals.items() if charges or amount]
+                    for key, (charges, amount) in sorted(totals.items(), key=lambda item: str(item[0]))
+                    if charges or amount]
     if totals_moved:
         table = ReceivableTotal.__table__
         total_upsert = _insert(connection, table)
