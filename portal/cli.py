@@ -137,6 +137,20 @@ def cmd_autopay(_args: argparse.Namespace) -> int:
     return 0 if result is None or not result.errors else 1
 
 
+def cmd_rebuild_balances(_args: argparse.Namespace) -> int:
+    import time
+
+    from portal.db import write_session
+    from portal.services import receivables
+    migrate()
+    started = time.perf_counter()
+    with write_session() as session:
+        charges = receivables.rebuild(session.connection())
+    print(f'Rebuilt the open balance of {charges:,} charges, their rollup and the ledger by day from the ledger '
+          f'in {time.perf_counter() - started:.1f} s.')
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='python -m portal', description='Settle portal administration')
     commands = parser.add_subparsers(dest='command', required=True)
@@ -174,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     remits.set_defaults(run=cmd_import_835)
     commands.add_parser('autopay', help='charge the plan installments due now (the daily job)') \
         .set_defaults(run=cmd_autopay)
+    commands.add_parser('rebuild-balances', help="rebuild each charge's open balance and the dashboard's rollups "
+                        'from the ledger').set_defaults(run=cmd_rebuild_balances)
     return parser
 
 

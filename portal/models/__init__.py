@@ -60,6 +60,7 @@ from portal.models.remittance import (
     RemittanceLine,
     RemittancePosting,
 )
+from portal.models.receivables import ChargeBalance, LedgerDay, ReceivableRollup, ReceivableTotal, Responsibility
 from portal.models.statements import Statement, StatementRun
 from portal.models.system import JobRun, PracticeSettings
 from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit, Role, SessionHandoff, User
@@ -78,4 +79,5 @@ __all__ = [
     'AppointmentGranule', 'AppointmentStatus', 'ExceptionKind', 'ScheduleException', 'VisitType',
     'MatchState', 'ProviderLevelAdjustment', 'Remittance', 'RemittanceAdjustment', 'RemittanceClaim',
     'RemittanceLine', 'RemittancePosting',
+    'ChargeBalance', 'LedgerDay', 'ReceivableRollup', 'ReceivableTotal', 'Responsibility',
 ]

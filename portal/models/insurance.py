@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from portal.clock import utcnow
@@ -58,6 +59,9 @@ class ClaimStatus(StrEnum):
 
 
 class Claim(SQLModel, table=True):
+    # the dashboard's denial rates read the claims decided in a period (migration 0017_dash)
+    __table_args__ = (Index('ix_claim_adjudicated', 'adjudicated_at', 'status', 'billed_amount'),)
+
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key='guarantor_account.id', index=True)
     patient_id: int = Field(foreign_key='patient.id')

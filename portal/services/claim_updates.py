@@ -16,16 +16,20 @@ from portal.models import Claim, ClaimStatus, ClaimStatusEvent
 from portal.notify import outbox
 from portal.services.claims import needs_you
 from portal.services.plans.notices import account_recipient
+from portal.services.receivables import refresh_account
 
 DECISIONS = frozenset({ClaimStatus.paid, ClaimStatus.partially_paid, ClaimStatus.denied, ClaimStatus.reprocessed})
 
 
 def record_claim_status(session: Session, /, *, claim_id: int, status: ClaimStatus, at: datetime | None = None,
-                        code: str = '') -> ClaimStatusEvent:
+                        code: str = '', refresh: bool = True) -> ClaimStatusEvent:
     """Append a status event to the claim and move the claim to it (a decision also sets `adjudicated_at`).
     The caller (a remittance import, the billing office) has checked its right to do so. A denial the
     patient can act on queues the 'claim_update' email once per event (dedupe key `claim-update:<event id>`)
-    to the account holder. Raises NotFound for an unknown claim."""
+    to the account holder. The account's charge balances follow (responsibility moves between insurance and
+    the patient); `refresh=False` leaves that to the caller, which must then run the money-moved step for the
+    claim's account (a remittance import does, once per account, after thousands of statuses). Raises
+    NotFound for an unknown claim."""
     claim = session.get(Claim, claim_id)
     if claim is None:
         raise NotFound()
@@ -35,6 +39,9 @@ def record_claim_status(session: Session, /, *, claim_id: int, status: ClaimStat
     claim.status = status
     if status in DECISIONS:
         claim.adjudicated_at = when
+    if refresh:
+        session.flush()
+        refresh_account(session, claim.account_id)  # a decided claim hands its open charges to the patient
     if status != ClaimStatus.denied:
         return event  # not flushed: an import recording thousands of statuses has the session write them together
     session.flush()  # the email's dedupe key needs the event's id

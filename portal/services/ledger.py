@@ -1,4 +1,7 @@
-"""Ledger reads and the one way to write: append an entry keyed by its external reference."""
+"""Ledger reads and the one way to write: append an entry keyed by its external reference.
+
+Each entry created is also counted in its day (receivables.count_entry, the dashboard's ledger_day), in the
+same transaction; the per-charge balances follow in the money-moved step every writer runs afterwards."""
 from __future__ import annotations
 
 from datetime import date
@@ -10,6 +13,7 @@ from sqlmodel import Session, select
 from portal.clock import utcnow
 from portal.db import savepoint_for_statement
 from portal.models import LedgerEntry, LedgerKind, Payment, PaymentStatus
+from portal.services.receivables import count_entry
 
 _BALANCE = select(func.coalesce(func.sum(LedgerEntry.amount), 0)) \
     .where(LedgerEntry.account_id == bindparam('account_id'))
@@ -66,7 +70,15 @@ def post(session: Session, *, account_id: int, kind: str, amount: int, external_
     except IntegrityError:
         existing = session.exec(select(LedgerEntry).where(LedgerEntry.external_ref == external_ref)).one()
         return _same(existing, account_id=account_id, kind=kind, amount=amount), False
+    _count(session, kind, amount, effective_date, links)
     return entry, True
+
+
+def _count(session: Session, kind: str, amount: int, effective_date: date, links: dict[str, object]) -> None:
+    """The new entry joins its day in the dashboard's ledger_day (receivables.count_entry)."""
+    count_entry(session, kind=kind, amount=amount, effective_date=effective_date,
+                corrects_kind=links.get('corrects_kind'), payment_id=links.get('payment_id'),  # type: ignore[arg-type]
+                refund_id=links.get('refund_id'))  # type: ignore[arg-type]
 
 
 _FIGURES_BY_REF = select(LedgerEntry.account_id, LedgerEntry.kind, LedgerEntry.amount) \
@@ -96,6 +108,7 @@ def post_once(session: Session, *, account_id: int, kind: str, amount: int, exte
         try:
             with savepoint_for_statement(connection):  # a concurrent writer may have posted it since we looked
                 connection.execute(_INSERT_ENTRY, row)
+            _count(session, kind, amount, effective_date, links)
             return True
         except IntegrityError:
             existing = connection.execute(_FIGURES_BY_REF, {'external_ref': external_ref}).one()

@@ -1,4 +1,5 @@
-"""The one step after money moves on an account: its payment plan follows the ledger.
+"""The one step after money moves on an account: its charge balances (the dashboard's receivables) and its
+payment plan follow the ledger.
 
 Who must call `account_money_moved`: every use-case that posts to an account's ledger or changes whether a
 payment is in flight, in the same transaction, after the posting: gateway events (a payment processing,
@@ -15,6 +16,7 @@ from portal.config import get_settings
 from portal.models import Payment
 from portal.services.plans import coverage, notices
 from portal.services.practice import practice_today
+from portal.services.receivables import refresh_account
 
 RETURN_TEMPLATE = 'plan_payment_returned'
 
@@ -25,7 +27,16 @@ def account_money_moved(session: Session, /, *, account_id: int, returned_paymen
 
     `returned_payment_id`: a payment the bank returned (it had been processing). When that reopens
     installments, those whose date has passed make the plan past due (the staff queue), and the account
-    holder is emailed to update the payment method, once per returned payment."""
+    holder is emailed to update the payment method, once per returned payment.
+
+    Then the account's charge balances and the dashboard's rollups follow the ledger
+    (receivables.refresh_account), last, so the rollup rows it updates stay locked for as short a time as
+    possible."""
+    _plan_follows(session, account_id, returned_payment_id)
+    refresh_account(session, account_id)
+
+
+def _plan_follows(session: Session, account_id: int, returned_payment_id: int | None) -> None:
     plan = coverage.open_plan(session, account_id)
     if plan is None:
         return

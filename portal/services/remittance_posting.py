@@ -185,7 +185,7 @@ def _update_claim(session: Session, claim: Claim, payment: ClaimPayment, *, repr
         status = ClaimStatus.partially_paid
     session.add(claim)
     code = (reasons[0] if reasons else payment.status)[:16]
-    record_claim_status(session, claim_id=claim.id, status=status, code=code)
+    record_claim_status(session, claim_id=claim.id, status=status, code=code, refresh=False)
 
 
 def post_reversal(session: Session, plan: Plan, *, remittance: Remittance, payer_key: str, claim_key: str,
@@ -213,5 +213,5 @@ def post_reversal(session: Session, plan: Plan, *, remittance: Remittance, payer
     session.connection().execute(delete(ClaimAdjustment).where(col(ClaimAdjustment.claim_id) == claim.id))
     claim.paid_amount -= original.paid
     session.add(claim)
-    record_claim_status(session, claim_id=claim.id, status=ClaimStatus.in_process, code='22')
+    record_claim_status(session, claim_id=claim.id, status=ClaimStatus.in_process, code='22', refresh=False)
     return result

@@ -34,7 +34,7 @@ from portal.demo.writer import TABLE_ORDER, BulkWriter
 from portal.errors import DomainError
 from portal.models import GuarantorAccount, Patient, PaymentPlan, PlanStatus
 from portal.models.insurance import Coverage, Payer
-from portal.services import files
+from portal.services import files, receivables
 from portal.services.coverage import CARD_KIND, SIDES
 from portal.services.demo_remittances import write_demo_remittances
 from portal.services.money_moved import account_money_moved
@@ -149,6 +149,7 @@ def _seed(*, patients: int, seed: int, password: str, progress: Progress | None,
             (lambda done, steps: progress(generated + (total - generated) * done // steps, total)) if progress
             else None)
         writer.advance_sequences()
+        receivables.rebuild(connection)  # the bulk load went past the ledger's writer
     _refresh_statistics(engine, vacuum=fast)  # the plans step below (and every page after) needs good plans
     _attach_demo_cards()
     _plans_follow_the_ledger()

@@ -97,15 +97,37 @@ def test_staff_home_shows_receivables_collections_and_a_chart(new_page, screensh
     wait_connected(page)
 
     total_ar = page.get_by_test_id('total-ar')
-    collected = page.get_by_test_id('collected-month')
+    collected = page.get_by_test_id('collected-period')
     total_ar.wait_for(state='visible')
     collected.wait_for(state='visible')
     assert DOLLARS.search(total_ar.inner_text()), f'total A/R shows {total_ar.inner_text()!r}'
-    assert DOLLARS.search(collected.inner_text()), f'collected this month shows {collected.inner_text()!r}'
+    assert DOLLARS.search(collected.inner_text()), f'collected in the period shows {collected.inner_text()!r}'
     page.locator('.js-plotly-plot').first.wait_for(state='visible')
     page.screenshot(path=screenshots / 'staff-home-1280.png', full_page=True)
     assert_accessible(page, 'staff home at 1280x800')
+    # dashboard -> a bucket -> an account: the bucket's page totals to the figure that opened it
+    bucket = page.get_by_test_id('aging-patient-0-30')
+    figure = bucket.inner_text()
+    bucket.click()
+    page.wait_for_url(re.compile(r'/staff/dashboard/ar\?'), timeout=10_000)
+    assert page.get_by_test_id('drill-total').inner_text() == figure
+    page.screenshot(path=screenshots / 'staff-ar-bucket-1280.png', full_page=True)
+    assert_accessible(page, 'A/R bucket at 1280x800')
+    drill_url = page.url
+    page.get_by_test_id('drill-table').get_by_role('link').first.click()
+    page.wait_for_url(re.compile(r'/staff/accounts/\d+$'), timeout=10_000)
     assert_no_page_errors(page)
+    # on a phone the dashboard and a bucket's table stay usable (the table scrolls inside its card)
+    page.set_viewport_size({'width': PHONE[0], 'height': PHONE[1]})
+    page.goto(drill_url)
+    page.get_by_test_id('drill-total').wait_for(state='visible')
+    page.screenshot(path=screenshots / 'staff-ar-bucket-390.png', full_page=True)
+    page.goto(drill_url.split('/staff/dashboard/ar')[0] + '/staff')
+    page.get_by_test_id('total-ar').wait_for(state='visible')
+    page.locator('.js-plotly-plot').first.wait_for(state='visible')
+    page.screenshot(path=screenshots / 'staff-home-390.png', full_page=True)
+    assert page.evaluate('document.documentElement.scrollWidth') <= PHONE[0], 'the dashboard is wider than a phone'
+    assert_accessible(page, 'staff home at 390x844')
 
 
 def test_sign_out_returns_to_sign_in(new_page) -> None:  # noqa: ANN001

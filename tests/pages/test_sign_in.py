@@ -51,7 +51,7 @@ async def test_demo_staff_lands_on_the_dashboard(user: User) -> None:
     await sign_in(user, DEMO_STAFF)
     await user.should_see('Collections dashboard')
     await user.should_see('Total A/R')
-    await user.should_see('Collected this month')
+    await user.should_see('Collected from patients')
     assert user.find(ui.plotly).elements
 
 
