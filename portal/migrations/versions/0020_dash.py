@@ -3,8 +3,8 @@
 (receivable_rollup), open totals by responsibility, provider, location and payer (receivable_total), and
 the ledger summed by day (ledger_day); filled from the existing ledger; an index on claims by decision time
 
-Revision ID: 0017_dash
-Revises: 0016_coverage_verification
+Revision ID: 0020_dash
+Revises: 0019_rem
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from alembic import op
 
 from portal.models.receivables import rebuild_statements
 
-revision = '0017_dash'
-down_revision = '0016_coverage_verification'
+revision = '0020_dash'
+down_revision = '0019_rem'
 branch_labels = None
 depends_on = None
 
