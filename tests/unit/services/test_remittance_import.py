@@ -257,3 +257,18 @@ def test_two_imports_of_one_file_at_the_same_time_post_it_once_and_the_second_sa
     assert [type(outcome).__name__ for outcome in second] == ['Import835Report']  # not a unique-key error
     assert second[0].payments[0].already_imported
     assert _balance(visit.account_id) == 0
+
+
+def test_charge_balances_follow_an_import_and_its_reversal(db: str) -> None:
+    """The dashboard's per-charge open amounts (charge_balance) agree with the ledger after a payment, its
+    reversal and the corrected claim: a reversal's corrections give back what they reverse."""
+    from portal.models import ChargeBalance
+
+    visit = insured_visit()
+    _paid_then_reversed_and_corrected(visit)
+    with read_session() as session:
+        rows = {row.charge_id: row for row in session.exec(
+            select(ChargeBalance).where(ChargeBalance.account_id == visit.account_id))}
+        assert sum(row.open_amount for row in rows.values()) == ledger.balance(session, visit.account_id) == 3000
+        assert (rows[visit.office].insurance_paid, rows[visit.office].adjusted) == (15000, 2000)
+        assert (rows[visit.lab].insurance_paid, rows[visit.lab].open_amount) == (2200, 0)
