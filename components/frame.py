@@ -43,6 +43,7 @@ PATIENT_NAV = [
 STAFF_NAV = [
     NavItem('Dashboard', 'insights', '/staff'),
     NavItem('Accounts', 'folder_shared', '/staff/accounts'),
+    NavItem('Approvals', 'fact_check', '/staff/approvals'),
     NavItem('Messages', 'forum', '/staff/messages'),
     NavItem('Insurance queue', 'health_and_safety', '/staff/insurance'),
     NavItem('Statement runs', 'print', '/staff/statement-runs'),

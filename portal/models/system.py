@@ -30,6 +30,8 @@ class PracticeSettings(SQLModel, table=True):
     # charges whose claim is still with insurance are not asked for until it answers (payable.py)
     hold_pending_insurance: bool = True
     reply_business_days: int = 2  # the office answers a patient's message within this many business days
+    # an adjustment (write-off) above this, in minor units, waits for an admin other than the requester
+    adjustment_approval_limit: int = 10_000
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by_user_id: int | None = Field(default=None, foreign_key='user.id')
 

@@ -1,0 +1,86 @@
+"""Staff search (issue 17, item 1): names with accents and case ignored, a dependent's first name, dates
+of birth in common formats, phone with punctuation, email, account number, MRN; and input that must not
+break it or match everything."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from portal.auth.permissions import Actor
+from portal.db import write_session
+from portal.errors import NotFound
+from portal.services.desk import search
+from tests.factories import make_account, make_user
+
+
+@pytest.fixture
+def accounts(db: str) -> dict:
+    sofia, _ = make_account(guarantor_first_name='Sofía', guarantor_last_name='Álvarez', email='Sofia.A@Example.com',
+                            phone='(512) 555-0147', patients=[
+                                {'first_name': 'Sofía', 'last_name': 'Álvarez', 'date_of_birth': date(1984, 3, 15),
+                                 'mrn': 'MRN7781'},
+                                {'first_name': 'Mateo', 'last_name': 'Álvarez', 'date_of_birth': date(2015, 7, 2)}])
+    other, _ = make_account(guarantor_first_name='Alvin', guarantor_last_name='Smith', phone='512-555-9999',
+                            patients=[{'first_name': 'Ann', 'last_name': 'Smith', 'date_of_birth': date(1970, 1, 1)}])
+    staff = make_user(role='staff')
+    return {'sofia': sofia.id, 'sofia_number': sofia.account_number, 'other': other.id,
+            'staff': Actor(staff.id, 'staff')}
+
+
+def _found(accounts: dict, query: str) -> list[int]:
+    with write_session() as session:
+        return [hit.id for hit in search.search_accounts(session, actor=accounts['staff'], query=query).hits]
+
+
+@pytest.mark.parametrize('query', ['sofia alvarez', 'SOFIA ALVAREZ', 'Sofía Álvarez', 'alvarez, sofia', 'alvarez',
+                                   'alva', 'sofia a'])
+def test_guarantor_name_ignores_accents_case_and_order(accounts: dict, query: str) -> None:
+    assert _found(accounts, query) == [accounts['sofia']]
+
+
+def test_a_dependents_first_name_finds_the_account(accounts: dict) -> None:
+    assert _found(accounts, 'mateo') == [accounts['sofia']]
+    assert _found(accounts, 'Mateo Alvarez') == [accounts['sofia']]
+
+
+@pytest.mark.parametrize('query', ['07/02/2015', '7/2/2015', '2015-07-02', '07-02-2015', '07022015', '7/2/15',
+                                   'July 2, 2015'])
+def test_date_of_birth_in_common_formats(accounts: dict, query: str) -> None:
+    assert _found(accounts, query) == [accounts['sofia']]
+
+
+@pytest.mark.parametrize('query', ['(512) 555-0147', '512.555.0147', '5125550147', '+1 512 555 0147'])
+def test_phone_with_punctuation(accounts: dict, query: str) -> None:
+    assert _found(accounts, query) == [accounts['sofia']]
+
+
+def test_email_account_number_and_mrn(accounts: dict) -> None:
+    assert _found(accounts, 'sofia.a@example.COM') == [accounts['sofia']]
+    assert _found(accounts, accounts['sofia_number'].lower()) == [accounts['sofia']]
+    assert _found(accounts, 'mrn7781') == [accounts['sofia']]
+
+
+def test_hits_show_patients_balance_and_flags(accounts: dict) -> None:
+    with write_session() as session:
+        [hit] = search.search_accounts(session, actor=accounts['staff'], query='mateo').hits
+    assert [p.name for p in hit.patients] == ['Sofía Álvarez', 'Mateo Álvarez']
+    assert hit.guarantor == 'Sofía Álvarez' and hit.balance == 0 and hit.flags == ()
+
+
+@pytest.mark.parametrize('query', ['%', '_', "'", '"', "o'; drop table patient; --", 'a' * 500, '😀', '%%%',
+                                   's%z', 'a_v', '', '   '])
+def test_wildcards_quotes_long_text_and_emoji_match_nothing(accounts: dict, query: str) -> None:
+    assert _found(accounts, query) == []
+
+
+def test_a_patient_cannot_search(accounts: dict) -> None:
+    patient = make_user(role='patient')
+    with pytest.raises(NotFound), write_session() as session:
+        search.search_accounts(session, actor=Actor(patient.id, 'patient'), query='alvarez')
+
+
+def test_parse_birth_date() -> None:
+    assert search.parse_birth_date('3/15/84') == date(1984, 3, 15)
+    assert search.parse_birth_date('15/03/1984') is None
+    assert search.parse_birth_date('1984-02-30') is None
