@@ -96,7 +96,7 @@ async def test_staff_finds_account_refunds_and_records_cash(user: User) -> None:
         assert ledger.balance(session, account.id) == before - 1250
     await user.open(f'/staff/accounts/{account.id}')
     ledger_rows = user.find(marker='ledger').elements.pop().rows
-    assert ledger_rows[0]['what'] == 'Check 2231'  # never "Check Check 2231"
+    assert ledger_rows[0]['what'].endswith(' · Check 2231')  # never "Check Check 2231"
     user.find(marker='refund').click()
     await user.should_see(marker='refund-credit')
     user.find(marker='refund-amount').clear().type('1.00')

@@ -23,18 +23,14 @@ _BATCH = 5_000
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('guarantor_account') as batch:
-        batch.add_column(sa.Column('first_key', _TEXT(length=80), nullable=False, server_default=''))
-        batch.add_column(sa.Column('last_key', _TEXT(length=80), nullable=False, server_default=''))
-        batch.add_column(sa.Column('phone_key', _TEXT(length=10), nullable=False, server_default=''))
-    with op.batch_alter_table('patient') as batch:
-        batch.add_column(sa.Column('first_key', _TEXT(length=80), nullable=False, server_default=''))
-        batch.add_column(sa.Column('last_key', _TEXT(length=80), nullable=False, server_default=''))
-    with op.batch_alter_table('account_flag') as batch:
-        batch.add_column(sa.Column('expires_on', sa.Date(), nullable=True))
-    with op.batch_alter_table('practice_settings') as batch:
-        batch.add_column(sa.Column('adjustment_approval_limit', sa.Integer(), nullable=False,
-                                   server_default='10000'))
+    # plain ADD COLUMN (no table rebuild: SQLite adds a NOT NULL column with a default in place)
+    for table, name, length in (('guarantor_account', 'first_key', 80), ('guarantor_account', 'last_key', 80),
+                                ('guarantor_account', 'phone_key', 10), ('patient', 'first_key', 80),
+                                ('patient', 'last_key', 80)):
+        op.add_column(table, sa.Column(name, _TEXT(length=length), nullable=False, server_default=''))
+    op.add_column('account_flag', sa.Column('expires_on', sa.Date(), nullable=True))
+    op.add_column('practice_settings', sa.Column('adjustment_approval_limit', sa.Integer(), nullable=False,
+                                                 server_default='10000'))
     _backfill()
     op.create_index('ix_guarantor_account_last_first', 'guarantor_account', ['last_key', 'first_key'])
     op.create_index('ix_guarantor_account_first_key', 'guarantor_account', ['first_key'])
@@ -117,14 +113,14 @@ def downgrade() -> None:
     for name in ('ix_guarantor_account_email_lower', 'ix_guarantor_account_phone_key',
                  'ix_guarantor_account_first_key', 'ix_guarantor_account_last_first'):
         op.drop_index(name, table_name='guarantor_account')
-    with op.batch_alter_table('practice_settings') as batch:
-        batch.drop_column('adjustment_approval_limit')
-    with op.batch_alter_table('account_flag') as batch:
-        batch.drop_column('expires_on')
-    with op.batch_alter_table('patient') as batch:
-        batch.drop_column('last_key')
-        batch.drop_column('first_key')
-    with op.batch_alter_table('guarantor_account') as batch:
-        batch.drop_column('phone_key')
-        batch.drop_column('last_key')
-        batch.drop_column('first_key')
+    for table, name in (('practice_settings', 'adjustment_approval_limit'), ('account_flag', 'expires_on'),
+                        ('patient', 'last_key'), ('patient', 'first_key'), ('guarantor_account', 'phone_key'),
+                        ('guarantor_account', 'last_key'), ('guarantor_account', 'first_key')):
+        _drop(table, name)
+
+
+def _drop(table: str, column: str) -> None:
+    if op.get_bind().dialect.name == 'sqlite':  # SQLite >= 3.35 drops a column in place (its indexes went first)
+        op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
+    else:
+        op.drop_column(table, column)

@@ -8,9 +8,10 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from portal.models import Charge, Encounter, LedgerEntry, LedgerKind, Patient, Provider
+from portal.models import Charge, Encounter, LedgerEntry, LedgerKind, Patient, Payment, Provider
 from portal.models.desk import AdjustmentReason
 from portal.reference.codes import adjustment_reasons
+from portal.services.payments.receipts import METHOD_LABELS
 from portal.services.person_names import full_name
 
 KIND_WORDS = {
@@ -58,6 +59,9 @@ def _what(row) -> str:  # noqa: ANN001  (a row of the query below)
         return ' · '.join(part for part in (described, reason.plain if reason else '') if part)
     if row.code:
         return f'{row.description} ({row.code})'
+    if row.kind == LedgerKind.patient_payment and row.receipt_number:  # 'Check · receipt R00000004 · Check 2231'
+        method = METHOD_LABELS.get(row.method, 'Payment')
+        return ' · '.join(part for part in (method, f'receipt {row.receipt_number}', row.memo) if part)
     return row.memo
 
 
@@ -68,11 +72,12 @@ def ledger_lines(session: Session, account_id: int) -> list[LedgerLine]:
                LedgerEntry.carc_code, LedgerEntry.corrects_entry_id, LedgerEntry.corrects_kind,
                Charge.code, Charge.description, Charge.date_of_service, Patient.first_name, Patient.last_name,
                Provider.first_name.label('provider_first'), Provider.last_name.label('provider_last'),
-               Provider.credentials)
+               Provider.credentials, Payment.receipt_number, Payment.method)
         .outerjoin(Charge, Charge.id == LedgerEntry.charge_id)
         .outerjoin(Patient, Patient.id == func.coalesce(LedgerEntry.patient_id, Charge.patient_id))
         .outerjoin(Encounter, Encounter.id == Charge.encounter_id)
         .outerjoin(Provider, Provider.id == Encounter.provider_id)
+        .outerjoin(Payment, Payment.id == LedgerEntry.payment_id)
         .where(LedgerEntry.account_id == account_id)
         .order_by(col(LedgerEntry.effective_date), col(LedgerEntry.id))).all()
     corrected = {row.corrects_entry_id for row in rows if row.corrects_entry_id}  # corrections stay on the account

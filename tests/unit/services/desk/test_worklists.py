@@ -162,3 +162,22 @@ def test_a_new_account_needs_names_and_real_dates_of_birth(db: str) -> None:
     assert set(refused.value.field_errors) == {'first_name', 'patient_0'}
     with read_session() as session:
         assert session.exec(select(LedgerEntry)).first() is None
+
+
+def test_a_statement_hold_holds_until_its_expiry_day(db: str) -> None:
+    from portal.services.statement_run import run_statements
+    held, _ = make_account()
+    expired, _ = make_account()
+    for account in (held, expired):
+        with write_session() as session:
+            ledger.post(session, account_id=account.id, kind='charge', amount=5000, external_ref=f'hold-{account.id}',
+                        effective_date=date(2026, 1, 2))
+    on = date(2026, 2, 1)
+    with write_session() as session:
+        session.add(AccountFlag(account_id=held.id, kind=FlagKind.statement_hold, reason='x', expires_on=on))
+        session.add(AccountFlag(account_id=expired.id, kind=FlagKind.statement_hold, reason='x',
+                                expires_on=on - timedelta(days=1)))
+    run_statements(on=on)
+    with read_session() as session:
+        stated = set(session.exec(select(Statement.account_id)).all())
+    assert stated == {expired.id}
