@@ -12,7 +12,9 @@ from components import chips, forms, page, session, theme
 from components.calls import write
 from pages.staff import desk_dialogs
 from pages.staff.account_dialogs import offline_dialog, refund_dialog
+from portal.errors import DomainError
 from portal.services.desk import account as desk
+from portal.services.desk import resend
 
 # on a phone a wide table would scroll sideways (no keyboard access to that region): one card per row instead
 PHONE_TABLE = 'flat dense wrap-cells :grid="window.innerWidth < 640"'
@@ -154,11 +156,21 @@ def _statements(view: desk.DeskAccount, money) -> None:  # noqa: ANN001
             ui.label('No statements yet.').classes(theme.MUTED)
         for statement in view.statements[:12]:
             chip = chips.status_html(statement.status, chips.STATEMENT)
-            ui.html(f'<div class="flex flex-wrap gap-x-3 items-center py-1">'
-                    f'<span>{forms.short_date(statement.statement_date)}</span>'
-                    f'<span class="tabular-nums">{money(statement.new_balance)}</span>{chip}'
-                    f'<a class="{theme.LINK}" href="/documents/statements/{statement.id}.pdf" target="_blank">'
-                    f'PDF</a></div>', sanitize=False).mark('statement')
+            with ui.row().classes('w-full items-center gap-x-3 py-1').mark('statement'):
+                ui.html(f'<span>{forms.short_date(statement.statement_date)}</span>'
+                        f'<span class="tabular-nums ml-3">{money(statement.new_balance)}</span> {chip}', sanitize=False)
+                ui.link('Open PDF', f'/documents/statements/{statement.id}.pdf', new_tab=True).classes(theme.LINK)
+                ui.button('Resend', on_click=lambda s=statement: _resend(s.id)).props('flat dense no-caps') \
+                    .mark('resend')
+
+
+async def _resend(statement_id: int) -> None:
+    try:
+        message = await write(resend.resend_statement, actor=session.actor(), statement_id=statement_id)
+    except DomainError as failure:
+        ui.notify(failure.message, type='warning')
+        return
+    ui.notify(message)
 
 
 def _payments(view: desk.DeskAccount, money) -> None:  # noqa: ANN001

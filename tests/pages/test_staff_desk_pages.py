@@ -184,3 +184,20 @@ async def test_a_patient_gets_not_found(user: User, path: str) -> None:
     response = await user.http_client.get(path, follow_redirects=False)
     assert response.status_code == 404
     assert 'Guarantor and patients' not in response.text and 'Worklists' not in response.text
+
+
+async def test_a_statement_is_resent_by_email_from_the_account(user: User) -> None:
+    from portal.models import Notification
+    with read_session() as session:
+        account = session.exec(select(GuarantorAccount).where(GuarantorAccount.account_number == 'A10002026')).one()
+    await sign_in(user, DEMO_STAFF)
+    await user.should_see('Collections dashboard')
+    await user.open(f'/staff/accounts/{account.id}')
+    await user.should_see(marker='resend')
+    assert len(user.find(marker='resend').elements) == 1  # the demo account has one statement
+    user.find(marker='resend').click()
+    await user.should_see('Statement emailed to patient@example.com.')
+    with read_session() as session:
+        sent = session.exec(select(Notification).where(Notification.account_id == account.id,
+                                                       col(Notification.dedupe_key).startswith('statement-resent:'))).one()
+    assert (sent.template, sent.recipient) == ('statement_ready', 'patient@example.com')
