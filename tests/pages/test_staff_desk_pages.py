@@ -30,11 +30,15 @@ def _sofia() -> tuple[int, int]:
     return account.id, entry.id
 
 
-async def test_search_finds_a_dependent_without_accents_and_shows_the_account(user: User) -> None:
-    account_id, _ = _sofia()
+async def _staff_at(user: User, path: str) -> None:
     await sign_in(user, DEMO_STAFF)
     await user.should_see('Collections dashboard')
-    await user.open('/staff/accounts?q=mateo%20quintanilla')
+    await user.open(path)
+
+
+async def test_search_finds_a_dependent_without_accents_and_shows_the_account(user: User) -> None:
+    account_id, _ = _sofia()
+    await _staff_at(user, '/staff/accounts?q=mateo%20quintanilla')
     await user.should_see(marker='hit')
     [hit] = user.find(marker='hit').elements
     assert f'/staff/accounts/{account_id}' in hit.content and 'Mateo Quintanilla' in hit.content
@@ -43,17 +47,13 @@ async def test_search_finds_a_dependent_without_accents_and_shows_the_account(us
 
 @pytest.mark.parametrize('query', ['%25', '_', '%22', "'", 'a' * 500, '%F0%9F%98%80'])
 async def test_search_with_odd_input_says_no_match(user: User, query: str) -> None:
-    await sign_in(user, DEMO_STAFF)
-    await user.should_see('Collections dashboard')
-    await user.open(f'/staff/accounts?q={query}')
+    await _staff_at(user, f'/staff/accounts?q={query}')
     await user.should_see(marker='no-match')
 
 
 async def test_account_page_explains_the_ledger_in_words(user: User) -> None:
     account_id, _ = _sofia()
-    await sign_in(user, DEMO_STAFF)
-    await user.should_see('Collections dashboard')
-    await user.open(f'/staff/accounts/{account_id}')
+    await _staff_at(user, f'/staff/accounts/{account_id}')
     await user.should_see('Due now, and why')
     [row] = user.find(marker='ledger').elements.pop().rows
     assert row['what'] == 'Office visit, established patient (99213)'
@@ -65,9 +65,7 @@ async def test_account_page_explains_the_ledger_in_words(user: User) -> None:
 
 async def test_a_note_and_a_hold_are_kept_with_who_and_why(user: User) -> None:
     account_id, _ = _sofia()
-    await sign_in(user, DEMO_STAFF)
-    await user.should_see('Collections dashboard')
-    await user.open(f'/staff/accounts/{account_id}')
+    await _staff_at(user, f'/staff/accounts/{account_id}')
     user.find(marker='add-note').click()
     user.find(marker='note-body').type('Called about the September visit; will pay Friday.')
     user.find(marker='submit').click()
@@ -90,9 +88,7 @@ async def test_a_note_and_a_hold_are_kept_with_who_and_why(user: User) -> None:
 
 async def test_adjustment_refusals_and_an_under_limit_write_off(user: User) -> None:
     account_id, _ = _sofia()
-    await sign_in(user, DEMO_STAFF)
-    await user.should_see('Collections dashboard')
-    await user.open(f'/staff/accounts/{account_id}')
+    await _staff_at(user, f'/staff/accounts/{account_id}')
     user.find(marker='adjust').click()
     user.find(marker='adjust-amount').type('4,60')
     user.find(marker='adjust-reason').elements.pop().value = 'small_balance'
@@ -113,9 +109,7 @@ async def test_adjustment_refusals_and_an_under_limit_write_off(user: User) -> N
 
 async def test_staff_over_the_limit_waits_in_the_queue(user: User) -> None:
     account_id, _ = _sofia()
-    await sign_in(user, DEMO_STAFF)
-    await user.should_see('Collections dashboard')
-    await user.open(f'/staff/accounts/{account_id}')
+    await _staff_at(user, f'/staff/accounts/{account_id}')
     user.find(marker='adjust').click()
     user.find(marker='adjust-amount').type('150')
     user.find(marker='adjust-reason').elements.pop().value = 'financial_hardship'
@@ -131,9 +125,7 @@ async def test_staff_over_the_limit_waits_in_the_queue(user: User) -> None:
 
 async def test_correcting_a_charge_voids_it_with_a_new_line(user: User) -> None:
     account_id, entry_id = _sofia()
-    await sign_in(user, DEMO_STAFF)
-    await user.should_see('Collections dashboard')
-    await user.open(f'/staff/accounts/{account_id}')
+    await _staff_at(user, f'/staff/accounts/{account_id}')
     user.find(marker='correct').click()
     user.find(marker='correct-line').elements.pop().value = entry_id
     user.find(marker='correct-reason').type('Posted to the wrong account')
@@ -147,9 +139,7 @@ async def test_correcting_a_charge_voids_it_with_a_new_line(user: User) -> None:
 
 
 async def test_worklists_open_by_default_and_export_csv(user: User) -> None:
-    await sign_in(user, DEMO_STAFF)
-    await user.should_see('Collections dashboard')
-    await user.open('/staff/accounts')
+    await _staff_at(user, '/staff/accounts')
     await user.should_see(marker='worklists')
     await user.should_see(marker='list-credits')
     await user.open('/staff/accounts?list=credits&sort=balance')
@@ -158,9 +148,7 @@ async def test_worklists_open_by_default_and_export_csv(user: User) -> None:
 
 async def test_new_account_warns_of_a_duplicate_before_saving(user: User) -> None:
     _sofia()
-    await sign_in(user, DEMO_STAFF)
-    await user.should_see('Collections dashboard')
-    await user.open('/staff/accounts/new')
+    await _staff_at(user, '/staff/accounts/new')
     user.find(marker='first-name').type('Sofia')
     user.find(marker='last-name').type('QUINTANILLA')
     user.find(marker='patient-first-0').type('sofia')
@@ -190,9 +178,7 @@ async def test_a_statement_is_resent_by_email_from_the_account(user: User) -> No
     from portal.models import Notification
     with read_session() as session:
         account = session.exec(select(GuarantorAccount).where(GuarantorAccount.account_number == 'A10002026')).one()
-    await sign_in(user, DEMO_STAFF)
-    await user.should_see('Collections dashboard')
-    await user.open(f'/staff/accounts/{account.id}')
+    await _staff_at(user, f'/staff/accounts/{account.id}')
     await user.should_see(marker='resend')
     assert len(user.find(marker='resend').elements) == 1  # the demo account has one statement
     user.find(marker='resend').click()
