@@ -59,6 +59,7 @@ def main() -> int:
         child = session.exec(select(Patient).where(Patient.relationship_to_guarantor == 'child')
                              .order_by(col(Patient.id)).offset(3000)).first()
         entries = session.exec(select(func.count()).select_from(LedgerEntry)).one()
+        patients = session.exec(select(func.count()).select_from(Patient)).one()
         busiest = list(session.exec(select(LedgerEntry.account_id).group_by(col(LedgerEntry.account_id))
                                     .order_by(func.count().desc()).limit(20)))
     actor = Actor(staff_id, 'staff')

@@ -39,6 +39,8 @@ CLAIM_WORDS = {'created': 'Not sent yet', 'submitted': 'Sent to insurance', 'acc
 THREAD_WORDS = {'open': 'Waiting for the office', 'waiting_on_patient': 'Waiting for the patient',
                 'resolved': 'Resolved'}
 RELATIONSHIP_WORDS = {'self': 'Guarantor', 'spouse': 'Spouse', 'child': 'Child', 'other': 'Other'}
+ACCESS_WORDS = {'self': 'account holder', 'parent': 'parent', 'guardian': 'guardian',
+                'authorized billing proxy': 'authorized billing proxy'}
 AUDIT_WORDS = {'staff_view_account': 'Viewed the account', 'search_accounts': 'Searched',
                'account_note_added': 'Added a note', 'flag_raised': 'Put a flag or hold',
                'flag_resolved': 'Cleared a flag', 'adjustment_requested': 'Asked for an adjustment',
@@ -162,9 +164,10 @@ def desk_account(session: Session, /, *, actor: Actor, account_id: int) -> DeskA
                                                              account.state, account.postal_code) if p)) if line),
         phone=account.phone or '', email=account.email or '',
         preferences=(('Paperless statements (email)' if account.paperless else 'Paper statements by mail'),),
-        sign_ins=tuple(f'{email} ({relationship})' for email, relationship in connection.execute(
-            select(User.email, AccountAccess.relationship).join(User, User.id == AccountAccess.user_id)
-            .where(AccountAccess.account_id == account_id, col(AccountAccess.revoked_at).is_(None)))),
+        sign_ins=tuple(f'{email} ({ACCESS_WORDS.get(relationship, "other")})'
+                       for email, relationship in connection.execute(
+                           select(User.email, AccountAccess.relationship).join(User, User.id == AccountAccess.user_id)
+                           .where(AccountAccess.account_id == account_id, col(AccountAccess.revoked_at).is_(None)))),
         patients=tuple(PatientLine(p.id, by_patient[p.id], p.date_of_birth, p.mrn,
                                    RELATIONSHIP_WORDS.get(p.relationship_to_guarantor, 'Other')) for p in patients),
         ledger=tuple(ledger_lines(session, account_id)),
