@@ -28,8 +28,8 @@ def register() -> None:
 
 def _search_box(value: str) -> None:
     ui.label('Accounts').classes(theme.H1).props('role=heading aria-level=1')
-    with ui.row().classes('w-full items-start no-wrap gap-2'):
-        query = forms.field(HINT, max_length=search.MAX_QUERY, mark='query').classes('max-w-xl')
+    with ui.row().classes('w-full items-start gap-2'):  # wraps on a phone: the box on its own line
+        query = forms.field(HINT, max_length=search.MAX_QUERY, mark='query').classes('sm:max-w-xl')
         query.value = value[:search.MAX_QUERY]
         go = lambda: ui.navigate.to('/staff/accounts?' + urlencode({'q': query.value or ''}))  # noqa: E731
         query.on('keydown.enter', go)

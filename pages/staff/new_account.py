@@ -53,7 +53,8 @@ def _form() -> None:
             with rows, ui.element('div').classes('w-full grid grid-cols-1 sm:grid-cols-4 gap-2'):
                 person = {'first': forms.field('First name', max_length=80, mark=f'patient-first-{index}'),
                           'last': forms.field('Last name', max_length=80, mark=f'patient-last-{index}'),
-                          'dob': forms.field('Date of birth (MM/DD/YYYY)', max_length=20, mark=f'patient-dob-{index}'),
+                          'dob': forms.field('Date of birth', max_length=20, mark=f'patient-dob-{index}')
+                          .props('placeholder=MM/DD/YYYY'),
                           'relationship': ui.select(new_accounts.RELATIONSHIPS, value=relationship,
                                                     label='Relationship').props('outlined')
                           .mark(f'patient-relationship-{index}')}

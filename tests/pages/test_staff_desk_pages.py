@@ -2,6 +2,7 @@
 adjustments and approvals, corrections, new accounts; a patient gets 404 on every one."""
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import pytest
@@ -10,7 +11,7 @@ from nicegui.testing import User
 from sqlmodel import col, select
 
 from portal.db import read_session
-from portal.models import AccountFlag, FlagKind, GuarantorAccount, LedgerEntry, LedgerKind
+from portal.models import AccountFlag, AuditEvent, FlagKind, GuarantorAccount, LedgerEntry, LedgerKind
 from portal.models.desk import AccountNote
 from portal.services import ledger
 from tests.factories import make_account, make_visit
@@ -144,6 +145,14 @@ async def test_worklists_open_by_default_and_export_csv(user: User) -> None:
     await user.should_see(marker='list-credits')
     await user.open('/staff/accounts?list=credits&sort=balance')
     await user.should_see('Credit balances:')
+    user.find(marker='csv').click()
+    for _ in range(50):  # the export runs in a worker thread
+        with read_session() as session:
+            exported = session.exec(select(AuditEvent).where(AuditEvent.action == 'export_worklist')).first()
+        if exported is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert exported is not None and exported.entity_id == 'credits'
 
 
 async def test_new_account_warns_of_a_duplicate_before_saving(user: User) -> None:
