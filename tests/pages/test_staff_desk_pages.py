@@ -10,7 +10,7 @@ from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import col, select
 
-from portal.db import read_session
+from portal.db import read_session, write_session
 from portal.models import AccountFlag, AuditEvent, FlagKind, GuarantorAccount, LedgerEntry, LedgerKind
 from portal.models.desk import AccountNote
 from portal.services import ledger
@@ -196,3 +196,33 @@ async def test_a_statement_is_resent_by_email_from_the_account(user: User) -> No
         sent = session.exec(select(Notification).where(Notification.account_id == account.id,
                                                        col(Notification.dedupe_key).startswith('statement-resent:'))).one()
     assert (sent.template, sent.recipient) == ('statement_ready', 'patient@example.com')
+
+
+async def test_the_only_admin_posts_an_over_limit_adjustment_after_a_second_confirmation(user: User) -> None:
+    from portal.models import AuditEvent as Event
+    from tests.factories import STRONG_PASSWORD, make_user
+    account_id, _ = _sofia()
+    from portal.models import User as UserRow
+    admin = make_user(role='admin', email='only-admin@example.com', mfa_exempt=True)
+    with write_session() as session:  # the demo practice's own admins leave: this one is alone
+        for other in session.exec(select(UserRow).where(UserRow.role == 'admin', UserRow.id != admin.id)):
+            other.is_active = False
+    await sign_in(user, admin.email, STRONG_PASSWORD)
+    await user.should_see('Collections dashboard')
+    await user.open(f'/staff/accounts/{account_id}')
+    user.find(marker='adjust').click()
+    user.find(marker='adjust-amount').type('150')
+    user.find(marker='adjust-reason').elements.pop().value = 'bad_debt'
+    user.find(marker='submit').click()
+    await user.should_see('you are the practice\'s only admin')
+    with read_session() as session:
+        assert ledger.balance(session, account_id) == 24000
+    user.find(marker='adjust-confirm').click()  # without a reason: still asked
+    await user.should_see('Type why you approve your own adjustment.')
+    user.find(marker='adjust-self-reason').type('Collections agency returned it as uncollectable')
+    user.find(marker='adjust-confirm').click()
+    await user.should_see('Adjustment of $150.00 posted.')
+    with read_session() as session:
+        assert ledger.balance(session, account_id) == 9000
+        assert session.exec(select(Event).where(Event.action == 'adjustment_self_approved',
+                                                Event.account_id == account_id)).one()
