@@ -103,7 +103,8 @@ def _matching_accounts(text: str):  # noqa: ANN202
         parts.append(select(GuarantorAccount.id).where(GuarantorAccount.phone_key == digits) if len(digits) == 10
                      else select(GuarantorAccount.id).where(_prefix(col(GuarantorAccount.phone_key), digits)))
     words = search_key(text).split()
-    if words and born is None and '@' not in text and len(words) <= 4:
+    # a lone letter would match thousands, shown 25 at a time: of no use to a clerk, and the slowest query
+    if words and born is None and '@' not in text and len(words) <= 4 and len(''.join(words)) >= 2:
         parts.append(select(GuarantorAccount.id).where(
             _name_condition(col(GuarantorAccount.first_key), col(GuarantorAccount.last_key), words)))
         parts.append(select(Patient.account_id).where(

@@ -84,3 +84,7 @@ def test_parse_birth_date() -> None:
     assert search.parse_birth_date('3/15/84') == date(1984, 3, 15)
     assert search.parse_birth_date('15/03/1984') is None
     assert search.parse_birth_date('1984-02-30') is None
+
+
+def test_a_lone_letter_matches_nothing(accounts: dict) -> None:
+    assert _found(accounts, 's') == [] and _found(accounts, 'so') == [accounts['sofia']]
