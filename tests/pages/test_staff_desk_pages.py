@@ -37,6 +37,14 @@ async def _staff_at(user: User, path: str) -> None:
     await user.open(path)
 
 
+def _adjust(user: User, amount: str, reason: str) -> None:
+    """Open the adjustment dialog, fill it in and submit."""
+    user.find(marker='adjust').click()
+    user.find(marker='adjust-amount').type(amount)
+    user.find(marker='adjust-reason').elements.pop().value = reason
+    user.find(marker='submit').click()
+
+
 async def test_search_finds_a_dependent_without_accents_and_shows_the_account(user: User) -> None:
     account_id, _ = _sofia()
     await _staff_at(user, '/staff/accounts?q=mateo%20quintanilla')
@@ -90,10 +98,7 @@ async def test_a_note_and_a_hold_are_kept_with_who_and_why(user: User) -> None:
 async def test_adjustment_refusals_and_an_under_limit_write_off(user: User) -> None:
     account_id, _ = _sofia()
     await _staff_at(user, f'/staff/accounts/{account_id}')
-    user.find(marker='adjust').click()
-    user.find(marker='adjust-amount').type('4,60')
-    user.find(marker='adjust-reason').elements.pop().value = 'small_balance'
-    user.find(marker='submit').click()
+    _adjust(user, '4,60', 'small_balance')
     await user.should_see('Enter the amount like 4.60.')
     user.find(marker='adjust-amount').clear().type('300')
     user.find(marker='submit').click()
@@ -111,10 +116,7 @@ async def test_adjustment_refusals_and_an_under_limit_write_off(user: User) -> N
 async def test_staff_over_the_limit_waits_in_the_queue(user: User) -> None:
     account_id, _ = _sofia()
     await _staff_at(user, f'/staff/accounts/{account_id}')
-    user.find(marker='adjust').click()
-    user.find(marker='adjust-amount').type('150')
-    user.find(marker='adjust-reason').elements.pop().value = 'financial_hardship'
-    user.find(marker='submit').click()
+    _adjust(user, '150', 'financial_hardship')
     await user.should_see('waits for an admin')
     with read_session() as session:
         assert ledger.balance(session, account_id) == 24000
@@ -210,10 +212,7 @@ async def test_the_only_admin_posts_an_over_limit_adjustment_after_a_second_conf
     await sign_in(user, admin.email, STRONG_PASSWORD)
     await user.should_see('Collections dashboard')
     await user.open(f'/staff/accounts/{account_id}')
-    user.find(marker='adjust').click()
-    user.find(marker='adjust-amount').type('150')
-    user.find(marker='adjust-reason').elements.pop().value = 'bad_debt'
-    user.find(marker='submit').click()
+    _adjust(user, '150', 'bad_debt')
     await user.should_see('you are the practice\'s only admin')
     with read_session() as session:
         assert ledger.balance(session, account_id) == 24000
