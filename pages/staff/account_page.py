@@ -28,9 +28,12 @@ def register() -> None:
                         load=lambda actor: write(desk.desk_account, actor=actor, account_id=page.id_of(account_id)))
 
 
+NO_WRAP = frozenset({'date', 'service', 'amount', 'balance', 'born', 'at'})  # dates and money on one line
+
+
 def _columns(*pairs: tuple[str, str], right: tuple[str, ...] = ()) -> list[dict]:
-    return [{'name': name, 'label': label, 'field': name, 'align': 'right' if name in right else 'left'}
-            for name, label in pairs]
+    return [{'name': name, 'label': label, 'field': name, 'align': 'right' if name in right else 'left',
+             **({'classes': 'whitespace-nowrap'} if name in NO_WRAP else {})} for name, label in pairs]
 
 
 def _card(title: str, mark: str) -> ui.column:
