@@ -87,8 +87,10 @@ def _source(name: str, today: date):  # noqa: ANN202  (a subquery of account_id,
             AccountFlag.kind == FlagKind.dispute, col(AccountFlag.cleared_at).is_(None))
         return union_all(threads, disputes).subquery(), None
     if name == 'credits':
+        last_moved = (select(func.max(LedgerEntry.effective_date)).where(LedgerEntry.account_id == GuarantorAccount.id)
+                      .correlate(GuarantorAccount).scalar_subquery())  # the credit is as old as the last movement
         credit = select(GuarantorAccount.id.label('account_id'), literal('Credit: a refund is due').label('what'),
-                        func.date(GuarantorAccount.created_at).label('since')).where(_balance() < 0)
+                        last_moved.label('since')).where(_balance() < 0)
         return credit.subquery(), None
     if name == 'plans':
         return select(PaymentPlan.account_id.label('account_id'), literal('Plan past due').label('what'),

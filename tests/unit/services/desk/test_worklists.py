@@ -93,6 +93,7 @@ def test_questions_credits_plans_and_holds(world: dict) -> None:
     assert _members(world, 'questions') == {world['Asking']: 'What is this $240?',
                                             world['Disputing']: 'Billing dispute: charge 9'}
     assert _members(world, 'credits') == {world['Credit']: 'Credit: a refund is due'}
+    assert [row.since for row in _list(world, 'credits').rows] == [date(2026, 1, 1)]  # its last movement
     assert _members(world, 'plans') == {world['Plan']: 'Plan past due'}
     assert _members(world, 'holds') == {world['Held']: 'Statement hold'}
 
