@@ -47,7 +47,9 @@ AUDIT_WORDS = {'staff_view_account': 'Viewed the account', 'search_accounts': 'S
                'adjustment_posted': 'Posted an adjustment', 'adjustment_approved': 'Approved an adjustment',
                'adjustment_declined': 'Declined an adjustment', 'correction_posted': 'Posted a correction',
                'refund_payment': 'Refunded a payment', 'record_offline_payment': 'Recorded cash or a check',
-               'account_created': 'Opened the account', 'export_worklist': 'Exported a worklist'}
+               'account_created': 'Opened the account', 'export_worklist': 'Exported a worklist',
+               'resend_statement': 'Resent a statement', 'adjustment_self_approved': 'Posted own adjustment '
+               '(only admin, confirmed twice)'}
 
 
 @dataclass(frozen=True)

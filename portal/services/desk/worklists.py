@@ -146,6 +146,8 @@ def worklist(session: Session, /, *, actor: Actor, name: str = 'past_due', sort:
     page = min(max(1, page), pages)
     query, source = _query(name, today)
     rows = connection.execute(_order(query, source, sort).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    audit.record(session, action='view_worklist', actor_user_id=actor.user_id, actor_role=actor.role,
+                 entity_type='worklist', entity_id=name, source_ip=actor.ip, detail=f'page {page}, {len(rows)} rows')
     return Worklist(name=name, title=LISTS[name], sort=sort, page=page, pages=pages, total=total,
                     rows=tuple(_row(r) for r in rows), counts=counts)
 

@@ -111,6 +111,9 @@ def test_counts_and_paging(world: dict) -> None:
     view = _list(world, 'past_due')
     assert view.counts == {'past_due': 2, 'questions': 2, 'credits': 1, 'plans': 1, 'holds': 1}
     assert (view.page, view.pages, view.total) == (1, 1, 2)
+    with read_session() as session:  # a staff view of patients' names and balances is audited
+        assert session.exec(select(AuditEvent.entity_id).where(AuditEvent.action == 'view_worklist')).all() == \
+            ['past_due']
     with write_session() as session:
         beyond = worklists.worklist(session, actor=world['staff'], name='past_due', page=99)
     assert beyond.page == 1 and len(beyond.rows) == 2
