@@ -38,12 +38,15 @@ _FLAG_LABELS = {
 
 
 _NOT_KEY = re.compile(r'[^a-z0-9]+')
+# letters NFKD does not take apart into a base letter and an accent ('Søren' -> 'soren', 'Ægir' -> 'aegir')
+_PLAIN = str.maketrans({'ß': 'ss', 'ł': 'l', 'Ł': 'L', 'ø': 'o', 'Ø': 'O', 'æ': 'ae', 'Æ': 'AE', 'œ': 'oe',
+                        'Œ': 'OE', 'đ': 'd', 'Đ': 'D', 'ð': 'd', 'Ð': 'D', 'þ': 'th', 'Þ': 'TH', 'ı': 'i', 'ħ': 'h'})
 
 
 def search_key(text: str | None) -> str:
     """A name as search compares it: accents and case folded, punctuation a space ('Sofía Álvarez-Núñez'
     -> 'sofia alvarez nunez'). Stored beside each name, so a search is an index range, not a scan."""
-    decomposed = unicodedata.normalize('NFKD', (text or '').replace('ß', 'ss').replace('ł', 'l').replace('Ł', 'L'))
+    decomposed = unicodedata.normalize('NFKD', (text or '').translate(_PLAIN))
     plain = ''.join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
     return _NOT_KEY.sub(' ', plain).strip()[:80]
 

@@ -88,3 +88,14 @@ def test_parse_birth_date() -> None:
 
 def test_a_lone_letter_matches_nothing(accounts: dict) -> None:
     assert _found(accounts, 's') == [] and _found(accounts, 'so') == [accounts['sofia']]
+
+
+@pytest.mark.parametrize(('name', 'typed'), [('Søren', 'soren'), ('Ægir', 'aegir'), ('Đorđe', 'dorde'),
+                                             ('Łukasz', 'lukasz'), ('Þóra', 'thora')])
+def test_letters_without_a_separate_accent_are_found_typed_plain(db: str, name: str, typed: str) -> None:
+    account, _ = make_account(guarantor_first_name='Nancy', guarantor_last_name='Allen', patients=[
+        {'first_name': name, 'last_name': 'Allen', 'date_of_birth': date(2016, 7, 25)}])
+    staff = make_user(role='staff')
+    with write_session() as session:
+        hits = search.search_accounts(session, actor=Actor(staff.id, 'staff'), query=f'{typed} allen').hits
+    assert [hit.id for hit in hits] == [account.id]
