@@ -26,10 +26,12 @@ from portal.models import (
 )
 from portal.models.desk import AccountNote, AdjustmentRequest, AdjustmentStatus
 from portal.models.messaging import CATEGORY_LABELS
+from portal.services.account_flags import in_force
 from portal.services.desk.ledger_lines import LedgerLine, ledger_lines
 from portal.services.home import AccountHome, account_home
 from portal.services.payments import staff
 from portal.services.person_names import full_name
+from portal.services.practice import practice_today
 from portal.services.statement_status import StatementSummary
 from portal.services.statements import _summaries
 
@@ -193,7 +195,7 @@ def desk_account(session: Session, /, *, actor: Actor, account_id: int) -> DeskA
         flags=tuple(FlagLine(f.id, FlagKind(f.kind).label, str(f.kind), f.reason, f.created_at, f.expires_on,
                              names.get(f.created_by_user_id, 'The system'))
                     for f in session.scalars(select(AccountFlag).where(AccountFlag.account_id == account_id,
-                                                                    col(AccountFlag.cleared_at).is_(None))
+                                                                    in_force(practice_today(session)))
                                           .order_by(col(AccountFlag.id)))),
         pending=tuple(PendingAdjustment(r.id, r.amount, r.reason.label, names.get(r.requested_by_user_id, ''),
                                         r.requested_at)

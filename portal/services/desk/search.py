@@ -17,7 +17,9 @@ from portal.auth.permissions import Actor, require_staff
 from portal.clock import utcnow
 from portal.models import AccountFlag, FlagKind, GuarantorAccount, LedgerEntry, Patient
 from portal.models.accounts import phone_key, search_key
+from portal.services.account_flags import in_force
 from portal.services.person_names import full_name, guarantor_name
+from portal.services.practice import practice_today
 
 LIMIT = 25
 MAX_QUERY = 200  # a longer query is cut here (500 characters typed: no error)
@@ -150,7 +152,7 @@ def hits_for(session: Session, ids: list[int]) -> tuple[SearchHit, ...]:
                                        .group_by(col(LedgerEntry.account_id))).all())
     flags: dict[int, list[str]] = {}
     for account_id, kind in connection.execute(select(AccountFlag.account_id, AccountFlag.kind).where(
-            col(AccountFlag.account_id).in_(ids), col(AccountFlag.cleared_at).is_(None))):
+            col(AccountFlag.account_id).in_(ids), in_force(practice_today(session)))):
         label = FlagKind(kind).label
         if label not in flags.setdefault(account_id, []):
             flags[account_id].append(label)

@@ -99,3 +99,27 @@ def test_letters_without_a_separate_accent_are_found_typed_plain(db: str, name: 
     with write_session() as session:
         hits = search.search_accounts(session, actor=Actor(staff.id, 'staff'), query=f'{typed} allen').hits
     assert [hit.id for hit in hits] == [account.id]
+
+
+def test_a_hold_past_its_expiry_is_no_longer_shown_as_a_flag(db: str) -> None:
+    """Statement runs stop holding after the expiry day; search and the account page must not still say 'hold'."""
+    from datetime import timedelta
+
+    from portal.models import AccountFlag, FlagKind
+    from portal.services.desk import account as desk
+    from portal.services.practice import practice_today
+
+    holder, _ = make_account(guarantor_first_name='Hilda', guarantor_last_name='Holt', patients=[
+        {'first_name': 'Hilda', 'last_name': 'Holt', 'date_of_birth': date(1960, 2, 2)}])
+    staff = Actor(make_user(role='staff').id, 'staff')
+    with write_session() as session:
+        today = practice_today(session)
+        session.add(AccountFlag(account_id=holder.id, kind=FlagKind.statement_hold, reason='ran out',
+                                expires_on=today - timedelta(days=1)))
+        session.add(AccountFlag(account_id=holder.id, kind=FlagKind.dispute, reason='still open',
+                                expires_on=today + timedelta(days=3)))
+    with write_session() as session:
+        hit, = search.search_accounts(session, actor=staff, query='hilda holt').hits
+        view = desk.desk_account(session, actor=staff, account_id=holder.id)
+    assert hit.flags == (FlagKind.dispute.label,)
+    assert [flag.kind for flag in view.flags] == [FlagKind.dispute.label]
