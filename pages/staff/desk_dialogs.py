@@ -16,7 +16,7 @@ from portal.models.ledger import LedgerKind
 from portal.services import account_flags
 from portal.services.desk import adjustments, corrections, notes
 from portal.services.desk.account import DeskAccount
-from portal.services.desk.search import parse_birth_date
+from portal.services.desk.search import parse_day_ahead
 
 WARNING = 'w-full text-amber-900 bg-amber-50 border border-amber-200 rounded-lg px-3 py-2 gap-2'
 
@@ -69,7 +69,7 @@ def flag_dialog(actor, account_id: int) -> None:  # noqa: ANN001
         async def submit() -> None:
             expires: date | None = None
             if (until.value or '').strip():
-                expires = parse_birth_date(until.value)  # the date formats search reads
+                expires = parse_day_ahead(until.value)  # the date formats search reads
                 if expires is None:
                     until.error = 'Write the day as 03/15/2027.'
                     return

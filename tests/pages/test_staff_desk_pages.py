@@ -225,3 +225,18 @@ async def test_the_only_admin_posts_an_over_limit_adjustment_after_a_second_conf
         assert ledger.balance(session, account_id) == 9000
         assert session.exec(select(Event).where(Event.action == 'adjustment_self_approved',
                                                 Event.account_id == account_id)).one()
+
+
+async def test_a_hold_until_a_day_written_with_a_two_digit_year_is_kept_until_that_day(user: User) -> None:
+    account_id, _ = _sofia()
+    next_year = date.today().year + 1
+    await _staff_at(user, f'/staff/accounts/{account_id}')
+    user.find(marker='add-flag').click()
+    user.find(marker='flag-kind').elements.pop().value = str(FlagKind.statement_hold)
+    user.find(marker='flag-reason').type('Caller disputes the September visit')
+    user.find(marker='flag-until').type(f'12/31/{next_year % 100:02d}')
+    user.find(marker='submit').click()
+    await user.should_see('Flag added.')
+    with read_session() as session:
+        flag = session.exec(select(AccountFlag).where(AccountFlag.account_id == account_id)).one()
+    assert flag.expires_on == date(next_year, 12, 31)

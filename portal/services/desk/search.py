@@ -52,19 +52,34 @@ class SearchResult:
     more: bool  # more than LIMIT matched: the clerk should narrow the search
 
 
-def parse_birth_date(text: str, *, today: date | None = None) -> date | None:
-    """'03/15/1984', '3/15/84', '1984-03-15', '03151984', 'March 15, 1984' -> the date; anything else None.
-    Two-digit years are the latest such year not in the future."""
+def _parse_day(text: str) -> tuple[date, bool] | None:
+    """(the day, whether its year was written with two digits), or None."""
     cleaned = re.sub(r'\s+', ' ', text.replace(',', ' ')).strip()
     for pattern in DATE_FORMATS:
         try:
-            parsed = datetime.strptime(cleaned, pattern).date()  # noqa: DTZ007  (a calendar day, no instant)
+            return datetime.strptime(cleaned, pattern).date(), '%y' in pattern  # noqa: DTZ007  (a calendar day)
         except ValueError:
             continue
-        if '%y' in pattern and parsed > (today or utcnow().date()):
-            parsed = parsed.replace(year=parsed.year - 100)
-        return parsed if parsed.year >= 1900 else None
     return None
+
+
+def parse_birth_date(text: str, *, today: date | None = None) -> date | None:
+    """'03/15/1984', '3/15/84', '1984-03-15', '03151984', 'March 15, 1984' -> the date; anything else None.
+    Two-digit years are the latest such year not in the future."""
+    found = _parse_day(text)
+    if found is None:
+        return None
+    parsed, short_year = found
+    if short_year and parsed > (today or utcnow().date()):
+        parsed = parsed.replace(year=parsed.year - 100)
+    return parsed if parsed.year >= 1900 else None
+
+
+def parse_day_ahead(text: str) -> date | None:
+    """A day to come (a hold's expiry) in the same formats; a two-digit year is this century's
+    ('12/31/27' -> 2027), never a century back as a birth date would be."""
+    found = _parse_day(text)
+    return found[0] if found is not None else None
 
 
 def _prefix(column, token: str):  # noqa: ANN001, ANN202
