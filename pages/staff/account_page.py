@@ -10,6 +10,7 @@ from nicegui import ui
 
 from components import chips, forms, page, session, theme
 from components.calls import write
+from components.guards import OneAtATime
 from pages.staff import desk_dialogs
 from pages.staff.account_dialogs import offline_dialog, refund_dialog
 from portal.errors import DomainError
@@ -163,8 +164,15 @@ def _statements(view: desk.DeskAccount, money) -> None:  # noqa: ANN001
                 ui.html(f'<span>{forms.short_date(statement.statement_date)}</span>'
                         f'<span class="tabular-nums ml-3">{money(statement.new_balance)}</span> {chip}', sanitize=False)
                 ui.link('Open PDF', f'/documents/statements/{statement.id}.pdf', new_tab=True).classes(theme.LINK)
-                ui.button('Resend', on_click=lambda s=statement: _resend(s.id)).props('flat dense no-caps') \
-                    .mark('resend')
+                _resend_button(statement.id)
+
+
+def _resend_button(statement_id: int) -> None:
+    """One email per click: a double click (or a second tap while it sends) sends nothing more."""
+    @OneAtATime
+    async def resend_it() -> None:
+        await _resend(statement_id)
+    resend_it.disables(ui.button('Resend', on_click=resend_it).props('flat dense no-caps').mark('resend'))
 
 
 async def _resend(statement_id: int) -> None:

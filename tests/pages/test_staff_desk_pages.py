@@ -240,3 +240,25 @@ async def test_a_hold_until_a_day_written_with_a_two_digit_year_is_kept_until_th
     with read_session() as session:
         flag = session.exec(select(AccountFlag).where(AccountFlag.account_id == account_id)).one()
     assert flag.expires_on == date(next_year, 12, 31)
+
+
+async def test_a_double_click_on_resend_sends_one_email(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clicks may straddle a second (the outbox's dedupe key has one-second steps): the button must hold."""
+    from datetime import datetime, timedelta
+
+    from portal.models import Notification
+    from portal.services.desk import resend as resend_service
+    ticks = iter(datetime(2026, 11, 30, 15, 0, 0) + timedelta(seconds=n) for n in range(100))
+    monkeypatch.setattr(resend_service, 'utcnow', lambda: next(ticks))
+    with read_session() as session:
+        account = session.exec(select(GuarantorAccount).where(GuarantorAccount.account_number == 'A10002026')).one()
+    await _staff_at(user, f'/staff/accounts/{account.id}')
+    await user.should_see(marker='resend')
+    user.find(marker='resend').click()
+    user.find(marker='resend').click()
+    await user.should_see('Statement emailed to patient@example.com.')
+    await asyncio.sleep(0.5)
+    with read_session() as session:
+        sent = session.exec(select(Notification).where(Notification.account_id == account.id,
+                                                       col(Notification.dedupe_key).startswith('statement-resent:'))).all()
+    assert len(sent) == 1
