@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import String, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import String, case, cast, func, literal, select, union_all
 from sqlmodel import Session, col
 
 from portal import audit
@@ -25,6 +25,7 @@ from portal.models import (
     ThreadCategory,
     ThreadStatus,
 )
+from portal.services.account_flags import in_force
 from portal.services.person_names import guarantor_name
 from portal.services.practice import practice_today
 
@@ -84,7 +85,7 @@ def _source(name: str, today: date):  # noqa: ANN202  (a subquery of account_id,
         disputes = select(AccountFlag.account_id.label('account_id'),
                           (literal('Billing dispute: ') + AccountFlag.reason).label('what'),
                           func.date(AccountFlag.created_at).label('since')).where(
-            AccountFlag.kind == FlagKind.dispute, col(AccountFlag.cleared_at).is_(None))
+            AccountFlag.kind == FlagKind.dispute, in_force(today))
         return union_all(threads, disputes).subquery(), None
     if name == 'credits':
         last_moved = (select(func.max(LedgerEntry.effective_date)).where(LedgerEntry.account_id == GuarantorAccount.id)
@@ -99,8 +100,7 @@ def _source(name: str, today: date):  # noqa: ANN202  (a subquery of account_id,
     if name == 'holds':
         return select(AccountFlag.account_id.label('account_id'), AccountFlag.kind.label('what'),
                       func.date(AccountFlag.created_at).label('since')).where(
-            col(AccountFlag.kind).in_(HOLDS), col(AccountFlag.cleared_at).is_(None),
-            or_(col(AccountFlag.expires_on).is_(None), AccountFlag.expires_on >= today)).subquery(), None
+            col(AccountFlag.kind).in_(HOLDS), in_force(today)).subquery(), None
     raise ValueError(name)
 
 

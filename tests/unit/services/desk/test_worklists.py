@@ -185,3 +185,14 @@ def test_a_statement_hold_holds_until_its_expiry_day(db: str) -> None:
     with read_session() as session:
         stated = set(session.exec(select(Statement.account_id)).all())
     assert stated == {expired.id}
+
+
+def test_a_dispute_past_its_expiry_day_leaves_the_questions_list(world: dict) -> None:
+    with read_session() as session:
+        today = practice_today(session)
+    lapsed = _account('Lapsed', 3_000)
+    with write_session() as session:
+        session.add(AccountFlag(account_id=lapsed, kind=FlagKind.dispute, reason='until yesterday',
+                                expires_on=today - timedelta(days=1)))
+    assert lapsed not in _members(world, 'questions')
+    assert world['Disputing'] in _members(world, 'questions')
