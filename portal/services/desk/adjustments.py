@@ -22,6 +22,7 @@ from portal.models.desk import AdjustmentReason, AdjustmentRequest, AdjustmentSt
 from portal.money import AmountError, format_money, parse_amount
 from portal.services import ledger
 from portal.services.money_moved import account_money_moved
+from portal.services.payments.attempts import lock_account
 from portal.services.person_names import full_name, guarantor_name
 from portal.services.practice import practice_today
 
@@ -94,6 +95,7 @@ def request_adjustment(session: Session, /, *, actor: Actor, account_id: int, am
     account = session.get(GuarantorAccount, account_id)
     assert account is not None
     why = _reason(reason)
+    lock_account(session, account_id)  # two clerks at once cannot both take the same balance off (PostgreSQL)
     amount = _amount(amount_text, balance=ledger.balance(session, account_id), currency=account.currency)
     text = (note or '').strip()[:200]
     limit = approval_limit(session)
@@ -150,6 +152,8 @@ def approve(session: Session, /, *, actor: Actor, request_id: int) -> str:
     request = _pending(session, request_id)
     if request.requested_by_user_id == actor.user_id:
         raise ValidationFailed('You asked for this adjustment: another admin must approve it.')
+    lock_account(session, request.account_id)
+    request = _pending(session, request_id)  # decided meanwhile by another admin: refused, never posted twice
     balance = ledger.balance(session, request.account_id)
     if request.amount > balance:
         raise ValidationFailed(f'The account now owes {format_money(max(0, balance), request.currency)}, less than '

@@ -143,3 +143,21 @@ def test_nothing_owed_nothing_to_adjust(db: str) -> None:
     account, _ = make_account()
     with pytest.raises(ValidationFailed, match='Nothing is owed'):
         _request(_actor('staff'), account.id, '1.00')
+
+
+def test_clerks_adjusting_at_once_never_take_off_more_than_is_owed(owing: int) -> None:
+    """Eight clerks each write $60.00 off a $240.00 balance at the same moment: four go through."""
+    from collections import Counter
+    from concurrent.futures import ThreadPoolExecutor
+    clerks = [_actor('staff') for _ in range(8)]
+
+    def attempt(clerk: Actor) -> str:
+        try:
+            return 'posted' if _request(clerk, owing, '60.00', reason='small_balance').posted else 'queued'
+        except ValidationFailed:
+            return 'refused'
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = Counter(pool.map(attempt, clerks))
+    assert outcomes == Counter(posted=4, refused=4)
+    assert _balance(owing) == 0
