@@ -153,7 +153,9 @@ def approve(session: Session, /, *, actor: Actor, request_id: int) -> str:
     if request.requested_by_user_id == actor.user_id:
         raise ValidationFailed('You asked for this adjustment: another admin must approve it.')
     lock_account(session, request.account_id)
-    request = _pending(session, request_id)  # decided meanwhile by another admin: refused, never posted twice
+    session.refresh(request)  # decided meanwhile by another admin: refused, never approved twice
+    if request.status != AdjustmentStatus.pending:
+        raise ValidationFailed('This request was already decided.')
     balance = ledger.balance(session, request.account_id)
     if request.amount > balance:
         raise ValidationFailed(f'The account now owes {format_money(max(0, balance), request.currency)}, less than '

@@ -161,3 +161,23 @@ def test_clerks_adjusting_at_once_never_take_off_more_than_is_owed(owing: int) -
         outcomes = Counter(pool.map(attempt, clerks))
     assert outcomes == Counter(posted=4, refused=4)
     assert _balance(owing) == 0
+
+
+def test_two_admins_approving_at_once_post_it_once(owing: int) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    request = _request(_actor('staff'), owing, '150.00')
+    approvers = [_actor('admin') for _ in range(4)]
+
+    def attempt(admin: Actor) -> str:
+        try:
+            with write_session() as session:
+                return adjustments.approve(session, actor=admin, request_id=request.request_id)
+        except ValidationFailed as refused:
+            return refused.message
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = sorted(pool.map(attempt, approvers))
+    assert outcomes == ['Approved: $150.00 posted.'] + ['This request was already decided.'] * 3
+    with read_session() as session:
+        approved = session.exec(select(AuditEvent).where(AuditEvent.action == 'adjustment_approved')).all()
+    assert len(approved) == 1 and _balance(owing) == 9000
