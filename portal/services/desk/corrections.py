@@ -14,6 +14,7 @@ from portal.money import AmountError, parse_amount
 from portal.reference.codes import procedures
 from portal.services import ledger
 from portal.services.money_moved import account_money_moved
+from portal.services.payments.attempts import lock_account
 from portal.services.practice import practice_today
 
 
@@ -23,6 +24,7 @@ def _entry(session: Session, actor: Actor, entry_id: int, kind: LedgerKind) -> L
     if entry is None:
         raise NotFound()
     require_account(session, actor, entry.account_id, purpose='post_correction')
+    lock_account(session, entry.account_id)  # two clerks correcting the same line at once: one goes through
     if entry.kind != kind:
         raise ValidationFailed('This line cannot be corrected this way.')
     already = session.exec(select(LedgerEntry.id).where(LedgerEntry.account_id == entry.account_id,

@@ -129,3 +129,27 @@ def test_statements_after_corrections_keep_the_identity(visit: dict) -> None:
         assert statements[1].new_balance == ledger.balance(session, visit['account']) == 18000
         assert statements[1].new_charges == 18000 - 24000  # the void falls in the charges' line
         assert statements[1].adjustments == 0  # the write-off and its reversal cancel out
+
+
+def test_clerks_re_pointing_the_same_charge_at_once_post_one_correction(visit: dict) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    clerks = [Actor(make_user(role='staff').id, 'staff') for _ in range(4)]
+
+    def attempt(args: tuple[Actor, str]) -> str:
+        clerk, amount = args
+        try:
+            with write_session() as session:
+                corrections.repoint_charge(session, actor=clerk, entry_id=visit['entry'], reason='Wrong amount',
+                                           code='99213', patient_id=visit['leo'], amount_text=amount)
+        except ValidationFailed as refused:
+            return refused.message
+        return 'posted'
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = sorted(pool.map(attempt, zip(clerks, ('100.00', '110.00', '120.00', '130.00'), strict=True)))
+    assert outcomes == ['This line was already corrected.'] * 3 + ['posted']
+    with read_session() as session:
+        charges = session.exec(select(Charge).where(Charge.account_id == visit['account'])).all()
+    assert len(charges) == 2  # the wrong one and one right one, no stray charge without a ledger line
+    assert [kind for _, kind, *_ in _rows(visit['account'])] == [LedgerKind.charge, LedgerKind.correction,
+                                                                  LedgerKind.charge]
