@@ -40,7 +40,9 @@ _FLAG_LABELS = {
 _NOT_KEY = re.compile(r'[^a-z0-9]+')
 # letters NFKD does not take apart into a base letter and an accent ('Søren' -> 'soren', 'Ægir' -> 'aegir')
 _PLAIN = str.maketrans({'ß': 'ss', 'ł': 'l', 'Ł': 'L', 'ø': 'o', 'Ø': 'O', 'æ': 'ae', 'Æ': 'AE', 'œ': 'oe',
-                        'Œ': 'OE', 'đ': 'd', 'Đ': 'D', 'ð': 'd', 'Ð': 'D', 'þ': 'th', 'Þ': 'TH', 'ı': 'i', 'ħ': 'h'})
+                        'Œ': 'OE', 'đ': 'd', 'Đ': 'D', 'ð': 'd', 'Ð': 'D', 'þ': 'th', 'Þ': 'TH', 'ı': 'i', 'ħ': 'h',
+                        # an apostrophe joins: "O'Brien" is 'obrien', found as O'Brien, OBrien or obrien
+                        "'": '', '’': '', 'ʼ': '', '‘': '', '`': ''})
 
 
 def search_key(text: str | None) -> str:

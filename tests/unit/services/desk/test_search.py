@@ -123,3 +123,13 @@ def test_a_hold_past_its_expiry_is_no_longer_shown_as_a_flag(db: str) -> None:
         view = desk.desk_account(session, actor=staff, account_id=holder.id)
     assert hit.flags == (FlagKind.dispute.label,)
     assert [flag.kind for flag in view.flags] == [FlagKind.dispute.label]
+
+
+@pytest.mark.parametrize('typed', ["O'Brien", 'obrien', 'OBrien', 'Jurgen OBrien', 'jürgen o’brien', "o'bri"])
+def test_a_name_with_an_apostrophe_is_found_with_or_without_it(db: str, typed: str) -> None:
+    account, _ = make_account(guarantor_first_name='Jürgen', guarantor_last_name="O'Brien", patients=[
+        {'first_name': 'Jürgen', 'last_name': "O'Brien", 'date_of_birth': date(1971, 5, 31)}])
+    staff = make_user(role='staff')
+    with write_session() as session:
+        hits = search.search_accounts(session, actor=Actor(staff.id, 'staff'), query=typed).hits
+    assert [hit.id for hit in hits] == [account.id]
