@@ -44,6 +44,7 @@ PATIENT_NAV = [
 STAFF_NAV = [
     NavItem('Dashboard', 'insights', '/staff'),
     NavItem('Accounts', 'folder_shared', '/staff/accounts'),
+    NavItem('Approvals', 'fact_check', '/staff/approvals'),
     NavItem('Messages', 'forum', '/staff/messages'),
     NavItem('Schedule', 'calendar_month', '/staff/schedule'),
     NavItem('Insurance queue', 'health_and_safety', '/staff/insurance'),

@@ -33,9 +33,15 @@ def register(scheduler: SchedulerService) -> None:
     files.register()
     statement_runs.register()
     from pages import payments
+    from pages.staff import account_page as staff_account_page
     from pages.staff import accounts as staff_accounts
+    from pages.staff import approvals as staff_approvals
+    from pages.staff import new_account as staff_new_account
     payments.register()
+    staff_new_account.register()  # before /staff/accounts/{id}: 'new' is no id
     staff_accounts.register()
+    staff_account_page.register()
+    staff_approvals.register()
     from pages.patient import plans as patient_plans
     from pages.staff import plans as staff_plans
     patient_plans.register()

@@ -13,6 +13,7 @@ from portal.demo.people import ascii_fold
 from portal.demo.practice import ADULT_PROVIDERS, PEDIATRIC_PROVIDERS, SPORTS_PROVIDER
 from portal.demo.state import AccountState
 from portal.demo.visits import age_group, plan_visit
+from portal.models.accounts import phone_key, search_key
 
 HISTORY_DAYS = 540  # about 18 months of visits
 VISITS_PER_PERSON = {'infant': 6.5, 'child': 3.6, 'adult': 4.0, 'senior': 6.2}
@@ -35,12 +36,14 @@ def build_household(ctx: Context, household: Household, rng: random.Random, *, p
     batch['guarantor_account'].append((
         account_id, household.account_number or ctx.account_number(account_id), household.first, household.last,
         email or null, household.phone or null, household.address1, household.address2, household.city,
-        household.state, household.postal_code, 'USD', int(household.paperless), 'active', created_at))
+        household.state, household.postal_code, 'USD', int(household.paperless), 'active', created_at,
+        search_key(household.first), search_key(household.last), phone_key(household.phone)))
     for person in household.people:
         patient_id = ctx.next_id('patient')
         st.patient_ids.append(patient_id)
         batch['patient'].append((patient_id, account_id, person.mrn or ctx.mrn(patient_id), person.first, person.last,
-                                 person.dob.isoformat(), person.sex, person.relationship, created_at))
+                                 person.dob.isoformat(), person.sex, person.relationship, created_at,
+                                 search_key(person.first), search_key(person.last)))
         covered = []
         for spec in person.coverages:
             coverage_id = ctx.next_id('coverage')

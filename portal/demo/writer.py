@@ -35,8 +35,10 @@ COLUMNS_SPEC = {
     'statement_run': 'id period started_by_user_id started_at finished_at state accounts_considered '
                      'statements_created skipped_on_hold skipped_not_due errors',
     'guarantor_account': 'id account_number guarantor_first_name guarantor_last_name email? phone? '
-                         'address_line1 address_line2 city state postal_code currency paperless status created_at',
-    'patient': 'id account_id mrn first_name last_name date_of_birth sex relationship_to_guarantor created_at',
+                         'address_line1 address_line2 city state postal_code currency paperless status created_at '
+                         'first_key last_key phone_key',
+    'patient': 'id account_id mrn first_name last_name date_of_birth sex relationship_to_guarantor created_at '
+               'first_key last_key',
     'account_access': 'id user_id account_id relationship created_at',
     'coverage': 'id patient_id payer_id plan_name member_id group_number subscriber_name '
                 'subscriber_relationship priority effective_from status created_at verified_at',

@@ -23,6 +23,7 @@ from portal.models.care import (
     Provider,
     ProviderAvailability,
 )
+from portal.models.desk import AccountNote, AdjustmentReason, AdjustmentRequest, AdjustmentStatus
 from portal.models.files import StoredFile
 from portal.models.insurance import Claim, ClaimAdjustment, ClaimStatus, ClaimStatusEvent, Coverage, Payer
 from portal.models.ledger import LedgerEntry, LedgerKind
@@ -66,6 +67,7 @@ from portal.models.system import JobRun, PracticeSettings
 from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit, Role, SessionHandoff, User
 
 __all__ = [
+    'AccountNote', 'AdjustmentReason', 'AdjustmentRequest', 'AdjustmentStatus',
     'AccountAccess', 'AccountFlag', 'AttemptStatus', 'ClaimStatus', 'FlagKind', 'PaymentStatus', 'RefundStatus',
     'AuthorRole', 'ThreadCategory', 'ThreadRead', 'ThreadStatus', 'Appointment', 'AuditEvent',
     'Charge', 'Claim',

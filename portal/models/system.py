@@ -34,6 +34,8 @@ class PracticeSettings(SQLModel, table=True):
     holiday_state: str = Field(default='', max_length=2)  # US state whose public holidays close the practice
     quiet_hours_start: int = 21  # no texts from this hour (practice time) ...
     quiet_hours_end: int = 8  # ... until this hour
+    # an adjustment (write-off) above this, in minor units, waits for an admin other than the requester
+    adjustment_approval_limit: int = 10_000
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by_user_id: int | None = Field(default=None, foreign_key='user.id')
 

@@ -2,6 +2,9 @@
 and resolving them one kind at a time: clearing a billing dispute leaves a chargeback open, and back."""
 from __future__ import annotations
 
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select
 
 from portal import audit
@@ -9,6 +12,12 @@ from portal.auth.permissions import Actor, require_account
 from portal.clock import utcnow
 from portal.errors import NotFound
 from portal.models import AccountFlag, FlagKind
+
+
+def in_force(today: date) -> ColumnElement[bool]:
+    """A flag holds while nobody cleared it and its expiry day (if staff set one) has not passed."""
+    return and_(col(AccountFlag.cleared_at).is_(None),
+                or_(col(AccountFlag.expires_on).is_(None), col(AccountFlag.expires_on) >= today))
 
 
 def resolve_flags(session: Session, /, *, actor: Actor, account_id: int, kind: FlagKind,

@@ -25,8 +25,10 @@ from portal.models import (
     Statement,
 )
 from portal.notify import templates
+from portal.services.account_flags import in_force
 from portal.services.payable import payable_now
 from portal.services.plans import coverage
+from portal.services.practice import practice_today
 from portal.services.preferences import channel_allowed
 
 HOLD_FLAGS = (FlagKind.dispute, FlagKind.chargeback, FlagKind.collections_hold, FlagKind.financial_assistance)
@@ -41,7 +43,7 @@ def _owes(session: Session, account_id: int) -> bool:
 def _on_hold(session: Session, account_id: int) -> bool:
     return session.exec(select(AccountFlag.id).where(
         AccountFlag.account_id == account_id, col(AccountFlag.kind).in_(HOLD_FLAGS),
-        col(AccountFlag.cleared_at).is_(None))).first() is not None
+        in_force(practice_today(session)))).first() is not None
 
 
 def _statement(session: Session, statement_id: int, *, reminder: bool, current: bool = True) -> str | None:

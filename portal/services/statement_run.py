@@ -40,6 +40,7 @@ from portal.models import (
 )
 from portal.models.accounts import FlagKind
 from portal.notify import templates
+from portal.services.account_flags import in_force
 from portal.services.payable import waiting_by_account
 from portal.services.plans import coverage
 from portal.services.practice import load_practice_today
@@ -125,10 +126,10 @@ def _candidates(session: Session, max_entry_id: int) -> Iterator[_Candidate]:
         yield current
 
 
-def _held_accounts(session: Session) -> set[int]:
+def _held_accounts(session: Session, on: date) -> set[int]:
     return set(session.connection().execute(
         select(AccountFlag.account_id).where(AccountFlag.kind == FlagKind.statement_hold,
-                                             col(AccountFlag.cleared_at).is_(None))).scalars())
+                                             in_force(on))).scalars())
 
 
 def _next_installments(session: Session) -> dict[int, int]:
@@ -199,7 +200,7 @@ def _issue(result: RunResult, *, on: date, progress: Callable[[int, int], None] 
     max_entry_id = settled_max_entry_id()
     with read_session() as session:
         cadence_days, due_days = _cadence(session)
-        held = _held_accounts(session)
+        held = _held_accounts(session, on)
         installments = _next_installments(session)
         waiting = waiting_by_account(session, upto_entry_id=max_entry_id)
         candidates = list(_candidates(session, max_entry_id))

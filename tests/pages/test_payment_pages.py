@@ -81,7 +81,8 @@ async def test_staff_finds_account_refunds_and_records_cash(user: User) -> None:
     await sign_in(user, DEMO_STAFF)
     await user.should_see('Collections dashboard')
     await user.open('/staff/accounts?q=A10002026')
-    await user.should_see('A10002026 · Maria Alvarez')
+    await user.should_see(marker='hit')
+    assert 'A10002026' in user.find(marker='hit').elements.pop().content
     await user.open(f'/staff/accounts/{account.id}')
     await user.should_see('Maria Alvarez · A10002026')
     table = user.find(marker='payments').elements.pop()
@@ -95,7 +96,7 @@ async def test_staff_finds_account_refunds_and_records_cash(user: User) -> None:
         assert ledger.balance(session, account.id) == before - 1250
     await user.open(f'/staff/accounts/{account.id}')
     ledger_rows = user.find(marker='ledger').elements.pop().rows
-    assert ledger_rows[0]['memo'] == 'Check 2231'  # never "Check Check 2231"
+    assert ledger_rows[0]['what'].endswith(' · Check 2231')  # never "Check Check 2231"
     user.find(marker='refund').click()
     await user.should_see(marker='refund-credit')
     user.find(marker='refund-amount').clear().type('1.00')
@@ -113,7 +114,7 @@ async def test_staff_finds_account_refunds_and_records_cash(user: User) -> None:
         actions = session.exec(select(AuditEvent.action).where(AuditEvent.account_id == account.id)).all()
     await user.open(f'/staff/accounts/{account.id}')
     ledger_rows = user.find(marker='ledger').elements.pop().rows
-    assert (ledger_rows[0]['kind'], ledger_rows[0]['memo']) == ('refund', 'Overpayment')
+    assert (ledger_rows[0]['kind'], ledger_rows[0]['what']) == ('Refund', 'Overpayment')
     assert {'staff_view_account', 'offline_payment', 'refund_requested'} <= set(actions)
 
 

@@ -1,4 +1,4 @@
-"""Staff: find an account, see its ledger and payments, refund (full or partial, reason required,
+"""Staff: see an account's ledger and payments, refund (full or partial, reason required,
 never more than paid minus refunded; more than the account's credit only once the clerk has seen and
 confirmed the balance it leaves) and record an offline payment (cash or check). All audited."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal import audit
@@ -38,15 +38,8 @@ from portal.services.payments.core import new_key
 from portal.services.payments.payment_events import new_receipt_number
 from portal.services.payments.receipts import payment_method_label
 from portal.services.payments.refund_events import post_refund
-from portal.services.person_names import guarantor_name, searchable_guarantor_name
+from portal.services.person_names import guarantor_name
 from portal.services.practice import practice, practice_today
-
-
-@dataclass(frozen=True)
-class AccountHit:
-    id: int
-    account_number: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -130,22 +123,6 @@ class RefundNeedsConfirmation(ValidationFailed):
     def __init__(self, preview: RefundPreview) -> None:
         super().__init__(preview.warning + ' Confirm to refund anyway.')
         self.preview = preview
-
-
-def search_accounts(session: Session, actor: Actor, query: str, *, limit: int = 25) -> list[AccountHit]:
-    require_staff(session, actor, purpose='search_accounts')
-    text = (query or '').strip()[:80]
-    if len(text) < 2:
-        return []
-    pattern = f'%{text.lower()}%'
-    full_name = searchable_guarantor_name()
-    rows = session.exec(select(GuarantorAccount).where(or_(
-        func.upper(GuarantorAccount.account_number) == text.upper(), full_name.like(pattern),
-        func.lower(GuarantorAccount.guarantor_last_name).like(pattern)))
-        .order_by(col(GuarantorAccount.guarantor_last_name), col(GuarantorAccount.id)).limit(limit)).all()
-    audit.record(session, action='search_accounts', actor_user_id=actor.user_id, actor_role=actor.role,
-                 entity_type='account', detail=f'{len(rows)} found', source_ip=actor.ip)
-    return [AccountHit(row.id, row.account_number, guarantor_name(row)) for row in rows]
 
 
 def _refunded(session: Session, payment_id: int) -> int:

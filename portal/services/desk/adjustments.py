@@ -1,0 +1,197 @@
+"""Adjustments and write-offs a clerk posts with a reason code, never more than the open balance.
+
+Up to the practice's `adjustment_approval_limit` (minor units) one posts at once. Above it the request waits
+in the approval queue (/staff/approvals) for an admin other than the requester. A practice with one admin:
+that admin's own request over the limit posts only after a second confirmation with a typed reason, and
+the audit log marks it (`adjustment_self_approved`). Posting is a `write_off` ledger entry keyed
+`adjustment:<request id>` whose memo is the reason code (shown in words), then the money-moved step."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from portal import audit
+from portal.auth.permissions import Actor, require_account, require_admin, require_staff
+from portal.clock import utcnow
+from portal.errors import NotFound, ValidationFailed
+from portal.models import GuarantorAccount, LedgerKind, PracticeSettings, Role, User
+from portal.models.desk import AdjustmentReason, AdjustmentRequest, AdjustmentStatus
+from portal.money import AmountError, format_money, parse_amount
+from portal.services import ledger
+from portal.services.money_moved import account_money_moved
+from portal.services.payments.attempts import lock_account
+from portal.services.person_names import full_name, guarantor_name
+from portal.services.practice import practice_today
+
+REASONS = {reason.value: reason.label for reason in AdjustmentReason}
+
+
+class NeedsSecondConfirmation(ValidationFailed):
+    """The practice's only admin, over the limit: confirm again with a typed reason."""
+
+
+@dataclass(frozen=True)
+class AdjustmentOutcome:
+    request_id: int
+    posted: bool  # False: waiting for another admin
+    message: str
+
+
+@dataclass(frozen=True)
+class ApprovalItem:
+    id: int
+    account_id: int
+    account_number: str
+    guarantor: str
+    amount: int
+    currency: str
+    reason: str
+    note: str
+    requested_by: str
+    requested_at: datetime
+    mine: bool  # the viewer asked for it: they may not approve it
+
+
+def _amount(text: str, *, balance: int, currency: str) -> int:
+    if balance <= 0:
+        raise ValidationFailed('Nothing is owed on this account: there is nothing to adjust.',
+                               field_errors={'amount': 'Nothing is owed on this account.'})
+    try:
+        return parse_amount(text, maximum=balance, verb='adjust', currency=currency)
+    except AmountError as error:
+        raise ValidationFailed(str(error), field_errors={'amount': str(error)}) from None
+
+
+def _reason(value: str) -> AdjustmentReason:
+    if value not in REASONS:
+        raise ValidationFailed('Choose a reason.', field_errors={'reason': 'Choose a reason.'})
+    return AdjustmentReason(value)
+
+
+DEFAULT_LIMIT = 10_000
+
+
+def approval_limit(session: Session) -> int:
+    """The practice's adjustment_approval_limit (minor units); the default without a settings row."""
+    limit = session.connection().execute(select(PracticeSettings.adjustment_approval_limit)
+                                         .order_by(col(PracticeSettings.id)).limit(1)).scalar()
+    return DEFAULT_LIMIT if limit is None else int(limit)
+
+
+def admin_count(session: Session) -> int:
+    return int(session.connection().execute(select(func.count()).select_from(User).where(
+        User.role == Role.admin, col(User.is_active).is_(True))).scalar_one())
+
+
+def request_adjustment(session: Session, /, *, actor: Actor, account_id: int, amount_text: str, reason: str,
+                       note: str = '', self_approval_reason: str | None = None) -> AdjustmentOutcome:
+    """Post now (up to the limit), queue for another admin (over it), or, for a practice's only admin,
+    post after the second confirmation (`self_approval_reason`, typed); NeedsSecondConfirmation asks for it."""
+    require_staff(session, actor, purpose='request_adjustment')
+    require_account(session, actor, account_id, purpose='request_adjustment')
+    account = session.get(GuarantorAccount, account_id)
+    assert account is not None
+    why = _reason(reason)
+    lock_account(session, account_id)  # two clerks at once cannot both take the same balance off (PostgreSQL)
+    amount = _amount(amount_text, balance=ledger.balance(session, account_id), currency=account.currency)
+    text = (note or '').strip()[:200]
+    limit = approval_limit(session)
+    over = amount > limit
+    alone = over and actor.role == Role.admin and admin_count(session) <= 1
+    if alone and not (self_approval_reason or '').strip():
+        raise NeedsSecondConfirmation(
+            f'{format_money(amount, account.currency)} is over the approval limit of '
+            f'{format_money(limit, account.currency)}, and you are the practice\'s only admin. Type why you are '
+            'approving your own adjustment to post it.', field_errors={'self_reason': 'Type why.'})
+    request = AdjustmentRequest(account_id=account_id, amount=amount, currency=account.currency, reason=why,
+                                note=text, status=AdjustmentStatus.pending, requested_by_user_id=actor.user_id)
+    session.add(request)
+    session.flush()
+    if over and not alone:
+        audit.record(session, action='adjustment_requested', actor_user_id=actor.user_id, actor_role=actor.role,
+                     entity_type='adjustment_request', entity_id=request.id, account_id=account_id,
+                     source_ip=actor.ip, detail=f'amount={amount} reason={why}')
+        return AdjustmentOutcome(request.id, False, f'{format_money(amount, account.currency)} is over the limit of '
+                                 f'{format_money(limit, account.currency)}: it waits for an admin\'s approval.')
+    if alone:
+        request.self_approved = True
+        request.decision_note = (self_approval_reason or '').strip()[:200]
+    _post(session, request, decided_by=actor, action='adjustment_self_approved' if alone else 'adjustment_posted')
+    return AdjustmentOutcome(request.id, True, f'Adjustment of {format_money(amount, account.currency)} posted.')
+
+
+def _post(session: Session, request: AdjustmentRequest, *, decided_by: Actor, action: str) -> None:
+    entry, _ = ledger.post(session, account_id=request.account_id, kind=LedgerKind.write_off, amount=-request.amount,
+                           external_ref=f'adjustment:{request.id}', effective_date=practice_today(session),
+                           currency=request.currency, memo=str(request.reason), created_by_user_id=decided_by.user_id)
+    session.flush()
+    request.status, request.ledger_entry_id = AdjustmentStatus.posted, entry.id
+    request.decided_at, request.decided_by_user_id = utcnow(), decided_by.user_id
+    audit.record(session, action=action, actor_user_id=decided_by.user_id, actor_role=decided_by.role,
+                 entity_type='adjustment_request', entity_id=request.id, account_id=request.account_id,
+                 source_ip=decided_by.ip, detail=f'amount={request.amount} reason={request.reason}'
+                 + (' self-approved, second confirmation' if request.self_approved else ''))
+    account_money_moved(session, account_id=request.account_id)
+
+
+def _pending(session: Session, request_id: int) -> AdjustmentRequest:
+    request = session.get(AdjustmentRequest, request_id)
+    if request is None:
+        raise NotFound()
+    if request.status != AdjustmentStatus.pending:
+        raise ValidationFailed('This request was already decided.')
+    return request
+
+
+def approve(session: Session, /, *, actor: Actor, request_id: int) -> str:
+    """Another admin posts a waiting adjustment (still no more than what is owed now)."""
+    require_admin(session, actor, purpose='approve_adjustment')
+    request = _pending(session, request_id)
+    if request.requested_by_user_id == actor.user_id:
+        raise ValidationFailed('You asked for this adjustment: another admin must approve it.')
+    lock_account(session, request.account_id)
+    session.refresh(request)  # decided meanwhile by another admin: refused, never approved twice
+    if request.status != AdjustmentStatus.pending:
+        raise ValidationFailed('This request was already decided.')
+    balance = ledger.balance(session, request.account_id)
+    if request.amount > balance:
+        raise ValidationFailed(f'The account now owes {format_money(max(0, balance), request.currency)}, less than '
+                               'this adjustment: decline it and ask again.')
+    _post(session, request, decided_by=actor, action='adjustment_approved')
+    return f'Approved: {format_money(request.amount, request.currency)} posted.'
+
+
+def decline(session: Session, /, *, actor: Actor, request_id: int, note: str = '') -> str:
+    require_admin(session, actor, purpose='decline_adjustment')
+    request = _pending(session, request_id)
+    request.status, request.decided_at, request.decided_by_user_id = AdjustmentStatus.declined, utcnow(), actor.user_id
+    request.decision_note = (note or '').strip()[:200]
+    audit.record(session, action='adjustment_declined', actor_user_id=actor.user_id, actor_role=actor.role,
+                 entity_type='adjustment_request', entity_id=request.id, account_id=request.account_id,
+                 source_ip=actor.ip)
+    return 'Declined.'
+
+
+def approval_queue(session: Session, /, *, actor: Actor) -> tuple[ApprovalItem, ...]:
+    """Adjustments waiting for an admin, oldest first (staff see the queue; only admins act on it)."""
+    require_staff(session, actor, purpose='approval_queue')
+    rows = session.execute(
+        select(AdjustmentRequest, GuarantorAccount.account_number, GuarantorAccount.guarantor_first_name,
+               GuarantorAccount.guarantor_last_name, User.first_name, User.last_name)
+        .join(GuarantorAccount, GuarantorAccount.id == AdjustmentRequest.account_id)
+        .join(User, User.id == AdjustmentRequest.requested_by_user_id)
+        .where(AdjustmentRequest.status == AdjustmentStatus.pending)
+        .order_by(col(AdjustmentRequest.requested_at), col(AdjustmentRequest.id)).limit(200)).all()
+    items = []
+    for row in rows:
+        request = row[0]
+        items.append(ApprovalItem(
+            id=request.id, account_id=request.account_id, account_number=row.account_number,
+            guarantor=guarantor_name(row), amount=request.amount, currency=request.currency,
+            reason=REASONS[str(request.reason)], note=request.note,
+            requested_by=full_name(row.first_name, row.last_name), requested_at=request.requested_at,
+            mine=request.requested_by_user_id == actor.user_id))
+    return tuple(items)
