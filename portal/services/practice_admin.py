@@ -30,6 +30,7 @@ from portal.config import get_settings
 from portal.db import write_session
 from portal.errors import ValidationFailed
 from portal.models import PracticeSettings, StoredFile
+from portal.money import AmountError, amount_text, parse_amount
 from portal.services import files, practice
 from portal.services.file_content import FileRefused, prepare
 
@@ -129,6 +130,14 @@ def holiday_state(value: Any) -> str:  # noqa: ANN401
     return cleaned
 
 
+def money_limit(value: Any) -> int:  # noqa: ANN401
+    """An amount in dollars and cents, read by the one amount parser, stored in minor units."""
+    try:
+        return parse_amount(str(value or ''), verb='set')
+    except AmountError as problem:
+        raise Invalid(str(problem)) from None
+
+
 @dataclass(frozen=True)
 class SettingField:
     name: str  # the PracticeSettings column
@@ -136,6 +145,7 @@ class SettingField:
     parse: Parse
     kind: str = 'text'  # how the form draws it: text, number, switch, zone
     help: str = ''
+    show: Callable[[Any], Any] | None = None  # the stored value as the form shows it (parse reads it back)
 
 
 FIELDS: tuple[SettingField, ...] = (
@@ -161,6 +171,8 @@ FIELDS: tuple[SettingField, ...] = (
                  'Inside this time they send a change request instead.'),
     SettingField('holiday_state', 'Holidays of state', holiday_state,
                  help="The schedule closes on federal holidays and this state's (such as IL)."),
+    SettingField('adjustment_approval_limit', 'Adjustments above this wait for a second admin ($)', money_limit,
+                 help='Write-offs and adjustments over this amount go to the approval queue.', show=amount_text),
 )
 BY_NAME = {field.name: field for field in FIELDS}
 
@@ -192,7 +204,8 @@ def _row(session: Session) -> PracticeSettings:
 
 
 def _view(row: PracticeSettings) -> PracticeSettingsView:
-    return PracticeSettingsView(values={field.name: getattr(row, field.name) for field in FIELDS},
+    return PracticeSettingsView(values={field.name: field.show(getattr(row, field.name)) if field.show
+                                        else getattr(row, field.name) for field in FIELDS},
                                 logo_url=row.logo_path, payments_mode=get_settings().payments_mode,
                                 updated_at=row.updated_at)
 

@@ -1,4 +1,4 @@
-"""Migration 0017_desk gives accounts and patients already stored their search keys (accents folded, phone
+"""Migration 0021_desk gives accounts and patients already stored their search keys (accents folded, phone
 digits), and goes down and up again."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from portal.db import alembic_config, read_session, write_session
 
 
 def test_existing_rows_get_their_search_keys(db: str) -> None:
-    command.downgrade(alembic_config(db), '0016_coverage_verification')
+    command.downgrade(alembic_config(db), '0020_dash')
     with write_session() as session:
         connection = session.connection()
         account_id = connection.execute(text(

@@ -50,7 +50,8 @@ def test_good_values_are_stored_audited_and_cached(admin: Actor) -> None:
     ('reminder_ladder', ''), ('npi', '1234567890'), ('npi', '12345'), ('tax_id', '123456789'), ('state', 'Illinois'),
     ('postal_code', '6270'), ('phone', '12'), ('name', '  '), ('reply_business_days', '0'), ('quiet_hours_start', '24'),
     ('hold_pending_insurance', 'yes'), ('cancel_cutoff_hours', '-1'), ('cancel_cutoff_hours', '169'),
-    ('holiday_state', 'ZZ'), ('holiday_state', 'Illinois'),
+    ('holiday_state', 'ZZ'), ('holiday_state', 'Illinois'), ('adjustment_approval_limit', '4,60'),
+    ('adjustment_approval_limit', '0'), ('adjustment_approval_limit', '-5'),
 ])
 def test_each_bad_value_is_refused_with_its_own_message(admin: Actor, name: str, value: object) -> None:
     with pytest.raises(ValidationFailed) as refused:
@@ -111,3 +112,13 @@ def test_the_appointment_cutoff_and_holiday_state_are_stored_and_read(admin: Act
                                                                  'holiday_state': 'tx'})
     facts = practice.cached_practice()
     assert (facts.cancel_cutoff_hours, facts.holiday_state) == (48, 'TX')
+
+
+def test_the_adjustment_approval_limit_is_set_in_dollars_and_stored_in_cents(admin: Actor) -> None:
+    from portal.services.desk.adjustments import approval_limit
+
+    practice_admin.update_practice_settings(actor=admin, values={'adjustment_approval_limit': '$250.50'})
+    with read_session() as session:
+        assert approval_limit(session) == 25_050
+        view = practice_admin.practice_settings(session, actor=admin)
+    assert view.values['adjustment_approval_limit'] == '250.50'  # what the form shows, read back unchanged

@@ -2,8 +2,8 @@
 lower(email)), account notes, adjustment requests with their approval, flag expiry, and the practice's
 adjustment approval limit (minor units)
 
-Revision ID: 0017_desk
-Revises: 0016_coverage_verification
+Revision ID: 0021_desk
+Revises: 0020_dash
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from portal.models.accounts import phone_key, search_key
 
-revision = '0017_desk'
-down_revision = '0016_coverage_verification'
+revision = '0021_desk'
+down_revision = '0020_dash'
 branch_labels = None
 depends_on = None
 
