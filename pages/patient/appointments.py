@@ -117,6 +117,16 @@ def _change_dialog(item: VisitView) -> None:
     dialog.open()
 
 
+def _not_movable(item: VisitView) -> str:
+    """Why the patient cannot move this visit online (the same reasons the service refuses with)."""
+    if item.status == 'cancelled':
+        return 'This visit was cancelled, so it cannot be changed. Please book a new visit.'
+    if item.inside_cutoff:
+        return ('This visit is too soon to change online. Please send the office a change request '
+                'from your appointments.')
+    return 'This visit has already taken place or begun, so it cannot be changed online.'
+
+
 async def _book(form: BookingForm) -> None:
     moving = form.moving
     title = 'Move your visit' if moving else 'Book a visit'
@@ -125,6 +135,9 @@ async def _book(form: BookingForm) -> None:
     if moving is not None:
         ui.html(f'<p class="text-slate-800" data-testid="moving">Now: {escape(moving.visit_type)} for '
                 f'{escape(moving.patient_name)}, {escape(moving.when)}</p>', sanitize=False).classes('w-full')
+    if moving is not None and not moving.changeable:
+        ui.label(_not_movable(moving)).classes('text-slate-800').mark('not-movable')
+        return
     if not form.visit_types:
         ui.label('Visits are booked by phone for now. Please call the office.').classes('text-slate-700')
         return

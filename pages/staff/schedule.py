@@ -159,6 +159,10 @@ async def _book(form: BookingForm) -> None:
     ui.html(f'<p><a class="{theme.LINK}" href="/staff/schedule">Schedule</a></p>'
             f'<h1 class="{theme.H1} mt-2">{"Move a visit" if moving else "Book a visit"}</h1>',
             sanitize=False).classes('w-full')
+    if moving is not None and not (moving.changeable or moving.inside_cutoff):  # only a booked visit ahead moves
+        ui.label(f'{moving.patient_name}, {moving.when}: this visit is {moving.status_label.lower()} and cannot be '
+                 'moved. Book a new visit for the patient instead.').classes('text-slate-800').mark('not-movable')
+        return
     if moving is not None:
         ui.html(f'<p class="text-slate-800">Now: {escape(moving.patient_name)}, {escape(moving.visit_type)}, '
                 f'{escape(moving.when)}. The patient is emailed about the move.</p>', sanitize=False).classes('w-full')

@@ -127,3 +127,17 @@ async def test_the_calendar_file_downloads_for_the_family_and_is_a_404_for_anyon
     assert event.decoded('dtstart').astimezone(own[0].starts_at.tzinfo) == own[0].starts_at
     assert (await user.http_client.get(f'/documents/appointments/{other}.ics')).status_code == 404
     assert (await user.http_client.get(f'/appointments/book?reschedule={other}')).status_code == 404
+
+
+async def test_moving_a_cancelled_or_past_visit_says_why_instead_of_offering_times(user: User) -> None:
+    own, _ = _demo_visits()
+    with write_session() as session:
+        visit = session.get(Appointment, own[-1].id)
+        visit.status = AppointmentStatus.cancelled
+        session.add(visit)
+    await sign_in(user, DEMO_PATIENT)
+    await user.should_see('Amount due')
+    await user.open(f'/appointments/book?reschedule={own[-1].id}')
+    await user.should_see('This visit was cancelled, so it cannot be changed. Please book a new visit.')
+    await user.should_not_see('Choose a day')
+    await user.should_not_see('What kind of visit?')

@@ -166,3 +166,15 @@ async def test_staff_move_a_visit_and_the_patient_is_told(user: User) -> None:
                             .where(Notification.template == 'appointment_changed')).all()
     assert moved.sequence == 1 and moved.starts_at != visit.starts_at
     assert f'appointment-changed:{visit.id}:1' in told
+
+
+async def test_a_cancelled_visit_cannot_be_opened_for_a_move(user: User) -> None:
+    visit = _demo_visit()
+    with write_session() as session:
+        row = session.get(Appointment, visit.id)
+        row.status = AppointmentStatus.cancelled
+        session.add(row)
+    await _staff(user)
+    await user.open(f'/staff/schedule/book?reschedule={visit.id}')
+    await user.should_see('this visit is cancelled and cannot be moved. Book a new visit for the patient instead.')
+    await user.should_not_see('The patient is emailed about the move.')

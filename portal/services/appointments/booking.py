@@ -34,13 +34,11 @@ from portal.models import (
     VisitType,
 )
 from portal.services.appointments import hours
-from portal.services.appointments.slots import bookable_type, check_fits
+from portal.services.appointments.slots import TAKEN, bookable_type, check_fits
 from portal.services.appointments.visits import cutoff_hours, time_label
 from portal.services.messaging import compose
 from portal.services.practice import practice_zone
 from portal.services.reminders import Sweep
-
-TAKEN = 'That time was just taken. Please choose another time.'
 
 
 class NotOnAccount(ValidationFailed):

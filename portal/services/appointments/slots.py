@@ -32,6 +32,7 @@ from portal.services.appointments.hours import Window
 from portal.services.practice import practice
 
 MAX_DAYS = 90
+TAKEN = 'That time was just taken. Please choose another time.'
 HELD = (AppointmentStatus.booked, AppointmentStatus.checked_in)  # visits that hold their granules
 
 
@@ -231,4 +232,9 @@ def check_fits(session: Session, *, provider_id: int, location: Location, visit_
     if not fits:
         raise ValidationFailed('That time is outside the provider\'s hours at this location. '
                                'Please choose one of the times shown.', field_errors={'time': 'Outside hours.'})
+    # a held visit without granule rows (booked before the granules existed) still holds its time
+    first = hours.granule_of(starts_at)
+    if schedule.busy.get(provider_id, set()) & set(range(first, first + -(-visit_type.duration_minutes
+                                                                         // GRANULE_MINUTES))):
+        raise ValidationFailed(TAKEN, field_errors={'time': 'Taken.'})
     return starts_at

@@ -212,3 +212,16 @@ def test_a_message_about_an_evening_visit_names_the_visits_own_day_and_zone(fami
         [choice] = [item for item in links.choices(session, family['account'].id) if item.kind == 'appointment']
     assert choice.id == booked.appointment_id
     assert choice.label == 'Check-up · Mon, Mar 9, 2026 · 4:30 PM CDT'
+
+
+def test_a_visit_booked_before_granules_existed_still_holds_its_time(family: dict) -> None:
+    # an upgraded database: a booked visit from before migration 0017 has no granule rows
+    clinic = family['clinic']
+    with write_session() as session:
+        session.add(Appointment(account_id=family['stranger'].account_id, patient_id=family['stranger'].id,
+                                provider_id=clinic.provider_ids[0], location_id=clinic.location_id,
+                                starts_at=datetime(2026, 3, 9, 15, 30, tzinfo=UTC), duration_minutes=30,
+                                visit_type='Check-up'))
+    with at(), pytest.raises(ValidationFailed, match='just taken'):
+        _book(family, datetime(2026, 3, 9, 10, 15))  # 10:15-10:45 overlaps 10:30-11:00
+    assert _count(Appointment) == 1
