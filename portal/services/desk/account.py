@@ -155,7 +155,7 @@ def desk_account(session: Session, /, *, actor: Actor, account_id: int) -> DeskA
     money = staff.staff_account(session, actor, account_id)  # checks staff + the account, audits the view
     account = session.get(GuarantorAccount, account_id)
     assert account is not None
-    home = account_home(session, actor, account_id, relationship='staff')
+    home = account_home(session, actor=actor, account_id=account_id, relationship='staff')
     names = _names(session)
     connection = session.connection()
     patients = session.scalars(select(Patient).where(Patient.account_id == account_id).order_by(col(Patient.id))) \
