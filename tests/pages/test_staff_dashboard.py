@@ -77,3 +77,15 @@ async def test_a_long_drill_down_pages_by_fifty(user: User) -> None:
     await user.should_see('Page 1 of')
     user.find(marker='next-page').click()
     await user.should_see('Page 2 of')
+
+
+async def test_an_unknown_or_unreadable_filter_in_the_address_shows_the_dashboard_not_an_error(user: User) -> None:
+    await sign_in(user, DEMO_STAFF)
+    await user.should_see('Total A/R')
+    await user.open('/staff?provider=987654&location=2')  # an id that names no provider: it filters to nothing
+    await user.should_see('Unknown provider (987654)')
+    await user.should_see('Total A/R')
+    await user.open('/staff?provider=99999999999999999999999&payer=²')  # too large for the column; not ASCII
+    await user.should_see('Total A/R')
+    await user.open('/staff/dashboard/ar?bucket=0-30&provider=99999999999999999999999')
+    await user.should_see('A/R, 0-30 days from date of service')
