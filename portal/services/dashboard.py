@@ -39,6 +39,7 @@ from portal.services.practice import practice_today
 
 BUCKETS = (('0-30', 0, 30), ('31-60', 31, 60), ('61-90', 61, 90), ('91-120', 91, 120), ('120+', 121, None))
 RESPONSIBILITIES = ('patient', 'insurance')
+MAX_PERIOD_DAYS = 731  # two years of days: a chart of collections by day, and a page, stay small
 DECIDED = (ClaimStatus.paid, ClaimStatus.partially_paid, ClaimStatus.denied, ClaimStatus.reprocessed)
 
 
@@ -51,9 +52,12 @@ class Filters:
     payer_id: int | None = None  # 0: self-pay (no claim)
 
     def period(self, today: date) -> tuple[date, date]:
+        """(first, last day): at most MAX_PERIOD_DAYS ending at the later date, never after today; a
+        reversed range is read the right way round."""
         end = min(self.end or today, today)
         start = self.start or end - timedelta(days=89)
-        return (start, end) if start <= end else (end, start)
+        start, end = (start, end) if start <= end else (end, start)
+        return max(start, end - timedelta(days=MAX_PERIOD_DAYS - 1)), end
 
 
 def dos_range(bucket: str, as_of: date) -> tuple[date | None, date]:

@@ -89,3 +89,14 @@ async def test_an_unknown_or_unreadable_filter_in_the_address_shows_the_dashboar
     await user.should_see('Total A/R')
     await user.open('/staff/dashboard/ar?bucket=0-30&provider=99999999999999999999999')
     await user.should_see('A/R, 0-30 days from date of service')
+
+
+async def test_payments_of_a_reversed_period_are_those_of_the_period_the_right_way_round(user: User) -> None:
+    from components.forms import money
+    figures = _figures()
+    collected = sum(day.patient for day in figures.collections)
+    assert collected > 0
+    await sign_in(user, DEMO_STAFF)
+    await user.should_see('Total A/R')
+    await user.open(f'/staff/dashboard/payments?source=patient&start={figures.end}&end={figures.start}')
+    await user.should_see(money(collected))

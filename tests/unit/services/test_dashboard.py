@@ -2,7 +2,7 @@
 behind any figure, under any filters, add up to that figure; staff only."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -182,3 +182,14 @@ def test_an_unknown_bucket_or_responsibility_is_refused(db: str) -> None:
         for figure in ({'bucket': '200-300'}, {'responsibility': 'guarantor'}):
             with pytest.raises(ValueError):
                 dashboard_drill.ar_drill(session, actor=STAFF, filters=Filters(), **figure)
+
+
+def test_a_period_from_year_one_is_two_years_at_most_and_a_reversed_one_reads_the_right_way_round(db: str) -> None:
+    today = _today()
+    with read_session() as session:
+        long = dashboard.collections_dashboard(session, actor=STAFF, filters=Filters(start=date(1, 1, 1)))
+        reversed_ = dashboard.collections_dashboard(
+            session, actor=STAFF, filters=Filters(start=today, end=today - timedelta(days=9)))
+    assert (long.start, long.end) == (today - timedelta(days=dashboard.MAX_PERIOD_DAYS - 1), today)
+    assert len(long.collections) == dashboard.MAX_PERIOD_DAYS  # one bar a day, not 739,000
+    assert (reversed_.start, reversed_.end) == (today - timedelta(days=9), today)
