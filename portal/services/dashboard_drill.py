@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
@@ -116,6 +117,7 @@ def ar_drill_csv(session: Session, /, *, actor: Actor, filters: Filters, respons
                                                                row.patient_paid, row.open_amount)]] for row in rows])
 
 
-def _decimal(minor: int) -> str:
-    """12345 -> '123.45' (money never goes through a float)."""
-    return f'{minor // 100}.{minor % 100:02d}'
+def _decimal(minor: int) -> Decimal:
+    """12345 -> 123.45, -5 -> -0.05: a number in the CSV, so a negative amount keeps its sign unescaped (money
+    never goes through a float)."""
+    return Decimal(minor).scaleb(-2)

@@ -193,3 +193,20 @@ def test_a_period_from_year_one_is_two_years_at_most_and_a_reversed_one_reads_th
     assert (long.start, long.end) == (today - timedelta(days=dashboard.MAX_PERIOD_DAYS - 1), today)
     assert len(long.collections) == dashboard.MAX_PERIOD_DAYS  # one bar a day, not 739,000
     assert (reversed_.start, reversed_.end) == (today - timedelta(days=9), today)
+
+
+def test_payments_csv_amounts_have_cents_and_a_refund_keeps_its_minus_unescaped(db: str) -> None:
+    from portal.services import dashboard_payments
+    from tests.support.receivables import refund
+    today = _today()
+    account, _ = make_account()
+    make_charges(account, [90000], start=today - timedelta(days=40))
+    staff = Actor(user_id=make_user(role='staff').id, role='staff')
+    with write_session() as session:
+        account_money_moved(session, account_id=account.id)
+        payment = pay(session, account.id, 1500, on=today - timedelta(days=2))
+        refund(session, payment, 100, on=today - timedelta(days=1))
+    with write_session() as session:
+        text = dashboard_payments.payments_csv(session, actor=staff, source='patient',
+                                               start=today - timedelta(days=9), end=today)
+    assert ',15.00\r\n' in text and ',-1.00\r\n' in text  # not 15.0 and -1.0
