@@ -210,3 +210,16 @@ def test_payments_csv_amounts_have_cents_and_a_refund_keeps_its_minus_unescaped(
         text = dashboard_payments.payments_csv(session, actor=staff, source='patient',
                                                start=today - timedelta(days=9), end=today)
     assert ',15.00\r\n' in text and ',-1.00\r\n' in text  # not 15.0 and -1.0
+
+
+def test_the_audit_of_a_csv_names_the_filters_it_was_taken_under(db: str) -> None:
+    from sqlmodel import select
+
+    from portal.models import AuditEvent
+    _hand_fixture()
+    staff = Actor(user_id=make_user(role='staff').id, role='staff')
+    with write_session() as session:
+        dashboard_drill.ar_drill_csv(session, actor=staff, filters=Filters(provider_id=7, payer_id=0), bucket='0-30')
+    with read_session() as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == 'export_ar_drill')).one()
+    assert event.detail.endswith(' provider=7 payer=0')  # self-pay (0) is a filter too
