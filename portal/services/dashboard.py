@@ -310,7 +310,7 @@ def _kpis(session: Session, filters: Filters, aging: list[Aging], monthly: list[
     answered, hours = _response_hours(session, start, end)
     return [
         Kpi('net-days', 'Net days in A/R', '', 'Net A/R ÷ average daily net revenue (charges less contractual '
-            'adjustments, last 90 days of service ÷ 90)', 'Net A/R', total, 'Average daily net revenue',
+            'adjustments and write-offs, last 90 days of service ÷ 90)', 'Net A/R', total, 'Average daily net revenue',
             daily_revenue, 'days'),
         Kpi('ar-over-90', 'Aged A/R over 90 days', 'AR-1', 'A/R more than 90 days from date of service ÷ total '
             'billed A/R', 'A/R over 90 days', over_90, 'Total A/R', total, '%'),

@@ -62,6 +62,19 @@ def test_aging_and_kpis_match_the_hand_computed_fixture(db: str) -> None:
     assert figures.method_mix == {'card': 15000}
 
 
+def test_net_days_says_what_its_revenue_subtracts_and_subtracts_what_it_says(db: str) -> None:
+    account_id = _hand_fixture()
+    today = _today()
+    with read_session() as session:
+        charge = next(charge_id for charge_id, row in reference_balances(session, account_id).items()
+                      if row['date_of_service'] == today - timedelta(days=10))
+    with write_session() as session:
+        post_on_charge(session, charge, 'write_off', -1000, on=today)
+    net_days = next(kpi for kpi in _figures().kpis if kpi.key == 'net-days')
+    assert net_days.denominator == pytest.approx((60000 - 5000 - 1000) / 90)
+    assert 'contractual adjustments and write-offs' in net_days.formula
+
+
 def test_aging_equals_a_reading_of_the_ledger_from_scratch(db: str) -> None:
     account_id = _hand_fixture()
     as_of = _today()
