@@ -16,7 +16,7 @@ from portal.services.dashboard import BUCKETS, Filters, dos_range
 from portal.services.money_moved import account_money_moved
 from portal.services.practice import practice_today
 from tests.factories import make_account, make_charges, make_claim, make_user, make_visit
-from tests.support.receivables import pay, post_on_charge, reference_balances
+from tests.support.receivables import decide, pay, post_on_charge, reference_balances
 
 STAFF = Actor(user_id=0, role='staff')
 
@@ -236,3 +236,23 @@ def test_the_audit_of_a_csv_names_the_filters_it_was_taken_under(db: str) -> Non
     with read_session() as session:
         event = session.exec(select(AuditEvent).where(AuditEvent.action == 'export_ar_drill')).one()
     assert event.detail.endswith(' provider=7 payer=0')  # self-pay (0) is a filter too
+
+
+def test_denial_rates_follow_the_provider_and_payer_filters(db: str) -> None:
+    from portal.models import Charge, Encounter
+    today = _today()
+    account, _ = make_account()
+    charge = make_charges(account, [10000], start=today - timedelta(days=20))[0]
+    claim = make_claim(charge, status='submitted')
+    with write_session() as session:
+        decide(session, claim, 'denied')
+        provider = session.get(Encounter, session.get(Charge, charge).encounter_id).provider_id
+
+    def decided(**filters: int) -> tuple[float, float]:
+        kpis = {kpi.key: kpi for kpi in _figures(Filters(**filters)).kpis}
+        return kpis['denial-rate-claims'].denominator, kpis['denial-rate-claims'].numerator
+
+    assert decided() == (1, 1)
+    assert decided(provider_id=provider, payer_id=0) == (1, 1)  # its visit's provider; no coverage: self-pay
+    assert decided(provider_id=provider + 1000) == (0, 0)
+    assert decided(payer_id=4242) == (0, 0)  # another payer's denial rate does not count this claim
