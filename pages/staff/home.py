@@ -14,6 +14,11 @@ METHODS = {'card': 'Card', 'us_bank_account': 'Bank account', 'wallet': 'Wallet'
 CHANNELS = {'guest': 'Guest (quick pay)', 'signed_in': 'Signed in', 'office': 'Office', 'autopay': 'Autopay'}
 
 
+# why total A/R can differ from the ledger's sum of account balances
+AR_NOTE = ('What is open on charges. Account credits (payments not applied to a charge, more paid on a charge '
+           'than it owed) are not netted, and payments still processing already count as paid.')
+
+
 def register() -> None:
     @ui.page('/staff', response_timeout=60)
     async def staff_home(start: str = '', end: str = '', provider: str = '', location: str = '',
@@ -31,7 +36,7 @@ def _dashboard(view: Dashboard) -> None:
             .props('data-testid=as-of')
     _filters(view)
     with ui.grid().classes('w-full grid-cols-2 md:grid-cols-4 gap-4'):
-        _figure('Total A/R', forms.money(view.total_ar), 'total-ar', _drill(view.filters))
+        _figure('Total A/R', forms.money(view.total_ar), 'total-ar', _drill(view.filters), note=AR_NOTE)
         _figure('Patient A/R', forms.money(view.responsibility_total('patient')), 'patient-ar',
                 _drill(view.filters, responsibility='patient'))
         _figure('Insurance A/R', forms.money(view.responsibility_total('insurance')), 'insurance-ar',

@@ -26,6 +26,7 @@ async def test_staff_see_aging_by_responsibility_and_kpis_with_their_formulas(us
     await user.should_see('A/R aging (days from date of service)')
     await user.should_see('Aged A/R over 90 days')
     await user.should_see('HFMA MAP AR-1')
+    await user.should_see('Account credits (payments not applied to a charge, more paid on a charge than')
     await user.should_see('A/R more than 90 days from date of service ÷ total billed A/R')
     await user.should_see(f'As of {figures.as_of:%B} {figures.as_of.day}, {figures.as_of.year}', retries=3)
     assert figures.total_ar > 0
