@@ -27,7 +27,8 @@ def collections_by_month(months: list[MonthCollections]) -> go.Figure:
 
 # the legend sits above the plot: below it, a phone's slanted axis labels ran into it
 _LAYOUT = {'margin': {'l': 56, 'r': 16, 't': 36, 'b': 40}, 'paper_bgcolor': 'white', 'plot_bgcolor': 'white',
-           'legend': {'orientation': 'h', 'x': 0, 'y': 1.02, 'yanchor': 'bottom'}, 'font': {'family': 'system-ui, sans-serif', 'color': '#0f172a'},
+           'legend': {'orientation': 'h', 'x': 0, 'y': 1.02, 'yanchor': 'bottom'},
+           'font': {'family': 'system-ui, sans-serif', 'color': '#0f172a'},
            'hoverlabel': {'bgcolor': SECONDARY}}
 
 
