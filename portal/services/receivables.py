@@ -43,11 +43,12 @@ _STORED = select(*[getattr(ChargeBalance, name) for name in BALANCE_COLUMNS])
 _PAYMENT_FACTS = text(f"""SELECT COALESCE(p.method, '') AS method, {CHANNEL_SQL} AS channel
 FROM payment p LEFT JOIN payment_attempt pt ON pt.id = p.attempt_id WHERE p.id = :payment_id""")  # noqa: S608
 _REFUND_PAYMENT = text('SELECT payment_id FROM refund WHERE id = :refund_id')
-_LOCK_SPACE = 0x5e771e  # the advisory lock key of this module
+_LOCK_SPACE = 0x5e771e  # advisory lock keys of this module: (space, 0), the two-key form, whose keys are apart
+# from the one-key form's (the scheduler's leader lock holds 0x5E771E in that form for as long as it leads)
 # one lock for every writer of the rollups: a transaction refreshing several accounts (a charge import, a
 # remittance) takes rollup rows in no global order, and two such orders deadlock (tests/unit/services/
 # test_receivables.py, the two-transaction test)
-_ROLLUP_LOCK = text(f'SELECT pg_advisory_xact_lock({_LOCK_SPACE})')
+_ROLLUP_LOCK = text(f'SELECT pg_advisory_xact_lock({_LOCK_SPACE}, 0)')
 
 
 def _insert(connection: Connection, table):  # noqa: ANN001, ANN202

@@ -184,3 +184,23 @@ def test_a_transaction_refreshing_two_accounts_does_not_deadlock_with_one_refres
         for account in (a, b, c):
             everyone.update(reference_balances(session, account.id))
         assert stored_rollup(session) == {key: value for key, value in rollup_of(everyone).items() if any(value)}
+
+
+@pytest.mark.parametrize('db', ['postgres'], indirect=True)
+def test_refreshing_does_not_wait_for_the_scheduler_s_leader_lock(db: str) -> None:
+    """The leader lock (portal/jobs/leader.py) is held for as long as a process leads: a refresh that took the
+    same key would wait for ever."""
+    from sqlalchemy import create_engine, text
+
+    from portal.jobs.leader import ADVISORY_KEY
+    account_id, _, _ = _account_with([5000])
+    leader = create_engine(db.replace('postgresql://', 'postgresql+psycopg://', 1) if db.startswith('postgresql://')
+                           else db).connect()
+    try:
+        leader.execute(text('SELECT pg_advisory_lock(:key)'), {'key': ADVISORY_KEY})
+        leader.commit()
+        with write_session() as session:
+            session.connection().execute(text("SET LOCAL lock_timeout = '2s'"))
+            pay(session, account_id, 1000)  # the money-moved step refreshes the account
+    finally:
+        leader.close()
