@@ -25,8 +25,10 @@ def collections_by_month(months: list[MonthCollections]) -> go.Figure:
     return figure
 
 
-_LAYOUT = {'margin': {'l': 56, 'r': 16, 't': 16, 'b': 40}, 'paper_bgcolor': 'white', 'plot_bgcolor': 'white',
-           'legend': {'orientation': 'h', 'y': -0.18}, 'font': {'family': 'system-ui, sans-serif', 'color': '#0f172a'},
+# the legend sits above the plot: below it, a phone's slanted axis labels ran into it
+_LAYOUT = {'margin': {'l': 56, 'r': 16, 't': 36, 'b': 40}, 'paper_bgcolor': 'white', 'plot_bgcolor': 'white',
+           'legend': {'orientation': 'h', 'x': 0, 'y': 1.02, 'yanchor': 'bottom'},
+           'font': {'family': 'system-ui, sans-serif', 'color': '#0f172a'},
            'hoverlabel': {'bgcolor': SECONDARY}}
 
 

@@ -6,6 +6,8 @@ from urllib.parse import urlencode
 
 from portal.services.dashboard import Filters
 
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds (PostgreSQL); a larger one is unreadable
+
 
 def filters_from(start: str = '', end: str = '', provider: str = '', location: str = '', payer: str = '') -> Filters:
     """Filters from the page's query (anything unreadable is left out)."""
@@ -15,8 +17,8 @@ def filters_from(start: str = '', end: str = '', provider: str = '', location: s
         except ValueError:
             return None
 
-    def number(text: str) -> int | None:
-        return int(text) if text.isdigit() else None
+    def number(text: str) -> int | None:  # an id a database column can hold ('²' is a digit to isdigit())
+        return int(text) if text.isascii() and text.isdigit() and int(text) <= MAX_ID else None
 
     return Filters(start=day(start), end=day(end), provider_id=number(provider), location_id=number(location),
                    payer_id=number(payer))

@@ -21,7 +21,7 @@ def register() -> None:
     async def payments_drill(source: str = 'patient', start: str = '', end: str = '', method: str = '',
                              channel: str = '', page_number: int = 1) -> None:
         try:
-            first, last = date.fromisoformat(start), date.fromisoformat(end)
+            first, last = sorted((date.fromisoformat(start), date.fromisoformat(end)))  # as the dashboard reads it
         except ValueError:
             first = last = None
         figure = {'source': source, 'start': first, 'end': last, 'method': method or None, 'channel': channel or None}

@@ -8,10 +8,15 @@ from components import charts, forms, page, theme
 from components.calls import read
 from components.dashboard_filters import filters_from, query_of
 from portal.services import dashboard
-from portal.services.dashboard import Dashboard, Filters, Kpi
+from portal.services.dashboard import Dashboard, Filters, Kpi, Option
 
 METHODS = {'card': 'Card', 'us_bank_account': 'Bank account', 'wallet': 'Wallet', 'cash': 'Cash', 'check': 'Check'}
 CHANNELS = {'guest': 'Guest (quick pay)', 'signed_in': 'Signed in', 'office': 'Office', 'autopay': 'Autopay'}
+
+
+# why total A/R can differ from the ledger's sum of account balances
+AR_NOTE = ('What is open on charges. Account credits (payments not applied to a charge, more paid on a charge '
+           'than it owed) are not netted, and payments still processing already count as paid.')
 
 
 def register() -> None:
@@ -31,7 +36,7 @@ def _dashboard(view: Dashboard) -> None:
             .props('data-testid=as-of')
     _filters(view)
     with ui.grid().classes('w-full grid-cols-2 md:grid-cols-4 gap-4'):
-        _figure('Total A/R', forms.money(view.total_ar), 'total-ar', _drill(view.filters))
+        _figure('Total A/R', forms.money(view.total_ar), 'total-ar', _drill(view.filters), note=AR_NOTE)
         _figure('Patient A/R', forms.money(view.responsibility_total('patient')), 'patient-ar',
                 _drill(view.filters, responsibility='patient'))
         _figure('Insurance A/R', forms.money(view.responsibility_total('insurance')), 'insurance-ar',
@@ -73,12 +78,11 @@ def _filters(view: Dashboard) -> None:
     with ui.row().classes(theme.CARD + ' w-full items-end gap-3 flex-wrap').props('role=search'):
         start = ui.input('From', value=view.start.isoformat()).props('type=date dense outlined').classes('w-40')
         end = ui.input('To', value=view.end.isoformat()).props('type=date dense outlined').classes('w-40')
-        every = {None: 'All'}
-        provider = ui.select({**every, **{o.id: o.label for o in view.providers}}, value=f.provider_id,
+        provider = ui.select(_choices(view.providers, f.provider_id, 'provider'), value=f.provider_id,
                              label='Provider').props('dense outlined').classes('w-56')
-        location = ui.select({**every, **{o.id: o.label for o in view.locations}}, value=f.location_id,
+        location = ui.select(_choices(view.locations, f.location_id, 'location'), value=f.location_id,
                              label='Location').props('dense outlined').classes('w-48')
-        payer = ui.select({**every, **{o.id: o.label for o in view.payers}}, value=f.payer_id,
+        payer = ui.select(_choices(view.payers, f.payer_id, 'payer'), value=f.payer_id,
                           label='Payer').props('dense outlined').classes('w-48')
 
         def apply() -> None:
@@ -88,6 +92,15 @@ def _filters(view: Dashboard) -> None:
 
         ui.button('Apply', on_click=apply).props('unelevated color=primary').mark('apply-filters')
         ui.link('Clear', '/staff').classes(theme.LINK)
+
+
+def _choices(options: list[Option], chosen: int | None, what: str) -> dict[int | None, str]:
+    """A filter's choices: All, the known ones, and an id from the address that names none of them (it
+    filters to nothing, and shows as such rather than failing the page)."""
+    choices: dict[int | None, str] = {None: 'All', **{option.id: option.label for option in options}}
+    if chosen not in choices:
+        choices[chosen] = f'Unknown {what} ({chosen})'
+    return choices
 
 
 def _figure(label: str, value: str, test_id: str, link: str | None, *, note: str = '') -> None:

@@ -12,19 +12,20 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 
 FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
-Cell = str | int | float | date | datetime | None
+Cell = str | int | float | Decimal | date | datetime | None
 
 
-def safe_cell(value: Cell) -> str | int | float:
+def safe_cell(value: Cell) -> str | int | float | Decimal:
     """One cell as written: numbers unchanged, None as '', dates ISO 8601, text that a spreadsheet would
     run as a formula prefixed with an apostrophe."""
     if value is None:
         return ''
     if isinstance(value, bool):
         return 'yes' if value else 'no'
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):  # a number (money as Decimal: '-0.05') is never a formula
         return value
     if isinstance(value, datetime | date):
         return value.isoformat()

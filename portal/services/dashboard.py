@@ -4,8 +4,8 @@ adoption and the standard KPIs, each with the figures it was computed from.
 A/R figures read receivable_rollup (kept current by the money-moved step, portal/services/receivables.py)
 and collections read ledger_day, so a load costs the same with 1,000 or 1,000,000 charges. Aging buckets
 count days from the date of service to the practice's day ("as of"). Provider, location and payer filters
-apply to A/R and the KPIs read from charges; collections and payment mix are filtered by date range only
-(a payment is to an account, not to a provider).
+apply to A/R, the KPIs read from charges and the denial rates (a claim's visit and coverage); collections and
+payment mix are filtered by date range only (a payment is to an account, not to a provider).
 """
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from portal.models import (
     AuthorRole,
     Claim,
     ClaimStatus,
+    Coverage,
+    Encounter,
     GuarantorAccount,
     LedgerDay,
     Location,
@@ -39,6 +41,7 @@ from portal.services.practice import practice_today
 
 BUCKETS = (('0-30', 0, 30), ('31-60', 31, 60), ('61-90', 61, 90), ('91-120', 91, 120), ('120+', 121, None))
 RESPONSIBILITIES = ('patient', 'insurance')
+MAX_PERIOD_DAYS = 731  # two years of days: a chart of collections by day, and a page, stay small
 DECIDED = (ClaimStatus.paid, ClaimStatus.partially_paid, ClaimStatus.denied, ClaimStatus.reprocessed)
 
 
@@ -51,9 +54,12 @@ class Filters:
     payer_id: int | None = None  # 0: self-pay (no claim)
 
     def period(self, today: date) -> tuple[date, date]:
+        """(first, last day): at most MAX_PERIOD_DAYS ending at the later date, never after today; a
+        reversed range is read the right way round."""
         end = min(self.end or today, today)
         start = self.start or end - timedelta(days=89)
-        return (start, end) if start <= end else (end, start)
+        start, end = (start, end) if start <= end else (end, start)
+        return max(start, end - timedelta(days=MAX_PERIOD_DAYS - 1)), end
 
 
 def dos_range(bucket: str, as_of: date) -> tuple[date | None, date]:
@@ -294,19 +300,19 @@ def _kpis(session: Session, filters: Filters, aging: list[Aging], monthly: list[
                func.coalesce(func.sum(ReceivableRollup.adjusted), 0))
         .where(*rollup_where(filters, as_of=as_of), ReceivableRollup.date_of_service >= revenue_from)).one()
     daily_revenue = (int(charged) - int(adjusted)) / 90
-    claim_where = [col(Claim.status).in_(DECIDED), col(Claim.adjudicated_at) >= _utc(start),
-                   col(Claim.adjudicated_at) < _utc(end + timedelta(days=1))]
     decided, denied, decided_dollars, denied_dollars = connection.execute(select(
         func.count(), func.coalesce(func.sum(case((Claim.status == ClaimStatus.denied, 1), else_=0)), 0),
         func.coalesce(func.sum(Claim.billed_amount), 0),
         func.coalesce(func.sum(case((Claim.status == ClaimStatus.denied, Claim.billed_amount), else_=0)), 0))
-        .where(*claim_where)).one()
+        .select_from(Claim).join(Encounter, Encounter.id == Claim.encounter_id)
+        .outerjoin(Coverage, Coverage.id == Claim.coverage_id)
+        .where(*_claim_where(filters, start, end))).one()
     collected = sum(paid for _, paid, _ in monthly)
     owed = sum(owed for _, _, owed in monthly)
     answered, hours = _response_hours(session, start, end)
     return [
         Kpi('net-days', 'Net days in A/R', '', 'Net A/R ÷ average daily net revenue (charges less contractual '
-            'adjustments, last 90 days of service ÷ 90)', 'Net A/R', total, 'Average daily net revenue',
+            'adjustments and write-offs, last 90 days of service ÷ 90)', 'Net A/R', total, 'Average daily net revenue',
             daily_revenue, 'days'),
         Kpi('ar-over-90', 'Aged A/R over 90 days', 'AR-1', 'A/R more than 90 days from date of service ÷ total '
             'billed A/R', 'A/R over 90 days', over_90, 'Total A/R', total, '%'),
@@ -322,6 +328,20 @@ def _kpis(session: Session, filters: Filters, aging: list[Aging], monthly: list[
             'reply after it ÷ patient messages answered in the period', 'Hours to reply (sum)', hours,
             'Messages answered', answered, 'hours', money=False),
     ]
+
+
+def _claim_where(filters: Filters, start: date, end: date) -> list:
+    """Claims decided in the period, of the filtered provider and location (their visit's) and payer (their
+    coverage's; 0: a claim without coverage), as the A/R figures are filtered."""
+    where = [col(Claim.status).in_(DECIDED), col(Claim.adjudicated_at) >= _utc(start),
+             col(Claim.adjudicated_at) < _utc(end + timedelta(days=1))]
+    if filters.provider_id is not None:
+        where.append(Encounter.provider_id == filters.provider_id)
+    if filters.location_id is not None:
+        where.append(Encounter.location_id == filters.location_id)
+    if filters.payer_id is not None:
+        where.append(func.coalesce(Coverage.payer_id, 0) == filters.payer_id)
+    return where
 
 
 def _response_hours(session: Session, start: date, end: date) -> tuple[int, float]:

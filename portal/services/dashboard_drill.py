@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
@@ -109,13 +110,21 @@ def ar_drill_csv(session: Session, /, *, actor: Actor, filters: Filters, respons
     rows = [_row(row) for row in session.connection().execute(_query(filters, responsibility, bucket, as_of))]
     audit.record(session, action='export_ar_drill', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='dashboard', entity_id=f'{responsibility or "all"}:{bucket}', source_ip=actor.ip,
-                 detail=f'rows={len(rows)} as_of={as_of}')
+                 detail=f'rows={len(rows)} as_of={as_of}{_filters_text(filters)}')
     return to_csv(CSV_HEADER, [
         [row.account_number, row.guarantor, row.patient, row.date_of_service, row.code, row.description,
          row.responsibility, *[_decimal(amount) for amount in (row.charged, row.insurance_paid, row.adjusted,
                                                                row.patient_paid, row.open_amount)]] for row in rows])
 
 
-def _decimal(minor: int) -> str:
-    """12345 -> '123.45' (money never goes through a float)."""
-    return f'{minor // 100}.{minor % 100:02d}'
+def _filters_text(filters: Filters) -> str:
+    """The filters an export was taken under, for its audit record (' provider=3 payer=0')."""
+    return ''.join(f' {name}={value}' for name, value in (('provider', filters.provider_id),
+                                                          ('location', filters.location_id),
+                                                          ('payer', filters.payer_id)) if value is not None)
+
+
+def _decimal(minor: int) -> Decimal:
+    """12345 -> 123.45, -5 -> -0.05: a number in the CSV, so a negative amount keeps its sign unescaped (money
+    never goes through a float)."""
+    return Decimal(minor).scaleb(-2)

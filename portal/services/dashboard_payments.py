@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import text
 from sqlmodel import Session, col, func, select
@@ -124,5 +125,6 @@ def payments_csv(session: Session, /, *, actor: Actor, source: str, start: date,
     audit.record(session, action='export_payments_drill', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='dashboard', entity_id=f'{source}:{start}:{end}', source_ip=actor.ip,
                  detail=f'rows={len(rows)}')
+    # amounts as Decimal numbers: 15.00 (not the float's 15.0), and a refund's minus stays a sign
     return to_csv(CSV_HEADER, [[row.day, row.account_number, row.guarantor, row.kind, row.method, row.channel,
-                                row.amount / 100] for row in rows])  # a number, so a refund's minus stays a sign
+                                Decimal(row.amount).scaleb(-2)] for row in rows])

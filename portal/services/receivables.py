@@ -43,8 +43,12 @@ _STORED = select(*[getattr(ChargeBalance, name) for name in BALANCE_COLUMNS])
 _PAYMENT_FACTS = text(f"""SELECT COALESCE(p.method, '') AS method, {CHANNEL_SQL} AS channel
 FROM payment p LEFT JOIN payment_attempt pt ON pt.id = p.attempt_id WHERE p.id = :payment_id""")  # noqa: S608
 _REFUND_PAYMENT = text('SELECT payment_id FROM refund WHERE id = :refund_id')
-_LOCK_SPACE = 0x5e771e  # advisory lock keys of this module: (space, account id)
-_ACCOUNT_LOCK = text(f'SELECT pg_advisory_xact_lock({_LOCK_SPACE}, CAST(:account_id AS integer))')
+_LOCK_SPACE = 0x5e771e  # advisory lock keys of this module: (space, 0), the two-key form, whose keys are apart
+# from the one-key form's (the scheduler's leader lock holds 0x5E771E in that form for as long as it leads)
+# one lock for every writer of the rollups: a transaction refreshing several accounts (a charge import, a
+# remittance) takes rollup rows in no global order, and two such orders deadlock (tests/unit/services/
+# test_receivables.py, the two-transaction test)
+_ROLLUP_LOCK = text(f'SELECT pg_advisory_xact_lock({_LOCK_SPACE}, 0)')
 
 
 def _insert(connection: Connection, table):  # noqa: ANN001, ANN202
@@ -53,14 +57,14 @@ def _insert(connection: Connection, table):  # noqa: ANN001, ANN202
 
 def refresh_account(session: Session, account_id: int) -> int:
     """Bring the account's charge balances and their rollup up to date with the ledger; returns how many
-    charges changed. Idempotent. On PostgreSQL a transaction-long advisory lock per account makes two
-    transactions refreshing one account take turns, each reading what the other committed; rollup rows are
-    updated in key order."""
+    charges changed. Idempotent. On PostgreSQL a transaction-long advisory lock shared by every refresh makes
+    transactions that refresh take turns from their first refresh to their commit, each reading what the
+    other committed: rollup rows have one writer at a time, whatever order its accounts come in."""
     session.flush()  # what this transaction wrote is read below through its connection
     connection = session.connection()
     if connection.dialect.name == 'postgresql':  # SQLite runs one writer at a time anyway
         # a lock of its own (not the account row, which payment flows lock in their own order), taken last
-        connection.execute(_ACCOUNT_LOCK, {'account_id': account_id})
+        connection.execute(_ROLLUP_LOCK)
     fresh = {row['charge_id']: row for row in
              connection.execute(_ACCOUNT_STANDING, {'account_id': account_id}).mappings()}
     stored = {row.charge_id: row._mapping for row in

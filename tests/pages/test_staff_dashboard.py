@@ -26,6 +26,7 @@ async def test_staff_see_aging_by_responsibility_and_kpis_with_their_formulas(us
     await user.should_see('A/R aging (days from date of service)')
     await user.should_see('Aged A/R over 90 days')
     await user.should_see('HFMA MAP AR-1')
+    await user.should_see('Account credits (payments not applied to a charge, more paid on a charge than')
     await user.should_see('A/R more than 90 days from date of service ÷ total billed A/R')
     await user.should_see(f'As of {figures.as_of:%B} {figures.as_of.day}, {figures.as_of.year}', retries=3)
     assert figures.total_ar > 0
@@ -77,3 +78,26 @@ async def test_a_long_drill_down_pages_by_fifty(user: User) -> None:
     await user.should_see('Page 1 of')
     user.find(marker='next-page').click()
     await user.should_see('Page 2 of')
+
+
+async def test_an_unknown_or_unreadable_filter_in_the_address_shows_the_dashboard_not_an_error(user: User) -> None:
+    await sign_in(user, DEMO_STAFF)
+    await user.should_see('Total A/R')
+    await user.open('/staff?provider=987654&location=2')  # an id that names no provider: it filters to nothing
+    await user.should_see('Unknown provider (987654)')
+    await user.should_see('Total A/R')
+    await user.open('/staff?provider=99999999999999999999999&payer=²')  # too large for the column; not ASCII
+    await user.should_see('Total A/R')
+    await user.open('/staff/dashboard/ar?bucket=0-30&provider=99999999999999999999999')
+    await user.should_see('A/R, 0-30 days from date of service')
+
+
+async def test_payments_of_a_reversed_period_are_those_of_the_period_the_right_way_round(user: User) -> None:
+    from components.forms import money
+    figures = _figures()
+    collected = sum(day.patient for day in figures.collections)
+    assert collected > 0
+    await sign_in(user, DEMO_STAFF)
+    await user.should_see('Total A/R')
+    await user.open(f'/staff/dashboard/payments?source=patient&start={figures.end}&end={figures.start}')
+    await user.should_see(money(collected))

@@ -2,7 +2,7 @@
 behind any figure, under any filters, add up to that figure; staff only."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,7 +16,7 @@ from portal.services.dashboard import BUCKETS, Filters, dos_range
 from portal.services.money_moved import account_money_moved
 from portal.services.practice import practice_today
 from tests.factories import make_account, make_charges, make_claim, make_user, make_visit
-from tests.support.receivables import pay, post_on_charge, reference_balances
+from tests.support.receivables import decide, pay, post_on_charge, reference_balances
 
 STAFF = Actor(user_id=0, role='staff')
 
@@ -60,6 +60,19 @@ def test_aging_and_kpis_match_the_hand_computed_fixture(db: str) -> None:
     assert kpis['net-days'].denominator == pytest.approx((60000 - 5000) / 90)
     assert figures.collections[-1].patient == 15000
     assert figures.method_mix == {'card': 15000}
+
+
+def test_net_days_says_what_its_revenue_subtracts_and_subtracts_what_it_says(db: str) -> None:
+    account_id = _hand_fixture()
+    today = _today()
+    with read_session() as session:
+        charge = next(charge_id for charge_id, row in reference_balances(session, account_id).items()
+                      if row['date_of_service'] == today - timedelta(days=10))
+    with write_session() as session:
+        post_on_charge(session, charge, 'write_off', -1000, on=today)
+    net_days = next(kpi for kpi in _figures().kpis if kpi.key == 'net-days')
+    assert net_days.denominator == pytest.approx((60000 - 5000 - 1000) / 90)
+    assert 'contractual adjustments and write-offs' in net_days.formula
 
 
 def test_aging_equals_a_reading_of_the_ledger_from_scratch(db: str) -> None:
@@ -182,3 +195,64 @@ def test_an_unknown_bucket_or_responsibility_is_refused(db: str) -> None:
         for figure in ({'bucket': '200-300'}, {'responsibility': 'guarantor'}):
             with pytest.raises(ValueError):
                 dashboard_drill.ar_drill(session, actor=STAFF, filters=Filters(), **figure)
+
+
+def test_a_period_from_year_one_is_two_years_at_most_and_a_reversed_one_reads_the_right_way_round(db: str) -> None:
+    today = _today()
+    with read_session() as session:
+        long = dashboard.collections_dashboard(session, actor=STAFF, filters=Filters(start=date(1, 1, 1)))
+        reversed_ = dashboard.collections_dashboard(
+            session, actor=STAFF, filters=Filters(start=today, end=today - timedelta(days=9)))
+    assert (long.start, long.end) == (today - timedelta(days=dashboard.MAX_PERIOD_DAYS - 1), today)
+    assert len(long.collections) == dashboard.MAX_PERIOD_DAYS  # one bar a day, not 739,000
+    assert (reversed_.start, reversed_.end) == (today - timedelta(days=9), today)
+
+
+def test_payments_csv_amounts_have_cents_and_a_refund_keeps_its_minus_unescaped(db: str) -> None:
+    from portal.services import dashboard_payments
+    from tests.support.receivables import refund
+    today = _today()
+    account, _ = make_account()
+    make_charges(account, [90000], start=today - timedelta(days=40))
+    staff = Actor(user_id=make_user(role='staff').id, role='staff')
+    with write_session() as session:
+        account_money_moved(session, account_id=account.id)
+        payment = pay(session, account.id, 1500, on=today - timedelta(days=2))
+        refund(session, payment, 100, on=today - timedelta(days=1))
+    with write_session() as session:
+        text = dashboard_payments.payments_csv(session, actor=staff, source='patient',
+                                               start=today - timedelta(days=9), end=today)
+    assert ',15.00\r\n' in text and ',-1.00\r\n' in text  # not 15.0 and -1.0
+
+
+def test_the_audit_of_a_csv_names_the_filters_it_was_taken_under(db: str) -> None:
+    from sqlmodel import select
+
+    from portal.models import AuditEvent
+    _hand_fixture()
+    staff = Actor(user_id=make_user(role='staff').id, role='staff')
+    with write_session() as session:
+        dashboard_drill.ar_drill_csv(session, actor=staff, filters=Filters(provider_id=7, payer_id=0), bucket='0-30')
+    with read_session() as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == 'export_ar_drill')).one()
+    assert event.detail.endswith(' provider=7 payer=0')  # self-pay (0) is a filter too
+
+
+def test_denial_rates_follow_the_provider_and_payer_filters(db: str) -> None:
+    from portal.models import Charge, Encounter
+    today = _today()
+    account, _ = make_account()
+    charge = make_charges(account, [10000], start=today - timedelta(days=20))[0]
+    claim = make_claim(charge, status='submitted')
+    with write_session() as session:
+        decide(session, claim, 'denied')
+        provider = session.get(Encounter, session.get(Charge, charge).encounter_id).provider_id
+
+    def decided(**filters: int) -> tuple[float, float]:
+        kpis = {kpi.key: kpi for kpi in _figures(Filters(**filters)).kpis}
+        return kpis['denial-rate-claims'].denominator, kpis['denial-rate-claims'].numerator
+
+    assert decided() == (1, 1)
+    assert decided(provider_id=provider, payer_id=0) == (1, 1)  # its visit's provider; no coverage: self-pay
+    assert decided(provider_id=provider + 1000) == (0, 0)
+    assert decided(payer_id=4242) == (0, 0)  # another payer's denial rate does not count this claim
