@@ -120,23 +120,25 @@ def _hold_booked_visits() -> None:
         bind.execute(granule.insert(), rows)
 
 def downgrade() -> None:
-    # first: its rows point at visits, whose table the batch below rebuilds
+    # first: its rows point at visits
     op.drop_index(op.f('ix_appointment_granule_appointment_id'), table_name='appointment_granule')
     op.drop_table('appointment_granule')
     with op.batch_alter_table('practice_settings') as batch:
         batch.drop_column('holiday_state')
         batch.drop_column('cancel_cutoff_hours')
-    with op.batch_alter_table('appointment') as batch:
-        if op.get_bind().dialect.name != 'sqlite':  # on SQLite the references are unnamed, gone with the columns
-            batch.drop_constraint(op.f('fk_appointment_booked_by_user_id_user'), type_='foreignkey')
-            batch.drop_constraint(op.f('fk_appointment_visit_type_id_visit_type'), type_='foreignkey')
-        for name in ('booked_by_user_id', 'updated_at', 'sequence', 'visit_type_id'):
-            batch.drop_column(name)
-    with op.batch_alter_table('location') as batch:
-        batch.drop_column('active')
-        batch.drop_column('timezone')
-    with op.batch_alter_table('provider') as batch:
-        batch.drop_column('active')
+    columns = (('appointment', 'booked_by_user_id'), ('appointment', 'updated_at'), ('appointment', 'sequence'),
+               ('appointment', 'visit_type_id'), ('location', 'active'), ('location', 'timezone'),
+               ('provider', 'active'))
+    if op.get_bind().dialect.name == 'sqlite':
+        # plain DROP COLUMNs, as upgrade added them: a batch would rebuild these tables, and dropping the old
+        # table fails (foreign keys on) while visits, hours or threads point at its rows
+        for table, column in columns:
+            op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
+    else:
+        op.drop_constraint(op.f('fk_appointment_booked_by_user_id_user'), 'appointment', type_='foreignkey')
+        op.drop_constraint(op.f('fk_appointment_visit_type_id_visit_type'), 'appointment', type_='foreignkey')
+        for table, column in columns:
+            op.drop_column(table, column)
     op.drop_index(op.f('ix_schedule_exception_day'), table_name='schedule_exception')
     op.drop_table('schedule_exception')
     op.drop_table('visit_type')
