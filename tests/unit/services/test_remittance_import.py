@@ -272,3 +272,23 @@ def test_charge_balances_follow_an_import_and_its_reversal(db: str) -> None:
         assert sum(row.open_amount for row in rows.values()) == ledger.balance(session, visit.account_id) == 3000
         assert (rows[visit.office].insurance_paid, rows[visit.office].adjusted) == (15000, 2000)
         assert (rows[visit.lab].insurance_paid, rows[visit.lab].open_amount) == (2200, 0)
+
+
+def test_an_import_keeps_the_dashboards_ledger_days_as_a_rebuild_makes_them(db: str) -> None:
+    """ledger_day (collections by day) counts each entry the import posts, its reversal's corrections too,
+    without waiting for `python -m portal rebuild-balances`."""
+    from portal.models import LedgerDay
+    from portal.services import receivables
+
+    def days() -> dict:
+        with read_session() as session:
+            return {(row.day, row.kind, row.method, row.channel): (row.entries, row.amount)
+                    for row in session.exec(select(LedgerDay)) if row.kind != 'charge'}
+
+    visit = insured_visit()
+    _paid_then_reversed_and_corrected(visit)
+    kept = days()
+    assert kept  # the import's payments and adjustments are there
+    with write_session() as session:
+        receivables.rebuild(session.connection())
+    assert days() == kept
