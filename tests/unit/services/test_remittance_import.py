@@ -292,3 +292,30 @@ def test_an_import_keeps_the_dashboards_ledger_days_as_a_rebuild_makes_them(db: 
     with write_session() as session:
         receivables.rebuild(session.connection())
     assert days() == kept
+
+
+def test_a_claim_the_payer_already_paid_sent_again_under_a_new_trace_posts_nothing_and_is_listed(db: str) -> None:
+    visit = insured_visit()
+    paid = payment(visit.claim_number, lines=[office_line(18000, ('CO', '45', 2000)), lab_line(2200)])
+    _import(file_of(remit(paid, trace='TRC-1')))
+    before = _entries(visit.account_id)
+    report = _import(file_of(remit(paid, trace='TRC-2')))
+    assert _entries(visit.account_id) == before and _balance(visit.account_id) == 0  # not adjusted twice
+    assert (report.payments[0].matched, report.payments[0].unmatched) == (0, 1)
+    assert any(f'claim {visit.claim_number} was already paid by Acme Health on Mar 2, 2026 (trace TRC-1); nothing '
+               'posted: a correction comes as a reversal (CLP02 22)' in warning for warning in report.warnings)
+    assert 'already decided' in report.unmatched[0]
+    assert _claim(visit.claim_id).status == ClaimStatus.paid
+    with read_session() as session:
+        assert session.exec(select(ClaimStatusEvent.status).where(ClaimStatusEvent.claim_id == visit.claim_id)).all() \
+            == [ClaimStatus.paid]
+
+
+def test_a_claim_the_payer_denied_sent_again_under_a_new_trace_number_writes_nothing_off_twice(db: str) -> None:
+    visit = insured_visit()
+    denial = payment(visit.claim_number, status='4', lines=[office_line(0, ('CO', '50', 20000)),
+                                                             lab_line(0, ('CO', '50', 2200))])
+    _import(file_of(remit(denial, trace='D-1', amount=0)))
+    report = _import(file_of(remit(denial, trace='D-2', amount=0)))
+    assert _balance(visit.account_id) == 0
+    assert any('already denied by Acme Health' in warning for warning in report.warnings)
