@@ -319,3 +319,19 @@ def test_a_claim_the_payer_denied_sent_again_under_a_new_trace_number_writes_not
     report = _import(file_of(remit(denial, trace='D-2', amount=0)))
     assert _balance(visit.account_id) == 0
     assert any('already denied by Acme Health' in warning for warning in report.warnings)
+
+
+def test_the_patients_claim_page_shows_the_insurers_claim_number_and_the_timeline_in_plain_words(db: str) -> None:
+    from portal.auth.permissions import Actor
+    from portal.services.claims import claim_detail
+    from tests.factories import make_user
+    visit = insured_visit()
+    _paid_then_reversed_and_corrected(visit)  # FIRST: ICN-1; SECOND reverses it, the corrected claim is ICN-2
+    patient = Actor(make_user(account=visit.account_id).id, 'patient')
+    with write_session() as session:
+        view = claim_detail(session, actor=patient, claim_id=visit.claim_id)
+    assert (view.summary.payer_claim_number, view.summary.claim_number) == ('ICN-2', visit.claim_number)
+    assert [(step.label, step.meaning) for step in view.timeline] == [
+        ('Paid', 'Charge exceeds the contracted fee: you do not owe this.'),
+        ('Your insurer is reviewing it', 'reversed by the insurer'),
+        ('Decided again', 'Charge exceeds the contracted fee: you do not owe this.')]
