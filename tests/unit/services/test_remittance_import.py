@@ -335,3 +335,24 @@ def test_the_patients_claim_page_shows_the_insurers_claim_number_and_the_timelin
         ('Paid', 'Charge exceeds the contracted fee: you do not owe this.'),
         ('Your insurer is reviewing it', 'reversed by the insurer'),
         ('Decided again', 'Charge exceeds the contracted fee: you do not owe this.')]
+
+
+def test_since_the_statement_a_reversal_reads_as_insurance_payment_reversed_not_corrections(db: str) -> None:
+    """Home's 'Since your statement' line: a payer's reversal adds back what it had paid; it is not a new
+    charge nor a bare 'corrections'."""
+    from datetime import date
+
+    from components.activity import since_html
+    from portal.services.payment_history import activity_since_statements
+    visit = insured_visit()
+    _import(file_of(remit(payment(visit.claim_number, lines=[
+        office_line(15000, ('CO', '45', 2000), ('PR', '2', 3000)), lab_line(2200)]), trace='FIRST')))
+    run_statements(on=date(2026, 3, 10))
+    _import(file_of(remit(payment(visit.claim_number, status='22', lines=[
+        office_line(-15000, ('CO', '45', -2000), ('PR', '2', -3000)), lab_line(-2200)]), trace='SECOND')))
+    with read_session() as session:
+        [since] = activity_since_statements(session, [visit.account_id], lines=True)
+    assert (since.insurance_reversed, since.corrections, since.change) == (19200, 0, 19200)
+    assert {line.what for line in since.lines} == {'Insurance payment reversed', 'Insurance discount reversed'}
+    words = since_html(since, several=False)
+    assert '+$192.00 insurance payments reversed by your insurer' in words and 'corrections' not in words
