@@ -20,6 +20,9 @@ def since_html(since: SinceStatement, *, several: bool, link: bool = True) -> st
              (since.refunds, f'{money(since.refunds)} refunded to you (added to your balance)'),
              (since.payments, f'−{money(since.payments)} your payments'),
              (since.credits, f'−{money(since.credits)} insurance and adjustments'),
+             (since.insurance_reversed, f'{"+" if since.insurance_reversed > 0 else "−"}'
+                                        f'{money(abs(since.insurance_reversed))} insurance payments reversed by '
+                                        f'your insurer'),
              (since.corrections, f'{"+" if since.corrections > 0 else "−"}{money(abs(since.corrections))} corrections')]
     account = f' (account {escape(since.account_number)})' if several else ''
     return (f'<p class="text-slate-800" data-testid="since-statement">Since your statement of '

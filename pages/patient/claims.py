@@ -62,8 +62,7 @@ def _detail(view: ClaimDetail) -> None:
             f'<div class="flex flex-wrap items-center gap-2 mt-2"><h1 class="{theme.H1}">Visit of '
             f'{forms.long_date(item.date_of_service)}</h1>{chips.status_html(item.shown_as, CLAIM, test_id="status")}'
             f'</div><p class="text-slate-800">{escape(item.patient_name)} · {escape(item.payer_name)}</p>'
-            f'<p class="text-slate-800">Your insurer\'s claim number: <strong data-testid="claim-number">'
-            f'{escape(item.claim_number)}</strong></p>', sanitize=False).classes('w-full')
+            f'{_numbers(item)}', sanitize=False).classes('w-full')
     if view.next_step is not None:
         step = view.next_step
         with ui.column().classes(theme.CARD + ' gap-2 border-red-300') \
@@ -84,10 +83,25 @@ def _detail(view: ClaimDetail) -> None:
             .classes('w-full').mark('lines')
 
 
+def _numbers(item: ClaimSummary) -> str:
+    """The insurer's own claim number once a remittance has carried it (what its Explanation of Benefits
+    shows), and the number our office sent the claim under."""
+    ours = (f'<p class="text-slate-800">Our claim number: <strong data-testid="our-claim-number">'
+            f'{escape(item.claim_number)}</strong></p>')
+    if not item.payer_claim_number:
+        return ours
+    return (f'<p class="text-slate-800">Your insurer\'s claim number: <strong data-testid="claim-number">'
+            f'{escape(item.payer_claim_number)}</strong></p>{ours}')
+
+
+def _meaning(words: str) -> str:
+    return f'<span class="block text-slate-700">{escape(words)}</span>' if words else ''
+
+
 def _timeline(view: ClaimDetail) -> str:
-    steps = ''.join(f'<li class="flex gap-3"><span class="text-slate-700 w-28 shrink-0">'
-                    f'{forms.short_date(step.on)}</span><span class="text-slate-900">{escape(step.label)}'
-                    f'{f" ({escape(step.code)})" if step.code else ""}</span></li>' for step in view.timeline)
+    steps = ''.join(f'<li class="flex flex-nowrap gap-3"><span class="text-slate-700 w-28 shrink-0">'
+                    f'{forms.short_date(step.on)}</span><span class="text-slate-900 flex-1 min-w-0">'
+                    f'{escape(step.label)}{_meaning(step.meaning)}</span></li>' for step in view.timeline)
     return f'<ol class="flex flex-col gap-1">{steps}</ol>'
 
 

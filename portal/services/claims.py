@@ -30,6 +30,8 @@ from portal.models import (
     LedgerKind,
     Patient,
     Payer,
+    Remittance,
+    RemittanceClaim,
 )
 from portal.reference.codes import explain_adjustment, explain_remark
 from portal.services.payable import claim_is_pending
@@ -93,6 +95,7 @@ class TimelineStep:
     label: str
     on: date  # the practice's calendar day
     code: str  # the decision's code when the insurer gave one ('PR-27'), else ''
+    meaning: str = ''  # that code in plain words ('Your coverage had ended ...', 'reversed by the insurer'), else ''
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ class ClaimSummary:
     date_of_service: date
     patient_name: str
     payer_name: str
-    claim_number: str  # the payer's claim number, to match the Explanation of Benefits
+    claim_number: str  # the practice's claim number, as it submitted the claim
     status: ClaimStatus
     status_label: str
     billed: int
@@ -110,6 +113,8 @@ class ClaimSummary:
     pending: bool  # still with the insurer
     needs_you: bool  # denied with something the patient can do (update insurance, call the insurer)
     shown_as: str  # what the status chip says: the status, or DEDUCTIBLE (paid, but nothing, all deductible)
+    payer_claim_number: str = ''  # the insurer's own claim number (835 CLP07), to match its Explanation of
+    # Benefits; '' until a remittance has carried it
 
 
 @dataclass(frozen=True)
@@ -179,15 +184,47 @@ def claim_detail(session: Session, /, *, actor: Actor, claim_id: int) -> ClaimDe
     day = practice(session).day_of
     events = session.exec(select(ClaimStatusEvent).where(ClaimStatusEvent.claim_id == claim.id)
                           .order_by(col(ClaimStatusEvent.at), col(ClaimStatusEvent.id))).all()
-    timeline = tuple(TimelineStep(event.status, STATUS_WORDS[event.status], day(event.at), event.code)
-                     for event in events)
+    adjustments = session.exec(select(ClaimAdjustment).where(ClaimAdjustment.claim_id == claim.id)
+                               .order_by(col(ClaimAdjustment.id))).all()
+    timeline = tuple(TimelineStep(event.status, STATUS_WORDS[event.status], day(event.at), event.code,
+                                  code_words(event.status, event.code, adjustments)) for event in events)
     if not timeline:
         timeline = (TimelineStep(ClaimStatus.submitted, STATUS_WORDS[ClaimStatus.submitted],
                                  day(claim.submitted_at), ''),)
-    adjustments = session.exec(select(ClaimAdjustment).where(ClaimAdjustment.claim_id == claim.id)
-                               .order_by(col(ClaimAdjustment.id))).all()
     return ClaimDetail(summary, payer.phone if payer else '', timeline, _lines(session, claim, adjustments),
                        _step(claim, adjustments, payer))
+
+
+REVERSAL = '22'  # CLP02 22: the payer took its decision back (remittance_posting.post_reversal records it)
+
+
+def code_words(status: ClaimStatus, code: str, adjustments: list[ClaimAdjustment]) -> str:
+    """A status event's code in plain words: 'reversed by the insurer' for a reversal, the adjustment reason's
+    meaning (portal/reference/codes.py) for 'PR-27', or for a bare reason code the claim's adjustments give a
+    group for; '' when there is nothing sure to say (the status words say it)."""
+    if not code:
+        return ''
+    if code == REVERSAL and status == ClaimStatus.in_process:
+        return 'reversed by the insurer'
+    group, _, carc = code.partition('-')
+    if not carc:
+        carc = group
+        group = next((row.group_code for row in adjustments if row.carc_code == carc), '')
+    return explain_adjustment(group, carc.split()[0]) if group and carc.strip() else ''
+
+
+def _payer_claim_number(session: Session, claim: Claim, payer: Payer | None) -> str:
+    """The claim's insurer's own claim number (CLP07) from its latest remittance for the claim that still
+    stands (not a reversal, not reversed)."""
+    reversed_ids = select(RemittanceClaim.reverses_id).where(col(RemittanceClaim.reverses_id).is_not(None))
+    query = select(RemittanceClaim.payer_claim_number).join(
+        Remittance, col(Remittance.id) == RemittanceClaim.remittance_id).where(
+        RemittanceClaim.claim_id == claim.id, col(RemittanceClaim.posted).is_(True),
+        RemittanceClaim.status_code != REVERSAL, RemittanceClaim.payer_claim_number != '',
+        col(RemittanceClaim.id).not_in(reversed_ids))
+    if payer is not None:
+        query = query.where(Remittance.payer_id == payer.id)
+    return session.exec(query.order_by(col(RemittanceClaim.id).desc())).first() or ''
 
 
 def needs_you(session: Session, claim: Claim) -> bool:
@@ -228,7 +265,8 @@ def _summary(session: Session, claim: Claim) -> tuple[ClaimSummary, Payer | None
         status_label=DEDUCTIBLE_WORDS if shown_as == DEDUCTIBLE else STATUS_WORDS[claim.status],
         billed=sum(line.billed for line in lines), insurance_paid=insurance_paid,
         patient_owes=0 if pending else sum(line.patient_owes for line in lines), pending=pending,
-        needs_you=step is not None and step.kind in PATIENT_CAN_ACT, shown_as=shown_as)
+        needs_you=step is not None and step.kind in PATIENT_CAN_ACT, shown_as=shown_as,
+        payer_claim_number=_payer_claim_number(session, claim, payer))
     return summary, payer
 
 

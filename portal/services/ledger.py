@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from portal.clock import utcnow
 from portal.db import savepoint_for_statement
 from portal.models import LedgerEntry, LedgerKind, Payment, PaymentStatus
-from portal.services.receivables import count_entry
+from portal.services.receivables import count_entries, count_entry
 
 _BALANCE = select(func.coalesce(func.sum(LedgerEntry.amount), 0)) \
     .where(LedgerEntry.account_id == bindparam('account_id'))
@@ -133,6 +133,7 @@ def post_many(session: Session, entries: list[dict]) -> dict[str, tuple[int, boo
 
     References already posted with the same figures are left alone; with other figures, or repeated in
     `entries` with other figures, LedgerConflict. Writes past the session (Core): it is flushed first.
+    Each entry created is counted in its day (receivables.count_entries), as post()'s is.
     Meant for a caller that holds the write lock (SQLite's BEGIN IMMEDIATE, or a unique key of its own
     such as a remittance's payer + trace number), so no other writer posts the same references meanwhile.
     """
@@ -165,6 +166,7 @@ def post_many(session: Session, entries: list[dict]) -> dict[str, tuple[int, boo
     rows = [{**_ENTRY_DEFAULTS, 'posted_at': now, 'currency': 'USD', **wanted[ref]} for ref in new]
     for start in range(0, len(rows), _CHUNK * 10):
         connection.execute(_INSERT_ENTRY, rows[start:start + _CHUNK * 10])
+    count_entries(session, [wanted[ref] for ref in new])  # each new entry joins its day, as post()'s does
     for start in range(0, len(new), _CHUNK):
         for entry_id, ref in connection.execute(select(LedgerEntry.id, LedgerEntry.external_ref).where(
                 LedgerEntry.external_ref.in_(new[start:start + _CHUNK]))).all():

@@ -199,20 +199,35 @@ class SinceStatement:
     payments: int  # what the patient paid
     credits: int  # insurance payments, adjustments and write-offs
     refunds: int  # money sent back to the patient
-    corrections: int  # signed: positive adds to what is owed
+    corrections: int  # signed: positive adds to what is owed (not counting insurance_reversed)
     lines: tuple[ActivityLine, ...] = ()  # newest first, at most LINES_SHOWN (only when asked for)
+    insurance_reversed: int = 0  # signed: corrections of insurance payments and discounts (a payer's reversal,
+    # CLP02 22); positive adds to what is owed
 
     @property
     def anything(self) -> bool:
-        return any((self.charges, self.payments, self.credits, self.refunds, self.corrections))
+        return any((self.charges, self.payments, self.credits, self.refunds, self.corrections,
+                    self.insurance_reversed))
 
     @property
     def change(self) -> int:
         """The signed change of the balance since the statement."""
-        return self.charges + self.refunds + self.corrections - self.payments - self.credits
+        return self.charges + self.refunds + self.corrections + self.insurance_reversed - self.payments \
+            - self.credits
 
 
 _CREDITS = (LedgerKind.insurance_payment, LedgerKind.contractual_adjustment, LedgerKind.write_off)
+INSURANCE_KINDS = frozenset({LedgerKind.insurance_payment, LedgerKind.contractual_adjustment})
+REVERSED_WORDS = {LedgerKind.insurance_payment: 'Insurance payment reversed',
+                  LedgerKind.contractual_adjustment: 'Insurance discount reversed'}
+
+
+def _words(kind: str, corrects_kind: str | None, description: str | None) -> str:
+    if kind == LedgerKind.charge and description:
+        return description
+    if kind == LedgerKind.correction and corrects_kind in REVERSED_WORDS:
+        return REVERSED_WORDS[corrects_kind]
+    return KIND_WORDS.get(kind, 'Change')
 
 
 def activity_since_statements(session: Session, account_ids: list[int], *, lines: bool = False) \
@@ -229,24 +244,32 @@ def activity_since_statements(session: Session, account_ids: list[int], *, lines
             .order_by(col(Statement.statement_date).desc(), col(Statement.id).desc()).limit(1)).first()
         if latest is None:
             continue
-        sums = dict(session.exec(
-            select(LedgerEntry.kind, func.sum(LedgerEntry.amount))
-            .where(LedgerEntry.account_id == account_id, LedgerEntry.id > latest.last_entry_id)
-            .group_by(LedgerEntry.kind)).all())
+        sums: dict[str, int] = {}
+        reversed_ = 0
+        for kind, corrects_kind, amount in session.exec(
+                select(LedgerEntry.kind, LedgerEntry.corrects_kind, func.sum(LedgerEntry.amount))
+                .where(LedgerEntry.account_id == account_id, LedgerEntry.id > latest.last_entry_id)
+                .group_by(LedgerEntry.kind, LedgerEntry.corrects_kind)).all():
+            if kind == LedgerKind.correction and corrects_kind in INSURANCE_KINDS:
+                reversed_ += int(amount)
+            else:
+                sums[kind] = sums.get(kind, 0) + int(amount)
         shown = session.exec(
-            select(LedgerEntry.effective_date, LedgerEntry.kind, LedgerEntry.amount, Charge.description)
+            select(LedgerEntry.effective_date, LedgerEntry.kind, LedgerEntry.amount, Charge.description,
+                   LedgerEntry.corrects_kind)
             .outerjoin(Charge, col(Charge.id) == LedgerEntry.charge_id)
             .where(LedgerEntry.account_id == account_id, LedgerEntry.id > latest.last_entry_id)
-            .order_by(col(LedgerEntry.id).desc()).limit(LINES_SHOWN)).all() if lines and sums else []
+            .order_by(col(LedgerEntry.id).desc()).limit(LINES_SHOWN)).all() if lines and (sums or reversed_) else []
         found.append(SinceStatement(
             account_number=latest.account_number, currency=latest.currency, statement_id=latest.id,
             statement_date=latest.statement_date, charges=int(sums.get(LedgerKind.charge, 0)),
             payments=-int(sums.get(LedgerKind.patient_payment, 0)),
             credits=-sum(int(sums.get(kind, 0)) for kind in _CREDITS),
             refunds=int(sums.get(LedgerKind.refund, 0)), corrections=int(sums.get(LedgerKind.correction, 0)),
-            lines=tuple(ActivityLine(on, (description if kind == LedgerKind.charge and description else
-                                          KIND_WORDS.get(kind, 'Change')), int(amount), kind == LedgerKind.refund)
-                        for on, kind, amount, description in shown)))
+            lines=tuple(ActivityLine(on, _words(kind, corrects_kind, description), int(amount),
+                                     kind == LedgerKind.refund)
+                        for on, kind, amount, description, corrects_kind in shown),
+            insurance_reversed=reversed_))
     return found
 
 

@@ -6,7 +6,8 @@ Who keeps them current:
   (portal/services/money_moved.py; every ledger writer calls it in its transaction) and a claim's status
   change (portal/services/claim_updates.py). It recomputes that account's charges from the ledger (a
   handful of rows), writes the ones that changed and moves the rollup by the difference.
-- `count_entry` from the ledger's one writer (portal/services/ledger.py) for each entry it creates.
+- `count_entry` / `count_entries` from the ledger's one writer (portal/services/ledger.py) for each entry it
+  creates (post, post_once, post_many).
 - `rebuild` (`python -m portal rebuild-balances`, and the demo seeder after its bulk load) fills all three
   again from scratch.
 """
@@ -128,21 +129,38 @@ def count_entry(session: Session, *, kind: str, amount: int, effective_date: dat
                 payment_id: int | None = None, refund_id: int | None = None) -> None:
     """Add one new ledger entry to its day in ledger_day (the ledger's writer calls this once per entry it
     creates, in the same transaction)."""
+    count_entries(session, [{'kind': kind, 'amount': amount, 'effective_date': effective_date,
+                             'corrects_kind': corrects_kind, 'payment_id': payment_id, 'refund_id': refund_id}])
+
+
+def count_entries(session: Session, entries: list[dict]) -> None:
+    """Add new ledger entries (column values: kind, amount, effective_date, and corrects_kind, payment_id,
+    refund_id when they have them) to their days in ledger_day, one upsert per day and kind (the ledger's
+    batch writer, `ledger.post_many`, calls this for the entries it creates)."""
     connection = session.connection()
-    if payment_id is None and refund_id is not None:
-        payment_id = connection.execute(_REFUND_PAYMENT, {'refund_id': refund_id}).scalar()
-    method, channel = '', ''
-    if payment_id is not None:
-        facts = connection.execute(_PAYMENT_FACTS, {'payment_id': payment_id}).first()
-        if facts is not None:
-            method, channel = facts.method, facts.channel
+    days: dict[tuple, list[int]] = {}
+    for entry in entries:
+        payment_id, refund_id = entry.get('payment_id'), entry.get('refund_id')
+        if payment_id is None and refund_id is not None:
+            payment_id = connection.execute(_REFUND_PAYMENT, {'refund_id': refund_id}).scalar()
+        method, channel = '', ''
+        if payment_id is not None:
+            facts = connection.execute(_PAYMENT_FACTS, {'payment_id': payment_id}).first()
+            if facts is not None:
+                method, channel = facts.method, facts.channel
+        day = days.setdefault((entry['effective_date'], str(entry.get('corrects_kind') or entry['kind']), method,
+                               channel), [0, 0])
+        day[0] += 1
+        day[1] += entry['amount']
+    if not days:
+        return
     table = LedgerDay.__table__
     upsert = _insert(connection, table)
     connection.execute(upsert.on_conflict_do_update(
         index_elements=list(DAY_KEY),
-        set_={'entries': table.c.entries + 1, 'amount': table.c.amount + upsert.excluded.amount}),
-        {'day': effective_date, 'kind': str(corrects_kind or kind), 'method': method, 'channel': channel,
-         'entries': 1, 'amount': amount})
+        set_={'entries': table.c.entries + upsert.excluded.entries, 'amount': table.c.amount + upsert.excluded.amount}),
+        [{**dict(zip(DAY_KEY, key, strict=True)), 'entries': entries_, 'amount': amount}
+         for key, (entries_, amount) in sorted(days.items(), key=lambda item: str(item[0]))])
 
 
 def rebuild(connection: Connection) -> int:

@@ -6,7 +6,8 @@ A file with a fatal finding posts nothing (`Refused835`). Matching (005010X221A1
 the claim number the practice submitted; together with the payer it finds the claim. CLP02 says which
 payer this is for the claim (1/19 primary, 2/20 secondary, 3/21 tertiary): the payer must be the
 claim's coverage's payer for a primary, or the patient's coverage of that priority. A claim not found
-stays `open` for staff (match by hand, or mark not ours). A payment already imported (the same payer and
+stays `open` for staff (match by hand, or mark not ours), and so does a claim this payer has already
+decided (`already_decided`: a correction comes as a reversal, CLP02 22). A payment already imported (the same payer and
 trace number) is skipped whole, and every ledger entry has its own key, so importing twice changes nothing.
 """
 from __future__ import annotations
@@ -139,6 +140,30 @@ def _original(session: Session, remittance: Remittance, payment: ClaimPayment) -
         (rows[0] if rows else None)
 
 
+def already_decided(session: Session, *, remittance: Remittance, claim: Claim, claim_number: str) -> str:
+    """Why this payer's claim payment must not post ('' when it may): the payer's earlier payment or denial of
+    the claim, in another remittance, is posted and no reversal has taken it back. A payer corrects a decision
+    by reversing it (CLP02 22) and sending the corrected claim; the same claim sent again under a new trace
+    number would post every payment and write-off a second time. Another payer's (a secondary's) is not it."""
+    reversed_ids = select(RemittanceClaim.reverses_id).where(col(RemittanceClaim.reverses_id).is_not(None))
+    same_payer = (Remittance.payer_id == remittance.payer_id) if remittance.payer_id is not None else \
+        (Remittance.payer_name == remittance.payer_name)
+    found = session.exec(select(RemittanceClaim, Remittance)
+                         .join(Remittance, col(Remittance.id) == RemittanceClaim.remittance_id)
+                         .where(RemittanceClaim.claim_id == claim.id, same_payer, Remittance.id != remittance.id,
+                                RemittanceClaim.status_code != '22', col(RemittanceClaim.posted).is_(True),
+                                col(RemittanceClaim.id).not_in(reversed_ids))
+                         .order_by(col(RemittanceClaim.id).desc())).first()
+    if found is None:
+        return ''
+    earlier, paid_in = found
+    when = paid_in.payment_date or paid_in.imported_at.date()
+    what = 'denied' if earlier.status_code == '4' or earlier.paid == 0 and earlier.patient_responsibility == 0 \
+        else 'paid'
+    return (f'claim {claim_number} was already {what} by {paid_in.payer_name} on {when:%b} {when.day}, {when.year} '
+            f'(trace {paid_in.trace_number}); nothing posted: a correction comes as a reversal (CLP02 22)')
+
+
 def _record_claims(session: Session, remittance: Remittance, payments: list[ClaimPayment]) -> list[RemittanceClaim]:
     """Every claim, line and adjustment as the payer sent it, in three batches."""
     rows = [RemittanceClaim(remittance_id=remittance.id, seq=seq, line=payment.line,
@@ -196,6 +221,10 @@ def settle_claim(session: Session, plan: Plan, *, remittance: Remittance, row: R
                                     f'whose payment Settle has no record of: nothing posted'])
         return post_reversal(session, plan, remittance=remittance, payer_key=payer_key, claim_key=claim_key, row=row,
                              payment=payment, original=original, claim=claim, on=on)
+    refused = already_decided(session, remittance=remittance, claim=claim, claim_number=payment.claim_number)
+    if refused:
+        row.match_state = MatchState.open  # listed for staff, who can mark it not ours once they have looked
+        return Posted(warnings=[f'line {payment.line}, CLP01: {refused}'])
     return post_claim(session, plan, remittance=remittance, payer_key=payer_key, claim_key=claim_key, row=row,
                       payment=payment, claim=claim, charges=charges, on=on)
 
@@ -251,7 +280,8 @@ def _import_payment(session: Session, actor: Actor | None, item: Remittance835, 
         if posted.account_id is not None:
             touched.add(posted.account_id)
         if row.match_state == MatchState.open:
-            unmatched.append(f'claim {payment.claim_number} (line {payment.line}): reversal without its original')
+            why = 'reversal without its original' if payment.is_reversal else 'already decided by this payer'
+            unmatched.append(f'claim {payment.claim_number} (line {payment.line}): {why}')
     post_plan(session, plan)
     remittance.claims_unmatched = len(unmatched) - unmatched_before
     remittance.claims_matched = remittance.claims_count - remittance.claims_unmatched

@@ -173,8 +173,8 @@ def _update_claim(session: Session, claim: Claim, payment: ClaimPayment, *, repr
     claim.paid_amount += payment.paid
     claim.patient_responsibility = payment.patient_responsibility
     claim.allowed_amount = max(payment.billed - written_off, 0)
-    reasons = [item.reason for service in payment.lines for item in service.adjustments] + \
-        [item.reason for item in payment.adjustments]
+    reasons = [f'{item.group}-{item.reason}' for service in payment.lines for item in service.adjustments] + \
+        [f'{item.group}-{item.reason}' for item in payment.adjustments]
     if payment.status == '4' or (payment.paid == 0 and payment.patient_responsibility == 0):
         status = ClaimStatus.denied  # nothing paid and nothing the patient's: applied to a deductible is not denied
     elif reprocessed:
@@ -184,7 +184,7 @@ def _update_claim(session: Session, claim: Claim, payment: ClaimPayment, *, repr
     else:
         status = ClaimStatus.partially_paid
     session.add(claim)
-    code = (reasons[0] if reasons else payment.status)[:16]
+    code = reasons[0][:16] if reasons else ''  # 'CO-45': the patient's claim page says what it means
     record_claim_status(session, claim_id=claim.id, status=status, code=code, refresh=False)
 
 

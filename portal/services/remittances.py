@@ -26,7 +26,7 @@ from portal.models import (
 )
 from portal.services.money_moved import account_money_moved
 from portal.services.practice import practice_today
-from portal.services.remittance_import import settle_claim
+from portal.services.remittance_import import already_decided, settle_claim
 from portal.services.remittance_posting import Plan, post_plan
 
 STATUS_LABELS = {'1': 'Processed as primary', '2': 'Processed as secondary', '3': 'Processed as tertiary',
@@ -198,6 +198,10 @@ def match_by_hand(session: Session, /, *, actor: Actor, remittance_claim_id: int
         raise ValidationFailed('There is no claim with that number.',
                                field_errors={'claim_number': 'There is no claim with that number.'})
     remittance = session.get(Remittance, row.remittance_id)
+    if row.status_code != '22':
+        refused = already_decided(session, remittance=remittance, claim=claim, claim_number=claim.claim_number)
+        if refused:
+            raise ValidationFailed(refused[0].upper() + refused[1:] + '.', field_errors={'claim_number': refused})
     row.match_state, row.matched_by_user_id, row.matched_at = MatchState.matched_by_hand, actor.user_id, utcnow()
     plan = Plan()
     charges = list(session.exec(select(Charge).where(Charge.encounter_id == claim.encounter_id)

@@ -36,7 +36,13 @@ def _open_denied_claim(page, screenshots, size: int) -> None:  # noqa: ANN001
     wait_connected(page)
     page.get_by_test_id('next-step').wait_for(state='visible')
     assert 'coverage had ended' in page.get_by_test_id('next-step').inner_text()
-    assert page.get_by_test_id('claim-number').inner_text().startswith('C')
+    assert page.get_by_test_id('our-claim-number').inner_text().startswith('C')
+    timeline = page.locator('h2:has-text("What happened") + ol > li')  # codes in plain words, each beside its date
+    assert 'coverage had ended' in timeline.last.inner_text() and 'PR-27' not in timeline.last.inner_text()
+    for row in range(timeline.count()):
+        when, label = (timeline.nth(row).locator(':scope > span').nth(n).bounding_box() for n in (0, 1))
+        assert abs(when['y'] - label['y']) < 2 and label['x'] > when['x'] + when['width'], \
+            f'timeline row {row} at {size} px: its label dropped onto its own row'
     assert_no_sideways_scroll(page, f'the denied claim at {size} px')
     page.screenshot(path=screenshots / f'claim-denied-{size}.png', full_page=True)
     assert_accessible(page, f'denied claim at {size}')

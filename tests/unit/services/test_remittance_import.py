@@ -272,3 +272,87 @@ def test_charge_balances_follow_an_import_and_its_reversal(db: str) -> None:
         assert sum(row.open_amount for row in rows.values()) == ledger.balance(session, visit.account_id) == 3000
         assert (rows[visit.office].insurance_paid, rows[visit.office].adjusted) == (15000, 2000)
         assert (rows[visit.lab].insurance_paid, rows[visit.lab].open_amount) == (2200, 0)
+
+
+def test_an_import_keeps_the_dashboards_ledger_days_as_a_rebuild_makes_them(db: str) -> None:
+    """ledger_day (collections by day) counts each entry the import posts, its reversal's corrections too,
+    without waiting for `python -m portal rebuild-balances`."""
+    from portal.models import LedgerDay
+    from portal.services import receivables
+
+    def days() -> dict:
+        with read_session() as session:
+            return {(row.day, row.kind, row.method, row.channel): (row.entries, row.amount)
+                    for row in session.exec(select(LedgerDay)) if row.kind != 'charge'}
+
+    visit = insured_visit()
+    _paid_then_reversed_and_corrected(visit)
+    kept = days()
+    assert kept  # the import's payments and adjustments are there
+    with write_session() as session:
+        receivables.rebuild(session.connection())
+    assert days() == kept
+
+
+def test_a_claim_the_payer_already_paid_sent_again_under_a_new_trace_posts_nothing_and_is_listed(db: str) -> None:
+    visit = insured_visit()
+    paid = payment(visit.claim_number, lines=[office_line(18000, ('CO', '45', 2000)), lab_line(2200)])
+    _import(file_of(remit(paid, trace='TRC-1')))
+    before = _entries(visit.account_id)
+    report = _import(file_of(remit(paid, trace='TRC-2')))
+    assert _entries(visit.account_id) == before and _balance(visit.account_id) == 0  # not adjusted twice
+    assert (report.payments[0].matched, report.payments[0].unmatched) == (0, 1)
+    assert any(f'claim {visit.claim_number} was already paid by Acme Health on Mar 2, 2026 (trace TRC-1); nothing '
+               'posted: a correction comes as a reversal (CLP02 22)' in warning for warning in report.warnings)
+    assert 'already decided' in report.unmatched[0]
+    assert _claim(visit.claim_id).status == ClaimStatus.paid
+    with read_session() as session:
+        assert session.exec(select(ClaimStatusEvent.status).where(ClaimStatusEvent.claim_id == visit.claim_id)).all() \
+            == [ClaimStatus.paid]
+
+
+def test_a_claim_the_payer_denied_sent_again_under_a_new_trace_number_writes_nothing_off_twice(db: str) -> None:
+    visit = insured_visit()
+    denial = payment(visit.claim_number, status='4', lines=[office_line(0, ('CO', '50', 20000)),
+                                                             lab_line(0, ('CO', '50', 2200))])
+    _import(file_of(remit(denial, trace='D-1', amount=0)))
+    report = _import(file_of(remit(denial, trace='D-2', amount=0)))
+    assert _balance(visit.account_id) == 0
+    assert any('already denied by Acme Health' in warning for warning in report.warnings)
+
+
+def test_the_patients_claim_page_shows_the_insurers_claim_number_and_the_timeline_in_plain_words(db: str) -> None:
+    from portal.auth.permissions import Actor
+    from portal.services.claims import claim_detail
+    from tests.factories import make_user
+    visit = insured_visit()
+    _paid_then_reversed_and_corrected(visit)  # FIRST: ICN-1; SECOND reverses it, the corrected claim is ICN-2
+    patient = Actor(make_user(account=visit.account_id).id, 'patient')
+    with write_session() as session:
+        view = claim_detail(session, actor=patient, claim_id=visit.claim_id)
+    assert (view.summary.payer_claim_number, view.summary.claim_number) == ('ICN-2', visit.claim_number)
+    assert [(step.label, step.meaning) for step in view.timeline] == [
+        ('Paid', 'Charge exceeds the contracted fee: you do not owe this.'),
+        ('Your insurer is reviewing it', 'reversed by the insurer'),
+        ('Decided again', 'Charge exceeds the contracted fee: you do not owe this.')]
+
+
+def test_since_the_statement_a_reversal_reads_as_insurance_payment_reversed_not_corrections(db: str) -> None:
+    """Home's 'Since your statement' line: a payer's reversal adds back what it had paid; it is not a new
+    charge nor a bare 'corrections'."""
+    from datetime import date
+
+    from components.activity import since_html
+    from portal.services.payment_history import activity_since_statements
+    visit = insured_visit()
+    _import(file_of(remit(payment(visit.claim_number, lines=[
+        office_line(15000, ('CO', '45', 2000), ('PR', '2', 3000)), lab_line(2200)]), trace='FIRST')))
+    run_statements(on=date(2026, 3, 10))
+    _import(file_of(remit(payment(visit.claim_number, status='22', lines=[
+        office_line(-15000, ('CO', '45', -2000), ('PR', '2', -3000)), lab_line(-2200)]), trace='SECOND')))
+    with read_session() as session:
+        [since] = activity_since_statements(session, [visit.account_id], lines=True)
+    assert (since.insurance_reversed, since.corrections, since.change) == (19200, 0, 19200)
+    assert {line.what for line in since.lines} == {'Insurance payment reversed', 'Insurance discount reversed'}
+    words = since_html(since, several=False)
+    assert '+$192.00 insurance payments reversed by your insurer' in words and 'corrections' not in words

@@ -97,3 +97,21 @@ def test_a_payment_matched_by_hand_is_not_posted_again_once_settle_knows_its_pay
         again = import_835(session, actor=_staff(), data=era).payments[0]
     with read_session() as session:
         assert (again.already_imported, ledger.balance(session, visit.account_id)) == (True, 0)
+
+
+def test_matching_by_hand_onto_a_claim_the_payer_already_paid_is_refused_and_posts_nothing(db: str) -> None:
+    from portal.models import Claim, ClaimStatus
+    visit = insured_visit()
+    lines = [office_line(18000, ('CO', '45', 2000)), lab_line(2200)]
+    _import(file_of(remit(payment(visit.claim_number, lines=lines), trace='TRC-1')))
+    remittance_id = _import(file_of(remit(payment('TYPO-1001', lines=lines), trace='TRC-2')))
+    [claim] = _detail(remittance_id).claims
+    with write_session() as session, pytest.raises(ValidationFailed) as refused:
+        remittances.match_by_hand(session, actor=_staff(), remittance_claim_id=claim.id,
+                                  claim_number=visit.claim_number)
+    assert refused.value.message == (f'Claim {visit.claim_number} was already paid by Acme Health on Mar 2, 2026 '
+                                     '(trace TRC-1); nothing posted: a correction comes as a reversal (CLP02 22).')
+    assert _detail(remittance_id).claims[0].state == MatchState.open
+    with read_session() as session:
+        assert ledger.balance(session, visit.account_id) == 0
+        assert session.get(Claim, visit.claim_id).status == ClaimStatus.paid
