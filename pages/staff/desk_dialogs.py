@@ -153,11 +153,14 @@ def correct_dialog(actor, view: DeskAccount) -> None:  # noqa: ANN001
                                 value=view.patients[0].id if view.patients else None) \
                 .props('outlined').classes('w-full').mark('correct-patient')
             amount = forms.field('Amount', max_length=20, mark='correct-amount').props('prefix=$ inputmode=decimal')
+        whole = ui.label('An adjustment is posted as one line per charge: reversing this line reverses all of '
+                         'them.').classes('text-sm text-slate-800').mark('correct-whole-adjustment')
         reason = forms.field('What was wrong (no health details)', max_length=200, mark='correct-reason')
 
         def shown() -> None:
             chosen = lines.get(line.value)
             is_charge = chosen is not None and chosen.kind_value == LedgerKind.charge
+            whole.set_visibility(chosen is not None and chosen.kind_value == LedgerKind.write_off)
             action.set_visibility(is_charge)
             repoint.set_visibility(is_charge and action.value == 'repoint')
             if chosen is not None and is_charge and not code.value:

@@ -11,7 +11,7 @@ from nicegui.testing import User
 from sqlmodel import col, select
 
 from portal.db import read_session, write_session
-from portal.models import AccountFlag, AuditEvent, FlagKind, GuarantorAccount, LedgerEntry, LedgerKind
+from portal.models import AccountFlag, AuditEvent, FlagKind, GuarantorAccount, LedgerEntry, LedgerKind, Patient
 from portal.models.desk import AccountNote
 from portal.services import ledger
 from tests.factories import make_account, make_visit
@@ -139,6 +139,36 @@ async def test_correcting_a_charge_voids_it_with_a_new_line(user: User) -> None:
                             .order_by(col(LedgerEntry.id))).all()
     assert [(r.kind, r.amount, r.corrects_entry_id) for r in rows] == [
         (LedgerKind.charge, 24000, None), (LedgerKind.correction, -24000, entry_id)]
+
+
+async def test_reversing_one_line_of_an_adjustment_over_two_charges_reverses_both(user: User) -> None:
+    account_id, _ = _sofia()
+    with write_session() as session:
+        account = session.get(GuarantorAccount, account_id)
+        entry = session.exec(select(LedgerEntry).where(LedgerEntry.account_id == account_id)).one()
+        patient = session.get(Patient, entry.patient_id)
+        make_visit(account=account, patient=patient, date_of_service=date(2026, 9, 1),
+                   lines=[('99212', 'Office visit, short', 6000)], session=session)
+    await _staff_at(user, f'/staff/accounts/{account_id}')
+    _adjust(user, '90.00', 'bad_debt')
+    await user.should_see('Adjustment of $90.00 posted.')
+    with read_session() as session:
+        parts = session.exec(select(LedgerEntry).where(LedgerEntry.account_id == account_id,
+                                                       LedgerEntry.kind == LedgerKind.write_off)
+                             .order_by(col(LedgerEntry.id))).all()
+    assert [part.amount for part in parts] == [-6000, -3000]  # the older visit first, each on its charge
+    await user.open(f'/staff/accounts/{account_id}')
+    user.find(marker='correct').click()
+    user.find(marker='correct-line').elements.pop().value = parts[1].id
+    await user.should_see(marker='correct-whole-adjustment')
+    user.find(marker='correct-reason').type('Not bad debt')
+    user.find(marker='submit').click()
+    await user.should_see('Correction posted.')
+    with read_session() as session:
+        fixes = session.exec(select(LedgerEntry.corrects_entry_id).where(
+            LedgerEntry.account_id == account_id, LedgerEntry.kind == LedgerKind.correction)).all()
+        assert sorted(fixes) == sorted(part.id for part in parts)
+        assert ledger.balance(session, account_id) == 30000
 
 
 async def test_worklists_open_by_default_and_export_csv(user: User) -> None:

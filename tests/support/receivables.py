@@ -67,14 +67,16 @@ def decide(session: Session, claim_id: int, status: str) -> None:
 
 
 def reference_balances(session: Session, account_id: int) -> dict[int, dict]:
-    """charge id -> the standing charge_balance must hold, from scratch: the ledger on the charge by kind
-    (plain SQL), patient payments through allocation.paid_on_charges (refunds off the newest allocation),
-    responsibility through payable.claim_is_pending."""
+    """charge id -> the standing charge_balance must hold, from scratch: the ledger on the charge by kind, a
+    correction under the kind it corrects (plain SQL), patient payments through allocation.paid_on_charges
+    (refunds off the newest allocation), responsibility through payable.claim_is_pending."""
     posted = session.connection().execute(text("""
         SELECT c.id, c.account_id, c.date_of_service, e.provider_id, e.location_id,
-               COALESCE(SUM(CASE WHEN le.kind = 'charge' THEN le.amount END), 0),
-               COALESCE(-SUM(CASE WHEN le.kind = 'insurance_payment' THEN le.amount END), 0),
-               COALESCE(-SUM(CASE WHEN le.kind IN ('contractual_adjustment', 'write_off') THEN le.amount END), 0)
+               COALESCE(SUM(CASE WHEN COALESCE(le.corrects_kind, le.kind) = 'charge' THEN le.amount END), 0),
+               COALESCE(-SUM(CASE WHEN COALESCE(le.corrects_kind, le.kind) = 'insurance_payment'
+                             THEN le.amount END), 0),
+               COALESCE(-SUM(CASE WHEN COALESCE(le.corrects_kind, le.kind) IN ('contractual_adjustment', 'write_off')
+                             THEN le.amount END), 0)
         FROM charge c JOIN encounter e ON e.id = c.encounter_id
         LEFT JOIN ledger_entry le ON le.charge_id = c.id AND le.payment_id IS NULL
         WHERE c.account_id = :account_id

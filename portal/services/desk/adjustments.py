@@ -3,8 +3,17 @@
 Up to the practice's `adjustment_approval_limit` (minor units) one posts at once. Above it the request waits
 in the approval queue (/staff/approvals) for an admin other than the requester. A practice with one admin:
 that admin's own request over the limit posts only after a second confirmation with a typed reason, and
-the audit log marks it (`adjustment_self_approved`). Posting is a `write_off` ledger entry keyed
-`adjustment:<request id>` whose memo is the reason code (shown in words), then the money-moved step."""
+the audit log marks it (`adjustment_self_approved`).
+
+Posting applies the adjustment to the account's open charges, so each charge's balance and the dashboard's
+A/R follow it (`_split`): charges the patient is asked for now first, then charges still held for
+insurance, each group oldest date of service first (then oldest charge), never more than a charge's open
+amount. Patient-first keeps the patient's due-now exactly what a whole-account write-off gave (it lowers
+the balance and leaves what waits for insurance alone). Only what no open charge can take (a balance not on
+any charge) stays one entry on the account. Each part is a `write_off` ledger entry whose memo is the
+reason code (shown in words), keyed `adjustment:<request id>:charge:<charge id>` (the account-level part
+`adjustment:<request id>:account`): all share the prefix `adjustment:<request id>`, so a retry posts nothing
+twice. Then the money-moved step. Reversing any of them reverses them all (corrections.reverse_write_off)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,11 +26,12 @@ from portal import audit
 from portal.auth.permissions import Actor, require_account, require_admin, require_staff
 from portal.clock import utcnow
 from portal.errors import NotFound, ValidationFailed
-from portal.models import GuarantorAccount, LedgerKind, PracticeSettings, Role, User
+from portal.models import Charge, GuarantorAccount, LedgerEntry, LedgerKind, PracticeSettings, Role, User
 from portal.models.desk import AdjustmentReason, AdjustmentRequest, AdjustmentStatus
 from portal.money import AmountError, format_money, parse_amount
 from portal.services import ledger
 from portal.services.money_moved import account_money_moved
+from portal.services.payable import open_on_charges, pending_charge_ids
 from portal.services.payments.attempts import lock_account
 from portal.services.person_names import full_name, guarantor_name
 from portal.services.practice import practice_today
@@ -123,17 +133,60 @@ def request_adjustment(session: Session, /, *, actor: Actor, account_id: int, am
     return AdjustmentOutcome(request.id, True, f'Adjustment of {format_money(amount, account.currency)} posted.')
 
 
+def ref_prefix(request_id: int) -> str:
+    """What every ledger entry of one adjustment's external reference starts with."""
+    return f'adjustment:{request_id}'
+
+
+def entries_of(session: Session, request_id: int) -> list[LedgerEntry]:
+    """The ledger entries one adjustment posted, oldest first (before per-charge posting: the one entry
+    keyed `adjustment:<id>`)."""
+    prefix = ref_prefix(request_id)
+    return list(session.execute(select(LedgerEntry).where(
+        (col(LedgerEntry.external_ref) == prefix) | col(LedgerEntry.external_ref).startswith(f'{prefix}:'))
+        .order_by(col(LedgerEntry.id))).scalars())
+
+
+def _split(session: Session, account_id: int, amount: int) -> list[tuple[int | None, int | None, int]]:
+    """(charge id, patient id, part) for each part of an adjustment of `amount` (see the module's rule):
+    charges asked for now before charges held for insurance, oldest date of service first, each taking at
+    most its open amount; what is left (a balance on no charge) is (None, None, rest)."""
+    open_rows = open_on_charges(select(Charge.id).where(Charge.account_id == account_id), account_id)
+    rows = session.execute(
+        select(Charge.id, Charge.patient_id, Charge.date_of_service, open_rows.c.open)
+        .join(open_rows, open_rows.c.charge_id == Charge.id).where(open_rows.c.open > 0)).all()
+    held = set(session.execute(pending_charge_ids(account_id)).scalars())
+    parts: list[tuple[int | None, int | None, int]] = []
+    left = amount
+    for charge_id, patient_id, _, open_amount in sorted(rows, key=lambda row: (row[0] in held, row[2], row[0])):
+        if left <= 0:
+            break
+        take = min(left, int(open_amount))
+        parts.append((charge_id, patient_id, take))
+        left -= take
+    if left > 0:
+        parts.append((None, None, left))
+    return parts
+
+
 def _post(session: Session, request: AdjustmentRequest, *, decided_by: Actor, action: str) -> None:
-    entry, _ = ledger.post(session, account_id=request.account_id, kind=LedgerKind.write_off, amount=-request.amount,
-                           external_ref=f'adjustment:{request.id}', effective_date=practice_today(session),
-                           currency=request.currency, memo=str(request.reason), created_by_user_id=decided_by.user_id)
-    session.flush()
-    request.status, request.ledger_entry_id = AdjustmentStatus.posted, entry.id
+    entries = entries_of(session, request.id)  # posted already (a retry): nothing is posted twice
+    if not entries:
+        prefix, today = ref_prefix(request.id), practice_today(session)
+        for charge_id, patient_id, part in _split(session, request.account_id, request.amount):
+            entry, _ = ledger.post(session, account_id=request.account_id, kind=LedgerKind.write_off, amount=-part,
+                                   external_ref=f'{prefix}:charge:{charge_id}' if charge_id else f'{prefix}:account',
+                                   effective_date=today, currency=request.currency, charge_id=charge_id,
+                                   patient_id=patient_id, memo=str(request.reason),
+                                   created_by_user_id=decided_by.user_id)
+            entries.append(entry)
+        session.flush()
+    request.status, request.ledger_entry_id = AdjustmentStatus.posted, entries[0].id
     request.decided_at, request.decided_by_user_id = utcnow(), decided_by.user_id
     audit.record(session, action=action, actor_user_id=decided_by.user_id, actor_role=decided_by.role,
                  entity_type='adjustment_request', entity_id=request.id, account_id=request.account_id,
-                 source_ip=decided_by.ip, detail=f'amount={request.amount} reason={request.reason}'
-                 + (' self-approved, second confirmation' if request.self_approved else ''))
+                 source_ip=decided_by.ip, detail=f'amount={request.amount} reason={request.reason} '
+                 f'entries={len(entries)}' + (' self-approved, second confirmation' if request.self_approved else ''))
     account_money_moved(session, account_id=request.account_id)
 
 

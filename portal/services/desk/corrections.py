@@ -1,10 +1,12 @@
 """Corrections, never edits: a charge posted with the wrong code, patient or amount is voided (and, to
 re-point it, posted again right), and a mistaken write-off is reversed, each as a `correction` ledger entry
 that names the entry it corrects (`corrects_entry_id`) and its kind (`corrects_kind`), so statements put
-it in that kind's line and the statement identity stays true. A line is corrected at most once."""
+it in that kind's line and the statement identity stays true. A line is corrected at most once. A desk
+adjustment posted as one write-off per charge (desk/adjustments.py) is reversed whole: every one of its
+entries gets its own correction on the same charge, so each charge's balance gets back what it lost."""
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal import audit
 from portal.auth.permissions import Actor, require_account, require_staff
@@ -13,6 +15,7 @@ from portal.models import Charge, Encounter, LedgerEntry, LedgerKind, Patient
 from portal.money import AmountError, parse_amount
 from portal.reference.codes import procedures
 from portal.services import ledger
+from portal.services.desk import adjustments
 from portal.services.money_moved import account_money_moved
 from portal.services.payments.attempts import lock_account
 from portal.services.practice import practice_today
@@ -66,9 +69,27 @@ def void_charge(session: Session, /, *, actor: Actor, entry_id: int, reason: str
 def reverse_write_off(session: Session, /, *, actor: Actor, entry_id: int, reason: str) -> int:
     """Put a mistaken write-off (adjustment) back on the account; returns the correction's id."""
     entry = _entry(session, actor, entry_id, LedgerKind.write_off)
-    correction = _correct(session, actor, entry, _why(reason))
+    why = _why(reason)
+    correction = _correct(session, actor, entry, why)
+    for sibling in _same_adjustment(session, entry):
+        _correct(session, actor, sibling, why)
     account_money_moved(session, account_id=entry.account_id)
     return correction.id
+
+
+def _same_adjustment(session: Session, entry: LedgerEntry) -> list[LedgerEntry]:
+    """The other, still uncorrected write-offs of the desk adjustment `entry` belongs to (none for others)."""
+    parts = (entry.external_ref or '').split(':')
+    if len(parts) < 2 or parts[0] != 'adjustment' or not parts[1].isdigit():
+        return []
+    siblings = [row for row in adjustments.entries_of(session, int(parts[1]))
+                if row.id != entry.id and row.account_id == entry.account_id and row.kind == LedgerKind.write_off]
+    if not siblings:
+        return []
+    corrected = set(session.exec(select(LedgerEntry.corrects_entry_id).where(
+        LedgerEntry.account_id == entry.account_id,
+        col(LedgerEntry.corrects_entry_id).in_([row.id for row in siblings]))))
+    return [row for row in siblings if row.id not in corrected]
 
 
 def repoint_charge(session: Session, /, *, actor: Actor, entry_id: int, reason: str, code: str, patient_id: int,

@@ -52,7 +52,8 @@ def test_under_the_limit_posts_at_once_as_a_write_off_with_its_reason(owing: int
     with read_session() as session:
         entry = session.exec(select(LedgerEntry).where(LedgerEntry.kind == LedgerKind.write_off)).one()
     assert (entry.amount, entry.memo) == (-2500, 'small_balance')
-    assert entry.external_ref == f'adjustment:{outcome.request_id}'
+    assert entry.charge_id is not None  # on the charge, so its balance and the dashboard's A/R follow
+    assert entry.external_ref == f'adjustment:{outcome.request_id}:charge:{entry.charge_id}'
 
 
 @pytest.mark.parametrize(('amount', 'reason', 'message'), [

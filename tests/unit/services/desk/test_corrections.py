@@ -87,8 +87,7 @@ def test_reversing_a_mistaken_write_off_puts_it_back(visit: dict) -> None:
     with write_session() as session:
         outcome = adjustments.request_adjustment(session, actor=visit['staff'], account_id=visit['account'],
                                                  amount_text='40', reason='bad_debt')
-        write_off = session.exec(select(LedgerEntry.id).where(LedgerEntry.external_ref ==
-                                                              f'adjustment:{outcome.request_id}')).one()
+        [write_off] = [entry.id for entry in adjustments.entries_of(session, outcome.request_id)]
     with write_session() as session:
         corrections.reverse_write_off(session, actor=visit['staff'], entry_id=write_off, reason='Posted by mistake')
         assert ledger.balance(session, visit['account']) == 24000
@@ -113,8 +112,7 @@ def test_statements_after_corrections_keep_the_identity(visit: dict) -> None:
                                    code='99214', patient_id=visit['leo'], amount_text='180.00')
         outcome = adjustments.request_adjustment(session, actor=visit['staff'], account_id=visit['account'],
                                                  amount_text='30', reason='prompt_pay_discount')
-        write_off = session.exec(select(LedgerEntry.id).where(LedgerEntry.external_ref ==
-                                                              f'adjustment:{outcome.request_id}')).one()
+        [write_off] = [entry.id for entry in adjustments.entries_of(session, outcome.request_id)]
         corrections.reverse_write_off(session, actor=visit['staff'], entry_id=write_off, reason='Not eligible')
     run_statements(on=day + timedelta(days=35))
     with read_session() as session:
