@@ -42,7 +42,7 @@ def register() -> None:
     @ui.page('/staff/remittances/{remittance_id}', response_timeout=60)
     async def remittance_page(remittance_id: str) -> None:
         await page.show('Remittance', path='/staff/remittances', draw=_detail,
-                        load=lambda actor: read(remittances.remittance_detail, actor=actor,
+                        load=lambda actor: write(remittances.remittance_detail, actor=actor,
                                                 remittance_id=page.id_of(remittance_id)))
 
 
@@ -121,7 +121,7 @@ def _detail(detail: RemittanceDetail) -> None:
             _claim(claim)
 
     async def reload() -> None:
-        claims.refresh(await read(remittances.remittance_detail, actor=session.actor(), remittance_id=row.id))
+        claims.refresh(await write(remittances.remittance_detail, actor=session.actor(), remittance_id=row.id))
 
     claims(detail)
     if detail.provider_adjustments:
