@@ -88,7 +88,8 @@ def _list(items: list[RemittanceRow]) -> None:
             table.rows = _rows(await read(remittances.recent_remittances, actor=session.actor()))
             none_yet.visible, table.visible = not table.rows, bool(table.rows)
 
-        upload = named_file_upload('Upload an 835 file (up to 10 MB)', on_upload=received, mark='upload-835')
+        upload = named_file_upload('Upload an 835 file (up to 10 MB)', on_upload=received, mark='upload-835',
+                                   kinds='an 835 remittance file')
         upload.classes('settle-photo-upload')  # no file list: the outcome above says what happened
     none_yet = ui.label('No remittances imported yet.').classes('text-slate-700').mark('none-yet')
     none_yet.visible = not items
