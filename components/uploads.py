@@ -21,6 +21,9 @@ UPLOAD_MAX_FILE_BYTES = 10 * 1000 * 1000  # "10 MB a file", as the messages say 
 WRONG_TYPE = 'A file you chose is not a PDF, JPEG, PNG or HEIC file, so it was not added.'
 TOO_LARGE = f'That file is too large. Choose one of at most {UPLOAD_MAX_FILE_BYTES // 1_000_000} MB.'
 FAILED = 'The file did not upload. Check that it is at most 10 MB and try again.'
+ONE_AT_A_TIME = 'Choose one file at a time.'
+ANY_KIND = 'a PDF, JPEG, PNG or HEIC file'
+PICTURE_KINDS = 'a picture or a PDF: JPEG, PNG, HEIC or PDF'
 ACCEPT = '.pdf,.jpg,.jpeg,.png,.heic,.heif,application/pdf,image/*'
 HEADER = (  # a Vue template: `props` is QUploader's slot scope (pickFiles, addFiles, isUploading)
     '<div class="flex items-center no-wrap gap-2 p-2">'
@@ -32,10 +35,30 @@ HEADER = (  # a Vue template: `props` is QUploader's slot scope (pickFiles, addF
     '<q-spinner v-if="props.isUploading" size="1.25em" aria-label="Uploading"></q-spinner></div>')
 
 
-def file_upload(label: str, *, on_upload: Callable[[events.UploadEventArguments], Any], mark: str = '') -> ui.upload:
-    """One file at a time, at most UPLOAD_MAX_FILE_BYTES; too large or failed uploads get a message."""
-    element = ui.upload(label=label, on_upload=on_upload, max_file_size=UPLOAD_MAX_FILE_BYTES, auto_upload=True,
-                        on_rejected=lambda: ui.notify(TOO_LARGE, type='warning')).classes('w-full')
+def rejected_message(entries: Any, kinds: str = ANY_KIND) -> str:
+    """What a one-file field says when the browser refuses a choice: Quasar's `rejected` event gives each
+    refused file as {'failedPropValidation': 'accept' | 'max-file-size' | 'max-files' | ...}. A wrong
+    kind names the kinds the field takes (`kinds`: 'a picture: JPEG, PNG or HEIC'); only a file over the
+    limit is told it is too large."""
+    reasons = {entry.get('failedPropValidation') if isinstance(entry, dict) else None
+               for entry in (entries if isinstance(entries, list) else [])}
+    told = []
+    if 'max-file-size' in reasons:
+        told.append(TOO_LARGE)
+    if 'max-files' in reasons:
+        told.append(ONE_AT_A_TIME)
+    if 'accept' in reasons or not told:  # 'accept', or a refusal Quasar did not name: the kind of file
+        told.insert(0, f'That kind of file cannot be used here. Choose {kinds}.')
+    return ' '.join(told)
+
+
+def file_upload(label: str, *, on_upload: Callable[[events.UploadEventArguments], Any], mark: str = '',
+                kinds: str = ANY_KIND) -> ui.upload:
+    """One file at a time, at most UPLOAD_MAX_FILE_BYTES; a file the browser refuses is told why (a wrong
+    kind names `kinds`; too large names the limit); a failed upload gets a message."""
+    element = ui.upload(label=label, on_upload=on_upload, max_file_size=UPLOAD_MAX_FILE_BYTES,
+                        auto_upload=True).classes('w-full')
+    element.on('rejected', lambda event: ui.notify(rejected_message(event.args, kinds), type='warning'))
     element.on('failed', lambda: ui.notify(FAILED, type='negative'))
     if mark:
         element.mark(mark)
@@ -43,10 +66,10 @@ def file_upload(label: str, *, on_upload: Callable[[events.UploadEventArguments]
 
 
 def named_file_upload(label: str, *, on_upload: Callable[[events.UploadEventArguments], Any], mark: str = '',
-                      accept: str = '') -> ui.upload:
+                      accept: str = '', kinds: str = ANY_KIND) -> ui.upload:
     """file_upload with the accessible header of the attachment picker (a named button, a labelled input):
-    one file of any type (`accept` narrows what the browser offers)."""
-    element = file_upload(label, on_upload=on_upload, mark=mark)
+    one file of any type (`accept` narrows what the browser offers; `kinds` says it in words)."""
+    element = file_upload(label, on_upload=on_upload, mark=mark, kinds=kinds)
     header = HEADER.replace(' multiple', '').replace(f'accept="{ACCEPT}"', f'accept="{escape(accept)}"' if accept
                                                     else '').replace('Attach files', escape(label))
     element.add_slot('header', header.replace('LABEL', escape(label)).replace('Choose files', 'Choose a file'))
@@ -54,12 +77,23 @@ def named_file_upload(label: str, *, on_upload: Callable[[events.UploadEventArgu
     return element
 
 
-def photo_upload(text: str, *, on_upload: Callable[[events.UploadEventArguments], Any], mark: str = '') -> ui.upload:
-    """One picture or PDF at a time; phones offer the camera (`capture`). Quasar's own header nests its
-    file input in an unnamed button; here the input sits in a visible label instead, so a screen reader
-    names it and a keyboard reaches it (the ring shows where focus is)."""
-    element = file_upload(text, on_upload=on_upload, mark=mark)
-    element.props('accept="image/*,.heic,.heif,.pdf,application/pdf" capture=environment flat bordered color=white')
+PHOTO_ACCEPT = 'image/*,.heic,.heif,.pdf,application/pdf'
+PICTURE_ONLY_ACCEPT = 'image/*,.heic,.heif'
+PICTURE_ONLY_KINDS = 'a picture: JPEG, PNG or HEIC'
+
+
+def photo_upload(text: str, *, on_upload: Callable[[events.UploadEventArguments], Any], mark: str = '',
+                 pictures_only: bool = False) -> ui.upload:
+    """One picture or PDF (`pictures_only`: one picture) at a time; phones offer the camera (`capture`,
+    not for pictures only: a logo is a file). Quasar's own header nests its file input in an unnamed button;
+    here the input sits in a visible label instead, so a screen reader names it and a keyboard reaches it
+    (the ring shows where focus is)."""
+    element = file_upload(text, on_upload=on_upload, mark=mark,
+                          kinds=PICTURE_ONLY_KINDS if pictures_only else PICTURE_KINDS)
+    if pictures_only:
+        element.props(f'accept="{PICTURE_ONLY_ACCEPT}" flat bordered color=white')
+    else:
+        element.props(f'accept="{PHOTO_ACCEPT}" capture=environment flat bordered color=white')
     element.classes(theme.NO_FILE_LIST)  # the page shows the stored photo
     with element.add_slot('header'):
         with ui.element('label').classes('relative flex items-center gap-2 w-full px-3 py-3 cursor-pointer '

@@ -33,6 +33,8 @@ def prepare_database(settings: Settings) -> None:
         summary = seed_demo_if_empty(password=settings.demo_password)
         if summary is not None:
             log.info('seeded an empty database with the demo set')
+            if summary.remittance_files:
+                print(summary.remittance_line(), flush=True)
     seed_from_environment()  # after the demo set, which stores its own (fuller) practice row
     if demo_users_present():
         password = 'the PORTAL_DEMO_PASSWORD you set' if settings.demo_password != DEFAULT_DEMO_PASSWORD \

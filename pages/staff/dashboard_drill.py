@@ -5,7 +5,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from components import forms, page, theme
-from components.calls import read, write
+from components.calls import write
 from components.dashboard_filters import filters_from, query_of
 from components.pager import pager
 from components.session import actor as current_actor
@@ -22,7 +22,7 @@ def register() -> None:
 
         async def load(actor):  # noqa: ANN001, ANN202
             try:
-                return await read(dashboard_drill.ar_drill, actor=actor, filters=filters, responsibility=who,
+                return await write(dashboard_drill.ar_drill, actor=actor, filters=filters, responsibility=who,
                                   bucket=bucket, page=page_number)
             except ValueError:
                 return None  # an unknown bucket or responsibility: not found

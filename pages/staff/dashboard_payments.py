@@ -7,7 +7,7 @@ from datetime import date
 from nicegui import ui
 
 from components import forms, page, theme
-from components.calls import read, write
+from components.calls import write
 from components.pager import pager
 from components.session import actor as current_actor
 from portal.services import dashboard_payments
@@ -30,7 +30,7 @@ def register() -> None:
             if first is None:
                 return None
             try:
-                return await read(dashboard_payments.payments_drill, actor=actor, page=page_number, **figure)
+                return await write(dashboard_payments.payments_drill, actor=actor, page=page_number, **figure)
             except ValueError:
                 return None  # an unknown figure: not found
 

@@ -42,7 +42,7 @@ def register() -> None:
     @ui.page('/staff/remittances/{remittance_id}', response_timeout=60)
     async def remittance_page(remittance_id: str) -> None:
         await page.show('Remittance', path='/staff/remittances', draw=_detail,
-                        load=lambda actor: read(remittances.remittance_detail, actor=actor,
+                        load=lambda actor: write(remittances.remittance_detail, actor=actor,
                                                 remittance_id=page.id_of(remittance_id)))
 
 
@@ -88,7 +88,8 @@ def _list(items: list[RemittanceRow]) -> None:
             table.rows = _rows(await read(remittances.recent_remittances, actor=session.actor()))
             none_yet.visible, table.visible = not table.rows, bool(table.rows)
 
-        upload = named_file_upload('Upload an 835 file (up to 10 MB)', on_upload=received, mark='upload-835')
+        upload = named_file_upload('Upload an 835 file (up to 10 MB)', on_upload=received, mark='upload-835',
+                                   kinds='an 835 remittance file')
         upload.classes('settle-photo-upload')  # no file list: the outcome above says what happened
     none_yet = ui.label('No remittances imported yet.').classes('text-slate-700').mark('none-yet')
     none_yet.visible = not items
@@ -121,7 +122,7 @@ def _detail(detail: RemittanceDetail) -> None:
             _claim(claim)
 
     async def reload() -> None:
-        claims.refresh(await read(remittances.remittance_detail, actor=session.actor(), remittance_id=row.id))
+        claims.refresh(await write(remittances.remittance_detail, actor=session.actor(), remittance_id=row.id))
 
     claims(detail)
     if detail.provider_adjustments:

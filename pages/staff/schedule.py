@@ -10,7 +10,7 @@ from html import escape
 from nicegui import ui
 
 from components import chips, forms, page, session, theme, visit_dialogs
-from components.calls import read, write
+from components.calls import write
 from components.slot_picker import Picked, SlotPicker
 from portal.clock import utcnow
 from portal.errors import DomainError
@@ -139,7 +139,7 @@ def _find_patient() -> None:
         async def search() -> None:
             results.clear()
             try:
-                found = await read(choices.find_patients, actor=session.actor(), text=text.value or '')
+                found = await write(choices.find_patients, actor=session.actor(), text=text.value or '')
             except DomainError as failure:
                 with results:
                     ui.label(failure.message).classes('text-red-800').props('role=alert')

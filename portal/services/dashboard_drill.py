@@ -97,6 +97,9 @@ def ar_drill(session: Session, /, *, actor: Actor, filters: Filters, responsibil
     page = min(max(1, page), pages)
     rows = session.connection().execute(
         _query(filters, responsibility, bucket, as_of).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    audit.record(session, action='view_ar_drill', actor_user_id=actor.user_id, actor_role=actor.role,
+                 entity_type='dashboard', entity_id=f'{responsibility or "all"}:{bucket}', source_ip=actor.ip,
+                 detail=f'page {page}, rows={len(rows)} as_of={as_of}{_filters_text(filters)}')
     return Drill(title=title_of(responsibility, bucket), as_of=as_of, total=total, charges=charges, page=page,
                  pages=pages, rows=[_row(row) for row in rows])
 

@@ -111,6 +111,9 @@ def payments_drill(session: Session, /, *, actor: Actor, source: str, start: dat
     page = min(max(1, page), pages)
     statement, params = _query(source, start, end, method, channel, page=page)
     rows = [_row(row) for row in session.connection().execute(statement, params)]
+    audit.record(session, action='view_payments_drill', actor_user_id=actor.user_id, actor_role=actor.role,
+                 entity_type='dashboard', entity_id=f'{source}:{start}:{end}', source_ip=actor.ip,
+                 detail=f'page {page}, rows={len(rows)} method={method or "all"} channel={channel or "all"}')
     return PaymentsDrill(title=title_of(source, start, end, method, channel), total=total, entries=entries,
                          page=page, pages=pages, rows=rows)
 

@@ -143,6 +143,8 @@ def remittance_detail(session: Session, /, *, actor: Actor, remittance_id: int) 
     findings = tuple(line for line in remittance.findings.split('\n') if line)
     importer = session.get(User, remittance.imported_by_user_id) if remittance.imported_by_user_id else None
     imported_by = f'{importer.first_name} {importer.last_name}'.strip() if importer else 'the command line'
+    audit.record(session, action='view_remittance', actor_user_id=actor.user_id, actor_role=actor.role,
+                 entity_type='remittance', entity_id=remittance_id, source_ip=actor.ip, detail=f'{len(claims)} claims')
     return RemittanceDetail(_row(remittance), remittance.method, remittance.file_name, imported_by, findings,
                             tuple(claims), tuple(plb))
 

@@ -77,9 +77,13 @@ class SeedSummary:
             f'Demo sign-ins (password: {self.password}):',
             f'  patient  {DEMO_PATIENT_EMAIL}  (Maria Alvarez, account {DEMO_ACCOUNT_NUMBER})',
             f'  staff    {DEMO_STAFF_EMAIL}  (billing staff; no MFA in this demo database)',
-            *([f'Demo 835 remittances to import (python -m portal import-835 …, or /staff/remittances): '
-               f'{", ".join(self.remittance_files)}'] if self.remittance_files else []),
+            *([self.remittance_line()] if self.remittance_files else []),
         ))
+
+    def remittance_line(self) -> str:
+        """Where the demo 835s are, for the seed summary and the start-up that seeds an empty database."""
+        return ('Demo 835 remittances to import (python -m portal import-835 …, or /staff/remittances): '
+                f'{", ".join(self.remittance_files)}')
 
 
 def seed_database(*, patients: int, seed: int, password: str, progress: Progress | None = None,

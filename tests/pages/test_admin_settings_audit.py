@@ -162,3 +162,14 @@ async def test_a_mangled_audit_link_opens_the_first_page(user: User) -> None:
     await sign_in_as_admin(user)
     await user.open('/staff/admin/audit?page=abc&start=2026-13-45')  # not a 422 error in JSON
     await user.should_see('page 1 of')
+
+
+async def test_the_logo_field_tells_a_wrong_kind_of_file_from_a_too_large_one(user: User) -> None:
+    await sign_in_as_admin(user)
+    await user.open('/staff/admin/settings')
+    field = user.find(marker='logo-upload')
+    field.trigger('rejected', [{'failedPropValidation': 'accept', 'file': {'name': 'card.pdf', 'size': 787}}])
+    await user.should_see('That kind of file cannot be used here. Choose a picture: JPEG, PNG or HEIC.')
+    await user.should_not_see('too large')
+    field.trigger('rejected', [{'failedPropValidation': 'max-file-size', 'file': {'name': 'big.png'}}])
+    await user.should_see('That file is too large. Choose one of at most 10 MB.')

@@ -102,5 +102,5 @@ def _logo(url: str) -> None:
                 return
             ui.navigate.reload()
 
-        uploads.photo_upload('Upload a logo (JPEG, PNG or HEIC)', on_upload=upload, mark='logo-upload') \
-            .props('accept="image/*,.heic,.heif"').props(remove='capture')
+        uploads.photo_upload('Upload a logo (JPEG, PNG or HEIC)', on_upload=upload, mark='logo-upload',
+                             pictures_only=True)

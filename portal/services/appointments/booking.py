@@ -34,7 +34,7 @@ from portal.models import (
     VisitType,
 )
 from portal.services.appointments import hours
-from portal.services.appointments.slots import TAKEN, bookable_type, check_fits
+from portal.services.appointments.slots import TAKEN, bookable_type, check_fits, notice_for
 from portal.services.appointments.visits import cutoff_hours, time_label
 from portal.services.messaging import compose
 from portal.services.practice import practice_zone
@@ -127,7 +127,7 @@ def book(session: Session, /, *, actor: Actor, visit_type_id: int, patient_id: i
     patient = _patient(session, actor, patient_id, 'book_appointment')
     provider, location = _place(session, provider_id, location_id)
     start = check_fits(session, provider_id=int(provider.id), location=location, visit_type=visit_type,
-                       wall=_wall(starts_at, location))
+                       wall=_wall(starts_at, location), notice=notice_for(actor))
     if starts_at.tzinfo is not None and start != starts_at.astimezone(UTC):
         raise ValidationFailed('Choose one of the times shown.', field_errors={'time': 'Choose a time.'})
     appointment = Appointment(account_id=patient.account_id, patient_id=int(patient.id), provider_id=int(provider.id),
@@ -169,7 +169,7 @@ def reschedule(session: Session, /, *, actor: Actor, appointment_id: int, starts
     provider, location = _place(session, provider_id or appointment.provider_id,
                                 location_id or appointment.location_id)
     start = check_fits(session, provider_id=int(provider.id), location=location, visit_type=visit_type,
-                       wall=_wall(starts_at, location), ignore_appointment=appointment.id)
+                       wall=_wall(starts_at, location), ignore_appointment=appointment.id, notice=notice_for(actor))
     release(session, int(appointment.id))
     appointment.starts_at, appointment.provider_id, appointment.location_id = start, int(provider.id), int(location.id)
     appointment.sequence += 1

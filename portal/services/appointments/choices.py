@@ -7,12 +7,14 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from portal import audit
 from portal.auth.permissions import Actor, account_relationships, require_staff
 from portal.errors import ValidationFailed
 from portal.models import Location, Patient, Provider, VisitType
 from portal.money import format_money
 from portal.services.appointments.slots import provider_name
 from portal.services.appointments.visits import VisitView, address_of, visit
+from portal.services.desk.search import matching_patients
 
 
 @dataclass(frozen=True)
@@ -88,31 +90,18 @@ class PatientMatch:
 
 
 def find_patients(session: Session, /, *, actor: Actor, text: str) -> list[PatientMatch]:
-    """Staff: patients whose last name starts with `text` (or 'last, first'), or born on `text`
-    (YYYY-MM-DD or MM/DD/YYYY); at most 20."""
+    """Staff: patients `text` names by the account desk's search rule (`desk.search.matching_patients`:
+    name with accents, case and apostrophes ignored, 'last, first' or 'first last'; date of birth; MRN);
+    at most 20, by last and first name. Audited."""
     require_staff(session, actor, purpose='staff_find_patient')
-    text = text.strip()
+    text = ' '.join(text.split())
     if len(text) < 2:
         raise ValidationFailed('Type at least two letters of the last name, or a date of birth.')
-    born = _date(text)
-    query = select(Patient)
-    if born is not None:
-        query = query.where(Patient.date_of_birth == born)
-    else:
-        last, _, first = (part.strip() for part in text.partition(','))
-        query = query.where(col(Patient.last_name).ilike(f'{last}%'))
-        if first:
-            query = query.where(col(Patient.first_name).ilike(f'{first}%'))
-    rows = session.exec(query.order_by(Patient.last_name, Patient.first_name, Patient.id).limit(20)).all()
+    matching = matching_patients(text)
+    rows = [] if matching is None else session.exec(
+        select(Patient).where(col(Patient.id).in_(select(matching.subquery().c[0])))
+        .order_by(col(Patient.last_key), col(Patient.first_key), col(Patient.id)).limit(20)).all()
+    audit.record(session, action='staff_find_patient', actor_user_id=actor.user_id, actor_role=actor.role,
+                 entity_type='patient', detail=f'{len(rows)} found', source_ip=actor.ip)
     return [PatientMatch(int(row.id), row.account_id, f'{row.first_name} {row.last_name}', row.date_of_birth)
             for row in rows]
-
-
-def _date(text: str) -> date | None:
-    for parse in (lambda value: date.fromisoformat(value),
-                  lambda value: date(int(value.split('/')[2]), int(value.split('/')[0]), int(value.split('/')[1]))):
-        try:
-            return parse(text)
-        except (ValueError, IndexError):
-            continue
-    return None

@@ -150,6 +150,15 @@ class Schedule:
         return self.steps.get((provider_id, location_id), 15)
 
 
+PATIENT_NOTICE = timedelta(hours=2)  # patients book visits starting more than this far ahead; staff any time
+
+
+def notice_for(actor: Actor) -> timedelta:
+    """How far ahead a visit the actor books must start: PATIENT_NOTICE for patients (a visit four minutes
+    off is one they could neither reach nor cancel themselves), none for staff."""
+    return timedelta(0) if actor.is_staff else PATIENT_NOTICE
+
+
 def bookable_type(session: Session, actor: Actor, visit_type_id: int) -> VisitType:
     """The visit type, when it is offered and the actor may book it (patients: not for new patients)."""
     visit_type = session.get(VisitType, visit_type_id)
@@ -166,7 +175,8 @@ def open_slots(session: Session, /, *, actor: Actor, visit_type_id: int, provide
                now: datetime | None = None) -> list[DaySlots]:
     """Open start times of a visit type over `days` local days from `first_day` (default: today where each
     location is), with one provider or any (then each time once, with the first free provider), at one
-    location or any; only days that have slots. A patient may search only the visit types they may book."""
+    location or any; only days that have slots. A patient may search only the visit types they may book,
+    and is offered only times more than PATIENT_NOTICE ahead."""
     visit_type = bookable_type(session, actor, visit_type_id)
     days = max(1, min(days, MAX_DAYS))
     now = now or utcnow()
@@ -196,7 +206,7 @@ def open_slots(session: Session, /, *, actor: Actor, visit_type_id: int, provide
                     continue
                 found = by_day[day]
                 for opening in hours.open_starts(day, windows, zone=zone, duration=visit_type.duration_minutes,
-                                                 step=step, busy=busy, after=now):
+                                                 step=step, busy=busy, after=now + notice_for(actor)):
                     key = (location_key, opening.starts_at)
                     if key not in found:  # with any provider, each time once: the first provider free then
                         found[key] = Slot(opening.starts_at, opening.local, provider_key, name, location_key,
@@ -206,10 +216,12 @@ def open_slots(session: Session, /, *, actor: Actor, visit_type_id: int, provide
 
 
 def check_fits(session: Session, *, provider_id: int, location: Location, visit_type: VisitType, wall: datetime,
-               ignore_appointment: int | None = None, now: datetime | None = None) -> datetime:
+               ignore_appointment: int | None = None, now: datetime | None = None,
+               notice: timedelta = timedelta(0)) -> datetime:
     """The UTC start of a visit at the naive local wall-clock time `wall` at `location`, when it is open;
     otherwise ValidationFailed saying why (past, spring-forward hour, holiday, closed, outside hours, off
-    the 5-minute grid). Whether the time is taken is the granules' unique key's to say (booking)."""
+    the 5-minute grid, not more than `notice` from now). Whether the time is taken is the granules' unique
+    key's to say (booking)."""
     zone = ZoneInfo(location.timezone)
     if wall.minute % 5 or wall.second or wall.microsecond:
         raise ValidationFailed('Choose one of the times shown.', field_errors={'time': 'Choose a time.'})
@@ -218,9 +230,15 @@ def check_fits(session: Session, *, provider_id: int, location: Location, visit_
                                'an hour that night. Please choose another time.',
                                field_errors={'time': 'No such time.'})
     starts_at = hours.instant(wall, zone)
-    if starts_at <= (now or utcnow()):
+    now = now or utcnow()
+    if starts_at <= now:
         raise ValidationFailed('That time has passed. Please choose a time in the future.',
                                field_errors={'time': 'In the past.'})
+    if notice and starts_at <= now + notice:
+        hours_ahead = int(notice.total_seconds() // 3600)
+        raise ValidationFailed(f'Visits booked online start more than {hours_ahead} hours from now. Please choose '
+                               'a later time, or call the office for a visit sooner.',
+                               field_errors={'time': 'Too soon.'})
     day = wall.date()
     schedule = Schedule(session, [provider_id], day, day).load(ignore_appointment=ignore_appointment)
     reason = schedule.closed_reason(provider_id, int(location.id), day)

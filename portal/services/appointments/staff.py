@@ -75,8 +75,12 @@ def schedule(session: Session, /, *, actor: Actor, first_day: date, week: bool =
             for offset in range(count)]
     providers = session.exec(select(Provider).order_by(Provider.last_name, Provider.first_name)).all()
     locations = session.exec(select(Location).order_by(Location.id)).all()
+    requests = change_requests(session)
+    audit.record(session, action='view_staff_schedule', actor_user_id=actor.user_id, actor_role=actor.role,
+                 entity_type='appointment', source_ip=actor.ip,
+                 detail=f'{first_day.isoformat()}, {count} day(s), {len(found)} visits')
     return StaffSchedule(first_day, days, [Choice(int(row.id), provider_name(row)) for row in providers],
-                         [Choice(int(row.id), row.name) for row in locations], change_requests(session))
+                         [Choice(int(row.id), row.name) for row in locations], requests)
 
 
 def change_requests(session: Session) -> list[ChangeRequest]:

@@ -247,4 +247,6 @@ def approval_queue(session: Session, /, *, actor: Actor) -> tuple[ApprovalItem, 
             reason=REASONS[str(request.reason)], note=request.note,
             requested_by=full_name(row.first_name, row.last_name), requested_at=request.requested_at,
             mine=request.requested_by_user_id == actor.user_id))
+    audit.record(session, action='view_approvals', actor_user_id=actor.user_id, actor_role=actor.role,
+                 entity_type='adjustment_request', source_ip=actor.ip, detail=f'{len(items)} waiting')
     return tuple(items)

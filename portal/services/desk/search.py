@@ -119,13 +119,38 @@ def _matching_accounts(text: str):  # noqa: ANN202
     if born is None and len(digits) >= 7 and re.fullmatch(r'[\d\s().+\-]+', text):
         parts.append(select(GuarantorAccount.id).where(GuarantorAccount.phone_key == digits) if len(digits) == 10
                      else select(GuarantorAccount.id).where(_prefix(col(GuarantorAccount.phone_key), digits)))
-    words = search_key(text).split()
-    # a lone letter would match thousands, shown 25 at a time: of no use to a clerk, and the slowest query
-    if words and born is None and '@' not in text and len(words) <= 4 and len(''.join(words)) >= 2:
+    words = _name_words(text, born)
+    if words:
         parts.append(select(GuarantorAccount.id).where(
             _name_condition(col(GuarantorAccount.first_key), col(GuarantorAccount.last_key), words)))
         parts.append(select(Patient.account_id).where(
             _name_condition(col(Patient.first_key), col(Patient.last_key), words)))
+    return union(*parts) if parts else None
+
+
+def _name_words(text: str, born: date | None) -> list[str]:
+    """The typed name as search keys ("O'Brien, Sofía" -> ['obrien', 'sofia']), or [] when `text` is no name."""
+    words = search_key(text).split()
+    # a lone letter would match thousands, shown 25 at a time: of no use to a clerk, and the slowest query
+    if words and born is None and '@' not in text and len(words) <= 4 and len(''.join(words)) >= 2:
+        return words
+    return []
+
+
+def matching_patients(text: str):  # noqa: ANN201
+    """A SELECT of the ids of patients that `text` names by the desk's rule (the patient's own name, accents,
+    case and apostrophes ignored, either order; date of birth; MRN), or None when nothing could match."""
+    text = ' '.join((text or '').split())[:MAX_QUERY]
+    born = parse_birth_date(text) if text else None
+    parts = []
+    if born is not None:
+        parts.append(select(Patient.id).where(Patient.date_of_birth == born))
+    compact = text.replace(' ', '').upper()
+    if compact and len(compact) <= 20 and compact.isalnum():
+        parts.append(select(Patient.id).where(Patient.mrn == compact))
+    words = _name_words(text, born)
+    if words:
+        parts.append(select(Patient.id).where(_name_condition(col(Patient.first_key), col(Patient.last_key), words)))
     return union(*parts) if parts else None
 
 

@@ -125,8 +125,14 @@ def invite_staff(session: Session, /, *, actor: Actor, email: str, role: str, fi
     if errors:
         raise ValidationFailed(FIX_FIELDS, field_errors=errors)
     now = utcnow()
-    session.execute(update(StaffInvite).where(StaffInvite.email == email, col(StaffInvite.used_at).is_(None),
-                                              col(StaffInvite.revoked_at).is_(None)).values(revoked_at=now))
+    earlier = session.exec(select(StaffInvite.id).where(
+        StaffInvite.email == email, col(StaffInvite.used_at).is_(None), col(StaffInvite.revoked_at).is_(None))).all()
+    if earlier:
+        session.execute(update(StaffInvite).where(col(StaffInvite.id).in_(earlier)).values(revoked_at=now))
+    for invite_id in earlier:  # the earlier link stops working: as audited as an admin's revoking it
+        audit.record(session, action='staff_invite_revoked', actor_user_id=actor.user_id, actor_role=actor.role,
+                     entity_type='staff_invite', entity_id=invite_id, source_ip=actor.ip,
+                     detail='replaced by a new invitation')
     row = StaffInvite(email=email, role=role, first_name=first, last_name=last, token_hash=placeholder_digest(),
                       invited_by_user_id=actor.user_id, expires_at=now + INVITE_LIFETIME)
     session.add(row)

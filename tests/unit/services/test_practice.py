@@ -79,3 +79,14 @@ def test_start_up_stores_the_practice_from_the_environment(db: str) -> None:
     with read_session() as session:
         [row] = session.exec(select(PracticeSettings)).all()
     assert (row.name, row.timezone) == (get_settings().practice_name, get_settings().practice_timezone)
+
+
+def test_start_up_that_seeds_an_empty_database_says_where_the_demo_835s_are(db: str, monkeypatch, capsys) -> None:  # noqa: ANN001
+    from portal.services import seed
+    from portal.startup import prepare_database
+    summary = seed.SeedSummary(patients=3, accounts=1, seed=1, seconds=0.1, password='x',
+                               remittance_files=('data/files/demo-835/1-partial.835', 'data/files/demo-835/2-x.835'))
+    monkeypatch.setattr(seed, 'seed_demo_if_empty', lambda *, password: summary)
+    prepare_database(get_settings().model_copy(update={'env': 'development', 'demo_seed': True}))
+    assert 'Demo 835 remittances to import (python -m portal import-835 …, or /staff/remittances): ' \
+           'data/files/demo-835/1-partial.835, data/files/demo-835/2-x.835' in capsys.readouterr().out

@@ -197,7 +197,7 @@ def test_open_slots_leave_out_taken_and_past_times(family: dict) -> None:
                                     first_day=date(2026, 3, 2), days=8)
     by_day = {day.day: [slot.local.strftime('%H:%M') for slot in day.slots] for day in days}
     assert date(2026, 3, 7) not in by_day and date(2026, 3, 8) not in by_day  # the weekend
-    assert by_day[date(2026, 3, 2)][0] == '09:15'  # now is 09:00 there
+    assert by_day[date(2026, 3, 2)][0] == '11:15'  # now is 09:00 there: patients book more than 2 hours ahead
     monday = by_day[MONDAY]
     assert '10:15' not in monday and '10:30' not in monday and '10:45' not in monday and '11:00' in monday
     assert monday[-1] == '16:30' and all(slot.zone_label == 'CDT' for day in days if day.day >= MONDAY
@@ -225,3 +225,23 @@ def test_a_visit_booked_before_granules_existed_still_holds_its_time(family: dic
     with at(), pytest.raises(ValidationFailed, match='just taken'):
         _book(family, datetime(2026, 3, 9, 10, 15))  # 10:15-10:45 overlaps 10:30-11:00
     assert _count(Appointment) == 1
+
+
+def test_patients_are_offered_and_may_book_only_times_more_than_two_hours_ahead_staff_any_time(family: dict) -> None:
+    """A visit minutes away would already be inside the cancel cutoff: patients are not offered it."""
+    def first_today(actor: Actor) -> str:
+        with read_session() as session:
+            days = slots.open_slots(session, actor=actor, visit_type_id=family['clinic'].visit_type_id,
+                                    first_day=date(2026, 3, 2), days=1)
+        return days[0].slots[0].local.strftime('%H:%M')
+
+    with at():  # 09:00 in Chicago
+        assert first_today(family['actor']) == '11:15'
+        assert first_today(family['staff']) == '09:15'
+        for wall in (datetime(2026, 3, 2, 9, 15), datetime(2026, 3, 2, 11, 0)):
+            with pytest.raises(ValidationFailed, match='more than 2 hours from now'):
+                _book(family, wall)
+        assert _count(Appointment) == 0
+        assert _book(family, datetime(2026, 3, 2, 9, 15), actor=family['staff']).starts_at == \
+            datetime(2026, 3, 2, 15, 15, tzinfo=UTC)
+        assert _book(family, datetime(2026, 3, 2, 11, 15)).starts_at == datetime(2026, 3, 2, 17, 15, tzinfo=UTC)

@@ -12,7 +12,7 @@ from sqlmodel import func, select
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
 from portal.errors import NotFound, ValidationFailed
-from portal.models import AppointmentGranule, AppointmentStatus, ProviderAvailability, VisitType
+from portal.models import AppointmentGranule, AppointmentStatus, AuditEvent, ProviderAvailability, VisitType
 from portal.services.appointments import booking, choices, setup, slots, staff
 from tests.factories import make_account, make_user
 from tests.support.schedule import make_clinic
@@ -121,3 +121,32 @@ def test_check_in_on_the_day_and_no_show_once_begun_which_frees_the_time(people:
     assert statuses == {early.appointment_id: AppointmentStatus.checked_in,
                         later.appointment_id: AppointmentStatus.no_show}
     assert [match.id for match in found] == [patient.id] and [match.id for match in by_birth] == [patient.id]
+
+
+@pytest.mark.parametrize('typed', ['dvorak', 'DVOŘÁK', 'obrien', "o'brien", 'alvarez, sofia', 'sofia alvarez',
+                                   'alvarez sof', '1984-03-15', '03/15/1984'])
+def test_staff_find_patients_by_the_desk_search_rule_ignoring_accents_and_apostrophes(people, typed) -> None:
+    _, [dvorak] = make_account(guarantor_first_name='Jiří', guarantor_last_name='Dvořák')
+    _, [obrien] = make_account(guarantor_first_name='Seán', guarantor_last_name="O'Brien")
+    _, [sofia] = make_account(guarantor_first_name='Sofía', guarantor_last_name='Álvarez')
+    _, [other] = make_account(guarantor_first_name='Ana', guarantor_last_name='Alvarado',
+                              patients=[{'first_name': 'Ana', 'last_name': 'Alvarado',
+                                         'date_of_birth': date(1970, 1, 2)}])
+    expected = {'dvorak': dvorak, 'DVOŘÁK': dvorak, 'obrien': obrien, "o'brien": obrien}.get(typed, sofia)
+    with write_session() as session:
+        found = choices.find_patients(session, actor=people['staff'], text=typed)
+    if typed[0].isdigit():  # every one of the three is born 1984-03-15 (the factory's default)
+        assert {match.id for match in found} == {dvorak.id, obrien.id, sofia.id}
+    else:
+        assert [match.id for match in found] == [expected.id]
+        assert found[0].date_of_birth == date(1984, 3, 15)
+    assert other.id not in {match.id for match in found}
+
+
+def test_staff_find_patients_is_audited_once_per_search(people) -> None:
+    make_account(guarantor_first_name='Sofía', guarantor_last_name='Álvarez')
+    with write_session() as session:
+        choices.find_patients(session, actor=people['staff'], text='alvarez')
+    with read_session() as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.action == 'staff_find_patient')).all()
+    assert [(event.actor_user_id, event.detail) for event in events] == [(people['staff'].user_id, '1 found')]
