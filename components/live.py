@@ -6,7 +6,10 @@ One hub per process holds the watchers by topic and the process's one listener (
 watcher's `on_change` in its client's context, coalesced: at most one call per watcher every
 `COALESCE_SECONDS`, never two of its calls running at once (a burst of ten messages costs two refreshes).
 A watcher goes when its client is deleted (the browser left and did not come back within the reconnect
-timeout); a short disconnect keeps it, so a page that reconnects is still live.
+timeout); a short disconnect keeps it, so a page that reconnects is still live. While its client has no
+socket (the browser navigated away, or the network dropped) a watcher is not run: a topic marks it stale and
+it runs once when the client reconnects. So a page nobody is looking at never acts for its user (a thread
+page left behind would otherwise mark a new reply read during the 10 s reconnect window).
 
 Call `watch` once per page, outside any `ui.refreshable` (each call adds a watcher).
 """
@@ -34,10 +37,12 @@ class LiveClient(Protocol):
     def is_deleted(self) -> bool: ...
     def safe_invoke(self, func: Callable[[], Any]) -> None: ...
     def on_delete(self, handler: Callable[[], Any]) -> None: ...
+    # optional (NiceGUI clients have both; a stand-in without them counts as always connected):
+    # has_socket_connection -> bool; on_connect(handler)
 
 
 class Watcher:
-    __slots__ = ('client', 'topics', 'on_change', 'scheduled', 'running', 'again', 'last_run')
+    __slots__ = ('client', 'topics', 'on_change', 'scheduled', 'running', 'again', 'last_run', 'stale')
 
     def __init__(self, client: LiveClient, topics: frozenset[str], on_change: Callable[[], Any]) -> None:
         self.client = client
@@ -47,6 +52,7 @@ class Watcher:
         self.running = False  # an async on_change is still running
         self.again = False  # a topic arrived while it ran: call once more afterwards
         self.last_run = float('-inf')
+        self.stale = False  # a topic arrived while the client had no socket: run on reconnect
 
 
 class Hub:
@@ -89,7 +95,15 @@ class Hub:
         for topic in watcher.topics:
             self._by_topic[topic].add(watcher)
         client.on_delete(lambda: self.remove(watcher))
+        on_connect = getattr(client, 'on_connect', None)
+        if on_connect is not None:
+            on_connect(lambda: self._reconnected(watcher))
         return watcher
+
+    def _reconnected(self, watcher: Watcher) -> None:
+        if watcher.stale and watcher in self._watchers:
+            watcher.stale = False
+            self._schedule(watcher)
 
     def remove(self, watcher: Watcher) -> None:
         self._watchers.discard(watcher)
@@ -150,6 +164,9 @@ class Hub:
             return
         if watcher.client.is_deleted:
             self.remove(watcher)
+            return
+        if not getattr(watcher.client, 'has_socket_connection', True):
+            watcher.stale = True  # nobody is looking: run when the browser reconnects, if it does
             return
         watcher.last_run = asyncio.get_running_loop().time()
         watcher.client.safe_invoke(lambda: self._call(watcher))

@@ -128,3 +128,38 @@ async def test_a_commit_reaches_the_watchers_callback_through_the_listener(db: s
 def publish(topic: str) -> None:
     with write_session() as session:
         live.publish(session, topic)
+
+
+class WanderingClient(FakeClient):
+    """A client whose browser can leave (no socket) and come back (NiceGUI calls the connect handlers)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.has_socket_connection = True
+        self._on_connect: list[Callable[[], Any]] = []
+
+    def on_connect(self, handler: Callable[[], Any]) -> None:
+        self._on_connect.append(handler)
+
+    def reconnect(self) -> None:
+        self.has_socket_connection = True
+        for handler in self._on_connect:
+            handler()
+
+
+async def test_a_page_nobody_is_looking_at_is_not_refreshed_until_its_browser_comes_back() -> None:
+    """A thread page left behind (the browser went to the inbox; the client lives on for the reconnect
+    timeout) must not run its refresh, which would mark a new reply read on the user's behalf."""
+    hub, calls, client = Hub(), Calls(), WanderingClient()
+    hub.add(client, ['thread:7'], calls)
+    client.has_socket_connection = False
+    hub.notify({'thread:7'})
+    hub.notify({'thread:7'})
+    await asyncio.sleep(COALESCE_SECONDS + 0.1)
+    assert calls.count == 0
+    client.reconnect()
+    await asyncio.sleep(0.05)
+    assert calls.count == 1, 'it catches up once when the browser reconnects'
+    client.reconnect()
+    await asyncio.sleep(COALESCE_SECONDS + 0.1)
+    assert calls.count == 1, 'a reconnect with nothing missed does not refresh'
