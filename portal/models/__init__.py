@@ -51,7 +51,7 @@ from portal.models.payments import (
     WebhookEvent,
 )
 from portal.models.plans import InstallmentStatus, PaymentPlan, PlanInstallment, PlanPolicy, PlanStatus
-from portal.models.schedule import AppointmentGranule, ExceptionKind, ScheduleException, VisitType
+from portal.models.receivables import ChargeBalance, LedgerDay, ReceivableRollup, ReceivableTotal, Responsibility
 from portal.models.remittance import (
     MatchState,
     ProviderLevelAdjustment,
@@ -61,7 +61,7 @@ from portal.models.remittance import (
     RemittanceLine,
     RemittancePosting,
 )
-from portal.models.receivables import ChargeBalance, LedgerDay, ReceivableRollup, ReceivableTotal, Responsibility
+from portal.models.schedule import AppointmentGranule, ExceptionKind, ScheduleException, VisitType
 from portal.models.statements import Statement, StatementRun
 from portal.models.system import JobRun, PracticeSettings
 from portal.models.users import AccountAccess, PasswordResetToken, RateLimitHit, Role, SessionHandoff, User

@@ -19,7 +19,6 @@ from typing import Any
 from zoneinfo import available_timezones
 
 import holidays
-
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 

@@ -124,6 +124,11 @@ def test_admin_invites_a_clerk_who_signs_up_then_is_deactivated(new_page, portal
 
 
 def _admin_secret(server) -> str:  # noqa: ANN001
-    return _cli(server, '-c', 'from portal.config import get_settings\nfrom portal.db import init_engine, read_session\n'
-                'from portal.models import User\nfrom sqlmodel import select\ninit_engine(get_settings().database_url)\n'
-                f'with read_session() as s: print(s.exec(select(User.totp_secret).where(User.email == {ADMIN!r})).one())')
+    script = ('from portal.config import get_settings\n'
+              'from portal.db import init_engine, read_session\n'
+              'from portal.models import User\n'
+              'from sqlmodel import select\n'
+              'init_engine(get_settings().database_url)\n'
+              'with read_session() as s:\n'
+              f'    print(s.exec(select(User.totp_secret).where(User.email == {ADMIN!r})).one())')
+    return _cli(server, '-c', script)
