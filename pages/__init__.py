@@ -19,9 +19,10 @@ def register(scheduler: SchedulerService) -> None:
     mfa.register()
     profile.register()
     staff_home.register()
-    from pages.staff import dashboard_drill, dashboard_payments
+    from pages.staff import dashboard_drill, dashboard_payments, dashboard_rows
     dashboard_drill.register()
     dashboard_payments.register()
+    dashboard_rows.register()
     from pages import documents, files
     from pages.patient import messages, messages_new, messages_thread, statements
     from pages.staff import statement_runs

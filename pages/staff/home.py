@@ -9,6 +9,7 @@ from components.calls import read
 from components.dashboard_filters import filters_from, query_of
 from portal.services import dashboard
 from portal.services.dashboard import Dashboard, Filters, Kpi, Option
+from portal.services.dashboard_rows import FIGURES as ROWS_FIGURES
 
 METHODS = {'card': 'Card', 'us_bank_account': 'Bank account', 'wallet': 'Wallet', 'cash': 'Cash', 'check': 'Check'}
 CHANNELS = {'guest': 'Guest (quick pay)', 'signed_in': 'Signed in', 'office': 'Office', 'autopay': 'Autopay'}
@@ -51,13 +52,16 @@ def _dashboard(view: Dashboard) -> None:
         _mix('Payment method mix', view.method_mix, METHODS, 'method-mix', view, 'method')
         _mix('Guest and signed-in payments', view.channel_mix, CHANNELS, 'channel-mix', view, 'channel')
     with ui.grid().classes('w-full grid-cols-2 md:grid-cols-5 gap-4'):
-        _figure('Active plans', f'{view.plans_active:,}', 'plans-active', '/staff/plans')
-        _figure('Plans past due', f'{view.plans_past_due:,}', 'plans-past-due', '/staff/plans')
-        _figure('Autopay success', _share(view.autopay_succeeded, view.autopay_tried), 'autopay-rate', None,
+        _figure('Active plans', f'{view.plans_active:,}', 'plans-active', _rows(view.filters, 'plans-active'))
+        _figure('Plans past due', f'{view.plans_past_due:,}', 'plans-past-due', _rows(view.filters, 'plans-past-due'))
+        _figure('Autopay success', _share(view.autopay_succeeded, view.autopay_tried), 'autopay-rate',
+                _rows(view.filters, 'autopay-rate'),
                 note=f'{view.autopay_succeeded:,} of {view.autopay_tried:,} tries')
-        _figure('Portal adoption', _share(view.accounts_registered, view.accounts), 'portal-adoption', None,
+        _figure('Portal adoption', _share(view.accounts_registered, view.accounts), 'portal-adoption',
+                _rows(view.filters, 'portal-adoption'),
                 note=f'{view.accounts_registered:,} of {view.accounts:,} accounts have a sign-in')
-        _figure('Paperless', _share(view.accounts_paperless, view.accounts), 'paperless-rate', None,
+        _figure('Paperless', _share(view.accounts_paperless, view.accounts), 'paperless-rate',
+                _rows(view.filters, 'paperless-rate'),
                 note=f'{view.accounts_paperless:,} of {view.accounts:,} accounts')
     ui.label('Key figures').classes(theme.H2).props('role=heading aria-level=2')
     with ui.grid().classes('w-full grid-cols-1 md:grid-cols-2 lg:grid-cols-3 gap-4'):
@@ -67,6 +71,10 @@ def _dashboard(view: Dashboard) -> None:
 
 def _drill(filters: Filters, *, responsibility: str | None = None, bucket: str = 'all') -> str:
     return f'/staff/dashboard/ar?{query_of(filters, responsibility=responsibility, bucket=bucket)}'
+
+
+def _rows(filters: Filters, figure: str) -> str:
+    return f'/staff/dashboard/rows?{query_of(filters, figure=figure)}'
 
 
 def _share(part: int, whole: int) -> str:
@@ -108,7 +116,7 @@ def _figure(label: str, value: str, test_id: str, link: str | None, *, note: str
         ui.label(label).classes('text-sm font-medium text-slate-700')
         if link:
             ui.link(value, link).classes('text-2xl font-bold text-slate-900 underline decoration-slate-300') \
-                .props(f'data-testid={test_id} aria-label="{label}: {value}, show the charges"')
+                .props(f'data-testid={test_id} aria-label="{label}: {value}, show the rows behind it"')
         else:
             ui.label(value).classes('text-2xl font-bold text-slate-900').props(f'data-testid={test_id}')
         if note:
@@ -223,6 +231,9 @@ def _kpi(kpi: Kpi, view: Dashboard) -> None:
         ui.label(f'{kpi.numerator_label}: {shown(kpi.numerator)} ÷ {kpi.denominator_label}: '
                  f'{shown(kpi.denominator)}').classes('text-xs text-slate-700')
         ui.label(f'As of {forms.long_date(view.as_of)}').classes('text-xs text-slate-600')
+        if kpi.key in ROWS_FIGURES:
+            ui.link(f'Show the rows behind {kpi.name}', _rows(view.filters, kpi.key)) \
+                .classes(theme.LINK + ' text-xs').props(f'data-testid=kpi-{kpi.key}-rows')
         behind = {'ar-over-90': ('A/R over 90 days', '91+'), 'net-days': ('Net A/R', 'all')}.get(kpi.key)
         if behind:
             ui.link(f'Show the charges behind {behind[0]}', _drill(view.filters, bucket=behind[1])) \
