@@ -346,17 +346,21 @@ def _claim_where(filters: Filters, start: date, end: date) -> list:
 
 def _response_hours(session: Session, start: date, end: date) -> tuple[int, float]:
     """(patient messages of the period the office answered, hours from each to its first reply, summed)."""
-    reply = aliased(Message)
-    first_reply = (select(func.min(reply.created_at))
-                   .where(reply.thread_id == Message.thread_id, reply.author_role == AuthorRole.staff,
-                          reply.internal_note == False, reply.created_at > Message.created_at)  # noqa: E712
-                   .scalar_subquery())
     rows = session.connection().execute(
-        select(Message.created_at, first_reply)
+        select(Message.created_at, first_reply())
         .where(Message.author_role == AuthorRole.patient, Message.created_at >= _utc(start),
                Message.created_at < _utc(end + timedelta(days=1)))).all()
     gaps = [(replied - asked).total_seconds() / 3600 for asked, replied in rows if replied is not None]
     return len(gaps), round(sum(gaps), 1)
+
+
+def first_reply():  # noqa: ANN201
+    """The time of the office's first reply (not an internal note) after a patient Message, as a column."""
+    reply = aliased(Message)
+    return (select(func.min(reply.created_at))
+            .where(reply.thread_id == Message.thread_id, reply.author_role == AuthorRole.staff,
+                   reply.internal_note == False, reply.created_at > Message.created_at)  # noqa: E712
+            .scalar_subquery())
 
 
 def _utc(day: date) -> datetime:

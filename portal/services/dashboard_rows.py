@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from portal import audit
@@ -31,7 +30,7 @@ from portal.models import (
     PaymentPlan,
     PlanStatus,
 )
-from portal.services.dashboard import Filters, _claim_where, _monthly_patient_rate, _utc
+from portal.services.dashboard import Filters, _claim_where, _monthly_patient_rate, _utc, first_reply
 from portal.services.dashboard_drill import _decimal, _filters_text
 from portal.services.person_names import guarantor_name
 from portal.services.practice import practice_today
@@ -162,13 +161,8 @@ def _claims(dollars: bool) -> Callable:
 
 
 def _responses(session: Session, filters: Filters, start: date, end: date):  # noqa: ANN202, ARG001
-    reply = aliased(Message)
-    first_reply = (select(func.min(reply.created_at))
-                   .where(reply.thread_id == Message.thread_id, reply.author_role == AuthorRole.staff,
-                          reply.internal_note == False, reply.created_at > Message.created_at)  # noqa: E712
-                   .scalar_subquery())
     found = session.connection().execute(
-        select(Message.id, Message.thread_id, Message.created_at, first_reply.label('replied'),
+        select(Message.id, Message.thread_id, Message.created_at, first_reply().label('replied'),
                MessageThread.account_id, *ACCOUNT_COLUMNS)
         .join(MessageThread, MessageThread.id == Message.thread_id)
         .join(GuarantorAccount, GuarantorAccount.id == MessageThread.account_id)
