@@ -27,7 +27,7 @@ async def test_portal_adoption_opens_the_accounts_with_a_sign_in_and_its_figure(
     await user.should_see('Total A/R')
     links = {element.props.get('href') for element in user.find(ui.link).elements}
     for figure in ('plans-active', 'plans-past-due', 'autopay-rate', 'portal-adoption', 'paperless-rate',
-                   'denial-rate-claims', 'response-time', 'patient-collection-rate'):
+                   'denial-rate-claims', 'denial-rate-dollars', 'response-time', 'patient-collection-rate'):
         assert any('/staff/dashboard/rows?' in (link or '') and f'figure={figure}' in link for link in links), figure
     before = _views()
     await user.open('/staff/dashboard/rows?figure=portal-adoption')
