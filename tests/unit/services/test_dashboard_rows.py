@@ -106,3 +106,16 @@ def test_an_unknown_figure_is_refused_and_patients_never_see_one(db: str) -> Non
     with write_session() as session, pytest.raises(NotFound):
         dashboard_rows.rows_drill(session, actor=Actor(user_id=1, role='patient'), figure='plans-active',
                                   filters=Filters())
+
+
+def test_rows_page_and_the_figure_stays_that_of_every_row(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fixture()
+    monkeypatch.setattr(dashboard_rows, 'PAGE_SIZE', 1)
+    staff = Actor(user_id=make_user(role='staff').id, role='staff')
+    with write_session() as session:
+        first, second, beyond = (dashboard_rows.rows_drill(session, actor=staff, figure='denial-rate-claims',
+                                                           filters=Filters(), page=page) for page in (1, 2, 9))
+    assert (first.pages, len(first.rows), first.numerator, first.denominator) == (2, 1, 1, 2)
+    assert first.rows[0].cells[0].text != second.rows[0].cells[0].text
+    assert (second.numerator, second.denominator) == (1, 2)
+    assert beyond.page == 2  # a page past the end shows the last
