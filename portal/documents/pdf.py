@@ -4,10 +4,15 @@
 Parsing a TrueType font costs about 35 ms a style and subsetting it on output as much again, so
 each style is parsed once per process: cut down to the scripts names are written in (Latin with
 its extensions, Vietnamese, Greek, Cyrillic) without the layout tables fpdf2 drops anyway, and
-every document gets a copy of the parsed font with a fresh glyph subset and its own font tables
-(fpdf2 subsets those in place when it writes the file). Each face is also cut once to the common
-characters (ASCII, Latin-1, typographic punctuation): a document written only in them, as nearly
-all are, is subset from that small cut, which takes a third of the time.
+every document gets a copy of the parsed font with a fresh glyph subset and its own font tables.
+
+Subsetting a face for each document (fontTools' per-table work and the file saved again) was two
+thirds of a one-page statement's render time, so each face is also cut once per process into fixed
+cuts (`CUTS`: ASCII with typographic punctuation, then the common characters: Latin-1, dashes,
+quotes, the euro; for Roboto Mono the characters of quick-pay codes, then ASCII). A document whose
+glyphs in a face all lie in one of its cuts, as nearly all do, embeds the smallest such cut whole,
+compressed once (`_Output`); only a face with other glyphs (a Vietnamese name) is subset by fpdf2
+for the document, from the whole face. A cut is a few kilobytes larger than a per-document subset.
 """
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ import copy
 import io
 import logging
 import threading
+import zlib
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -28,6 +35,8 @@ from fontTools import subset, ttLib
 from fontTools.varLib import instancer
 from fpdf import FPDF
 from fpdf.fonts import HarfBuzzFont, SubsetMap, TTFFont
+from fpdf.output import CIDSystemInfo, OutputProducer, PDFFont, _build_cmap_blocks, _tt_font_widths
+from fpdf.syntax import Name, PDFArray, PDFContentStream
 from PIL import Image
 
 FONT = 'Roboto'
@@ -77,11 +86,8 @@ class DocumentPDF(FPDF):
         self.set_fallback_fonts(list(SCRIPT_FONTS), exact_match=False)
 
     def output_bytes(self) -> bytes:
-        """The PDF file. Each Roboto face whose glyphs all lie in the common characters is subset
-        from the small common cut (`_common`), which costs a third of subsetting the whole face."""
-        for font in self.fonts.values():
-            _from_common(font)
-        return bytes(self.output())
+        """The PDF file: each Roboto face embeds a fixed cut where it can (see `_Output`)."""
+        return bytes(self.output(output_producer_class=_Output))
 
 
 def qr_image(data: str, *, box_size: int = 4) -> Image.Image:
@@ -165,6 +171,8 @@ def _font_for(pdf: FPDF, family: str, style: str) -> TTFFont:
     data, prototype, glyph_order = _prepared(family, style)
     font = copy.copy(prototype)
     font.i = len(pdf.fonts) + 1
+    # its own descriptor: fpdf2 numbers it and sets the document's font file on it when writing
+    font.desc = copy.copy(prototype.desc)
     # no bounding-box recalculation on output: it expands and recompiles every glyph kept, for
     # bounds (the whole font's) that are valid as they are
     font.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
@@ -177,40 +185,126 @@ def _font_for(pdf: FPDF, family: str, style: str) -> TTFFont:
     return font
 
 
-# what nearly every US statement and receipt is written in: ASCII, Latin-1 (Spanish, French and
-# German names) and typographic punctuation (en and em dashes, quotes, bullet, ellipsis), the euro
-_COMMON_RANGES = ((0x20, 0x7E), (0xA0, 0xFF), (0x2010, 0x2026), (0x20AC, 0x20AC))
+# The fixed cuts of each face, smallest first (see the module's docstring). ASCII with the
+# typographic punctuation documents print (en and em dashes, quotes, the middle dot, bullet,
+# ellipsis); then what nearly every US statement and receipt is written in: Latin-1 (Spanish,
+# French and German names) too, and the euro. Roboto Mono prints quick-pay codes: digits, capitals
+# and the spaces between their groups.
+_PUNCTUATION = ((0xA0, 0xA0), (0xB7, 0xB7), (0x2013, 0x2014), (0x2018, 0x201D), (0x2022, 0x2022), (0x2026, 0x2026))
+_ASCII = ((0x20, 0x7E),)
+CUTS = {FONT.lower(): ((*_ASCII, *_PUNCTUATION), (*_ASCII, (0xA0, 0xFF), (0x2010, 0x2026), (0x20AC, 0x20AC))),
+        MONO.lower(): (((0x20, 0x20), (0x30, 0x39), (0x41, 0x5A)), _ASCII)}
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """A face cut to fixed characters, ready to embed: its file compressed as a PDF stream, the
+    file's length and each glyph's id in it (by name: fpdf2 knows the glyphs a document uses by
+    the whole face's names, which the cut keeps)."""
+    stream: bytes
+    length: int
+    glyph_ids: dict[str, int]
 
 
 @cache
-def _common(family: str, style: str) -> tuple[bytes, tuple[str, ...], frozenset[str]]:
-    """A face cut down to the common characters, glyph names kept (fpdf2 subsets by name), once
-    per process: its file, glyph order and the names of the glyphs it has."""
+def _cut(family: str, style: str, ranges: tuple[tuple[int, int], ...]) -> _Cut:
+    """The face cut down to the characters in `ranges`, once per process."""
     data, _, glyph_order = _prepared(family, style)
     font = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)
     font.setGlyphOrder(list(glyph_order))
     subsetter = subset.Subsetter(subset.Options(notdef_outline=True, recommended_glyphs=True, glyph_names=True,
                                                 layout_features=[], name_IDs=['*'], hinting=False))
-    subsetter.populate(unicodes=[code for low, high in _COMMON_RANGES for code in range(low, high + 1)])
+    subsetter.populate(unicodes=[code for low, high in ranges for code in range(low, high + 1)])
     subsetter.subset(font)
     post = font['post']  # the face has no names stored (format 3): store them, or a reload renumbers
     post.formatType, post.extraNames, post.mapping = 2.0, [], {}  # the glyphs its components use
     buffer = io.BytesIO()
     font.save(buffer)
-    order = tuple(ttLib.TTFont(io.BytesIO(buffer.getvalue())).getGlyphOrder())
-    assert set(order) <= set(glyph_order), 'the common cut renamed glyphs'
-    return buffer.getvalue(), order, frozenset(order)
+    order = ttLib.TTFont(io.BytesIO(buffer.getvalue())).getGlyphOrder()
+    assert set(order) <= set(glyph_order), 'the cut renamed glyphs'
+    return _Cut(zlib.compress(buffer.getvalue(), level=PDFContentStream._COMPRESSION_LEVEL), len(buffer.getvalue()),
+                {name: number for number, name in enumerate(order)})
 
 
-def _from_common(font: object) -> None:
-    """Gives a document's Roboto face the common cut to subset from, when it has every glyph used."""
+def _cut_for(font: object) -> _Cut | None:
+    """The smallest fixed cut holding every glyph a document's face uses, or None (fpdf2 subsets it)."""
     family_style = _FAMILY_STYLE.get(getattr(font, 'fontkey', ''))
-    if family_style is None or family_style[0] not in (FONT.lower(), MONO.lower()):
-        return
-    data, order, names = _common(*family_style)
-    if all(name in names for name in font.subset.get_all_glyph_names()):
-        font.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
-        font.ttfont.setGlyphOrder(list(order))
+    if family_style is None or family_style[0] not in CUTS:
+        return None
+    names = font.subset.get_all_glyph_names()
+    for ranges in CUTS[family_style[0]]:
+        cut = _cut(*family_style, ranges)
+        if all(name in cut.glyph_ids for name in names):
+            return cut
+    return None
+
+
+class _Output(OutputProducer):
+    """fpdf2's writer, but a face that fits one of its fixed cuts embeds the cut (made and compressed
+    once per process) instead of a subset made for the document. The objects are fpdf2's own, as
+    its `_add_fonts` writes them for a TrueType face: the Type0 font and its CIDFontType2 with the
+    document's widths, ToUnicode map (text is extracted and searched by it) and CIDToGIDMap (the
+    document's codes to the cut's glyph ids), the descriptor and the font file."""
+
+    def _add_fonts(self, *resources: object) -> dict[int, PDFFont]:
+        fonts = self.fpdf.fonts  # the document's registry, out of which the cut faces step while
+        every = dict(fonts)      # fpdf2 subsets the others
+        cuts = {key: cut for key, font in every.items() if (cut := _cut_for(font)) is not None}
+        for key in cuts:
+            del fonts[key]
+        try:
+            objects = super()._add_fonts(*resources)
+        finally:
+            fonts.clear()
+            fonts.update(every)
+        for key, cut in cuts.items():
+            objects[every[key].i] = self._embed(every[key], cut)
+        return objects
+
+    def _embed(self, font: TTFFont, cut: _Cut) -> PDFFont:
+        name = f'MPDFAA+{font.name}'
+        composite = PDFFont(subtype='Type0', base_font=name, encoding='Identity-H')
+        self._add_pdf_obj(composite, 'fonts')
+        cid_font = PDFFont(subtype='CIDFontType2', base_font=name, d_w=font.desc.missing_width,
+                           w=_tt_font_widths(font))
+        self._add_pdf_obj(cid_font, 'fonts')
+        composite.descendant_fonts = PDFArray([cid_font])
+        used = [(glyph, code) for glyph, code in font.subset.items() if glyph is not None]
+        to_unicode = PDFContentStream((
+            '/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo\n'
+            '<</Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n>> def\n/CMapName /Adobe-Identity-UCS def\n'
+            '/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n'
+            + _build_cmap_blocks([f'<{code:04X}> <{"".join(f"{char:04X}" for char in glyph.unicode)}>\n'
+                                  for glyph, code in used if isinstance(glyph.unicode, tuple) and glyph.unicode],
+                                 'bfchar')
+            + 'endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend').encode('latin-1'))
+        self._add_pdf_obj(to_unicode, 'fonts')
+        composite.to_unicode = to_unicode
+        system_info = CIDSystemInfo()
+        self._add_pdf_obj(system_info, 'fonts')
+        cid_font.c_i_d_system_info = system_info
+        descriptor = copy.copy(font.desc)  # the face's, shared by every document: this one's file is set on it
+        descriptor.font_name = Name(name)
+        self._add_pdf_obj(descriptor, 'fonts')
+        cid_font.font_descriptor = descriptor
+        glyph_ids = bytearray(256 * 256 * 2)
+        for glyph, code in used:
+            glyph_ids[code * 2:code * 2 + 2] = cut.glyph_ids[glyph.glyph_name].to_bytes(2, 'big')
+        cid_font.c_i_d_to_g_i_d_map = PDFContentStream(bytes(glyph_ids), compress=True)
+        self._add_pdf_obj(cid_font.c_i_d_to_g_i_d_map, 'fonts')
+        descriptor.font_file2 = _CutStream(cut)
+        self._add_pdf_obj(descriptor.font_file2, 'fonts')
+        font.close()
+        return composite
+
+
+class _CutStream(PDFContentStream):
+    """A cut's font file as a stream of this document: compressed once, when the cut was made."""
+
+    def __init__(self, cut: _Cut) -> None:
+        super().__init__(b'')
+        self._contents, self.filter, self.length, self.length1 = cut.stream, Name('FlateDecode'), len(cut.stream), \
+            cut.length
 
 
 def _give_harfbuzz(font: TTFFont) -> None:
@@ -223,6 +317,7 @@ def _give_harfbuzz(font: TTFFont) -> None:
 def prepare_fonts() -> None:
     """Parse every style now (about a second), so the first document of the process is fast too.
     The right-to-left fonts (about half a second more) are parsed when a name first needs them."""
-    for style in _FILES:
-        _common(FONT.lower(), style)
-    _common(MONO.lower(), 'B')
+    for family, styles in ((FONT.lower(), _FILES), (MONO.lower(), ('B',))):
+        for style in styles:
+            for ranges in CUTS[family]:
+                _cut(family, style, ranges)

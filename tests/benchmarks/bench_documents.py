@@ -86,17 +86,18 @@ def receipt(lines: int) -> ReceiptView:
                        refunded=0, lines=rows)
 
 
-def _time(render, renders: int) -> tuple[float, float, float, int]:  # noqa: ANN001
+def _time(render, renders: int) -> tuple[float, float, float, int, int]:  # noqa: ANN001
     """Median and best wall time, median CPU time of this thread (what other work on the machine
-    does not inflate; milliseconds), and the page count."""
-    pages = len(pypdf.PdfReader(io.BytesIO(render())).pages)
+    does not inflate; milliseconds), the page count and the file's size (bytes)."""
+    pdf = render()
+    pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
     timings, cpu = [], []
     for _ in range(renders):
         started, started_cpu = time.perf_counter(), time.thread_time()
         render()
         timings.append(time.perf_counter() - started)
         cpu.append(time.thread_time() - started_cpu)
-    return statistics.median(timings) * 1000, min(timings) * 1000, statistics.median(cpu) * 1000, pages
+    return statistics.median(timings) * 1000, min(timings) * 1000, statistics.median(cpu) * 1000, pages, len(pdf)
 
 
 def main() -> int:
@@ -111,9 +112,10 @@ def main() -> int:
              ('statement, 30 lines', lambda: render_statement(statement(30), pay_url=pay_url), 150),
              ('receipt, 3 services', lambda: render_receipt(receipt(3)), None))
     for label, render, target in cases:
-        median, best, cpu, pages = _time(render, args.renders)
+        median, best, cpu, pages, size = _time(render, args.renders)
         verdict = '' if target is None else f'  target < {target} ms: {"met" if median < target else "NOT MET"}'
-        print(f'{label}: {pages} page(s), median {median:.1f} ms, best {best:.1f} ms, CPU median {cpu:.1f} ms'
+        print(f'{label}: {pages} page(s), {size / 1024:.1f} KiB, median {median:.1f} ms, best {best:.1f} ms, '
+              f'CPU median {cpu:.1f} ms'
               f'{verdict}')
     return 0
 

@@ -4,16 +4,19 @@ alone at the foot of a page; and documents rendered in several threads at once c
 one at a time."""
 from __future__ import annotations
 
+import io
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from PIL import ImageChops
+from pypdf import PdfReader
 
 from portal.documents.flow import Column, Flow, Table, title_table
 from portal.documents.layout import Box, Style, fitted, text_box, use, width_of, wrap
-from portal.documents.pdf import MONO, DocumentPDF
+from portal.documents.pdf import CUTS, FONT, MONO, DocumentPDF, _cut
 from tests.support import documents as look
 
 CLUSTERS = st.tuples(st.sampled_from([*map(chr, range(0x20, 0x7F)), 'é', 'ễ', 'W']),
@@ -102,3 +105,34 @@ def test_documents_rendered_in_threads_are_the_same_as_one_at_a_time() -> None:
             assert list(pool.map(_document, names)) == alone
     for name, pdf in zip(names, alone, strict=True):
         assert name in look.normalized(look.look(pdf)[0].text)
+
+
+def _faces_document() -> DocumentPDF:
+    """ASCII in Roboto, Latin-1 and the euro in Roboto Bold, a quick-pay code in Roboto Mono, and a
+    Vietnamese name in Roboto Italic (outside every cut of that face)."""
+    pdf = DocumentPDF(title='test')
+    pdf.set_creation_date(datetime(2026, 5, 12, tzinfo=UTC))
+    pdf.add_page()
+    text_box(pdf, 20, 20, 170, 'Office visit, established patient, 20-29 minutes · $1,234.56 — thank you',
+             Style(size=10))
+    text_box(pdf, 20, 30, 170, 'Sofía Muñoz-Ölander paid €12 ¶ « ½ »', Style(size=10, bold=True))
+    text_box(pdf, 20, 40, 170, 'G6R6 E6DT FWZ9', Style(size=15, family=MONO))
+    text_box(pdf, 20, 50, 170, 'Thị Minh Nguyễn', Style(size=10, italic=True))
+    return pdf
+
+
+def test_faces_embedded_as_fixed_cuts_draw_and_read_as_fpdf2s_own_subsets_do() -> None:
+    """A face whose glyphs all lie in one of its fixed cuts embeds the smallest such cut, made once
+    per process; the page looks, pixel for pixel, and reads as the same document written by fpdf2,
+    which subsets every face for the document. A face with other glyphs is still subset."""
+    ours, fpdf2s = _faces_document().output_bytes(), bytes(_faces_document().output())
+    embedded = sorted(font['/FontDescriptor']['/FontFile2']['/Length1']
+                      for resources in PdfReader(io.BytesIO(ours)).pages[0]['/Resources']['/Font'].values()
+                      for font in resources.get_object()['/DescendantFonts'])
+    cuts = [_cut(FONT.lower(), '', CUTS[FONT.lower()][0]).length, _cut(FONT.lower(), 'B', CUTS[FONT.lower()][1]).length,
+            _cut(MONO.lower(), 'B', CUTS[MONO.lower()][0]).length]
+    assert len(embedded) == 4 and all(length in embedded for length in cuts)  # the italic face: subset
+    [mine], [theirs] = look.render(ours, dpi=100), look.render(fpdf2s, dpi=100)
+    assert ImageChops.difference(mine.convert('RGB'), theirs.convert('RGB')).getbbox() is None
+    assert look.look(ours)[0].text == look.look(fpdf2s)[0].text
+    assert 'Sofía Muñoz-Ölander paid €12' in look.normalized(look.look(ours)[0].text)
