@@ -287,7 +287,9 @@ class _Output(OutputProducer):
         descriptor.font_name = Name(name)
         self._add_pdf_obj(descriptor, 'fonts')
         cid_font.font_descriptor = descriptor
-        glyph_ids = bytearray(256 * 256 * 2)
+        # as far as the document's highest code (fpdf2 numbers them from 0 as glyphs are first used):
+        # the codes after it are never drawn, and 128 KB of zeros took as long to compress as a page
+        glyph_ids = bytearray(2 * (max(code for _, code in used) + 1))
         for glyph, code in used:
             glyph_ids[code * 2:code * 2 + 2] = cut.glyph_ids[glyph.glyph_name].to_bytes(2, 'big')
         cid_font.c_i_d_to_g_i_d_map = PDFContentStream(bytes(glyph_ids), compress=True)
