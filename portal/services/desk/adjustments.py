@@ -201,7 +201,8 @@ def spread_account_level(session: Session) -> int:
     candidates = session.execute(select(LedgerEntry).where(
         LedgerEntry.kind == LedgerKind.write_off, col(LedgerEntry.charge_id).is_(None),
         col(LedgerEntry.external_ref).startswith('adjustment:'),  # today's form ends ':account' here
-        col(LedgerEntry.id).not_in(corrected)).order_by(col(LedgerEntry.id))).scalars().all()
+        col(LedgerEntry.id).not_in(corrected))  # accounts locked in id order, as every multi-account writer should
+        .order_by(col(LedgerEntry.account_id), col(LedgerEntry.id))).scalars().all()
     spread = 0
     for entry in candidates:
         prefix = entry.external_ref
