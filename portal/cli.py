@@ -142,8 +142,13 @@ def cmd_rebuild_balances(_args: argparse.Namespace) -> int:
 
     from portal.db import write_session
     from portal.services import receivables
+    from portal.services.desk import adjustments
     migrate()
     started = time.perf_counter()
+    with write_session() as session:  # adjustments from before they were spread over charges: spread now
+        spread = adjustments.spread_account_level(session)
+    if spread:
+        print(f'Spread {spread:,} account-level adjustments over their accounts\' open charges.')
     with write_session() as session:
         charges = receivables.rebuild(session.connection())
     print(f'Rebuilt the open balance of {charges:,} charges, their rollup and the ledger by day from the ledger '

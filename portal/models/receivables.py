@@ -193,15 +193,24 @@ CHANNEL_SQL = """CASE WHEN p.id IS NULL THEN '' WHEN p.recorded_by_user_id IS NO
   WHEN p.payer_user_id IS NOT NULL THEN 'signed_in' WHEN pt.target LIKE 'installment%try-%' THEN 'autopay'
   ELSE 'guest' END"""
 
-LEDGER_DAYS = f"""
-INSERT INTO ledger_day (day, kind, method, channel, entries, amount)
-SELECT le.effective_date, COALESCE(le.corrects_kind, le.kind), COALESCE(p.method, ''), {CHANNEL_SQL},
-  COUNT(*), SUM(le.amount)
+
+
+def ledger_days_sql(where: str = '1 = 1') -> str:
+    """SELECT ledger entries (those matching `where`, over `le`) summed into ledger_day's rows: day, kind,
+    method, channel, entries, amount. The rebuild reads every entry; the commit-time step a transaction's
+    new ones (portal/services/receivables.py)."""
+    return f"""
+SELECT le.effective_date AS day, COALESCE(le.corrects_kind, le.kind) AS kind, COALESCE(p.method, '') AS method,
+  {CHANNEL_SQL} AS channel, COUNT(*) AS entries, SUM(le.amount) AS amount
 FROM ledger_entry le
 LEFT JOIN refund rf ON rf.id = le.refund_id
 LEFT JOIN payment p ON p.id = COALESCE(le.payment_id, rf.payment_id)
 LEFT JOIN payment_attempt pt ON pt.id = p.attempt_id
+WHERE {where}
 GROUP BY le.effective_date, COALESCE(le.corrects_kind, le.kind), COALESCE(p.method, ''), {CHANNEL_SQL}"""  # noqa: S608
+
+
+LEDGER_DAYS = f'INSERT INTO ledger_day (day, kind, method, channel, entries, amount){ledger_days_sql()}'
 
 
 def rebuild_statements(pending_statuses: list[str], dialect: str) -> list[str]:

@@ -1,7 +1,8 @@
 """Ledger reads and the one way to write: append an entry keyed by its external reference.
 
-Each entry created is also counted in its day (receivables.count_entry, the dashboard's ledger_day), in the
-same transaction; the per-charge balances follow in the money-moved step every writer runs afterwards."""
+Each entry created is noted for its day in the dashboard's ledger_day (receivables.count_entries), which the
+transaction's commit adds it to; the per-charge balances follow in the money-moved step every writer runs
+afterwards."""
 from __future__ import annotations
 
 from datetime import date
@@ -13,7 +14,7 @@ from sqlmodel import Session, select
 from portal.clock import utcnow
 from portal.db import savepoint_for_statement
 from portal.models import LedgerEntry, LedgerKind, Payment, PaymentStatus
-from portal.services.receivables import count_entries, count_entry
+from portal.services.receivables import count_entries
 
 _BALANCE = select(func.coalesce(func.sum(LedgerEntry.amount), 0)) \
     .where(LedgerEntry.account_id == bindparam('account_id'))
@@ -70,15 +71,8 @@ def post(session: Session, *, account_id: int, kind: str, amount: int, external_
     except IntegrityError:
         existing = session.exec(select(LedgerEntry).where(LedgerEntry.external_ref == external_ref)).one()
         return _same(existing, account_id=account_id, kind=kind, amount=amount), False
-    _count(session, kind, amount, effective_date, links)
+    count_entries(session, [entry.id])  # it joins its day in the dashboard's ledger_day at commit
     return entry, True
-
-
-def _count(session: Session, kind: str, amount: int, effective_date: date, links: dict[str, object]) -> None:
-    """The new entry joins its day in the dashboard's ledger_day (receivables.count_entry)."""
-    count_entry(session, kind=kind, amount=amount, effective_date=effective_date,
-                corrects_kind=links.get('corrects_kind'), payment_id=links.get('payment_id'),  # type: ignore[arg-type]
-                refund_id=links.get('refund_id'))  # type: ignore[arg-type]
 
 
 _FIGURES_BY_REF = select(LedgerEntry.account_id, LedgerEntry.kind, LedgerEntry.amount) \
@@ -107,8 +101,8 @@ def post_once(session: Session, *, account_id: int, kind: str, amount: int, exte
                'posted_at': utcnow(), **links}
         try:
             with savepoint_for_statement(connection):  # a concurrent writer may have posted it since we looked
-                connection.execute(_INSERT_ENTRY, row)
-            _count(session, kind, amount, effective_date, links)
+                created = connection.execute(_INSERT_ENTRY, row)
+            count_entries(session, created.inserted_primary_key)  # it joins its day in ledger_day at commit
             return True
         except IntegrityError:
             existing = connection.execute(_FIGURES_BY_REF, {'external_ref': external_ref}).one()
@@ -133,7 +127,7 @@ def post_many(session: Session, entries: list[dict]) -> dict[str, tuple[int, boo
 
     References already posted with the same figures are left alone; with other figures, or repeated in
     `entries` with other figures, LedgerConflict. Writes past the session (Core): it is flushed first.
-    Each entry created is counted in its day (receivables.count_entries), as post()'s is.
+    Each entry created joins its day in ledger_day at commit (receivables.count_entries), as post()'s does.
     Meant for a caller that holds the write lock (SQLite's BEGIN IMMEDIATE, or a unique key of its own
     such as a remittance's payer + trace number), so no other writer posts the same references meanwhile.
     """
@@ -166,9 +160,9 @@ def post_many(session: Session, entries: list[dict]) -> dict[str, tuple[int, boo
     rows = [{**_ENTRY_DEFAULTS, 'posted_at': now, 'currency': 'USD', **wanted[ref]} for ref in new]
     for start in range(0, len(rows), _CHUNK * 10):
         connection.execute(_INSERT_ENTRY, rows[start:start + _CHUNK * 10])
-    count_entries(session, [wanted[ref] for ref in new])  # each new entry joins its day, as post()'s does
     for start in range(0, len(new), _CHUNK):
         for entry_id, ref in connection.execute(select(LedgerEntry.id, LedgerEntry.external_ref).where(
                 LedgerEntry.external_ref.in_(new[start:start + _CHUNK]))).all():
             found[ref] = (entry_id, True)
+    count_entries(session, [found[ref][0] for ref in new])  # each new entry joins its day, as post()'s does
     return found

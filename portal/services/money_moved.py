@@ -29,9 +29,8 @@ def account_money_moved(session: Session, /, *, account_id: int, returned_paymen
     installments, those whose date has passed make the plan past due (the staff queue), and the account
     holder is emailed to update the payment method, once per returned payment.
 
-    Then the account's charge balances and the dashboard's rollups follow the ledger
-    (receivables.refresh_account), last, so the rollup rows it updates stay locked for as short a time as
-    possible."""
+    Then the account's charge balances and the dashboard's rollups are noted to follow the ledger when the
+    transaction commits (receivables.refresh_account): the rows they lock stay locked only for the commit."""
     _plan_follows(session, account_id, returned_payment_id)
     refresh_account(session, account_id)
 

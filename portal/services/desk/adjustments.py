@@ -190,6 +190,40 @@ def _post(session: Session, request: AdjustmentRequest, *, decided_by: Actor, ac
     account_money_moved(session, account_id=request.account_id)
 
 
+def spread_account_level(session: Session) -> int:
+    """Repair adjustments posted before they were spread over charges (one `write_off` on no charge, keyed
+    `adjustment:<request id>`): their charges' balances and the dashboard's A/R never took them. Each still
+    standing is corrected (`correction:<entry id>`, as reversing it would be) and posted again split over the
+    account's open charges by today's rule (`_split`), on its own effective day, so the account's balance
+    and the ledger by day are unchanged. Idempotent: a corrected line is left alone. Returns how many were
+    spread. `python -m portal rebuild-balances` runs it first."""
+    corrected = select(LedgerEntry.corrects_entry_id).where(col(LedgerEntry.corrects_entry_id).is_not(None))
+    candidates = session.execute(select(LedgerEntry).where(
+        LedgerEntry.kind == LedgerKind.write_off, col(LedgerEntry.charge_id).is_(None),
+        col(LedgerEntry.external_ref).startswith('adjustment:'),  # today's form ends ':account' here
+        col(LedgerEntry.id).not_in(corrected))  # accounts locked in id order, as every multi-account writer should
+        .order_by(col(LedgerEntry.account_id), col(LedgerEntry.id))).scalars().all()
+    spread = 0
+    for entry in candidates:
+        prefix = entry.external_ref
+        if not prefix.removeprefix('adjustment:').isdigit():
+            continue
+        lock_account(session, entry.account_id)
+        ledger.post(session, account_id=entry.account_id, kind=LedgerKind.correction, amount=-entry.amount,
+                    external_ref=f'correction:{entry.id}', effective_date=entry.effective_date, currency=entry.currency,
+                    corrects_entry_id=entry.id, corrects_kind=entry.kind, memo=entry.memo)
+        for charge_id, patient_id, part in _split(session, entry.account_id, -entry.amount):
+            ledger.post(session, account_id=entry.account_id, kind=LedgerKind.write_off, amount=-part,
+                        external_ref=f'{prefix}:charge:{charge_id}' if charge_id else f'{prefix}:account',
+                        effective_date=entry.effective_date, currency=entry.currency, charge_id=charge_id,
+                        patient_id=patient_id, memo=entry.memo, created_by_user_id=entry.created_by_user_id)
+        audit.record(session, action='adjustment_spread', actor_role='system', entity_type='ledger_entry',
+                     entity_id=entry.id, account_id=entry.account_id, detail=f'amount={-entry.amount}')
+        account_money_moved(session, account_id=entry.account_id)
+        spread += 1
+    return spread
+
+
 def _pending(session: Session, request_id: int) -> AdjustmentRequest:
     request = session.get(AdjustmentRequest, request_id)
     if request is None:

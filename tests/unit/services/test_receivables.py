@@ -125,68 +125,6 @@ def test_rebuilding_gives_what_was_kept_current(db: str) -> None:
 
 
 @pytest.mark.parametrize('db', ['postgres'], indirect=True)
-def test_a_transaction_refreshing_two_accounts_does_not_deadlock_with_one_refreshing_a_third(db: str) -> None:
-    """A charge import refreshes every account of its file in one transaction: it takes the rollup row of one
-    day, then another's, while a payment on a third account takes both in key order. On PostgreSQL that
-    deadlocked; the second transaction now waits its turn."""
-    import threading
-    import time
-
-    from portal.services import ledger
-
-    def adjust(session, charge_id: int, account_id: int, day: int, kind: str) -> None:  # noqa: ANN001
-        ledger.post(session, account_id=account_id, kind=kind, amount=-100, external_ref=f'turns-{charge_id}',
-                    effective_date=date(2026, 2, day), charge_id=charge_id)  # days apart: no shared ledger_day row
-
-    early, late = date(2026, 1, 5), date(2026, 1, 6)
-    a, _ = make_account()
-    b, _ = make_account()
-    c, _ = make_account()
-    on_late = make_charges(a, [5000], start=late)[0]
-    on_early = make_charges(b, [5000], start=early)[0]
-    both = make_charges(c, [5000, 5000], start=early)  # early and late
-    with write_session() as session:
-        for account in (a, b, c):
-            account_money_moved(session, account_id=account.id)
-    holding = threading.Event()
-    errors: list[BaseException] = []
-
-    def importer() -> None:
-        try:
-            with write_session() as session:
-                adjust(session, on_late, a.id, 1, 'contractual_adjustment')
-                adjust(session, on_early, b.id, 2, 'contractual_adjustment')
-                receivables.refresh_account(session, a.id)  # the late day's rollup row
-                holding.set()
-                time.sleep(1.5)  # longer than PostgreSQL's deadlock_timeout (1 s)
-                receivables.refresh_account(session, b.id)  # then the early day's
-        except BaseException as error:  # noqa: BLE001
-            errors.append(error)
-
-    def payment() -> None:
-        try:
-            holding.wait(10)
-            with write_session() as session:
-                adjust(session, both[0], c.id, 3, 'write_off')
-                adjust(session, both[1], c.id, 4, 'write_off')
-                receivables.refresh_account(session, c.id)  # the early day, then the late day
-        except BaseException as error:  # noqa: BLE001
-            errors.append(error)
-
-    threads = [threading.Thread(target=importer), threading.Thread(target=payment)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
-    with read_session() as session:
-        everyone = {}
-        for account in (a, b, c):
-            everyone.update(reference_balances(session, account.id))
-        assert stored_rollup(session) == {key: value for key, value in rollup_of(everyone).items() if any(value)}
-
-
-@pytest.mark.parametrize('db', ['postgres'], indirect=True)
 def test_refreshing_does_not_wait_for_the_scheduler_s_leader_lock(db: str) -> None:
     """The leader lock (portal/jobs/leader.py) is held for as long as a process leads: a refresh that took the
     same key would wait for ever."""

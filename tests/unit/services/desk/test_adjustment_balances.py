@@ -151,3 +151,60 @@ def test_voiding_and_repointing_a_charge_after_an_adjustment_keep_the_balances_r
                                    patient_id=patients[0].id, amount_text='40.00')
     _assert_balances_follow_the_ledger(account.id, credit=True)
 
+
+
+def test_rebuild_balances_spreads_an_adjustment_posted_on_the_account_before_adjustments_were_spread(
+        db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before adjustments were spread over charges, one posted as a single write-off on no charge: the
+    ledger's balance took it, the charges' balances and the dashboard's A/R did not. `python -m portal
+    rebuild-balances` corrects that line and posts it again over the charges: A/R is the balance again, the
+    balance and the write-offs of its day are unchanged, a second run changes nothing, and reversing the
+    adjustment afterwards puts it all back."""
+    import argparse
+
+    from portal.cli import cmd_rebuild_balances
+    from portal.models import AuditEvent
+    from portal.models.desk import AdjustmentReason, AdjustmentRequest, AdjustmentStatus
+
+    account_id, charges = _account([5000, 3000])
+    clerk = make_user(role='staff').id
+    with write_session() as session:  # what the desk posted then
+        request = AdjustmentRequest(account_id=account_id, amount=6000, reason=AdjustmentReason.financial_hardship,
+                                    status=AdjustmentStatus.posted, requested_by_user_id=clerk)
+        session.add(request)
+        session.flush()
+        old, _ = ledger.post(session, account_id=account_id, kind=LedgerKind.write_off, amount=-6000,
+                             external_ref=adjustments.ref_prefix(request.id), effective_date=date(2026, 2, 3),
+                             memo='financial_hardship', created_by_user_id=clerk)
+        request.ledger_entry_id = old.id
+        account_money_moved(session, account_id=account_id)
+        request_id, old_id = request.id, old.id
+    with read_session() as session:
+        assert sum(row['open_amount'] for row in stored_balances(session, account_id).values()) == 8000  # not 2000
+        days_before = _write_offs_by_day(session)
+
+    assert cmd_rebuild_balances(argparse.Namespace()) == 0
+    assert 'Spread 1 account-level adjustments' in capsys.readouterr().out
+    assert _parts(request_id) == [(None, -6000), (charges[0], -5000), (charges[1], -1000)]  # the first corrected
+    _assert_balances_follow_the_ledger(account_id)
+    with read_session() as session:
+        assert ledger.balance(session, account_id) == 2000
+        assert _write_offs_by_day(session) == days_before
+        assert session.exec(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == 'adjustment_spread', AuditEvent.entity_id == str(old_id))).one() == 1
+
+    assert cmd_rebuild_balances(argparse.Namespace()) == 0  # nothing left to spread
+    assert 'Spread' not in capsys.readouterr().out
+    assert len(_parts(request_id)) == 3
+
+    with write_session() as session:  # reversing one line reverses the adjustment, once
+        corrections.reverse_write_off(session, actor=Actor(clerk, 'staff'), entry_id=adjustments.entries_of(
+            session, request_id)[1].id, reason='posted to the wrong account')
+    _assert_balances_follow_the_ledger(account_id)
+    with read_session() as session:
+        assert ledger.balance(session, account_id) == 8000
+
+
+def _write_offs_by_day(session) -> dict:  # noqa: ANN001
+    from portal.models import LedgerDay
+    return {row.day: row.amount for row in session.exec(select(LedgerDay).where(LedgerDay.kind == 'write_off'))}
