@@ -3,7 +3,9 @@ Chromium driven by Playwright. Playwright cannot download its own browsers here,
 /usr/bin/chromium (scripts/setup installs it)."""
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +17,9 @@ CHROMIUM = os.environ.get('PORTAL_TEST_CHROMIUM', '/usr/bin/chromium')
 CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
                  '--disable-component-update', '--disable-sync', '--no-first-run']
 SCREENSHOTS = ROOT / 'test-artifacts' / 'screenshots'
+# Imported by each pytest-xdist worker while it collects, before any worker runs a test: a failure screenshot
+# older than this is from an earlier run, a newer one from this run (maybe another worker's) and stays.
+COLLECTED_AT = time.time()
 
 
 # Package scope, not session: sync Playwright keeps an asyncio loop running in the main thread while it is
@@ -49,8 +54,10 @@ def chromium() -> Iterator[object]:
 @pytest.fixture(scope='session')
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for stale in SCREENSHOTS.glob('failed-*.png'):  # left by an earlier run
-        stale.unlink(missing_ok=True)
+    for stale in SCREENSHOTS.glob('failed-*.png'):
+        with contextlib.suppress(FileNotFoundError):  # another worker removed it first
+            if stale.stat().st_mtime < COLLECTED_AT:  # left by an earlier run
+                stale.unlink()
     return SCREENSHOTS
 
 

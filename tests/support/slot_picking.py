@@ -6,8 +6,11 @@ from nicegui.testing import User
 
 
 async def pick_first_time(user: User) -> None:
-    """Wait for open times (headed with their zone), press the first, wait for the confirmation."""
-    await user.should_see('times in C')
+    """Wait for the search's results (the day buttons and the times are drawn in one pass with "Choose a day";
+    "times in C..." is already in the location choices before the search answers), press the first time,
+    wait for the confirmation."""
+    await user.should_see('Choose a day')
+    await user.should_see('times in C')  # the times are headed with their zone
     buttons = [element for element in user.find(ui.button).elements
                if any(mark.startswith('time-') for mark in element._markers)]
     assert buttons, 'no open times shown'
