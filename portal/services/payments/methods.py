@@ -65,17 +65,17 @@ def _view(row: SavedPaymentMethod) -> MethodView:
                       exp_year=row.exp_year, bank_name=row.bank_name, is_default=row.is_default)
 
 
-def list_methods(session: Session, actor: Actor, account_id: int) -> list[MethodView]:
+def list_methods(session: Session, /, *, actor: Actor, account_id: int) -> tuple[MethodView, ...]:
     require_account(session, actor, account_id, purpose='view_payment_methods')
     rows = usable_methods(session, account_id)
-    return [_view(row) for row in rows]
+    return tuple(_view(row) for row in rows)
 
 
 @dataclass(frozen=True)
 class MethodsContext:
     account_id: int
     accounts: dict[int, str]  # account id -> number, for someone with several linked accounts; else empty
-    methods: list[MethodView]
+    methods: tuple[MethodView, ...]
 
 
 def methods_context(session: Session, actor: Actor, *, account_id: int | None = None) -> MethodsContext | None:
@@ -86,7 +86,7 @@ def methods_context(session: Session, actor: Actor, *, account_id: int | None = 
         if not linked:
             return None
         account_id = next(iter(linked))
-    rows = list_methods(session, actor, account_id)
+    rows = list_methods(session, actor=actor, account_id=account_id)
     numbers = account_choices(session, linked)
     return MethodsContext(account_id=account_id, accounts=numbers, methods=rows)
 
@@ -110,7 +110,7 @@ def _owned(session: Session, actor: Actor, method_id: int) -> SavedPaymentMethod
     return row
 
 
-def set_default(session: Session, actor: Actor, method_id: int) -> None:
+def set_default(session: Session, /, *, actor: Actor, method_id: int) -> None:
     row = _owned(session, actor, method_id)
     for other in session.exec(select(SavedPaymentMethod).where(SavedPaymentMethod.account_id == row.account_id,
                                                                 col(SavedPaymentMethod.is_default))).all():

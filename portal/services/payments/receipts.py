@@ -135,7 +135,7 @@ def load_receipt(*, actor: Actor, payment_id: int) -> ReceiptView | None:
             return None
 
 
-def receipt_by_token(token: str) -> ReceiptView | None:
+def receipt_by_token(*, token: str) -> ReceiptView | None:
     """A guest's receipt from the emailed link (7 days); None when forged or expired."""
     payment_id = tokens.read('receipt', token)
     if payment_id is None:

@@ -41,7 +41,7 @@ def _disputed_both_ways() -> int:
         intent_id = session.get(PaymentAttempt, paid.attempt_id).gateway_intent_id
     dispute = GatewayEvent(event_id=f'evt_dp_{account.id}', kind='dispute_opened', intent_id=intent_id,
                            metadata={'dispute_id': 'dp_1'})
-    assert process_events([dispute], gateway_name='demo') == ['flagged']
+    assert process_events(events=[dispute], gateway_name='demo') == ('flagged',)
     with write_session() as session:
         compose.ask_about_charge(session, actor=Actor(patient.id, 'patient'), statement_id=statement_id,
                                  charge_id=charge_id, body='I was never seen that day.', category='dispute_charge')
