@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from portal.auth.permissions import Actor
 from portal.db import alembic_config, read_session, write_session
 from portal.errors import NotFound
-from portal.models import AccountFlag, FlagKind, PaymentAttempt, Statement
+from portal.models import AccountFlag, AuditEvent, FlagKind, PaymentAttempt, Statement
 from portal.payments.demo_gateway import DemoGateway
 from portal.payments.gateway import GatewayEvent
 from portal.services import account_flags
@@ -77,6 +77,10 @@ def test_a_patient_cannot_resolve_a_flag(demo: DemoGateway) -> None:
         account_flags.resolve_flags(session, actor=Actor(patient.id, 'patient'), account_id=account_id,
                                     kind=FlagKind.dispute)
     assert _open_kinds(account_id) == ['chargeback', 'dispute']
+    with read_session() as session:  # refused by the one staff guard, which audits it once
+        refusals = session.exec(select(AuditEvent.actor_user_id).where(AuditEvent.action == 'resolve_flag',
+                                                                       AuditEvent.outcome == 'denied')).all()
+    assert refusals == [patient.id]
 
 
 def test_the_migration_splits_card_disputes_from_billing_disputes_and_back(demo: DemoGateway, db: str) -> None:
