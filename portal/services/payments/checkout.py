@@ -95,7 +95,7 @@ def _installment(session: Session, account_id: int, most: int) -> PlanDue | None
     return PlanDue(plan.plan_id, plan.installment_id, min(plan.amount, most), plan.due_date, plan.current)
 
 
-def pay_context(session: Session, actor: Actor, *, statement_id: int | None = None,
+def pay_context(session: Session, /, actor: Actor, *, statement_id: int | None = None,
                 account_id: int | None = None) -> PayContext | None:
     """The account to pay (the statement's, or the one chosen, or the first linked), or None."""
     linked = account_relationships(session, actor.user_id)
@@ -124,7 +124,7 @@ def pay_context(session: Session, actor: Actor, *, statement_id: int | None = No
                       waiting=money.waiting, ceiling=money.ceiling)
 
 
-def amount_for(session: Session, *, account_id: int, choice: str, amount_text: str = '',
+def amount_for(session: Session, /, *, account_id: int, choice: str, amount_text: str = '',
                statement_id: int | None = None) -> tuple[int, str]:
     """(amount, target) for what the patient chose; ValidationFailed with a readable message otherwise.
 

@@ -43,7 +43,7 @@ class MethodView:
         return f'{self.exp_month:02d}/{self.exp_year}' if self.exp_month and self.exp_year else ''
 
 
-def add_demo_method(session: Session, *, account_id: int, behaviour: str = 'succeed', user_id: int | None = None,
+def add_demo_method(session: Session, /, *, account_id: int, behaviour: str = 'succeed', user_id: int | None = None,
                     is_default: bool = True) -> SavedPaymentMethod:
     """A DemoGateway saved method (tests, demos): 'succeed' (like pm_card_visa), 'decline',
     'authenticate' (the bank asks to confirm) or 'bank' (stays processing, settles later)."""
@@ -78,7 +78,7 @@ class MethodsContext:
     methods: tuple[MethodView, ...]
 
 
-def methods_context(session: Session, actor: Actor, *, account_id: int | None = None) -> MethodsContext | None:
+def methods_context(session: Session, /, actor: Actor, *, account_id: int | None = None) -> MethodsContext | None:
     """The saved methods of the chosen account (or the first linked one); None when no account is linked.
     NotFound for an account the actor may not see."""
     linked = account_relationships(session, actor.user_id)
@@ -120,12 +120,12 @@ def set_default(session: Session, /, *, actor: Actor, method_id: int) -> None:
                  entity_type='saved_payment_method', entity_id=row.id, account_id=row.account_id, source_ip=actor.ip)
 
 
-def removable(session: Session, actor: Actor, method_id: int) -> str:
+def removable(session: Session, /, actor: Actor, method_id: int) -> str:
     """Check the actor may remove it; return the gateway's id to detach (outside any transaction)."""
     return _owned(session, actor, method_id).gateway_method_id
 
 
-def mark_removed(session: Session, actor: Actor, method_id: int) -> None:
+def mark_removed(session: Session, /, actor: Actor, method_id: int) -> None:
     row = _owned(session, actor, method_id)
     row.removed_at, was_default, row.is_default = utcnow(), row.is_default, False
     if was_default:

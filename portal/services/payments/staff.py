@@ -130,7 +130,7 @@ def _refunded(session: Session, payment_id: int) -> int:
         Refund.payment_id == payment_id, col(Refund.status).in_([RefundStatus.pending, RefundStatus.succeeded]))).one())
 
 
-def staff_account(session: Session, actor: Actor, account_id: int) -> StaffAccount:
+def staff_account(session: Session, /, actor: Actor, account_id: int) -> StaffAccount:
     require_staff(session, actor, purpose='staff_view_account')
     account = session.get(GuarantorAccount, account_id)
     if account is None:  # before the audit: its row would point at no account

@@ -56,7 +56,7 @@ def _view(policy: PlanPolicy) -> PolicyView:
                       new_charges_rule=policy.new_charges_rule, terms_version=policy.terms_version)
 
 
-def current(session: Session) -> PlanPolicy:
+def current(session: Session, /) -> PlanPolicy:
     """The policy in force (the first row; created with the model's defaults on a bare database)."""
     policy = session.exec(select(PlanPolicy).order_by(col(PlanPolicy.id)).limit(1)).first()
     if policy is None:

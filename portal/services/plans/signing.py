@@ -92,7 +92,7 @@ def name_matches(typed: str, first: str, last: str) -> bool:
     return bool(words) and all(part in words for part in _plain(first) + _plain(last))
 
 
-def create(session: Session, actor: Actor, *, account_id: int, day_of_month: int, monthly: int | None = None,
+def create(session: Session, /, actor: Actor, *, account_id: int, day_of_month: int, monthly: int | None = None,
            months: int | None = None, signed_name: str, consent: bool, autopay_method_id: int | None,
            expected_balance: int | None = None) -> PaymentPlan:
     """Check everything (nothing is stored on any error), then store the plan and its installments.

@@ -74,7 +74,7 @@ def overview(session: Session, /, *, actor: Actor, account_id: int) -> PlanView 
     return view_of(session, plan)
 
 
-def view_of(session: Session, plan: PaymentPlan) -> PlanView:
+def view_of(session: Session, /, plan: PaymentPlan) -> PlanView:
     """Read only: the statuses shown are the ones the ledger gives (what `coverage.reconcile` stores when
     money moves), so a view never writes."""
     rows = coverage.installments(session, plan.id)
