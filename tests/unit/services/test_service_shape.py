@@ -269,3 +269,16 @@ def test_the_guard_check_finds_a_hand_written_guard() -> None:
     written = 'def f(session, actor):\n    if not actor.is_staff:\n        raise NotFound()\n'
     business = 'def f(actor, kind):\n    if not actor.is_staff and kind.new:\n        raise ValidationFailed("call")\n'
     assert (hand_written_guards(written), hand_written_guards(business)) == ([2], [])
+
+
+def test_the_shape_check_names_what_is_wrong() -> None:
+    def old(session: object, actor: object, account_id: int) -> list[int]: ...  # noqa: ARG001
+    def own(*, account_id: int, actor: object) -> SQLModel: ...  # noqa: ARG001
+    def good(session: object, /, *, actor: object, account_id: int) -> tuple[int, ...] | None: ...  # noqa: ARG001
+
+    assert shape_problems(old) == ['session is not positional-only',
+                                   'a parameter other than the session is not keyword-only',
+                                   'returns list[int]: not a frozen view, a tuple of them or a plain value']
+    assert shape_problems(own) == ['actor is not the first keyword',
+                                   f'returns {SQLModel!r}: not a frozen view, a tuple of them or a plain value']
+    assert shape_problems(good) == []
