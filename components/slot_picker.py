@@ -4,7 +4,7 @@ shown in each location's zone and labelled with it. Per-client state: build it i
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
 
@@ -32,7 +32,7 @@ class Picked:
     first_day: date | None = None
     day: date | None = None
     slot: Slot | None = None
-    days: list[DaySlots] = field(default_factory=list)
+    days: tuple[DaySlots, ...] = ()
 
 
 def _options(choices: list[Choice]) -> dict[int, str]:

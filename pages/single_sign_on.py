@@ -58,7 +58,7 @@ def claims_options() -> dict:
 
 async def _refuse(request: Request, reason: str, detail: str = '') -> Response:
     ip = request.client.host if request.client else ''
-    await run.io_bound(sso.record_refusal, reason, ip=ip, detail=detail[:120])
+    await run.io_bound(sso.record_refusal, reason=reason, ip=ip, detail=detail[:120])
     return RedirectResponse(f'/?reason=sso-{reason}', status_code=303)
 
 

@@ -52,5 +52,6 @@ def register() -> None:
         fields = await _fields(request)
         if fields is None:
             return JSONResponse({'error': 'From and Body are required'}, status_code=400)
-        reply = await run.io_bound(handle_inbound, *fields)
+        sender, body = fields
+        reply = await run.io_bound(handle_inbound, from_=sender, body=body)
         return PlainTextResponse(reply)

@@ -75,7 +75,7 @@ def _import_csv(importer, file: str) -> int:  # noqa: ANN001
     from portal.interop.charges_csv import ImportRejected
     migrate()
     try:
-        summary = importer(file)
+        summary = importer(path=file)
     except ImportRejected as rejected:
         print(f'Nothing was imported: {len(rejected.problems)} problem(s) in {file}.', file=sys.stderr)
         for problem in rejected.problems:

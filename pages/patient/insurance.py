@@ -29,9 +29,9 @@ def register() -> None:
                         load=lambda actor: read(coverage.coverage_page, actor=actor))
 
 
-def _content(accounts: list[AccountCoverage]) -> None:
+def _content(accounts: tuple[AccountCoverage, ...]) -> None:
     @ui.refreshable
-    def body(accounts: list[AccountCoverage]) -> None:
+    def body(accounts: tuple[AccountCoverage, ...]) -> None:
         ui.label('Insurance').classes(theme.H1).props('role=heading aria-level=1')
         if not accounts:
             ui.label('No billing account is linked to your sign-in yet.').classes('text-slate-700')

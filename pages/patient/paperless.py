@@ -10,12 +10,12 @@ from portal.services import paperless
 from portal.services.paperless import PaperlessChoice
 
 
-async def load() -> list[PaperlessChoice]:
+async def load() -> tuple[PaperlessChoice, ...]:
     """Read before drawing: a page that awaits mid-way is sent to the browser half built."""
     return await read(paperless.paperless_choices, actor=session.actor())
 
 
-def card(choices: list[PaperlessChoice]) -> None:
+def card(choices: tuple[PaperlessChoice, ...]) -> None:
     """Draw the card (nothing for users without billing accounts)."""
     if not choices:
         return

@@ -114,7 +114,7 @@ def setup_form(start: PlanStart) -> None:
                 forms.set_error(error, problem.message)
                 return
             try:
-                await call(signing.sign, session.actor(), account_id=start.account_id,
+                await call(signing.sign, actor=session.actor(), account_id=start.account_id,
                            day_of_month=int(day.value), monthly=chosen_monthly, months=chosen_months,
                            signed_name=signature.value or '', consent=bool(consent.value),
                            autopay_method_id=how.value or None, expected_balance=start.payable)

@@ -39,12 +39,12 @@ async def _accounts(relationships: dict[int, str]) -> None:
         ui.label('No billing account is linked to your sign-in yet.').classes('text-slate-700')
         return
     for account_id in account_ids:
-        view = await write(tracking.overview, actor, account_id)
+        view = await write(tracking.overview, actor=actor, account_id=account_id)
         if view is not None:
-            start = await write(signing.start, actor, account_id)
+            start = await write(signing.start, actor=actor, account_id=account_id)
             progress(view, start)
             continue
-        start = await write(signing.start, actor, account_id)
+        start = await write(signing.start, actor=actor, account_id=account_id)
         if start.eligible:
             setup_form(start)
         else:
@@ -152,7 +152,7 @@ def _changes(view: PlanView, start: PlanStart) -> None:
         async def apply(function, **kwargs) -> None:  # noqa: ANN001, ANN003
             forms.set_error(error, '')
             try:
-                await write(function, session.actor(), plan_id=view.id, **kwargs)
+                await write(function, actor=session.actor(), plan_id=view.id, **kwargs)
             except DomainError as problem:
                 forms.set_error(error, problem.message)
                 return

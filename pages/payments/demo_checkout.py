@@ -52,7 +52,7 @@ def _content(demo, session_id: str, request) -> None:  # noqa: ANN001
 
     async def finish(result: DemoResult) -> None:
         if result.state in ('succeeded', 'processing', 'saved'):
-            await call(process_events, list(result.events), gateway_name='demo')
+            await call(process_events, events=list(result.events), gateway_name='demo')
             go(request.success_url)
         elif result.state == 'authenticate':
             tabs_box.classes(add='hidden')
@@ -76,7 +76,7 @@ def _content(demo, session_id: str, request) -> None:  # noqa: ANN001
         try:
             if request.mode == 'payment':
                 attempt = request.metadata.get('attempt_id', '')
-                refused = await call(still_payable, parse_id(attempt))
+                refused = await call(still_payable, attempt_id=parse_id(attempt))
                 if refused:
                     forms.set_error(error, refused)
                     return

@@ -39,7 +39,7 @@ def register() -> None:
 
     @ui.page('/pay/receipt/{token}')
     async def guest_receipt(token: str) -> None:
-        view = await call(receipts.receipt_by_token, token[:300])
+        view = await call(receipts.receipt_by_token, token=token[:300])
         if view is None and not receipts.receipt_link_expired(token[:300]):
             not_found.content()  # a mistyped or forged link: the one 404 page
             return
@@ -53,7 +53,7 @@ def register() -> None:
 
     @app.get('/pay/receipt/{token}/pdf')
     async def guest_receipt_pdf(request: Request, token: str) -> Response:
-        view = await call(receipts.receipt_by_token, token[:300])
+        view = await call(receipts.receipt_by_token, token=token[:300])
         if view is None:
             return not_found.response(request)
         return _pdf(await call(render_receipt, view), view)
@@ -113,7 +113,7 @@ def _demo_settle(view: DoneView) -> None:
     async def settle() -> None:
         from portal.services.payments.deliveries import process_events
         events = demo.settle(intent_id)
-        await call(process_events, events, gateway_name='demo')
+        await call(process_events, events=events, gateway_name='demo')
         ui.navigate.reload()
 
     ui.button('Demo: the bank settles now', on_click=settle).props('outline no-caps').mark('settle')

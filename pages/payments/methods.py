@@ -64,11 +64,11 @@ def _methods(context: methods.MethodsContext | None, *, added: bool) -> None:
                     .props('flat no-caps dense color=negative').mark(f'remove-{row.id}')
 
     async def reload() -> None:
-        listing.refresh(await write(methods.list_methods, actor, account_id))
+        listing.refresh(await write(methods.list_methods, actor=actor, account_id=account_id))
 
     async def make_default(method_id: int) -> None:
         try:
-            await write(methods.set_default, actor, method_id)
+            await write(methods.set_default, actor=actor, method_id=method_id)
         except NotFound:  # removed in another window meanwhile
             ui.notify('That payment method is no longer saved. Here is your current list.', type='warning')
         else:

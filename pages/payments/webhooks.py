@@ -24,7 +24,8 @@ PATH = '/webhooks/stripe'
 async def stripe_webhook(request: Request) -> JSONResponse:
     body = await request.body()  # pages.body_limits has refused anything over 512 KiB before this reads it
     try:
-        outcomes = await run.io_bound(handle_webhook, body, request.headers.get('stripe-signature'))
+        outcomes = await run.io_bound(handle_webhook, payload=body,
+                                      signature_header=request.headers.get('stripe-signature'))
     except WebhookRejected:
         log.info('webhook refused: bad or missing signature')
         return JSONResponse({'error': 'invalid signature'}, status_code=400)

@@ -96,7 +96,7 @@ def offline_dialog(actor, account_id: int) -> None:  # noqa: ANN001
         async def submit() -> None:
             forms.set_error(error, '')
             try:
-                await write(staff.record_offline_payment, actor, account_id=account_id, idempotency_key=key,
+                await write(staff.record_offline_payment, actor=actor, account_id=account_id, idempotency_key=key,
                             amount_text=amount.value or '', method=method.value, reference=reference.value or '')
             except DomainError as failure:
                 forms.show_errors({'amount': amount, 'reference': reference}, failure.field_errors)

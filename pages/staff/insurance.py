@@ -28,17 +28,17 @@ BENEFIT_FIELDS = (('copay', 'Copay per visit'), ('deductible_met', 'Deductible m
 def register() -> None:
     @ui.page('/staff/insurance', response_timeout=60)
     async def staff_insurance() -> None:
-        async def load(actor) -> tuple[list[QueueItem], dict[int, str]]:  # noqa: ANN001
+        async def load(actor) -> tuple[tuple[QueueItem, ...], dict[int, str]]:  # noqa: ANN001
             return await read(coverage_queue.queue, actor=actor), await read(coverage.payers)
 
         await page.show('Insurance queue', path='/staff/insurance', load=load, draw=_content)
 
 
-def _content(loaded: tuple[list[QueueItem], dict[int, str]]) -> None:
+def _content(loaded: tuple[tuple[QueueItem, ...], dict[int, str]]) -> None:
     payers = loaded[1]
 
     @ui.refreshable
-    def body(items: list[QueueItem]) -> None:
+    def body(items: tuple[QueueItem, ...]) -> None:
         ui.label('Insurance verification').classes(theme.H1).props('role=heading aria-level=1')
         ui.label('New and changed coverage, oldest first. Check each with the payer, then verify or correct it.') \
             .classes('text-slate-700')

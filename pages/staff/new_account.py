@@ -9,7 +9,7 @@ from nicegui import ui
 from components import forms, page, session, theme
 from components.calls import write
 from components.guards import OneAtATime
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError
 from portal.services.desk import new_accounts
 from portal.services.desk.search import parse_birth_date
 
@@ -20,13 +20,7 @@ def register() -> None:
     @ui.page('/staff/accounts/new', response_timeout=60)
     async def new_account_page() -> None:
         await page.show('New account', path='/staff/accounts', draw=lambda _: _form(),
-                        load=lambda actor: _allowed(actor))
-
-
-async def _allowed(actor) -> bool:  # noqa: ANN001
-    if not actor.is_staff:  # the middleware already answers 404 to anyone else; this keeps the page honest
-        raise NotFound()
-    return True
+                        load=lambda actor: write(new_accounts.may_open_account, actor=actor))
 
 
 def _form() -> None:

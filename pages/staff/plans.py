@@ -24,7 +24,7 @@ def register() -> None:
     @ui.page('/staff/plans', response_timeout=60)
     async def staff_plans() -> None:
         async def load(actor) -> tuple[policy_card.PolicyView, Queues]:  # noqa: ANN001
-            return await write(policy_card.for_staff, actor=actor), await write(staff_queues, actor)
+            return await write(policy_card.for_staff, actor=actor), await write(staff_queues, actor=actor)
 
         await page.show('Payment plans', path='/staff/plans', load=load, draw=_plans)
 
@@ -73,7 +73,7 @@ def _policy_card(snapshot: policy_card.PolicyView) -> None:
                                           down_payment_percent=fields['down_payment_percent'].value,
                                           new_charges_rule=rule_choice.value or '')
             try:
-                policy = await write(policy_card.update, session.actor(), form)
+                policy = await write(policy_card.update, actor=session.actor(), form=form)
             except DomainError as problem:
                 forms.show_errors(fields, problem.field_errors)
                 forms.set_error(error, problem.message)

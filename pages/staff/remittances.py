@@ -46,14 +46,14 @@ def register() -> None:
                                                 remittance_id=page.id_of(remittance_id)))
 
 
-def _rows(items: list[RemittanceRow]) -> list[dict]:
+def _rows(items: tuple[RemittanceRow, ...]) -> list[dict]:
     return [{'id': item.id, 'date': forms.short_date(item.payment_date) if item.payment_date else '—',
              'payer': item.payer, 'trace': item.trace_number, 'amount': forms.money(item.amount),
              'matched': f'{item.matched:,} of {item.claims:,}', 'unmatched': f'{item.unmatched:,}',
              'warnings': f'{item.warnings:,}'} for item in items]
 
 
-def _list(items: list[RemittanceRow]) -> None:
+def _list(items: tuple[RemittanceRow, ...]) -> None:
     ui.label('Insurance remittances').classes(theme.H1).props('role=heading aria-level=1')
     with ui.column().classes(theme.CARD + ' gap-2'):
         ui.label('Upload an 835 remittance from a payer. A file that is not a balanced 835 (version 005010X221A1) '

@@ -7,8 +7,8 @@ from nicegui import ui
 from components import forms, page, session, theme
 from components.calls import call, read
 from components.guards import OneAtATime
-from portal.models import StatementRun
 from portal.services import statement_run
+from portal.services.statement_run import RunRow
 
 COLUMNS = [
     {'name': 'period', 'label': 'Month', 'field': 'period', 'align': 'left'},
@@ -21,7 +21,7 @@ COLUMNS = [
 ]
 
 
-def _rows(runs: list[StatementRun]) -> list[dict]:
+def _rows(runs: tuple[RunRow, ...]) -> list[dict]:
     return [{'id': run.id, 'period': run.period, 'started': forms.appointment_time(run.started_at),
              'state': run.state, 'considered': f'{run.accounts_considered:,}', 'created': f'{run.statements_created:,}',
              'hold': f'{run.skipped_on_hold:,}', 'not_due': f'{run.skipped_not_due:,}'} for run in runs]
@@ -31,10 +31,10 @@ def register() -> None:
     @ui.page('/staff/statement-runs', response_timeout=60)
     async def statement_runs_page() -> None:
         await page.show('Statement runs', path='/staff/statement-runs', draw=_runs,
-                        load=lambda _actor: read(statement_run.recent_runs))
+                        load=lambda actor: read(statement_run.recent_runs, actor=actor))
 
 
-def _runs(runs: list[StatementRun]) -> None:
+def _runs(runs: tuple[RunRow, ...]) -> None:
     ui.label('Statement runs').classes(theme.H1).props('role=heading aria-level=1')
     progress = {'done': 0, 'total': 0}
     with ui.column().classes(theme.CARD + ' gap-3'):
@@ -65,13 +65,12 @@ def _runs(runs: list[StatementRun]) -> None:
             progress.update(done=done, total=total)
 
         try:
-            result = await call(statement_run.run_statements, started_by_user_id=session.actor().user_id,
-                                progress=report)
+            result = await call(statement_run.run_statements, actor=session.actor(), progress=report)
         finally:
             timer.deactivate()
         bar.value = 1
         status.text = (f'Done: {result.statements_created:,} statements issued, '
                        f'{result.skipped_on_hold:,} on hold, {result.skipped_not_due:,} not due.')
-        table.rows = _rows(await read(statement_run.recent_runs))
+        table.rows = _rows(await read(statement_run.recent_runs, actor=session.actor()))
 
     button.on_click(start.disables(button))

@@ -8,9 +8,8 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select
 
 from portal import audit
-from portal.auth.permissions import Actor, require_account
+from portal.auth.permissions import Actor, require_account, require_staff
 from portal.clock import utcnow
-from portal.errors import NotFound
 from portal.models import AccountFlag, FlagKind
 
 
@@ -25,9 +24,8 @@ def resolve_flags(session: Session, /, *, actor: Actor, account_id: int, kind: F
     """Clear the account's open flags of one kind (and, given `reason`, only those raised for it: one
     disputed charge, not every dispute on the account), stamped with who and when; flags of any other
     kind stay open. Returns how many were cleared (0 when none was open). Staff only: anyone else gets
-    NotFound."""
-    if not actor.is_staff:
-        raise NotFound()
+    NotFound (audited once by require_staff)."""
+    require_staff(session, actor, purpose='resolve_flag')
     require_account(session, actor, account_id, purpose='resolve_flag')
     query = select(AccountFlag).where(AccountFlag.account_id == account_id, AccountFlag.kind == kind,
                                       col(AccountFlag.cleared_at).is_(None))

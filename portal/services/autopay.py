@@ -18,6 +18,7 @@ Plans paid by hand are not charged: one still unpaid a week after its date turns
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -56,7 +57,7 @@ def idempotency_key(plan_id: int, seq: int, attempt: int) -> str:
     return f'plan-{plan_id}-inst-{seq}-try-{attempt}'
 
 
-@dataclass
+@dataclass(frozen=True)
 class SweepResult:
     charged: int = 0
     failed: int = 0
@@ -118,29 +119,30 @@ def process_plan(plan_id: int) -> SweepResult:
 
 def sweep(*, today: date | None = None, plan_id: int | None = None) -> SweepResult:
     today = today or load_practice_today()
-    result = SweepResult()
+    tally: Counter[str] = Counter()  # SweepResult field -> count
+    outcomes: Counter[str] = Counter()
     for installment_id in due_installment_ids(today, plan_id):
         try:
             outcome = process(installment_id, today)
         except Exception:  # one bad row must not stop the batch; it is swept again next run
             log.exception('autopay: installment %s failed unexpectedly', installment_id)
-            result.errors += 1
+            tally['errors'] += 1
             continue
-        result.outcomes[outcome] = result.outcomes.get(outcome, 0) + 1
+        outcomes[outcome] += 1
         if outcome == 'succeeded':
-            result.charged += 1
+            tally['charged'] += 1
         elif outcome in ('failed', 'requires_action', 'delinquent'):
-            result.failed += 1
-            result.delinquent += outcome == 'delinquent'
+            tally['failed'] += 1
+            tally['delinquent'] += outcome == 'delinquent'
         elif outcome == 'processing':
-            result.processing += 1
+            tally['processing'] += 1
         elif outcome == 'covered':
-            result.covered += 1
+            tally['covered'] += 1
         elif outcome == UNDER_WAY:
-            result.waiting += 1
+            tally['waiting'] += 1
     if plan_id is None:
-        result.delinquent += past_due_manual_plans(today)
-    return result
+        tally['delinquent'] += past_due_manual_plans(today)
+    return SweepResult(**tally, outcomes=dict(outcomes))
 
 
 def process(installment_id: int, today: date) -> str:

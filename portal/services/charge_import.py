@@ -3,6 +3,7 @@ the file, this writes it in one transaction (all or nothing), charge by charge w
 Each charge carries the file's external id, so importing the same file again changes nothing."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from portal.services.money_moved import account_money_moved
 from portal.services.practice import load_practice_today
 
 
-@dataclass
+@dataclass(frozen=True)
 class ImportSummary:
     rows: int = 0
     created: int = 0
@@ -40,31 +41,32 @@ def _lookups(session: Session) -> Lookups:
 
 
 
-def import_charges(path: str | Path) -> ImportSummary:
+def import_charges(*, path: str | Path) -> ImportSummary:
     """Check the whole file, then write it in one transaction (all or nothing)."""
     with read_session() as session:
         lookups = _lookups(session)
     rows = read_rows(path, lookups, today=load_practice_today())
-    summary = ImportSummary(rows=len(rows))
+    counts: Counter[str] = Counter()
     with write_session() as session:
         problems: list[Problem] = []
         for row in rows:
-            _import_row(session, row, summary, problems)
+            _import_row(session, row, counts, problems)
         if problems:
             raise ImportRejected(problems)  # rolls the transaction back: nothing is imported
         for account_id in sorted({row.account_id for row in rows}):
             account_money_moved(session, account_id=account_id)
-    return summary
+    return ImportSummary(rows=len(rows), created=counts['created'], unchanged=counts['unchanged'],
+                         visits_created=counts['visits_created'])
 
 
-def _import_row(session: Session, row: ChargeRow, summary: ImportSummary, problems: list[Problem]) -> None:
+def _import_row(session: Session, row: ChargeRow, counts: Counter[str], problems: list[Problem]) -> None:
     existing = session.exec(select(Charge).where(Charge.external_id == row.external_id)).first()
     if existing is not None:
         if (existing.account_id, existing.patient_id, existing.code, existing.amount, existing.date_of_service) != \
                 (row.account_id, row.patient_id, row.code, row.amount, row.date_of_service):
             problems.append(Problem(row.line, 'external_id', 'was imported before with other figures'))
         else:
-            summary.unchanged += 1
+            counts['unchanged'] += 1
         return
     encounter = session.exec(select(Encounter).where(Encounter.external_id == row.visit_key)).first()
     if encounter is None:
@@ -73,7 +75,7 @@ def _import_row(session: Session, row: ChargeRow, summary: ImportSummary, proble
                               external_id=row.visit_key)
         session.add(encounter)
         session.flush()
-        summary.visits_created += 1
+        counts['visits_created'] += 1
     elif (encounter.account_id, encounter.patient_id) != (row.account_id, row.patient_id):
         problems.append(Problem(row.line, 'visit_id', 'belongs to another patient'))
         return
@@ -86,4 +88,4 @@ def _import_row(session: Session, row: ChargeRow, summary: ImportSummary, proble
     ledger.post(session, account_id=row.account_id, kind=LedgerKind.charge, amount=row.amount,
                 external_ref=f'charge:{row.external_id}', effective_date=row.date_of_service,
                 patient_id=row.patient_id, charge_id=charge.id)
-    summary.created += 1
+    counts['created'] += 1

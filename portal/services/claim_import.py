@@ -3,6 +3,7 @@ file, this writes it in one transaction (all or nothing). A claim is keyed by it
 claim again changes nothing; the same number with other figures is a problem, and nothing is written."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -17,7 +18,7 @@ from portal.services.claim_updates import record_claim_status
 from portal.services.practice import load_practice_today
 
 
-@dataclass
+@dataclass(frozen=True)
 class ClaimImportSummary:
     claims: int = 0
     created: int = 0
@@ -28,21 +29,21 @@ class ClaimImportSummary:
                 f'{self.claims:,}.')
 
 
-def import_claims(path: str | Path) -> ClaimImportSummary:
+def import_claims(*, path: str | Path) -> ClaimImportSummary:
     """Check the whole file, then write it in one transaction (all or nothing)."""
     claims = read_claims(path, today=load_practice_today())
-    summary = ClaimImportSummary(claims=len(claims))
+    counts: Counter[str] = Counter()
     with write_session() as session:
         payers = {payer.payer_code.upper(): payer.id for payer in session.exec(select(Payer)).all()}
         problems: list[Problem] = []
         for group in claims:
-            _import_claim(session, group, payers, summary, problems)
+            _import_claim(session, group, payers, counts, problems)
         if problems:
             raise ImportRejected(problems)  # rolls the transaction back: nothing is imported
-    return summary
+    return ClaimImportSummary(claims=len(claims), created=counts['created'], unchanged=counts['unchanged'])
 
 
-def _import_claim(session: Session, group: ClaimRows, payers: dict[str, int], summary: ClaimImportSummary,
+def _import_claim(session: Session, group: ClaimRows, payers: dict[str, int], counts: Counter[str],
                   problems: list[Problem]) -> None:
     first = group.rows[0]
     found = len(problems)
@@ -76,7 +77,7 @@ def _import_claim(session: Session, group: ClaimRows, payers: dict[str, int], su
                 (charge.encounter_id, coverage.id, billed):
             problems.append(Problem(first.line, 'claim_number', 'was imported before with other figures'))
         else:
-            summary.unchanged += 1
+            counts['unchanged'] += 1
         return
     submitted = datetime.combine(first.submitted, time(12), tzinfo=UTC)
     claim = Claim(account_id=charge.account_id, patient_id=charge.patient_id, encounter_id=charge.encounter_id,
@@ -85,4 +86,4 @@ def _import_claim(session: Session, group: ClaimRows, payers: dict[str, int], su
     session.add(claim)
     session.flush()
     record_claim_status(session, claim_id=claim.id, status=ClaimStatus.submitted, at=submitted)
-    summary.created += 1
+    counts['created'] += 1

@@ -227,7 +227,7 @@ def _payer_claim_number(session: Session, claim: Claim, payer: Payer | None) -> 
     return session.exec(query.order_by(col(RemittanceClaim.id).desc())).first() or ''
 
 
-def needs_you(session: Session, claim: Claim) -> bool:
+def needs_you(session: Session, /, claim: Claim) -> bool:
     """Is this a denied claim with something the patient can do (update insurance, call the insurer)?"""
     if claim.status != ClaimStatus.denied:
         return False

@@ -3,7 +3,7 @@ member id (masked but for the last 4 until revealed, and the reveal is audited),
 priority, dates, the office's verification and the benefits snapshot (money in minor units), and
 photos of the card (front and back) through the file service (owner kind 'coverage_card').
 
-- `coverage_page(session, actor=)` -> [AccountCoverage]: every account the actor may act on.
+- `coverage_page(session, actor=)` -> (AccountCoverage, ...): every account the actor may act on.
 - `reveal_member_id(session, actor=, coverage_id=)` -> str, audited.
 - `save_coverage(session, actor=, patient_id=, coverage_id=None, form=)` -> coverage id: add or change;
   bad input is ValidationFailed with field errors and nothing is stored.
@@ -107,7 +107,7 @@ def mask(member_id: str) -> str:
     return '•••• ' + member_id[-4:] if len(member_id) > 4 else member_id
 
 
-def payers(session: Session) -> dict[int, str]:
+def payers(session: Session, /) -> dict[int, str]:
     return {row.id: row.name for row in session.exec(select(Payer).order_by(Payer.name)).all()}
 
 
@@ -128,7 +128,7 @@ def view(row: Coverage, payer_name: str, cards: list[StoredFileView]) -> Coverag
                         benefits, side.get('front'), side.get('back'), form)
 
 
-def coverage_page(session: Session, /, *, actor: Actor) -> list[AccountCoverage]:
+def coverage_page(session: Session, /, *, actor: Actor) -> tuple[AccountCoverage, ...]:
     """The coverage of every patient on the actor's accounts, primary first."""
     names = payers(session)
     found = []
@@ -143,10 +143,10 @@ def coverage_page(session: Session, /, *, actor: Actor) -> list[AccountCoverage]
             view(row, names.get(row.payer_id, ''), cards.get(row.id, []))
             for row in rows if row.patient_id == p.id)) for p in people)
         found.append(AccountCoverage(account_id, account.account_number if account else '', patients, names))
-    return found
+    return tuple(found)
 
 
-def owned(session: Session, actor: Actor, coverage_id: int, *, purpose: str,
+def owned(session: Session, /, actor: Actor, coverage_id: int, *, purpose: str,
           audit_view: bool = True) -> tuple[Coverage, int]:
     """The coverage row and its account id, once the actor may act on that account (else Refused);
     `audit_view` as for `require_account`."""
@@ -166,7 +166,7 @@ def reveal_member_id(session: Session, /, *, actor: Actor, coverage_id: int) -> 
     return row.member_id
 
 
-def clean(session: Session, form: CoverageForm, *, patient_id: int, coverage_id: int | None) -> dict[str, object]:
+def clean(session: Session, /, form: CoverageForm, *, patient_id: int, coverage_id: int | None) -> dict[str, object]:
     """The form's values ready to store; ValidationFailed naming each bad field otherwise."""
     errors: dict[str, str] = {}
     member_id = form.member_id.strip()

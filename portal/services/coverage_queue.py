@@ -3,7 +3,7 @@ verified, oldest first. Staff verify it, correct it (the patient sees which fiel
 benefits snapshot (money in minor units), or ask the patient through a staff-started message thread
 (which emails them without PHI and counts on their Messages badge). Every change is audited.
 
-- `queue(session, actor=, limit=50)` -> [QueueItem]
+- `queue(session, actor=, limit=50)` -> (QueueItem, ...)
 - `verify(session, actor=, coverage_id=)`
 - `correct(session, actor=, coverage_id=, form=)` -> the labels of the fields that changed
 - `record_benefits(session, actor=, coverage_id=, benefits=)`
@@ -44,7 +44,7 @@ class QueueItem:
     is_new: bool  # never verified
 
 
-def queue(session: Session, /, *, actor: Actor, limit: int = 50) -> list[QueueItem]:
+def queue(session: Session, /, *, actor: Actor, limit: int = 50) -> tuple[QueueItem, ...]:
     """Coverage waiting for the office, oldest first."""
     require_staff(session, actor, purpose='coverage_queue')
     since = func.coalesce(Coverage.changed_at, Coverage.created_at)
@@ -56,10 +56,10 @@ def queue(session: Session, /, *, actor: Actor, limit: int = 50) -> list[QueueIt
         .where(or_(col(Coverage.verified_at).is_(None), col(Coverage.changed_at) > Coverage.verified_at))
         .order_by(since, Coverage.id).limit(limit)).all()
     cards = files.files_of(session, owner_kind=coverage.CARD_KIND, owner_ids=[row.id for row, *_ in rows])
-    return [QueueItem(coverage.view(row, payer.name, cards.get(row.id, [])), account.id,
-                      account.account_number, f'{patient.first_name} {patient.last_name}',
-                      row.changed_at or row.created_at, row.verified_at is None)
-            for row, patient, account, payer in rows]
+    return tuple(QueueItem(coverage.view(row, payer.name, cards.get(row.id, [])), account.id,
+                           account.account_number, f'{patient.first_name} {patient.last_name}',
+                           row.changed_at or row.created_at, row.verified_at is None)
+                 for row, patient, account, payer in rows)
 
 
 def _mark_verified(session: Session, actor: Actor, row: Coverage, *, corrected: str) -> None:

@@ -97,7 +97,7 @@ def _total_where(filters: Filters, responsibility: str | None) -> list:
     return where
 
 
-def open_total(session: Session, filters: Filters, *, responsibility: str | None, bucket: str,
+def open_total(session: Session, /, filters: Filters, *, responsibility: str | None, bucket: str,
                as_of: date) -> tuple[int, int]:
     """(open amount, charges with something open) of one figure. A bucket with an oldest date sums its days of
     receivable_rollup; an open-ended one (120+, 91+, all) is receivable_total less the rollup's days after it,

@@ -15,13 +15,13 @@ def sender_of(practice: Practice) -> email.Sender:
     return email.Sender(name=practice.name, phone=practice.phone, address=practice.from_address)
 
 
-def deliver_pending(limit: int = 100) -> int:
+def deliver_pending(*, limit: int = 100) -> int:
     """Send due email notifications (when PORTAL_SMTP_URL is set); see portal.notify.email.deliver_pending."""
     return email.deliver_pending(limit, still_wanted=suppression_reason, send_time_fields=complete,
                                  sender=sender_of(load_practice()))
 
 
-def deliver_pending_sms(limit: int = 100) -> int:
+def deliver_pending_sms(*, limit: int = 100) -> int:
     """Send due texts through the configured provider; see portal.notify.texts.deliver_pending_sms."""
     return texts.deliver_pending_sms(limit, still_wanted=suppression_reason, zone_of=practice_zone,
                                      sender=sender_of(load_practice()))

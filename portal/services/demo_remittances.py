@@ -63,7 +63,7 @@ def _remittance(payer: Payer, trace: str, claims: list[ClaimPayment], plb: list[
                          amount=sum(claim.paid for claim in claims) - sum(item.amount for item in plb))
 
 
-def write_demo_remittances(session: Session, directory: Path, *, on: date, npi: str) -> list[Path]:
+def write_demo_remittances(session: Session, /, directory: Path, *, on: date, npi: str) -> list[Path]:
     """Two 835 files about two pending claims of one payer; none when the demo data has no such pair."""
     rows = session.exec(select(Claim, Coverage, Payer).join(Coverage, col(Coverage.id) == Claim.coverage_id)
                         .join(Payer, col(Payer.id) == Coverage.payer_id)

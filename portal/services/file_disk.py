@@ -74,14 +74,14 @@ def _pending(session: Session) -> _Pending:
     return session.info.setdefault(_PENDING, _Pending())
 
 
-def write_later(session: Session, storage_key: str, data: bytes) -> None:
+def write_later(session: Session, /, storage_key: str, data: bytes) -> None:
     """Write `data` now under a temporary name; it becomes `object_path(storage_key)` when the
     session's transaction commits and disappears if it does not."""
     pending = _pending(session)
     pending.incoming.append((_write_new(data), object_path(storage_key)))
 
 
-def remove_later(session: Session, storage_key: str) -> None:
+def remove_later(session: Session, /, storage_key: str) -> None:
     """Remove the kept file once the session's transaction (which deletes its row) has committed."""
     _pending(session).removals.append(object_path(storage_key))
 

@@ -213,7 +213,7 @@ class StaffHome:
     collections_by_month: list[MonthCollections]
 
 
-def staff_home(session: Session, *, months: int = 12, on: date | None = None) -> StaffHome:
+def staff_home(session: Session, /, *, months: int = 12, on: date | None = None) -> StaffHome:
     on = on or practice_today(session)
     first_month = _months_back(on.replace(day=1), months - 1)
     balances = (select(func.sum(LedgerEntry.amount).label('balance'))

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from portal.models import GuarantorAccount
 
 
-def account_choices(session: Session, account_ids: Iterable[int]) -> dict[int, str]:
+def account_choices(session: Session, /, account_ids: Iterable[int]) -> dict[int, str]:
     """account id -> account number, in id order, for someone linked to several accounts (a picker);
     {} for one or none (nothing to choose)."""
     ids = list(account_ids)

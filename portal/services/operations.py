@@ -33,7 +33,7 @@ class JobStatus:
     next_run: datetime | None
 
 
-def job_statuses(*, actor: Actor, next_runs: dict[str, datetime | None]) -> list[JobStatus]:
+def job_statuses(*, actor: Actor, next_runs: dict[str, datetime | None]) -> tuple[JobStatus, ...]:
     """Every registered job with its latest recorded run; next runs come from the leading scheduler."""
     with write_session() as session:
         require_staff(session, actor, purpose='view_jobs')
@@ -46,7 +46,7 @@ def job_statuses(*, actor: Actor, next_runs: dict[str, datetime | None]) -> list
             last_started=run.started_at if run else None, last_finished=run.finished_at if run else None,
             outcome=run.outcome if run else 'never run', items=run.items if run else 0,
             error=run.error if run else '', next_run=next_runs.get(job_id)))
-    return statuses
+    return tuple(statuses)
 
 
 def authorize_run_now(*, actor: Actor, job_id: str) -> None:
@@ -100,7 +100,7 @@ def masked(recipient: str, channel: str) -> str:
     return f'{local[:1]}•••@{domain}' if domain else '•••'
 
 
-def outbox(session: Session, *, actor: Actor, status: str | None = None) -> OutboxView:
+def outbox(session: Session, /, *, actor: Actor, status: str | None = None) -> OutboxView:
     """The newest messages (optionally of one status), with counts by status; recipients masked."""
     require_staff(session, actor, purpose='view_outbox')
     if status is not None and status not in STATUSES:

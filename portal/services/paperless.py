@@ -20,18 +20,18 @@ class PaperlessChoice:
     has_email: bool
 
 
-def paperless_choices(session: Session, *, actor: Actor) -> list[PaperlessChoice]:
+def paperless_choices(session: Session, /, *, actor: Actor) -> tuple[PaperlessChoice, ...]:
     """The delivery choice of each account the patient may act on."""
     relationships = account_relationships(session, actor.user_id)
     if not relationships:
-        return []
+        return ()
     accounts = session.exec(select(GuarantorAccount).where(col(GuarantorAccount.id).in_(list(relationships)))
                             .order_by(col(GuarantorAccount.account_number)))
-    return [PaperlessChoice(account.id, account.account_number, account.paperless, bool(account.email))
-            for account in accounts]
+    return tuple(PaperlessChoice(account.id, account.account_number, account.paperless, bool(account.email))
+                 for account in accounts)
 
 
-def set_paperless(session: Session, *, actor: Actor, account_id: int, paperless: bool) -> None:
+def set_paperless(session: Session, /, *, actor: Actor, account_id: int, paperless: bool) -> None:
     require_account(session, actor, account_id, purpose='set_paperless')
     account = session.get(GuarantorAccount, account_id)
     assert account is not None  # require_account found it

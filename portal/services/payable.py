@@ -137,7 +137,7 @@ def _refund_takes(charge_ids, account_id=None, upto_entry_id=None):  # noqa: ANN
             .where(col(parts.c.charge_id).in_(charge_ids)).group_by(parts.c.charge_id).subquery())
 
 
-def waiting_by_account(session: Session, *, upto_entry_id: int) -> dict[int, int]:
+def waiting_by_account(session: Session, /, *, upto_entry_id: int) -> dict[int, int]:
     """account id -> what is waiting for insurance as of that ledger entry (> 0 only): a statement run's
     reading of every account at once."""
     still_open = open_on_charges(pending_charge_ids(), upto_entry_id=upto_entry_id)
@@ -209,7 +209,7 @@ def in_flight_filter(account_id: int, cap: str = 'balance'):  # noqa: ANN201  (a
     return and_(PaymentAttempt.account_id == account_id, of_cap, or_(is_open, replaced))
 
 
-def standing(session: Session, account_id: int, *, target: str | None = None,
+def standing(session: Session, /, account_id: int, *, target: str | None = None,
              excluding: int | None = None) -> Payable:
     """Balance, processing, waiting for insurance and (with a target) the attempts in flight toward its
     cap, other than the attempt `excluding`, read in ONE statement: a payment settling meanwhile is seen
@@ -230,7 +230,7 @@ def standing(session: Session, account_id: int, *, target: str | None = None,
                    waiting=max(0, int(waiting)))
 
 
-def payable_now(session: Session, account_id: int, *, target: str | None = None,
+def payable_now(session: Session, /, account_id: int, *, target: str | None = None,
                 excluding: int | None = None) -> int:
     """Without a target, what is asked for now (minor units, >= 0): the balance less payments still
     processing and less what is waiting for insurance. With a `target`, the most a new attempt for it may

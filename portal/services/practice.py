@@ -55,7 +55,7 @@ def _first_row():  # noqa: ANN202  (a select of the first settings row)
     return select(PracticeSettings).order_by(col(PracticeSettings.id)).limit(1)
 
 
-def practice(session: Session) -> Practice:
+def practice(session: Session, /) -> Practice:
     """The practice as stored (the first settings row), falling back to the environment per field."""
     settings = get_settings()
     row = session.exec(_first_row()).first()
@@ -78,18 +78,18 @@ def load_practice() -> Practice:
         return practice(session)
 
 
-def zone_name(session: Session) -> str:
+def zone_name(session: Session, /) -> str:
     """The practice's IANA time zone: the stored one, else the configured one."""
     stored = session.exec(select(PracticeSettings.timezone).order_by(col(PracticeSettings.id)).limit(1)).first()
     return stored or get_settings().practice_timezone
 
 
-def practice_zone(session: Session) -> ZoneInfo:
+def practice_zone(session: Session, /) -> ZoneInfo:
     """The practice's time zone (see `zone_name`) as a tzinfo."""
     return ZoneInfo(zone_name(session))
 
 
-def practice_today(session: Session) -> date:
+def practice_today(session: Session, /) -> date:
     """Today on the practice's calendar (its stored zone): "this month", "overdue", effective dates."""
     return practice_day(zone=zone_name(session))
 

@@ -47,7 +47,7 @@ def _rows(session: Session, user_ids: Iterable[int]) -> list[NotificationPrefere
                              .where(col(NotificationPreference.user_id).in_(ids))).all())
 
 
-def preferences_for(session: Session, *, actor: Actor) -> PreferencesView:
+def preferences_for(session: Session, /, *, actor: Actor) -> PreferencesView:
     user = session.get(User, actor.user_id)
     if user is None:
         raise NotFound()
@@ -61,7 +61,7 @@ def preferences_for(session: Session, *, actor: Actor) -> PreferencesView:
                            texting_available=texting_enabled(), texts_stopped=stopped, choices=choices)
 
 
-def save_preferences(session: Session, *, actor: Actor, choices: dict[str, dict[str, bool]],
+def save_preferences(session: Session, /, *, actor: Actor, choices: dict[str, dict[str, bool]],
                      mobile_phone: str = '') -> PreferencesView:
     """Store the person's choices; turning texts on needs a valid mobile number and clears a STOP."""
     user = session.get(User, actor.user_id)
@@ -98,7 +98,7 @@ def save_preferences(session: Session, *, actor: Actor, choices: dict[str, dict[
     return preferences_for(session, actor=actor)
 
 
-def allowed_channels(session: Session, *, user_ids: Iterable[int], kind: str | None) -> dict[int, set[str]]:
+def allowed_channels(session: Session, /, *, user_ids: Iterable[int], kind: str | None) -> dict[int, set[str]]:
     """user id -> the channels they get `kind` on (texts also need a number and a provider)."""
     ids = list(user_ids)
     if not ids:
@@ -122,5 +122,5 @@ def allowed_channels(session: Session, *, user_ids: Iterable[int], kind: str | N
     return result
 
 
-def channel_allowed(session: Session, *, user_id: int, kind: str | None, channel: str) -> bool:
+def channel_allowed(session: Session, /, *, user_id: int, kind: str | None, channel: str) -> bool:
     return channel in allowed_channels(session, user_ids=[user_id], kind=kind).get(user_id, set())

@@ -140,7 +140,7 @@ def _original(session: Session, remittance: Remittance, payment: ClaimPayment) -
         (rows[0] if rows else None)
 
 
-def already_decided(session: Session, *, remittance: Remittance, claim: Claim, claim_number: str) -> str:
+def already_decided(session: Session, /, *, remittance: Remittance, claim: Claim, claim_number: str) -> str:
     """Why this payer's claim payment must not post ('' when it may): the payer's earlier payment or denial of
     the claim, in another remittance, is posted and no reversal has taken it back. A payer corrects a decision
     by reversing it (CLP02 22) and sending the corrected claim; the same claim sent again under a new trace
@@ -204,7 +204,7 @@ def _record_claims(session: Session, remittance: Remittance, payments: list[Clai
     return rows
 
 
-def settle_claim(session: Session, plan: Plan, *, remittance: Remittance, row: RemittanceClaim,
+def settle_claim(session: Session, /, plan: Plan, *, remittance: Remittance, row: RemittanceClaim,
                  payment: ClaimPayment, claim: Claim, charges: list[Charge], on: date, claim_key: str = '') -> Posted:
     """Plan the posting of a matched claim (or of a reversal of an earlier one) and link it to the claim.
     `claim_key`: the claim number, made unique within its remittance (a number sent twice gets #seq)."""

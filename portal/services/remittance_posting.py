@@ -68,7 +68,7 @@ class Plan:
         self.entries.append((row.id, values))
 
 
-def post_plan(session: Session, plan: Plan) -> dict[int, int]:
+def post_plan(session: Session, /, plan: Plan) -> dict[int, int]:
     """Post the planned entries through the ledger's writer and remember which remittance claim posted each
     new one (what a reversal later corrects); returns how many entries each remittance claim created."""
     posted = ledger.post_many(session, [values for _, values in plan.entries])
@@ -108,7 +108,7 @@ def match_lines(claim_payment: ClaimPayment, charges: list[Charge]) -> list[Char
     return found
 
 
-def post_claim(session: Session, plan: Plan, *, remittance: Remittance, payer_key: str, claim_key: str,
+def post_claim(session: Session, /, plan: Plan, *, remittance: Remittance, payer_key: str, claim_key: str,
                row: RemittanceClaim, payment: ClaimPayment, claim: Claim, charges: list[Charge],
                on: date) -> Posted:
     """Plan the entries of a matched, not-reversal claim payment (`claim_key`: the claim number, made unique
@@ -188,7 +188,7 @@ def _update_claim(session: Session, claim: Claim, payment: ClaimPayment, *, repr
     record_claim_status(session, claim_id=claim.id, status=status, code=code, refresh=False)
 
 
-def post_reversal(session: Session, plan: Plan, *, remittance: Remittance, payer_key: str, claim_key: str,
+def post_reversal(session: Session, /, plan: Plan, *, remittance: Remittance, payer_key: str, claim_key: str,
                   row: RemittanceClaim, payment: ClaimPayment, original: RemittanceClaim, claim: Claim,
                   on: date) -> Posted:
     """Plan one correction per entry the original payment posted, pointing at it, for the opposite amount."""

@@ -97,11 +97,11 @@ def _row(remittance: Remittance) -> RemittanceRow:
                          remittance.claims_matched, remittance.claims_unmatched, remittance.warnings_count)
 
 
-def recent_remittances(session: Session, /, *, actor: Actor, limit: int = 100) -> list[RemittanceRow]:
+def recent_remittances(session: Session, /, *, actor: Actor, limit: int = 100) -> tuple[RemittanceRow, ...]:
     """Past imports, newest first."""
     require_staff(session, actor, purpose='view_remittances')
-    return [_row(row) for row in session.exec(select(Remittance).order_by(col(Remittance.id).desc())
-                                              .limit(limit)).all()]
+    return tuple(_row(row) for row in session.exec(select(Remittance).order_by(col(Remittance.id).desc())
+                                                   .limit(limit)).all())
 
 
 def remittance_detail(session: Session, /, *, actor: Actor, remittance_id: int) -> RemittanceDetail:
@@ -190,7 +190,7 @@ def _recount(session: Session, remittance: Remittance) -> None:
     session.add(remittance)
 
 
-def match_by_hand(session: Session, /, *, actor: Actor, remittance_claim_id: int, claim_number: str) -> list[str]:
+def match_by_hand(session: Session, /, *, actor: Actor, remittance_claim_id: int, claim_number: str) -> tuple[str, ...]:
     """Match an unmatched claim payment to the practice's claim with this number and post it, as the import
     would have; returns the posting's warnings."""
     require_staff(session, actor, purpose='match_remittance')
@@ -219,7 +219,7 @@ def match_by_hand(session: Session, /, *, actor: Actor, remittance_claim_id: int
     account_money_moved(session, account_id=claim.account_id)
     audit.record(session, action='remittance_claim_matched', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='remittance_claim', entity_id=row.id, account_id=claim.account_id, source_ip=actor.ip)
-    return posted.warnings
+    return tuple(posted.warnings)
 
 
 def mark_not_ours(session: Session, /, *, actor: Actor, remittance_claim_id: int) -> None:

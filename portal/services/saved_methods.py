@@ -28,7 +28,7 @@ def method_label(method: Described) -> str:
     return f'{(method.brand or "Card").title()} ending {method.last4}'
 
 
-def usable_methods(session: Session, account_id: int) -> list[SavedPaymentMethod]:
+def usable_methods(session: Session, /, account_id: int) -> list[SavedPaymentMethod]:
     """The account's saved methods that the gateway in use can charge: not removed, default first, then
     oldest first."""
     return list(session.exec(select(SavedPaymentMethod).where(

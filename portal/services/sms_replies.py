@@ -23,7 +23,7 @@ START_WORDS = frozenset({'START', 'UNSTOP', 'YES', 'OPTIN'})
 HELP_WORDS = frozenset({'HELP', 'INFO'})
 
 
-def handle_inbound(from_: str, body: str) -> str:
+def handle_inbound(*, from_: str, body: str) -> str:
     """Act on a text a person sent us; return the reply to send back (empty: none).
 
     STOP turns off every text to that number (all users who gave it) at once; START undoes it.

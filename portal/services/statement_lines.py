@@ -79,7 +79,7 @@ class Credit:
     amount: int  # signed as on the ledger: negative lowers the balance
 
 
-def earlier_open_visits(session: Session, statement: Statement, shown: set[int]) -> list[Visit]:
+def earlier_open_visits(session: Session, /, statement: Statement, shown: set[int]) -> list[Visit]:
     """Charges billed before this statement (not among `shown`, its own lines) that are still open now,
     by visit; each line's "You owe" is what is still open on it (minor units)."""
     billed_before = set(session.connection().execute(
@@ -92,7 +92,7 @@ def earlier_open_visits(session: Session, statement: Statement, shown: set[int])
     return visits_of(session, statement, sorted(still_open), new_charges=set(), open_amounts=still_open)
 
 
-def credits_of(session: Session, entries: list[LedgerEntry]) -> list[Credit]:
+def credits_of(session: Session, /, entries: list[LedgerEntry]) -> list[Credit]:
     """Payments, refunds (with why, in plain words) and credits not tied to a charge line."""
     names = {LedgerKind.patient_payment: 'Payment — thank you', LedgerKind.refund: 'Refund to you',
              LedgerKind.write_off: 'Balance written off', LedgerKind.contractual_adjustment: 'Account credit',
@@ -109,14 +109,14 @@ def credits_of(session: Session, entries: list[LedgerEntry]) -> list[Credit]:
             for entry in entries if entry.charge_id is None and entry.kind != LedgerKind.charge]
 
 
-def statement_visits(session: Session, statement: Statement, entries: list[LedgerEntry]) -> list[Visit]:
+def statement_visits(session: Session, /, statement: Statement, entries: list[LedgerEntry]) -> list[Visit]:
     """The charges this statement's entries touch, by visit, oldest first."""
     charge_ids = sorted({entry.charge_id for entry in entries if entry.charge_id is not None})
     new_charges = {entry.charge_id for entry in entries if entry.kind == LedgerKind.charge}
     return visits_of(session, statement, charge_ids, new_charges=new_charges)
 
 
-def visits_of(session: Session, statement: Statement, charge_ids: list[int], *, new_charges: set[int],
+def visits_of(session: Session, /, statement: Statement, charge_ids: list[int], *, new_charges: set[int],
               open_amounts: dict[int, int] | None = None) -> list[Visit]:
     if not charge_ids:
         return []

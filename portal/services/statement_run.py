@@ -16,13 +16,14 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from portal.auth.permissions import Actor, require_staff
 from portal.clock import utcnow
 from portal.config import get_settings
 from portal.db import is_sqlite, read_session, write_session
@@ -57,8 +58,9 @@ def quick_pay_code() -> str:
     return ''.join(secrets.choice(QUICK_PAY_ALPHABET) for _ in range(QUICK_PAY_LENGTH))
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunResult:
+    """What a run did, as the page, the job and the command line report it."""
     run_id: int
     period: str
     accounts_considered: int = 0
@@ -67,6 +69,19 @@ class RunResult:
     skipped_not_due: int = 0
     emails_queued: int = 0
     errors: int = 0  # accounts in batches that failed (a rerun issues them)
+
+
+@dataclass
+class _Tally:
+    """RunResult's counts while the run works (RunResult itself is frozen)."""
+    run_id: int
+    period: str
+    accounts_considered: int = 0
+    statements_created: int = 0
+    skipped_on_hold: int = 0
+    skipped_not_due: int = 0
+    emails_queued: int = 0
+    errors: int = 0
 
 
 @dataclass
@@ -164,21 +179,27 @@ def start_run(*, started_by_user_id: int | None = None, on: date | None = None) 
         return int(run.id)
 
 
-def run_statements(*, run_id: int | None = None, started_by_user_id: int | None = None, on: date | None = None,
+def run_statements(*, actor: Actor | None = None, run_id: int | None = None, on: date | None = None,
                    progress: Callable[[int, int], None] | None = None) -> RunResult:
-    """Issue this period's statements; safe to rerun (also after a crash) and to run twice at once."""
+    """Issue this period's statements; safe to rerun (also after a crash) and to run twice at once.
+
+    `actor`: the staff member starting it from the statement-runs page (anyone else is refused: NotFound,
+    audited once); None for the scheduled job and the command line, where nobody signed in acts."""
+    if actor is not None:
+        with write_session() as session:
+            require_staff(session, actor, purpose='statement_run')
     on = on or load_practice_today()
     period = f'{on:%Y-%m}'
     if run_id is None:
-        run_id = start_run(started_by_user_id=started_by_user_id, on=on)
-    result = RunResult(run_id=run_id, period=period)
+        run_id = start_run(started_by_user_id=actor.user_id if actor is not None else None, on=on)
+    result = _Tally(run_id=run_id, period=period)
     try:
         _issue(result, on=on, progress=progress)
     except Exception:
         _finish(result, state='failed')
         raise
     _finish(result, state='finished')
-    return result
+    return RunResult(**asdict(result))
 
 
 def settled_max_entry_id() -> int:
@@ -195,7 +216,7 @@ def settled_max_entry_id() -> int:
         return int(session.connection().execute(select(func.coalesce(func.max(LedgerEntry.id), 0))).scalar_one())
 
 
-def _issue(result: RunResult, *, on: date, progress: Callable[[int, int], None] | None) -> None:
+def _issue(result: _Tally, *, on: date, progress: Callable[[int, int], None] | None) -> None:
     settings = get_settings()
     max_entry_id = settled_max_entry_id()
     with read_session() as session:
@@ -236,7 +257,7 @@ def _issue(result: RunResult, *, on: date, progress: Callable[[int, int], None] 
             progress(start + len(batch), len(due))
 
 
-def _write_batch(session: Session, batch: list[tuple[_Candidate, Totals]], *, result: RunResult, on: date,
+def _write_batch(session: Session, batch: list[tuple[_Candidate, Totals]], *, result: _Tally, on: date,
                  due_days: int, max_entry_id: int, installments: dict[int, int], waiting: dict[int, int],
                  base_url: str) -> tuple[int, int]:
     now = utcnow()
@@ -285,18 +306,36 @@ def _email_row(candidate: _Candidate, statement_id: int, *, base_url: str, now) 
             'send_after': now, 'attempts': 0, 'last_error': ''}
 
 
-def _save_counts(session: Session, result: RunResult, **overrides: object) -> None:
+def _save_counts(session: Session, result: _Tally, **overrides: object) -> None:
     counts = {'accounts_considered': result.accounts_considered, 'statements_created': result.statements_created,
               'skipped_on_hold': result.skipped_on_hold, 'skipped_not_due': result.skipped_not_due,
               'errors': result.errors, **overrides}
     session.connection().execute(update(StatementRun).where(StatementRun.id == result.run_id).values(**counts))
 
 
-def _finish(result: RunResult, *, state: str) -> None:
+def _finish(result: _Tally, *, state: str) -> None:
     with write_session() as session:
         _save_counts(session, result, state=state, finished_at=utcnow(), errors=result.errors + (state == 'failed'))
 
 
-def recent_runs(session: Session, *, limit: int = 20) -> list[StatementRun]:
-    return list(session.scalars(select(StatementRun).order_by(col(StatementRun.id).desc()).limit(limit)))
+@dataclass(frozen=True)
+class RunRow:
+    """One past run, as the staff statement-runs page lists it."""
+    id: int
+    period: str
+    started_at: datetime
+    state: str
+    accounts_considered: int
+    statements_created: int
+    skipped_on_hold: int
+    skipped_not_due: int
+
+
+def recent_runs(session: Session, /, *, actor: Actor, limit: int = 20) -> tuple[RunRow, ...]:
+    """The newest runs first (staff only: anyone else is refused)."""
+    require_staff(session, actor, purpose='view_statement_runs')
+    runs = session.scalars(select(StatementRun).order_by(col(StatementRun.id).desc()).limit(limit))
+    return tuple(RunRow(id=run.id, period=run.period, started_at=run.started_at, state=run.state,
+                        accounts_considered=run.accounts_considered, statements_created=run.statements_created,
+                        skipped_on_hold=run.skipped_on_hold, skipped_not_due=run.skipped_not_due) for run in runs)
 

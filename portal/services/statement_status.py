@@ -60,7 +60,7 @@ class StatementSummary:
     on_plan: bool = False  # amount_due and due_date are the plan's next installment
 
 
-def plan_due(session: Session, account_id: int) -> PlanDue | None:
+def plan_due(session: Session, /, account_id: int) -> PlanDue | None:
     """The account's plan's next open installment (not paid, nor skipped), or None without a plan."""
     row = session.connection().execute(
         select(PaymentPlan.id, PaymentPlan.status, PlanInstallment.id.label('installment_id'),
@@ -145,7 +145,7 @@ def summary_columns(account_id: int) -> tuple:
             paid_since_query(account_id, Statement.last_entry_id).label('paid_since'))
 
 
-def reopen_refunded_statements(session: Session, *, account_id: int, paid_after: datetime) -> list[int]:
+def reopen_refunded_statements(session: Session, /, *, account_id: int, paid_after: datetime) -> list[int]:
     """After a refund: statements marked paid since the refunded payment arrived (`paid_after`) that
     the ledger no longer covers are unpaid again (their quick-pay code works, reminders resume).
     Returns their ids."""

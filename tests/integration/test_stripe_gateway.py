@@ -111,7 +111,7 @@ def test_signed_webhooks_twice_and_shuffled_post_once(stripe_gateway: StripeGate
     replay = deliveries * 2
     random.Random(4).shuffle(replay)
     for body, signature in replay:
-        handle_webhook(body, signature)
+        handle_webhook(payload=body, signature_header=signature)
     with read_session() as session:
         posted = session.exec(select(func.count(LedgerEntry.id))
                               .where(LedgerEntry.kind == 'patient_payment', LedgerEntry.account_id == account.id)).one()
@@ -144,7 +144,7 @@ def test_crash_after_charge_then_webhook_posts_once(stripe_gateway: StripeGatewa
     ours = catcher.wait_matching('payment_intent.succeeded', b'"attempt_id": "%d"' % attempt.id,
                                  b'"amount": 4321')
     for body, signature in ours * 2:
-        handle_webhook(body, signature)
+        handle_webhook(payload=body, signature_header=signature)
     assert _balance(account.id) == 0
     with read_session() as session:
         assert session.get(PaymentAttempt, attempt.id).status == 'succeeded'
@@ -162,6 +162,6 @@ def test_forged_and_unsigned_webhooks_are_refused(stripe_gateway: StripeGateway,
     for forged_body, forged_signature in ((body.replace(b'1000', b'9999'), signature), (body, ''), (body, None),
                                           (body, signature.replace('v1=', 'v1=0'))):
         with pytest.raises(WebhookRejected):
-            handle_webhook(forged_body, forged_signature)
+            handle_webhook(payload=forged_body, signature_header=forged_signature)
     with read_session() as session:
         assert session.exec(select(func.count(WebhookEvent.id))).one() == 0

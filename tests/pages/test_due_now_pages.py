@@ -90,8 +90,8 @@ async def test_a_statement_re_billed_by_a_refund_asks_for_what_is_left(user: Use
     run_statements(on=practice_today())
     clerk = Actor(user_id=make_user(role='staff').id, role='staff')
     with write_session() as session:
-        payment_id = staff.record_offline_payment(session, clerk, account_id=account.id, amount_text='480.20',
-                                                  method='cash').id
+        payment_id = staff.record_offline_payment(session, actor=clerk, account_id=account.id, amount_text='480.20',
+                                                  method='cash')
     staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='10', reason='Billing correction',
                          balance_after=1000)
     await sign_in(user, 'rebilled@example.com', STRONG_PASSWORD)

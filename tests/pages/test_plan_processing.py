@@ -46,8 +46,9 @@ def _returned_after_the_first_date() -> None:
         first = session.exec(select(PlanInstallment).where(PlanInstallment.plan_id == plan_id)
                              .order_by(PlanInstallment.seq)).first()
         first.due_date = practice_today() - timedelta(days=2)
-    process_events([GatewayEvent(event_id='evt_returned', kind='payment_failed', intent_id=payment.gateway_intent_id,
-                                 amount=payment.amount, created=int(time.time()) + 1)], gateway_name='demo')
+    returned = GatewayEvent(event_id='evt_returned', kind='payment_failed', intent_id=payment.gateway_intent_id,
+                            amount=payment.amount, created=int(time.time()) + 1)
+    process_events(events=[returned], gateway_name='demo')
 
 
 def _schedule(user: User) -> list[str]:

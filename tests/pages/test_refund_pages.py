@@ -26,7 +26,7 @@ async def test_a_refund_defaults_to_the_credit_and_cancel_changes_nothing(user: 
     make_charges(account, [5000])
     clerk = Actor(user_id=make_user(role='staff').id, role='staff')
     with write_session() as session:  # $60 in cash on a $50 charge: $10 of credit
-        staff.record_offline_payment(session, clerk, account_id=account.id, amount_text='60', method='cash')
+        staff.record_offline_payment(session, actor=clerk, account_id=account.id, amount_text='60', method='cash')
     await sign_in(user, DEMO_STAFF)
     await user.should_see('Collections dashboard')
     await user.open(f'/staff/accounts/{account.id}')

@@ -47,6 +47,7 @@ async def test_staff_upload_a_file_and_match_its_unmatched_claim_by_hand(user: U
     await _open(user)
     await _upload(user, 'era.835', data)
     await user.should_see('imported: 0 of 1 claims matched, 1 not matched', retries=100)  # pyx12 runs first
+    await user.should_see(kind=ui.table, marker='remittances')  # shown once the list is read again, just after
     table = next(iter(user.find(kind=ui.table, marker='remittances').elements))
     assert [(row['trace'], row['matched'], row['unmatched']) for row in table.rows] == [('PAGE-1', '0 of 1', '1')]
     await user.open(f'/staff/remittances/{table.rows[0]["id"]}')

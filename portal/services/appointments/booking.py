@@ -99,7 +99,7 @@ def _hold(session: Session, appointment: Appointment) -> None:
         raise ValidationFailed(TAKEN, field_errors={'time': 'Taken.'}) from None
 
 
-def release(session: Session, appointment_id: int) -> None:
+def release(session: Session, /, appointment_id: int) -> None:
     """Free a visit's granules (cancelled, moved, missed): only booked and checked-in visits hold time."""
     session.connection().execute(delete(AppointmentGranule).where(
         AppointmentGranule.appointment_id == appointment_id))  # type: ignore[arg-type]

@@ -89,7 +89,7 @@ class PatientMatch:
     date_of_birth: date
 
 
-def find_patients(session: Session, /, *, actor: Actor, text: str) -> list[PatientMatch]:
+def find_patients(session: Session, /, *, actor: Actor, text: str) -> tuple[PatientMatch, ...]:
     """Staff: patients `text` names by the account desk's search rule (`desk.search.matching_patients`:
     name with accents, case and apostrophes ignored, 'last, first' or 'first last'; date of birth; MRN);
     at most 20, by last and first name. Audited."""
@@ -103,5 +103,5 @@ def find_patients(session: Session, /, *, actor: Actor, text: str) -> list[Patie
         .order_by(col(Patient.last_key), col(Patient.first_key), col(Patient.id)).limit(20)).all()
     audit.record(session, action='staff_find_patient', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='patient', detail=f'{len(rows)} found', source_ip=actor.ip)
-    return [PatientMatch(int(row.id), row.account_id, f'{row.first_name} {row.last_name}', row.date_of_birth)
-            for row in rows]
+    return tuple(PatientMatch(int(row.id), row.account_id, f'{row.first_name} {row.last_name}', row.date_of_birth)
+                 for row in rows)

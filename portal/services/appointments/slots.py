@@ -60,7 +60,7 @@ def provider_name(provider: Provider) -> str:
     return f'{provider.first_name} {provider.last_name}, {provider.credentials}'.strip(', ')
 
 
-def holiday_state(session: Session) -> str:
+def holiday_state(session: Session, /) -> str:
     """The US state whose holidays close the practice besides federal ones ('' for federal only)."""
     return practice(session).holiday_state
 
@@ -159,7 +159,7 @@ def notice_for(actor: Actor) -> timedelta:
     return timedelta(0) if actor.is_staff else PATIENT_NOTICE
 
 
-def bookable_type(session: Session, actor: Actor, visit_type_id: int) -> VisitType:
+def bookable_type(session: Session, /, actor: Actor, visit_type_id: int) -> VisitType:
     """The visit type, when it is offered and the actor may book it (patients: not for new patients)."""
     visit_type = session.get(VisitType, visit_type_id)
     if visit_type is None or not visit_type.active:
@@ -172,7 +172,7 @@ def bookable_type(session: Session, actor: Actor, visit_type_id: int) -> VisitTy
 
 def open_slots(session: Session, /, *, actor: Actor, visit_type_id: int, provider_id: int | None = None,
                location_id: int | None = None, first_day: date | None = None, days: int = 14,
-               now: datetime | None = None) -> list[DaySlots]:
+               now: datetime | None = None) -> tuple[DaySlots, ...]:
     """Open start times of a visit type over `days` local days from `first_day` (default: today where each
     location is), with one provider or any (then each time once, with the first free provider), at one
     location or any; only days that have slots. A patient may search only the visit types they may book,
@@ -211,11 +211,11 @@ def open_slots(session: Session, /, *, actor: Actor, visit_type_id: int, provide
                     if key not in found:  # with any provider, each time once: the first provider free then
                         found[key] = Slot(opening.starts_at, opening.local, provider_key, name, location_key,
                                           location.name)
-    return [DaySlots(day, sorted(found.values(), key=lambda slot: (slot.starts_at, slot.location_id)))
-            for day, found in sorted(by_day.items()) if found]
+    return tuple(DaySlots(day, sorted(found.values(), key=lambda slot: (slot.starts_at, slot.location_id)))
+                 for day, found in sorted(by_day.items()) if found)
 
 
-def check_fits(session: Session, *, provider_id: int, location: Location, visit_type: VisitType, wall: datetime,
+def check_fits(session: Session, /, *, provider_id: int, location: Location, visit_type: VisitType, wall: datetime,
                ignore_appointment: int | None = None, now: datetime | None = None,
                notice: timedelta = timedelta(0)) -> datetime:
     """The UTC start of a visit at the naive local wall-clock time `wall` at `location`, when it is open;

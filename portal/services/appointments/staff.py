@@ -83,7 +83,7 @@ def schedule(session: Session, /, *, actor: Actor, first_day: date, week: bool =
                          [Choice(int(row.id), row.name) for row in locations], requests)
 
 
-def change_requests(session: Session) -> list[ChangeRequest]:
+def change_requests(session: Session, /) -> list[ChangeRequest]:
     """Open or waiting "appointment change" threads, oldest first (the caller checked staff access)."""
     rows = session.exec(
         select(MessageThread, Appointment, Patient, Location)

@@ -33,7 +33,7 @@ def address_of(location: Location) -> str:
     return ', '.join(part for part in (location.address_line1, city_line) if part)
 
 
-def cutoff_hours(session: Session) -> int:
+def cutoff_hours(session: Session, /) -> int:
     """The practice's cutoff: patients change visits online up to this many hours before them."""
     return practice(session).cancel_cutoff_hours
 
@@ -97,7 +97,7 @@ def _view(row, *, cutoff: int, now: datetime) -> VisitView:  # noqa: ANN001
         changeable=ahead and before_cutoff, inside_cutoff=ahead and not before_cutoff)
 
 
-def views(session: Session, query, *, now: datetime | None = None) -> list[VisitView]:  # noqa: ANN001
+def views(session: Session, /, query, *, now: datetime | None = None) -> list[VisitView]:  # noqa: ANN001
     cutoff, now = cutoff_hours(session), now or utcnow()
     return [_view(row, cutoff=cutoff, now=now) for row in session.exec(query).all()]
 

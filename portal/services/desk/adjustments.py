@@ -84,14 +84,14 @@ def _reason(value: str) -> AdjustmentReason:
 DEFAULT_LIMIT = 10_000
 
 
-def approval_limit(session: Session) -> int:
+def approval_limit(session: Session, /) -> int:
     """The practice's adjustment_approval_limit (minor units); the default without a settings row."""
     limit = session.connection().execute(select(PracticeSettings.adjustment_approval_limit)
                                          .order_by(col(PracticeSettings.id)).limit(1)).scalar()
     return DEFAULT_LIMIT if limit is None else int(limit)
 
 
-def admin_count(session: Session) -> int:
+def admin_count(session: Session, /) -> int:
     return int(session.connection().execute(select(func.count()).select_from(User).where(
         User.role == Role.admin, col(User.is_active).is_(True))).scalar_one())
 
@@ -138,7 +138,7 @@ def ref_prefix(request_id: int) -> str:
     return f'adjustment:{request_id}'
 
 
-def entries_of(session: Session, request_id: int) -> list[LedgerEntry]:
+def entries_of(session: Session, /, request_id: int) -> list[LedgerEntry]:
     """The ledger entries one adjustment posted, oldest first (before per-charge posting: the one entry
     keyed `adjustment:<id>`)."""
     prefix = ref_prefix(request_id)

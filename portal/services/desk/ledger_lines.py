@@ -65,7 +65,7 @@ def _what(row) -> str:  # noqa: ANN001  (a row of the query below)
     return row.memo
 
 
-def ledger_lines(session: Session, account_id: int) -> list[LedgerLine]:
+def ledger_lines(session: Session, /, account_id: int) -> list[LedgerLine]:
     """Every entry of the account, oldest first, with the running balance (minor units)."""
     rows = session.connection().execute(
         select(LedgerEntry.id, LedgerEntry.kind, LedgerEntry.amount, LedgerEntry.effective_date, LedgerEntry.memo,

@@ -84,7 +84,7 @@ def _clean(session: Session, form: NewAccountForm) -> NewAccountForm:
     return form
 
 
-def duplicates(session: Session, patients: tuple[NewPatient, ...]) -> tuple[Duplicate, ...]:
+def duplicates(session: Session, /, patients: tuple[NewPatient, ...]) -> tuple[Duplicate, ...]:
     """Patients on file with the same name (accents and case ignored) and date of birth (index lookups)."""
     wanted = [and_(Patient.first_key == search_key(p.first_name), Patient.last_key == search_key(p.last_name),
                    Patient.date_of_birth == p.date_of_birth) for p in patients if p.date_of_birth]
@@ -103,6 +103,12 @@ def _unique(session: Session, column, prefix: str) -> str:  # noqa: ANN001
         value = f'{prefix}{secrets.randbelow(90_000_000) + 10_000_000}'
         if session.connection().execute(select(column).where(column == value)).first() is None:
             return value
+
+
+def may_open_account(session: Session, /, *, actor: Actor) -> bool:
+    """True for staff, who may open the new-account form; anyone else is refused (a 404, audited once)."""
+    require_staff(session, actor, purpose='create_account')
+    return True
 
 
 def create_account(session: Session, /, *, actor: Actor, form: NewAccountForm, confirmed: bool = False) -> int:

@@ -172,7 +172,7 @@ def search_accounts(session: Session, /, *, actor: Actor, query: str) -> SearchR
     return SearchResult(query=text, hits=hits_for(session, ids), more=more)
 
 
-def hits_for(session: Session, ids: list[int]) -> tuple[SearchHit, ...]:
+def hits_for(session: Session, /, ids: list[int]) -> tuple[SearchHit, ...]:
     """Result rows for these accounts, in the order given: guarantor, patients, balance, open flags."""
     if not ids:
         return ()

@@ -73,7 +73,7 @@ def new_password_errors(password: str, confirm: str, *, field: str, user_inputs:
     return errors
 
 
-def hit_quietly(session, policy: Policy, key: str) -> None:  # noqa: ANN001
+def hit_quietly(session, /, policy: Policy, key: str) -> None:  # noqa: ANN001
     """Count a failure; a concurrent request may already have filled the window, which is fine."""
     try:
         policy.hit(session, key)

@@ -103,12 +103,11 @@ class _Refusal(Exception):  # noqa: N818  (internal: rolls the sign-in's transac
         self.reason, self.user_id = reason, user_id
 
 
-def record_refusal(reason: str, *, ip: str, detail: str = '', user_id: int | None = None) -> SsoRefused:
-    """Audit a refused single sign-on and return the error to raise."""
+def record_refusal(*, reason: str, ip: str, detail: str = '', user_id: int | None = None) -> None:
+    """Audit a refused single sign-on (the caller then raises SsoRefused or answers the browser)."""
     with write_session() as session:
         audit.record(session, action='sso_refused', actor_user_id=user_id, outcome='denied', source_ip=(ip or '')[:45],
                      detail=f'{reason}{": " + detail if detail else ""}')
-    return SsoRefused(reason)
 
 
 def _link_by_email(session: Session, claims: SsoClaims, key: str, spare_hash: str, ip: str) -> User | None:
@@ -143,7 +142,8 @@ def sso_sign_in(*, claims: SsoClaims, ip: str) -> tuple[Identity, bool]:
     """(the signed-in Identity, whether the provider checked a second factor); SsoRefused otherwise."""
     ip = (ip or '')[:45]
     if not claims.issuer or not claims.subject:
-        raise record_refusal('token', ip=ip, detail='no issuer or subject')
+        record_refusal(reason='token', ip=ip, detail='no issuer or subject')
+        raise SsoRefused('token')
     key = f'{claims.issuer} {claims.subject}'[:255]
     # a password nobody knows, for a user made by single sign-on (hashed before the transaction opens)
     spare_hash = hash_password(secrets.token_urlsafe(32))
@@ -175,5 +175,6 @@ def sso_sign_in(*, claims: SsoClaims, ip: str) -> tuple[Identity, bool]:
                          detail='single sign-on' + (' (provider MFA)' if provider_checked_mfa(claims) else ''))
             identity = to_identity(user)
     except _Refusal as refusal:  # rolled back: a refused sign-in links nobody and uses no invitation
-        raise record_refusal(refusal.reason, ip=ip, user_id=refusal.user_id) from None
+        record_refusal(reason=refusal.reason, ip=ip, user_id=refusal.user_id)
+        raise SsoRefused(refusal.reason) from None
     return identity, provider_checked_mfa(claims)

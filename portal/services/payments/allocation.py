@@ -42,7 +42,7 @@ _OPEN_CHARGES = _open_charges_query()
 _INSERT_ALLOCATION = insert(PaymentAllocation)
 
 
-def open_charges(session: Session, account_id: int, *, waiting: bool = False) -> list[OpenCharge]:
+def open_charges(session: Session, /, account_id: int, *, waiting: bool = False) -> list[OpenCharge]:
     """The account's charges with something still open, oldest first; those still with insurance only
     when `waiting` is True (a statement lists them; a payment skips them)."""
     rows = session.connection().execute(_OPEN_CHARGES, {'account_id': account_id}).all()
@@ -53,7 +53,7 @@ def open_charges(session: Session, account_id: int, *, waiting: bool = False) ->
             if int(owed_amount) - paid.get(charge_id, 0) > 0 and charge_id not in skip]
 
 
-def paid_on_charges(session: Session, account_id: int) -> dict[int, int]:
+def paid_on_charges(session: Session, /, account_id: int) -> dict[int, int]:
     """What payments still standing have paid on each charge: their allocations less what was refunded.
 
     A refund comes first out of a payment's unapplied credit, then off its allocations newest first
@@ -81,7 +81,7 @@ def paid_on_charges(session: Session, account_id: int) -> dict[int, int]:
     return paid
 
 
-def allocate(session: Session, *, payment: Payment) -> list[tuple[int, int]]:
+def allocate(session: Session, /, *, payment: Payment) -> list[tuple[int, int]]:
     """Spread the (stored) payment over the open charges, oldest first; what is left stays as a credit.
     Returns the (charge id, amount) parts it inserted."""
     session.flush()  # the reads below bypass the session

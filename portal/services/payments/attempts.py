@@ -49,7 +49,7 @@ def _same_request(attempt: PaymentAttempt, *, target: str, amount: int) -> None:
         raise AttemptChanged(CHANGED)
 
 
-def attempt_by_key(session: Session, idempotency_key: str) -> PaymentAttempt | None:
+def attempt_by_key(session: Session, /, idempotency_key: str) -> PaymentAttempt | None:
     """The attempt stored under this key, read afresh (an attempt this session loaded before it took the
     account's lock may have finished since)."""
     return session.exec(select(PaymentAttempt).where(PaymentAttempt.idempotency_key == idempotency_key)
@@ -62,7 +62,7 @@ def _open_for(session: Session, account_id: int, target: str) -> PaymentAttempt 
                                                      PaymentAttempt.status == AttemptStatus.open)).first()
 
 
-def lock_account(session: Session, account_id: int) -> None:
+def lock_account(session: Session, /, account_id: int) -> None:
     """Serialise reservations for one account until the transaction ends. PostgreSQL: FOR NO KEY UPDATE on
     the account row (rows that merely reference the account, such as a webhook's ledger entry, are not
     held up); SQLite ignores it: a write session already holds the database's write lock (BEGIN IMMEDIATE)."""
@@ -98,7 +98,7 @@ def _hold(session: Session, attempt: PaymentAttempt) -> PaymentAttempt:
     return attempt
 
 
-def open_attempt(session: Session, *, account_id: int, target: str, amount: int, idempotency_key: str,
+def open_attempt(session: Session, /, *, account_id: int, target: str, amount: int, idempotency_key: str,
                  user_id: int | None = None, currency: str = 'USD') -> PaymentAttempt:
     """The attempt for this key, or the open one for this account and target, or a new one: all under the
     account's cap. `session` must be a write session (the account is locked until it ends).

@@ -42,7 +42,7 @@ class PayContext:
     processing: int
     payable: int
     statements: list[StatementChoice] = field(default_factory=list)
-    methods: list[MethodView] = field(default_factory=list)
+    methods: tuple[MethodView, ...] = ()
     selected_statement: int | None = None
     accounts: dict[int, str] = field(default_factory=dict)  # every account this person may pay: id -> number
     installment: PlanDue | None = None  # on a plan: its next installment (amount capped by `payable`)
@@ -95,7 +95,7 @@ def _installment(session: Session, account_id: int, most: int) -> PlanDue | None
     return PlanDue(plan.plan_id, plan.installment_id, min(plan.amount, most), plan.due_date, plan.current)
 
 
-def pay_context(session: Session, actor: Actor, *, statement_id: int | None = None,
+def pay_context(session: Session, /, actor: Actor, *, statement_id: int | None = None,
                 account_id: int | None = None) -> PayContext | None:
     """The account to pay (the statement's, or the one chosen, or the first linked), or None."""
     linked = account_relationships(session, actor.user_id)
@@ -119,11 +119,12 @@ def pay_context(session: Session, actor: Actor, *, statement_id: int | None = No
     return PayContext(account_id=account_id, account_number=account.account_number, currency=account.currency,
                       balance=money.balance, processing=money.processing, payable=most,
                       statements=[] if installment else _statements(session, account_id, most),
-                      methods=list_methods(session, actor, account_id), selected_statement=statement_id,
-                      accounts=numbers, installment=installment, waiting=money.waiting, ceiling=money.ceiling)
+                      methods=list_methods(session, actor=actor, account_id=account_id),
+                      selected_statement=statement_id, accounts=numbers, installment=installment,
+                      waiting=money.waiting, ceiling=money.ceiling)
 
 
-def amount_for(session: Session, *, account_id: int, choice: str, amount_text: str = '',
+def amount_for(session: Session, /, *, account_id: int, choice: str, amount_text: str = '',
                statement_id: int | None = None) -> tuple[int, str]:
     """(amount, target) for what the patient chose; ValidationFailed with a readable message otherwise.
 
@@ -169,7 +170,8 @@ def preview_payment(*, actor: Actor, account_id: int, choice: str, method_id: in
         require_account(session, actor, account_id, purpose='pay')
         amount, _ = amount_for(session, account_id=account_id, choice=choice, amount_text=amount_text,
                                statement_id=statement_id)
-        method = next((row for row in list_methods(session, actor, account_id) if row.id == method_id), None)
+        methods = list_methods(session, actor=actor, account_id=account_id)
+        method = next((row for row in methods if row.id == method_id), None)
         if method is None:
             raise ValidationFailed('That payment method is not available. Choose another one.')
         currency = session.get(GuarantorAccount, account_id).currency  # type: ignore[union-attr]

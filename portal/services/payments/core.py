@@ -51,7 +51,7 @@ def new_key(prefix: str = 'pay') -> str:
     return f'{prefix}:{uuid.uuid4().hex}'
 
 
-def outcome_of(session: Session, attempt: PaymentAttempt, *, checkout_url: str | None = None) -> ChargeOutcome:
+def outcome_of(session: Session, /, attempt: PaymentAttempt, *, checkout_url: str | None = None) -> ChargeOutcome:
     payment = session.exec(select(Payment).where(Payment.attempt_id == attempt.id)
                            .order_by(col(Payment.id).desc())).first()
     if payment is None and attempt.gateway_intent_id:

@@ -29,7 +29,7 @@ _waiting_lock = threading.Lock()
 _writer = threading.Lock()
 
 
-def process_events(events: list[GatewayEvent], *, gateway_name: str) -> list[str]:
+def process_events(*, events: list[GatewayEvent], gateway_name: str) -> tuple[str, ...]:
     """Store each event id once and apply it; return the outcomes once they are committed.
 
     Group commit: one writer per process. Deliveries that arrive while it writes wait, and the next
@@ -38,7 +38,7 @@ def process_events(events: list[GatewayEvent], *, gateway_name: str) -> list[str
     one per event. Nobody returns before the transaction holding their events has committed.
     """
     if not events:
-        return []
+        return ()
     delivery = _Delivery(list(events), gateway_name)
     with _waiting_lock:
         _waiting.append(delivery)
@@ -50,7 +50,7 @@ def process_events(events: list[GatewayEvent], *, gateway_name: str) -> list[str
             _write_batch(batch)
     if delivery.error is not None:
         raise delivery.error
-    return delivery.outcomes
+    return tuple(delivery.outcomes)
 
 
 def _write_batch(batch: list[_Delivery]) -> None:
@@ -89,9 +89,9 @@ def _record_in_savepoint(session: Session, event: GatewayEvent, gateway_name: st
 
 
 
-def handle_webhook(payload: bytes, signature_header: str | None) -> list[str]:
+def handle_webhook(*, payload: bytes, signature_header: str | None) -> tuple[str, ...]:
     """Verify (raises WebhookRejected: answer 400, nothing changed), then store and apply each event once."""
     from portal.payments.registry import gateway
     chosen = gateway()
     events = chosen.parse_webhook(payload, signature_header)
-    return process_events(events, gateway_name=chosen.name)
+    return process_events(events=events, gateway_name=chosen.name)

@@ -29,7 +29,7 @@ class DoneView:
     balance: int | None = None
 
 
-def done_view(*, token: str, actor: Actor | None) -> DoneView | None:
+def done_view(*, actor: Actor | None, token: str) -> DoneView | None:
     """The result page of one attempt, from the ledger and the attempt, never from the redirect alone.
     An attempt still open is re-fetched from the gateway first: its intent, or else its checkout."""
     attempt_id = tokens.read('done', token)

@@ -25,7 +25,7 @@ from portal.services.payments.payment_events import (
 from portal.services.payments.refund_events import on_dispute_opened, on_refund_failed, on_refund_succeeded
 
 
-def record_and_apply(session: Session, event: GatewayEvent, *, gateway_name: str) -> str:
+def record_and_apply(session: Session, /, event: GatewayEvent, *, gateway_name: str) -> str:
     """Apply an event not seen before and store its id (unique) in the same transaction, so a second
     delivery racing this one fails on that insert (IntegrityError) and, rolled back, changes nothing."""
     event_id = event.event_id[:255]
@@ -43,12 +43,12 @@ _EVENT_SEEN = select(WebhookEvent.id).where(WebhookEvent.event_id == bindparam('
 _INSERT_EVENT = insert(WebhookEvent)
 
 
-def apply_event(session: Session, event: GatewayEvent) -> str:
+def apply_event(session: Session, /, event: GatewayEvent) -> str:
     handler = HANDLERS.get(event.kind)
     return handler(session, event) if handler else 'ignored'
 
 
-def apply_intent_state(session: Session, state: IntentState, *, attempt_id: int | None = None) -> str:
+def apply_intent_state(session: Session, /, state: IntentState, *, attempt_id: int | None = None) -> str:
     """A re-fetched (or just returned) intent, applied like the event it amounts to; it is the newest news."""
     kind = {'succeeded': 'payment_succeeded', 'processing': 'payment_processing', 'failed': 'payment_failed',
             'requires_payment_method': 'payment_failed', 'canceled': 'payment_failed'}.get(state.status)

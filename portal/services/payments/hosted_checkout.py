@@ -122,7 +122,7 @@ def authentication_checkout(attempt_id: int) -> str:
     return checkout_for_attempt(attempt_id, key_suffix='authenticate')
 
 
-def still_payable(attempt_id: int | None) -> str:
+def still_payable(*, attempt_id: int | None) -> str:
     """'' when a hosted checkout may still take this attempt's payment; otherwise why not (another
     window already paid it, or the balance no longer allows it)."""
     if attempt_id is None:

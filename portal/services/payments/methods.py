@@ -43,7 +43,7 @@ class MethodView:
         return f'{self.exp_month:02d}/{self.exp_year}' if self.exp_month and self.exp_year else ''
 
 
-def add_demo_method(session: Session, *, account_id: int, behaviour: str = 'succeed', user_id: int | None = None,
+def add_demo_method(session: Session, /, *, account_id: int, behaviour: str = 'succeed', user_id: int | None = None,
                     is_default: bool = True) -> SavedPaymentMethod:
     """A DemoGateway saved method (tests, demos): 'succeed' (like pm_card_visa), 'decline',
     'authenticate' (the bank asks to confirm) or 'bank' (stays processing, settles later)."""
@@ -65,20 +65,20 @@ def _view(row: SavedPaymentMethod) -> MethodView:
                       exp_year=row.exp_year, bank_name=row.bank_name, is_default=row.is_default)
 
 
-def list_methods(session: Session, actor: Actor, account_id: int) -> list[MethodView]:
+def list_methods(session: Session, /, *, actor: Actor, account_id: int) -> tuple[MethodView, ...]:
     require_account(session, actor, account_id, purpose='view_payment_methods')
     rows = usable_methods(session, account_id)
-    return [_view(row) for row in rows]
+    return tuple(_view(row) for row in rows)
 
 
 @dataclass(frozen=True)
 class MethodsContext:
     account_id: int
     accounts: dict[int, str]  # account id -> number, for someone with several linked accounts; else empty
-    methods: list[MethodView]
+    methods: tuple[MethodView, ...]
 
 
-def methods_context(session: Session, actor: Actor, *, account_id: int | None = None) -> MethodsContext | None:
+def methods_context(session: Session, /, actor: Actor, *, account_id: int | None = None) -> MethodsContext | None:
     """The saved methods of the chosen account (or the first linked one); None when no account is linked.
     NotFound for an account the actor may not see."""
     linked = account_relationships(session, actor.user_id)
@@ -86,7 +86,7 @@ def methods_context(session: Session, actor: Actor, *, account_id: int | None = 
         if not linked:
             return None
         account_id = next(iter(linked))
-    rows = list_methods(session, actor, account_id)
+    rows = list_methods(session, actor=actor, account_id=account_id)
     numbers = account_choices(session, linked)
     return MethodsContext(account_id=account_id, accounts=numbers, methods=rows)
 
@@ -110,7 +110,7 @@ def _owned(session: Session, actor: Actor, method_id: int) -> SavedPaymentMethod
     return row
 
 
-def set_default(session: Session, actor: Actor, method_id: int) -> None:
+def set_default(session: Session, /, *, actor: Actor, method_id: int) -> None:
     row = _owned(session, actor, method_id)
     for other in session.exec(select(SavedPaymentMethod).where(SavedPaymentMethod.account_id == row.account_id,
                                                                 col(SavedPaymentMethod.is_default))).all():
@@ -120,12 +120,12 @@ def set_default(session: Session, actor: Actor, method_id: int) -> None:
                  entity_type='saved_payment_method', entity_id=row.id, account_id=row.account_id, source_ip=actor.ip)
 
 
-def removable(session: Session, actor: Actor, method_id: int) -> str:
+def removable(session: Session, /, actor: Actor, method_id: int) -> str:
     """Check the actor may remove it; return the gateway's id to detach (outside any transaction)."""
     return _owned(session, actor, method_id).gateway_method_id
 
 
-def mark_removed(session: Session, actor: Actor, method_id: int) -> None:
+def mark_removed(session: Session, /, actor: Actor, method_id: int) -> None:
     row = _owned(session, actor, method_id)
     row.removed_at, was_default, row.is_default = utcnow(), row.is_default, False
     if was_default:

@@ -83,7 +83,7 @@ def _stale(attempt: PaymentAttempt | None, event: GatewayEvent) -> bool:
     return attempt is not None and event.created < (attempt.last_event_at or 0)
 
 
-def new_receipt_number(session: Session) -> str:
+def new_receipt_number(session: Session, /) -> str:
     """R<yymmdd>-<10 hex digits>: 40 random bits a day, so even 100,000 payments in one day clash about
     once in 200 days (and a clash is drawn again)."""
     return f'R{practice_today(session):%y%m%d}-{secrets.token_hex(5).upper()}'
@@ -125,7 +125,7 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def on_payment_succeeded(session: Session, event: GatewayEvent) -> str:
+def on_payment_succeeded(session: Session, /, event: GatewayEvent) -> str:
     attempt = _attempt(session, event)
     payment = _payment(session, event.intent_id) or _new_payment(session, event, attempt, PaymentStatus.succeeded)
     if payment is None:
@@ -158,7 +158,7 @@ def _mark_statements_paid(session: Session, payment: Payment, attempt: PaymentAt
         session.execute(update(Statement).where(col(Statement.id).in_(paid)).values(paid_at=utcnow()))
 
 
-def on_payment_processing(session: Session, event: GatewayEvent) -> str:
+def on_payment_processing(session: Session, /, event: GatewayEvent) -> str:
     attempt = _attempt(session, event)
     if attempt is not None and (attempt.status == AttemptStatus.succeeded or _stale(attempt, event)):
         return 'stale'
@@ -177,7 +177,7 @@ def on_payment_processing(session: Session, event: GatewayEvent) -> str:
     return 'processing'
 
 
-def on_payment_failed(session: Session, event: GatewayEvent) -> str:
+def on_payment_failed(session: Session, /, event: GatewayEvent) -> str:
     attempt = _attempt(session, event)
     payment = _payment(session, event.intent_id)
     if payment is not None and payment.status == PaymentStatus.succeeded \
@@ -200,7 +200,7 @@ def on_payment_failed(session: Session, event: GatewayEvent) -> str:
     return 'failed'
 
 
-def on_checkout_completed(session: Session, event: GatewayEvent) -> str:
+def on_checkout_completed(session: Session, /, event: GatewayEvent) -> str:
     attempt = _attempt(session, event)
     if attempt is None:
         return 'ignored: unknown checkout'
@@ -213,7 +213,7 @@ def on_checkout_completed(session: Session, event: GatewayEvent) -> str:
     return 'linked'
 
 
-def on_method_saved(session: Session, event: GatewayEvent) -> str:
+def on_method_saved(session: Session, /, event: GatewayEvent) -> str:
     method = event.method
     if method is None:
         return 'ignored: no method'

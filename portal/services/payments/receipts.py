@@ -86,7 +86,7 @@ def payment_method_label(payment: Payment, method: SavedPaymentMethod | None) ->
     return f'{saved_method_label(method)} (ACH)' if method.kind == BANK else saved_method_label(method)
 
 
-def receipt_view(session: Session, payment: Payment) -> ReceiptView:
+def receipt_view(session: Session, /, payment: Payment) -> ReceiptView:
     account = session.get(GuarantorAccount, payment.account_id)
     assert account is not None
     rows = session.exec(
@@ -118,7 +118,7 @@ def receipt_view(session: Session, payment: Payment) -> ReceiptView:
                                plain_reason(refund.reason)) for refund in refunds])
 
 
-def receipt_for_actor(session: Session, actor: Actor, payment_id: int) -> ReceiptView:
+def receipt_for_actor(session: Session, /, actor: Actor, payment_id: int) -> ReceiptView:
     payment = session.get(Payment, payment_id)
     if payment is None:
         raise NotFound()
@@ -135,7 +135,7 @@ def load_receipt(*, actor: Actor, payment_id: int) -> ReceiptView | None:
             return None
 
 
-def receipt_by_token(token: str) -> ReceiptView | None:
+def receipt_by_token(*, token: str) -> ReceiptView | None:
     """A guest's receipt from the emailed link (7 days); None when forged or expired."""
     payment_id = tokens.read('receipt', token)
     if payment_id is None:
@@ -155,7 +155,7 @@ _ACCOUNT_ADDRESS = select(GuarantorAccount.email, GuarantorAccount.guarantor_fir
     .where(GuarantorAccount.id == bindparam('id'))
 
 
-def receipt_email(session: Session, payment: Payment, *, recipient: str | None = None, link: str | None = None,
+def receipt_email(session: Session, /, payment: Payment, *, recipient: str | None = None, link: str | None = None,
                   dedupe_key: str | None = None) -> None:
     """The receipt email (no PHI: first name, amount, receipt number and a link); once per payment and
     recipient unless another dedupe key is given."""

@@ -44,14 +44,14 @@ def _refund_row(session: Session, event: GatewayEvent) -> Refund | None:
     return row
 
 
-def on_refund_succeeded(session: Session, event: GatewayEvent) -> str:
+def on_refund_succeeded(session: Session, /, event: GatewayEvent) -> str:
     row = _refund_row(session, event)
     if row is None:
         return 'ignored: unknown refund'
     return post_refund(session, row)
 
 
-def post_refund(session: Session, row: Refund) -> str:
+def post_refund(session: Session, /, row: Refund) -> str:
     if row.status == RefundStatus.failed:  # a refund fails after it succeeded, never the other way: an older event
         return 'stale'
     payment = session.get(Payment, row.payment_id)
@@ -67,7 +67,7 @@ def post_refund(session: Session, row: Refund) -> str:
     return 'posted' if created else 'already posted'
 
 
-def on_refund_failed(session: Session, event: GatewayEvent) -> str:
+def on_refund_failed(session: Session, /, event: GatewayEvent) -> str:
     row = _refund_row(session, event)
     if row is None:
         return 'ignored: unknown refund'
@@ -82,7 +82,7 @@ def on_refund_failed(session: Session, event: GatewayEvent) -> str:
     return 'failed'
 
 
-def on_dispute_opened(session: Session, event: GatewayEvent) -> str:
+def on_dispute_opened(session: Session, /, event: GatewayEvent) -> str:
     payment = _payment(session, event.intent_id)
     if payment is None:
         return 'ignored: unknown payment'

@@ -130,7 +130,7 @@ def _refunded(session: Session, payment_id: int) -> int:
         Refund.payment_id == payment_id, col(Refund.status).in_([RefundStatus.pending, RefundStatus.succeeded]))).one())
 
 
-def staff_account(session: Session, actor: Actor, account_id: int) -> StaffAccount:
+def staff_account(session: Session, /, actor: Actor, account_id: int) -> StaffAccount:
     require_staff(session, actor, purpose='staff_view_account')
     account = session.get(GuarantorAccount, account_id)
     if account is None:  # before the audit: its row would point at no account
@@ -254,8 +254,8 @@ def refund_payment(*, actor: Actor, payment_id: int, amount_text: str, reason: s
     return f'{word} {format_money(amount)}.'
 
 
-def record_offline_payment(session: Session, actor: Actor, *, account_id: int, amount_text: str, method: str,
-                           reference: str = '', idempotency_key: str | None = None) -> Payment:
+def record_offline_payment(session: Session, /, *, actor: Actor, account_id: int, amount_text: str, method: str,
+                           reference: str = '', idempotency_key: str | None = None) -> int:
     """Cash or check taken by the office: a succeeded payment, allocated oldest first, posted once.
 
     The key comes from the dialog (new_key('offline'), made when it opened) and is the ledger
@@ -268,7 +268,7 @@ def record_offline_payment(session: Session, actor: Actor, *, account_id: int, a
         posted = session.exec(select(LedgerEntry.payment_id).where(LedgerEntry.external_ref == idempotency_key)).first()
         existing = session.get(Payment, posted) if posted else None
         if existing is not None:
-            return existing
+            return existing.id  # type: ignore[return-value]
     if method not in ('cash', 'check'):
         raise ValidationFailed('Choose cash or check.')
     reference = _bare_reference(method, reference)
@@ -295,7 +295,7 @@ def record_offline_payment(session: Session, actor: Actor, *, account_id: int, a
     audit.record(session, action='offline_payment', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='payment', entity_id=payment.id, account_id=account_id, source_ip=actor.ip,
                  detail=f'{method} amount={amount}')
-    return payment
+    return payment.id  # type: ignore[return-value]
 
 
 def _bare_reference(method: str, typed: str) -> str:

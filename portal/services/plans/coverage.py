@@ -72,12 +72,12 @@ class Standing:
         return min(self.in_flight, self.plan_balance)
 
 
-def installments(session: Session, plan_id: int) -> list[PlanInstallment]:
+def installments(session: Session, /, plan_id: int) -> list[PlanInstallment]:
     return list(session.exec(select(PlanInstallment).where(PlanInstallment.plan_id == plan_id)
                              .order_by(col(PlanInstallment.seq))).all())
 
 
-def funds(session: Session, plan: PaymentPlan) -> Funds:
+def funds(session: Session, /, plan: PaymentPlan) -> Funds:
     """One query: the balance, payments still processing, the policy's rule and what is still open on
     charges posted since signing (not the gross charges: insurance, adjustments and payments on them
     lower what the plan leaves out)."""
@@ -121,7 +121,7 @@ def _coverage(rows: list[PlanInstallment], money: Funds) -> tuple[dict[int, Stat
     return statuses, due_now
 
 
-def standing(session: Session, plan: PaymentPlan, *, rows: list[PlanInstallment] | None = None) -> Standing:
+def standing(session: Session, /, plan: PaymentPlan, *, rows: list[PlanInstallment] | None = None) -> Standing:
     """Where the plan stands now, without changing anything (the plan page, checks at send time and such):
     `statuses` holds what `reconcile` would store, for installments autopay is not charging."""
     rows = rows if rows is not None else installments(session, plan.id)
@@ -131,7 +131,7 @@ def standing(session: Session, plan: PaymentPlan, *, rows: list[PlanInstallment]
                     due_now=due_now, statuses=statuses)
 
 
-def still_due(session: Session, installment_id: int) -> int:
+def still_due(session: Session, /, installment_id: int) -> int:
     """What an installment still needs now (minor units): 0 once paid, covered by money in flight, or the
     plan is no longer open."""
     row = session.get(PlanInstallment, installment_id)
@@ -158,7 +158,7 @@ def _respread(session: Session, plan: PaymentPlan, rows: list[PlanInstallment], 
             row.status = Status.skipped
 
 
-def reconcile(session: Session, plan: PaymentPlan, *, rows: list[PlanInstallment] | None = None,
+def reconcile(session: Session, /, plan: PaymentPlan, *, rows: list[PlanInstallment] | None = None,
               today: date | None = None) -> Standing:
     """Bring an open plan's installments up to date with the ledger; complete it once settled money paid it
     all; lift a past-due plan whose past-due installments are covered. Idempotent: a second call with the
@@ -194,13 +194,13 @@ def past_due(rows: list[PlanInstallment], due_now: dict[int, int], today: date) 
     return [row for row in rows if due_now.get(row.id) and row.due_date < today]
 
 
-def open_plan(session: Session, account_id: int) -> PaymentPlan | None:
+def open_plan(session: Session, /, account_id: int) -> PaymentPlan | None:
     return session.exec(select(PaymentPlan).where(PaymentPlan.account_id == account_id,
                                                   col(PaymentPlan.status).in_(ACTIVE))
                         .order_by(col(PaymentPlan.id).desc())).first()
 
 
-def mark_delinquent(session: Session, plan: PaymentPlan) -> None:
+def mark_delinquent(session: Session, /, plan: PaymentPlan) -> None:
     if plan.status == PlanStatus.active:
         plan.status = PlanStatus.delinquent
         plan.cancelled_at = None

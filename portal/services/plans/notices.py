@@ -10,7 +10,7 @@ from portal.money import format_money
 from portal.notify import outbox
 
 
-def account_recipient(session: Session, account_id: int) -> tuple[GuarantorAccount, str, User | None] | None:
+def account_recipient(session: Session, /, account_id: int) -> tuple[GuarantorAccount, str, User | None] | None:
     """(account, address, the holder's sign-in) to email the account holder: the account's email, or the
     holder's sign-in email; None when neither is known."""
     account = session.get(GuarantorAccount, account_id)
@@ -23,7 +23,7 @@ def account_recipient(session: Session, account_id: int) -> tuple[GuarantorAccou
     return (account, recipient, user) if recipient else None
 
 
-def notify_guarantor(session: Session, plan: PaymentPlan, template: str, dedupe_key: str, *, amount: int,
+def notify_guarantor(session: Session, /, plan: PaymentPlan, template: str, dedupe_key: str, *, amount: int,
                      link: str) -> None:
     """Queue `template` (first_name, amount, link) once per dedupe key to the account's email, or to its
     holder's sign-in email; nothing when neither is known."""

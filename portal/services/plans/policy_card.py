@@ -47,13 +47,16 @@ class PolicyView:
 def for_staff(session: Session, /, *, actor: Actor) -> PolicyView:
     """The policy in force, for the staff plans page (staff only: anyone else is refused)."""
     require_staff(session, actor, purpose='view_plan_policy')
-    policy = current(session)
+    return _view(current(session))
+
+
+def _view(policy: PlanPolicy) -> PolicyView:
     return PolicyView(min_balance=policy.min_balance, min_installment=policy.min_installment,
                       max_months=policy.max_months, down_payment_percent=policy.down_payment_percent,
                       new_charges_rule=policy.new_charges_rule, terms_version=policy.terms_version)
 
 
-def current(session: Session) -> PlanPolicy:
+def current(session: Session, /) -> PlanPolicy:
     """The policy in force (the first row; created with the model's defaults on a bare database)."""
     policy = session.exec(select(PlanPolicy).order_by(col(PlanPolicy.id)).limit(1)).first()
     if policy is None:
@@ -92,7 +95,7 @@ def _whole_number(text: str, *, low: int, high: int, label: str) -> int:
     return int(cleaned)
 
 
-def update(session: Session, actor: Actor, form: PolicyForm) -> PlanPolicy:
+def update(session: Session, /, *, actor: Actor, form: PolicyForm) -> PolicyView:
     """Check every field (all messages at once), store, bump the terms version and audit."""
     require_staff(session, actor, purpose='plan_policy_update')
     errors: dict[str, str] = {}
@@ -133,4 +136,4 @@ def update(session: Session, actor: Actor, form: PolicyForm) -> PlanPolicy:
                      entity_type='plan_policy', entity_id=policy.id, source_ip=actor.ip,
                      detail='min_balance={} min_installment={} max_months={} down={}% rule={}'.format(*after))
     session.flush()
-    return policy
+    return _view(policy)

@@ -62,7 +62,7 @@ def _rows(session: Session, status: str) -> list[QueueRow]:
                      last_attempt=day_of(row.last_attempt) if row.last_attempt else None) for row in rows]
 
 
-def staff_queues(session: Session, actor: Actor) -> Queues:
+def staff_queues(session: Session, /, *, actor: Actor) -> Queues:
     require_staff(session, actor, purpose='view_plan_queues')
     audit.record(session, action='view_plan_queues', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='payment_plan', source_ip=actor.ip)

@@ -9,7 +9,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -60,7 +59,7 @@ def _payable(session: Session, account_id: int) -> int:
     return max(0, reading.balance - reading.processing)
 
 
-def start(session: Session, actor: Actor, account_id: int) -> PlanStart:
+def start(session: Session, /, *, actor: Actor, account_id: int) -> PlanStart:
     require_account(session, actor, account_id, purpose='view_plans')
     account = session.get(GuarantorAccount, account_id)
     if account is None:
@@ -93,7 +92,7 @@ def name_matches(typed: str, first: str, last: str) -> bool:
     return bool(words) and all(part in words for part in _plain(first) + _plain(last))
 
 
-def create(session: Session, actor: Actor, *, account_id: int, day_of_month: int, monthly: int | None = None,
+def create(session: Session, /, actor: Actor, *, account_id: int, day_of_month: int, monthly: int | None = None,
            months: int | None = None, signed_name: str, consent: bool, autopay_method_id: int | None,
            expected_balance: int | None = None) -> PaymentPlan:
     """Check everything (nothing is stored on any error), then store the plan and its installments.
@@ -128,15 +127,19 @@ def create(session: Session, actor: Actor, *, account_id: int, day_of_month: int
                   schedule=schedule, signed_name=signed_name.strip()[:160], autopay_method_id=autopay_method_id)
 
 
-def sign(actor: Actor, /, **terms: Any) -> PaymentPlan:  # noqa: ANN401
-    """The patient signs: `create` (with its keyword arguments) in its own transaction, then, on autopay,
-    the down payment due today is charged (the daily sweep's claims: a rerun never charges it twice; a
-    refused charge leaves it failed and retried like any installment). Raises what `create` raises."""
+def sign(*, actor: Actor, account_id: int, day_of_month: int, monthly: int | None = None, months: int | None = None,
+         signed_name: str, consent: bool, autopay_method_id: int | None, expected_balance: int | None = None) -> int:
+    """The patient signs: `create` in its own transaction, then, on autopay, the down payment due today is
+    charged (the daily sweep's claims: a rerun never charges it twice; a refused charge leaves it failed and
+    retried like any installment). Returns the plan's id; raises what `create` raises."""
     with write_session() as session:
-        plan = create(session, actor, **terms)
-    if plan.autopay_method_id and plan.down_payment:
-        autopay.process_plan(plan.id)
-    return plan
+        plan = create(session, actor, account_id=account_id, day_of_month=day_of_month, monthly=monthly,
+                      months=months, signed_name=signed_name, consent=consent,
+                      autopay_method_id=autopay_method_id, expected_balance=expected_balance)
+        plan_id, charge_now = plan.id, bool(plan.autopay_method_id and plan.down_payment)
+    if charge_now:
+        autopay.process_plan(plan_id)
+    return plan_id  # type: ignore[return-value]
 
 
 def _store(session: Session, actor: Actor, *, account_id: int, policy_id: int | None, terms_version: str,

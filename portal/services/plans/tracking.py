@@ -65,7 +65,7 @@ def _own_plan(session: Session, actor: Actor, plan_id: int, *, purpose: str) -> 
     return plan
 
 
-def overview(session: Session, actor: Actor, account_id: int) -> PlanView | None:
+def overview(session: Session, /, *, actor: Actor, account_id: int) -> PlanView | None:
     """The account's open plan as the ledger has it now (read only), or None."""
     require_account(session, actor, account_id, purpose='view_plans')
     plan = coverage.open_plan(session, account_id)
@@ -74,7 +74,7 @@ def overview(session: Session, actor: Actor, account_id: int) -> PlanView | None
     return view_of(session, plan)
 
 
-def view_of(session: Session, plan: PaymentPlan) -> PlanView:
+def view_of(session: Session, /, plan: PaymentPlan) -> PlanView:
     """Read only: the statuses shown are the ones the ledger gives (what `coverage.reconcile` stores when
     money moves), so a view never writes."""
     rows = coverage.installments(session, plan.id)
@@ -114,7 +114,7 @@ def _returned(session: Session, plan: PaymentPlan) -> int:
     return latest[1] if latest is not None and latest[0] == PaymentStatus.failed else 0
 
 
-def change_day(session: Session, actor: Actor, *, plan_id: int, day_of_month: int) -> PaymentPlan:
+def change_day(session: Session, /, *, actor: Actor, plan_id: int, day_of_month: int) -> None:
     """Move every scheduled installment to the new day; the next one falls on the first such day after today."""
     plan = _own_plan(session, actor, plan_id, purpose='change_plan')
     if plan.status != PlanStatus.active:
@@ -132,10 +132,9 @@ def change_day(session: Session, actor: Actor, *, plan_id: int, day_of_month: in
                  entity_type='payment_plan', entity_id=plan.id, account_id=plan.account_id, source_ip=actor.ip,
                  detail=f'day={day_of_month}')
     session.flush()
-    return plan
 
 
-def change_autopay(session: Session, actor: Actor, *, plan_id: int, method_id: int | None) -> PaymentPlan:
+def change_autopay(session: Session, /, *, actor: Actor, plan_id: int, method_id: int | None) -> None:
     """Switch the autopay method (or turn autopay off). A past-due plan becomes active again and its failed
     installment is retried at the next run."""
     plan = _own_plan(session, actor, plan_id, purpose='change_plan')
@@ -154,10 +153,9 @@ def change_autopay(session: Session, actor: Actor, *, plan_id: int, method_id: i
                  entity_type='payment_plan', entity_id=plan.id, account_id=plan.account_id, source_ip=actor.ip,
                  detail=f'autopay={"on" if method_id else "off"}')
     session.flush()
-    return plan
 
 
-def cancel(session: Session, actor: Actor, *, plan_id: int) -> PaymentPlan:
+def cancel(session: Session, /, *, actor: Actor, plan_id: int) -> None:
     """The policy lets a patient cancel at any time; the remaining balance is then due as billed."""
     plan = _own_plan(session, actor, plan_id, purpose='cancel_plan')
     if plan.status not in coverage.ACTIVE:
@@ -168,4 +166,3 @@ def cancel(session: Session, actor: Actor, *, plan_id: int) -> PaymentPlan:
     audit.record(session, action='plan_cancel', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='payment_plan', entity_id=plan.id, account_id=plan.account_id, source_ip=actor.ip)
     session.flush()
-    return plan

@@ -72,9 +72,10 @@ def test_a_caught_refusal_is_kept_once_by_the_commit(db: str) -> None:
 def test_staff_use_cases_refuse_patients_as_not_found(db: str) -> None:
     patient = Actor(make_user().id, 'patient')
     form = policy_card.PolicyForm('100.00', '30', '18', '10', 'respread')
-    for use_case, action in ((lambda session: queues.staff_queues(session, patient), 'view_plan_queues'),
+    for use_case, action in ((lambda session: queues.staff_queues(session, actor=patient), 'view_plan_queues'),
                              (lambda session: policy_card.for_staff(session, actor=patient), 'view_plan_policy'),
-                             (lambda session: policy_card.update(session, patient, form), 'plan_policy_update')):
+                             (lambda session: policy_card.update(session, actor=patient, form=form),
+                              'plan_policy_update')):
         with pytest.raises(NotFound), write_session() as session:
             use_case(session)
         assert len(_denied(action)) == 1, action

@@ -115,19 +115,20 @@ def test_stop_is_honoured_and_start_undoes_it(texting: list[sms.RecordedText]) -
     with time_machine.travel(local(2026, 3, 2, 9), tick=False):
         reminders.run()
         assert [row.channel for row in outbox()] == ['email', 'sms']
-        reply = sms_replies.handle_inbound('+1 555 201 3344', ' stop ')
+        reply = sms_replies.handle_inbound(from_='+1 555 201 3344', body=' stop ')
         assert 'no more texts' in reply
         assert delivery.deliver_pending_sms() == 0
     assert texting == []
     assert [(row.channel, row.status, row.last_error) for row in outbox(channel='sms')] == [
         ('sms', 'suppressed', 'turned off in preferences')]
-    assert sms_replies.handle_inbound(PHONE, 'START').startswith('Riverside Family Medicine: texts are back on')
+    back_on = sms_replies.handle_inbound(from_=PHONE, body='START')
+    assert back_on.startswith('Riverside Family Medicine: texts are back on')
     with time_machine.travel(local(2026, 3, 3, 9), tick=False):
         _text('after-start', user_id=household.user_id)  # a 'message' kind text: never chosen, so still off
         delivery.deliver_pending_sms()
     assert outbox(dedupe_key='after-start')[0].status == 'suppressed'
-    assert sms_replies.handle_inbound('not a number', 'STOP') == ''
-    assert 'call' in sms_replies.handle_inbound(PHONE, 'help')
+    assert sms_replies.handle_inbound(from_='not a number', body='STOP') == ''
+    assert 'call' in sms_replies.handle_inbound(from_=PHONE, body='help')
 
 
 def test_a_failing_provider_is_retried_then_given_up(texting: list[sms.RecordedText],
@@ -151,7 +152,7 @@ def test_turning_texts_on_again_clears_a_stop(texting: list[sms.RecordedText]) -
     from portal.services import preferences
     household = billed_household()
     choose(household, phone='5552013344', reminder={'sms': True})
-    sms_replies.handle_inbound(PHONE, 'Stop please')
+    sms_replies.handle_inbound(from_=PHONE, body='Stop please')
     actor = Actor(user_id=household.user_id, role='patient')
     with read_session() as session:
         view = preferences.preferences_for(session, actor=actor)

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from portal.auth.permissions import Actor
 from portal.db import alembic_config, read_session, write_session
 from portal.errors import NotFound
-from portal.models import AccountFlag, FlagKind, PaymentAttempt, Statement
+from portal.models import AccountFlag, AuditEvent, FlagKind, PaymentAttempt, Statement
 from portal.payments.demo_gateway import DemoGateway
 from portal.payments.gateway import GatewayEvent
 from portal.services import account_flags
@@ -41,7 +41,7 @@ def _disputed_both_ways() -> int:
         intent_id = session.get(PaymentAttempt, paid.attempt_id).gateway_intent_id
     dispute = GatewayEvent(event_id=f'evt_dp_{account.id}', kind='dispute_opened', intent_id=intent_id,
                            metadata={'dispute_id': 'dp_1'})
-    assert process_events([dispute], gateway_name='demo') == ['flagged']
+    assert process_events(events=[dispute], gateway_name='demo') == ('flagged',)
     with write_session() as session:
         compose.ask_about_charge(session, actor=Actor(patient.id, 'patient'), statement_id=statement_id,
                                  charge_id=charge_id, body='I was never seen that day.', category='dispute_charge')
@@ -77,6 +77,10 @@ def test_a_patient_cannot_resolve_a_flag(demo: DemoGateway) -> None:
         account_flags.resolve_flags(session, actor=Actor(patient.id, 'patient'), account_id=account_id,
                                     kind=FlagKind.dispute)
     assert _open_kinds(account_id) == ['chargeback', 'dispute']
+    with read_session() as session:  # refused by the one staff guard, which audits it once
+        refusals = session.exec(select(AuditEvent.actor_user_id).where(AuditEvent.action == 'resolve_flag',
+                                                                       AuditEvent.outcome == 'denied')).all()
+    assert refusals == [patient.id]
 
 
 def test_the_migration_splits_card_disputes_from_billing_disputes_and_back(demo: DemoGateway, db: str) -> None:

@@ -81,13 +81,13 @@ def test_failures_are_retried_after_3_and_7_days_then_the_plan_is_past_due(demo:
     assert set(context_of(messages[-1])) == {'first_name', 'amount', 'link'}
     staff = make_user(role='staff')
     with read_session() as session:
-        queues = staff_queues(session, Actor(staff.id, 'staff'))
+        queues = staff_queues(session, actor=Actor(staff.id, 'staff'))
     assert [row.plan_id for row in queues.delinquent] == [plan_id]
     with _at('2026-12-09'):
         assert autopay.sweep().items == 0  # a past-due plan is not charged again by itself
         good = make_saved_method(home.account_id, behaviour='succeed')
         with write_session() as session:
-            tracking.change_autopay(session, home.actor, plan_id=plan_id, method_id=good.id)
+            tracking.change_autopay(session, actor=home.actor, plan_id=plan_id, method_id=good.id)
         assert autopay.sweep().charged == 1
     first = _installments(plan_id)[0]
     assert (first.status, first.attempts) == ('paid', 4)
@@ -183,8 +183,9 @@ def test_an_unanswered_charge_is_resumed_with_the_same_key(demo: DemoGateway,
 @pytest.mark.parametrize('on_autopay', [True, False])
 def test_signing_a_plan_charges_its_down_payment_on_autopay(demo: DemoGateway, on_autopay: bool) -> None:
     home = household(100_000, policy={'down_payment_percent': 10})
-    plan = signing.sign(home.actor, account_id=home.account_id, day_of_month=1, months=3, signed_name='maria alvarez',
-                      consent=True, autopay_method_id=home.method_id if on_autopay else None)
-    assert [(row.seq, row.status) for row in _installments(plan.id)][:2] == [
+    plan_id = signing.sign(actor=home.actor, account_id=home.account_id, day_of_month=1, months=3,
+                           signed_name='maria alvarez', consent=True,
+                           autopay_method_id=home.method_id if on_autopay else None)
+    assert [(row.seq, row.status) for row in _installments(plan_id)][:2] == [
         (0, 'paid' if on_autopay else 'scheduled'), (1, 'scheduled')]
-    assert autopay.process_plan(plan.id).charged == 0  # nothing left due today
+    assert autopay.process_plan(plan_id).charged == 0  # nothing left due today

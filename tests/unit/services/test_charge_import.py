@@ -49,7 +49,7 @@ def _counts() -> tuple[int, int, int]:
 
 def test_a_good_file_is_imported_and_a_reimport_changes_nothing(practice: dict, tmp_path: Path) -> None:
     path = _write(tmp_path, GOOD)
-    summary = import_charges(path)
+    summary = import_charges(path=path)
     assert (summary.created, summary.visits_created, summary.unchanged) == (3, 2, 0)
     assert _counts() == (3, 2, 3)
     with read_session() as session:
@@ -57,7 +57,7 @@ def test_a_good_file_is_imported_and_a_reimport_changes_nothing(practice: dict, 
         entry = session.exec(select(LedgerEntry).where(LedgerEntry.charge_id == charge.id)).one()
     assert (charge.amount, charge.description, entry.kind, entry.amount, entry.external_ref) == \
         (15500, 'Office visit, established patient, 20-29 minutes', 'charge', 15500, 'charge:EXT-1')
-    again = import_charges(path)
+    again = import_charges(path=path)
     assert (again.created, again.unchanged) == (0, 3)
     assert _counts() == (3, 2, 3)
 
@@ -68,7 +68,7 @@ def test_a_bad_file_is_refused_whole_with_row_field_and_reason(practice: dict, t
         'EXT-5,A55500011,M900003,2030-01-01,ABC,-5,1234567893,Nowhere,,0\n'
         'EXT-1,A55500011,M900001,2026-02-03,99213,155.00,1234567893,Main Street Clinic,,1\n'))
     with pytest.raises(ImportRejected) as rejected:
-        import_charges(path)
+        import_charges(path=path)
     problems = {(problem.row, problem.field) for problem in rejected.value.problems}
     assert {(5, 'account_number'), (6, 'patient_mrn'), (6, 'date_of_service'), (6, 'code'), (6, 'amount'),
             (6, 'location'), (6, 'units'), (7, 'external_id')} <= problems
@@ -77,10 +77,10 @@ def test_a_bad_file_is_refused_whole_with_row_field_and_reason(practice: dict, t
 
 
 def test_the_same_id_with_other_figures_is_refused(practice: dict, tmp_path: Path) -> None:
-    import_charges(_write(tmp_path, GOOD))
+    import_charges(path=_write(tmp_path, GOOD))
     changed = GOOD.replace('99213,155.00', '99213,165.00')
     with pytest.raises(ImportRejected) as rejected:
-        import_charges(_write(tmp_path, changed + 'EXT-9,A55500011,M900001,2026-02-04,99213,10,1234567893,'
+        import_charges(path=_write(tmp_path, changed + 'EXT-9,A55500011,M900001,2026-02-04,99213,10,1234567893,'
                                                   'Main Street Clinic,,\n'))
     assert [(problem.row, problem.field) for problem in rejected.value.problems] == [(2, 'external_id')]
     assert _counts() == (3, 2, 3)  # EXT-9 was not written either
@@ -90,5 +90,5 @@ def test_missing_columns_are_reported(practice: dict, tmp_path: Path) -> None:
     path = tmp_path / 'charges.csv'
     path.write_text('external_id,amount\nX,1.00\n', encoding='utf-8')
     with pytest.raises(ImportRejected) as rejected:
-        import_charges(path)
+        import_charges(path=path)
     assert {problem.field for problem in rejected.value.problems} >= {'account_number', 'code'}

@@ -37,7 +37,7 @@ def charges(db: str, tmp_path: Path) -> Path:
         session.add(Coverage(patient_id=patient.id, payer_id=payer.id, member_id='ACM1', subscriber_name='Ana'))
     path = tmp_path / 'charges.csv'
     path.write_text(CHARGES, encoding='utf-8')
-    import_charges(path)
+    import_charges(path=path)
     return tmp_path
 
 
@@ -49,7 +49,7 @@ def _claims(tmp_path: Path, rows: str) -> Path:
 
 def test_claims_are_imported_once_and_an_835_then_finds_them(charges: Path) -> None:
     path = _claims(charges, 'PM-77,acme,2026-02-04,EXT-1,155.00\nPM-77,ACME,2026-02-04,EXT-2,22.00\n')
-    assert (import_claims(path).created, import_claims(path).unchanged) == (1, 1)
+    assert (import_claims(path=path).created, import_claims(path=path).unchanged) == (1, 1)
     with read_session() as session:
         claim = session.exec(select(Claim)).one()
         assert (claim.claim_number, claim.billed_amount, claim.status, claim.submitted_at.date()) == \
@@ -66,11 +66,11 @@ def test_a_bad_claims_file_is_refused_whole(charges: Path) -> None:
                             'PM-78,NOPE,2030-01-01,EXT-9,"4,60"\n'
                             'PM-79,ACME,2026-02-04,EXT-2,22.00\nPM-79,ACME,2026-02-04,EXT-3,22.00\n')
     with pytest.raises(ImportRejected) as rejected:
-        import_claims(path)
+        import_claims(path=path)
     problems = {(problem.row, problem.field) for problem in rejected.value.problems}
     assert {(3, 'submitted_date'), (3, 'billed')} <= problems
     with pytest.raises(ImportRejected) as rejected:
-        import_claims(_claims(charges, 'PM-78,NOPE,2026-02-04,EXT-9,4.60\n'
+        import_claims(path=_claims(charges, 'PM-78,NOPE,2026-02-04,EXT-9,4.60\n'
                                        'PM-79,ACME,2026-02-04,EXT-2,22.00\nPM-79,ACME,2026-02-04,EXT-3,22.00\n'))
     assert {(p.row, p.field) for p in rejected.value.problems} == {(2, 'charge_external_id'), (2, 'payer_code'),
                                                                    (3, 'charge_external_id')}

@@ -156,7 +156,7 @@ def test_verification_round_trip(household: dict) -> None:
         coverage_queue.verify(session, actor=staff, coverage_id=coverage_id)
     assert page(household).verified_on is not None
     with read_session() as session:
-        assert coverage_queue.queue(session, actor=staff) == []
+        assert coverage_queue.queue(session, actor=staff) == ()
     with write_session() as session:  # the patient changes the plan: back in the queue, no longer verified
         coverage.save_coverage(session, actor=household['me'], patient_id=household['patient'], coverage_id=coverage_id,
                                form=form(household, plan_name='Silver HMO', member_id='•••• 3001'))

@@ -48,7 +48,7 @@ def _plan_paid_off_by_bank() -> tuple[Household, int, Payment]:
 
 def _view(home: Household) -> tracking.PlanView:
     with write_session() as session:
-        view = tracking.overview(session, home.actor, home.account_id)
+        view = tracking.overview(session, actor=home.actor, account_id=home.account_id)
     assert view is not None
     return view
 
@@ -60,8 +60,8 @@ def _plan(plan_id: int) -> tuple[str, list[str]]:
         return session.get(PaymentPlan, plan_id).status, list(rows)
 
 
-def _bank_returns(payment: Payment) -> list[str]:
-    return process_events([GatewayEvent(event_id=f'evt_return_{payment.id}', kind='payment_failed',
+def _bank_returns(payment: Payment) -> tuple[str, ...]:
+    return process_events(events=[GatewayEvent(event_id=f'evt_return_{payment.id}', kind='payment_failed',
                                         intent_id=payment.gateway_intent_id, amount=payment.amount,
                                         failure_message='The bank returned the payment (R01).',
                                         created=int(time.time()))],
@@ -76,15 +76,15 @@ def test_bank_money_still_processing_is_not_paid_and_the_plan_completes_when_it_
     assert [line.status for line in view.lines] == ['processing'] * 4
     assert (view.status, view.paid, view.processing, view.remaining, view.next_date) == ('active', 0, 60_000, 0, None)
     with _at('2026-11-24'):
-        assert process_events(demo.settle(payment.gateway_intent_id), gateway_name=demo.name) == ['posted']
+        assert process_events(events=demo.settle(payment.gateway_intent_id), gateway_name=demo.name) == ('posted',)
     assert _plan(plan_id) == ('completed', ['paid'] * 4)
 
 
 def test_a_return_reopens_the_installments_past_due_by_their_dates(demo: DemoGateway) -> None:
     home, plan_id, payment = _plan_paid_off_by_bank()
     with _at('2026-12-03'):
-        assert _bank_returns(payment) == ['failed']
-        assert _bank_returns(payment) == ['duplicate']  # a second delivery changes nothing
+        assert _bank_returns(payment) == ('failed',)
+        assert _bank_returns(payment) == ('duplicate',)  # a second delivery changes nothing
         view = _view(home)
     assert _plan(plan_id) == ('delinquent', ['scheduled'] * 4)
     assert [line.status for line in view.lines] == ['past_due', 'scheduled', 'scheduled', 'scheduled']
@@ -99,7 +99,7 @@ def test_a_return_reopens_the_installments_past_due_by_their_dates(demo: DemoGat
                                    'link': 'http://127.0.0.1:8080/payment-methods'}
     staff = make_user(role='staff')
     with read_session() as session:
-        queues = staff_queues(session, Actor(staff.id, 'staff'))
+        queues = staff_queues(session, actor=Actor(staff.id, 'staff'))
     [row] = queues.delinquent
     assert (row.plan_id, row.remaining, row.next_due.isoformat()) == (plan_id, 60_000, '2026-12-01')
 
@@ -150,7 +150,7 @@ def test_every_posting_brings_the_plan_up_to_date(demo: DemoGateway, how: str) -
         else:
             staff = make_user(role='staff')
             with write_session() as session:
-                record_offline_payment(session, Actor(staff.id, 'staff'), account_id=home.account_id,
+                record_offline_payment(session, actor=Actor(staff.id, 'staff'), account_id=home.account_id,
                                        amount_text='600.00', method='cash')
     assert _plan(plan_id) == ('completed', ['paid'] * 4)  # nobody looked at the plan: the posting did it
 

@@ -142,7 +142,7 @@ def _settle(gateway: SlowGateway, result: object) -> None:
             paid = gateway.submit_card(result.rsplit('/', 1)[1], '4242424242424242')
         except GatewayError:  # closed to make room for the other payment
             return
-        process_events(list(paid.events), gateway_name='demo')
+        process_events(events=list(paid.events), gateway_name='demo')
 
 
 def _paid(account_id: int) -> tuple[int, int]:
@@ -285,7 +285,7 @@ def test_a_checkout_that_fits_beside_the_new_payment_stays_open(slow: SlowGatewa
                                   amount_text='380.20', idempotency_key=new_key(), method_id=payer.home.method_id)
     assert paid.outcome is not None and paid.outcome.status == 'succeeded'
     assert slow.checkout_state(open_checkout) == 'open'
-    process_events(list(slow.submit_card(open_checkout, '4242424242424242').events), gateway_name='demo')
+    process_events(events=list(slow.submit_card(open_checkout, '4242424242424242').events), gateway_name='demo')
     assert _paid(payer.home.account_id) == (OWED, 0)
 
 
@@ -298,7 +298,7 @@ def test_a_checkout_paid_but_not_yet_reported_refuses_the_new_payment(slow: Slow
                                idempotency_key=new_key(), method_id=payer.home.method_id)
     assert refused.value.message == UNDER_WAY
     assert 'charge' not in slow.calls
-    process_events(list(events), gateway_name='demo')
+    process_events(events=list(events), gateway_name='demo')
     assert _paid(payer.home.account_id) == (OWED, 0)
 
 

@@ -212,5 +212,5 @@ def test_a_late_payment_shows_its_local_day_everywhere(db: str, local: str) -> N
         assert f'{day:%b} {day.day}, {day.year}' in normalized(look(render_receipt(receipt))[0].text)  # the PDF
         assert [item.on for item in payment_history(session, actor).items] == [day]
         assert [row.received_on for row in staff_account(session, staff_actor, account_id).payments] == [day]
-        [row] = [row for row in staff_queues(session, staff_actor).delinquent if row.account_id == account_id]
+        [row] = [row for row in staff_queues(session, actor=staff_actor).delinquent if row.account_id == account_id]
         assert row.last_attempt == day

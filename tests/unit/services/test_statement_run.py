@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import pytest
 from sqlmodel import col, select
 
+from portal.auth.permissions import Actor
 from portal.clock import utcnow
 from portal.db import read_session, write_session
-from portal.models import AccountFlag, JobRun, Notification, Patient, Statement, StatementRun
+from portal.errors import NotFound
+from portal.models import AccountFlag, AuditEvent, JobRun, Notification, Patient, Statement, StatementRun
 from portal.models.accounts import FlagKind
-from portal.services.statement_run import QUICK_PAY_ALPHABET, run_statements
-from tests.factories import make_account, make_visit
+from portal.services.statement_run import QUICK_PAY_ALPHABET, recent_runs, run_statements
+from tests.factories import make_account, make_user, make_visit
 
 DAY = date(2026, 3, 10)
 
@@ -155,3 +158,23 @@ def test_an_entry_still_committing_when_a_run_starts_is_on_that_statement(db: st
     assert result['run'].statements_created == 2
     assert _statements(account.id)[0].new_balance == 15500 + 4000
     assert _statements(newer.id)[0].new_balance == 15500
+
+
+def test_only_staff_start_a_run_or_list_runs_and_a_refusal_is_audited_once(db: str) -> None:
+    account = _owing()
+    patient, staff = make_user(account=account.id), make_user(role='staff')
+    with pytest.raises(NotFound):
+        run_statements(actor=Actor(patient.id, 'patient'), on=DAY)
+    with pytest.raises(NotFound), write_session() as session:
+        recent_runs(session, actor=Actor(patient.id, 'patient'))
+    assert _statements(account.id) == []
+    with read_session() as session:
+        refused = session.exec(select(AuditEvent.action).where(AuditEvent.outcome == 'denied')).all()
+        assert sorted(refused) == ['statement_run', 'view_statement_runs']
+        assert session.exec(select(StatementRun)).all() == []
+    result = run_statements(actor=Actor(staff.id, 'staff'), on=DAY)
+    assert result.statements_created == 1
+    with write_session() as session:
+        [row] = recent_runs(session, actor=Actor(staff.id, 'staff'))
+        assert (row.id, row.statements_created, session.get(StatementRun, row.id).started_by_user_id) == \
+            (result.run_id, 1, staff.id)

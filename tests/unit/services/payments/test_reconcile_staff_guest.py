@@ -71,10 +71,10 @@ def test_staff_refund_limits_and_offline_payment(demo: DemoGateway) -> None:
         staff.refund_payment(actor=clerk, payment_id=paid.payment_id, amount_text='1', reason='More')
     assert _balance(account.id) == 7000
     with write_session() as session:
-        staff.record_offline_payment(session, clerk, account_id=account.id, amount_text='25', method='check',
+        staff.record_offline_payment(session, actor=clerk, account_id=account.id, amount_text='25', method='check',
                                      reference='Check 1042')
         with pytest.raises(ValidationFailed):
-            staff.record_offline_payment(session, clerk, account_id=account.id, amount_text='5', method='check')
+            staff.record_offline_payment(session, actor=clerk, account_id=account.id, amount_text='5', method='check')
     assert _balance(account.id) == 4500
     with read_session() as session:
         actions = session.exec(select(AuditEvent.action)).all()

@@ -65,8 +65,8 @@ def test_staff_see_the_credit_and_a_refund_within_it_needs_no_second_confirmatio
     make_charges(account, [5000])
     clerk = _clerk()
     with write_session() as session:  # $60 in cash on a $50 charge: $10 of credit
-        payment_id = staff.record_offline_payment(session, clerk, account_id=account.id, amount_text='60',
-                                                  method='cash').id
+        payment_id = staff.record_offline_payment(session, actor=clerk, account_id=account.id, amount_text='60',
+                                                  method='cash')
     with write_session() as session:
         assert staff.staff_account(session, clerk, account.id).credit == 1000
     staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='10', reason='Overpayment')
@@ -141,10 +141,11 @@ def test_cash_and_checks_name_the_recording_and_a_check_memo_names_the_method_on
     make_charges(account, [5000])
     clerk = _clerk()
     with write_session() as session, pytest.raises(ValidationFailed, match=r'most you can record here is'):
-        staff.record_offline_payment(session, clerk, account_id=account.id, amount_text='100,000.01', method='cash')
+        staff.record_offline_payment(session, actor=clerk, account_id=account.id, amount_text='100,000.01',
+                                     method='cash')
     for typed in ('Check 1042', 'check #1042', '1042'):
         with write_session() as session:
-            payment = staff.record_offline_payment(session, clerk, account_id=account.id, amount_text='1',
-                                                   method='check', reference=typed)
-            memo = session.exec(select(LedgerEntry.memo).where(LedgerEntry.payment_id == payment.id)).one()
-            assert (memo, session.get(Payment, payment.id).reference) == ('Check 1042', '1042')
+            payment_id = staff.record_offline_payment(session, actor=clerk, account_id=account.id, amount_text='1',
+                                                      method='check', reference=typed)
+            memo = session.exec(select(LedgerEntry.memo).where(LedgerEntry.payment_id == payment_id)).one()
+            assert (memo, session.get(Payment, payment_id).reference) == ('Check 1042', '1042')

@@ -52,7 +52,7 @@ def test_a_failed_refund_stays_failed_when_its_older_success_arrives_late(demo: 
                           created=now)
     older = GatewayEvent(event_id='evt_r1', kind='refund_succeeded', intent_id=intent, refund_id='re_1',
                          amount=2000, created=now - 60)
-    assert process_events([failed, older], gateway_name='demo') == ['failed', 'stale']
+    assert process_events(events=[failed, older], gateway_name='demo') == ('failed', 'stale')
     with read_session() as session:
         assert session.exec(select(Refund.status)).one() == 'failed'
     assert _balance(account_id) == 0
@@ -63,10 +63,10 @@ def test_a_refund_succeeded_then_failed_is_taken_back(demo: DemoGateway) -> None
     with read_session() as session:
         intent = session.get(Payment, payment_id).gateway_intent_id
     now = int(time.time())
-    process_events([GatewayEvent(event_id='evt_a', kind='refund_succeeded', intent_id=intent, refund_id='re_2',
+    process_events(events=[GatewayEvent(event_id='evt_a', kind='refund_succeeded', intent_id=intent, refund_id='re_2',
                                  amount=2000, created=now - 60)], gateway_name='demo')
     assert _balance(account_id) == 2000
-    process_events([GatewayEvent(event_id='evt_b', kind='refund_failed', intent_id=intent, refund_id='re_2',
+    process_events(events=[GatewayEvent(event_id='evt_b', kind='refund_failed', intent_id=intent, refund_id='re_2',
                                  amount=2000, created=now)], gateway_name='demo')
     assert _balance(account_id) == 0
 
@@ -90,8 +90,8 @@ def test_a_refund_takes_the_unapplied_credit_first(demo: DemoGateway) -> None:
     charge_id = make_charges(account, [5000])[0]
     clerk = _clerk()
     with write_session() as session:  # $60 in cash on a $50 charge: $10 of credit
-        payment_id = staff.record_offline_payment(session, clerk, account_id=account.id, amount_text='60',
-                                                  method='cash').id
+        payment_id = staff.record_offline_payment(session, actor=clerk, account_id=account.id, amount_text='60',
+                                                  method='cash')
 
     def still_open() -> int:
         with read_session() as session:
@@ -175,8 +175,8 @@ def test_an_offline_payment_sent_twice_with_its_dialog_key_records_once(demo: De
     ids = set()
     for _ in range(2):
         with write_session() as session:
-            ids.add(staff.record_offline_payment(session, clerk, account_id=account.id, amount_text='25',
-                                                 method='check', reference='Check 1042', idempotency_key=key).id)
+            ids.add(staff.record_offline_payment(session, actor=clerk, account_id=account.id, amount_text='25',
+                                                 method='check', reference='Check 1042', idempotency_key=key))
     assert len(ids) == 1
     assert _balance(account.id) == 2500
 
@@ -314,7 +314,7 @@ def test_a_saved_card_sent_to_authentication_is_not_failed_meanwhile(db: str) ->
         failed = GatewayEvent(event_id='evt_off', kind='payment_failed', intent_id=off_session,
                               failure_message='authentication_required', created=int(time.time()),
                               metadata={'attempt_id': str(out.attempt_id), 'account_id': str(account.id)})
-        assert process_events([failed], gateway_name='demo') == ['superseded']
+        assert process_events(events=[failed], gateway_name='demo') == ('superseded',)
         view = done_view(token=tokens.make('done', out.attempt_id), actor=None)  # back before confirming
         assert view.status == 'pending'
         with read_session() as session:
@@ -322,7 +322,7 @@ def test_a_saved_card_sent_to_authentication_is_not_failed_meanwhile(db: str) ->
             assert attempt.status == 'open' and attempt.gateway_intent_id is None
         session_id = out.checkout_url.rsplit('/', 1)[1]
         assert gateway.submit_card(session_id, '4000002760003184').state == 'authenticate'
-        process_events(list(gateway.authenticate(session_id, approve=True).events), gateway_name='demo')
+        process_events(events=list(gateway.authenticate(session_id, approve=True).events), gateway_name='demo')
         view = done_view(token=tokens.make('done', out.attempt_id), actor=None)
         assert view.status == 'succeeded'
         assert _balance(account.id) == 0
@@ -405,7 +405,7 @@ def test_no_saved_card_charge_when_the_hosted_checkout_was_just_paid(demo: DemoG
                             idempotency_key=new_key())
     assert refused.value.message == IN_CHECKOUT
     assert 'charge' not in demo.calls
-    process_events(list(paid.events), gateway_name='demo')
+    process_events(events=list(paid.events), gateway_name='demo')
     with read_session() as session:
         assert session.exec(select(func.count(Payment.id))).one() == 1
     assert _balance(account_id) == 0

@@ -56,7 +56,7 @@ def test_a_balance_that_changed_since_the_page_opened_is_not_signed() -> None:
 def test_a_balance_under_the_minimum_does_not_qualify() -> None:
     home = household(balance=4000)
     with read_session() as session:
-        start = signing.start(session, home.actor, home.account_id)
+        start = signing.start(session, actor=home.actor, account_id=home.account_id)
     assert not start.eligible and '$50.00' in start.reason
     with pytest.raises(ValidationFailed, match='balances of'), write_session() as session:
         signing.create(session, home.actor, account_id=home.account_id, day_of_month=1, months=2,
@@ -97,7 +97,7 @@ def test_another_patient_gets_not_found() -> None:
                      signed_name='Maria Alvarez', consent=True, autopay_method_id=None)
     plan_id = sign(home)
     with pytest.raises(NotFound), write_session() as session:
-        tracking.cancel(session, Actor(stranger.id, 'patient'), plan_id=plan_id)
+        tracking.cancel(session, actor=Actor(stranger.id, 'patient'), plan_id=plan_id)
 
 
 def test_progress_follows_the_ledger_and_new_charges_follow_the_rule() -> None:
@@ -114,24 +114,24 @@ def _a_payment_moves_progress(home) -> None:  # noqa: ANN001
         ledger.post(session, account_id=home.account_id, kind=LedgerKind.patient_payment, amount=-26_250,
                     external_ref='desk-payment-1', effective_date=date(2026, 11, 20))
     with write_session() as session:
-        view = tracking.overview(session, home.actor, home.account_id)
+        view = tracking.overview(session, actor=home.actor, account_id=home.account_id)
     assert (view.total, view.paid, view.remaining) == (107_000, 26_250, 80_750)
 
 
 def _new_charges(home, plan_id: int) -> None:  # noqa: ANN001
     post_charge(home.account_id, 5000, 'new-visit')  # the policy bills new charges separately
     with write_session() as session:
-        view = tracking.overview(session, home.actor, home.account_id)
+        view = tracking.overview(session, actor=home.actor, account_id=home.account_id)
     assert (view.total, view.paid, view.remaining, view.next_amount) == (100_000, 0, 100_000, 25_000)
     with write_session() as session:  # now re-spread new charges
         policy = policy_card.current(session)
         policy.new_charges_rule = 'respread'
     with write_session() as session:  # viewing the plan changes nothing: the next money movement re-spreads
-        view = tracking.overview(session, home.actor, home.account_id)
+        view = tracking.overview(session, actor=home.actor, account_id=home.account_id)
     assert view.total == 100_000 and sum(line.amount for line in view.lines) == 100_000
     post_charge(home.account_id, 2000, 'another-visit')
     with write_session() as session:
-        view = tracking.overview(session, home.actor, home.account_id)
+        view = tracking.overview(session, actor=home.actor, account_id=home.account_id)
     assert view.total == 107_000 and sum(line.amount for line in view.lines) == 107_000
     assert view.id == plan_id
 
@@ -140,16 +140,16 @@ def test_change_day_and_cancel() -> None:
     home = household()
     plan_id = sign(home, day=1)
     with write_session() as session:
-        tracking.change_day(session, home.actor, plan_id=plan_id, day_of_month=20)
+        tracking.change_day(session, actor=home.actor, plan_id=plan_id, day_of_month=20)
     with read_session() as session:
         days = {row.due_date.day for row in session.exec(select(PlanInstallment)).all()}
     assert days == {20}
     with write_session() as session:
-        tracking.cancel(session, home.actor, plan_id=plan_id)
+        tracking.cancel(session, actor=home.actor, plan_id=plan_id)
     with read_session() as session:
         assert session.get(PaymentPlan, plan_id).status == 'cancelled'
     with pytest.raises(DomainError, match='already ended'), write_session() as session:
-        tracking.cancel(session, home.actor, plan_id=plan_id)
+        tracking.cancel(session, actor=home.actor, plan_id=plan_id)
 
 
 def test_policy_is_validated_audited_and_staff_only() -> None:
@@ -157,18 +157,18 @@ def test_policy_is_validated_audited_and_staff_only() -> None:
     patient = make_user()
     good = policy_card.PolicyForm('100.00', '30', '18', '10', 'respread')
     with pytest.raises(NotFound), write_session() as session:  # a refusal is a 404, as for a changed id
-        policy_card.update(session, Actor(patient.id, 'patient'), good)
+        policy_card.update(session, actor=Actor(patient.id, 'patient'), form=good)
     bad = policy_card.PolicyForm('-5', '0.50', '61', '80', 'whatever')
     with pytest.raises(ValidationFailed) as failure, write_session() as session:
-        policy_card.update(session, Actor(staff.id, 'staff'), bad)
+        policy_card.update(session, actor=Actor(staff.id, 'staff'), form=bad)
     assert set(failure.value.field_errors) == {'min_balance', 'min_installment', 'max_months',
                                                'down_payment_percent', 'new_charges_rule'}
     with write_session() as session:
-        policy = policy_card.update(session, Actor(staff.id, 'staff'), good)
+        policy = policy_card.update(session, actor=Actor(staff.id, 'staff'), form=good)
         assert (policy.min_balance, policy.min_installment, policy.max_months, policy.down_payment_percent,
                 policy.new_charges_rule) == (10_000, 3000, 18, 10, 'respread')
         assert policy.terms_version != '2026-01'
-        assert 'spread over the payments' in policy_card.terms(policy)
+        assert 'spread over the payments' in policy_card.terms(policy_card.current(session))
     with read_session() as session:
         outcomes = session.exec(select(AuditEvent.outcome).where(AuditEvent.action == 'plan_policy_update')).all()
     assert sorted(outcomes) == ['denied', 'ok']  # the patient's refusal, then the change
@@ -195,7 +195,7 @@ def test_a_new_charge_cancelled_by_insurance_does_not_pay_the_plan() -> None:
             ledger.post(session, account_id=home.account_id, kind=LedgerKind.contractual_adjustment,
                         amount=-4_000, external_ref='adj-1', effective_date=date(2026, 11, 20), charge_id=charge)
         with write_session() as session:
-            view = tracking.overview(session, home.actor, home.account_id)
+            view = tracking.overview(session, actor=home.actor, account_id=home.account_id)
         assert (view.status, view.paid, view.remaining, view.next_amount) == ('active', 0, 10_052, 5_026)
         assert {line.status for line in view.lines} == {'scheduled'}
         with read_session() as session:
