@@ -190,7 +190,7 @@ def _post(session: Session, request: AdjustmentRequest, *, decided_by: Actor, ac
     account_money_moved(session, account_id=request.account_id)
 
 
-def spread_account_level(session: Session) -> int:
+def spread_account_level(session: Session, /) -> int:
     """Repair adjustments posted before they were spread over charges (one `write_off` on no charge, keyed
     `adjustment:<request id>`): their charges' balances and the dashboard's A/R never took them. Each still
     standing is corrected (`correction:<entry id>`, as reversing it would be) and posted again split over the
