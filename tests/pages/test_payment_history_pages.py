@@ -3,6 +3,7 @@ signed-in receipt; another account's payment is a 404, audited), the navigation 
 state, and "Since your statement of ..." on home and the statements page."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -12,11 +13,14 @@ from sqlmodel import func, select
 
 from portal.db import read_session, write_session
 from portal.models import AuditEvent, GuarantorAccount, LedgerEntry, Payment, Refund, Statement
+from portal.services import ledger
 from tests.factories import STRONG_PASSWORD, make_account, make_charges, make_user
 from tests.pages.conftest import DEMO_PATIENT, DEMO_STAFF, sign_in
 from tests.support.payments import fresh_gateway  # noqa: F401  (autouse)
 
 DEMO_ACCOUNT = 'A10002026'
+# the sign is held to its amount (components.activity.since_html)
+NEW_CHARGES = 'Since your statement of November 7, 2026: <span class="whitespace-nowrap">+$92.00</span> new charges.'
 
 
 def _demo_payments() -> tuple[int, int, int]:
@@ -105,10 +109,10 @@ async def test_home_and_statements_say_what_moved_since_the_statement(user: User
     make_charges(account, [9200], start=date(2026, 11, 12))
     await sign_in(user, person.email, STRONG_PASSWORD)
     await user.should_see('Hi Ravi')
-    await user.should_see('Since your statement of November 7, 2026: +$92.00 new charges.')
+    await user.should_see(NEW_CHARGES)
     await user.should_see('See the details')
     await user.open('/statements')
-    await user.should_see('Since your statement of November 7, 2026: +$92.00 new charges.')
+    await user.should_see(NEW_CHARGES)
     await user.open('/payments')
     await user.should_see('Since your statement')
     await user.should_see('Nov 12, 2026 · Office visit')
@@ -176,6 +180,36 @@ async def test_a_refund_reads_the_same_way_in_since_your_statement_and_in_the_li
     await user.open('/payments')
     await user.should_see('Refund to you')
     page = ' '.join(element.content for element in user.find(ui.html).elements)
-    assert '$20.00 refunded to you (added to your balance)' in page
+    assert '$20.00</span> refunded to you (added to your balance)' in page
     assert page.count('$20.00 back to you') == 2  # the since line and the list, the same words
     assert '+$20.00' not in page and '−$20.00' not in page
+
+
+async def test_a_refund_says_where_the_money_went(user: User) -> None:
+    """Back to the card paid with; a check taken at the desk is paid back by the office (it read "To Check")."""
+    from portal.auth.permissions import Actor
+    from portal.services.payments import staff
+    from tests.factories import make_paid_attempt
+    attempt_id = make_paid_attempt(signed_in=True, amount=8000)
+    with read_session() as session:
+        card_id, account_id = session.exec(select(Payment.id, Payment.account_id)
+                                           .where(Payment.attempt_id == attempt_id)).one()
+    make_charges(account_id, [7000])
+    clerk = Actor(user_id=make_user(role='staff').id, role='staff')
+    with write_session() as session:
+        check_id = staff.record_offline_payment(session, clerk, account_id=account_id, amount_text='70',
+                                                method='check', reference='1042').id
+    for payment_id in (card_id, check_id):
+        with read_session() as session:
+            balance = ledger.balance(session, account_id)
+        staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='10', reason='Overpayment',
+                             balance_after=balance + 1000)
+    make_user(email='where-refund@example.com', account=account_id)
+    await sign_in(user, 'where-refund@example.com', STRONG_PASSWORD)
+    await user.should_see(marker='pay')
+    await user.open('/payments')
+    await user.should_see('Refund to you')
+    page = ' '.join(element.content for element in user.find(ui.html).elements)
+    assert 'Paid back by the billing office · from receipt' in page
+    assert re.search(r'To Visa ending \d{4} · from receipt', page)
+    assert 'To Check' not in page
