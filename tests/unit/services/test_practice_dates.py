@@ -1,8 +1,8 @@
 """Issue 12 item 5: every date a person reads is the practice's calendar day (`clock.practice_day`), not the
 UTC one. Something that happened at 23:15 in Chicago (and on both daylight-saving change days) reads that day
-in a message's link, the staff worklists and their CSV, the dashboard's rows and their CSV, and the patient's
-insurance page ("checked on"). The receipt, payment history, staff account page and plan queues are in
-test_payment_history.py."""
+in a message's link, the staff worklists and their CSV, the dashboard's rows and their CSV, the patient's
+insurance page ("checked on") and the key of a once-a-day job run. The receipt, payment history, staff account
+page and plan queues are in test_payment_history.py."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -14,11 +14,13 @@ from sqlmodel import select
 
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
+from portal.jobs.runs import claimed_run
 from portal.models import (
     AccountFlag,
     AuthorRole,
     Claim,
     FlagKind,
+    JobRun,
     Message,
     MessageThread,
     Payment,
@@ -153,3 +155,13 @@ def test_the_insurance_page_says_the_day_the_office_checked_the_card(db: str, lo
     with read_session() as session:  # the stored instant itself is UTC's next day
         assert session.exec(select(Coverage.verified_at).where(Coverage.payer_id == payer_id)).one() \
             .astimezone(UTC).date() == day + timedelta(days=1)
+
+
+@pytest.mark.parametrize('local', LATE)
+def test_a_job_run_keyed_by_day_takes_the_practice_day(db: str, local: str) -> None:
+    day, at = _at(local)
+    with time_machine.travel(at, tick=False), claimed_run('statement_run') as handle:
+        assert handle is not None
+        run_id = handle.id
+    with read_session() as session:
+        assert session.get(JobRun, run_id).key == day.isoformat()
