@@ -11,10 +11,12 @@ from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import func, select
 
+from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
 from portal.models import AuditEvent, GuarantorAccount, LedgerEntry, Payment, Refund, Statement
 from portal.services import ledger
-from tests.factories import STRONG_PASSWORD, make_account, make_charges, make_user
+from portal.services.payments import staff
+from tests.factories import STRONG_PASSWORD, make_account, make_charges, make_paid_attempt, make_user
 from tests.pages.conftest import DEMO_PATIENT, DEMO_STAFF, sign_in
 from tests.support.payments import fresh_gateway  # noqa: F401  (autouse)
 
@@ -159,19 +161,21 @@ async def test_a_failed_payment_says_it_paid_nothing(user: User) -> None:
     await user.should_see('This payment did not go through, so it paid nothing.')
 
 
-async def test_a_refund_reads_the_same_way_in_since_your_statement_and_in_the_list(user: User) -> None:
-    from portal.auth.permissions import Actor
-    from portal.services.payments import staff
-    from portal.services.practice import load_practice_today
-    from portal.services.statement_run import run_statements
-    from tests.factories import STRONG_PASSWORD, make_charges, make_paid_attempt, make_user
+def _card_payment_and_clerk() -> tuple[int, int, Actor]:
+    """A signed-in patient's $80.00 card payment of their balance: (payment id, account id, a billing clerk)."""
     attempt_id = make_paid_attempt(signed_in=True, amount=8000)
     with read_session() as session:
         payment_id, account_id = session.exec(select(Payment.id, Payment.account_id)
                                               .where(Payment.attempt_id == attempt_id)).one()
+    return payment_id, account_id, Actor(user_id=make_user(role='staff').id, role='staff')
+
+
+async def test_a_refund_reads_the_same_way_in_since_your_statement_and_in_the_list(user: User) -> None:
+    from portal.services.practice import load_practice_today
+    from portal.services.statement_run import run_statements
+    payment_id, account_id, clerk = _card_payment_and_clerk()
     make_charges(account_id, [5000])
     run_statements(on=load_practice_today())
-    clerk = Actor(user_id=make_user(role='staff').id, role='staff')
     staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='20', reason='Insurance paid',
                          balance_after=7000)
     make_user(email='since-refund@example.com', account=account_id)
@@ -187,15 +191,8 @@ async def test_a_refund_reads_the_same_way_in_since_your_statement_and_in_the_li
 
 async def test_a_refund_says_where_the_money_went(user: User) -> None:
     """Back to the card paid with; a check taken at the desk is paid back by the office (it read "To Check")."""
-    from portal.auth.permissions import Actor
-    from portal.services.payments import staff
-    from tests.factories import make_paid_attempt
-    attempt_id = make_paid_attempt(signed_in=True, amount=8000)
-    with read_session() as session:
-        card_id, account_id = session.exec(select(Payment.id, Payment.account_id)
-                                           .where(Payment.attempt_id == attempt_id)).one()
+    card_id, account_id, clerk = _card_payment_and_clerk()
     make_charges(account_id, [7000])
-    clerk = Actor(user_id=make_user(role='staff').id, role='staff')
     with write_session() as session:
         check_id = staff.record_offline_payment(session, clerk, account_id=account_id, amount_text='70',
                                                 method='check', reference='1042').id
