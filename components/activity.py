@@ -16,18 +16,19 @@ def since_html(since: SinceStatement, *, several: bool, link: bool = True) -> st
     if not since.anything:
         return ''
     money = lambda minor: forms.money(minor, since.currency)  # noqa: E731
-    parts = [(since.charges, f'+{money(since.charges)} new charges'),
-             (since.refunds, f'{money(since.refunds)} refunded to you (added to your balance)'),
-             (since.payments, f'−{money(since.payments)} your payments'),
-             (since.credits, f'−{money(since.credits)} insurance and adjustments'),
-             (since.insurance_reversed, f'{"+" if since.insurance_reversed > 0 else "−"}'
-                                        f'{money(abs(since.insurance_reversed))} insurance payments reversed by '
-                                        f'your insurer'),
-             (since.corrections, f'{"+" if since.corrections > 0 else "−"}{money(abs(since.corrections))} corrections')]
+    sign = lambda signed: ('+' if signed > 0 else '−') + money(abs(signed))  # noqa: E731
+    parts = [(since.charges, f'+{money(since.charges)}', 'new charges'),
+             (since.refunds, money(since.refunds), 'refunded to you (added to your balance)'),
+             (since.payments, f'−{money(since.payments)}', 'your payments'),
+             (since.credits, f'−{money(since.credits)}', 'insurance and adjustments'),
+             (since.insurance_reversed, sign(since.insurance_reversed), 'insurance payments reversed by your insurer'),
+             (since.corrections, sign(since.corrections), 'corrections')]
     account = f' (account {escape(since.account_number)})' if several else ''
+    # the sign stays on the amount's line: at 390 px a bare "−" ended one line and "$240.44" began the next
+    moved = ' · '.join(f'<span class="whitespace-nowrap">{escape(figure)}</span> {escape(words)}'
+                       for amount, figure, words in parts if amount)
     return (f'<p class="text-slate-800" data-testid="since-statement">Since your statement of '
-            f'{forms.long_date(since.statement_date)}{account}: '
-            f'{escape(" · ".join(text for amount, text in parts if amount))}.'
+            f'{forms.long_date(since.statement_date)}{account}: {moved}.'
             + (f' <a href="/payments#since" class="{theme.LINK}">See the details</a>' if link else '') + '</p>')
 
 

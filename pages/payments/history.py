@@ -98,6 +98,12 @@ def paid_for_words(item: HistoryItem) -> str:
         .get(item.paid_for, 'Toward your balance')
 
 
+def _paid_back(item: HistoryItem) -> str:
+    """Where a refund went: back to the card or bank account paid with; cash or a check taken at the desk is
+    paid back by the office (it read "To Check")."""
+    return 'Paid back by the billing office' if item.paid_for == PaidFor.office else f'To {item.method}'
+
+
 def _item(item: HistoryItem, *, several: bool) -> str:
     money = forms.money(item.amount, item.currency)
     if item.refund:
@@ -105,7 +111,8 @@ def _item(item: HistoryItem, *, several: bool) -> str:
         chip = chips.chip_html(words, STATUS[Status.refunded if item.status == Status.succeeded else item.status][1])
         title, amount = 'Refund to you', refund_words(money)
         detail = (f'<p class="text-slate-800 mt-1" data-testid="refund-why">{escape(item.why)}</p>'
-                  f'<p class="{theme.MUTED}">To {escape(item.method)} · from receipt {escape(item.receipt_number)}</p>')
+                  f'<p class="{theme.MUTED}">{escape(_paid_back(item))} · from receipt '
+                  f'{escape(item.receipt_number)}</p>')
     else:
         chip = chips.chip_html(*STATUS[item.status])
         title, amount = 'Payment', money

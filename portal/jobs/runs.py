@@ -20,11 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from portal.auth.permissions import Actor
-from portal.clock import today, utcnow
+from portal.clock import utcnow
 from portal.db import read_session, write_session
 from portal.job_catalogue import JOBS
 from portal.models import JobRun
 from portal.services import operations
+from portal.services.practice import load_practice_today
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,8 @@ class RunHandle:
 
 @contextmanager
 def claimed_run(job: str, key: str | None = None) -> Iterator[RunHandle | None]:
-    """Claim a run of `job` for `key` (default: today's date); yield None when it already ran."""
-    key = key or today().isoformat()
+    """Claim a run of `job` for `key` (default: the practice's calendar day); yield None when it already ran."""
+    key = key or load_practice_today().isoformat()
     try:
         with write_session() as session:
             run = JobRun(job=job, key=key)

@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import PurePath
 
 from sqlalchemy import delete
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, select
 
 from portal import audit
@@ -30,6 +31,7 @@ from portal.models import GuarantorAccount, Patient, StoredFile
 from portal.models.insurance import Coverage, Payer
 from portal.services import file_disk, files
 from portal.services.files import StoredFileView
+from portal.services.practice import practice
 
 CARD_KIND = 'coverage_card'
 SIDES = ('front', 'back')
@@ -123,7 +125,7 @@ def view(row: Coverage, payer_name: str, cards: list[StoredFileView]) -> Coverag
     return CoverageView(row.id, row.patient_id, payer_name, row.plan_name, mask(row.member_id), row.group_number,
                         row.subscriber_name, RELATIONSHIPS.get(row.subscriber_relationship, 'Other'), row.priority,
                         PRIORITIES.get(row.priority, 'Other'), row.effective_from, row.effective_to,
-                        row.verified_at.date() if fresh and row.verified_at else None,
+                        practice(object_session(row)).day_of(row.verified_at) if fresh and row.verified_at else None,
                         tuple(label for label in row.corrected_fields.split(',') if label) if fresh else (),
                         benefits, side.get('front'), side.get('back'), form)
 

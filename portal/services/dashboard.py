@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from portal.auth.permissions import Actor, require_staff
+from portal.clock import wall_instant
 from portal.models import (
     AccountAccess,
     AuthorRole,
@@ -37,7 +39,7 @@ from portal.models import (
     ReceivableRollup,
     ReceivableTotal,
 )
-from portal.services.practice import practice_today
+from portal.services.practice import practice_today, zone_name
 
 BUCKETS = (('0-30', 0, 30), ('31-60', 31, 60), ('61-90', 61, 90), ('91-120', 91, 120), ('120+', 121, None))
 RESPONSIBILITIES = ('patient', 'insurance')
@@ -205,6 +207,7 @@ def collections_dashboard(session: Session, /, *, actor: Actor, filters: Filters
     filters = filters or Filters()
     as_of = practice_today(session)
     start, end = filters.period(as_of)
+    zone = zone_name(session)
     connection = session.connection()
     aging = _aging(session, filters, as_of)
     days = connection.execute(
@@ -230,8 +233,8 @@ def collections_dashboard(session: Session, /, *, actor: Actor, filters: Filters
         select(func.coalesce(func.sum(case((PaymentAttempt.status == 'succeeded', 1), else_=0)), 0), func.count())
         .where(col(PaymentAttempt.target).like('installment%try-%'),
                col(PaymentAttempt.status).in_(['succeeded', 'failed']),
-               PaymentAttempt.created_at >= _utc(start),
-               PaymentAttempt.created_at < _utc(end + timedelta(days=1)))).one()
+               PaymentAttempt.created_at >= _utc(start, zone),
+               PaymentAttempt.created_at < _utc(end + timedelta(days=1), zone))).one()
     registered = select(AccountAccess.account_id).distinct().subquery()
     accounts, registered_count, paperless = connection.execute(select(
         select(func.count()).select_from(GuarantorAccount).scalar_subquery(),
@@ -306,7 +309,7 @@ def _kpis(session: Session, filters: Filters, aging: list[Aging], monthly: list[
         func.coalesce(func.sum(case((Claim.status == ClaimStatus.denied, Claim.billed_amount), else_=0)), 0))
         .select_from(Claim).join(Encounter, Encounter.id == Claim.encounter_id)
         .outerjoin(Coverage, Coverage.id == Claim.coverage_id)
-        .where(*_claim_where(filters, start, end))).one()
+        .where(*_claim_where(filters, start, end, zone_name(session)))).one()
     collected = sum(paid for _, paid, _ in monthly)
     owed = sum(owed for _, _, owed in monthly)
     answered, hours = _response_hours(session, start, end)
@@ -330,11 +333,11 @@ def _kpis(session: Session, filters: Filters, aging: list[Aging], monthly: list[
     ]
 
 
-def _claim_where(filters: Filters, start: date, end: date) -> list:
+def _claim_where(filters: Filters, start: date, end: date, zone: str) -> list:
     """Claims decided in the period, of the filtered provider and location (their visit's) and payer (their
     coverage's; 0: a claim without coverage), as the A/R figures are filtered."""
-    where = [col(Claim.status).in_(DECIDED), col(Claim.adjudicated_at) >= _utc(start),
-             col(Claim.adjudicated_at) < _utc(end + timedelta(days=1))]
+    where = [col(Claim.status).in_(DECIDED), col(Claim.adjudicated_at) >= _utc(start, zone),
+             col(Claim.adjudicated_at) < _utc(end + timedelta(days=1), zone)]
     if filters.provider_id is not None:
         where.append(Encounter.provider_id == filters.provider_id)
     if filters.location_id is not None:
@@ -346,10 +349,11 @@ def _claim_where(filters: Filters, start: date, end: date) -> list:
 
 def _response_hours(session: Session, start: date, end: date) -> tuple[int, float]:
     """(patient messages of the period the office answered, hours from each to its first reply, summed)."""
+    zone = zone_name(session)
     rows = session.connection().execute(
         select(Message.created_at, first_reply())
-        .where(Message.author_role == AuthorRole.patient, Message.created_at >= _utc(start),
-               Message.created_at < _utc(end + timedelta(days=1)))).all()
+        .where(Message.author_role == AuthorRole.patient, Message.created_at >= _utc(start, zone),
+               Message.created_at < _utc(end + timedelta(days=1), zone))).all()
     gaps = [(replied - asked).total_seconds() / 3600 for asked, replied in rows if replied is not None]
     return len(gaps), round(sum(gaps), 1)
 
@@ -363,8 +367,10 @@ def first_reply():  # noqa: ANN201
             .scalar_subquery())
 
 
-def _utc(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+def _utc(day: date, zone: str) -> datetime:
+    """The instant the practice's calendar `day` begins (its midnight in `zone`, as UTC): a period of days holds
+    what happened on those days on the practice's clock, as every date shown is its day (clock.practice_day)."""
+    return wall_instant(datetime.combine(day, time.min), ZoneInfo(zone))
 
 
 def _options(session: Session) -> dict[str, list[Option]]:

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from portal import audit
 from portal.auth.permissions import Actor, require_staff
+from portal.clock import practice_time
 from portal.interop.csv_export import to_csv
 from portal.models import (
     AccountAccess,
@@ -33,7 +34,7 @@ from portal.models import (
 from portal.services.dashboard import Filters, _claim_where, _monthly_patient_rate, _utc, first_reply
 from portal.services.dashboard_drill import _decimal, _filters_text
 from portal.services.person_names import guarantor_name
-from portal.services.practice import practice_today
+from portal.services.practice import practice, practice_today, zone_name
 
 PAGE_SIZE = 50
 
@@ -102,23 +103,27 @@ def _plans(status: PlanStatus) -> Callable:
                    *ACCOUNT_COLUMNS)
             .join(GuarantorAccount, GuarantorAccount.id == PaymentPlan.account_id)
             .where(PaymentPlan.status == status).order_by(col(PaymentPlan.id))).all()
+        day_of = practice(session).day_of
         listed = [Row(row.account_id, _account(row), [Cell(f'Plan {row.id}'), Cell(str(row.status).replace('_', ' ')),
-                                                      Cell(row.created_at.date().isoformat())], True) for row in found]
+                                                      Cell(day_of(row.created_at).isoformat())], True) for row in found]
         return listed, len(listed), 0
     return rows
 
 
 def _autopay(session: Session, filters: Filters, start: date, end: date):  # noqa: ANN202, ARG001
+    zone = zone_name(session)
     found = session.connection().execute(
         select(PaymentAttempt.id, PaymentAttempt.account_id, PaymentAttempt.target, PaymentAttempt.amount,
                PaymentAttempt.status, PaymentAttempt.created_at, PaymentAttempt.error_message, *ACCOUNT_COLUMNS)
         .join(GuarantorAccount, GuarantorAccount.id == PaymentAttempt.account_id)
         .where(col(PaymentAttempt.target).like('installment%try-%'),
                col(PaymentAttempt.status).in_(['succeeded', 'failed']),
-               PaymentAttempt.created_at >= _utc(start), PaymentAttempt.created_at < _utc(end + timedelta(days=1)))
+               PaymentAttempt.created_at >= _utc(start, zone),
+               PaymentAttempt.created_at < _utc(end + timedelta(days=1), zone))
         .order_by(col(PaymentAttempt.created_at), col(PaymentAttempt.id))).all()
+    day_of = practice(session).day_of
     listed = [Row(row.account_id, _account(row), [
-        Cell(row.created_at.date().isoformat()), Cell(row.target), Cell('', row.amount), Cell(str(row.status)),
+        Cell(day_of(row.created_at).isoformat()), Cell(row.target), Cell('', row.amount), Cell(str(row.status)),
         Cell(row.error_message)], str(row.status) == 'succeeded') for row in found]
     return listed, sum(row.counted for row in listed), len(listed)
 
@@ -148,9 +153,11 @@ def _claims(dollars: bool) -> Callable:
             .select_from(Claim).join(Encounter, Encounter.id == Claim.encounter_id)
             .outerjoin(Coverage, Coverage.id == Claim.coverage_id)
             .join(GuarantorAccount, GuarantorAccount.id == Claim.account_id)
-            .where(*_claim_where(filters, start, end)).order_by(col(Claim.adjudicated_at), col(Claim.id))).all()
+            .where(*_claim_where(filters, start, end, zone_name(session)))
+            .order_by(col(Claim.adjudicated_at), col(Claim.id))).all()
+        day_of = practice(session).day_of
         listed = [Row(row.account_id, _account(row), [
-            Cell(row.claim_number), Cell(row.adjudicated_at.date().isoformat()),
+            Cell(row.claim_number), Cell(day_of(row.adjudicated_at).isoformat()),
             Cell(str(row.status).replace('_', ' ')), Cell('', row.billed_amount)],
             row.status == ClaimStatus.denied) for row in found]
         if dollars:
@@ -161,22 +168,24 @@ def _claims(dollars: bool) -> Callable:
 
 
 def _responses(session: Session, filters: Filters, start: date, end: date):  # noqa: ANN202, ARG001
+    zone = zone_name(session)
     found = session.connection().execute(
         select(Message.id, Message.thread_id, Message.created_at, first_reply().label('replied'),
                MessageThread.account_id, *ACCOUNT_COLUMNS)
         .join(MessageThread, MessageThread.id == Message.thread_id)
         .join(GuarantorAccount, GuarantorAccount.id == MessageThread.account_id)
-        .where(Message.author_role == AuthorRole.patient, Message.created_at >= _utc(start),
-               Message.created_at < _utc(end + timedelta(days=1)))
+        .where(Message.author_role == AuthorRole.patient, Message.created_at >= _utc(start, zone),
+               Message.created_at < _utc(end + timedelta(days=1), zone))
         .order_by(col(Message.created_at), col(Message.id))).all()
     listed, hours = [], []
+    at = lambda moment: f'{practice_time(moment, zone=zone):%Y-%m-%d %H:%M}'  # noqa: E731  (the practice's clock)
     for row in found:
         gap = None if row.replied is None else (row.replied - row.created_at).total_seconds() / 3600
         if gap is not None:
             hours.append(gap)
         listed.append(Row(row.account_id, _account(row), [
-            Cell(f'Thread {row.thread_id}'), Cell(row.created_at.strftime('%Y-%m-%d %H:%M')),
-            Cell('not answered' if row.replied is None else row.replied.strftime('%Y-%m-%d %H:%M')),
+            Cell(f'Thread {row.thread_id}'), Cell(at(row.created_at)),
+            Cell('not answered' if row.replied is None else at(row.replied)),
             Cell('' if gap is None else f'{gap:.1f}')], gap is not None))
     return listed, round(sum(hours), 1), len(hours)
 

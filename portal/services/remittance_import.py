@@ -37,7 +37,7 @@ from portal.models import (
     RemittanceLine,
 )
 from portal.services.money_moved import account_money_moved
-from portal.services.practice import practice_today
+from portal.services.practice import practice, practice_today
 from portal.services.remittance_posting import Plan, Posted, post_claim, post_plan, post_reversal
 
 KEPT_FINDINGS = 1000  # findings stored with a remittance; a broken file can carry far more
@@ -157,7 +157,7 @@ def already_decided(session: Session, /, *, remittance: Remittance, claim: Claim
     if found is None:
         return ''
     earlier, paid_in = found
-    when = paid_in.payment_date or paid_in.imported_at.date()
+    when = paid_in.payment_date or practice(session).day_of(paid_in.imported_at)
     what = 'denied' if earlier.status_code == '4' or earlier.paid == 0 and earlier.patient_responsibility == 0 \
         else 'paid'
     return (f'claim {claim_number} was already {what} by {paid_in.payer_name} on {when:%b} {when.day}, {when.year} '

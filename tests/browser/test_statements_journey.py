@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -22,7 +23,7 @@ from tests.browser.test_journeys import (
 )
 from tests.factories import STRONG_PASSWORD
 from tests.support.axe import assert_accessible
-from tests.support.due_data import build
+from tests.support.due_data import build, pay_by_check
 
 pytestmark = pytest.mark.browser
 
@@ -141,8 +142,10 @@ def _visit(page, path: str, text: str) -> None:  # noqa: ANN001
 def test_what_is_due_for_a_visit_with_insurance_and_for_a_plan_payer(new_page, portal_server, screenshots,  # noqa: ANN001
                                                                      size: tuple[int, int]) -> None:
     """Issue 12 at 390 px (and 1280): the visit still with insurance is waiting, not due; the plan payer sees
-    this month's installment, a statement that is not overdue, what is still open and "View your plan"."""
-    households = build(portal_server.env['PORTAL_DATABASE_URL'], tag=str(size[0]))
+    this month's installment, a statement that is not overdue, what is still open and "View your plan"; and
+    each one's payment history (a check, part of one refunded with its reason in plain words) and receipt."""
+    database = portal_server.env['PORTAL_DATABASE_URL']
+    households = build(database, tag=str(size[0]))
     width = size[0]
     page = new_page(*size)
     open_sign_in(page)
@@ -155,9 +158,14 @@ def test_what_is_due_for_a_visit_with_insurance_and_for_a_plan_payer(new_page, p
     assert page.get_by_test_id('amount-due').inner_text() == '$50.00'
     assert_no_sideways_scroll(page, f'the statement with a visit still with insurance at {width} px')
     _shot(page, screenshots, f'due-pending-statement-{width}')
+    _save_pdf(page, '/documents' + urlparse(page.url).path + '.pdf', screenshots / f'due-pending-statement-{width}.pdf')
     _visit(page, '/pay', 'is waiting for insurance')
     page.get_by_role('radio', name='Full amount due · $50.00').wait_for(state='visible')
     _shot(page, screenshots, f'due-pending-pay-{width}')
+    pay_by_check(database, account_id=households.pending_account, amount='70.00', check='2231', refund='20.00',
+                 reason='Overpayment')
+    _payment_history(page, 'Check', '$70.00', f'due-pending-payments-{width}', screenshots)
+    page.get_by_text('You paid more than you owed, so we sent the extra back.').first.wait_for(state='visible')
     assert_no_page_errors(page)
 
     payer = new_page(*size)
@@ -176,8 +184,42 @@ def test_what_is_due_for_a_visit_with_insurance_and_for_a_plan_payer(new_page, p
         assert_in_viewport(payer, payer.get_by_test_id('amount-due'), 'the installment due')
         assert_accessible(payer, 'statement with earlier open charges at 390x844')
     _shot(payer, screenshots, f'due-plan-statement-{width}')
+    _save_pdf(payer, '/documents' + urlparse(payer.url).path + '.pdf', screenshots / f'due-plan-statement-{width}.pdf')
     _visit(payer, '/pay', "This month's installment")
     installment = payer.get_by_role('radio', name=re.compile(r"This month's installment · \$2\d\d\.\d\d"))
     assert installment.get_attribute('aria-checked') == 'true'
     _shot(payer, screenshots, f'due-plan-pay-{width}')
+    pay_by_check(database, account_id=households.plan_account, amount='240.44', check='1042')
+    _payment_history(payer, 'Check', '$240.44', f'due-plan-payments-{width}', screenshots)
     assert_no_page_errors(payer)
+
+
+def _payment_history(page, method: str, amount: str, name: str, screenshots: Path) -> None:  # noqa: ANN001
+    """/payments, reached from the navigation, lists the payment; its receipt page opens from it."""
+    page.goto('/')
+    wait_connected(page)
+    navigation = page.get_by_role('link', name='Payment history')
+    if not navigation.first.is_visible():  # on a phone the navigation is behind the menu button
+        page.get_by_role('button', name='Open navigation').click()
+    navigation.first.click()
+    page.wait_for_url('**/payments')
+    wait_connected(page)
+    page.get_by_text(method).first.wait_for(state='visible')
+    page.get_by_text(amount).first.wait_for(state='visible')
+    assert_no_sideways_scroll(page, f'payment history ({name})')
+    _shot(page, screenshots, name)
+    page.locator('a[href^="/payments/"]').first.click()
+    page.wait_for_url(re.compile(r'/payments/\d+$'))
+    wait_connected(page)
+    page.get_by_text(method).first.wait_for(state='visible')
+    assert_no_sideways_scroll(page, f'the receipt ({name})')
+    _shot(page, screenshots, f'{name}-receipt')
+    receipt = urlparse(page.url).path.replace('/payments/', '/documents/receipts/')
+    _save_pdf(page, f'{receipt}.pdf', screenshots / f'{name}-receipt.pdf')
+
+
+def _save_pdf(page, path: str, where: Path) -> None:  # noqa: ANN001
+    """The signed-in person's PDF at `path`, kept beside the screenshots (rendered and looked at by hand)."""
+    answer = page.request.get(path)
+    assert answer.status == 200 and answer.body().startswith(b'%PDF'), (path, answer.status)
+    where.write_bytes(answer.body())

@@ -3,6 +3,7 @@ signed-in receipt; another account's payment is a 404, audited), the navigation 
 state, and "Since your statement of ..." on home and the statements page."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,13 +11,18 @@ from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import func, select
 
+from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
 from portal.models import AuditEvent, GuarantorAccount, LedgerEntry, Payment, Refund, Statement
-from tests.factories import STRONG_PASSWORD, make_account, make_charges, make_user
+from portal.services import ledger
+from portal.services.payments import staff
+from tests.factories import STRONG_PASSWORD, make_account, make_charges, make_paid_attempt, make_user
 from tests.pages.conftest import DEMO_PATIENT, DEMO_STAFF, sign_in
 from tests.support.payments import fresh_gateway  # noqa: F401  (autouse)
 
 DEMO_ACCOUNT = 'A10002026'
+# the sign is held to its amount (components.activity.since_html)
+NEW_CHARGES = 'Since your statement of November 7, 2026: <span class="whitespace-nowrap">+$92.00</span> new charges.'
 
 
 def _demo_payments() -> tuple[int, int, int]:
@@ -105,10 +111,10 @@ async def test_home_and_statements_say_what_moved_since_the_statement(user: User
     make_charges(account, [9200], start=date(2026, 11, 12))
     await sign_in(user, person.email, STRONG_PASSWORD)
     await user.should_see('Hi Ravi')
-    await user.should_see('Since your statement of November 7, 2026: +$92.00 new charges.')
+    await user.should_see(NEW_CHARGES)
     await user.should_see('See the details')
     await user.open('/statements')
-    await user.should_see('Since your statement of November 7, 2026: +$92.00 new charges.')
+    await user.should_see(NEW_CHARGES)
     await user.open('/payments')
     await user.should_see('Since your statement')
     await user.should_see('Nov 12, 2026 · Office visit')
@@ -155,19 +161,21 @@ async def test_a_failed_payment_says_it_paid_nothing(user: User) -> None:
     await user.should_see('This payment did not go through, so it paid nothing.')
 
 
-async def test_a_refund_reads_the_same_way_in_since_your_statement_and_in_the_list(user: User) -> None:
-    from portal.auth.permissions import Actor
-    from portal.services.payments import staff
-    from portal.services.practice import load_practice_today
-    from portal.services.statement_run import run_statements
-    from tests.factories import STRONG_PASSWORD, make_charges, make_paid_attempt, make_user
+def _card_payment_and_clerk() -> tuple[int, int, Actor]:
+    """A signed-in patient's $80.00 card payment of their balance: (payment id, account id, a billing clerk)."""
     attempt_id = make_paid_attempt(signed_in=True, amount=8000)
     with read_session() as session:
         payment_id, account_id = session.exec(select(Payment.id, Payment.account_id)
                                               .where(Payment.attempt_id == attempt_id)).one()
+    return payment_id, account_id, Actor(user_id=make_user(role='staff').id, role='staff')
+
+
+async def test_a_refund_reads_the_same_way_in_since_your_statement_and_in_the_list(user: User) -> None:
+    from portal.services.practice import load_practice_today
+    from portal.services.statement_run import run_statements
+    payment_id, account_id, clerk = _card_payment_and_clerk()
     make_charges(account_id, [5000])
     run_statements(on=load_practice_today())
-    clerk = Actor(user_id=make_user(role='staff').id, role='staff')
     staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='20', reason='Insurance paid',
                          balance_after=7000)
     make_user(email='since-refund@example.com', account=account_id)
@@ -176,6 +184,29 @@ async def test_a_refund_reads_the_same_way_in_since_your_statement_and_in_the_li
     await user.open('/payments')
     await user.should_see('Refund to you')
     page = ' '.join(element.content for element in user.find(ui.html).elements)
-    assert '$20.00 refunded to you (added to your balance)' in page
+    assert '$20.00</span> refunded to you (added to your balance)' in page
     assert page.count('$20.00 back to you') == 2  # the since line and the list, the same words
     assert '+$20.00' not in page and '−$20.00' not in page
+
+
+async def test_a_refund_says_where_the_money_went(user: User) -> None:
+    """Back to the card paid with; a check taken at the desk is paid back by the office (it read "To Check")."""
+    card_id, account_id, clerk = _card_payment_and_clerk()
+    make_charges(account_id, [7000])
+    with write_session() as session:
+        check_id = staff.record_offline_payment(session, clerk, account_id=account_id, amount_text='70',
+                                                method='check', reference='1042').id
+    for payment_id in (card_id, check_id):
+        with read_session() as session:
+            balance = ledger.balance(session, account_id)
+        staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text='10', reason='Overpayment',
+                             balance_after=balance + 1000)
+    make_user(email='where-refund@example.com', account=account_id)
+    await sign_in(user, 'where-refund@example.com', STRONG_PASSWORD)
+    await user.should_see(marker='pay')
+    await user.open('/payments')
+    await user.should_see('Refund to you')
+    page = ' '.join(element.content for element in user.find(ui.html).elements)
+    assert 'Paid back by the billing office · from receipt' in page
+    assert re.search(r'To Visa ending \d{4} · from receipt', page)
+    assert 'To Check' not in page

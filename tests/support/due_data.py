@@ -1,5 +1,6 @@
 """Households for the "what is due" journeys (issue 12), written into a running portal's database: one with a
-visit still with insurance, one on a plan whose latest statement has only a previous balance."""
+visit still with insurance, one on a plan whose latest statement has only a previous balance; and, for their
+payment history, a check paid at the desk (part of it refunded, with a reason) on either account."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,6 +11,9 @@ from sqlmodel import func, select
 from portal.auth.permissions import Actor
 from portal.db import dispose_engine, init_engine, write_session
 from portal.models import LedgerEntry, Statement
+from portal.money import parse_amount
+from portal.services import ledger
+from portal.services.payments import staff
 from portal.services.plans import signing
 from portal.services.practice import load_practice_today as practice_today
 from portal.services.statement_run import quick_pay_code
@@ -20,6 +24,8 @@ from tests.factories import make_account, make_charges, make_claim, make_user
 class DueHouseholds:
     pending_email: str
     plan_email: str
+    pending_account: int
+    plan_account: int
 
 
 def _statement(account_id: int, *, days_ago: int, first: int, previous: int, new_charges: int,
@@ -58,6 +64,25 @@ def build(database_url: str, *, tag: str) -> DueHouseholds:
         with write_session() as session:
             signing.create(session, Actor(user.id, 'patient'), account_id=payer.id, day_of_month=1, months=4,
                          signed_name='Maria Lopez', consent=True, autopay_method_id=None)
-        return DueHouseholds(pending_email, plan_email)
+        return DueHouseholds(pending_email, plan_email, pending.id, payer.id)
+    finally:
+        dispose_engine()
+
+
+def pay_by_check(database_url: str, *, account_id: int, amount: str, check: str, refund: str = '',
+                 reason: str = '') -> None:
+    """A check taken at the desk for `amount` (dollars as typed), then `refund` of it sent back for `reason`
+    (confirmed at whatever balance it leaves), by a clerk of the portal's database."""
+    init_engine(database_url)
+    try:
+        clerk = Actor(make_user(role='staff').id, 'staff')
+        with write_session() as session:
+            payment_id = staff.record_offline_payment(session, clerk, account_id=account_id, amount_text=amount,
+                                                      method='check', reference=check).id
+        if refund:
+            with write_session() as session:
+                after = ledger.balance(session, account_id) + parse_amount(refund)
+            staff.refund_payment(actor=clerk, payment_id=payment_id, amount_text=refund, reason=reason,
+                                 balance_after=after)
     finally:
         dispose_engine()

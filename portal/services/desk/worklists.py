@@ -4,8 +4,9 @@ since) joined to the guarantor and the balance (read per row from the ledger's c
 paged in SQL; the CSV of a whole list goes through interop/csv_export.to_csv and is audited."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import String, case, cast, func, literal, select, union_all
 from sqlmodel import Session, col
@@ -27,7 +28,7 @@ from portal.models import (
 )
 from portal.services.account_flags import in_force
 from portal.services.person_names import guarantor_name
-from portal.services.practice import practice_today
+from portal.services.practice import practice, practice_today
 
 LISTS = {'past_due': 'Past due', 'questions': 'Questions and disputes', 'credits': 'Credit balances',
          'plans': 'Plans past due', 'holds': 'On hold'}
@@ -67,6 +68,7 @@ def _balance():  # noqa: ANN202  (the account's balance, one row at a time from 
 
 
 def _source(name: str, today: date):  # noqa: ANN202  (a subquery of account_id, what, since)
+    # since: a date, or an instant (UTC) that _row turns into the practice's calendar day
     if name == 'past_due':
         oldest = (select(Statement.account_id.label('account_id'), func.min(Statement.due_date).label('since'))
                   .where(col(Statement.paid_at).is_(None), Statement.amount_due > 0, Statement.due_date < today)
@@ -79,12 +81,12 @@ def _source(name: str, today: date):  # noqa: ANN202  (a subquery of account_id,
     if name == 'questions':
         threads = select(MessageThread.account_id.label('account_id'),
                          cast(MessageThread.subject, String).label('what'),
-                         func.date(MessageThread.last_message_at).label('since')).where(
+                         MessageThread.last_message_at.label('since')).where(
             MessageThread.status == ThreadStatus.open,
             col(MessageThread.category).in_([ThreadCategory.billing_question, ThreadCategory.dispute_charge]))
         disputes = select(AccountFlag.account_id.label('account_id'),
                           (literal('Billing dispute: ') + AccountFlag.reason).label('what'),
-                          func.date(AccountFlag.created_at).label('since')).where(
+                          AccountFlag.created_at.label('since')).where(
             AccountFlag.kind == FlagKind.dispute, in_force(today))
         return union_all(threads, disputes).subquery(), None
     if name == 'credits':
@@ -95,11 +97,11 @@ def _source(name: str, today: date):  # noqa: ANN202  (a subquery of account_id,
         return credit.subquery(), None
     if name == 'plans':
         return select(PaymentPlan.account_id.label('account_id'), literal('Plan past due').label('what'),
-                      func.date(PaymentPlan.created_at).label('since')) \
+                      PaymentPlan.created_at.label('since')) \
             .where(PaymentPlan.status == PlanStatus.delinquent).subquery(), None
     if name == 'holds':
         return select(AccountFlag.account_id.label('account_id'), AccountFlag.kind.label('what'),
-                      func.date(AccountFlag.created_at).label('since')).where(
+                      AccountFlag.created_at.label('since')).where(
             col(AccountFlag.kind).in_(HOLDS), in_force(today)).subquery(), None
     raise ValueError(name)
 
@@ -124,9 +126,20 @@ def _order(query, source, sort: str):  # noqa: ANN001, ANN202
     return query.order_by(source.c.since, source.c.account_id)
 
 
-def _row(row) -> WorkRow:  # noqa: ANN001
+def _since(value: object, day_of: Callable[[datetime], date]) -> date:
+    """The practice's calendar day of a row's `since`: a date as it is; an instant (as stored, or as text
+    when a union hands it back untyped) its day in the practice's zone, not in UTC."""
+    if isinstance(value, datetime):
+        return day_of(value)
+    if isinstance(value, date):
+        return value
+    text = str(value)
+    return date.fromisoformat(text) if len(text) == 10 else day_of(datetime.fromisoformat(text))
+
+
+def _row(row, day_of: Callable[[datetime], date]) -> WorkRow:  # noqa: ANN001
     what = FlagKind(row.what).label if row.what in FlagKind._value2member_map_ else row.what
-    since = row.since if isinstance(row.since, date) else date.fromisoformat(str(row.since)[:10])
+    since = _since(row.since, day_of)
     return WorkRow(row.account_id, row.account_number, guarantor_name(row), int(row.balance), row.currency, what, since)
 
 
@@ -149,7 +162,7 @@ def worklist(session: Session, /, *, actor: Actor, name: str = 'past_due', sort:
     audit.record(session, action='view_worklist', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='worklist', entity_id=name, source_ip=actor.ip, detail=f'page {page}, {len(rows)} rows')
     return Worklist(name=name, title=LISTS[name], sort=sort, page=page, pages=pages, total=total,
-                    rows=tuple(_row(r) for r in rows), counts=counts)
+                    rows=tuple(_row(r, practice(session).day_of) for r in rows), counts=counts)
 
 
 def worklist_csv(session: Session, /, *, actor: Actor, name: str, sort: str = 'since') -> tuple[str, str]:
@@ -158,7 +171,8 @@ def worklist_csv(session: Session, /, *, actor: Actor, name: str, sort: str = 's
     name = name if name in LISTS else 'past_due'
     today = practice_today(session)
     query, source = _query(name, today)
-    rows = [_row(r) for r in session.connection().execute(_order(query, source, sort).limit(CSV_MAX)).all()]
+    day_of = practice(session).day_of
+    rows = [_row(r, day_of) for r in session.connection().execute(_order(query, source, sort).limit(CSV_MAX)).all()]
     audit.record(session, action='export_worklist', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='worklist', entity_id=name, source_ip=actor.ip, detail=f'{len(rows)} rows')
     # money as whole minor units (a number to a spreadsheet, never a float)

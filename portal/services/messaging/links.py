@@ -13,6 +13,7 @@ from portal.errors import ValidationFailed
 from portal.models import Appointment, Charge, Claim, Location, MessageThread, Payment
 from portal.money import format_money
 from portal.services.appointments.visits import time_label
+from portal.services.practice import practice
 
 LINK_KINDS = ('charge', 'payment', 'claim', 'appointment')
 _MODELS = {'charge': Charge, 'payment': Payment, 'claim': Claim, 'appointment': Appointment}
@@ -35,11 +36,12 @@ def _label(kind: str, row: object) -> str:
     if isinstance(row, Charge):
         amount = format_money(row.amount, row.currency)
         return f'{row.description} ({row.code}) · {_day(row.date_of_service)} · {amount}'
-    if isinstance(row, Payment):
-        return f'Payment of {format_money(row.amount, row.currency)} · {_day(row.received_at.date())} · ' \
-               f'receipt {row.receipt_number}'
-    if isinstance(row, Claim):
-        return f'Insurance claim {row.claim_number} · {_day(row.submitted_at.date())}'
+    if isinstance(row, Payment | Claim):  # instants: the practice's calendar day, not the UTC one
+        day_of = practice(object_session(row)).day_of  # type: ignore[arg-type]
+        if isinstance(row, Payment):
+            return f'Payment of {format_money(row.amount, row.currency)} · {_day(day_of(row.received_at))} · ' \
+                   f'receipt {row.receipt_number}'
+        return f'Insurance claim {row.claim_number} · {_day(day_of(row.submitted_at))}'
     assert isinstance(row, Appointment)
     location = object_session(row).get(Location, row.location_id)  # type: ignore[union-attr]
     zone = ZoneInfo(location.timezone if location is not None else 'UTC')

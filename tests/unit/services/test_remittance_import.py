@@ -355,4 +355,4 @@ def test_since_the_statement_a_reversal_reads_as_insurance_payment_reversed_not_
     assert (since.insurance_reversed, since.corrections, since.change) == (19200, 0, 19200)
     assert {line.what for line in since.lines} == {'Insurance payment reversed', 'Insurance discount reversed'}
     words = since_html(since, several=False)
-    assert '+$192.00 insurance payments reversed by your insurer' in words and 'corrections' not in words
+    assert '+$192.00</span> insurance payments reversed by your insurer' in words and 'corrections' not in words
