@@ -149,15 +149,16 @@ def _visit(detail: StatementDetail, visit: Visit, money, *, still_open: bool = F
         every_line_earlier = all(line.billed_earlier for line in visit.lines) and not still_open
         earlier = (f'<p class="text-sm text-slate-700 bg-slate-50 rounded px-2 py-1 mt-1">{EARLIER}</p>'
                    if every_line_earlier else '')
+        held = visit.insurance_pending and detail.summary.waiting_for_insurance > 0
         if visit.insurance_pending:
             earlier += (f'<p class="text-sm text-sky-900 bg-sky-50 rounded px-2 py-1 mt-1" '
-                        f'data-testid="insurance-pending">{PENDING}</p>')
+                        f'data-testid="insurance-pending">{PENDING_HELD if held else PENDING}</p>')
         _html(f'<h2 class="{theme.H2}">Visit on {forms.long_date(visit.date_of_service)}</h2>'
               f'<p class="text-slate-800">{escape(visit.patient_name)}</p>'
               f'<p class="{theme.MUTED}">{escape(visit.provider_name)} · {escape(visit.location_name)}</p>'
               f'{_insurance(visit)}{earlier}')
         for line in visit.lines:
-            _charge(detail, line, money, note_earlier=not every_line_earlier and not still_open)
+            _charge(detail, line, money, note_earlier=not every_line_earlier and not still_open, held=held)
 
 
 def _insurance(visit: Visit) -> str:
@@ -170,10 +171,15 @@ def _insurance(visit: Visit) -> str:
 
 
 PENDING = 'Your insurance is still processing this visit. What you owe may go down once it pays.'
+PENDING_HELD = ('Your insurance is still processing this visit. You do not owe this yet: what is left after '
+                'insurance pays will be on your next statement.')
 EARLIER = 'Billed on an earlier statement; shown again for what insurance has done since.'
 
 
-def _charge(detail: StatementDetail, line: ChargeLine, money, *, note_earlier: bool) -> None:  # noqa: ANN001
+def _charge(detail: StatementDetail, line: ChargeLine, money, *, note_earlier: bool,  # noqa: ANN001
+            held: bool = False) -> None:
+    """One charge line; `held`: its visit is still with insurance and the practice holds such charges out of
+    what is due, so its open amount reads "Waiting for insurance", not "You owe"."""
     notes = ''.join(f'<li class="py-0.5"><span class="font-medium">{escape(item.code)} · {money(item.amount)}</span>'
                     f' — {escape(item.meaning)}</li>' for item in line.adjustments)
     shares = ''.join(f'<li class="py-0.5"><span class="font-medium">{money(item.amount)}</span> — '
@@ -188,7 +194,8 @@ def _charge(detail: StatementDetail, line: ChargeLine, money, *, note_earlier: b
               f'<p class="{theme.MUTED}">Code {escape(line.code)}</p>{earlier}'
               + _row('Amount billed', money(line.billed)) + _row('Insurance paid', money(line.insurance_paid))
               + (f'<ul class="text-sm text-slate-700 pl-3 border-l-2 border-slate-200">{notes}</ul>' if notes else '')
-              + _row('You owe', money(line.patient_owes), strong=True) + why)
+              + (_row('Waiting for insurance', money(line.patient_owes)) if held
+                 else _row('You owe', money(line.patient_owes), strong=True)) + why)
         if line.question_thread_id:
             ui.link('Question open — see the conversation', f'/messages/{line.question_thread_id}') \
                 .classes(theme.LINK + ' py-2').mark(f'question-open-{line.charge_id}')

@@ -194,7 +194,10 @@ def _visit_block(table: Table, visit: Visit, detail: StatementDetail) -> tuple[f
     which are kept together on one page."""
     header = f'{long_date(visit.date_of_service)} · {visit.patient_name} · {visit.provider_name} · ' \
              f'{visit.location_name}' + (f' · billed to {" and ".join(visit.payer_names)}' if visit.payer_names else '')
-    pending = 'Insurance is still processing this visit: what you owe may go down.' if visit.insurance_pending else ''
+    held = visit.insurance_pending and detail.summary.waiting_for_insurance > 0
+    pending = ('Insurance is still processing this visit: its "You owe" is not due yet (see Waiting for insurance).'
+               if held else 'Insurance is still processing this visit: what you owe may go down.'
+               if visit.insurance_pending else '')
     rows = []
     for line in visit.lines:
         description = line.description + (f' (x{line.units})' if line.units > 1 else '') \

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import select
 
@@ -45,9 +46,18 @@ async def test_a_visit_still_with_insurance_is_waiting_not_due(user: User) -> No
     await user.should_see('Waiting for insurance')
     await user.should_see('-$155.00')
     await user.should_see('still processing this visit')
+    await user.should_see('You do not owe this yet')
+    assert 'Waiting for insurance' in _line_text(user, charges[1]) and 'You owe' not in _line_text(user, charges[1])
+    assert 'You owe' in _line_text(user, charges[0])
     await user.open('/pay')
     await user.should_see('$155.00 is waiting for insurance')
     assert _choices(user)['options'][0] == 'Full amount due · $50.00'
+
+
+def _line_text(user: User, charge_id: int) -> str:
+    """The text of one charge line on the statement page (its html parts)."""
+    return ' '.join(child.content for line in user.find(marker=f'charge-{charge_id}').elements
+                    for child in line.descendants() if isinstance(child, ui.html))
 
 
 async def test_a_statement_lists_what_is_still_open_from_earlier_statements(user: User) -> None:
