@@ -150,6 +150,31 @@ def test_a_thread_moves_only_to_an_account_its_patient_can_see(db: str) -> None:
     assert (moved.account_id, moved.charge_id) == (household.id, None)  # the old account's line is not carried
 
 
+def test_a_moved_dispute_takes_its_flag_along_and_resolving_it_there_clears_it(db: str) -> None:
+    account, _ = make_account()
+    household, _ = make_account()
+    patient = make_user(account=account.id)
+    with write_session() as session:
+        from portal.models import AccountAccess
+        session.add(AccountAccess(user_id=patient.id, account_id=household.id, relationship='parent'))
+    [charge_id] = make_charges(account, [5000])
+    thread_id, _, _ = _thread(account=account, patient=patient, category=ThreadCategory.dispute_charge)
+    with write_session() as session:  # the flag the dispute raised (about its charge), and one of another thread
+        thread = session.get(MessageThread, thread_id)
+        thread.charge_id = charge_id
+        session.add(AccountFlag(account_id=account.id, kind=FlagKind.dispute, reason=compose.dispute_reason(thread)))
+        session.add(AccountFlag(account_id=account.id, kind=FlagKind.dispute, reason='charge 999999 disputed by '
+                                                                                     'the patient'))
+    staff = _staff()
+    with write_session() as session:
+        staff_threads.move(session, actor=staff, thread_id=thread_id, account_id=household.id)
+    assert (_open_flags(account.id), _open_flags(household.id)) == (['dispute'], ['dispute'])
+    with write_session() as session:
+        cleared = staff_threads.set_status(session, actor=staff, thread_id=thread_id, status='resolved',
+                                           note='Charge was on the wrong account; moved and corrected.')
+    assert cleared == 1 and (_open_flags(account.id), _open_flags(household.id)) == (['dispute'], [])
+
+
 def test_saved_replies_fill_live_figures_and_only_admins_manage_them(db: str) -> None:
     thread_id, account_id, _ = _thread()
     make_charges(account_id, [4200])
@@ -171,6 +196,15 @@ def test_saved_replies_fill_live_figures_and_only_admins_manage_them(db: str) ->
     with write_session() as session:
         saved_replies.delete(session, actor=admin, reply_id=reply_id)
         assert saved_replies.saved_replies(session, actor=staff) == ()
+
+
+@pytest.mark.parametrize('title', ['Balance\x00', 'Bal\u202eance', 'Tab\x07'])
+def test_a_saved_reply_title_with_hidden_characters_is_refused_and_nothing_is_saved(db: str, title: str) -> None:
+    with write_session() as session, pytest.raises(ValidationFailed, match='hidden') as refused:
+        saved_replies.save(session, actor=_staff('admin'), title=title, body='You owe {balance}.')
+    assert 'title' in refused.value.field_errors
+    with read_session() as session:
+        assert saved_replies.saved_replies(session, actor=_staff()) == ()
 
 
 def test_each_opening_is_audited_once_and_a_live_refresh_not_at_all(db: str) -> None:
