@@ -291,6 +291,9 @@ def test_the_daily_digest_goes_once_to_each_staff_member(db: str) -> None:
         mine = session.exec(select(Notification).where(Notification.user_id == staff.user_id)).all()
     assert first >= 1 and again == 0
     assert len(mine) == 1 and mine[0].template == 'staff_digest' and 'About my bill' not in mine[0].context_json
+    from portal.notify.templates import render
+    subject, body = render('staff_digest', {'first_name': 'Sam', 'count': 1, 'link': 'https://portal.example.com'})
+    assert 'conversations are' not in subject + body and ': 1' in subject  # one is not "1 conversations are"
 
 
 def test_the_digest_job_runs_once_a_day_and_is_in_the_catalogue(db: str) -> None:
