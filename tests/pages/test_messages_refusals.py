@@ -17,7 +17,7 @@ from portal.db import read_session, write_session
 from portal.models import AccountAccess, AuditEvent, Message, MessageThread, StoredFile
 from portal.models import User as UserRow
 from portal.services.messaging import attachments, compose, threads
-from tests.factories import make_account, make_user
+from tests.factories import STRONG_PASSWORD, make_account, make_user
 from tests.pages.conftest import DEMO_PATIENT, DEMO_STAFF, sign_in
 from tests.pages.test_messages_wiring import _choose, _counts, _new_message
 from tests.support import uploads
@@ -117,3 +117,24 @@ async def test_another_accounts_thread_and_files_are_not_found_and_audited(user:
             AuditEvent.actor_user_id == patient, AuditEvent.outcome == 'denied',
             AuditEvent.action.in_(('view_file', 'view_message_file')))).one()
     assert refusals == 2
+
+
+async def test_someone_with_two_accounts_picks_the_account_the_message_is_about(user: User) -> None:
+    first, _ = make_account(guarantor_first_name='Ines', guarantor_last_name='First', account_number='A777001')
+    second, _ = make_account(guarantor_first_name='Ines', guarantor_last_name='Second', account_number='A777002')
+    person = make_user(account=first.id, email='two.accounts@example.com')
+    with write_session() as session:
+        session.add(AccountAccess(user_id=person.id, account_id=second.id, relationship='parent'))
+    await sign_in(user, 'two.accounts@example.com', STRONG_PASSWORD)
+    await user.should_see(marker='sign-out')
+    await user.open(f'/messages/new?account={second.id}')
+    await user.should_see('Which account is this about?')
+    with user:
+        chooser = next(iter(user.find(marker='account').elements))
+        assert chooser.value == second.id and set(chooser.options) == {first.id, second.id}
+    _new_message(user, 'About the second account')
+    user.find(marker='submit').click()
+    await user.should_see('Expected reply by')
+    with read_session() as session:
+        thread = session.exec(select(MessageThread).where(MessageThread.created_by_user_id == person.id)).one()
+    assert thread.account_id == second.id
