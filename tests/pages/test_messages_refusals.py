@@ -4,31 +4,19 @@ a sandboxed download; another account's thread, its file and an internal note's 
 refusal audited."""
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from nicegui.testing import User
 from sqlalchemy import func
 from sqlmodel import select
 
 from portal.auth.permissions import Actor
-from portal.config import reload_settings
 from portal.db import read_session, write_session
 from portal.models import AccountAccess, AuditEvent, Message, MessageThread, StoredFile
 from portal.models import User as UserRow
 from portal.services.messaging import attachments, compose, threads
 from tests.factories import STRONG_PASSWORD, make_account, make_user
 from tests.pages.conftest import DEMO_PATIENT, DEMO_STAFF, sign_in
-from tests.pages.test_messages_wiring import _choose, _counts, _new_message
+from tests.pages.test_messages_wiring import _choose, _counts, _new_message, file_dir  # noqa: F401 (autouse)
 from tests.support import uploads
-
-
-@pytest.fixture(autouse=True)
-def file_dir(page_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / 'files'
-    monkeypatch.setenv('PORTAL_FILE_DIR', str(directory))
-    reload_settings()
-    return directory
 
 
 def _user_id(email: str) -> int:

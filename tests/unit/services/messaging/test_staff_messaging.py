@@ -125,54 +125,53 @@ def test_assign_to_me_to_a_colleague_and_never_to_a_patient(db: str) -> None:
     assert [row.id for row in mine.rows] == [thread_id] and mine.counts.views[staff_queue.View.mine] == 1
 
 
-def test_a_thread_moves_only_to_an_account_its_patient_can_see(db: str) -> None:
+def _household_thread(category: ThreadCategory = ThreadCategory.billing_question) -> tuple[int, int, int, int]:
+    """A thread about a $50 charge on an account whose patient also sees a household account:
+    (thread id, its account, the household account, the charge)."""
     account, _ = make_account()
     household, _ = make_account()
-    stranger, _ = make_account()
     patient = make_user(account=account.id)
     with write_session() as session:
         from portal.models import AccountAccess
         session.add(AccountAccess(user_id=patient.id, account_id=household.id, relationship='parent'))
     [charge_id] = make_charges(account, [5000])
-    thread_id, _, _ = _thread(account=account, patient=patient)
+    thread_id, _, _ = _thread(account=account, patient=patient, category=category)
     with write_session() as session:
         session.get(MessageThread, thread_id).charge_id = charge_id
+    return thread_id, account.id, household.id, charge_id
+
+
+def test_a_thread_moves_only_to_an_account_its_patient_can_see(db: str) -> None:
+    thread_id, _, household_id, _ = _household_thread()
+    stranger, _ = make_account()
     staff = _staff()
     with write_session() as session:
         view = staff_threads.open_thread(session, actor=staff, thread_id=thread_id)
-    assert [target for target, _ in view.move_targets] == [household.id]
+    assert [target for target, _ in view.move_targets] == [household_id]
     with write_session() as session, pytest.raises(ValidationFailed, match='account the patient can see'):
         staff_threads.move(session, actor=staff, thread_id=thread_id, account_id=stranger.id)
     with write_session() as session:
-        staff_threads.move(session, actor=staff, thread_id=thread_id, account_id=household.id)
+        staff_threads.move(session, actor=staff, thread_id=thread_id, account_id=household_id)
     with read_session() as session:
         moved = session.get(MessageThread, thread_id)
-    assert (moved.account_id, moved.charge_id) == (household.id, None)  # the old account's line is not carried
+    assert (moved.account_id, moved.charge_id) == (household_id, None)  # the old account's line is not carried
 
 
 def test_a_moved_dispute_takes_its_flag_along_and_resolving_it_there_clears_it(db: str) -> None:
-    account, _ = make_account()
-    household, _ = make_account()
-    patient = make_user(account=account.id)
-    with write_session() as session:
-        from portal.models import AccountAccess
-        session.add(AccountAccess(user_id=patient.id, account_id=household.id, relationship='parent'))
-    [charge_id] = make_charges(account, [5000])
-    thread_id, _, _ = _thread(account=account, patient=patient, category=ThreadCategory.dispute_charge)
+    thread_id, account_id, household_id, _ = _household_thread(ThreadCategory.dispute_charge)
     with write_session() as session:  # the flag the dispute raised (about its charge), and one of another thread
-        thread = session.get(MessageThread, thread_id)
-        thread.charge_id = charge_id
-        session.add(AccountFlag(account_id=account.id, kind=FlagKind.dispute, reason=compose.dispute_reason(thread)))
-        session.add(AccountFlag(account_id=account.id, kind=FlagKind.dispute, reason='charge 999999 disputed by '
+        session.add(AccountFlag(account_id=account_id, kind=FlagKind.dispute,
+                                reason=compose.dispute_reason(session.get(MessageThread, thread_id))))
+        session.add(AccountFlag(account_id=account_id, kind=FlagKind.dispute, reason='charge 999999 disputed by '
                                                                                      'the patient'))
     staff = _staff()
     with write_session() as session:
-        staff_threads.move(session, actor=staff, thread_id=thread_id, account_id=household.id)
-    assert (_open_flags(account.id), _open_flags(household.id)) == (['dispute'], ['dispute'])
+        staff_threads.move(session, actor=staff, thread_id=thread_id, account_id=household_id)
+    assert (_open_flags(account_id), _open_flags(household_id)) == (['dispute'], ['dispute'])
     with write_session() as session:
         cleared = staff_threads.set_status(session, actor=staff, thread_id=thread_id, status='resolved',
                                            note='Charge was on the wrong account; moved and corrected.')
-    assert cleared == 1 and (_open_flags(account.id), _open_flags(household.id)) == (['dispute'], [])
+    assert cleared == 1 and (_open_flags(account_id), _open_flags(household_id)) == (['dispute'], [])
 
 
 def test_saved_replies_fill_live_figures_and_only_admins_manage_them(db: str) -> None:
