@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from portal.clock import add_business_days
 from portal.demo.context import Context, between, pick
 from portal.demo.practice import ADULT_PROVIDERS, PEDIATRIC_PROVIDERS, TEST_CARDS, THREADS
 from portal.demo.schedule import Placer
 from portal.demo.state import AccountState
 from portal.models import PracticeSettings, ThreadCategory, ThreadStatus
-from portal.services.messaging.reply_dates import add_business_days
 
 DURATIONS = {'Annual physical': 40, 'Annual wellness visit': 40, 'Well-child visit': 40, 'New patient visit': 45,
              'Telehealth visit': 20, 'Lab visit': 15, 'Vaccines': 15}

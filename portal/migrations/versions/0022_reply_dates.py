@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
-from portal.services.messaging.reply_dates import add_business_days
+from portal.clock import add_business_days
 
 revision = '0022_reply_dates'
 down_revision = '0021_desk'
