@@ -9,6 +9,7 @@ from nicegui import ui
 
 from components import chips, forms, theme
 from portal.services.messaging.staff_context import AccountContext
+from portal.services.payments.receipts import METHOD_LABELS
 
 FLAG_LOOK = {'dispute': 'bg-amber-50 border-amber-300 text-amber-900',
              'chargeback': 'bg-red-50 border-red-300 text-red-900'}
@@ -50,9 +51,12 @@ def context_html(context: AccountContext) -> str:
     if context.linked is not None:
         parts.append(f'<p data-testid="context-linked" class="mt-2 text-sm"><span class="text-slate-600">'
                      f'{escape(context.linked.label)}:</span> {escape(context.linked.text)}</p>')
-    payments = ''.join(f'<li class="flex justify-between gap-2 py-0.5"><span>{escape(forms.short_date(p.received_on))}'
-                       f' · {escape(p.method.replace("_", " "))}</span><span>{money(p.amount)} · {escape(p.status)}'
-                       f'</span></li>' for p in context.payments) or '<li class="text-slate-600">No payments yet</li>'
+    # on a phone a long line wraps: the amount then goes under the date, still on the right
+    payments = ''.join(f'<li class="flex flex-wrap justify-between gap-x-2 py-0.5"><span>'
+                       f'{escape(forms.short_date(p.received_on))} · '
+                       f'{escape(METHOD_LABELS.get(p.method, p.method.replace("_", " ")))}</span>'
+                       f'<span class="ml-auto">{money(p.amount)} · {escape(p.status)}</span></li>'
+                       for p in context.payments) or '<li class="text-slate-600">No payments yet</li>'
     parts.append(f'<h3 class="text-sm font-semibold text-slate-900 mt-3">Last payments</h3>'
                  f'<ul data-testid="context-payments" class="text-sm">{payments}</ul>')
     parts.append(f'<p class="mt-3"><a class="{theme.LINK} text-sm" href="/staff/accounts/{context.account_id}">'

@@ -1,10 +1,14 @@
 """Time in one place: aware UTC datetimes (SQLModel's UTCDateTime stores and returns them), so
 tests can travel in time with time-machine, and the one function that turns an instant into the
-practice's calendar day (`practice_day`)."""
+practice's calendar day (`practice_day`), and business days (weekdays that are not US federal holidays).
+"""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+import holidays
 
 
 def utcnow() -> datetime:
@@ -38,3 +42,23 @@ def practice_day(moment: datetime | None = None, *, zone: str | tzinfo) -> date:
     email, CSV or queue comes from here, never from `instant.date()` (a payment at 23:15 in Chicago is
     the next day in UTC). Naive instants are UTC; None means now; `zone` as for `practice_time`."""
     return practice_time(moment if moment is not None else utcnow(), zone=zone).date()
+
+
+@lru_cache(maxsize=16)
+def _federal(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays('US', years=year)
+
+
+def is_business_day(day: date) -> bool:
+    """Monday to Friday and not a US federal holiday (the observed day when one falls on a weekend)."""
+    return day.weekday() < 5 and day not in _federal(day.year)
+
+
+def add_business_days(start: date, days: int) -> date:
+    """The `days`-th business day after `start` (`start` itself never counts; 0 days: `start`)."""
+    day, left = start, max(0, days)
+    while left:
+        day += timedelta(days=1)
+        if is_business_day(day):
+            left -= 1
+    return day

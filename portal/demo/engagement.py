@@ -5,16 +5,18 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from portal.clock import add_business_days
 from portal.demo.context import Context, between, pick
 from portal.demo.practice import ADULT_PROVIDERS, PEDIATRIC_PROVIDERS, TEST_CARDS, THREADS
 from portal.demo.schedule import Placer
 from portal.demo.state import AccountState
-from portal.models import ThreadCategory, ThreadStatus
+from portal.models import PracticeSettings, ThreadCategory, ThreadStatus
 
 DURATIONS = {'Annual physical': 40, 'Annual wellness visit': 40, 'Well-child visit': 40, 'New patient visit': 45,
              'Telehealth visit': 20, 'Lab visit': 15, 'Vaccines': 15}
 FUTURE_VISITS = ('Follow-up visit', 'Office visit', 'Annual physical', 'Lab visit', 'Telehealth visit')
 APPOINTMENT_HISTORY_DAYS = 120
+REPLY_DAYS = PracticeSettings.model_fields['reply_business_days'].default  # the demo practice keeps the default
 
 
 def add_user(ctx: Context, st: AccountState, *, email: str, password_hash: str, first: str, last: str,
@@ -127,11 +129,13 @@ def _thread(ctx: Context, st: AccountState, rng: random.Random, template: int, d
     thread_id = ctx.next_id('message_thread')
     staff = ctx.staff_ids[thread_id % len(ctx.staff_ids)]
     day, minute, stamps = ctx.today_ord - days_ago, 15 * 60 + between(rng, 0, 360), []
+    last_day = day
     for index, gap in enumerate(gaps):
         day += gap if index else 0
         if day > ctx.yesterday:
             break
         stamps.append(ctx.stamp(day, minute))
+        last_day = day
         minute = min(minute + between(rng, 20, 90), 23 * 60)
     messages, read_upto = ctx.batch['message'], {}
     for index, at in enumerate(stamps):
@@ -152,5 +156,9 @@ def _thread(ctx: Context, st: AccountState, rng: random.Random, template: int, d
     charge = pick(rng, st.charge_ids) if kind == ThreadCategory.billing_question and st.charge_ids else null
     status = (ThreadStatus.resolved if closed
               else ThreadStatus.waiting_on_patient if len(stamps) % 2 == 0 else ThreadStatus.open)
+    # an open thread ends with the patient's unanswered message: the office owes a reply by this day
+    # (stamps are afternoons in UTC, so the practice's day is the stamp's)
+    expected = ctx.iso[add_business_days(date.fromordinal(last_day), REPLY_DAYS).toordinal()] \
+        if status == ThreadStatus.open else null
     ctx.batch['message_thread'].append((thread_id, st.account_id, subject, kind, status, charge, st.user_id, staff,
-                                        stamps[0], stamps[-1]))
+                                        expected, stamps[0], stamps[-1]))

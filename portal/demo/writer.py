@@ -68,7 +68,7 @@ COLUMNS_SPEC = {
                    'status created_at visit_type_id?',
     'appointment_granule': 'id provider_id granule_start appointment_id',
     'message_thread': 'id account_id subject category status charge_id? created_by_user_id? assigned_to_user_id? '
-                      'created_at last_message_at',
+                      'expected_reply_by? created_at last_message_at',
     'message': 'id thread_id author_user_id? author_role body internal_note created_at',
     'thread_read': 'id thread_id user_id last_read_message_id updated_at',
     'audit_event': 'id at actor_role action entity_type entity_id outcome source_ip detail',

@@ -189,9 +189,9 @@ TEMPLATES: dict[str, Template] = {
         sms='{practice}: your bank wants you to confirm a plan payment of {amount}. Pay: {link}' + _STOP,
     ),
     'staff_digest': Template(  # to staff: a count and a link, never a patient's name or words
-        subject='{count} conversations are past their reply date',
+        subject='Patient conversations past their reply date: {count}',
         body=('Hi {first_name},\n\n'
-              '{count} patient conversations are past the date the billing office promised a reply. '
+              'Patient conversations past the date the billing office promised a reply: {count}. '
               'Open the queue:\n\n'
               '{link}' + _SIGN_OFF),
         fields=frozenset({'first_name', 'count', 'link'}),

@@ -167,3 +167,44 @@ async def test_staff_write_first_to_a_patient_from_the_account(user: User) -> No
         thread = session.exec(select(MessageThread).where(MessageThread.account_id == account.id)).one()
     assert thread.status == ThreadStatus.waiting_on_patient and thread.created_by_user_id is not None
     await _not_found(user, '/staff/messages/new?account=abc')
+
+
+async def test_staff_insert_a_saved_reply_with_live_figures_assign_it_to_themselves_and_move_it(user: User) -> None:
+    from portal.auth.permissions import Actor
+    from portal.models import AccountAccess
+    from portal.services.messaging import saved_replies
+    thread_id = _thread()  # its account owes $123.45
+    with read_session() as session:
+        thread = session.get(MessageThread, thread_id)
+        patient_id, old_account = thread.created_by_user_id, thread.account_id
+    household, _ = make_account(guarantor_first_name='Ana', guarantor_last_name='Household')
+    admin = make_user(role='admin')
+    with write_session() as session:
+        session.add(AccountAccess(user_id=patient_id, account_id=household.id, relationship='parent'))
+        saved_replies.save(session, actor=Actor(admin.id, 'admin'), title='Balance',
+                           body='Your balance is {balance}. {practice_name}')
+    await sign_in(user, DEMO_STAFF)
+    await user.should_see('Collections dashboard')
+    await user.open(f'/staff/messages/{thread_id}')
+    await user.should_see('Question about my March bill')
+    with user:
+        picker = next(iter(user.find(marker='saved-reply').elements))
+        picker.value = next(iter(picker.options))  # {saved reply id: title}: the one saved above
+    for _ in range(60):  # filled in a worker thread
+        with user:
+            text = next(iter(user.find(marker='reply-body').elements)).value or ''
+        if text:
+            break
+        await asyncio.sleep(0.05)
+    assert text.startswith('Your balance is $123.45.')
+    user.find(marker='assign-me').click()
+    await user.should_see('Assigned to you.')
+    with read_session() as session:
+        me = session.exec(select(UserRow.id).where(UserRow.email == DEMO_STAFF)).one()
+        assert session.get(MessageThread, thread_id).assigned_to_user_id == me
+    with user:
+        next(iter(user.find(marker='move-target').elements)).value = household.id
+    user.find(marker='move').click()
+    await user.should_see('Moved.')
+    with read_session() as session:
+        assert session.get(MessageThread, thread_id).account_id == household.id != old_account

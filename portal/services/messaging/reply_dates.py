@@ -2,33 +2,14 @@
 practice's `reply_business_days`, default 2), skipping weekends and US federal holidays (as observed)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from functools import lru_cache
+from datetime import date, datetime
 
-import holidays
 from sqlmodel import Session
 
+from portal.clock import add_business_days, is_business_day
 from portal.services.practice import practice
 
-
-@lru_cache(maxsize=16)
-def _federal(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays('US', years=year)
-
-
-def is_business_day(day: date) -> bool:
-    """Monday to Friday and not a US federal holiday (the observed day when one falls on a weekend)."""
-    return day.weekday() < 5 and day not in _federal(day.year)
-
-
-def add_business_days(start: date, days: int) -> date:
-    """The `days`-th business day after `start` (`start` itself never counts; 0 days: `start`)."""
-    day, left = start, max(0, days)
-    while left:
-        day += timedelta(days=1)
-        if is_business_day(day):
-            left -= 1
-    return day
+__all__ = ['add_business_days', 'expected_reply_by', 'is_business_day']
 
 
 def expected_reply_by(session: Session, /, *, sent_at: datetime) -> date:

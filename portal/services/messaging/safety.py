@@ -19,8 +19,9 @@ def _refuse(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, field_errors={field: message})
 
 
-def _check_characters(text: str, field: str, *, lines: bool) -> None:
-    """Refuse bidi controls and control characters (line breaks and tabs pass when `lines`)."""
+def check_characters(text: str, field: str, *, lines: bool) -> None:
+    """Refuse (ValidationFailed on `field`) bidi controls and control characters, NUL among them (line breaks
+    and tabs pass when `lines`). Every text a person types is checked with this before it reaches a query."""
     for char in text:
         if char in _BIDI_CONTROLS:
             raise _refuse(field, 'Remove the hidden text-direction characters (often pasted in with the text) '
@@ -38,14 +39,14 @@ def clean_body(body: str | None) -> str:
         raise _refuse('body', 'Write your message first.')
     if len(text) > MAX_BODY:
         raise _refuse('body', f'Keep your message under {MAX_BODY:,} characters (it has {len(text):,}).')
-    _check_characters(text, 'body', lines=True)
+    check_characters(text, 'body', lines=True)
     return text
 
 
 def clean_subject(subject: str | None) -> str:
     """One line of 1 to 120 characters (field 'subject'), the same characters refused as in a body."""
     text = (subject or '').strip()
-    _check_characters(text, 'subject', lines=True)
+    check_characters(text, 'subject', lines=True)
     text = re.sub(r'[ \t\n]+', ' ', text)
     if not text:
         raise _refuse('subject', 'Give your message a subject.')

@@ -17,7 +17,7 @@ from portal.clock import utcnow
 from portal.errors import NotFound, ValidationFailed
 from portal.models import SavedReply, Statement
 from portal.money import format_money
-from portal.services.messaging.safety import clean_body
+from portal.services.messaging.safety import check_characters, clean_body
 from portal.services.messaging.staff_common import staff_thread
 from portal.services.messaging.staff_context import account_context
 from portal.services.practice import practice
@@ -74,6 +74,7 @@ def fill(session: Session, /, *, actor: Actor, reply_id: int, thread_id: int) ->
 
 
 def _checked(title: str, body: str) -> tuple[str, str]:
+    check_characters(title or '', 'title', lines=False)  # before any query: PostgreSQL refuses a NUL in text
     name = ' '.join((title or '').split())
     if not name or len(name) > MAX_TITLE:
         message = f'Give it a title of at most {MAX_TITLE} characters.'

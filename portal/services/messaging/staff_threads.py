@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from portal import audit
 from portal.auth.permissions import STAFF_ROLES, Actor, require_account, require_staff
 from portal.errors import NotFound, ValidationFailed
-from portal.models import AccountAccess, FlagKind, GuarantorAccount, Message, MessageThread, User
+from portal.models import AccountAccess, AccountFlag, FlagKind, GuarantorAccount, Message, MessageThread, User
 from portal.models.messaging import CATEGORY_LABELS, AuthorRole, ThreadCategory, ThreadStatus
 from portal.services import account_flags
 from portal.services.files import StoredFileView
@@ -214,19 +214,25 @@ def _move_targets(session: Session, thread: MessageThread) -> tuple[tuple[int, s
 
 def move(session: Session, /, *, actor: Actor, thread_id: int, account_id: int) -> None:
     """Move the thread to another account its patient can see (ValidationFailed otherwise). Its link to a
-    statement line, payment, claim or appointment of the old account is dropped."""
+    statement line, payment, claim or appointment of the old account is dropped; a billing dispute's open
+    flag moves with it (resolving the dispute on the new account clears it)."""
     thread = staff_thread(session, actor, thread_id, purpose='staff_move')
     if account_id == thread.account_id:
         raise ValidationFailed('The conversation is already on that account.')
     if account_id not in _visible_accounts(session, _patient_users(session, thread)):
         raise ValidationFailed('Choose an account the patient can see.')
-    old = thread.account_id
+    old, disputed = thread.account_id, compose.dispute_reason(thread)
     thread.account_id = account_id
     thread.charge_id = thread.statement_id = thread.payment_id = thread.claim_id = thread.appointment_id = None
     thread.patient_id = None
+    flags = session.exec(select(AccountFlag).where(
+        AccountFlag.account_id == old, AccountFlag.kind == FlagKind.dispute, AccountFlag.reason == disputed,
+        col(AccountFlag.cleared_at).is_(None))).all() if thread.category == ThreadCategory.dispute_charge else []
+    for flag in flags:  # the dispute's flag follows it, so resolving the dispute there clears it
+        flag.account_id, flag.reason = account_id, compose.dispute_reason(thread)
     audit.record(session, action='staff_move_thread', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='message_thread', entity_id=thread.id, account_id=account_id, source_ip=actor.ip,
-                 detail=f'from={old}')
+                 detail=f'from={old} flags_moved={len(flags)}')
     threads.publish(session, thread, account_ids=(old,))
 
 

@@ -89,3 +89,47 @@ def test_the_old_attachment_table_goes_and_comes_back_empty(db: str) -> None:
         session.connection().execute(text('DELETE FROM attachment'))
     command.upgrade(alembic_config(db), 'head')
     assert 'attachment' not in tables()
+
+
+def test_open_threads_without_a_reply_date_get_one(db: str) -> None:
+    """0022_reply_dates: an open thread migrated without an expected reply date gets 2 business days after
+    the practice's day (Chicago) of the first unanswered patient message; other threads keep theirs."""
+    from datetime import UTC, date, datetime
+
+    from portal.models import Message, MessageThread
+    from portal.models.messaging import AuthorRole, ThreadCategory, ThreadStatus
+    account, _ = make_account()
+    patient, staff = make_user(account=account), make_user(role='staff')
+
+    def thread(status: ThreadStatus, messages: list[tuple[str, str]], expected: date | None = None) -> int:
+        with write_session() as session:
+            row = MessageThread(account_id=account.id, subject='Bill', category=ThreadCategory.other, status=status,
+                                created_by_user_id=patient.id, expected_reply_by=expected,
+                                created_at=datetime(2026, 6, 1, tzinfo=UTC))
+            session.add(row)
+            session.flush()
+            for who, at in messages:
+                session.add(Message(thread_id=row.id, author_user_id=patient.id if who == 'patient' else staff.id,
+                                    author_role=AuthorRole.patient if who == 'patient' else AuthorRole.staff,
+                                    internal_note=who == 'note', body='text',
+                                    created_at=datetime.fromisoformat(f'{at}+00:00')))
+                session.flush()
+            return int(row.id)
+
+    answered_then_asked = thread(ThreadStatus.open, [('patient', '2026-06-20 15:00'), ('staff', '2026-06-21 15:00'),
+                                                     ('patient', '2026-07-01 03:00'), ('patient', '2026-07-05 15:00')])
+    noted = thread(ThreadStatus.open, [('patient', '2026-07-02 20:00'), ('note', '2026-07-03 15:00')])
+    waiting = thread(ThreadStatus.waiting_on_patient, [('patient', '2026-07-02 20:00'), ('staff', '2026-07-03 15:00')])
+    dated = thread(ThreadStatus.open, [('patient', '2026-07-02 20:00')], expected=date(2026, 1, 5))
+    empty = thread(ThreadStatus.open, [])
+    with write_session() as session:  # as 0011 left them: open without a date
+        for thread_id in (answered_then_asked, noted, empty):
+            session.get(MessageThread, thread_id).expected_reply_by = None
+    command.downgrade(alembic_config(db), '0021_desk')
+    command.upgrade(alembic_config(db), 'head')
+    found = dict(_rows('SELECT id, expected_reply_by FROM message_thread'))
+    as_dates = {key: value if value is None or isinstance(value, date) else date.fromisoformat(value)
+                for key, value in found.items()}
+    # Tue June 30 22:00 in Chicago -> Wed 1, Thu 2; Thu July 2 -> (Fri 3 is the observed Fourth) Mon 6, Tue 7
+    assert as_dates == {answered_then_asked: date(2026, 7, 2), noted: date(2026, 7, 7), waiting: None,
+                        dated: date(2026, 1, 5), empty: date(2026, 6, 2)}

@@ -320,3 +320,24 @@ def test_seeded_plans_store_the_statuses_the_ledger_gives(seeded: str) -> None:
             rows = coverage.installments(session, plan.id)
             derived = coverage.standing(session, plan, rows=rows).statuses
             assert {row.id: row.status for row in rows if row.id in derived} == derived
+
+
+def test_open_demo_threads_promise_a_reply_date_and_some_are_past_it(db: str) -> None:
+    """The office owes a reply to every open thread (its last message is the patient's): each has the date,
+    2 business days after that message, so the staff queue's "Past reply date" and the digest have some."""
+    from datetime import date
+    seed_database(patients=600, seed=3, password=PASSWORD)  # enough households with threads to have open ones
+
+    from portal.services.messaging.reply_dates import add_business_days
+    found = rows("SELECT t.status, t.expected_reply_by, MAX(m.created_at) FROM message_thread t "
+                 "JOIN message m ON m.thread_id = t.id GROUP BY t.id, t.status, t.expected_reply_by")
+    assert {status for status, _, _ in found} >= {'open', 'waiting_on_patient'}
+
+    def day(value: object) -> date:  # a date, a datetime (PostgreSQL) or text (SQLite)
+        return date.fromisoformat(str(value)[:10])
+
+    for status, expected, last in found:
+        assert (expected is None) == (status != 'open'), status
+        if expected is not None:
+            assert day(expected) == add_business_days(day(last), 2)
+    assert any(expected is not None and day(expected) < clock.today() for _, expected, _ in found)

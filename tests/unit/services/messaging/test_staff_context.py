@@ -57,3 +57,17 @@ def test_a_patient_gets_not_found(db: str) -> None:
     patient = make_user(account=account_id)
     with write_session() as session, pytest.raises(NotFound):
         account_context(session, actor=Actor(patient.id, 'patient'), account_id=account_id)
+
+
+def test_the_panel_names_payment_methods_in_words_and_keeps_an_amount_to_the_right(db: str) -> None:
+    from components.account_context import context_html
+    account_id, _ = _account_with_money()
+    with write_session() as session:
+        session.add(Payment(account_id=account_id, amount=17081, method='us_bank_account',
+                            status=PaymentStatus.succeeded, receipt_number=f'R-ACH-{account_id}'))
+    with write_session() as session:
+        context = account_context(session, actor=Actor(make_user(role='staff').id, 'staff'), account_id=account_id,
+                                  audited=False)
+    html = context_html(context)
+    assert 'Bank account (ACH)' in html and 'us bank account' not in html and ' · Card<' in html
+    assert 'flex flex-wrap justify-between' in html and 'ml-auto' in html  # a wrapped amount stays on the right

@@ -125,29 +125,53 @@ def test_assign_to_me_to_a_colleague_and_never_to_a_patient(db: str) -> None:
     assert [row.id for row in mine.rows] == [thread_id] and mine.counts.views[staff_queue.View.mine] == 1
 
 
-def test_a_thread_moves_only_to_an_account_its_patient_can_see(db: str) -> None:
+def _household_thread(category: ThreadCategory = ThreadCategory.billing_question) -> tuple[int, int, int, int]:
+    """A thread about a $50 charge on an account whose patient also sees a household account:
+    (thread id, its account, the household account, the charge)."""
     account, _ = make_account()
     household, _ = make_account()
-    stranger, _ = make_account()
     patient = make_user(account=account.id)
     with write_session() as session:
         from portal.models import AccountAccess
         session.add(AccountAccess(user_id=patient.id, account_id=household.id, relationship='parent'))
     [charge_id] = make_charges(account, [5000])
-    thread_id, _, _ = _thread(account=account, patient=patient)
+    thread_id, _, _ = _thread(account=account, patient=patient, category=category)
     with write_session() as session:
         session.get(MessageThread, thread_id).charge_id = charge_id
+    return thread_id, account.id, household.id, charge_id
+
+
+def test_a_thread_moves_only_to_an_account_its_patient_can_see(db: str) -> None:
+    thread_id, _, household_id, _ = _household_thread()
+    stranger, _ = make_account()
     staff = _staff()
     with write_session() as session:
         view = staff_threads.open_thread(session, actor=staff, thread_id=thread_id)
-    assert [target for target, _ in view.move_targets] == [household.id]
+    assert [target for target, _ in view.move_targets] == [household_id]
     with write_session() as session, pytest.raises(ValidationFailed, match='account the patient can see'):
         staff_threads.move(session, actor=staff, thread_id=thread_id, account_id=stranger.id)
     with write_session() as session:
-        staff_threads.move(session, actor=staff, thread_id=thread_id, account_id=household.id)
+        staff_threads.move(session, actor=staff, thread_id=thread_id, account_id=household_id)
     with read_session() as session:
         moved = session.get(MessageThread, thread_id)
-    assert (moved.account_id, moved.charge_id) == (household.id, None)  # the old account's line is not carried
+    assert (moved.account_id, moved.charge_id) == (household_id, None)  # the old account's line is not carried
+
+
+def test_a_moved_dispute_takes_its_flag_along_and_resolving_it_there_clears_it(db: str) -> None:
+    thread_id, account_id, household_id, _ = _household_thread(ThreadCategory.dispute_charge)
+    with write_session() as session:  # the flag the dispute raised (about its charge), and one of another thread
+        session.add(AccountFlag(account_id=account_id, kind=FlagKind.dispute,
+                                reason=compose.dispute_reason(session.get(MessageThread, thread_id))))
+        session.add(AccountFlag(account_id=account_id, kind=FlagKind.dispute, reason='charge 999999 disputed by '
+                                                                                     'the patient'))
+    staff = _staff()
+    with write_session() as session:
+        staff_threads.move(session, actor=staff, thread_id=thread_id, account_id=household_id)
+    assert (_open_flags(account_id), _open_flags(household_id)) == (['dispute'], ['dispute'])
+    with write_session() as session:
+        cleared = staff_threads.set_status(session, actor=staff, thread_id=thread_id, status='resolved',
+                                           note='Charge was on the wrong account; moved and corrected.')
+    assert cleared == 1 and (_open_flags(account_id), _open_flags(household_id)) == (['dispute'], [])
 
 
 def test_saved_replies_fill_live_figures_and_only_admins_manage_them(db: str) -> None:
@@ -171,6 +195,15 @@ def test_saved_replies_fill_live_figures_and_only_admins_manage_them(db: str) ->
     with write_session() as session:
         saved_replies.delete(session, actor=admin, reply_id=reply_id)
         assert saved_replies.saved_replies(session, actor=staff) == ()
+
+
+@pytest.mark.parametrize('title', ['Balance\x00', 'Bal\u202eance', 'Tab\x07'])
+def test_a_saved_reply_title_with_hidden_characters_is_refused_and_nothing_is_saved(db: str, title: str) -> None:
+    with write_session() as session, pytest.raises(ValidationFailed, match='hidden') as refused:
+        saved_replies.save(session, actor=_staff('admin'), title=title, body='You owe {balance}.')
+    assert 'title' in refused.value.field_errors
+    with read_session() as session:
+        assert saved_replies.saved_replies(session, actor=_staff()) == ()
 
 
 def test_each_opening_is_audited_once_and_a_live_refresh_not_at_all(db: str) -> None:
@@ -257,6 +290,9 @@ def test_the_daily_digest_goes_once_to_each_staff_member(db: str) -> None:
         mine = session.exec(select(Notification).where(Notification.user_id == staff.user_id)).all()
     assert first >= 1 and again == 0
     assert len(mine) == 1 and mine[0].template == 'staff_digest' and 'About my bill' not in mine[0].context_json
+    from portal.notify.templates import render
+    subject, body = render('staff_digest', {'first_name': 'Sam', 'count': 1, 'link': 'https://portal.example.com'})
+    assert 'conversations are' not in subject + body and ': 1' in subject  # one is not "1 conversations are"
 
 
 def test_the_digest_job_runs_once_a_day_and_is_in_the_catalogue(db: str) -> None:
