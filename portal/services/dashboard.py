@@ -38,6 +38,7 @@ from portal.models import (
     ReceivableTotal,
 )
 from portal.services.practice import practice_today
+from portal.sql_time import seconds_between
 
 BUCKETS = (('0-30', 0, 30), ('31-60', 31, 60), ('61-90', 61, 90), ('91-120', 91, 120), ('120+', 121, None))
 RESPONSIBILITIES = ('patient', 'insurance')
@@ -272,15 +273,22 @@ def _aging(session: Session, filters: Filters, as_of: date) -> list[Aging]:
             for name, _, _ in BUCKETS]
 
 
-def _monthly_patient_rate(session: Session, filters: Filters, start: date, end: date) -> list[tuple[str, int, int]]:
-    """Per month of service in the period: (month, patient payments on patient-responsibility charges, their
-    patient responsibility = charged - insurance paid - adjusted)."""
-    where = rollup_where(filters, responsibility='patient', as_of=end)
+def monthly_patient_query(filters: Filters, start: date, end: date):  # noqa: ANN201
+    """Per month of service in the period, oldest first, from the rollup: (`month` YYYY-MM, `numerator` patient
+    payments on patient-responsibility charges, `denominator` their patient responsibility = charged - insurance
+    paid - adjusted)."""
     month = func.substr(func.cast(ReceivableRollup.date_of_service, _text()), 1, 7)
-    rows = session.connection().execute(
-        select(month, func.sum(ReceivableRollup.patient_paid),
-               func.sum(ReceivableRollup.charged - ReceivableRollup.insurance_paid - ReceivableRollup.adjusted))
-        .where(*where, ReceivableRollup.date_of_service >= start).group_by(month).order_by(month)).all()
+    return (select(month.label('month'), func.sum(ReceivableRollup.patient_paid).label('numerator'),
+                   func.sum(ReceivableRollup.charged - ReceivableRollup.insurance_paid - ReceivableRollup.adjusted)
+                   .label('denominator'))
+            .where(*rollup_where(filters, responsibility='patient', as_of=end),
+                   ReceivableRollup.date_of_service >= start)
+            .group_by(month).order_by(month))
+
+
+def _monthly_patient_rate(session: Session, filters: Filters, start: date, end: date) -> list[tuple[str, int, int]]:
+    """(month, collected, patient responsibility) per month of service in the period (monthly_patient_query)."""
+    rows = session.connection().execute(monthly_patient_query(filters, start, end)).all()
     return [(str(label), int(paid), int(owed)) for label, paid, owed in rows]
 
 
@@ -344,14 +352,27 @@ def _claim_where(filters: Filters, start: date, end: date) -> list:
     return where
 
 
+def patient_messages(start: date, end: date):  # noqa: ANN201
+    """The patient messages written in the period, each with the time of the office's first reply after it
+    (`replied`, NULL: not answered), as a query."""
+    return (select(Message.id, Message.thread_id, Message.created_at, first_reply().label('replied'))
+            .where(Message.author_role == AuthorRole.patient, Message.created_at >= _utc(start),
+                   Message.created_at < _utc(end + timedelta(days=1))))
+
+
+def hours_of(seconds: int) -> float:
+    """Seconds summed over the answered messages as the figure shows them: hours to one decimal."""
+    return round(seconds / 3600, 1)
+
+
 def _response_hours(session: Session, start: date, end: date) -> tuple[int, float]:
-    """(patient messages of the period the office answered, hours from each to its first reply, summed)."""
-    rows = session.connection().execute(
-        select(Message.created_at, first_reply())
-        .where(Message.author_role == AuthorRole.patient, Message.created_at >= _utc(start),
-               Message.created_at < _utc(end + timedelta(days=1)))).all()
-    gaps = [(replied - asked).total_seconds() / 3600 for asked, replied in rows if replied is not None]
-    return len(gaps), round(sum(gaps), 1)
+    """(patient messages of the period the office answered, hours from each to its first reply, summed), in
+    one aggregate query (whole seconds summed, so the drill-down's sum of its rows is the same number)."""
+    asked = patient_messages(start, end).subquery()
+    seconds = seconds_between(asked.c.replied, asked.c.created_at)
+    answered, total = session.connection().execute(
+        select(func.count(seconds), func.coalesce(func.sum(seconds), 0))).one()
+    return int(answered), hours_of(int(total))
 
 
 def first_reply():  # noqa: ANN201
