@@ -3,7 +3,10 @@ tries, accounts, decided claims, answered patient messages, months of service), 
 denominator summed over the very rows listed (so they equal the tile's figure), and their CSV (audited).
 
 A page is LIMIT/OFFSET of the figure's ordered query and the numerator and denominator one aggregate query over
-the same rows, so a page reads PAGE_SIZE rows however many are behind the figure; the CSV reads them in chunks."""
+the same rows, so a page builds PAGE_SIZE rows however many are behind the figure; the CSV reads them in chunks.
+A figure of many rows (accounts, decided claims, messages) has a scope, its rows' ids without the joins shown,
+read from an index where one holds them: the totals and a page's ids come from it, and only the page's rows are
+joined to their accounts (a deferred join)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -21,9 +24,8 @@ from portal.models import (
     AccountAccess,
     Claim,
     ClaimStatus,
-    Coverage,
-    Encounter,
     GuarantorAccount,
+    Message,
     MessageThread,
     PaymentAttempt,
     PaymentPlan,
@@ -31,8 +33,9 @@ from portal.models import (
 )
 from portal.services.dashboard import (
     Filters,
-    _claim_where,
     _utc,
+    decided_claims,
+    first_reply,
     hours_of,
     monthly_patient_query,
     patient_messages,
@@ -40,7 +43,7 @@ from portal.services.dashboard import (
 from portal.services.dashboard_drill import _decimal, _filters_text
 from portal.services.person_names import guarantor_name
 from portal.services.practice import practice_today
-from portal.sql_time import seconds_between
+from portal.services.sql_time import seconds_between
 
 PAGE_SIZE = 50
 
@@ -98,6 +101,10 @@ class _Figure:
     # a denominator that is not the rows' (every account, for adoption and paperless), as a scalar query
     denominator: Callable[[], Select] | None = None
     numerator_of: Callable[[int], float] = int  # the summed numerator as the figure shows it
+    # for a figure of many rows behind joins: its rows as (`id`, `numerator`, `denominator`) without the joins
+    # shown, in the page's order, for the totals and a page's ids; `shown(ids)` gives those rows as shown
+    scope: Callable[[Filters, date, date], Select] | None = None
+    shown: Callable[[Select], Select] | None = None
 
 
 def _account(row) -> str:  # noqa: ANN001
@@ -145,13 +152,27 @@ def _autopay_row(row) -> Row:  # noqa: ANN001
         Cell(row.error_message)], str(row.status) == 'succeeded')
 
 
+def _account_scope(paperless: bool) -> Callable[[Filters, date, date], Select]:
+    """The accounts with a sign-in (or paperless) as (`id`, `numerator`, `denominator`), in the order they were
+    opened (account id: the access index alone gives a page of accounts with a sign-in)."""
+    def scope(filters: Filters, start: date, end: date) -> Select:  # noqa: ARG001 (accounts are counted today)
+        if paperless:
+            return (select(col(GuarantorAccount.id).label('id'), ONE.label('numerator'),
+                           NOTHING.label('denominator'))
+                    .where(GuarantorAccount.paperless == True).order_by(col(GuarantorAccount.id)))  # noqa: E712
+        return (select(col(AccountAccess.account_id).label('id'), ONE.label('numerator'), NOTHING.label('denominator'))
+                .distinct().order_by(col(AccountAccess.account_id)))
+    return scope
+
+
+def _accounts_shown(ids: Select) -> Select:
+    return (select(GuarantorAccount.id, GuarantorAccount.paperless, *ACCOUNT_COLUMNS)
+            .where(col(GuarantorAccount.id).in_(ids)).order_by(col(GuarantorAccount.id)))
+
+
 def _accounts(paperless: bool) -> Callable[[Filters, date, date], Select]:
-    def query(filters: Filters, start: date, end: date) -> Select:  # noqa: ARG001 (accounts are counted today)
-        signed_in = select(AccountAccess.id).where(AccountAccess.account_id == GuarantorAccount.id).exists()
-        return (select(GuarantorAccount.id, GuarantorAccount.paperless, *ACCOUNT_COLUMNS, ONE.label('numerator'),
-                       NOTHING.label('denominator'))
-                .where(GuarantorAccount.paperless == True if paperless else signed_in)  # noqa: E712
-                .order_by(col(GuarantorAccount.account_number)))
+    def query(filters: Filters, start: date, end: date) -> Select:
+        return _accounts_shown(_ids(_account_scope(paperless)(filters, start, end)).order_by(None))
     return query
 
 
@@ -163,18 +184,35 @@ def _account_row(row) -> Row:  # noqa: ANN001
     return Row(row.id, _account(row), [Cell('paperless' if row.paperless else 'paper statements')], True)
 
 
+def _claim_scope(dollars: bool) -> Callable[[Filters, date, date], Select]:
+    """The decided claims behind a denial rate as (`id`, `numerator`, `denominator`), in the page's order, read
+    from the claim index alone when no filter needs the visit or the coverage."""
+    def scope(filters: Filters, start: date, end: date) -> Select:
+        amount = Claim.billed_amount if dollars else ONE
+        return (decided_claims(filters, start, end, col(Claim.id).label('id'),
+                               _counted(Claim.status == ClaimStatus.denied, amount).label('numerator'),
+                               amount.label('denominator'))
+                .order_by(col(Claim.adjudicated_at), col(Claim.id)))
+    return scope
+
+
+def _claims_shown(ids: Select) -> Select:
+    """The claims of these ids (a page of a scope) with their accounts, in the page's order."""
+    return (select(Claim.id, Claim.claim_number, Claim.account_id, Claim.status, Claim.billed_amount,
+                   Claim.adjudicated_at, *ACCOUNT_COLUMNS)
+            .join(GuarantorAccount, GuarantorAccount.id == Claim.account_id)
+            .where(col(Claim.id).in_(ids)).order_by(col(Claim.adjudicated_at), col(Claim.id)))
+
+
 def _claims(dollars: bool) -> Callable[[Filters, date, date], Select]:
     def query(filters: Filters, start: date, end: date) -> Select:
-        denied = Claim.status == ClaimStatus.denied
-        return (select(Claim.id, Claim.claim_number, Claim.account_id, Claim.status, Claim.billed_amount,
-                       Claim.adjudicated_at, *ACCOUNT_COLUMNS,
-                       _counted(denied, Claim.billed_amount if dollars else ONE).label('numerator'),
-                       (Claim.billed_amount if dollars else ONE).label('denominator'))
-                .select_from(Claim).join(Encounter, Encounter.id == Claim.encounter_id)
-                .outerjoin(Coverage, Coverage.id == Claim.coverage_id)
-                .join(GuarantorAccount, GuarantorAccount.id == Claim.account_id)
-                .where(*_claim_where(filters, start, end)).order_by(col(Claim.adjudicated_at), col(Claim.id)))
+        return _claims_shown(_ids(_claim_scope(dollars)(filters, start, end)).order_by(None))
     return query
+
+
+def _ids(scope: Select) -> Select:
+    """A scope's `id` column alone (its filters, order and any LIMIT/OFFSET kept)."""
+    return scope.with_only_columns(scope.selected_columns.id)
 
 
 def _claim_row(row) -> Row:  # noqa: ANN001
@@ -183,14 +221,28 @@ def _claim_row(row) -> Row:  # noqa: ANN001
         Cell(str(row.status).replace('_', ' ')), Cell('', row.billed_amount)], row.status == ClaimStatus.denied)
 
 
-def _responses(filters: Filters, start: date, end: date) -> Select:  # noqa: ARG001 (messages are to accounts)
+def _response_scope(filters: Filters, start: date, end: date) -> Select:  # noqa: ARG001 (messages are to accounts)
+    """The patient messages of the period as (`id`, `numerator` seconds to the first reply, `denominator` 1 if
+    answered), in the page's order."""
     asked = patient_messages(start, end).subquery()
-    return (select(asked.c.id, asked.c.thread_id, asked.c.created_at, asked.c.replied, MessageThread.account_id,
-                   *ACCOUNT_COLUMNS, seconds_between(asked.c.replied, asked.c.created_at).label('numerator'),
+    return (select(asked.c.id, seconds_between(asked.c.replied, asked.c.created_at).label('numerator'),
                    _counted(asked.c.replied.is_not(None)).label('denominator'))
-            .join(MessageThread, MessageThread.id == asked.c.thread_id)
-            .join(GuarantorAccount, GuarantorAccount.id == MessageThread.account_id)
             .order_by(asked.c.created_at, asked.c.id))
+
+
+def _responses_shown(ids: Select) -> Select:
+    """These patient messages with their first reply and account, in the page's order."""
+    replied = first_reply()
+    return (select(Message.id, Message.thread_id, Message.created_at, replied.label('replied'),
+                   seconds_between(replied, Message.created_at).label('numerator'), MessageThread.account_id,
+                   *ACCOUNT_COLUMNS)
+            .join(MessageThread, MessageThread.id == Message.thread_id)
+            .join(GuarantorAccount, GuarantorAccount.id == MessageThread.account_id)
+            .where(col(Message.id).in_(ids)).order_by(col(Message.created_at), col(Message.id)))
+
+
+def _responses(filters: Filters, start: date, end: date) -> Select:
+    return _responses_shown(_ids(_response_scope(filters, start, end)).order_by(None))
 
 
 def _response_row(row) -> Row:  # noqa: ANN001
@@ -212,18 +264,23 @@ FIGURES: dict[str, _Figure] = {
     'autopay-rate': _Figure('Autopay tries in the period', ['Tried', 'Installment', 'Amount', 'Outcome', 'Error'],
                             'Succeeded', 'Tries', False, _autopay, _autopay_row),
     'portal-adoption': _Figure('Accounts with a sign-in', ['Statements'], 'Accounts with a sign-in', 'Accounts',
-                               False, _accounts(paperless=False), _account_row, denominator=_every_account),
+                               False, _accounts(paperless=False), _account_row, denominator=_every_account,
+                               scope=_account_scope(paperless=False), shown=_accounts_shown),
     'paperless-rate': _Figure('Paperless accounts', ['Statements'], 'Paperless accounts', 'Accounts', False,
-                              _accounts(paperless=True), _account_row, denominator=_every_account),
+                              _accounts(paperless=True), _account_row, denominator=_every_account,
+                              scope=_account_scope(paperless=True), shown=_accounts_shown),
     'denial-rate-claims': _Figure('Claims decided in the period (denial rate by claims)',
                                   ['Claim', 'Decided', 'Status', 'Billed'], 'Claims denied', 'Claims decided', False,
-                                  _claims(dollars=False), _claim_row),
+                                  _claims(dollars=False), _claim_row, scope=_claim_scope(dollars=False),
+                                  shown=_claims_shown),
     'denial-rate-dollars': _Figure('Claims decided in the period (denial rate by dollars)',
                                    ['Claim', 'Decided', 'Status', 'Billed'], 'Denied dollars', 'Decided dollars',
-                                   True, _claims(dollars=True), _claim_row),
+                                   True, _claims(dollars=True), _claim_row, scope=_claim_scope(dollars=True),
+                                   shown=_claims_shown),
     'response-time': _Figure('Patient messages of the period and the office\'s first reply',
                              ['Thread', 'Patient wrote', 'First reply', 'Hours'], 'Hours to reply (sum)',
-                             'Messages answered', False, _responses, _response_row, numerator_of=hours_of),
+                             'Messages answered', False, _responses, _response_row, numerator_of=hours_of,
+                             scope=_response_scope, shown=_responses_shown),
     'patient-collection-rate': _Figure('Patient collection rate by month of service',
                                        ['Collected from patients', 'Patient responsibility'],
                                        'Collected from patients', 'Patient responsibility', True,
@@ -256,12 +313,14 @@ def rows_drill(session: Session, /, *, actor: Actor, figure: str, filters: Filte
     spec = _spec(figure)
     as_of = practice_today(session)
     start, end = filters.period(as_of)
-    rows = spec.query(filters, start, end)
-    count, numerator, denominator = _totals(session, spec, rows)
+    scope = spec.scope(filters, start, end) if spec.scope is not None else spec.query(filters, start, end)
+    count, numerator, denominator = _totals(session, spec, scope)
     pages = max(1, -(-count // PAGE_SIZE))
     page = min(max(1, page), pages)
-    shown = [spec.row(row) for row in session.connection().execute(
-        rows.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))]
+    picked = scope.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    if spec.shown is not None:  # the page's ids from the scope alone, then only those rows joined for showing
+        picked = spec.shown(_ids(picked))
+    shown = [spec.row(row) for row in session.connection().execute(picked)]
     audit.record(session, action='view_figure_drill', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='dashboard', entity_id=figure, source_ip=actor.ip,
                  detail=f'page {page}, rows={len(shown)} as_of={as_of} {start}..{end}{_filters_text(filters)}')
@@ -284,7 +343,7 @@ def rows_csv(session: Session, /, *, actor: Actor, figure: str, filters: Filters
     as_of = practice_today(session)
     start, end = filters.period(as_of)
     rows = spec.query(filters, start, end)
-    count, _, _ = _totals(session, spec, rows)
+    count, _, _ = _totals(session, spec, spec.scope(filters, start, end) if spec.scope is not None else rows)
     audit.record(session, action='export_figure_drill', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='dashboard', entity_id=figure, source_ip=actor.ip,
                  detail=f'rows={count} as_of={as_of} {start}..{end}{_filters_text(filters)}')

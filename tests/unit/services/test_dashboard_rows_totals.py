@@ -125,7 +125,7 @@ def _build(world: list[dict]) -> dict:
             if spec['paid'] and charge_ids:
                 pay(session, account.id, spec['paid'], on=today)
             for index, (status, days_ago, installment) in enumerate(spec['tries']):
-                target = f'installment:{number}:try-{index}' if installment else 'balance'
+                target = f'installment:{number}:try-{index}' if installment else f'amount:{index}'
                 session.add(PaymentAttempt(account_id=account.id, target=target, amount=1000 + index, gateway='demo',
                                            idempotency_key=f'rows-{number}-{index}', status=status,
                                            created_at=noon - timedelta(days=days_ago)))
@@ -181,6 +181,7 @@ def _listed(figure: str, rows: list) -> Counter:
     return Counter((row.account_id, row.counted, 0 if money is None else row.cells[money].minor) for row in rows)
 
 
+@pytest.mark.timeout(900)  # ten examples, each writing its data and reading all nine figures page by page
 @pytest.mark.parametrize('db', ['sqlite', 'postgres'], indirect=True)
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(world=accounts, chosen=filters)
