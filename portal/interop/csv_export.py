@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -35,9 +35,19 @@ def safe_cell(value: Cell) -> str | int | float | Decimal:
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> str:
     """The table as CSV text (RFC 4180, CRLF line ends), header first, every cell through `safe_cell`."""
+    return ''.join(csv_chunks(header, rows))
+
+
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Cell]], *, size: int = 1000) -> Iterator[str]:
+    """The table as CSV text (as `to_csv`) in pieces of `size` rows, taking rows from the iterable only as each
+    piece is written, so a long export never holds more than one piece."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([safe_cell(name) for name in header])
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
         writer.writerow([safe_cell(cell) for cell in row])
-    return out.getvalue()
+        if number % size == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()

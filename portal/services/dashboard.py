@@ -40,6 +40,7 @@ from portal.models import (
     ReceivableTotal,
 )
 from portal.services.practice import practice_today, zone_name
+from portal.services.sql_time import seconds_between
 
 BUCKETS = (('0-30', 0, 30), ('31-60', 31, 60), ('61-90', 61, 90), ('91-120', 91, 120), ('120+', 121, None))
 RESPONSIBILITIES = ('patient', 'insurance')
@@ -99,7 +100,7 @@ def _total_where(filters: Filters, responsibility: str | None) -> list:
     return where
 
 
-def open_total(session: Session, /, filters: Filters, *, responsibility: str | None, bucket: str,
+def open_total(session: Session, filters: Filters, *, responsibility: str | None, bucket: str,
                as_of: date) -> tuple[int, int]:
     """(open amount, charges with something open) of one figure. A bucket with an oldest date sums its days of
     receivable_rollup; an open-ended one (120+, 91+, all) is receivable_total less the rollup's days after it,
@@ -275,15 +276,22 @@ def _aging(session: Session, filters: Filters, as_of: date) -> list[Aging]:
             for name, _, _ in BUCKETS]
 
 
-def _monthly_patient_rate(session: Session, filters: Filters, start: date, end: date) -> list[tuple[str, int, int]]:
-    """Per month of service in the period: (month, patient payments on patient-responsibility charges, their
-    patient responsibility = charged - insurance paid - adjusted)."""
-    where = rollup_where(filters, responsibility='patient', as_of=end)
+def monthly_patient_query(filters: Filters, start: date, end: date):  # noqa: ANN201
+    """Per month of service in the period, oldest first, from the rollup: (`month` YYYY-MM, `numerator` patient
+    payments on patient-responsibility charges, `denominator` their patient responsibility = charged - insurance
+    paid - adjusted)."""
     month = func.substr(func.cast(ReceivableRollup.date_of_service, _text()), 1, 7)
-    rows = session.connection().execute(
-        select(month, func.sum(ReceivableRollup.patient_paid),
-               func.sum(ReceivableRollup.charged - ReceivableRollup.insurance_paid - ReceivableRollup.adjusted))
-        .where(*where, ReceivableRollup.date_of_service >= start).group_by(month).order_by(month)).all()
+    return (select(month.label('month'), func.sum(ReceivableRollup.patient_paid).label('numerator'),
+                   func.sum(ReceivableRollup.charged - ReceivableRollup.insurance_paid - ReceivableRollup.adjusted)
+                   .label('denominator'))
+            .where(*rollup_where(filters, responsibility='patient', as_of=end),
+                   ReceivableRollup.date_of_service >= start)
+            .group_by(month).order_by(month))
+
+
+def _monthly_patient_rate(session: Session, filters: Filters, start: date, end: date) -> list[tuple[str, int, int]]:
+    """(month, collected, patient responsibility) per month of service in the period (monthly_patient_query)."""
+    rows = session.connection().execute(monthly_patient_query(filters, start, end)).all()
     return [(str(label), int(paid), int(owed)) for label, paid, owed in rows]
 
 
@@ -303,13 +311,12 @@ def _kpis(session: Session, filters: Filters, aging: list[Aging], monthly: list[
                func.coalesce(func.sum(ReceivableRollup.adjusted), 0))
         .where(*rollup_where(filters, as_of=as_of), ReceivableRollup.date_of_service >= revenue_from)).one()
     daily_revenue = (int(charged) - int(adjusted)) / 90
-    decided, denied, decided_dollars, denied_dollars = connection.execute(select(
-        func.count(), func.coalesce(func.sum(case((Claim.status == ClaimStatus.denied, 1), else_=0)), 0),
+    decided, denied, decided_dollars, denied_dollars = connection.execute(decided_claims(
+        filters, start, end, func.count(), func.coalesce(func.sum(case((Claim.status == ClaimStatus.denied, 1),
+                                                                       else_=0)), 0),
         func.coalesce(func.sum(Claim.billed_amount), 0),
-        func.coalesce(func.sum(case((Claim.status == ClaimStatus.denied, Claim.billed_amount), else_=0)), 0))
-        .select_from(Claim).join(Encounter, Encounter.id == Claim.encounter_id)
-        .outerjoin(Coverage, Coverage.id == Claim.coverage_id)
-        .where(*_claim_where(filters, start, end, zone_name(session)))).one()
+        func.coalesce(func.sum(case((Claim.status == ClaimStatus.denied, Claim.billed_amount), else_=0)), 0),
+        zone=zone_name(session))).one()
     collected = sum(paid for _, paid, _ in monthly)
     owed = sum(owed for _, _, owed in monthly)
     answered, hours = _response_hours(session, start, end)
@@ -333,6 +340,17 @@ def _kpis(session: Session, filters: Filters, aging: list[Aging], monthly: list[
     ]
 
 
+def decided_claims(filters: Filters, start: date, end: date, *columns, zone: str):  # noqa: ANN001, ANN201
+    """select(*columns) over the claims decided in the period (_claim_where), joining the visit and the coverage
+    only when a filter reads them, so the unfiltered figure reads ix_claim_decided alone."""
+    query = select(*columns).select_from(Claim)
+    if filters.provider_id is not None or filters.location_id is not None:
+        query = query.join(Encounter, Encounter.id == Claim.encounter_id)
+    if filters.payer_id is not None:
+        query = query.outerjoin(Coverage, Coverage.id == Claim.coverage_id)
+    return query.where(*_claim_where(filters, start, end, zone))
+
+
 def _claim_where(filters: Filters, start: date, end: date, zone: str) -> list:
     """Claims decided in the period, of the filtered provider and location (their visit's) and payer (their
     coverage's; 0: a claim without coverage), as the A/R figures are filtered."""
@@ -347,15 +365,27 @@ def _claim_where(filters: Filters, start: date, end: date, zone: str) -> list:
     return where
 
 
+def patient_messages(start: date, end: date, zone: str):  # noqa: ANN201
+    """The patient messages written in the period, each with the time of the office's first reply after it
+    (`replied`, NULL: not answered), as a query."""
+    return (select(Message.id, Message.thread_id, Message.created_at, first_reply().label('replied'))
+            .where(Message.author_role == AuthorRole.patient, Message.created_at >= _utc(start, zone),
+                   Message.created_at < _utc(end + timedelta(days=1), zone)))
+
+
+def hours_of(seconds: int) -> float:
+    """Seconds summed over the answered messages as the figure shows them: hours to one decimal."""
+    return round(seconds / 3600, 1)
+
+
 def _response_hours(session: Session, start: date, end: date) -> tuple[int, float]:
-    """(patient messages of the period the office answered, hours from each to its first reply, summed)."""
-    zone = zone_name(session)
-    rows = session.connection().execute(
-        select(Message.created_at, first_reply())
-        .where(Message.author_role == AuthorRole.patient, Message.created_at >= _utc(start, zone),
-               Message.created_at < _utc(end + timedelta(days=1), zone))).all()
-    gaps = [(replied - asked).total_seconds() / 3600 for asked, replied in rows if replied is not None]
-    return len(gaps), round(sum(gaps), 1)
+    """(patient messages of the period the office answered, hours from each to its first reply, summed), in
+    one aggregate query (whole seconds summed, so the drill-down's sum of its rows is the same number)."""
+    asked = patient_messages(start, end, zone_name(session)).subquery()
+    seconds = seconds_between(asked.c.replied, asked.c.created_at)
+    answered, total = session.connection().execute(
+        select(func.count(seconds), func.coalesce(func.sum(seconds), 0))).one()
+    return int(answered), hours_of(int(total))
 
 
 def first_reply():  # noqa: ANN201

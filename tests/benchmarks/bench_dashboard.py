@@ -4,8 +4,10 @@
 
 Seeds the database when it is empty, then times, five times each (median and worst): the collections
 dashboard (`dashboard.collections_dashboard`, every figure, read from the rollups), the same headline
-aggregates as plain SQL over the ledger (`home.staff_home`), a drill-down page (the 120+ bucket), and
-the cost the rollup adds to posting one payment (the account's refresh as its commit runs it,
+aggregates as plain SQL over the ledger (`home.staff_home`), a drill-down page (the 120+ bucket), every
+plan, adoption and KPI figure's drill-down (`dashboard_rows.rows_drill`: its first page and its last, the
+deepest OFFSET, each with the figure's numerator and denominator; `--figures-only` times just these), and the
+cost the rollup adds to posting one payment (the account's refresh as its commit runs it,
 `receivables.refresh_account` then `apply_pending`, rolled back; tests/benchmarks/bench_rollup_writers.py
 times it after a real payment, and with concurrent writers).
 """
@@ -32,7 +34,7 @@ from portal.db import (  # noqa: E402
     write_session,  # noqa: E402
 )
 from portal.models import Charge, LedgerEntry  # noqa: E402
-from portal.services import dashboard, dashboard_drill, home, receivables  # noqa: E402
+from portal.services import dashboard, dashboard_drill, dashboard_rows, home, receivables  # noqa: E402
 from portal.services.seed import seed_database  # noqa: E402
 
 
@@ -41,6 +43,7 @@ def main() -> int:
     parser.add_argument('--url', default='sqlite:////tmp/bench100k.db')
     parser.add_argument('--patients', type=int, default=100_000)
     parser.add_argument('--runs', type=int, default=5)
+    parser.add_argument('--figures-only', action='store_true', help='time only the figure drill-downs')
     args = parser.parse_args()
     init_engine(args.url)
     migrate()
@@ -55,6 +58,9 @@ def main() -> int:
         entries = session.exec(select(func.count()).select_from(LedgerEntry)).one()
     staff = Actor(user_id=0, role='staff')
     print(f'{args.url.split(":")[0]}: {charges:,} charges, {entries:,} ledger entries')
+    if args.figures_only:
+        _figures(staff, args.runs)
+        return 0
     _time('dashboard (rollups, all figures)', args.runs, lambda s: dashboard.collections_dashboard(s, actor=staff))
     _time('plain SQL over the ledger (home.staff_home)', args.runs, home.staff_home)
     _time('drill-down page (patient 120+)', args.runs, lambda s: dashboard_drill.ar_drill(
@@ -70,15 +76,32 @@ def main() -> int:
             timings.append(time.perf_counter() - started)
             session.rollback()
     _report('rollup cost per payment (refresh_account + apply_pending)', timings)
+    _figures(staff, args.runs)
     return 0
 
 
-def _time(label: str, runs: int, read) -> None:  # noqa: ANN001
+def _figures(staff: Actor, runs: int) -> None:
+    """Each figure's drill-down: its first page and its last (the deepest OFFSET), rolled back (a view is
+    audited)."""
+    for figure in dashboard_rows.FIGURES:
+        with write_session() as session:
+            first = dashboard_rows.rows_drill(session, actor=staff, figure=figure, filters=dashboard.Filters())
+            session.rollback()
+        for page in sorted({1, first.pages}):
+            _time(f'{figure} page {page:,} of {first.pages:,} ({first.rows_count:,} rows)', runs,
+                  lambda s, page=page, figure=figure: dashboard_rows.rows_drill(s, actor=staff, figure=figure,
+                                                                                filters=dashboard.Filters(), page=page),
+                  session_of=write_session)
+
+
+def _time(label: str, runs: int, read, session_of=read_session) -> None:  # noqa: ANN001
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
-        with read_session() as session:
+        with session_of() as session:
             read(session)
+            if session_of is write_session:
+                session.rollback()
         timings.append(time.perf_counter() - started)
     _report(label, timings)
 
