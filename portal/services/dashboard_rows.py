@@ -151,8 +151,8 @@ def _autopay(filters: Filters, start: date, end: date, zone: str) -> Select:  # 
 
 def _autopay_row(row, zone: str) -> Row:  # noqa: ANN001
     return Row(row.account_id, _account(row), [
-        Cell(practice_day(row.created_at, zone=zone).isoformat()), Cell(row.target), Cell('', row.amount), Cell(str(row.status)),
-        Cell(row.error_message)], str(row.status) == 'succeeded')
+        Cell(practice_day(row.created_at, zone=zone).isoformat()), Cell(row.target), Cell('', row.amount),
+        Cell(str(row.status)), Cell(row.error_message)], str(row.status) == 'succeeded')
 
 
 def _account_scope(paperless: bool) -> Callable[[Filters, date, date, str], Select]:
