@@ -1,6 +1,6 @@
 """Shared fixtures: databases on SQLite and PostgreSQL, settings for tests.
 
-scripts/test runs the suite on pytest-xdist workers, so no test reads what another process writes: SQLite
+The suite can run on pytest-xdist workers (`scripts/test -n 2`), so no test reads what another process writes: SQLite
 templates and copies live under each worker's tmp_path, each worker creates its own PostgreSQL database
 (settle_test_<random>), servers started by tests listen on free ports (tests/support/servers.py),
 NiceGUI's testing plugin gives each process its own storage directory, and Redis keys carry a random prefix.

@@ -194,8 +194,8 @@ async def test_a_refund_says_where_the_money_went(user: User) -> None:
     card_id, account_id, clerk = _card_payment_and_clerk()
     make_charges(account_id, [7000])
     with write_session() as session:
-        check_id = staff.record_offline_payment(session, clerk, account_id=account_id, amount_text='70',
-                                                method='check', reference='1042').id
+        check_id = staff.record_offline_payment(session, actor=clerk, account_id=account_id, amount_text='70',
+                                                method='check', reference='1042')
     for payment_id in (card_id, check_id):
         with read_session() as session:
             balance = ledger.balance(session, account_id)

@@ -77,8 +77,8 @@ def pay_by_check(database_url: str, *, account_id: int, amount: str, check: str,
     try:
         clerk = Actor(make_user(role='staff').id, 'staff')
         with write_session() as session:
-            payment_id = staff.record_offline_payment(session, clerk, account_id=account_id, amount_text=amount,
-                                                      method='check', reference=check).id
+            payment_id = staff.record_offline_payment(session, actor=clerk, account_id=account_id, amount_text=amount,
+                                                      method='check', reference=check)
         if refund:
             with write_session() as session:
                 after = ledger.balance(session, account_id) + parse_amount(refund)
