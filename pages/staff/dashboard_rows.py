@@ -56,7 +56,8 @@ def _draw(view: RowsDrill, *, back: str, query: str, download) -> None:  # noqa:
                           f'{view.numerator_label}: {_shown(view, view.numerator)} ÷ {view.denominator_label}: '
                           f'{_shown(view, view.denominator)}')
         ui.label(figure).classes('text-xl font-bold').props('data-testid=drill-figure')
-        ui.label(f'{view.rows_count:,} rows · {forms.long_date(view.start)} – {forms.long_date(view.end)} · '
+        counted = f'{view.rows_count:,} {"row" if view.rows_count == 1 else "rows"}'
+        ui.label(f'{counted} · {forms.long_date(view.start)} – {forms.long_date(view.end)} · '
                  f'as of {forms.long_date(view.as_of)}').classes('text-sm text-slate-600')
         ui.button('Download CSV', on_click=download).props('outline no-caps').mark('drill-csv')
     with ui.element('div').classes(theme.CARD + ' overflow-x-auto'):

@@ -273,8 +273,9 @@ def activity_since_statements(session: Session, account_ids: list[int], *, lines
     return found
 
 
-def load_activity_since(*, actor: Actor, lines: bool = False) -> list[SinceStatement]:
+def load_activity_since(*, actor: Actor, lines: bool = False) -> tuple[SinceStatement, ...]:
     """What moved since the latest statement on each account this person may see (the page that
     shows it audits its own view)."""
     with read_session() as session:
-        return activity_since_statements(session, list(account_relationships(session, actor.user_id)), lines=lines)
+        return tuple(activity_since_statements(session, list(account_relationships(session, actor.user_id)),
+                                               lines=lines))

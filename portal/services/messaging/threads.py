@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from portal import live
-from portal.auth.permissions import Actor, require_account
+from portal.auth.permissions import Actor, require_account, require_staff
 from portal.clock import utcnow
 from portal.errors import NotFound, ValidationFailed
 from portal.models import AuthorRole, Message, MessageThread, ThreadStatus, User
@@ -86,8 +86,8 @@ def post(session: Session, thread: MessageThread, *, actor: Actor, body: str, ke
     The author has read the thread up to their own message. `first`: the thread was just made for this
     message, so a concurrent send under the same key may have landed in the winner's own new thread.
     `files` [(name, bytes)], already checked (`attachments.check`), are stored with a new message only."""
-    if internal_note and not actor.is_staff:
-        raise NotFound(GONE)
+    if internal_note:  # staff only: anyone else is refused (a 404) and audited once by the guard
+        require_staff(session, actor, purpose='internal_note')
     earlier = _replayed(session, key, actor=actor, thread_id=None if first else thread.id)
     if earlier is not None:
         return earlier, False

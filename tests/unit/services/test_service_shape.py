@@ -33,8 +33,6 @@ OPENS_SESSION = {'read_session', 'write_session'}
 
 # use-case (under portal.services) -> what is wrong with it today; remove its line when it is converted.
 NOT_YET: dict[str, str] = {
-    # left while payment_history.py has other changes in flight: a tuple, and its callers, after they land
-    'payment_history.load_activity_since': 'returns list[SinceStatement]',
 }
 
 
@@ -234,7 +232,6 @@ def test_the_return_check_tells_views_from_the_rest(returned: object, fine: bool
 
 # Hand-written staff guards still to replace by `permissions.require_*` (file: line of the `if`): only shrinks.
 GUARDS_NOT_YET = {
-    'portal/services/messaging/threads.py': 'an internal note by a patient: NotFound(GONE), not audited',
 }
 
 
