@@ -147,6 +147,11 @@ def _summary(flow: Flow, detail: StatementDetail, pay_url: str) -> None:
     if summary.on_plan:
         y += text_box(pdf, MARGIN, y, width, f'You are on a payment plan: pay {money(summary.amount_due, detail)} '
                       f'by {long_date(summary.due_date)}; the rest follows your plan.', Style(size=8.5))
+    elif summary.status != 'paid' and summary.amount_due != totals.new_balance - summary.waiting_for_insurance:
+        # the amount due above and on the stub is what is left now, as on the statement page
+        y += text_box(pdf, MARGIN, y, width, f'Left to pay now: {money(summary.amount_due, detail)}. This statement '
+                      f'asked for {money(totals.new_balance - summary.waiting_for_insurance, detail)}, less what you '
+                      'paid since and anything not due yet.', Style(size=8.5))
     right = MARGIN + width + 8
     column = pdf.w - MARGIN - right
     side = top + text_box(pdf, right, top, column, 'How to pay', HEADING) + 1

@@ -198,6 +198,9 @@ def test_a_statement_re_billed_by_a_refund_asks_only_for_what_is_left(demo: Demo
         (account_home,) = home.patient_home(session, actor=owner).accounts
     assert (listed.status, listed.amount_due) == ('due', 1000)
     assert account_home.latest_statement is not None and account_home.latest_statement.amount_due == 1000
+    with read_session() as session:
+        detail = statements.statement_detail(session, actor=owner, statement_id=statement_id)
+    assert 'Left to pay now: $10.00. This statement asked for $480.20' in _pdf_text(detail)  # as the page says
 
 
 def test_a_copay_paid_on_a_pending_visit_is_not_held_out_again_and_pay_in_full_clears_the_rest(
