@@ -21,7 +21,7 @@ from portal.demo.practice import (
     STAFF,
 )
 from portal.demo.schedule import HOLIDAY_STATE, add_closed_day, add_visit_types
-from portal.demo.showcase import DEMO_STAFF_EMAIL
+from portal.demo.showcase import DEMO_ADMIN_EMAIL, DEMO_STAFF_EMAIL
 
 
 def _existing(connection: Connection, sql: str) -> dict[str, int]:
@@ -65,7 +65,7 @@ def add_reference(ctx: Context, connection: Connection, settings: Settings, *, s
     users = _existing(connection, 'SELECT email, id FROM "user"')
     for email, first, last in STAFF:
         if email not in users:
-            demo = email == DEMO_STAFF_EMAIL
+            demo = email in (DEMO_STAFF_EMAIL, DEMO_ADMIN_EMAIL)  # the documented sign-ins
             users[email] = ctx.next_id('user')
             role = 'admin' if email.startswith('priya.') else 'staff'
             batch['user'].append((users[email], email, staff_hash if demo else shared_hash, role, first, last, 1,

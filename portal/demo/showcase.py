@@ -16,6 +16,7 @@ from portal.demo.practice import PAYERS
 DEMO_ACCOUNT_NUMBER = 'A10002026'
 DEMO_PATIENT_EMAIL = 'patient@example.com'
 DEMO_STAFF_EMAIL = 'staff@example.com'
+DEMO_ADMIN_EMAIL = 'priya.raman@example.com'  # the practice's admin: users, settings, saved replies, audit
 STATEMENT_DAYS_AGO = 6
 
 

@@ -33,7 +33,7 @@ class User(SQLModel, table=True):
     is_active: bool = True
     totp_secret: str | None = Field(default=None, max_length=64)
     totp_enabled_at: datetime | None = None
-    mfa_exempt: bool = False  # only ever set on the seeded demo staff user of a demo database
+    mfa_exempt: bool = False  # only ever set on the seeded demo staff and admin users of a demo database
     failed_sign_ins: int = 0
     locked_until: datetime | None = None
     oidc_subject: str | None = Field(default=None, max_length=255, unique=True)

@@ -29,7 +29,13 @@ from portal.demo.card_image import card_png
 from portal.demo.context import Context
 from portal.demo.households import random_household
 from portal.demo.reference import add_reference
-from portal.demo.showcase import DEMO_ACCOUNT_NUMBER, DEMO_PATIENT_EMAIL, DEMO_STAFF_EMAIL, demo_household
+from portal.demo.showcase import (
+    DEMO_ACCOUNT_NUMBER,
+    DEMO_ADMIN_EMAIL,
+    DEMO_PATIENT_EMAIL,
+    DEMO_STAFF_EMAIL,
+    demo_household,
+)
 from portal.demo.writer import TABLE_ORDER, BulkWriter
 from portal.errors import DomainError
 from portal.models import GuarantorAccount, Patient, PaymentPlan, PlanStatus
@@ -77,6 +83,7 @@ class SeedSummary:
             f'Demo sign-ins (password: {self.password}):',
             f'  patient  {DEMO_PATIENT_EMAIL}  (Maria Alvarez, account {DEMO_ACCOUNT_NUMBER})',
             f'  staff    {DEMO_STAFF_EMAIL}  (billing staff; no MFA in this demo database)',
+            f'  admin    {DEMO_ADMIN_EMAIL}  (practice admin: users, settings, saved replies, audit; no MFA here)',
             *([self.remittance_line()] if self.remittance_files else []),
         ))
 

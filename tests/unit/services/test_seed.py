@@ -152,8 +152,10 @@ def test_demo_sign_ins_and_household(seeded: str) -> None:
     assert patient.role == 'patient' and (patient.first_name, patient.last_name) == ('Maria', 'Alvarez')
     assert hasher.verify(patient.password_hash, PASSWORD) and hasher.verify(staff.password_hash, PASSWORD)
     assert staff.role == 'staff' and bool(staff.mfa_exempt)
+    admin = rows('SELECT role, password_hash, mfa_exempt FROM "user" WHERE email = \'priya.raman@example.com\'')[0]
+    assert admin.role == 'admin' and bool(admin.mfa_exempt) and hasher.verify(admin.password_hash, PASSWORD)
     other = rows('SELECT password_hash FROM "user" WHERE email NOT IN '
-                 "('patient@example.com', 'staff@example.com') LIMIT 1")[0][0]
+                 "('patient@example.com', 'staff@example.com', 'priya.raman@example.com') LIMIT 1")[0][0]
     with pytest.raises(VerifyMismatchError):
         hasher.verify(other, PASSWORD)
 
