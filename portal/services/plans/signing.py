@@ -53,10 +53,10 @@ class PlanStart:
 
 
 def _payable(session: Session, account_id: int) -> int:
-    """What a plan finances: the balance less payments still processing. Charges still with insurance are
-    included, as plans.coverage counts the plan's need from the ledger balance."""
-    reading = payable_standing(session, account_id)
-    return max(0, reading.balance - reading.processing)
+    """What a plan finances: what is payable now (the balance less payments still processing and less what
+    is waiting for insurance, `payable.standing`). Charges still with insurance never go into installments;
+    plans.coverage leaves them out of the plan's need the same way."""
+    return payable_standing(session, account_id).now
 
 
 def start(session: Session, /, *, actor: Actor, account_id: int) -> PlanStart:
