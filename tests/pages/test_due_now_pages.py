@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
-from portal.models import Statement
+from portal.models import Patient, Payment, PlanInstallment, Statement
 from portal.models import User as UserRow
 from portal.services.payments import staff
 from portal.services.practice import load_practice_today as practice_today
@@ -91,6 +91,40 @@ async def test_a_plan_payer_sees_the_installment_and_their_plan(user: User) -> N
     await user.should_see('Pay your bill')
     choices = _choices(user)
     assert choices['options'][0] == "This month's installment · $250.00" and choices['value'] == 'installment'
+
+
+async def test_quick_pay_asks_a_plan_payer_for_this_months_installment_first(user: User) -> None:
+    """Issue 12 review: signed out, /pay?code=… asked a plan payer for the whole $1,000.00 only; it asks for
+    the installment first (the signed-in pay page's rule) and offers the whole amount due second."""
+    home_ = household(100_000)
+    run_statements(on=practice_today())
+    plan_id = sign(home_, months=4)
+    with read_session() as session:
+        statement = session.get(Statement, _latest(home_.account_id))
+        birth = session.exec(select(Patient.date_of_birth).where(Patient.account_id == home_.account_id)).first()
+        code = statement.quick_pay_code
+    await user.open(f'/pay?code={code}')
+    user.find(marker='birth').type(birth.isoformat())
+    user.find(marker='submit').click()
+    await user.should_see('Hi Maria.')
+    await user.should_see('Your plan payment this month. The whole amount due is $1,000.00.')
+    assert [element.text for element in user.find(marker='pay').elements] == ['Pay $250.00']
+    assert [element.text for element in user.find(marker='pay-whole').elements] == [
+        'Pay the whole amount due · $1,000.00']
+    (bill,) = [element.content for element in user.find(ui.html).elements if 'guest-bill' in element.content]
+    assert 'data-testid="amount-due" class="text-3xl font-bold text-slate-900">$250.00<' in bill
+    user.find(marker='pay').click()
+    await user.should_see(marker='card-number')
+    user.find(marker='card-number').type('4242424242424242')
+    user.find(marker='card-expiry').type('12/30')
+    user.find(marker='card-cvc').type('123')
+    user.find(marker='pay-card').click()
+    await user.should_see('Payment received')
+    with read_session() as session:
+        assert session.exec(select(Payment.amount).where(Payment.account_id == home_.account_id)).all() == [25000]
+        first = session.exec(select(PlanInstallment.status).where(PlanInstallment.plan_id == plan_id)
+                             .order_by(PlanInstallment.seq)).first()
+    assert first == 'paid'
 
 
 async def test_a_statement_re_billed_by_a_refund_asks_for_what_is_left(user: User) -> None:
