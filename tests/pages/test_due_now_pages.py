@@ -18,7 +18,7 @@ from portal.services.practice import load_practice_today as practice_today
 from portal.services.statement_run import run_statements
 from tests.factories import STRONG_PASSWORD, make_account, make_charges, make_claim, make_user
 from tests.pages.conftest import sign_in
-from tests.support.payments import fresh_gateway  # noqa: F401  (autouse)
+from tests.support.payments import checkout_with, fresh_gateway  # noqa: F401  (autouse)
 from tests.support.plans import household, sign
 
 
@@ -114,11 +114,7 @@ async def test_quick_pay_asks_a_plan_payer_for_this_months_installment_first(use
     (bill,) = [element.content for element in user.find(ui.html).elements if 'guest-bill' in element.content]
     assert 'data-testid="amount-due" class="text-3xl font-bold text-slate-900">$250.00<' in bill
     user.find(marker='pay').click()
-    await user.should_see(marker='card-number')
-    user.find(marker='card-number').type('4242424242424242')
-    user.find(marker='card-expiry').type('12/30')
-    user.find(marker='card-cvc').type('123')
-    user.find(marker='pay-card').click()
+    await checkout_with(user, '4242424242424242')
     await user.should_see('Payment received')
     with read_session() as session:
         assert session.exec(select(Payment.amount).where(Payment.account_id == home_.account_id)).all() == [25000]
