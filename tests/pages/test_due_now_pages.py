@@ -93,6 +93,22 @@ async def test_a_plan_payer_sees_the_installment_and_their_plan(user: User) -> N
     assert choices['options'][0] == "This month's installment · $250.00" and choices['value'] == 'installment'
 
 
+async def test_plans_offers_only_what_is_payable_now(user: User) -> None:
+    """Issue 12 review: /plans offered the balance with a visit still with insurance in it ($630.60 while
+    /pay asked for $500.60); it offers what is payable now and says what waits for insurance."""
+    home_ = household(50060)
+    [visit] = make_charges(home_.account_id, [13000])
+    make_claim(visit)
+    with read_session() as session:
+        email = session.get(UserRow, home_.actor.user_id).email
+    await sign_in(user, email, STRONG_PASSWORD)
+    await user.should_see('Hi Maria')
+    await user.open('/plans')
+    await user.should_see('Set up a payment plan')
+    await user.should_see('Balance for the plan: $500.60')
+    await user.should_see('$130.00 is waiting for insurance and is not in the plan')
+
+
 async def test_quick_pay_asks_a_plan_payer_for_this_months_installment_first(user: User) -> None:
     """Issue 12 review: signed out, /pay?code=… asked a plan payer for the whole $1,000.00 only; it asks for
     the installment first (the signed-in pay page's rule) and offers the whole amount due second."""
