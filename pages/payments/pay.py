@@ -219,29 +219,42 @@ def guest_page(*, code: str, cancelled: bool) -> None:
 
 
 def _guest_found(box: ui.column, found: guest.GuestStatement) -> None:
+    """The bill found; on a current plan this month's installment is what is due (the first button), the
+    whole amount due a second choice."""
     box.clear()
+    money = lambda minor: forms.money(minor, found.currency)  # noqa: E731
+    due = found.installment or found.amount_due
     with box:
+        plan_note = (f'<p class="text-sm text-slate-600">Your plan payment this month. The whole amount due is '
+                     f'{money(found.amount_due)}.</p>' if found.installment else '')
         ui.html(f'<div class="rounded-lg bg-slate-50 border border-slate-200 p-3" data-testid="guest-bill">'
                 f'<p class="text-slate-800">Hi {escape(found.first_name)}.</p>'
                 f'<p class="text-slate-700">Statement of {forms.long_date(found.statement_date)}</p>'
                 f'<p class="text-sm text-slate-600 mt-2">Amount due</p>'
                 f'<p data-testid="amount-due" class="text-3xl font-bold text-slate-900">'
-                f'{forms.money(found.amount_due, found.currency)}</p></div>', sanitize=False).classes('w-full')
-        if found.amount_due <= 0:
+                f'{money(due)}</p>{plan_note}</div>', sanitize=False).classes('w-full')
+        if due <= 0:
             ui.label('Nothing is due on this statement. Thank you!').classes('text-slate-800')
             return
         error = forms.error_message()
-        state = {'key': core.new_key()}
+        keys = {choice: core.new_key() for choice in guest.GUEST_CHOICES}
 
         @OneAtATime  # a double click starts one checkout
-        async def pay() -> None:
+        async def pay(choice: str) -> None:
             try:
-                url = await call(guest.start_guest_payment, grant=found.grant, idempotency_key=state['key'])
+                url = await call(guest.start_guest_payment, grant=found.grant, idempotency_key=keys[choice],
+                                 choice=choice)
             except DomainError as failure:
                 if isinstance(failure, attempts.AttemptChanged):
-                    state['key'] = core.new_key()
+                    keys[choice] = core.new_key()
                 forms.set_error(error, failure.message)
                 return
             go(url)
 
-        forms.submit_button(f'Pay {forms.money(found.amount_due, found.currency)}', pay).mark('pay')
+        if found.installment:
+            forms.submit_button(f'Pay {money(found.installment)}', lambda: pay('installment')).mark('pay')
+            if found.amount_due > found.installment:
+                ui.button(f'Pay the whole amount due · {money(found.amount_due)}', on_click=lambda: pay('statement')) \
+                    .props('flat no-caps').classes('text-teal-800').mark('pay-whole')
+        else:
+            forms.submit_button(f'Pay {money(found.amount_due)}', lambda: pay('statement')).mark('pay')

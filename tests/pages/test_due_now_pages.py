@@ -11,14 +11,14 @@ from sqlmodel import select
 
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
-from portal.models import Statement
+from portal.models import Patient, Payment, PlanInstallment, Statement
 from portal.models import User as UserRow
 from portal.services.payments import staff
 from portal.services.practice import load_practice_today as practice_today
 from portal.services.statement_run import run_statements
 from tests.factories import STRONG_PASSWORD, make_account, make_charges, make_claim, make_user
 from tests.pages.conftest import sign_in
-from tests.support.payments import fresh_gateway  # noqa: F401  (autouse)
+from tests.support.payments import checkout_with, fresh_gateway  # noqa: F401  (autouse)
 from tests.support.plans import household, sign
 
 
@@ -91,6 +91,52 @@ async def test_a_plan_payer_sees_the_installment_and_their_plan(user: User) -> N
     await user.should_see('Pay your bill')
     choices = _choices(user)
     assert choices['options'][0] == "This month's installment · $250.00" and choices['value'] == 'installment'
+
+
+async def test_plans_offers_only_what_is_payable_now(user: User) -> None:
+    """Issue 12 review: /plans offered the balance with a visit still with insurance in it ($630.60 while
+    /pay asked for $500.60); it offers what is payable now and says what waits for insurance."""
+    home_ = household(50060)
+    [visit] = make_charges(home_.account_id, [13000])
+    make_claim(visit)
+    with read_session() as session:
+        email = session.get(UserRow, home_.actor.user_id).email
+    await sign_in(user, email, STRONG_PASSWORD)
+    await user.should_see('Hi Maria')
+    await user.open('/plans')
+    await user.should_see('Set up a payment plan')
+    await user.should_see('Balance for the plan: $500.60')
+    await user.should_see('$130.00 is waiting for insurance and is not in the plan')
+
+
+async def test_quick_pay_asks_a_plan_payer_for_this_months_installment_first(user: User) -> None:
+    """Issue 12 review: signed out, /pay?code=… asked a plan payer for the whole $1,000.00 only; it asks for
+    the installment first (the signed-in pay page's rule) and offers the whole amount due second."""
+    home_ = household(100_000)
+    run_statements(on=practice_today())
+    plan_id = sign(home_, months=4)
+    with read_session() as session:
+        statement = session.get(Statement, _latest(home_.account_id))
+        birth = session.exec(select(Patient.date_of_birth).where(Patient.account_id == home_.account_id)).first()
+        code = statement.quick_pay_code
+    await user.open(f'/pay?code={code}')
+    user.find(marker='birth').type(birth.isoformat())
+    user.find(marker='submit').click()
+    await user.should_see('Hi Maria.')
+    await user.should_see('Your plan payment this month. The whole amount due is $1,000.00.')
+    assert [element.text for element in user.find(marker='pay').elements] == ['Pay $250.00']
+    assert [element.text for element in user.find(marker='pay-whole').elements] == [
+        'Pay the whole amount due · $1,000.00']
+    (bill,) = [element.content for element in user.find(ui.html).elements if 'guest-bill' in element.content]
+    assert 'data-testid="amount-due" class="text-3xl font-bold text-slate-900">$250.00<' in bill
+    user.find(marker='pay').click()
+    await checkout_with(user, '4242424242424242')
+    await user.should_see('Payment received')
+    with read_session() as session:
+        assert session.exec(select(Payment.amount).where(Payment.account_id == home_.account_id)).all() == [25000]
+        first = session.exec(select(PlanInstallment.status).where(PlanInstallment.plan_id == plan_id)
+                             .order_by(PlanInstallment.seq)).first()
+    assert first == 'paid'
 
 
 async def test_a_statement_re_billed_by_a_refund_asks_for_what_is_left(user: User) -> None:

@@ -9,7 +9,7 @@ from portal.db import read_session, write_session
 from portal.models import GuarantorAccount, Patient, Payment, PaymentAttempt, Statement
 from portal.services import ledger
 from tests.pages.conftest import DEMO_PATIENT, sign_in
-from tests.support.payments import fresh_gateway  # noqa: F401  (autouse)
+from tests.support.payments import checkout_with, fresh_gateway  # noqa: F401  (autouse)
 
 DEMO_ACCOUNT = 'A10002026'
 
@@ -25,14 +25,6 @@ def _payments() -> int:
         return session.exec(select(func.count(Payment.id))).one()
 
 
-async def _checkout_with(user: User, number: str) -> None:
-    await user.should_see(marker='card-number')
-    user.find(marker='card-number').type(number)
-    user.find(marker='card-expiry').type('12/30')
-    user.find(marker='card-cvc').type('123')
-    user.find(marker='pay-card').click()
-
-
 async def test_signed_in_pays_other_amount_with_4242(user: User) -> None:
     account_id, before = _account()
     assert before > 2000
@@ -44,7 +36,7 @@ async def test_signed_in_pays_other_amount_with_4242(user: User) -> None:
     user.find(marker='amount').type('20.00')
     user.find(marker='method').elements.pop().value = 0
     user.find(marker='submit').click()
-    await _checkout_with(user, '4242 4242 4242 4242')
+    await checkout_with(user, '4242 4242 4242 4242')
     await user.should_see('Payment received')
     await user.should_see(marker='receipt')
     assert _account()[1] == before - 2000
@@ -65,7 +57,7 @@ async def test_declined_card_changes_nothing(user: User) -> None:
     await user.open('/pay')
     user.find(marker='method').elements.pop().value = 0
     user.find(marker='submit').click()
-    await _checkout_with(user, '4000 0000 0000 0002')
+    await checkout_with(user, '4000 0000 0000 0002')
     await user.should_see('Your card was declined')
     assert _account()[1] == before and _payments() == count
 
@@ -119,7 +111,7 @@ async def test_guest_pays_with_quick_pay_code(user: User) -> None:
     user.find(marker='submit').click()
     await user.should_see(f'Hi {first_name}.')
     user.find(marker='pay').click()
-    await _checkout_with(user, '4242424242424242')
+    await checkout_with(user, '4242424242424242')
     await user.should_see('Payment received')
     await user.should_see('Email me a receipt')
     user.find(marker='receipt-email').type('guest@example.com')
@@ -236,7 +228,7 @@ async def test_while_everything_left_waits_for_insurance_another_amount_pays_ahe
     user.find(marker='amount').type('20.00')
     user.find(marker='method').elements.pop().value = 0
     user.find(marker='submit').click()
-    await _checkout_with(user, '4242 4242 4242 4242')
+    await checkout_with(user, '4242 4242 4242 4242')
     await user.should_see('Payment received')
     with read_session() as session:
         assert ledger.balance(session, account.id) == 13500

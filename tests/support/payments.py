@@ -1,9 +1,11 @@
-"""Payment test helpers: a gateway built afresh for each test (settings differ between tests)."""
+"""Payment test helpers: a gateway built afresh for each test (settings differ between tests), and a card
+entered on the demo checkout page."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from nicegui.testing import User
 
 from portal.payments.demo_gateway import DemoGateway
 from portal.payments.registry import reset_gateway, set_gateway
@@ -36,3 +38,12 @@ def confirm_and_pay(**request: object) -> object:
                                                   'statement_id') if name in request}
         request['confirmed_amount'] = checkout.preview_payment(**shown).amount  # type: ignore[arg-type]
     return checkout.start_payment(**request)  # type: ignore[arg-type]
+
+
+async def checkout_with(user: User, number: str) -> None:
+    """On the demo checkout page (NiceGUI user fixture): enter a card and pay."""
+    await user.should_see(marker='card-number')
+    user.find(marker='card-number').type(number)
+    user.find(marker='card-expiry').type('12/30')
+    user.find(marker='card-cvc').type('123')
+    user.find(marker='pay-card').click()

@@ -1,6 +1,7 @@
 """Guest quick pay: the statement's quick-pay code and the date of birth of any patient on it unlock
-only a first name, the statement date and the amount due. Lookups are rate limited per address and
-every mismatch gets the same message."""
+only a first name, the statement date and the amount due (for an account on a current plan, this month's
+installment first, as the signed-in pay page asks: `checkout.amount_for`, then the whole amount due).
+Lookups are rate limited per address and every mismatch gets the same message."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,8 +36,9 @@ class GuestStatement:
     grant: str  # signed, 1 hour: what this lookup unlocked
     first_name: str
     statement_date: date
-    amount_due: int
+    amount_due: int  # what is left to pay on the statement
     currency: str
+    installment: int = 0  # on a current plan: this month's installment, asked for first (else 0)
 
 
 def normalize_code(code: str) -> str:
@@ -73,32 +75,41 @@ def lookup(*, code: str, date_of_birth: date | None, ip: str) -> GuestStatement:
                 ratelimit.release(session, code_hit)
             statement, first_name = found
             amount, _ = _amount(session, statement)
+            installment, _ = _amount(session, statement, 'installment')
             result = GuestStatement(grant=tokens.make('guest', statement.id), first_name=first_name,
                                     statement_date=statement.statement_date, amount_due=amount,
-                                    currency=statement.currency)
+                                    currency=statement.currency, installment=installment)
     if result is None:
         raise ValidationFailed(GENERIC)
     return result
 
 
-def _amount(session: Session, statement: Statement) -> tuple[int, str]:
+GUEST_CHOICES = frozenset({'statement', 'installment'})  # what is left on the statement, the plan's installment
+
+
+def _amount(session: Session, statement: Statement, choice: str = 'statement') -> tuple[int, str]:
+    """(amount, target) of a guest's choice, the signed-in pay page's rule (`checkout.amount_for`); (0, '')
+    when nothing is due that way (no plan, nothing left on the statement)."""
     try:
-        return amount_for(session, account_id=statement.account_id, choice='statement', statement_id=statement.id)
+        return amount_for(session, account_id=statement.account_id, choice=choice, statement_id=statement.id)
     except ValidationFailed:
         return 0, ''
 
 
-def start_guest_payment(*, grant: str, idempotency_key: str) -> str:
-    """The hosted checkout URL for the unlocked statement (ValidationFailed, PaymentUnderWay: nothing charged)."""
+def start_guest_payment(*, grant: str, idempotency_key: str, choice: str = 'statement') -> str:
+    """The hosted checkout URL for the unlocked statement, or for this month's installment of its account's
+    plan (`choice` 'installment') (ValidationFailed, PaymentUnderWay: nothing charged)."""
     statement_id = tokens.read('guest', grant)
     if statement_id is None:
         raise ValidationFailed('This page has expired. Please enter your code again.')
+    if choice not in GUEST_CHOICES:
+        raise ValidationFailed('Choose how much to pay.')
     with read_session() as session:
         account_id = session.exec(select(Statement.account_id).where(Statement.id == statement_id)).one()
 
     def store() -> int | None:
         with write_session() as session:
-            amount, target = amount_for(session, account_id=account_id, choice='statement',
+            amount, target = amount_for(session, account_id=account_id, choice=choice,
                                         statement_id=statement_id)
             return open_attempt(session, account_id=account_id, target=target, amount=amount,
                                 idempotency_key=idempotency_key).id

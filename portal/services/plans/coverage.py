@@ -1,7 +1,9 @@
 """Where a plan stands, derived from the ledger: which installments are covered, what is still owed.
 
 A plan never keeps its own copy of what was paid. What it still needs is the account's ledger balance,
-less charges posted after signing when the policy bills new charges separately. Installments are covered
+less what is still open on charges whose claim is pending (waiting for insurance: a plan covers only what
+is payable now, `payable.py`) and less charges posted after signing when the policy bills new charges
+separately. Installments are covered
 from the front: installment i is paid once that need fits into the installments after it, so an autopay
 charge, a payment by hand, an insurance payment or an adjustment all count the same way.
 
@@ -25,6 +27,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal.models import (
+    Charge,
     InstallmentStatus,
     LedgerEntry,
     LedgerKind,
@@ -35,7 +38,7 @@ from portal.models import (
     PlanPolicy,
     PlanStatus,
 )
-from portal.services.payable import open_on_charges
+from portal.services.payable import open_on_charges, pending_charge_ids
 from portal.services.plans.schedules import respread
 from portal.services.practice import practice_today
 
@@ -78,9 +81,10 @@ def installments(session: Session, /, plan_id: int) -> list[PlanInstallment]:
 
 
 def funds(session: Session, /, plan: PaymentPlan) -> Funds:
-    """One query: the balance, payments still processing, the policy's rule and what is still open on
+    """One query: the balance, payments still processing, the policy's rule, what is still open on
     charges posted since signing (not the gross charges: insurance, adjustments and payments on them
-    lower what the plan leaves out)."""
+    lower what the plan leaves out) and what is waiting for insurance (never in the plan, under any rule:
+    a charge posted since signing and still with insurance is left out once)."""
     account = plan.account_id
     balance = (select(func.coalesce(func.sum(LedgerEntry.amount), 0))
                .where(LedgerEntry.account_id == account).scalar_subquery())
@@ -89,14 +93,21 @@ def funds(session: Session, /, plan: PaymentPlan) -> Funds:
     new_charges = select(LedgerEntry.charge_id).where(
         LedgerEntry.account_id == account, LedgerEntry.kind == LedgerKind.charge,
         col(LedgerEntry.charge_id).is_not(None), col(LedgerEntry.posted_at) > plan.signed_at)
-    still_open = open_on_charges(new_charges, account)
-    since = select(func.coalesce(func.sum(still_open.c.open), 0)).scalar_subquery()
+    since = _open_sum(new_charges, account)
+    pending = pending_charge_ids(account)
+    waiting_before = _open_sum(pending.where(col(Charge.id).not_in(new_charges)), account)
+    waiting_since = _open_sum(pending.where(col(Charge.id).in_(new_charges)), account)
     rule = select(PlanPolicy.new_charges_rule).where(PlanPolicy.id == plan.policy_id).scalar_subquery()
-    row = session.connection().execute(select(balance, processing, since, rule)).one()
-    need = int(row[0])
-    if row[3] != 'respread':
-        need -= int(row[2])
+    row = session.connection().execute(select(balance, processing, since, rule, waiting_before,
+                                              waiting_since)).one()
+    need = int(row[0]) - int(row[4])
+    need -= int(row[2]) if row[3] != 'respread' else int(row[5])
     return Funds(need=max(0, need), in_flight=int(row[1]))
+
+
+def _open_sum(charge_ids, account_id: int):  # noqa: ANN001, ANN202  (a scalar subquery)
+    still_open = open_on_charges(charge_ids, account_id)
+    return select(func.coalesce(func.sum(still_open.c.open), 0)).scalar_subquery()
 
 
 def _coverage(rows: list[PlanInstallment], money: Funds) -> tuple[dict[int, Status], dict[int, int]]:

@@ -50,13 +50,14 @@ class PlanStart:
     eligible: bool
     reason: str  # why not, when not eligible
     today: date  # the practice's day: the schedule starts from it
+    waiting: int = 0  # open on charges still with insurance: never in a plan
 
 
 def _payable(session: Session, account_id: int) -> int:
-    """What a plan finances: the balance less payments still processing. Charges still with insurance are
-    included, as plans.coverage counts the plan's need from the ledger balance."""
-    reading = payable_standing(session, account_id)
-    return max(0, reading.balance - reading.processing)
+    """What a plan finances: what is payable now (the balance less payments still processing and less what
+    is waiting for insurance, `payable.standing`). Charges still with insurance never go into installments;
+    plans.coverage leaves them out of the plan's need the same way."""
+    return payable_standing(session, account_id).now
 
 
 def start(session: Session, /, *, actor: Actor, account_id: int) -> PlanStart:
@@ -65,7 +66,8 @@ def start(session: Session, /, *, actor: Actor, account_id: int) -> PlanStart:
     if account is None:
         raise NotFound()
     policy = policy_card.current(session)
-    payable = _payable(session, account_id)
+    money = payable_standing(session, account_id)
+    payable = money.now
     reason = ''
     if coverage.open_plan(session, account_id) is not None:
         reason = 'This account already has a payment plan.'
@@ -78,7 +80,7 @@ def start(session: Session, /, *, actor: Actor, account_id: int) -> PlanStart:
                      terms_version=policy.terms_version, new_charges_rule=policy.new_charges_rule,
                      methods=[MethodChoice(item.id, method_label(item))
                               for item in usable_methods(session, account_id)],
-                     eligible=not reason, reason=reason, today=practice_today(session))
+                     eligible=not reason, reason=reason, today=practice_today(session), waiting=money.waiting)
 
 
 def _plain(text: str) -> list[str]:

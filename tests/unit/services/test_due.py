@@ -14,17 +14,18 @@ from sqlmodel import select
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
 from portal.documents.statement_pdf import render_statement
-from portal.models import Claim, PaymentAllocation, PlanInstallment, PracticeSettings, Statement
+from portal.models import Claim, PaymentAllocation, PaymentPlan, PlanInstallment, PracticeSettings, Statement
 from portal.payments.demo_gateway import DemoGateway
 from portal.services import home, payable, statements
 from portal.services.due import CHECKS
 from portal.services.payments import allocation, charge_saved_method, checkout, new_key, staff
+from portal.services.plans import coverage, signing
 from portal.services.practice import load_practice_today as practice_today
 from portal.services.practice import practice
 from portal.services.statement_run import run_statements
 from tests.factories import make_account, make_charges, make_claim, make_saved_method, make_user
 from tests.support.documents import normalized
-from tests.support.plans import household, sign
+from tests.support.plans import Household, household, sign
 
 
 def _account_with_pending(amounts: tuple[int, ...] = (5000, 15500)) -> tuple[int, Actor, list[int]]:
@@ -294,3 +295,48 @@ def test_on_a_plan_an_older_statement_that_was_paid_stays_paid(demo: DemoGateway
     assert (newest.status, newest.amount_due, newest.on_plan) == ('due', 25000, True)
     assert (old.status, old.amount_due, old.on_plan) == ('paid', 6000, False)
     assert detail.summary.status == 'paid' and detail.plan is None
+
+
+def _plan_with_a_visit_still_with_insurance() -> tuple[Household, int]:
+    """$500.60 payable now and a $130 visit whose claim is pending: (the household, the pending charge)."""
+    home_ = household(50060)
+    [visit] = make_charges(home_.account_id, [13000])
+    make_claim(visit)
+    return home_, visit
+
+
+def test_a_new_plan_covers_only_what_is_payable_now_and_completes_without_the_pending_visit(
+        demo: DemoGateway) -> None:
+    """Issue 12 review: /plans offered $630.60 (the balance, with $130 waiting for insurance) while /pay
+    asked for $500.60. A plan covers what is payable now; paying that completes it, the visit still waits."""
+    home_, _ = _plan_with_a_visit_still_with_insurance()
+    with read_session() as session:
+        offered = signing.start(session, actor=home_.actor, account_id=home_.account_id)
+    assert offered.payable == 50060
+    plan_id = sign(home_, months=4, expected_balance=50060)
+    with read_session() as session:
+        plan = session.get(PaymentPlan, plan_id)
+        assert plan.total_amount == 50060
+        assert coverage.funds(session, plan).need == 50060
+        amount, target = checkout.amount_for(session, account_id=home_.account_id, choice='installment')
+    assert amount == 12515
+    paid = charge_saved_method(account_id=home_.account_id, method_id=home_.method_id, amount=50060,
+                               target='balance', idempotency_key=new_key())
+    assert paid.status == 'succeeded'
+    with read_session() as session:
+        plan = session.get(PaymentPlan, plan_id)
+        assert plan.status == 'completed'
+        money = payable.standing(session, home_.account_id)
+    assert (money.balance, money.waiting, money.now) == (13000, 13000, 0)
+
+
+def test_with_the_hold_out_off_a_new_plan_covers_the_balance(db: str) -> None:
+    home_, _ = _plan_with_a_visit_still_with_insurance()
+    with write_session() as session:
+        session.add(PracticeSettings(name='Riverside', hold_pending_insurance=False))
+    with read_session() as session:
+        assert signing.start(session, actor=home_.actor, account_id=home_.account_id).payable == 63060
+    plan_id = sign(home_, months=4)
+    with read_session() as session:
+        plan = session.get(PaymentPlan, plan_id)
+        assert (plan.total_amount, coverage.funds(session, plan).need) == (63060, 63060)
