@@ -64,7 +64,7 @@ def _form(view: ComposeView, about: str = '') -> None:
             try:
                 thread_id = await write(compose.start_thread, actor=session.actor(), account_id=view.account_id,
                                         category=category.value or '', subject=subject.value, body=body.value,
-                                        link=link.value or None, idempotency_key=key, files=list(picker.files))
+                                        link=link.value or None, idempotency_key=key, files=picker.files_to_send())
             except DomainError as failure:
                 forms.show_errors(fields, failure.field_errors)
                 forms.set_error(error, failure.message)

@@ -226,7 +226,7 @@ def _ask(detail: StatementDetail, line: ChargeLine) -> None:
                 thread_id = await write(compose.ask_about_charge, actor=session.actor(),
                                         statement_id=detail.summary.id, charge_id=line.charge_id,
                                         body=body.value, category=kind.value, idempotency_key=key,
-                                        files=list(picker.files))
+                                        files=picker.files_to_send())
             except DomainError as failure:
                 forms.set_error(error, failure.message)
                 return

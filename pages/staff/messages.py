@@ -264,7 +264,7 @@ def _compose(view: staff_threads.StaffThreadView, replies: tuple[saved_replies.S
             forms.set_error(error, '')
             try:
                 await write(staff_threads.reply, actor=session.actor(), thread_id=thread_id, body=reply.value,
-                            idempotency_key=keys['reply'], files=list(attach.files))
+                            idempotency_key=keys['reply'], files=attach.files_to_send())
             except DomainError as failure:
                 forms.set_error(error, failure.message)
                 return
