@@ -212,7 +212,7 @@ def _ask(detail: StatementDetail, line: ChargeLine) -> None:
                         value=ThreadCategory.billing_question).mark('question-kind')
         required = {'Write your question first.': lambda value: bool((value or '').strip())}
         body = ui.textarea('Your question', validation=required) \
-            .props(f'outlined maxlength={safety.MAX_BODY} lazy-rules=ondemand').classes('w-full') \
+            .props(f'outlined maxlength={safety.MAX_BODY} counter lazy-rules=ondemand').classes('w-full') \
             .mark('question-body')
         picker = uploads.AttachmentPicker()  # an Explanation of Benefits, a receipt: as on a message thread
         error = forms.error_message()
