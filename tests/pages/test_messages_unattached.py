@@ -24,6 +24,17 @@ from tests.support import uploads
 NOT_SENT = 'could not be attached, so the message was not sent'
 
 
+async def _held_until_removed(user: User, name: str, submit: str) -> None:
+    """Send (marker `submit`) while the refused file `name` is listed: told, nothing stored; then remove it
+    and send again."""
+    before = _counts()
+    user.find(marker=submit).click()
+    await user.should_see(f'"{name}" {NOT_SENT}')
+    assert _counts() == before
+    user.find(marker='remove-refused-0').click()
+    user.find(marker=submit).click()
+
+
 async def test_a_new_message_with_a_refused_file_is_not_sent_until_the_file_is_removed(user: User) -> None:
     await sign_in(user, DEMO_PATIENT)
     await user.should_see('Amount due')
@@ -59,11 +70,7 @@ async def test_a_reply_with_an_empty_file_is_held_and_a_good_file_goes_once_the_
     await _choose(user, 'empty.png', b'', expect='is empty')
     await _choose(user, 'receipt.png', uploads.png(), expect='receipt.png (')
     user.find(marker='reply-body').type('Here is my receipt.')
-    user.find(marker='reply-submit').click()
-    await user.should_see(f'"empty.png" {NOT_SENT}')
-    assert _counts() == before
-    user.find(marker='remove-refused-0').click()
-    user.find(marker='reply-submit').click()
+    await _held_until_removed(user, 'empty.png', 'reply-submit')
     await user.should_see(marker='attachment-picture')
     assert _counts() == (before[0], before[1] + 1, before[2] + 1)
     with read_session() as session:
@@ -77,14 +84,9 @@ async def test_asking_about_a_charge_with_a_refused_file_is_held(user: User) -> 
     from tests.pages.test_statements import _ask_about_the_first_charge
     _, charge_id = await _ask_about_the_first_charge(user)
     await user.should_see('Your question')
-    before = _counts()
     await _choose(user, 'eob.jpg', uploads.executable(), expect='is not a PDF, JPEG, PNG or HEIC file')
     user.find(marker='question-body').type('See the EOB.')
-    user.find(marker='question-submit').click()
-    await user.should_see(f'"eob.jpg" {NOT_SENT}')
-    assert _counts() == before
-    user.find(marker='remove-refused-0').click()
-    user.find(marker='question-submit').click()
+    await _held_until_removed(user, 'eob.jpg', 'question-submit')
     await user.should_see('Back to the statement')
     with read_session() as session:
         assert session.exec(select(MessageThread).where(MessageThread.charge_id == charge_id)).one()
@@ -99,10 +101,6 @@ async def test_a_staff_reply_with_a_refused_file_is_held(user: User) -> None:
     before = _counts()
     await _choose(user, 'letter.pdf', b'', expect='is empty')
     user.find(marker='reply-body').type('See the letter.')
-    user.find(marker='reply-submit').click()
-    await user.should_see(f'"letter.pdf" {NOT_SENT}')
-    assert _counts() == before
-    user.find(marker='remove-refused-0').click()
-    user.find(marker='reply-submit').click()
+    await _held_until_removed(user, 'letter.pdf', 'reply-submit')
     await _eventually(lambda: 'See the letter.' in _text(user, 'messages'))
     assert _counts() == (before[0], before[1] + 1, before[2])
