@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
-from typing import Any
+from typing import Any, NoReturn
 
 from nicegui import events, run, ui
 
@@ -115,13 +115,16 @@ class AttachmentPicker:
     """Up to MAX_FILES_PER_MESSAGE files chosen for one message, held here until the page sends them.
 
     Each file is checked by the file service as it arrives (off the event loop): a refused one is told
-    in words under the field and not kept. `files` is [(name, bytes)] in the order chosen; `clear()`
-    after sending. The server keeps each upload request to one file (no batch), so the body limit holds.
+    in words under the field, not kept, and stays listed as "not attached" until the person removes it;
+    meanwhile `files_to_send()` refuses, so no message goes out as if the file were with it. `files` is
+    [(name, bytes)] in the order chosen; `clear()` after sending. The server keeps each upload request to
+    one file (no batch), so the body limit holds.
     """
 
     def __init__(self, label: str = 'Attach files (PDF, JPEG, PNG or HEIC, up to 10 MB each)', *,
                  mark: str = 'attachments-picker') -> None:
         self.files: list[tuple[str, bytes]] = []
+        self.refused: list[str] = []  # the files not attached, by name ('' for one the browser refused unnamed)
         with ui.column().classes('w-full gap-1') as self.container:
             self.upload = ui.upload(label=label, multiple=True, auto_upload=True, max_files=MAX_FILES_PER_MESSAGE,
                                     max_file_size=UPLOAD_MAX_FILE_BYTES, on_upload=self._received) \
@@ -162,6 +165,8 @@ class AttachmentPicker:
         if any(reason not in ('max-files', 'max-file-size') for reason in reasons):  # 'accept': the file type
             self._tell(WRONG_TYPE)
         self._refused_now = True
+        self.refused.extend('' for _ in reasons)
+        self._draw()
 
     def _added(self) -> None:
         if not self._refused_now:
@@ -176,6 +181,8 @@ class AttachmentPicker:
             files.check_count(len(self.files) + 1)  # again: files chosen together arrive side by side
         except files.FileRefused as refusal:
             self._tell(refusal.message)
+            self.refused.append(name or '')
+            self._draw()
             return
         self.files.append((name, data))
         self._draw()
@@ -187,16 +194,54 @@ class AttachmentPicker:
                 with ui.element('div').classes('flex items-center gap-1 rounded border px-2 py-1 text-sm'):
                     ui.label(f'{name} ({human_size(len(data))})')
                     ui.button(icon='close', on_click=lambda _, i=index: self.remove(i)) \
-                        .props(f'flat round dense aria-label="Remove {name}"').mark(f'remove-attachment-{index}')
+                        .props(f'flat round dense aria-label="Remove {escape(name)}"') \
+                        .mark(f'remove-attachment-{index}')
+            for index, name in enumerate(self.refused):
+                shown = name or 'A file you chose'
+                with ui.element('div').classes('flex items-center gap-1 rounded border border-red-700 bg-red-50 '
+                                               'px-2 py-1 text-sm text-red-900'):
+                    ui.icon('block', size='xs').props('aria-hidden=true')
+                    ui.label(f'{shown}: not attached')
+                    ui.button(icon='close', on_click=lambda _, i=index: self.remove_refused(i)) \
+                        .props(f'flat round dense aria-label="Remove {escape(shown)} (not attached)"') \
+                        .mark(f'remove-refused-{index}')
 
     def remove(self, index: int) -> None:
         del self.files[index]
         self._draw()
 
+    def remove_refused(self, index: int) -> None:
+        """The person takes a refused file off the list: the message may then go without it."""
+        del self.refused[index]
+        if not self.refused:
+            self._tell('')
+        self._draw()
+
+    def files_to_send(self) -> list[tuple[str, bytes]]:
+        """The files to send with the message; FileRefused (a message for beside Send) while a file the
+        person chose was refused and is still listed: a message never goes out as if it carried it."""
+        if self.refused:
+            refuse_unattached(self.refused)
+        return list(self.files)
+
     def clear(self) -> None:
         self.files.clear()
+        self.refused.clear()
         self._tell('')
         self._draw()
+
+
+def refuse_unattached(names: list[str]) -> NoReturn:
+    """FileRefused saying which chosen files could not be attached and what to do before sending."""
+    named = [f'"{name}"' for name in names if name]
+    if len(names) == 1:
+        what = f'{named[0] if named else "A file you chose"} could not be attached'
+        todo = 'Remove it (× beside its name) to send without it; you can choose another file too'
+    else:
+        what = f'{len(names)} files you chose could not be attached' + (f' ({", ".join(named)})' if named else '')
+        todo = 'Remove them (× beside each name) to send without them; you can choose other files too'
+    raise files.FileRefused(f'{what}, so the message was not sent; the reason is under the attachments. {todo}.',
+                            field_errors={'files': 'Not attached.'})
 
 
 def human_size(size: int) -> str:

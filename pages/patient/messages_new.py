@@ -42,7 +42,7 @@ def _form(view: ComposeView, about: str = '') -> None:
                 .props('outlined').classes('w-full').mark('account')
         category = ui.select(dict(view.categories), label='What is it about?').props('outlined') \
             .classes('w-full').mark('category')
-        subject = ui.input('Subject').props(f'outlined hide-bottom-space maxlength={safety.MAX_SUBJECT}') \
+        subject = ui.input('Subject').props(f'outlined hide-bottom-space maxlength={safety.MAX_SUBJECT} counter') \
             .classes('w-full').mark('subject')
         # hide-bottom-space: a long error (or the counter) grows the field instead of overlapping the next one
         body = ui.textarea('Your message') \
@@ -64,7 +64,7 @@ def _form(view: ComposeView, about: str = '') -> None:
             try:
                 thread_id = await write(compose.start_thread, actor=session.actor(), account_id=view.account_id,
                                         category=category.value or '', subject=subject.value, body=body.value,
-                                        link=link.value or None, idempotency_key=key, files=list(picker.files))
+                                        link=link.value or None, idempotency_key=key, files=picker.files_to_send())
             except DomainError as failure:
                 forms.show_errors(fields, failure.field_errors)
                 forms.set_error(error, failure.message)

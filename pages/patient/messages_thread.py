@@ -104,7 +104,7 @@ def _thread(thread: ConversationView) -> None:
         send_button.disable()  # one click, one message (the key covers a retry after a timeout)
         try:
             await write(compose.reply, actor=session.actor(), thread_id=thread.id, body=body.value,
-                        idempotency_key=state['key'], files=list(picker.files))
+                        idempotency_key=state['key'], files=picker.files_to_send())
         except DomainError as failure:
             forms.set_error(error, failure.message)
             return

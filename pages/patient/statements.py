@@ -212,7 +212,7 @@ def _ask(detail: StatementDetail, line: ChargeLine) -> None:
                         value=ThreadCategory.billing_question).mark('question-kind')
         required = {'Write your question first.': lambda value: bool((value or '').strip())}
         body = ui.textarea('Your question', validation=required) \
-            .props(f'outlined maxlength={safety.MAX_BODY} lazy-rules=ondemand').classes('w-full') \
+            .props(f'outlined maxlength={safety.MAX_BODY} counter lazy-rules=ondemand').classes('w-full') \
             .mark('question-body')
         picker = uploads.AttachmentPicker()  # an Explanation of Benefits, a receipt: as on a message thread
         error = forms.error_message()
@@ -226,7 +226,7 @@ def _ask(detail: StatementDetail, line: ChargeLine) -> None:
                 thread_id = await write(compose.ask_about_charge, actor=session.actor(),
                                         statement_id=detail.summary.id, charge_id=line.charge_id,
                                         body=body.value, category=kind.value, idempotency_key=key,
-                                        files=list(picker.files))
+                                        files=picker.files_to_send())
             except DomainError as failure:
                 forms.set_error(error, failure.message)
                 return

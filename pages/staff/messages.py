@@ -60,9 +60,9 @@ def _new_thread(context: staff_context.AccountContext) -> None:
                      '(never its words).').classes(theme.MUTED)
             category = ui.select({c.value: label for c, label in CATEGORY_LABELS.items()}, label='Category',
                                  value='billing_question').props('outlined').classes('w-full sm:w-80').mark('category')
-            subject = forms.field('Subject', max_length=safety.MAX_SUBJECT, mark='subject')
-            body = ui.textarea('Message').props(f'outlined autogrow maxlength={safety.MAX_BODY}').classes('w-full') \
-                .mark('body')
+            subject = forms.field('Subject', max_length=safety.MAX_SUBJECT, mark='subject').props('counter')
+            body = ui.textarea('Message').props(f'outlined autogrow maxlength={safety.MAX_BODY} counter') \
+                .classes('w-full').mark('body')
             error = forms.error_message().mark('new-error')
 
             async def send() -> None:
@@ -255,7 +255,7 @@ def _compose(view: staff_threads.StaffThreadView, replies: tuple[saved_replies.S
             .classes('w-full sm:w-80').mark('saved-reply')
         if not choices:
             picker.props('disable')
-        reply = ui.textarea('Reply').props(f'outlined maxlength={safety.MAX_BODY} autogrow') \
+        reply = ui.textarea('Reply').props(f'outlined maxlength={safety.MAX_BODY} counter autogrow') \
             .classes('w-full').mark('reply-body')
         attach = uploads.AttachmentPicker()
         error = forms.error_message().mark('reply-error')
@@ -264,7 +264,7 @@ def _compose(view: staff_threads.StaffThreadView, replies: tuple[saved_replies.S
             forms.set_error(error, '')
             try:
                 await write(staff_threads.reply, actor=session.actor(), thread_id=thread_id, body=reply.value,
-                            idempotency_key=keys['reply'], files=list(attach.files))
+                            idempotency_key=keys['reply'], files=attach.files_to_send())
             except DomainError as failure:
                 forms.set_error(error, failure.message)
                 return
@@ -275,7 +275,7 @@ def _compose(view: staff_threads.StaffThreadView, replies: tuple[saved_replies.S
         ui.button('Send reply', icon='send', on_click=send).props('unelevated no-caps').mark('reply-submit')
     with ui.column().classes('w-full rounded-xl border-2 border-dashed border-amber-400 bg-amber-50 p-4 gap-2'):
         ui.label('Internal note (staff only)').classes(theme.H2).props('role=heading aria-level=2')
-        note = ui.textarea('Note').props(f'outlined maxlength={safety.MAX_BODY} autogrow bg-color=white') \
+        note = ui.textarea('Note').props(f'outlined maxlength={safety.MAX_BODY} counter autogrow bg-color=white') \
             .classes('w-full').mark('note-body')
         note_error = forms.error_message().mark('note-error')
 

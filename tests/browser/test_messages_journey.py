@@ -115,3 +115,31 @@ def test_messaging_pages_on_a_laptop(new_page, screenshots) -> None:  # noqa: AN
     _shot(page, screenshots, 'messages-new-1280.png')
     assert_accessible(page, 'new message at 1280x800')
     assert_no_page_errors(page)
+
+
+@pytest.mark.parametrize('size', [PHONE, LAPTOP], ids=['390', '1280'])
+def test_a_refused_file_holds_the_new_message_until_it_is_removed(new_page, screenshots, size) -> None:  # noqa: ANN001
+    from tests.support import uploads
+    page = new_page(*size)
+    open_sign_in(page)
+    sign_in(page, PATIENT)
+    page.get_by_test_id('amount-due').wait_for(state='visible')
+    page.goto('/messages/new')
+    wait_connected(page)
+    page.get_by_label('What is it about?').click()
+    page.get_by_role('option').first.click()
+    page.get_by_label('Subject').fill('My bill')
+    page.get_by_label('Your message').fill('The bill is attached.')
+    page.locator('input[type=file]').first.set_input_files(
+        {'name': 'evil.jpg', 'mimeType': 'image/jpeg', 'buffer': uploads.executable()})
+    page.get_by_text('evil.jpg: not attached').wait_for(state='visible')
+    page.get_by_role('button', name='Send message').click()
+    page.get_by_text('"evil.jpg" could not be attached, so the message was not sent').wait_for(state='visible')
+    assert page.url.endswith('/messages/new')
+    assert_no_sideways_scroll(page, 'the held message')
+    _shot(page, screenshots, f'messages-new-refused-file-{size[0]}.png')
+    assert_accessible(page, f'new message with a refused file at {size[0]}')
+    page.get_by_role('button', name='Remove evil.jpg (not attached)').click()
+    page.get_by_role('button', name='Send message').click()
+    page.wait_for_url(re.compile(r'.*/messages/\d+$'))
+    assert_no_page_errors(page)

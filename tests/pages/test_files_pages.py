@@ -157,3 +157,17 @@ async def test_the_picker_says_when_a_choice_goes_past_five_files_and_keeps_sayi
     assert picker.error.text.splitlines() == [
         'You can attach at most 5 files to a message: 2 of the files you chose were not added.',
         'That file is too large. Choose one of at most 10 MB.']
+
+
+async def test_a_file_the_browser_refused_holds_the_message_until_it_is_removed() -> None:
+    from nicegui import Client, ui
+
+    from components.uploads import AttachmentPicker
+    with Client(ui.page('')):
+        picker = AttachmentPicker()
+    picker._rejected([{'failedPropValidation': 'max-file-size', 'file': {}}])  # refused before it was sent
+    await picker._received(_Event('card.png', uploads.png()))
+    with pytest.raises(files.FileRefused, match='A file you chose could not be attached'):
+        picker.files_to_send()
+    picker.remove_refused(0)
+    assert [name for name, _ in picker.files_to_send()] == ['card.png'] and picker.error.text == ''

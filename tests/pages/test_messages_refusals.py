@@ -39,13 +39,18 @@ async def test_a_huge_photo_a_pixel_bomb_and_a_scripted_pdf_on_the_new_message_p
     await _choose(user, 'IMG_0001.jpg', uploads.jpeg_with_gps() + b'\0' * (30 * 1024 * 1024),
                   expect='is too large (30.0 MB)')
     await _choose(user, 'scan.png', uploads.png_bomb(), expect='"scan.png" is too large a picture')
+    await user.should_not_see('IMG_0001.jpg (')  # the refused files are not waiting to be sent
+    await user.should_not_see('scan.png (')
     _new_message(user, 'A subject with a hidden character')
+    user.find(marker='submit').click()  # while they are listed as not attached, nothing is sent
+    await user.should_see('2 files you chose could not be attached ("IMG_0001.jpg", "scan.png")')
+    assert _counts() == before
+    user.find(marker='remove-refused-1').click()
+    user.find(marker='remove-refused-0').click()
     next(iter(user.find(marker='subject').elements)).value = 'March\x00bill'
     user.find(marker='submit').click()
     await user.should_see('Remove the hidden control characters')
     assert _counts() == before
-    await user.should_not_see('IMG_0001.jpg (')  # the refused files are not waiting to be sent
-    await user.should_not_see('scan.png (')
 
     await _choose(user, 'bill.pdf', uploads.pdf(script=True), expect='bill.pdf (')
     _new_message(user, 'The bill is attached.')

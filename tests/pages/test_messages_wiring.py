@@ -99,7 +99,8 @@ async def test_bad_input_on_the_new_message_page_is_told_and_nothing_is_stored(u
     for number in range(6):
         await _choose(user, f'page{number}.png', uploads.png(), expect=f'page{min(number, 4)}.png')
     await user.should_see('A message can carry at most 5 files')
-    await user.should_not_see('page5.png')
+    await user.should_not_see('page5.png (')  # not waiting to be sent: listed as not attached
+    await user.should_see('page5.png: not attached')
     assert _counts() == before
 
 
@@ -111,6 +112,10 @@ async def test_a_reply_with_a_refused_file_is_told_and_a_good_one_is_shown(user:
     await user.should_see('Mark as resolved')
     before = _counts()
     await _choose(user, 'invoice.jpg', uploads.executable(), expect='is not a PDF, JPEG, PNG or HEIC file')
+    user.find(marker='reply-submit').click()  # the refused file is still listed: nothing written
+    await user.should_see('"invoice.jpg" could not be attached, so the message was not sent')
+    assert _counts() == before
+    user.find(marker='remove-refused-0').click()
     user.find(marker='reply-submit').click()  # nothing chosen, nothing written
     await user.should_see('Write your message')
     assert _counts() == before
