@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, DateTime, Integer, bindparam, text
 from sqlmodel import Session, select
 
 from portal.models import Charge, Claim, Coverage, GuarantorAccount
 from portal.services.dashboard import Filters
+from portal.services.practice import zone_name
 from tests.support.receivables import reference_balances
 
 DECIDED = "('paid', 'partially_paid', 'denied', 'reprocessed')"
@@ -24,8 +26,9 @@ class Reference:
     denominator: float
 
 
-def _moment(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+def _moment(day: date, zone: str) -> datetime:
+    """The instant the practice's calendar `day` begins: its midnight in the practice's zone, as UTC."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 def _read(session: Session, sql: str, **params) -> list:  # noqa: ANN003
@@ -37,7 +40,8 @@ def _read(session: Session, sql: str, **params) -> list:  # noqa: ANN003
 
 
 def figures(session: Session, filters: Filters, start: date, end: date) -> dict[str, Reference]:
-    period = {'low': _moment(start), 'high': _moment(end + timedelta(days=1))}
+    zone = zone_name(session)
+    period = {'low': _moment(start, zone), 'high': _moment(end + timedelta(days=1), zone)}
     out = {}
     for key, status in (('plans-active', 'active'), ('plans-past-due', 'delinquent')):
         rows = [(account, True, 0) for (account,) in _read(
