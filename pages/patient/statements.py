@@ -94,7 +94,8 @@ def _detail_sections(detail: StatementDetail) -> None:
               f'tracking-tight">{money(summary.amount_due)}</p><p class="text-slate-700">{status}</p>')
         if summary.on_plan:
             _html(f'<p class="{theme.MUTED}" data-testid="plan-note">You are on a payment plan: this is your next '
-                  f'payment. Your whole balance is {money(detail.totals.new_balance)}.</p>')
+                  f'payment. This statement\'s new balance is {money(detail.totals.new_balance)}; <a '
+                  f'class="{theme.LINK}" href="/plans">your plan</a> shows what is left to pay.</p>')
         elif summary.status != 'paid' and summary.amount_due != _issued_due(detail):
             _html(f'<p class="{theme.MUTED}" data-testid="left-note">What is left to pay on this statement: it asked '
                   f'for {money(_issued_due(detail))}, less what you paid since and anything not due yet.</p>')
@@ -110,9 +111,9 @@ def _detail_sections(detail: StatementDetail) -> None:
     for visit in detail.visits:
         _visit(detail, visit, money)
     if detail.earlier:
-        _html(f'<h2 class="{theme.H2} mt-2" data-testid="still-open">Still open from earlier statements</h2>'
-              f'<p class="{theme.MUTED}">Charges billed before and not paid yet: your previous balance, visit by '
-              'visit.</p>')
+        _html(f'<h2 class="{theme.H2} mt-2" data-testid="still-open">{escape(detail.still_open_title)}</h2>'
+              f'<p class="{theme.MUTED}">Charges billed before and not paid by this statement\'s date: your '
+              'previous balance, visit by visit.</p>')
         for visit in detail.earlier:
             _visit(detail, visit, money, still_open=True)
     _credits(detail, money)
@@ -147,7 +148,7 @@ def _visit(detail: StatementDetail, visit: Visit, money, *, still_open: bool = F
     with ui.element('section').classes(theme.CARD + ' flex flex-col gap-3') \
             .props(f'aria-label="Visit on {forms.long_date(visit.date_of_service)}"'):
         every_line_earlier = all(line.billed_earlier for line in visit.lines) and not still_open
-        earlier = (f'<p class="text-sm text-slate-700 bg-slate-50 rounded px-2 py-1 mt-1">{EARLIER}</p>'
+        earlier = (f'<p class="text-sm text-slate-700 bg-slate-50 rounded px-2 py-1 mt-1">{_earlier(detail)}</p>'
                    if every_line_earlier else '')
         held = visit.insurance_pending and detail.summary.waiting_for_insurance > 0
         if visit.insurance_pending:
@@ -174,6 +175,12 @@ PENDING = 'Your insurance is still processing this visit. What you owe may go do
 PENDING_HELD = ('Your insurance is still processing this visit. You do not owe this yet: what is left after '
                 'insurance pays will be on your next statement.')
 EARLIER = 'Billed on an earlier statement; shown again for what insurance has done since.'
+BEFORE = 'Billed before this statement; shown for what insurance has done since.'  # an account's first statement
+
+
+def _earlier(detail: StatementDetail) -> str:
+    """How a line billed before this statement is introduced: an account's first statement has no earlier one."""
+    return EARLIER if detail.previous_statement_date else BEFORE
 
 
 def _charge(detail: StatementDetail, line: ChargeLine, money, *, note_earlier: bool,  # noqa: ANN001
@@ -184,7 +191,8 @@ def _charge(detail: StatementDetail, line: ChargeLine, money, *, note_earlier: b
                     f' — {escape(item.meaning)}</li>' for item in line.adjustments)
     shares = ''.join(f'<li class="py-0.5"><span class="font-medium">{money(item.amount)}</span> — '
                      f'{escape(item.meaning)}</li>' for item in line.your_share)
-    earlier = f'<p class="{theme.MUTED}">{EARLIER}</p>' if line.billed_earlier and note_earlier else ''
+    earlier = (f'<p class="{theme.MUTED}">{_earlier(detail)}</p>' if line.billed_earlier and note_earlier
+               else '')
     units = f' (×{line.units})' if line.units > 1 else ''
     why = (f'<p class="text-sm text-slate-700 mt-1">Why you owe this:</p>'
            f'<ul class="text-sm text-slate-700 pl-3 border-l-2 border-slate-200">{shares}</ul>' if shares else '')
@@ -194,6 +202,7 @@ def _charge(detail: StatementDetail, line: ChargeLine, money, *, note_earlier: b
               f'<p class="{theme.MUTED}">Code {escape(line.code)}</p>{earlier}'
               + _row('Amount billed', money(line.billed)) + _row('Insurance paid', money(line.insurance_paid))
               + (f'<ul class="text-sm text-slate-700 pl-3 border-l-2 border-slate-200">{notes}</ul>' if notes else '')
+              + (_row('You paid', money(-line.paid_by_you)) if line.paid_by_you else '')
               + (_row('Waiting for insurance', money(line.patient_owes)) if held
                  else _row('You owe', money(line.patient_owes), strong=True)) + why)
         if line.question_thread_id:
@@ -243,7 +252,10 @@ def _credits(detail: StatementDetail, money) -> None:  # noqa: ANN001
     rows = ''.join(_row(f'{credit.description}', money(credit.amount), note=forms.long_date(credit.on))
                    for credit in detail.credits)
     _html(f'<section class="{theme.CARD}" aria-label="Payments and credits"><h2 class="{theme.H2} mb-1">'
-          f'Payments and credits</h2>{rows}</section>')
+          f'Payments and credits</h2><p class="{theme.MUTED}">{CREDITS_NOTE}</p>{rows}</section>')
+
+
+CREDITS_NOTE = 'A payment is applied to the charges you owe, oldest first: each line above shows what was left.'
 
 
 def _next_steps(detail: StatementDetail) -> None:

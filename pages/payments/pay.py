@@ -60,8 +60,8 @@ def _pay_form(context: PayContext) -> None:
                 f'<p data-testid="amount-due" class="text-4xl font-bold text-slate-900 my-1">'
                 f'{money(due)}</p>', sanitize=False)
         if context.installment:
-            ui.label(f'Your plan payment due {forms.long_date(context.installment.due_date)}. '
-                     f'Your whole balance is {money(context.payable)}.').classes(theme.MUTED)
+            ui.label(f'Your plan payment is due {forms.long_date(context.installment.due_date)}. '
+                     + balance_parts(context, money)).classes(theme.MUTED).mark('plan-balance')
         if context.processing:
             ui.label(f'{money(context.processing)} in payments still processing is already counted.') \
                 .classes(theme.MUTED)
@@ -156,7 +156,7 @@ def _choices(context: PayContext, money: Callable[[int], str]) -> dict[str, str]
     options = {}
     if context.installment:
         options['installment'] = f"This month's installment · {money(context.installment.amount)}"
-        options['full'] = f'Pay off the whole balance · {money(context.payable)}'
+        options['full'] = f'Everything due now · {money(context.payable)}'
     elif context.payable > 0:  # else all that is left waits for insurance: only another amount (paying ahead)
         options['full'] = f'Full amount due · {money(context.payable)}'
     for item in context.statements:
@@ -164,6 +164,19 @@ def _choices(context: PayContext, money: Callable[[int], str]) -> dict[str, str]
                                               f'{money(item.amount_due)}')
     options['other'] = 'Another amount'
     return options
+
+
+def balance_parts(context: PayContext, money: Callable[[int], str]) -> str:
+    """The balance named with its parts, as home and the statement name it: what is due now (the plan's
+    installments and anything billed apart from it) and what is waiting for insurance."""
+    parts = [f'{money(context.payable)} due now with your plan']
+    if context.processing:
+        parts.append(f'{money(context.processing)} in payments still processing')
+    if context.waiting:
+        parts.append(f'{money(context.waiting)} waiting for insurance')
+    if len(parts) == 1:
+        return f'Your balance is {money(context.balance)}, all of it due now with your plan.'
+    return f'Your balance is {money(context.balance)}: {", ".join(parts[:-1])} and {parts[-1]}.'
 
 
 def _open(dialog: ui.dialog | None) -> bool:

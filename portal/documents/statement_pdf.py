@@ -40,8 +40,9 @@ CELL = Style(size=8.5)
 HEAD = Style(size=8, bold=True)
 VISIT = Style(size=8.5, bold=True, color=TEAL)
 NOTE = Style(size=7.5, color=MUTED, leading=1.25)
-COLUMNS = (Column('Code', 16), Column('Service', 76.5), Column('Billed', 24.5, 'R'),
-           Column('Insurance paid', 24.5, 'R'), Column('Adjusted', 24.5, 'R'), Column('You owe', 24.5, 'R'))
+COLUMNS = (Column('Code', 16), Column('Service', 62), Column('Billed', 22.5, 'R'),
+           Column('Insurance paid', 22.5, 'R'), Column('Adjusted', 22.5, 'R'), Column('You paid', 22.5, 'R'),
+           Column('You owe', 22.5, 'R'))
 CREDIT_COLUMNS = (Column('Date', 38), Column('What', 117.5), Column('Amount', 35, 'R'))
 
 
@@ -173,7 +174,7 @@ def _visits(flow: Flow, detail: StatementDetail, *, earlier: bool = False) -> No
         return
     table = Table(flow, COLUMNS, style=CELL, head=HEAD)
     blocks = [_visit_block(table, visit, detail) for visit in visits]
-    title = 'Still open from earlier statements' if earlier else 'Charges by visit'
+    title = detail.still_open_title if earlier else 'Charges by visit'
     with title_table(table, title, HEADING, keep=blocks[0][0]):  # with the first visit
         for height, header, pending, rows in blocks:
             flow.gap(1.2)
@@ -212,7 +213,7 @@ def _visit_block(table: Table, visit: Visit, detail: StatementDetail) -> tuple[f
                  for item in line.adjustments + line.your_share]
         rows.append(table.measure([line.code, description, *(money(amount, detail) for amount in
                                                               (line.billed, line.insurance_paid, adjusted,
-                                                               line.patient_owes))],
+                                                               line.paid_by_you, line.patient_owes))],
                                   notes=notes, note_style=NOTE))
     flow = table.flow
     height = text_height(flow.pdf, header, flow.width, VISIT) + (NOTE.line if pending else 0) \

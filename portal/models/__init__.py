@@ -50,7 +50,14 @@ from portal.models.payments import (
     SavedPaymentMethod,
     WebhookEvent,
 )
-from portal.models.plans import InstallmentStatus, PaymentPlan, PlanInstallment, PlanPolicy, PlanStatus
+from portal.models.plans import (
+    InstallmentStatus,
+    PaymentPlan,
+    PlanHeldCharge,
+    PlanInstallment,
+    PlanPolicy,
+    PlanStatus,
+)
 from portal.models.receivables import ChargeBalance, LedgerDay, ReceivableRollup, ReceivableTotal, Responsibility
 from portal.models.remittance import (
     MatchState,
@@ -74,7 +81,8 @@ __all__ = [
     'ClaimAdjustment', 'ClaimStatusEvent', 'Coverage', 'Encounter', 'Estimate', 'GatewayCustomer', 'GuarantorAccount',
     'InstallmentStatus', 'JobRun', 'LedgerEntry', 'LedgerKind', 'Location', 'Message', 'MessageThread', 'Notification',
     'NotificationPreference', 'PasswordResetToken', 'Patient', 'Payer', 'Payment', 'PaymentAllocation',
-    'PaymentAttempt', 'PaymentPlan', 'PlanInstallment', 'PlanPolicy', 'PlanStatus', 'PracticeSettings', 'Provider',
+    'PaymentAttempt', 'PaymentPlan', 'PlanHeldCharge', 'PlanInstallment', 'PlanPolicy', 'PlanStatus',
+    'PracticeSettings', 'Provider',
     'SessionHandoff', 'LiveEvent', 'StaffInvite',
     'ProviderAvailability', 'RateLimitHit', 'Refund', 'Role', 'SavedPaymentMethod', 'SavedReply', 'Statement',
     'StatementRun', 'StoredFile', 'User', 'WebhookEvent',

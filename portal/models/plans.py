@@ -73,6 +73,16 @@ class PaymentPlan(SQLModel, table=True):
     cancelled_at: datetime | None = None
 
 
+class PlanHeldCharge(SQLModel, table=True):
+    """A charge left out of a plan when it was signed because its claim was still with the insurer: what the
+    patient owes on it once the insurer answers is billed apart from the plan (or joins it under the policy's
+    'respread' rule), like a charge posted after signing."""
+    __tablename__ = 'plan_held_charge'
+
+    plan_id: int = Field(foreign_key='payment_plan.id', primary_key=True)
+    charge_id: int = Field(foreign_key='charge.id', primary_key=True)
+
+
 class PlanInstallment(SQLModel, table=True):
     __tablename__ = 'plan_installment'
     __table_args__ = (UniqueConstraint('plan_id', 'seq'),)

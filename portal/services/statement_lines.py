@@ -30,8 +30,7 @@ from portal.models import (
     ThreadStatus,
 )
 from portal.reference.codes import GROUP_CODES, explain_adjustment, explain_remark
-from portal.services.payable import PENDING_CLAIM_STATUSES
-from portal.services.payments.allocation import open_charges
+from portal.services.payable import PENDING_CLAIM_STATUSES, open_on_charges
 from portal.services.refund_reasons import plain_reason
 
 QUESTION_CATEGORIES = (ThreadCategory.billing_question, ThreadCategory.dispute_charge)
@@ -54,10 +53,11 @@ class ChargeLine:
     billed: int
     insurance_paid: int
     adjustments: list[Adjustment]
-    patient_owes: int
+    patient_owes: int  # what is left to pay on it as of the statement: billed - insurance - adjustments - paid_by_you
     your_share: list[Adjustment]  # why the patient owes it (deductible, coinsurance, copay)
-    billed_earlier: bool = False  # on an earlier statement; here for what insurance did since
+    billed_earlier: bool = False  # billed before this statement; here for what insurance did since
     question_thread_id: int | None = None
+    paid_by_you: int = 0  # patient payments applied to it by the statement's date (a copay at the desk, a check)
 
 
 @dataclass(frozen=True)
@@ -80,16 +80,23 @@ class Credit:
 
 
 def earlier_open_visits(session: Session, /, statement: Statement, shown: set[int]) -> list[Visit]:
-    """Charges billed before this statement (not among `shown`, its own lines) that are still open now,
-    by visit; each line's "You owe" is what is still open on it (minor units)."""
-    billed_before = set(session.connection().execute(
-        select(LedgerEntry.charge_id).where(LedgerEntry.account_id == statement.account_id,
-                                            LedgerEntry.kind == LedgerKind.charge,
-                                            LedgerEntry.id <= statement.first_entry_id)).scalars())
-    still_open = {item.charge_id: item.open_amount for item in open_charges(session, statement.account_id,
-                                                                            waiting=True)
-                  if item.charge_id in billed_before and item.charge_id not in shown}
-    return visits_of(session, statement, sorted(still_open), new_charges=set(), open_amounts=still_open)
+    """Charges billed before this statement (not among `shown`, its own lines) that were still open on it,
+    by visit; each line's "You owe" is what was open on it as of the statement (minor units), so the lines
+    of a statement add up to its new balance (less any credit not applied to a charge)."""
+    billed_before = (select(LedgerEntry.charge_id).where(
+        LedgerEntry.account_id == statement.account_id, LedgerEntry.kind == LedgerKind.charge,
+        col(LedgerEntry.charge_id).is_not(None), LedgerEntry.id <= statement.first_entry_id))
+    still_open = {charge_id for charge_id, amount in open_as_of(session, statement, billed_before).items()
+                  if amount > 0 and charge_id not in shown}
+    return visits_of(session, statement, sorted(still_open), new_charges=set())
+
+
+def open_as_of(session: Session, /, statement: Statement, charge_ids) -> dict[int, int]:  # noqa: ANN001
+    """charge id -> what was still open on it as of the statement's last ledger entry (minor units, >= 0):
+    the charge less insurance payments and adjustments on it, less patient payments applied to it that
+    were on the ledger by then (`payable.open_on_charges`, the one rule of what is open)."""
+    still_open = open_on_charges(charge_ids, statement.account_id, upto_entry_id=statement.last_entry_id)
+    return {int(charge_id): int(amount) for _, charge_id, amount in session.connection().execute(select(still_open))}
 
 
 def credits_of(session: Session, /, entries: list[LedgerEntry]) -> list[Credit]:
@@ -116,10 +123,13 @@ def statement_visits(session: Session, /, statement: Statement, entries: list[Le
     return visits_of(session, statement, charge_ids, new_charges=new_charges)
 
 
-def visits_of(session: Session, /, statement: Statement, charge_ids: list[int], *, new_charges: set[int],
-              open_amounts: dict[int, int] | None = None) -> list[Visit]:
+def visits_of(session: Session, /, statement: Statement, charge_ids: list[int], *,
+              new_charges: set[int]) -> list[Visit]:
+    """Those charges by visit, oldest first, each line as of the statement: what insurance paid and
+    adjusted, what the patient paid on it and what was left to pay."""
     if not charge_ids:
         return []
+    open_amounts = open_as_of(session, statement, charge_ids)
     history: dict[int, list[LedgerEntry]] = defaultdict(list)  # each line's whole story up to this statement
     for entry in session.exec(select(LedgerEntry).where(col(LedgerEntry.charge_id).in_(charge_ids),
                                                         LedgerEntry.id <= statement.last_entry_id)):
@@ -158,9 +168,8 @@ def visits_of(session: Session, /, statement: Statement, charge_ids: list[int], 
                 insurance_pending=charge.encounter_id in pending, **claims.get(charge.encounter_id, {}))
         line = _line(charge, history[charge.id], shares[charge.id], questions.get(charge.id),
                      billed_earlier=charge.id not in new_charges)
-        if open_amounts is not None:
-            line = replace(line, patient_owes=open_amounts[charge.id])
-        visit.lines.append(line)
+        left = open_amounts.get(charge.id, 0)
+        visit.lines.append(replace(line, patient_owes=left, paid_by_you=max(0, line.patient_owes - left)))
     return list(visits.values())
 
 

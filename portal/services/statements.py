@@ -59,6 +59,12 @@ class StatementDetail:
     earlier: list[Visit] = field(default_factory=list)  # billed on earlier statements and still open
     plan: PlanDue | None = None  # the account's plan, whose next installment is what is due
 
+    @property
+    def still_open_title(self) -> str:
+        """The heading over the charges billed before this statement and still open on it (`earlier`)."""
+        return ('Still open from earlier statements' if self.previous_statement_date
+                else 'Still open from before this statement')  # an account's first statement
+
 
 def _summaries(session: Session, account_id: int, account_number: str) -> list[StatementSummary]:
     rows = session.connection().execute(

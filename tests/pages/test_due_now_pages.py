@@ -156,3 +156,61 @@ async def test_a_statement_re_billed_by_a_refund_asks_for_what_is_left(user: Use
     await user.open(f'/statements/{_latest(account.id)}')
     await user.should_see('What is left to pay on this statement')
     await user.should_see('$10.00')
+
+
+async def test_a_plan_payer_sees_each_balance_named(user: User) -> None:
+    """Issue 12 review: a plan payer read "balance $635.20" on home, "Your whole balance is $505.20" on /pay
+    and "Your whole balance is $635.20" on the statement. The balance is the ledger's everywhere, and /pay
+    names its parts: what is due now with the plan and what waits for insurance."""
+    home_ = household(50060)
+    [visit] = make_charges(home_.account_id, [13000])
+    make_claim(visit)
+    run_statements(on=practice_today())
+    sign(home_, months=4, expected_balance=50060)
+    with read_session() as session:
+        email = session.get(UserRow, home_.actor.user_id).email
+    await sign_in(user, email, STRONG_PASSWORD)
+    await user.should_see('balance $630.60')
+    await user.open('/pay')
+    await user.should_see('Your balance is $630.60: $500.60 due now with your plan and $130.00 waiting for '
+                          'insurance.')
+    assert _choices(user)['options'][:2] == ["This month's installment · $125.15", 'Everything due now · $500.60']
+    await user.should_not_see('whole balance')
+    await user.open(f'/statements/{_latest(home_.account_id)}')
+    await user.should_see("This statement's new balance is $630.60")
+    await user.should_not_see('whole balance')
+
+
+async def test_a_statement_line_shows_what_the_patient_paid_on_it(user: User) -> None:
+    """A $25 copay paid at the desk on a visit still with insurance: its line shows "You paid -$25.00" and
+    "Waiting for insurance $130.00", not $155.00."""
+    account, _ = make_account()
+    [visit] = make_charges(account, [15500])
+    make_charges(account, [4000])  # owed now: a statement is issued
+    make_user(email='copay@example.com', account=account)
+    clerk = Actor(make_user(role='staff').id, 'staff')
+    with write_session() as session:
+        staff.record_offline_payment(session, actor=clerk, account_id=account.id, amount_text='25', method='cash',
+                                     reference='Copay at the desk')
+    make_claim(visit)
+    run_statements(on=practice_today())
+    await sign_in(user, 'copay@example.com', STRONG_PASSWORD)
+    await user.should_see('Latest statement')
+    await user.open(f'/statements/{_latest(account.id)}')
+    await user.should_see('You paid')
+    line = _line_text(user, visit)
+    assert 'You paid' in line and '-$25.00' in line and 'Waiting for insurance' in line and '$130.00' in line
+    assert '$155.00</span></div>' not in line.split('Insurance paid')[1]
+
+
+async def test_plans_refusal_names_what_is_owed_now(user: User) -> None:
+    """Issue 12 review: the refusal said "Your balance is $X" for what is payable now."""
+    account, _ = make_account()
+    [visit] = make_charges(account, [3000, 40000])[1:]
+    make_claim(visit)
+    make_user(email='small@example.com', account=account)
+    await sign_in(user, 'small@example.com', STRONG_PASSWORD)
+    await user.should_see('Amount due')
+    await user.open('/plans')
+    await user.should_see('What you owe now is $30.00. Another $400.00 is waiting for insurance')
+    await user.should_not_see('Your balance is')

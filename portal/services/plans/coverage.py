@@ -3,7 +3,8 @@
 A plan never keeps its own copy of what was paid. What it still needs is the account's ledger balance,
 less what is still open on charges whose claim is pending (waiting for insurance: a plan covers only what
 is payable now, `payable.py`) and less charges posted after signing when the policy bills new charges
-separately. Installments are covered
+separately. A charge still with insurance when the plan was signed was left out of it (`PlanHeldCharge`)
+and stays out once the insurer answers, as a charge posted after signing does. Installments are covered
 from the front: installment i is paid once that need fits into the installments after it, so an autopay
 charge, a payment by hand, an insurance payment or an adjustment all count the same way.
 
@@ -34,6 +35,7 @@ from portal.models import (
     Payment,
     PaymentPlan,
     PaymentStatus,
+    PlanHeldCharge,
     PlanInstallment,
     PlanPolicy,
     PlanStatus,
@@ -92,7 +94,8 @@ def funds(session: Session, /, plan: PaymentPlan) -> Funds:
                   .where(Payment.account_id == account, Payment.status == PaymentStatus.processing).scalar_subquery())
     new_charges = select(LedgerEntry.charge_id).where(
         LedgerEntry.account_id == account, LedgerEntry.kind == LedgerKind.charge,
-        col(LedgerEntry.charge_id).is_not(None), col(LedgerEntry.posted_at) > plan.signed_at)
+        col(LedgerEntry.charge_id).is_not(None), col(LedgerEntry.posted_at) > plan.signed_at).union(
+        select(PlanHeldCharge.charge_id).where(PlanHeldCharge.plan_id == plan.id))  # held out when signed
     since = _open_sum(new_charges, account)
     pending = pending_charge_ids(account)
     waiting_before = _open_sum(pending.where(col(Charge.id).not_in(new_charges)), account)
@@ -103,6 +106,14 @@ def funds(session: Session, /, plan: PaymentPlan) -> Funds:
     need = int(row[0]) - int(row[4])
     need -= int(row[2]) if row[3] != 'respread' else int(row[5])
     return Funds(need=max(0, need), in_flight=int(row[1]))
+
+
+def waiting_charges(session: Session, /, account_id: int) -> list[int]:
+    """The account's charges still with insurance and open (what is waiting for insurance), as a plan signed
+    now leaves them out (`PlanHeldCharge`)."""
+    still_open = open_on_charges(pending_charge_ids(account_id), account_id)
+    return list(session.connection().execute(
+        select(still_open.c.charge_id).where(still_open.c.open > 0).order_by(still_open.c.charge_id)).scalars())
 
 
 def _open_sum(charge_ids, account_id: int):  # noqa: ANN001, ANN202  (a scalar subquery)

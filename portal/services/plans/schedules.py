@@ -87,7 +87,7 @@ def build(*, balance: int, bounds: Bounds, today: date, day_of_month: int, month
         raise ValidationFailed('There is no balance to put on a plan.')
     if balance < bounds.min_balance:
         raise ValidationFailed(f'A payment plan is available for balances of {_money(bounds.min_balance)} or more. '
-                               f'Your balance is {_money(balance)}.')
+                               f'What you owe now is {_money(balance)}.')
     down = down_payment(balance, bounds.down_payment_percent)
     financed = balance - down
     if (monthly is None) == (months is None):

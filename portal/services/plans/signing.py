@@ -18,7 +18,7 @@ from portal.auth.permissions import Actor, require_account
 from portal.clock import utcnow
 from portal.db import write_session
 from portal.errors import DomainError, NotFound, ValidationFailed
-from portal.models import GuarantorAccount, PaymentPlan, PlanInstallment
+from portal.models import GuarantorAccount, PaymentPlan, PlanHeldCharge, PlanInstallment
 from portal.money import format_money
 from portal.services import autopay
 from portal.services.payable import standing as payable_standing
@@ -73,7 +73,10 @@ def start(session: Session, /, *, actor: Actor, account_id: int) -> PlanStart:
         reason = 'This account already has a payment plan.'
     elif payable < policy.min_balance:
         reason = (f'A payment plan is available for balances of {format_money(policy.min_balance)} '
-                  f'or more. Your balance is {format_money(payable)}.')
+                  f'or more. What you owe now is {format_money(payable)}.')
+        if money.waiting:
+            reason += (f' Another {format_money(money.waiting)} is waiting for insurance: it is not asked for '
+                       'yet and cannot go on a plan.')
     return PlanStart(account_id=account_id, account_number=account.account_number,
                      guarantor_name=guarantor_name(account),
                      payable=payable, bounds=policy_card.bounds(policy), terms=policy_card.terms(policy),
@@ -159,6 +162,8 @@ def _store(session: Session, actor: Actor, *, account_id: int, policy_id: int | 
         raise DomainError('This account already has a payment plan.') from None
     for item in schedule.installments:
         session.add(PlanInstallment(plan_id=plan.id, seq=item.seq, due_date=item.due_date, amount=item.amount))
+    session.add_all(PlanHeldCharge(plan_id=plan.id, charge_id=charge_id)
+                    for charge_id in coverage.waiting_charges(session, account_id))
     audit.record(session, action='plan_create', actor_user_id=actor.user_id, actor_role=actor.role,
                  entity_type='payment_plan', entity_id=plan.id, account_id=account_id, source_ip=actor.ip,
                  detail=f'months={schedule.months} autopay={"yes" if autopay_method_id else "no"} '

@@ -9,15 +9,27 @@ from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import func
 from sqlmodel import select
 
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
 from portal.documents.statement_pdf import render_statement
-from portal.models import Claim, PaymentAllocation, PaymentPlan, PlanInstallment, PracticeSettings, Statement
+from portal.models import (
+    Charge,
+    Claim,
+    LedgerEntry,
+    PaymentAllocation,
+    PaymentPlan,
+    PlanHeldCharge,
+    PlanInstallment,
+    PracticeSettings,
+    Statement,
+)
 from portal.payments.demo_gateway import DemoGateway
 from portal.services import home, payable, statements
 from portal.services.due import CHECKS
+from portal.services.money_moved import account_money_moved
 from portal.services.payments import allocation, charge_saved_method, checkout, new_key, staff
 from portal.services.plans import coverage, signing
 from portal.services.practice import load_practice_today as practice_today
@@ -340,3 +352,85 @@ def test_with_the_hold_out_off_a_new_plan_covers_the_balance(db: str) -> None:
     with read_session() as session:
         plan = session.get(PaymentPlan, plan_id)
         assert (plan.total_amount, coverage.funds(session, plan).need) == (63060, 63060)
+
+
+def test_a_visit_with_insurance_when_the_plan_was_signed_is_billed_apart_once_the_insurer_answers(
+        demo: DemoGateway) -> None:
+    """Issue 12 review: a $130 visit waiting for insurance when the plan was signed became the patient's
+    ($130 owed) and was added to the plan's last installment. It was never in the plan: it is billed apart
+    from it (the policy bills new charges separately), and the installments stay as signed."""
+    home_, visit = _plan_with_a_visit_still_with_insurance()
+    plan_id = sign(home_, months=4, expected_balance=50060)
+    with read_session() as session:
+        held = session.exec(select(PlanHeldCharge.charge_id).where(PlanHeldCharge.plan_id == plan_id)).all()
+        before = [row.amount for row in coverage.installments(session, plan_id)]
+    assert held == [visit]
+    with write_session() as session:
+        session.exec(select(Claim).where(Claim.encounter_id == _encounter(session, visit))).one().status = 'denied'
+        account_money_moved(session, account_id=home_.account_id)
+    with read_session() as session:
+        plan = session.get(PaymentPlan, plan_id)
+        money = payable.standing(session, home_.account_id)
+        after = [row.amount for row in coverage.installments(session, plan_id)]
+        need = coverage.funds(session, plan).need
+    assert (money.balance, money.waiting, money.now) == (63060, 0, 63060)  # the visit is now asked for
+    assert (need, plan.total_amount, after) == (50060, 50060, before)  # but not through the plan
+
+
+def _encounter(session, charge_id: int) -> int:  # noqa: ANN001
+    return session.get(Charge, charge_id).encounter_id
+
+
+def test_a_statements_lines_add_up_to_its_new_balance_as_of_its_date(demo: DemoGateway) -> None:
+    """Issue 12 review: a $25 desk copay on a visit still with insurance left its line at "$155.00 waiting",
+    and a line paid before the statement still read "You owe": each line shows what was left to pay on it
+    as of the statement (with what the patient paid on it), so the lines add up to the new balance; a
+    payment after the statement does not change the statement's lines."""
+    account, _ = make_account()
+    method = make_saved_method(account)
+    patient = Actor(make_user(account=account).id, 'patient')
+    [pending] = make_charges(account, [15500], start=date(2026, 11, 18))
+    charge_saved_method(account_id=account.id, method_id=method.id, amount=2500, target='balance',
+                        idempotency_key=new_key())  # the copay at the desk: applied to the visit
+    make_claim(pending)
+    older, small = make_charges(account, [30020, 2500], start=date(2026, 10, 20))
+    charge_saved_method(account_id=account.id, method_id=method.id, amount=1000, target='amount:1000',
+                        idempotency_key=new_key())  # applied to the oldest charge not with insurance
+    run_statements(on=practice_today())
+    statement = _statement(account.id)
+    charge_saved_method(account_id=account.id, method_id=method.id, amount=5000, target='balance',
+                        idempotency_key=new_key())  # after the statement
+    with write_session() as session:
+        detail = statements.statement_detail(session, actor=patient, statement_id=statement.id)
+    lines = {line.charge_id: (line.paid_by_you, line.patient_owes)
+             for visit in detail.visits + detail.earlier for visit_line in [visit] for line in visit_line.lines}
+    assert lines == {pending: (2500, 13000), older: (1000, 29020), small: (0, 2500)}
+    assert sum(owes for _, owes in lines.values()) == detail.totals.new_balance == 44520
+    text = _pdf_text(detail)
+    assert in_order(text, ['You paid', 'You owe', '99213', '$155.00', '$25.00', '$130.00'])
+
+
+def test_a_first_statement_says_before_this_statement_not_earlier_statements(db: str) -> None:
+    """Issue 12 review: an account's first statement (its history imported before it) said "Billed on an
+    earlier statement" and "Still open from earlier statements", but there was no earlier statement."""
+    account, _ = make_account()
+    [old] = make_charges(account, [4000], start=date(2026, 9, 1))
+    patient = Actor(make_user(account=account).id, 'patient')
+    with write_session() as session:
+        first = session.exec(select(func.max(LedgerEntry.id))).one()
+    make_charges(account, [6000], start=date(2026, 11, 2))
+    with write_session() as session:
+        last = session.exec(select(func.max(LedgerEntry.id))).one()
+        row = Statement(account_id=account.id, period='2026-11', statement_date=date(2026, 11, 24),
+                        due_date=date(2026, 12, 15), first_entry_id=first, last_entry_id=last,
+                        previous_balance=4000, new_charges=6000, new_balance=10000, amount_due=10000,
+                        quick_pay_code='FIRSTST1')
+        session.add(row)
+        session.flush()
+        statement_id = row.id
+    with write_session() as session:
+        detail = statements.statement_detail(session, actor=patient, statement_id=statement_id)
+    assert detail.previous_statement_date is None
+    assert detail.still_open_title == 'Still open from before this statement'
+    assert [line.charge_id for visit in detail.earlier for line in visit.lines] == [old]
+    assert 'earlier statements' not in _pdf_text(detail)
