@@ -62,10 +62,10 @@ def _pay_form(context: PayContext) -> None:
         if context.installment:
             ui.label(f'Your plan payment is due {forms.long_date(context.installment.due_date)}. '
                      + balance_parts(context, money)).classes(theme.MUTED).mark('plan-balance')
-        if context.processing:
+        if context.processing and not context.installment:  # on a plan, balance_parts names it
             ui.label(f'{money(context.processing)} in payments still processing is already counted.') \
                 .classes(theme.MUTED)
-        if context.waiting:
+        if context.waiting and not context.installment:
             ui.label(f'{money(context.waiting)} is waiting for insurance: we will ask for it only once your '
                      'insurance has paid its part.').classes(theme.MUTED).mark('waiting-for-insurance')
         if context.payable <= 0:

@@ -188,6 +188,9 @@ def test_what_is_due_for_a_visit_with_insurance_and_for_a_plan_payer(new_page, p
     _visit(payer, '/pay', "This month's installment")
     installment = payer.get_by_role('radio', name=re.compile(r"This month's installment · \$2\d\d\.\d\d"))
     assert installment.get_attribute('aria-checked') == 'true'
+    payer.get_by_text(re.compile(r'Your balance is \$[\d,]+\.\d\d')).wait_for(state='visible')  # named, one figure
+    assert payer.get_by_text('whole balance').count() == 0
+    payer.get_by_role('radio', name=re.compile(r'Everything due now · \$')).wait_for(state='visible')
     _shot(payer, screenshots, f'due-plan-pay-{width}')
     pay_by_check(database, account_id=households.plan_account, amount='240.44', check='1042')
     _payment_history(payer, 'Check', '$240.44', f'due-plan-payments-{width}', screenshots)
