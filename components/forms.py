@@ -24,6 +24,12 @@ def field(label: str, *, max_length: int, kind: str = 'text', autocomplete: str 
     return element
 
 
+def clear_quietly(element: ui.input) -> None:
+    """Empty a field without validating it: a refused password is cleared, not reported as missing."""
+    element.value = ''  # validates it: "Enter your password."
+    element.error = None  # ...which is not the problem
+
+
 def clear_errors(fields: dict[str, ui.input]) -> None:
     for element in fields.values():
         element.error = None

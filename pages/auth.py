@@ -30,12 +30,13 @@ REASONS = {
 }
 
 
-SAFE_PATH = re.compile(r'/(?:[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*)?')
+SAFE_PATH = re.compile(r'/(?:[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*)?(?:\?[A-Za-z0-9_=&.-]*)?')
 
 
 def safe_next(path: str) -> str:
-    """Only plain paths of our own ('/statements/12'): never '//host', '/%09/host', 'https://...'.
-    Browsers drop tabs and newlines from URLs, so anything but letters, digits, - and _ is refused."""
+    """Only plain paths of our own ('/statements/12', '/pay?statement=12'): never '//host', '/%09/host',
+    'https://...'. Browsers drop tabs and newlines from URLs, so anything but letters, digits, - and _ in the
+    path (and =, & and . in its query) is refused."""
     return path if len(path) <= 200 and SAFE_PATH.fullmatch(path) else ''
 
 
@@ -87,7 +88,7 @@ def sign_in_page(*, reason: str, next_path: str) -> None:
                                  ip=session.client_ip())
             except DomainError as failure:
                 forms.set_error(error, failure.message)
-                password.value = ''
+                forms.clear_quietly(password)
                 return
             auth = session.new_auth(who)
             if not auth['mfa_ok']:

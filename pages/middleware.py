@@ -64,8 +64,9 @@ STARTING = HTMLResponse(
     '</body></html>', status_code=503, headers={'Retry-After': '3'})
 
 
-async def decide(path: str) -> Response | str | None:
-    """None lets the request through; NOT_FOUND for the 404 page; otherwise the response to send instead."""
+async def decide(path: str, query: str = '') -> Response | str | None:
+    """None lets the request through; NOT_FOUND for the 404 page; otherwise the response to send instead.
+    A signed-out visitor is sent to sign in and then on to the page asked for, its query included."""
     if not Readiness.ready:  # migrations and demo seeding still running
         return STARTING
     auth = session.current_auth()
@@ -80,7 +81,7 @@ async def decide(path: str) -> Response | str | None:
     if path in PUBLIC_PAGES or path.startswith(PUBLIC_PAGE_PREFIXES):
         return None
     if auth is None:
-        return RedirectResponse(f'/?next={quote(path)}')
+        return RedirectResponse(f'/?next={quote(path + ("?" + query if query else ""), safe="/")}')
     roles = allowed_roles(path)
     if roles is None or auth.get('role') not in roles:
         return NOT_FOUND
@@ -97,7 +98,7 @@ class AuthMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope['type'] == 'http' and not scope['path'].startswith(PUBLIC_PREFIXES):
-            response = await decide(scope['path'])
+            response = await decide(scope['path'], scope.get('query_string', b'').decode('latin-1'))
             if response == NOT_FOUND:
                 response = not_found.response(Request(scope, receive))
             if isinstance(response, Response):

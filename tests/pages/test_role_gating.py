@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from portal.db import read_session
 from portal.models import User as UserRow
-from tests.pages.conftest import DEMO_PATIENT, sign_in
+from tests.pages.conftest import DEMO_PATIENT, DEMO_STAFF, PASSWORD, sign_in
 
 
 async def test_signed_out_visitor_is_sent_to_sign_in(user: User) -> None:
@@ -147,6 +147,7 @@ def test_next_paths_are_our_own_plain_paths() -> None:
     from pages.auth import safe_next
     assert safe_next('/statements/12') == '/statements/12'
     assert safe_next('/') == '/'
+    assert safe_next('/pay?statement=12') == '/pay?statement=12'  # a deep link keeps its query
     for hostile in ('//evil.example', '/\t/evil.example', '/\n/evil.example', '/%09/evil.example', '\\/evil',
                     'https://evil.example', '/%2F/evil', '/staff?x=//evil', '', 'statements'):
         assert safe_next(hostile) == '', hostile
@@ -176,3 +177,21 @@ def test_admin_pages_are_for_admins_only() -> None:
     assert allowed_roles('/staff/admin/users') == {'admin'}
     assert allowed_roles('/staff/administrators') == {'staff', 'admin'}  # a prefix, not a substring
     assert allowed_roles('/staff/accounts') == {'staff', 'admin'}
+
+
+async def test_a_deep_link_keeps_its_query_through_sign_in(user: User, monkeypatch) -> None:  # noqa: ANN001
+    """A link to a filtered staff queue (the daily digest's /staff/messages?view=mine) opened signed out lands
+    there after sign-in, filter kept; the query used to be dropped."""
+    from portal.services import session_handoff
+    handed: list[str] = []
+    issue = session_handoff.issue
+    monkeypatch.setattr(session_handoff, 'issue',
+                        lambda **kwargs: handed.append(kwargs['next_path']) or issue(**kwargs))
+    response = await user.http_client.get('/staff/messages?view=mine', follow_redirects=False)
+    assert response.headers['location'] == '/?next=/staff/messages%3Fview%3Dmine'
+    await user.open('/?next=/staff/messages%3Fview%3Dmine')
+    user.find(marker='email').type(DEMO_STAFF)
+    user.find(marker='password').type(PASSWORD)
+    user.find(marker='submit').click()
+    await _until(lambda: bool(handed))
+    assert handed == ['/staff/messages?view=mine']  # where GET /auth/session sends the signed-in browser

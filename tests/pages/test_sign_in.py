@@ -33,6 +33,8 @@ async def test_wrong_password_shows_one_generic_message(user: User) -> None:
     await sign_in(user, DEMO_PATIENT, 'not-the-right-password')
     await user.should_see('The email or password is not right.')
     await user.should_not_see('Amount due')
+    (password,) = user.find(marker='password').elements
+    assert password.value == '' and password.error is None  # cleared, not reported as "Enter your password."
 
 
 async def test_unknown_email_gets_the_same_message(user: User) -> None:
