@@ -38,6 +38,7 @@ from portal.models import (
     Provider,
     ReceivableRollup,
     ReceivableTotal,
+    User,
 )
 from portal.services.practice import practice_today, zone_name
 from portal.services.sql_time import seconds_between
@@ -236,7 +237,7 @@ def collections_dashboard(session: Session, /, *, actor: Actor, filters: Filters
                col(PaymentAttempt.status).in_(['succeeded', 'failed']),
                PaymentAttempt.created_at >= _utc(start, zone),
                PaymentAttempt.created_at < _utc(end + timedelta(days=1), zone))).one()
-    registered = select(AccountAccess.account_id).distinct().subquery()
+    registered = registered_accounts().subquery()
     accounts, registered_count, paperless = connection.execute(select(
         select(func.count()).select_from(GuarantorAccount).scalar_subquery(),
         select(func.count()).select_from(registered).scalar_subquery(),
@@ -338,6 +339,14 @@ def _kpis(session: Session, filters: Filters, aging: list[Aging], monthly: list[
             'reply after it ÷ patient messages answered in the period', 'Hours to reply (sum)', hours,
             'Messages answered', answered, 'hours', money=False),
     ]
+
+
+def registered_accounts():  # noqa: ANN201  (a SELECT of account ids)
+    """The accounts someone can sign in to (portal adoption): an access not revoked, held by a user still
+    active; each account once, in id order."""
+    return (select(col(AccountAccess.account_id).label('id')).join(User, User.id == AccountAccess.user_id)
+            .where(col(AccountAccess.revoked_at).is_(None), User.is_active == True)  # noqa: E712
+            .distinct().order_by(col(AccountAccess.account_id)))
 
 
 def decided_claims(filters: Filters, start: date, end: date, *columns, zone: str):  # noqa: ANN001, ANN201

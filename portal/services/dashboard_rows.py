@@ -22,7 +22,6 @@ from portal.auth.permissions import Actor, require_staff
 from portal.clock import practice_day, practice_time
 from portal.interop.csv_export import csv_chunks
 from portal.models import (
-    AccountAccess,
     Claim,
     ClaimStatus,
     GuarantorAccount,
@@ -40,6 +39,7 @@ from portal.services.dashboard import (
     hours_of,
     monthly_patient_query,
     patient_messages,
+    registered_accounts,
 )
 from portal.services.dashboard_drill import _decimal, _filters_text
 from portal.services.person_names import guarantor_name
@@ -163,8 +163,9 @@ def _account_scope(paperless: bool) -> Callable[[Filters, date, date, str], Sele
             return (select(col(GuarantorAccount.id).label('id'), ONE.label('numerator'),
                            NOTHING.label('denominator'))
                     .where(GuarantorAccount.paperless == True).order_by(col(GuarantorAccount.id)))  # noqa: E712
-        return (select(col(AccountAccess.account_id).label('id'), ONE.label('numerator'), NOTHING.label('denominator'))
-                .distinct().order_by(col(AccountAccess.account_id)))
+        registered = registered_accounts().subquery()
+        return (select(registered.c.id.label('id'), ONE.label('numerator'), NOTHING.label('denominator'))
+                .order_by(registered.c.id))
     return scope
 
 

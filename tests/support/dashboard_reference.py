@@ -53,7 +53,8 @@ def figures(session: Session, filters: Filters, start: date, end: date) -> dict[
     out['autopay-rate'] = Reference(tries, sum(counted for _, counted, _ in tries), len(tries))
     (accounts,), = _read(session, 'SELECT COUNT(*) FROM guarantor_account')
     signed_in = [(account, True, 0) for (account,) in _read(
-        session, 'SELECT ga.id FROM guarantor_account ga WHERE ga.id IN (SELECT account_id FROM account_access)')]
+        session, 'SELECT ga.id FROM guarantor_account ga WHERE ga.id IN (SELECT aa.account_id FROM account_access aa '
+        'JOIN "user" u ON u.id = aa.user_id WHERE aa.revoked_at IS NULL AND u.is_active = :yes)', yes=True)]
     out['portal-adoption'] = Reference(signed_in, len(signed_in), accounts)
     paperless = [(account, True, 0) for (account,) in _read(
         session, 'SELECT id FROM guarantor_account WHERE paperless = :yes', yes=True)]

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlmodel import select
 
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
@@ -256,3 +257,25 @@ def test_denial_rates_follow_the_provider_and_payer_filters(db: str) -> None:
     assert decided(provider_id=provider, payer_id=0) == (1, 1)  # its visit's provider; no coverage: self-pay
     assert decided(provider_id=provider + 1000) == (0, 0)
     assert decided(payer_id=4242) == (0, 0)  # another payer's denial rate does not count this claim
+
+
+def test_portal_adoption_counts_only_accounts_someone_can_still_sign_in_to(db: str) -> None:
+    """An access the office revoked, or a user it deactivated, is no longer a sign-in for the account."""
+    from portal.models import AccountAccess, User
+    from portal.services import dashboard_rows
+    staff = Actor(user_id=make_user(role='staff').id, role='staff')
+    before = _figures().accounts_registered
+    kept, _ = make_account()
+    revoked, _ = make_account()
+    gone, _ = make_account()
+    make_user(account=kept)
+    revoked_user = make_user(account=revoked).id
+    gone_user = make_user(account=gone).id
+    with write_session() as session:
+        access = session.exec(select(AccountAccess).where(AccountAccess.user_id == revoked_user)).one()
+        access.revoked_at = access.created_at
+        session.get(User, gone_user).is_active = False
+    assert _figures().accounts_registered == before + 1
+    with write_session() as session:
+        drill = dashboard_rows.rows_drill(session, actor=staff, figure='portal-adoption', filters=Filters())
+    assert drill.numerator == before + 1

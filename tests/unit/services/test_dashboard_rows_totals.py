@@ -48,7 +48,7 @@ charges = st.lists(st.fixed_dictionaries({
     'status': st.sampled_from(CLAIM_STATUSES), 'decided_ago': st.integers(0, 260),
     'insurance': st.integers(0, 20000)}), max_size=4)
 accounts = st.lists(st.fixed_dictionaries({
-    'paperless': st.booleans(), 'users': st.integers(0, 2),
+    'paperless': st.booleans(), 'users': st.lists(st.sampled_from(['active', 'revoked', 'inactive']), max_size=2),
     'plan': st.sampled_from([None, 'active', 'delinquent', 'completed', 'cancelled']),
     'charges': charges, 'paid': st.integers(0, 50000),
     'tries': st.lists(st.tuples(st.sampled_from(['succeeded', 'failed', 'open']), st.integers(0, 260),
@@ -86,11 +86,12 @@ def _build(world: list[dict]) -> dict:
             coverages = [Coverage(patient_id=patient.id, payer_id=payer.id, member_id='M1', subscriber_name='Pat')
                          for payer in payers]
             session.add_all(coverages)
-            for user in range(spec['users']):
-                row = User(email=f'r{number}-{user}@example.com', password_hash='x')
+            for user, state in enumerate(spec['users']):  # a revoked access or a deactivated user: no sign-in
+                row = User(email=f'r{number}-{user}@example.com', password_hash='x', is_active=state != 'inactive')
                 session.add(row)
                 session.flush()
-                session.add(AccountAccess(account_id=account.id, user_id=row.id))
+                session.add(AccountAccess(account_id=account.id, user_id=row.id,
+                                          revoked_at=noon if state == 'revoked' else None))
             if spec['plan']:
                 session.add(PaymentPlan(account_id=account.id, total_amount=1000, installment_amount=100, months=10,
                                         status=spec['plan'], signed_name='Pat', signed_at=noon, terms_version='1'))
