@@ -123,7 +123,8 @@ THREADS = (
         'You are welcome. Insurance has now paid, and your statement will show the new amount.')),
     ('Receipt for my payment', ThreadCategory.other, (
         'Could you send me a receipt for my last payment? I need it for my HSA.',
-        'Of course. You can download every receipt from the Payments page; we have also attached it here.')),
+        'Of course. Every receipt is under Payment history: open the payment and choose Download PDF. It '
+        'lists each visit it paid, with the codes and dates your HSA asks for.')),
     ('Charge from a visit I did not have', ThreadCategory.billing_question, (
         'There is a charge on my account for a date I was not seen. Can you look into it?',
         'We are looking into it now and will get back to you within two business days.')),

@@ -24,6 +24,17 @@ from portal.demo.schedule import HOLIDAY_STATE, add_closed_day, add_visit_types
 from portal.demo.showcase import DEMO_ADMIN_EMAIL, DEMO_STAFF_EMAIL
 
 
+# the billing office's own texts, with placeholders filled from the account at the moment of replying
+SAVED_REPLIES = (
+    ('Balance and due date', 'Thank you for your message. Your balance today is {balance}, due by {due_date}. '
+     'You can pay it any time under Pay in the portal.\n\n{practice_name} billing office'),
+    ('Payment plan terms', 'Thank you for asking about a payment plan. Your plan: {plan_terms}. You can see every '
+     'payment and change your payment day under Plans.\n\n{practice_name} billing office'),
+    ('Claim still with insurance', 'Your insurance is still processing this visit, so we have not asked you to pay '
+     'it yet. Once it pays its part, what is left will be on your next statement.\n\n{practice_name} billing '
+     'office'),
+)
+
 def _existing(connection: Connection, sql: str) -> dict[str, int]:
     return {str(key): int(row_id) for key, row_id in connection.exec_driver_sql(sql).all()}
 
@@ -77,6 +88,10 @@ def add_reference(ctx: Context, connection: Connection, settings: Settings, *, s
         policy = ctx.next_id('plan_policy')
         batch['plan_policy'].append((policy, 5000, 2500, 12, 0, 'separate', '2026-01', PLAN_TERMS, created))
     ctx.policy_id = int(policy)
+
+    if connection.exec_driver_sql('SELECT COUNT(*) FROM saved_reply').scalar() == 0:
+        for title, body in SAVED_REPLIES:
+            batch['saved_reply'].append((ctx.next_id('saved_reply'), title, body, created))
 
     if connection.exec_driver_sql('SELECT COUNT(*) FROM practice_settings').scalar() == 0:
         batch['practice_settings'].append((

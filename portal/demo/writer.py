@@ -27,6 +27,7 @@ COLUMNS_SPEC = {
             'created_at password_changed_at last_sign_in_at?',
     'plan_policy': 'id min_balance min_installment max_months down_payment_percent new_charges_rule '
                    'terms_version terms_text updated_at',
+    'saved_reply': 'id title body updated_at',
     'practice_settings': 'id name logo_path timezone phone from_address address_line1 city state postal_code '
                          'tax_id npi '
                          'statement_cadence_days statement_due_days reminder_ladder holiday_state updated_at',

@@ -159,6 +159,9 @@ def test_demo_sign_ins_and_household(seeded: str) -> None:
     with pytest.raises(VerifyMismatchError):
         hasher.verify(other, PASSWORD)
 
+    assert scalar('SELECT COUNT(*) FROM saved_reply') == 3  # the office's saved replies, for the staff queue
+    assert scalar("SELECT COUNT(*) FROM message WHERE body LIKE '%attached%'") == 0  # the demo attaches no file
+
     account = scalar("SELECT a.account_id FROM account_access a WHERE a.user_id = :u AND a.relationship = 'self'",
                      u=patient.id)
     assert scalar('SELECT account_number FROM guarantor_account WHERE id = :a', a=account) == DEMO_ACCOUNT_NUMBER
