@@ -23,7 +23,6 @@ from portal.demo.practice import (
 from portal.demo.schedule import HOLIDAY_STATE, add_closed_day, add_visit_types
 from portal.demo.showcase import DEMO_ADMIN_EMAIL, DEMO_STAFF_EMAIL
 
-
 # the billing office's own texts, with placeholders filled from the account at the moment of replying
 SAVED_REPLIES = (
     ('Balance and due date', 'Thank you for your message. Your balance today is {balance}, due by {due_date}. '
