@@ -74,7 +74,12 @@ def collections(series: list[Collections], grouping: str) -> go.Figure:
 def mix(parts: dict[str, int], names: dict[str, str]) -> go.Figure:
     """A donut of money by kind (payment method, channel); each slice carries its key."""
     figure = go.Figure(go.Pie(labels=[names.get(key, key) for key in parts], values=[v / 100 for v in parts.values()],
-                              hole=0.5, sort=False, customdata=list(parts),
+                              hole=0.5, sort=False, customdata=list(parts), textinfo='percent',
+                              textposition='inside', insidetextorientation='horizontal',
                               hovertemplate='%{label}: $%{value:,.2f} (%{percent})<extra></extra>'))
-    figure.update_layout(height=260, showlegend=True, **{**_LAYOUT, 'margin': {'l': 8, 'r': 8, 't': 8, 'b': 8}})
+    # the legend below the donut and the shares inside it: a legend above ran into the slices' outside labels
+    figure.update_layout(height=300, showlegend=True, uniformtext={'minsize': 10, 'mode': 'hide'},
+                         **{**_LAYOUT, 'margin': {'l': 8, 'r': 8, 't': 8, 'b': 8},
+                            'legend': {'orientation': 'h', 'x': 0.5, 'xanchor': 'center', 'y': -0.02,
+                                       'yanchor': 'top'}})
     return figure
