@@ -17,3 +17,13 @@ def test_the_legend_sits_above_the_plot_not_among_the_axis_labels(figure) -> Non
     legend = figure.layout.legend
     assert legend.orientation == 'h'
     assert legend.y >= 1 and legend.yanchor == 'bottom'
+
+
+def test_a_donut_shows_its_shares_inside_and_its_legend_below_it() -> None:
+    """A legend above a donut ran into the slices' outside labels at 1280: the shares sit inside the slices
+    (a slice too thin for its share hides it; the amounts are listed under the chart) and the legend below."""
+    figure = charts.mix({'card': 310027, 'check': 346615, 'cash': 6500}, {'card': 'Card', 'check': 'Check'})
+    (pie,) = figure.data
+    assert (pie.textinfo, pie.textposition) == ('percent', 'inside')
+    assert figure.layout.legend.y < 0 and figure.layout.legend.yanchor == 'top'
+    assert figure.layout.uniformtext.mode == 'hide'
