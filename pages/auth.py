@@ -30,13 +30,13 @@ REASONS = {
 }
 
 
-SAFE_PATH = re.compile(r'/(?:[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*)?(?:\?[A-Za-z0-9_=&.-]*)?')
+SAFE_PATH = re.compile(r'/(?:[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*)?(?:\?(?:[A-Za-z0-9_=&.+-]|%[0-9A-Fa-f]{2})*)?')
 
 
 def safe_next(path: str) -> str:
     """Only plain paths of our own ('/statements/12', '/pay?statement=12'): never '//host', '/%09/host',
     'https://...'. Browsers drop tabs and newlines from URLs, so anything but letters, digits, - and _ in the
-    path (and =, & and . in its query) is refused."""
+    path (and =, &, ., + and %XX escapes in its query: a search for "a&b") is refused."""
     return path if len(path) <= 200 and SAFE_PATH.fullmatch(path) else ''
 
 

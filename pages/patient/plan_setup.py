@@ -36,7 +36,7 @@ def setup_form(start: PlanStart) -> None:
     bounds = start.bounds
     with ui.column().classes(theme.CARD + ' gap-3').props('aria-label="Set up a payment plan"'):
         ui.label('Set up a payment plan').classes(theme.H2).props('role=heading aria-level=2')
-        ui.label(f'Balance for the plan: {forms.money(start.payable)}').classes('text-lg').mark('plan-balance')
+        ui.label(f'Owed now, for the plan: {forms.money(start.payable)}').classes('text-lg').mark('plan-balance')
         if start.waiting:
             ui.label(f'{forms.money(start.waiting)} is waiting for insurance and is not in the plan: we will ask '
                      'for it only once your insurance has paid its part.').classes(theme.MUTED).mark('plan-waiting')

@@ -50,7 +50,8 @@ async def _accounts(relationships: dict[int, str]) -> None:
         else:
             with ui.column().classes(theme.CARD + ' gap-2'):
                 ui.label(start.reason).classes('text-slate-800').mark('not-eligible')
-                ui.link('Pay your balance', '/pay').classes('text-teal-800 text-base')
+                if start.payable > 0:  # nothing owed now: nothing to pay either
+                    ui.link('Pay your balance', '/pay').classes('text-teal-800 text-base')
 
 
 def progress(view: PlanView, start: PlanStart) -> None:

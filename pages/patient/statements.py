@@ -134,7 +134,7 @@ def _summary(detail: StatementDetail, money) -> None:  # noqa: ANN001
     if detail.summary.waiting_for_insurance:  # new balance - waiting for insurance = amount due
         rows += [_row('Waiting for insurance', money(-detail.summary.waiting_for_insurance),
                       note='Not due until your insurance pays its part.'),
-                 _row('Amount due', money(_issued_due(detail)), strong=True)]
+                 _row(detail.after_insurance_label, money(_issued_due(detail)), strong=True)]
     _html(f'<section class="{theme.CARD}" aria-label="Summary"><h2 class="{theme.H2} mb-1">Summary</h2>'
           + ''.join(rows) + '</section>')
 
@@ -153,7 +153,8 @@ def _visit(detail: StatementDetail, visit: Visit, money, *, still_open: bool = F
         held = visit.insurance_pending and detail.summary.waiting_for_insurance > 0
         if visit.insurance_pending:
             earlier += (f'<p class="text-sm text-sky-900 bg-sky-50 rounded px-2 py-1 mt-1" '
-                        f'data-testid="insurance-pending">{PENDING_HELD if held else PENDING}</p>')
+                        f'data-testid="insurance-pending">'
+                        f'{ANSWERED if visit.answered_since else PENDING_HELD if held else PENDING}</p>')
         _html(f'<h2 class="{theme.H2}">Visit on {forms.long_date(visit.date_of_service)}</h2>'
               f'<p class="text-slate-800">{escape(visit.patient_name)}</p>'
               f'<p class="{theme.MUTED}">{escape(visit.provider_name)} · {escape(visit.location_name)}</p>'
@@ -174,8 +175,10 @@ def _insurance(visit: Visit) -> str:
 PENDING = 'Your insurance is still processing this visit. What you owe may go down once it pays.'
 PENDING_HELD = ('Your insurance is still processing this visit. You do not owe this yet: what is left after '
                 'insurance pays will be on your next statement.')
+ANSWERED = ('Your insurance was still processing this visit when this statement was issued, and it has answered '
+            'since: what you owe for it will be on your next statement.')
 EARLIER = 'Billed on an earlier statement; shown again for what insurance has done since.'
-BEFORE = 'Billed before this statement; shown for what insurance has done since.'  # an account's first statement
+BEFORE = 'Charged before this statement\'s period; shown for what insurance has done since.'  # a first statement
 
 
 def _earlier(detail: StatementDetail) -> str:
@@ -194,7 +197,7 @@ def _charge(detail: StatementDetail, line: ChargeLine, money, *, note_earlier: b
     earlier = (f'<p class="{theme.MUTED}">{_earlier(detail)}</p>' if line.billed_earlier and note_earlier
                else '')
     units = f' (×{line.units})' if line.units > 1 else ''
-    why = (f'<p class="text-sm text-slate-700 mt-1">Why you owe this:</p>'
+    why = (f'<p class="text-sm text-slate-700 mt-1">Your share of this charge, and why:</p>'
            f'<ul class="text-sm text-slate-700 pl-3 border-l-2 border-slate-200">{shares}</ul>' if shares else '')
     with ui.element('div').classes('w-full border-t border-slate-200 pt-3 flex flex-col gap-1') \
             .mark(f'charge-{line.charge_id}'):
@@ -202,7 +205,7 @@ def _charge(detail: StatementDetail, line: ChargeLine, money, *, note_earlier: b
               f'<p class="{theme.MUTED}">Code {escape(line.code)}</p>{earlier}'
               + _row('Amount billed', money(line.billed)) + _row('Insurance paid', money(line.insurance_paid))
               + (f'<ul class="text-sm text-slate-700 pl-3 border-l-2 border-slate-200">{notes}</ul>' if notes else '')
-              + (_row('You paid', money(-line.paid_by_you)) if line.paid_by_you else '')
+              + (_row('You paid', money(line.paid_by_you)) if line.paid_by_you else '')
               + (_row('Waiting for insurance', money(line.patient_owes)) if held
                  else _row('You owe', money(line.patient_owes), strong=True)) + why)
         if line.question_thread_id:

@@ -167,15 +167,20 @@ def _choices(context: PayContext, money: Callable[[int], str]) -> dict[str, str]
 
 
 def balance_parts(context: PayContext, money: Callable[[int], str]) -> str:
-    """The balance named with its parts, as home and the statement name it: what is due now (the plan's
-    installments and anything billed apart from it) and what is waiting for insurance."""
-    parts = [f'{money(context.payable)} due now with your plan']
+    """The balance named with its parts, which add up to it: what is left on the plan, anything owed apart
+    from the plan (a visit the plan left out, a new charge), payments still processing and what is waiting
+    for insurance."""
+    assert context.installment is not None
+    left = min(context.installment.left, context.payable)
+    parts = [f'{money(left)} left on your plan']
+    if context.payable > left:
+        parts.append(f'{money(context.payable - left)} owed apart from your plan')
     if context.processing:
         parts.append(f'{money(context.processing)} in payments still processing')
     if context.waiting:
         parts.append(f'{money(context.waiting)} waiting for insurance')
     if len(parts) == 1:
-        return f'Your balance is {money(context.balance)}, all of it due now with your plan.'
+        return f'Your balance is {money(context.balance)}, all of it left on your plan.'
     return f'Your balance is {money(context.balance)}: {", ".join(parts[:-1])} and {parts[-1]}.'
 
 

@@ -139,7 +139,8 @@ def _summary(flow: Flow, detail: StatementDetail, pay_url: str) -> None:
     y += strong.line + 2
     if summary.waiting_for_insurance:  # new balance - waiting for insurance = amount due
         for label, amount, style in (('Waiting for insurance (not due yet)', -summary.waiting_for_insurance, SUMMARY),
-                                     ('Amount due', totals.new_balance - summary.waiting_for_insurance, strong)):
+                                     (detail.after_insurance_label, totals.new_balance - summary.waiting_for_insurance,
+                                      strong)):
             fill_box(pdf, Box(MARGIN, y, 68, style.line), [label], style, one_line=True)
             fill_box(pdf, Box(MARGIN + 69, y, width - 69, style.line), [money(amount, detail)], style, align='R',
                      one_line=True)
@@ -201,13 +202,16 @@ def _visit_block(table: Table, visit: Visit, detail: StatementDetail) -> tuple[f
     header = f'{long_date(visit.date_of_service)} · {visit.patient_name} · {visit.provider_name} · ' \
              f'{visit.location_name}' + (f' · billed to {" and ".join(visit.payer_names)}' if visit.payer_names else '')
     held = visit.insurance_pending and detail.summary.waiting_for_insurance > 0
-    pending = ('Insurance is still processing this visit: its "You owe" is not due yet (see Waiting for insurance).'
+    pending = ('Insurance was still processing this visit when this statement was issued and has answered since: '
+               'what you owe for it will be on your next statement.' if visit.answered_since else
+               'Insurance is still processing this visit: its "You owe" is not due yet (see Waiting for insurance).'
                if held else 'Insurance is still processing this visit: what you owe may go down.'
                if visit.insurance_pending else '')
     rows = []
     for line in visit.lines:
         description = line.description + (f' (x{line.units})' if line.units > 1 else '') \
-            + (' (billed earlier)' if line.billed_earlier else '')
+            + ((' (billed earlier)' if detail.previous_statement_date else ' (charged before this period)')
+               if line.billed_earlier else '')
         adjusted = sum(item.amount for item in line.adjustments)
         notes = [f'{item.code} {money(item.amount, detail)}: {item.meaning}'
                  for item in line.adjustments + line.your_share]

@@ -67,7 +67,8 @@ class Visit:
     provider_name: str
     location_name: str
     lines: list[ChargeLine]
-    insurance_pending: bool = False  # a claim for this visit is still with the insurer
+    insurance_pending: bool = False  # a claim for this visit was with the insurer when the statement was issued
+    answered_since: bool = False  # ...and the insurer has answered since (the next statement shows what is owed)
     claim_id: int | None = None  # the visit's first (primary) claim, explained at /claims/{claim_id}
     payer_names: tuple[str, ...] = ()  # the insurers billed for this visit, primary first
 
@@ -157,6 +158,12 @@ def visits_of(session: Session, /, statement: Statement, charge_ids: list[int], 
     pending = set(session.connection().execute(
         select(Claim.encounter_id).where(col(Claim.encounter_id).in_(encounter_ids),
                                          col(Claim.status).in_(sorted(PENDING_CLAIM_STATUSES)))).scalars())
+    # still with the insurer when the statement was issued, decided since: the lines are read as of the
+    # statement, so the visit reads as it did then (its Waiting for insurance is in the summary)
+    answered_since = set(session.connection().execute(
+        select(Claim.encounter_id).where(col(Claim.encounter_id).in_(encounter_ids),
+                                         col(Claim.submitted_at) <= statement.issued_at,
+                                         col(Claim.adjudicated_at) > statement.issued_at)).scalars()) - pending
     claims = _claims_by_visit(session, encounter_ids)
     visits: dict[int, Visit] = {}
     for charge, dos, first, last, provider_first, provider_last, credentials, location in rows:
@@ -165,7 +172,8 @@ def visits_of(session: Session, /, statement: Statement, charge_ids: list[int], 
             visit = visits[charge.encounter_id] = Visit(
                 date_of_service=dos, patient_name=f'{first} {last}',
                 provider_name=f'{provider_first} {provider_last}, {credentials}', location_name=location, lines=[],
-                insurance_pending=charge.encounter_id in pending, **claims.get(charge.encounter_id, {}))
+                insurance_pending=charge.encounter_id in pending | answered_since,
+                answered_since=charge.encounter_id in answered_since, **claims.get(charge.encounter_id, {}))
         line = _line(charge, history[charge.id], shares[charge.id], questions.get(charge.id),
                      billed_earlier=charge.id not in new_charges)
         left = open_amounts.get(charge.id, 0)

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
-from portal.models import LedgerEntry, LedgerKind, PaymentPlan, PlanInstallment, PlanStatus, Statement
+from portal.models import LedgerEntry, LedgerKind, PaymentPlan, PlanStatus, Statement
 from portal.services import ledger
 from portal.services.plans import coverage
 
@@ -33,9 +33,10 @@ class PlanDue:
     """The next open installment of an account's plan (active or delinquent)."""
     plan_id: int
     installment_id: int
-    amount: int  # minor units
+    amount: int  # minor units: what the installment still needs (a payment ahead of it counts)
     due_date: date
     current: bool  # the plan is active (not delinquent): its statements are not overdue
+    left: int = 0  # minor units: what the plan's open installments still need, this one included
 
 
 @dataclass(frozen=True)
@@ -61,18 +62,27 @@ class StatementSummary:
 
 
 def plan_due(session: Session, /, account_id: int) -> PlanDue | None:
-    """The account's plan's next open installment (not paid, nor skipped), or None without a plan."""
-    row = session.connection().execute(
-        select(PaymentPlan.id, PaymentPlan.status, PlanInstallment.id.label('installment_id'),
-               PlanInstallment.amount, PlanInstallment.due_date)
-        .join(PlanInstallment, PlanInstallment.plan_id == PaymentPlan.id)
-        .where(PaymentPlan.account_id == account_id, col(PaymentPlan.status).in_(coverage.ACTIVE),
-               col(PlanInstallment.status).in_(coverage.OWING))
-        .order_by(col(PaymentPlan.id).desc(), col(PlanInstallment.seq)).limit(1)).first()
-    if row is None:
+    """The account's plan's next open installment (not paid, nor skipped, nor covered by money already
+    paid or in flight) with what it still needs, as the plan page reads it (`coverage.standing`); or None
+    without an open plan."""
+    plan = session.exec(select(PaymentPlan).where(PaymentPlan.account_id == account_id,
+                                                  col(PaymentPlan.status).in_(coverage.ACTIVE))
+                        .order_by(col(PaymentPlan.id).desc())).first()
+    if plan is None:
         return None
-    return PlanDue(plan_id=row.id, installment_id=row.installment_id, amount=row.amount, due_date=row.due_date,
-                   current=row.status == PlanStatus.active)
+    rows = coverage.installments(session, plan.id)
+    standing = coverage.standing(session, plan, rows=rows)
+    charging = sum(row.claimed_amount or row.amount for row in rows if row.status == coverage.Status.charging)
+    for row in rows:
+        if row.status == coverage.Status.charging:  # autopay is charging it: what it claimed
+            amount = row.claimed_amount or row.amount
+        elif row.id in standing.due_now:
+            amount = standing.due_now[row.id]
+        else:
+            continue
+        return PlanDue(plan_id=plan.id, installment_id=row.id, amount=amount, due_date=row.due_date,
+                       current=plan.status == PlanStatus.active, left=standing.remaining + charging)
+    return None
 
 
 def paid_since_query(account_id, after_entry_id):  # noqa: ANN001, ANN201  (column expressions or values)

@@ -60,6 +60,12 @@ class StatementDetail:
     plan: PlanDue | None = None  # the account's plan, whose next installment is what is due
 
     @property
+    def after_insurance_label(self) -> str:
+        """The summary's last line (new balance - waiting for insurance): the amount due, or on a plan, whose
+        installment is the amount due, what the plan spreads out (so two figures are never both "Amount due")."""
+        return 'Payable over your plan' if self.summary.on_plan else 'Amount due'
+
+    @property
     def still_open_title(self) -> str:
         """The heading over the charges billed before this statement and still open on it (`earlier`)."""
         return ('Still open from earlier statements' if self.previous_statement_date

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from portal.auth.permissions import Actor
 from portal.db import read_session, write_session
-from portal.models import Patient, Payment, PlanInstallment, Statement
+from portal.models import Claim, Patient, Payment, PlanInstallment, Statement
 from portal.models import User as UserRow
 from portal.services.payments import staff
 from portal.services.practice import load_practice_today as practice_today
@@ -105,7 +105,7 @@ async def test_plans_offers_only_what_is_payable_now(user: User) -> None:
     await user.should_see('Hi Maria')
     await user.open('/plans')
     await user.should_see('Set up a payment plan')
-    await user.should_see('Balance for the plan: $500.60')
+    await user.should_see('Owed now, for the plan: $500.60')
     await user.should_see('$130.00 is waiting for insurance and is not in the plan')
 
 
@@ -172,17 +172,33 @@ async def test_a_plan_payer_sees_each_balance_named(user: User) -> None:
     await sign_in(user, email, STRONG_PASSWORD)
     await user.should_see('balance $630.60')
     await user.open('/pay')
-    await user.should_see('Your balance is $630.60: $500.60 due now with your plan and $130.00 waiting for '
+    await user.should_see('Your balance is $630.60: $500.60 left on your plan and $130.00 waiting for '
                           'insurance.')
     assert _choices(user)['options'][:2] == ["This month's installment · $125.15", 'Everything due now · $500.60']
     await user.should_not_see('whole balance')
     await user.open(f'/statements/{_latest(home_.account_id)}')
     await user.should_see("This statement's new balance is $630.60")
+    await user.should_see('Payable over your plan')  # not a second "Amount due" beside the installment's
     await user.should_not_see('whole balance')
+    # issue 12 review, F1: $20 paid ahead shows as this month's installment less $20 everywhere, as on /plans
+    with write_session() as session:
+        staff.record_offline_payment(session, actor=Actor(make_user(role='staff').id, 'staff'),
+                                     account_id=home_.account_id, amount_text='20', method='cash')
+    await user.open('/')
+    await user.should_see('Next plan payment $105.15')
+    await user.open('/pay')
+    await user.should_see('Your balance is $610.60: $480.60 left on your plan and $130.00 waiting for insurance.')
+    assert _choices(user)['options'][0] == "This month's installment · $105.15"
+    # F2: once the insurer answers, the visit the plan left out is owed apart from it
+    with write_session() as session:
+        session.exec(select(Claim).where(Claim.account_id == home_.account_id)).one().status = 'denied'
+    await user.open('/pay')
+    await user.should_see('Your balance is $610.60: $480.60 left on your plan and $130.00 owed apart from your '
+                          'plan.')
 
 
 async def test_a_statement_line_shows_what_the_patient_paid_on_it(user: User) -> None:
-    """A $25 copay paid at the desk on a visit still with insurance: its line shows "You paid -$25.00" and
+    """A $25 copay paid at the desk on a visit still with insurance: its line shows "You paid $25.00" and
     "Waiting for insurance $130.00", not $155.00."""
     account, _ = make_account()
     [visit] = make_charges(account, [15500])
@@ -199,7 +215,7 @@ async def test_a_statement_line_shows_what_the_patient_paid_on_it(user: User) ->
     await user.open(f'/statements/{_latest(account.id)}')
     await user.should_see('You paid')
     line = _line_text(user, visit)
-    assert 'You paid' in line and '-$25.00' in line and 'Waiting for insurance' in line and '$130.00' in line
+    assert 'You paid' in line and '$25.00' in line and 'Waiting for insurance' in line and '$130.00' in line
     assert '$155.00</span></div>' not in line.split('Insurance paid')[1]
 
 
@@ -214,3 +230,17 @@ async def test_plans_refusal_names_what_is_owed_now(user: User) -> None:
     await user.open('/plans')
     await user.should_see('What you owe now is $30.00. Another $400.00 is waiting for insurance')
     await user.should_not_see('Your balance is')
+
+
+async def test_plans_says_nothing_is_owed_when_all_waits_for_insurance(user: User) -> None:
+    """Issue 12 review: with nothing owed now the refusal read "What you owe now is $0.00" beside "Pay your
+    balance"."""
+    account, _ = make_account()
+    [visit] = make_charges(account, [40000])
+    make_claim(visit)
+    make_user(email='nothing@example.com', account=account)
+    await sign_in(user, 'nothing@example.com', STRONG_PASSWORD)
+    await user.should_see('Hi')
+    await user.open('/plans')
+    await user.should_see('Nothing is owed now, so there is nothing to put on a plan.')
+    await user.should_not_see('Pay your balance')

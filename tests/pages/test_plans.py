@@ -81,7 +81,7 @@ async def test_a_balance_under_the_minimum_is_told_so(user: User) -> None:
     await sign_in(user, DEMO_PATIENT)
     await user.should_see('Hi Maria')
     await user.open('/plans')
-    await user.should_see('A payment plan is available for balances of $1,000,000.00 or more')
+    await user.should_see('A payment plan is available when what you owe now is $1,000,000.00 or more')
     assert _plans() == 0
 
 

@@ -148,6 +148,7 @@ def test_next_paths_are_our_own_plain_paths() -> None:
     assert safe_next('/statements/12') == '/statements/12'
     assert safe_next('/') == '/'
     assert safe_next('/pay?statement=12') == '/pay?statement=12'  # a deep link keeps its query
+    assert safe_next('/staff/messages?q=a%26b+c') == '/staff/messages?q=a%26b+c'  # escapes in the query only
     for hostile in ('//evil.example', '/\t/evil.example', '/\n/evil.example', '/%09/evil.example', '\\/evil',
                     'https://evil.example', '/%2F/evil', '/staff?x=//evil', '', 'statements'):
         assert safe_next(hostile) == '', hostile

@@ -3,7 +3,7 @@ plan), the full amount due, one statement (what is left to pay on it), or anothe
 what is payable now (payable.py); with a saved method or hosted checkout."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -92,7 +92,7 @@ def _installment(session: Session, account_id: int, most: int) -> PlanDue | None
     plan = plan_due(session, account_id)
     if plan is None or min(plan.amount, most) <= 0:
         return None
-    return PlanDue(plan.plan_id, plan.installment_id, min(plan.amount, most), plan.due_date, plan.current)
+    return replace(plan, amount=min(plan.amount, most))
 
 
 def pay_context(session: Session, /, actor: Actor, *, statement_id: int | None = None,

@@ -86,8 +86,8 @@ def build(*, balance: int, bounds: Bounds, today: date, day_of_month: int, month
     if balance <= 0:
         raise ValidationFailed('There is no balance to put on a plan.')
     if balance < bounds.min_balance:
-        raise ValidationFailed(f'A payment plan is available for balances of {_money(bounds.min_balance)} or more. '
-                               f'What you owe now is {_money(balance)}.')
+        raise ValidationFailed(f'A payment plan is available when what you owe now is {_money(bounds.min_balance)} '
+                               f'or more. What you owe now is {_money(balance)}.')
     down = down_payment(balance, bounds.down_payment_percent)
     financed = balance - down
     if (monthly is None) == (months is None):

@@ -71,8 +71,10 @@ def start(session: Session, /, *, actor: Actor, account_id: int) -> PlanStart:
     reason = ''
     if coverage.open_plan(session, account_id) is not None:
         reason = 'This account already has a payment plan.'
+    elif payable <= 0:
+        reason = 'Nothing is owed now, so there is nothing to put on a plan.'
     elif payable < policy.min_balance:
-        reason = (f'A payment plan is available for balances of {format_money(policy.min_balance)} '
+        reason = (f'A payment plan is available when what you owe now is {format_money(policy.min_balance)} '
                   f'or more. What you owe now is {format_money(payable)}.')
         if money.waiting:
             reason += (f' Another {format_money(money.waiting)} is waiting for insurance: it is not asked for '

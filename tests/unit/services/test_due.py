@@ -434,3 +434,25 @@ def test_a_first_statement_says_before_this_statement_not_earlier_statements(db:
     assert detail.still_open_title == 'Still open from before this statement'
     assert [line.charge_id for visit in detail.earlier for line in visit.lines] == [old]
     assert 'earlier statements' not in _pdf_text(detail)
+
+
+def test_a_visit_the_insurer_answered_after_the_statement_reads_as_it_did_on_it(demo: DemoGateway) -> None:
+    """Issue 12 review, F3: once the insurer answered, the statement's summary still said "Waiting for
+    insurance $130.00" (as issued) while the visit's line turned into "You owe $130.00" without its note. The
+    line reads as of the statement too, and says the insurer has answered since."""
+    account, _ = make_account()
+    patient = Actor(make_user(account=account).id, 'patient')
+    [visit] = make_charges(account, [13000], start=date(2026, 11, 18))
+    make_claim(visit)
+    make_charges(account, [4000], start=date(2026, 10, 20))
+    run_statements(on=practice_today())
+    statement = _statement(account.id)
+    with write_session() as session:
+        claim = session.exec(select(Claim)).one()
+        claim.status, claim.adjudicated_at = 'denied', statement.issued_at + timedelta(days=2)
+    with write_session() as session:
+        detail = statements.statement_detail(session, actor=patient, statement_id=statement.id)
+    (decided,) = [item for item in detail.visits if any(line.charge_id == visit for line in item.lines)]
+    assert (decided.insurance_pending, decided.answered_since) == (True, True)
+    assert detail.summary.waiting_for_insurance == 13000
+    assert 'has answered since' in _pdf_text(detail)

@@ -95,7 +95,7 @@ def test_each_bound_gives_a_clear_message(kwargs: dict, field: str, words: str) 
 
 
 def test_a_balance_under_the_minimum_does_not_qualify() -> None:
-    with pytest.raises(ValidationFailed, match='balances of \\$50.00 or more'):
+    with pytest.raises(ValidationFailed, match='what you owe now is \\$50.00 or more'):
         build(balance=4999, bounds=Bounds(5000, 2500, 12), today=TODAY, day_of_month=1, months=2)
 
 
