@@ -24,7 +24,6 @@ from portal.models import (
     Payment,
     PaymentPlan,
     PaymentStatus,
-    PlanInstallment,
     PlanStatus,
     Provider,
     Refund,
@@ -34,10 +33,9 @@ from portal.services.appointments.visits import ACTIVE, time_label
 from portal.services.messaging.read_state import patient_unread_query
 from portal.services.payable import waiting_query
 from portal.services.person_names import guarantor_name
-from portal.services.plans import coverage
 from portal.services.practice import practice_today
 from portal.services.refund_reasons import RefundLine, plain_reason
-from portal.services.statement_status import StatementSummary, plan_due, summary_columns, summary_of
+from portal.services.statement_status import PlanDue, StatementSummary, plan_due, summary_columns, summary_of
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,9 @@ class PatientHome:
         return sum(account.amount_due for account in self.accounts)
 
 
-def _plan_summary(session: Session, account_id: int) -> PlanSummary | None:
+def _plan_summary(session: Session, account_id: int, due: PlanDue | None) -> PlanSummary | None:
+    """The account's open plan, its next installment as `statement_status.plan_due` reads it (what it still
+    needs: a payment ahead counts), and what is left on the plan; None without an open plan."""
     plan = session.connection().execute(
         select(PaymentPlan.id, PaymentPlan.installment_amount)
         .where(PaymentPlan.account_id == account_id,
@@ -94,16 +94,10 @@ def _plan_summary(session: Session, account_id: int) -> PlanSummary | None:
         .order_by(col(PaymentPlan.id).desc()).limit(1)).first()
     if plan is None:
         return None
-    open_installments = session.connection().execute(
-        select(PlanInstallment.due_date, PlanInstallment.amount)
-        .where(PlanInstallment.plan_id == plan.id,  # not paid, nor skipped when a lower balance trimmed the plan
-               col(PlanInstallment.status).in_(coverage.OWING))
-        .order_by(col(PlanInstallment.seq))).all()
-    upcoming = open_installments[0] if open_installments else None
     return PlanSummary(installment_amount=plan.installment_amount,
-                       next_due_date=upcoming.due_date if upcoming else None,
-                       next_amount=upcoming.amount if upcoming else 0,
-                       remaining=sum(item.amount for item in open_installments))
+                       next_due_date=due.due_date if due else None,
+                       next_amount=due.amount if due else 0,
+                       remaining=due.left if due else 0)
 
 
 def account_home(session: Session, /, *, actor: Actor, account_id: int,
@@ -141,7 +135,7 @@ def account_home(session: Session, /, *, actor: Actor, account_id: int,
     if statement is not None:
         statement_summary = summary_of(statement, account_number=account.account_number, balance=balance,
                                        payable=payable, plan=due_plan, on=practice_today(session))
-    plan = _plan_summary(session, account_id)
+    plan = _plan_summary(session, account_id, due_plan)
     refund = connection.execute(
         select(LedgerEntry.effective_date, LedgerEntry.amount, Refund.reason)
         .join(Refund, Refund.id == LedgerEntry.refund_id)

@@ -185,7 +185,10 @@ async def test_a_plan_payer_sees_each_balance_named(user: User) -> None:
         staff.record_offline_payment(session, actor=Actor(make_user(role='staff').id, 'staff'),
                                      account_id=home_.account_id, amount_text='20', method='cash')
     await user.open('/')
-    await user.should_see('Next plan payment $105.15')
+    await user.should_see('Next plan payment $105.15')  # the latest statement's card
+    (due,) = [element.content for element in user.find(ui.html).elements
+              if 'data-testid="amount-due"' in element.content]
+    assert '>$105.15<' in due  # and the home's amount due
     await user.open('/pay')
     await user.should_see('Your balance is $610.60: $480.60 left on your plan and $130.00 waiting for insurance.')
     assert _choices(user)['options'][0] == "This month's installment · $105.15"

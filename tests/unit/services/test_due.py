@@ -28,6 +28,7 @@ from portal.models import (
 )
 from portal.payments.demo_gateway import DemoGateway
 from portal.services import home, payable, statements
+from portal.services.desk.account import desk_account
 from portal.services.due import CHECKS
 from portal.services.money_moved import account_money_moved
 from portal.services.payments import allocation, charge_saved_method, checkout, new_key, staff
@@ -375,6 +376,12 @@ def test_a_visit_with_insurance_when_the_plan_was_signed_is_billed_apart_once_th
         need = coverage.funds(session, plan).need
     assert (money.balance, money.waiting, money.now) == (63060, 0, 63060)  # the visit is now asked for
     assert (need, plan.total_amount, after) == (50060, 50060, before)  # but not through the plan
+    clerk = Actor(make_user(role='staff').id, 'staff')
+    with write_session() as session:
+        why = desk_account(session, actor=clerk, account_id=home_.account_id).why
+    assert '$130.00 is owed apart from the plan: a visit it left out while insurance had it, or a charge since it ' \
+           'was signed.' in why
+    assert any('($500.60 left on the plan)' in line for line in why)
 
 
 def _encounter(session, charge_id: int) -> int:  # noqa: ANN001
