@@ -171,10 +171,10 @@ def balance_parts(context: PayContext, money: Callable[[int], str]) -> str:
     from the plan (a visit the plan left out, a new charge), payments still processing and what is waiting
     for insurance."""
     assert context.installment is not None
-    left = min(context.installment.left, context.payable)
-    parts = [f'{money(left)} left on your plan']
-    if context.payable > left:
-        parts.append(f'{money(context.payable - left)} owed apart from your plan')
+    apart = context.installment.apart_from(context.payable)
+    parts = [f'{money(context.payable - apart)} left on your plan']
+    if apart:
+        parts.append(f'{money(apart)} owed apart from your plan')
     if context.processing:
         parts.append(f'{money(context.processing)} in payments still processing')
     if context.waiting:

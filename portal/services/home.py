@@ -54,6 +54,7 @@ class PlanSummary:
     next_due_date: date | None
     next_amount: int
     remaining: int
+    apart: int = 0  # payable now but not held by the plan (PlanDue.apart_from)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class PatientHome:
         return sum(account.amount_due for account in self.accounts)
 
 
-def _plan_summary(session: Session, account_id: int, due: PlanDue | None) -> PlanSummary | None:
+def _plan_summary(session: Session, account_id: int, due: PlanDue | None, payable: int) -> PlanSummary | None:
     """The account's open plan, its next installment as `statement_status.plan_due` reads it (what it still
     needs: a payment ahead counts), and what is left on the plan; None without an open plan."""
     plan = session.connection().execute(
@@ -97,7 +98,7 @@ def _plan_summary(session: Session, account_id: int, due: PlanDue | None) -> Pla
     return PlanSummary(installment_amount=plan.installment_amount,
                        next_due_date=due.due_date if due else None,
                        next_amount=due.amount if due else 0,
-                       remaining=due.left if due else 0)
+                       remaining=due.left if due else 0, apart=due.apart_from(payable) if due else 0)
 
 
 def account_home(session: Session, /, *, actor: Actor, account_id: int,
@@ -135,7 +136,7 @@ def account_home(session: Session, /, *, actor: Actor, account_id: int,
     if statement is not None:
         statement_summary = summary_of(statement, account_number=account.account_number, balance=balance,
                                        payable=payable, plan=due_plan, on=practice_today(session))
-    plan = _plan_summary(session, account_id, due_plan)
+    plan = _plan_summary(session, account_id, due_plan, payable)
     refund = connection.execute(
         select(LedgerEntry.effective_date, LedgerEntry.amount, Refund.reason)
         .join(Refund, Refund.id == LedgerEntry.refund_id)

@@ -87,9 +87,9 @@ def earlier_open_visits(session: Session, /, statement: Statement, shown: set[in
     billed_before = (select(LedgerEntry.charge_id).where(
         LedgerEntry.account_id == statement.account_id, LedgerEntry.kind == LedgerKind.charge,
         col(LedgerEntry.charge_id).is_not(None), LedgerEntry.id <= statement.first_entry_id))
-    still_open = {charge_id for charge_id, amount in open_as_of(session, statement, billed_before).items()
+    still_open = {charge_id: amount for charge_id, amount in open_as_of(session, statement, billed_before).items()
                   if amount > 0 and charge_id not in shown}
-    return visits_of(session, statement, sorted(still_open), new_charges=set())
+    return visits_of(session, statement, sorted(still_open), new_charges=set(), open_amounts=still_open)
 
 
 def open_as_of(session: Session, /, statement: Statement, charge_ids) -> dict[int, int]:  # noqa: ANN001
@@ -124,13 +124,15 @@ def statement_visits(session: Session, /, statement: Statement, entries: list[Le
     return visits_of(session, statement, charge_ids, new_charges=new_charges)
 
 
-def visits_of(session: Session, /, statement: Statement, charge_ids: list[int], *,
-              new_charges: set[int]) -> list[Visit]:
+def visits_of(session: Session, /, statement: Statement, charge_ids: list[int], *, new_charges: set[int],
+              open_amounts: dict[int, int] | None = None) -> list[Visit]:
     """Those charges by visit, oldest first, each line as of the statement: what insurance paid and
-    adjusted, what the patient paid on it and what was left to pay."""
+    adjusted, what the patient paid on it and what was left to pay (`open_amounts`, when the caller has
+    already read them with `open_as_of`)."""
     if not charge_ids:
         return []
-    open_amounts = open_as_of(session, statement, charge_ids)
+    if open_amounts is None:
+        open_amounts = open_as_of(session, statement, charge_ids)
     history: dict[int, list[LedgerEntry]] = defaultdict(list)  # each line's whole story up to this statement
     for entry in session.exec(select(LedgerEntry).where(col(LedgerEntry.charge_id).in_(charge_ids),
                                                         LedgerEntry.id <= statement.last_entry_id)):
@@ -164,6 +166,7 @@ def visits_of(session: Session, /, statement: Statement, charge_ids: list[int], 
         select(Claim.encounter_id).where(col(Claim.encounter_id).in_(encounter_ids),
                                          col(Claim.submitted_at) <= statement.issued_at,
                                          col(Claim.adjudicated_at) > statement.issued_at)).scalars()) - pending
+    held = pending | answered_since
     claims = _claims_by_visit(session, encounter_ids)
     visits: dict[int, Visit] = {}
     for charge, dos, first, last, provider_first, provider_last, credentials, location in rows:
@@ -172,7 +175,7 @@ def visits_of(session: Session, /, statement: Statement, charge_ids: list[int], 
             visit = visits[charge.encounter_id] = Visit(
                 date_of_service=dos, patient_name=f'{first} {last}',
                 provider_name=f'{provider_first} {provider_last}, {credentials}', location_name=location, lines=[],
-                insurance_pending=charge.encounter_id in pending | answered_since,
+                insurance_pending=charge.encounter_id in held,
                 answered_since=charge.encounter_id in answered_since, **claims.get(charge.encounter_id, {}))
         line = _line(charge, history[charge.id], shares[charge.id], questions.get(charge.id),
                      billed_earlier=charge.id not in new_charges)

@@ -38,6 +38,11 @@ class PlanDue:
     current: bool  # the plan is active (not delinquent): its statements are not overdue
     left: int = 0  # minor units: what the plan's open installments still need, this one included
 
+    def apart_from(self, payable: int) -> int:
+        """Of what is payable now (minor units), the part the plan does not hold: a visit it left out while
+        insurance had it, or a charge since it was signed (0 when the plan holds it all)."""
+        return max(0, payable - self.left)
+
 
 @dataclass(frozen=True)
 class Standing:

@@ -72,7 +72,10 @@ class StatementDetail:
                 else 'Still open from before this statement')  # an account's first statement
 
 
-def _summaries(session: Session, account_id: int, account_number: str) -> list[StatementSummary]:
+def _summaries(session: Session, account_id: int, account_number: str,
+               plan: PlanDue | None = None) -> list[StatementSummary]:
+    """The account's statements, newest first, each with its standing now; `plan` is the account's
+    `plan_due` when the caller has read it already."""
     rows = session.connection().execute(
         select(*summary_columns(account_id))
         .where(Statement.account_id == account_id)
@@ -80,7 +83,7 @@ def _summaries(session: Session, account_id: int, account_number: str) -> list[S
     if not rows:
         return []
     money = payable.standing(session, account_id)
-    plan = plan_due(session, account_id)
+    plan = plan if plan is not None else plan_due(session, account_id)
     today = practice_today(session)
     return [summary_of(row, account_number=account_number, balance=money.balance, payable=money.now, plan=plan,
                        on=today, newest=index == 0) for index, row in enumerate(rows)]
@@ -119,7 +122,8 @@ def statement_detail(session: Session, /, *, actor: Actor, statement_id: int,
     statement = get_statement(session, actor=actor, statement_id=statement_id, purpose=purpose)
     account = session.get(GuarantorAccount, statement.account_id)
     assert account is not None
-    summary = next(item for item in _summaries(session, account.id, account.account_number)
+    plan = plan_due(session, account.id)
+    summary = next(item for item in _summaries(session, account.id, account.account_number, plan)
                    if item.id == statement.id)
     previous_date = session.connection().execute(
         select(func.max(Statement.statement_date))
@@ -140,7 +144,7 @@ def statement_detail(session: Session, /, *, actor: Actor, statement_id: int,
         guarantor_name=guarantor_name(account),
         guarantor_address=address, totals=totals, quick_pay_code=statement.quick_pay_code,
         previous_statement_date=previous_date, visits=visits, credits=credits_of(session, entries),
-        practice=practice(session), plan=plan_due(session, account.id) if summary.on_plan else None,
+        practice=practice(session), plan=plan if summary.on_plan else None,
         earlier=earlier_open_visits(session, statement, {line.charge_id for visit in visits
                                                          for line in visit.lines}))
 

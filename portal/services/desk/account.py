@@ -227,10 +227,9 @@ def _why(home: AccountHome) -> tuple[str, ...]:
         due = f' on {home.plan.next_due_date:%b %-d, %Y}' if home.plan.next_due_date else ''
         lines.append(f'On a payment plan: the next installment, {money(home.plan.next_amount)}{due}, is what is due '
                      f'({money(home.plan.remaining)} left on the plan).')
-        apart = home.balance - home.processing - home.waiting - home.plan.remaining
-        if apart > 0:
-            lines.append(f'{money(apart)} is owed apart from the plan: a visit it left out while insurance had it, '
-                         'or a charge since it was signed.')
+        if home.plan.apart:
+            lines.append(f'{money(home.plan.apart)} is owed apart from the plan: a visit it left out while '
+                         'insurance had it, or a charge since it was signed.')
     elif home.latest_statement is not None and home.amount_due:
         statement = home.latest_statement
         lines.append(f'Latest statement of {statement.statement_date:%b %-d, %Y}: due {statement.due_date:%b %-d, %Y}'
